@@ -1,0 +1,296 @@
+/**
+ * The iterative node lookup as a pure state machine (Kademlia §2.3; the shape follows
+ * rust-libp2p's ClosestPeersIter, our own code).
+ *
+ * The lookup keeps the candidates it has heard of, sorted by distance to the target. `next(nowMs)`
+ * names the next peer to ask, at most α at a time; `onSuccess`/`onFailure` feed answers back.
+ * A peer silent past its soft deadline (one RTO) stops counting against α, so a dead contact
+ * never stalls the lookup, but its late answer is still taken until the request finally fails.
+ * When α answers in a row bring nobody closer, the lookup is stalled and asks all of the k closest
+ * it has not asked yet, as the paper prescribes.
+ *
+ * It finishes when the closest candidates have answered: all k of them under the `strict` rule,
+ * the closest q under the `confirmed` rule (config.ts explains both), or when its budget of
+ * queries is spent and nothing is outstanding.
+ *
+ * Candidates live in parallel arrays (peer, distance head, state, hop, deadline) of fixed capacity,
+ * the numeric ones typed, so the binary searches and scans on every answer read dense memory and
+ * an insertion shifts a few dense arrays.
+ */
+import { insertObjectAt } from './array-moves.ts';
+import type { LookupFinishRule } from './config.ts';
+import { compareDistance, idEquals, type Id } from './id.ts';
+import type { PeerRef } from './peer.ts';
+
+export const CandidateState = {
+  fresh: 0,
+  waiting: 1,
+  unresponsive: 2,
+  succeeded: 3,
+  failed: 4,
+} as const;
+
+export type CandidateStateCode = (typeof CandidateState)[keyof typeof CandidateState];
+
+export interface LookupConfig {
+  readonly k: number;
+  readonly alpha: number;
+  readonly finish: LookupFinishRule;
+  readonly queriesMax: number;
+  readonly candidatesMax: number;
+}
+
+export class ClosestPeersLookup {
+  readonly target: Id;
+  /** Our own id: peers name us as a contact, but we never ask ourselves. */
+  private readonly self: Id;
+  private readonly config: LookupConfig;
+  /** Candidates sorted by distance to the target; the other arrays run parallel to this one. */
+  private readonly peers: PeerRef[] = [];
+  private count = 0;
+  /** The first 32 bits of each candidate's XOR distance to the target: they decide almost every comparison. */
+  private readonly distanceHeads: Float64Array;
+  private readonly states: Uint8Array;
+  /** Length of the referral chain that led to each candidate: 1 for our own contacts. */
+  private readonly hops: Uint16Array;
+  private readonly softDeadlinesMs: Float64Array;
+  /** Candidates in state `waiting`: the ones that count against α. */
+  private waitingCount = 0;
+  private answersWithoutProgress = 0;
+  private stalled = false;
+  private finished = false;
+  queriesSent = 0;
+  answers = 0;
+  failures = 0;
+
+  constructor(target: Id, self: Id, seeds: readonly PeerRef[], config: LookupConfig) {
+    this.target = target;
+    this.self = self;
+    this.config = config;
+    // One spare slot: an insertion into a full list lands before the farthest is dropped.
+    const capacity = config.candidatesMax + 1;
+    this.distanceHeads = new Float64Array(capacity);
+    this.states = new Uint8Array(capacity);
+    this.hops = new Uint16Array(capacity);
+    this.softDeadlinesMs = new Float64Array(capacity);
+    this.addPeers(seeds, 1);
+  }
+
+  isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Ends the lookup now (a value was found, or the deadline passed). */
+  finish(): void {
+    this.finished = true;
+  }
+
+  /**
+   * The next peer to ask, or null when none should be asked now. Call it until it returns null;
+   * `timeoutFor` gives the soft deadline of a request to that peer (its RTO).
+   */
+  next(nowMs: number, timeoutFor: (peer: PeerRef) => number): PeerRef | null {
+    if (this.finished) return null;
+    this.expireSoftDeadlines(nowMs);
+    const k = this.config.k;
+    const confirmCount = this.config.finish === 'strict' ? k : this.config.finish;
+    // The stalled burst serves the strict rule, which needs all k closest to answer; under the
+    // confirmed rule only the closest q must, and α at a time reaches them without the burst.
+    const parallelism = this.stalled && this.config.finish === 'strict' ? k : this.config.alpha;
+    const states = this.states;
+    let considered = 0;
+    let allAnsweredSoFar = true;
+    let outstanding = this.waitingCount > 0;
+    for (let i = 0; i < this.count; i++) {
+      const state = states[i];
+      if (state === CandidateState.failed) continue;
+      if (considered === k) break;
+      considered++;
+      if (state === CandidateState.succeeded) {
+        if (allAnsweredSoFar && considered >= confirmCount) {
+          this.finished = true;
+          return null;
+        }
+      } else if (state === CandidateState.fresh) {
+        allAnsweredSoFar = false;
+        if (this.waitingCount < parallelism && this.queriesSent < this.config.queriesMax) {
+          states[i] = CandidateState.waiting;
+          this.softDeadlinesMs[i] = nowMs + timeoutFor(this.peers[i]);
+          this.waitingCount++;
+          this.queriesSent++;
+          return this.peers[i];
+        }
+      } else {
+        // Waiting or unresponsive: an answer may still come.
+        allAnsweredSoFar = false;
+        outstanding = true;
+      }
+    }
+    // Every candidate among the closest has answered (there are fewer than the rule asks for),
+    // or nothing is outstanding and nothing more may be asked: the lookup is over.
+    if (allAnsweredSoFar || !outstanding) this.finished = true;
+    return null;
+  }
+
+  /** The earliest soft deadline of a waiting request, Infinity when none. */
+  nextDeadlineMs(): number {
+    let earliest = Infinity;
+    if (this.waitingCount === 0) return earliest;
+    const states = this.states;
+    for (let i = 0; i < this.count; i++) {
+      if (states[i] === CandidateState.waiting && this.softDeadlinesMs[i] < earliest) earliest = this.softDeadlinesMs[i];
+    }
+    return earliest;
+  }
+
+  /** Takes an answer; peers it names that were new to this lookup are appended to `newlySeen`. */
+  onSuccess(peer: PeerRef, closer: readonly PeerRef[], newlySeen?: PeerRef[]): void {
+    const index = this.indexOf(peer);
+    if (index < 0 || !this.awaitsAnswer(index)) return;
+    if (this.states[index] === CandidateState.waiting) this.waitingCount--;
+    this.states[index] = CandidateState.succeeded;
+    this.answers++;
+    const closestBefore = this.closestLiveIndex() >= 0 ? this.peers[this.closestLiveIndex()] : null;
+    this.addPeers(closer, this.hops[index] + 1, newlySeen);
+    const closestAfter = this.closestLiveIndex() >= 0 ? this.peers[this.closestLiveIndex()] : null;
+    if (closestAfter !== closestBefore) {
+      this.answersWithoutProgress = 0;
+      this.stalled = false;
+    } else if (++this.answersWithoutProgress >= this.config.alpha) {
+      this.stalled = true;
+    }
+  }
+
+  onFailure(peer: PeerRef): void {
+    const index = this.indexOf(peer);
+    if (index < 0 || !this.awaitsAnswer(index)) return;
+    if (this.states[index] === CandidateState.waiting) this.waitingCount--;
+    this.states[index] = CandidateState.failed;
+    this.failures++;
+  }
+
+  /** The `count` closest candidates that have not failed, closest first. */
+  closestPeers(count: number): PeerRef[] {
+    const out: PeerRef[] = [];
+    const states = this.states;
+    for (let i = 0; i < this.count && out.length < count; i++) {
+      if (states[i] !== CandidateState.failed) out.push(this.peers[i]);
+    }
+    return out;
+  }
+
+  /** The referral-chain length of the closest candidate that has not failed; 0 when there is none. */
+  closestHop(): number {
+    const index = this.closestLiveIndex();
+    return index < 0 ? 0 : this.hops[index];
+  }
+
+  /**
+   * The closest candidate that answered, other than those `except` names, and how many live
+   * candidates are closer to the target than it (for caching a found value, Kademlia §2.3).
+   */
+  closestAnswered(except: (peer: PeerRef) => boolean): { peer: PeerRef; closerCount: number } | undefined {
+    let closerCount = 0;
+    for (let i = 0; i < this.count; i++) {
+      const state = this.states[i];
+      if (state === CandidateState.failed) continue;
+      if (state === CandidateState.succeeded && !except(this.peers[i])) return { peer: this.peers[i], closerCount };
+      closerCount++;
+    }
+    return undefined;
+  }
+
+  /** Inserts peers in distance order, skipping known ones and keeping at most candidatesMax. */
+  addPeers(peers: readonly PeerRef[], hop: number, newlySeen?: PeerRef[]): void {
+    const max = this.config.candidatesMax;
+    const targetHead = this.target.head;
+    const distances = this.distanceHeads;
+    for (let p = 0; p < peers.length; p++) {
+      const peer = peers[p];
+      const distanceHead = (peer.head ^ targetHead) >>> 0;
+      // Most referrals late in a lookup are farther than every candidate kept: reject them in one comparison.
+      if (this.count === max) {
+        const last = distances[max - 1];
+        if (distanceHead > last || (distanceHead === last && compareDistance(this.target, peer, this.peers[max - 1]) >= 0)) continue;
+      }
+      if (peer.head === this.self.head && idEquals(peer, this.self)) continue;
+      const at = this.searchIndex(peer, distanceHead);
+      if (at < this.count && distances[at] === distanceHead && idEquals(this.peers[at], peer)) {
+        if (hop < this.hops[at]) this.hops[at] = hop;
+        continue;
+      }
+      this.insertCandidate(at, peer, distanceHead, hop);
+      if (newlySeen) newlySeen.push(peer);
+    }
+  }
+
+  private insertCandidate(at: number, peer: PeerRef, distanceHead: number, hop: number): void {
+    const count = this.count;
+    insertObjectAt(this.peers, at, peer);
+    // Hand-written shifts: TypedArray.prototype.copyWithin costs more to call than these few moves.
+    const distances = this.distanceHeads;
+    const states = this.states;
+    const hops = this.hops;
+    const deadlines = this.softDeadlinesMs;
+    for (let i = count; i > at; i--) {
+      distances[i] = distances[i - 1];
+      states[i] = states[i - 1];
+      hops[i] = hops[i - 1];
+      deadlines[i] = deadlines[i - 1];
+    }
+    this.distanceHeads[at] = distanceHead;
+    this.states[at] = CandidateState.fresh;
+    this.hops[at] = Math.min(hop, 0xffff);
+    this.softDeadlinesMs[at] = Infinity;
+    this.count = count + 1;
+    if (this.count > this.config.candidatesMax) {
+      // Drop the farthest; if it was being asked, its answer will simply not be found.
+      this.count--;
+      if (this.states[this.count] === CandidateState.waiting) this.waitingCount--;
+      this.peers.pop();
+    }
+  }
+
+  private awaitsAnswer(index: number): boolean {
+    const state = this.states[index];
+    return state === CandidateState.waiting || state === CandidateState.unresponsive;
+  }
+
+  private closestLiveIndex(): number {
+    const states = this.states;
+    for (let i = 0; i < this.count; i++) if (states[i] !== CandidateState.failed) return i;
+    return -1;
+  }
+
+  private expireSoftDeadlines(nowMs: number): void {
+    if (this.waitingCount === 0) return;
+    const states = this.states;
+    for (let i = 0; i < this.count; i++) {
+      if (states[i] === CandidateState.waiting && this.softDeadlinesMs[i] <= nowMs) {
+        states[i] = CandidateState.unresponsive;
+        this.waitingCount--;
+      }
+    }
+  }
+
+  private indexOf(peer: PeerRef): number {
+    const distanceHead = (peer.head ^ this.target.head) >>> 0;
+    const at = this.searchIndex(peer, distanceHead);
+    return at < this.count && this.distanceHeads[at] === distanceHead && idEquals(this.peers[at], peer) ? at : -1;
+  }
+
+  /** The index of the first candidate not closer than `peer` (binary search by distance). */
+  private searchIndex(peer: Id, distanceHead: number): number {
+    const distances = this.distanceHeads;
+    let low = 0;
+    let high = this.count;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      const other = distances[middle];
+      const closer = other < distanceHead || (other === distanceHead && compareDistance(this.target, this.peers[middle], peer) < 0);
+      if (closer) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}

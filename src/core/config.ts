@@ -1,0 +1,120 @@
+/**
+ * The kernel's tunable parameters, with the defaults a node uses unless told otherwise.
+ * Hard ceilings that no configuration may exceed live in limits.ts.
+ */
+import { Limits } from './limits.ts';
+
+/**
+ * When a lookup may stop. `strict` is the paper's rule: the k closest nodes seen have all answered
+ * (Kademlia §2.3). A number q is the "confirmed" rule: the q closest seen have all answered, so q
+ * independent nodes of the target's neighbourhood have had the chance to name anyone closer; the
+ * result is still the k closest seen, some of them not yet asked. docs/BENCHMARKS.md measures both.
+ */
+export type LookupFinishRule = 'strict' | number;
+
+export interface DhtConfig {
+  /** Bucket size and replication factor (Kademlia §2.2). */
+  readonly k: number;
+  /** Parallel requests per lookup (Kademlia §2.3). */
+  readonly alpha: number;
+  /** Bits per routing digit, b (Kademlia §4.2, accelerated lookups): 1 … 5. */
+  readonly bitsPerDigit: number;
+  /** Split buckets away from our own id while they may hold one of our k closest (Kademlia §2.4). */
+  readonly relaxedSplitting: boolean;
+  readonly lookupFinish: LookupFinishRule;
+  /**
+   * The finish rule of the overlay's own lookups (join, bucket refresh, republish). A refresh only
+   * needs to meet live nodes in a bucket's range, not to certify the k closest to a random point.
+   */
+  readonly maintenanceLookupFinish: LookupFinishRule;
+  /** Requests one lookup may send in all: the bound on its work. */
+  readonly lookupQueriesMax: number;
+  /** A lookup ends with what it has after this long. */
+  readonly lookupDurationMaxMs: number;
+  /** Retransmission-timeout rules (RFC 6298) applied per contact. */
+  readonly rtoInitialMs: number;
+  readonly rtoMinMs: number;
+  readonly rtoMaxMs: number;
+  /**
+   * A request is declared failed after this many RTOs (at least requestTimeoutMinMs). Before that,
+   * a lookup stops counting a silent contact against α after one RTO but still takes a late answer.
+   */
+  readonly requestTimeoutRtoMultiple: number;
+  readonly requestTimeoutMinMs: number;
+  /** Consecutive unanswered requests after which a contact is dropped from the routing table. */
+  readonly failuresToEvict: number;
+  /**
+   * A full bucket pings its least-recently-seen contact before preferring a newcomer only if that
+   * contact has been silent this long: fresher contacts are kept without a check (Kademlia §2.2, §4.1).
+   */
+  readonly livenessCheckAfterMs: number;
+  /** Buckets without a lookup in this long are refreshed (Kademlia §2.3). */
+  readonly bucketRefreshIntervalMs: number;
+  /** Holders re-store their values this often (Kademlia §2.5). */
+  readonly republishIntervalMs: number;
+  /** Publishers re-store their own values this often (Kademlia §2.5). */
+  readonly publisherRepublishIntervalMs: number;
+  readonly valueTtlMsDefault: number;
+  /** How often the maintenance timer runs (refresh, republish, expiry checks). */
+  readonly maintenanceIntervalMs: number;
+  /** Refresh lookups started per maintenance run, so a long-idle node does not burst. */
+  readonly refreshesPerMaintenanceMax: number;
+}
+
+export const defaultDhtConfig: DhtConfig = {
+  k: 20,
+  alpha: 3,
+  bitsPerDigit: 1,
+  relaxedSplitting: true,
+  lookupFinish: 'strict',
+  maintenanceLookupFinish: 'strict',
+  lookupQueriesMax: 100,
+  lookupDurationMaxMs: 30_000,
+  rtoInitialMs: 1000,
+  rtoMinMs: 50,
+  rtoMaxMs: 5000,
+  requestTimeoutRtoMultiple: 3,
+  requestTimeoutMinMs: 1000,
+  failuresToEvict: 2,
+  livenessCheckAfterMs: 5 * 60_000,
+  bucketRefreshIntervalMs: 60 * 60_000,
+  republishIntervalMs: 60 * 60_000,
+  publisherRepublishIntervalMs: 24 * 60 * 60_000,
+  valueTtlMsDefault: 24 * 60 * 60_000,
+  maintenanceIntervalMs: 60_000,
+  refreshesPerMaintenanceMax: 8,
+};
+
+/** Returns the problems with a configuration, empty when it is usable. */
+export function checkDhtConfig(config: DhtConfig): string[] {
+  const problems: string[] = [];
+  const integerIn = (name: keyof DhtConfig, low: number, high: number): void => {
+    const value = config[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < low || value > high) {
+      problems.push(`${name} must be an integer in ${low}…${high}, got ${String(value)}`);
+    }
+  };
+  integerIn('k', 1, Limits.bucketSizeMax);
+  integerIn('alpha', 1, 64);
+  integerIn('bitsPerDigit', 1, 5);
+  integerIn('lookupQueriesMax', 1, 10_000);
+  integerIn('failuresToEvict', 1, 100);
+  integerIn('refreshesPerMaintenanceMax', 0, 1000);
+  for (const name of ['lookupFinish', 'maintenanceLookupFinish'] as const) {
+    const rule = config[name];
+    if (rule !== 'strict' && (!Number.isInteger(rule) || rule < 1 || rule > config.k)) {
+      problems.push(`${name} must be 'strict' or an integer in 1…k, got ${String(rule)}`);
+    }
+  }
+  for (const name of [
+    'lookupDurationMaxMs', 'rtoInitialMs', 'rtoMinMs', 'rtoMaxMs', 'requestTimeoutRtoMultiple', 'requestTimeoutMinMs',
+    'livenessCheckAfterMs', 'bucketRefreshIntervalMs', 'republishIntervalMs', 'publisherRepublishIntervalMs',
+    'valueTtlMsDefault', 'maintenanceIntervalMs',
+  ] as const) {
+    const value = config[name];
+    if (!(value > 0) || !Number.isFinite(value)) problems.push(`${name} must be a positive number, got ${String(value)}`);
+  }
+  if (config.rtoMinMs > config.rtoMaxMs) problems.push('rtoMinMs must not exceed rtoMaxMs');
+  if (config.valueTtlMsDefault > Limits.valueTtlMsMax) problems.push(`valueTtlMsDefault exceeds ${Limits.valueTtlMsMax}`);
+  return problems;
+}

@@ -1,0 +1,701 @@
+/**
+ * One Kademlia node as a synchronous state machine with no IO (Maymounkov & Mazières 2002).
+ *
+ * Inputs: `receive(nowMs, from, message)` for every message the transport delivers (the sender is
+ * authenticated by the transport), `tick(nowMs)` when `nextWakeAtMs()` has come, and the commands
+ * join, lookup, get, put and leave. Outputs: `takeMessages()` and `takeEvents()`. Time and
+ * randomness come in as arguments and dependencies, so the simulator and a real node run this same
+ * code, and one seed gives one run.
+ */
+import { ClosestPeersLookup } from './closest-peers-lookup.ts';
+import { checkDhtConfig, type DhtConfig } from './config.ts';
+import { commonPrefixLength, compareDistance, idEquals, randomIdInPrefix, withBitFlipped, type Id } from './id.ts';
+import { Limits } from './limits.ts';
+import { repliesTo, StoreStatus, type Message, type Reply, type Request } from './messages.ts';
+import type { DhtEvent, NodeSnapshot, Outgoing, TrafficClass } from './node-io.ts';
+import type { PeerRef } from './peer.ts';
+import type { Random } from './random.ts';
+import { RoutingTable, type ObserveOutcome } from './routing-table.ts';
+import { addRttSample, retransmissionTimeoutMs, type RttSample } from './rtt-estimator.ts';
+import { TimerQueue } from './timer-queue.ts';
+import { ValueStore, type HeldValue } from './value-store.ts';
+
+export interface DhtNodeDeps {
+  /** Our own identity and address, as the transport knows them. */
+  readonly self: PeerRef;
+  readonly random: Random;
+}
+
+type LookupMode = 'node' | 'value';
+
+interface LookupOperation {
+  readonly id: number;
+  readonly lookup: ClosestPeersLookup;
+  readonly mode: LookupMode;
+  readonly traffic: 'user' | 'maintenance';
+  readonly startedAtMs: number;
+  readonly onDone: (operation: LookupOperation, nowMs: number) => void;
+  active: boolean;
+  /** The earliest pump timer set and not yet fired. */
+  wakeAtMs: number;
+  found: { value: Uint8Array; ttlMs: number; from: PeerRef } | null;
+  error: string | null;
+}
+
+interface StoreBatch {
+  readonly operationId: number;
+  readonly key: Id;
+  readonly startedAtMs: number;
+  outstanding: number;
+  stored: number;
+  refused: number;
+  failed: number;
+}
+
+/** Why a request was sent, which decides what its answer (or silence) does. */
+const Purpose = {
+  lookup: 0,
+  livenessCheck: 1,
+  putStore: 2,
+  /** A STORE nobody waits for: caching, republish, hand-off. */
+  oneWayStore: 3,
+} as const;
+
+type PurposeCode = (typeof Purpose)[keyof typeof Purpose];
+
+interface PendingRequest {
+  readonly requestId: number;
+  readonly peer: PeerRef;
+  readonly kind: Request['kind'];
+  readonly sentAtMs: number;
+  readonly purpose: PurposeCode;
+  readonly operation: LookupOperation | null;
+  readonly batch: StoreBatch | null;
+}
+
+type TimerPayload =
+  | { readonly kind: 'requestTimeout'; readonly requestId: number }
+  | { readonly kind: 'pump'; readonly operation: LookupOperation }
+  | { readonly kind: 'lookupDeadline'; readonly operation: LookupOperation }
+  | { readonly kind: 'maintenance' };
+
+export type NodeState = 'idle' | 'joining' | 'ready' | 'left';
+
+export interface DhtNodeStats {
+  requestsSent: number;
+  requestsTimedOut: number;
+  requestsAnswered: number;
+  requestsServed: number;
+  repliesUnmatched: number;
+  penalties: number;
+  lookupsStarted: number;
+  storesAccepted: number;
+  storesRefused: number;
+}
+
+const UINT32_RANGE = 2 ** 32;
+/** Leave hands values to at most this many peers in all, so a node with many values still leaves quickly. */
+const LEAVE_HANDOFF_MESSAGES_MAX = 4096;
+/** Values examined for hand-off when a new contact appears (Kademlia §2.5); the rest wait for republish. */
+const HANDOFF_SCAN_MAX = 256;
+/** Cached copies live at least this long. */
+const CACHED_TTL_MS_MIN = 60_000;
+
+export class DhtNode {
+  readonly self: PeerRef;
+  readonly config: DhtConfig;
+  readonly table: RoutingTable;
+  readonly values = new ValueStore();
+  readonly stats: DhtNodeStats = {
+    requestsSent: 0, requestsTimedOut: 0, requestsAnswered: 0, requestsServed: 0, repliesUnmatched: 0,
+    penalties: 0, lookupsStarted: 0, storesAccepted: 0, storesRefused: 0,
+  };
+  private readonly random: Random;
+  private readonly timers = new TimerQueue<TimerPayload>();
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly operations = new Map<number, LookupOperation>();
+  /** RTT over all contacts, for the timeout of a contact we have no samples of. */
+  private readonly rttOverall: RttSample = { srttMs: 0, rttVarMs: 0 };
+  private nextRequestId: number;
+  private nextOperationId = 1;
+  private outbox: Outgoing[] = [];
+  private events: DhtEvent[] = [];
+  private maintenanceScheduled = false;
+  private currentState: NodeState = 'idle';
+  /** The RTO last computed, remembered because a lookup asks for it just before the request is sent. */
+  private lastRtoPeer: PeerRef | null = null;
+  private lastRtoMs = 0;
+  private readonly rtoFor = (peer: PeerRef): number => {
+    this.lastRtoPeer = peer;
+    this.lastRtoMs = this.retransmissionTimeoutMs(peer);
+    return this.lastRtoMs;
+  };
+  /** Scratch list of the peers a lookup answer named for the first time. */
+  private readonly newlySeen: PeerRef[] = [];
+
+  constructor(config: DhtConfig, deps: DhtNodeDeps, nowMs: number, snapshot?: NodeSnapshot) {
+    const problems = checkDhtConfig(config);
+    if (problems.length > 0) throw new RangeError(`bad DHT configuration: ${problems.join('; ')}`);
+    this.config = config;
+    this.self = deps.self;
+    this.random = deps.random;
+    this.nextRequestId = deps.random.nextUint32();
+    this.table = new RoutingTable(this.self, {
+      k: config.k,
+      bitsPerDigit: config.bitsPerDigit,
+      relaxedSplitting: config.relaxedSplitting,
+      failuresToEvict: config.failuresToEvict,
+      livenessCheckAfterMs: config.livenessCheckAfterMs,
+      replacementsMax: Limits.replacementsPerBucketMax,
+    }, nowMs);
+    if (snapshot) this.restore(snapshot, nowMs);
+  }
+
+  get state(): NodeState {
+    return this.currentState;
+  }
+
+  // ---- outputs -------------------------------------------------------------------------------
+
+  takeMessages(): Outgoing[] {
+    const out = this.outbox;
+    if (out.length > 0) this.outbox = [];
+    return out;
+  }
+
+  takeEvents(): DhtEvent[] {
+    const out = this.events;
+    if (out.length > 0) this.events = [];
+    return out;
+  }
+
+  /** When `tick` should next be called; Infinity when nothing is scheduled. */
+  nextWakeAtMs(): number {
+    return this.timers.nextAtMs();
+  }
+
+  snapshot(): NodeSnapshot {
+    const values = [];
+    for (const held of this.values.heldValues()) {
+      values.push({ key: held.key, value: held.value, expiresAtMs: held.expiresAtMs, ttlMs: held.ttlMs, origin: held.origin });
+    }
+    return { self: this.self, contacts: this.table.peers(), values };
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  /**
+   * Joins through any known nodes (Kademlia §2.3): insert them, look up our own id, then refresh
+   * every bucket farther away than our closest neighbour. Emits `joined` when that is done.
+   * With no bootstrap peers, a restored node rejoins through the contacts it remembered.
+   */
+  join(nowMs: number, bootstrap: readonly PeerRef[]): number {
+    this.assertRunning();
+    const operationId = this.nextOperationId++;
+    this.currentState = 'joining';
+    for (const peer of bootstrap) this.table.addUnverified(peer, nowMs);
+    this.scheduleMaintenance(nowMs, true);
+    this.startLookup(nowMs, this.self, 'node', 'maintenance', (selfLookup, doneAtMs) => {
+      // One refresh per subtree farther than our neighbourhood: the sibling subtree at every depth
+      // above the k-th closest node the self-lookup found (Kademlia §2.3 says "farther than the
+      // closest neighbour"; the subtrees between the closest and the k-th hold only those k, which
+      // the self-lookup has just met). This follows the ideal tree, not the current shape of ours,
+      // which is still growing, so a join costs about log2(n/k) lookups whatever b is.
+      const neighbourhood = selfLookup.lookup.closestPeers(this.config.k);
+      const farthest = neighbourhood[neighbourhood.length - 1];
+      const depths = farthest ? commonPrefixLength(farthest, this.self) : 0;
+      let remaining = depths;
+      const finishJoin = (finishedAtMs: number): void => {
+        if (this.currentState === 'joining') this.currentState = 'ready';
+        this.events.push({ kind: 'joined', operationId, startedAtMs: nowMs, finishedAtMs, contacts: this.table.size });
+      };
+      if (remaining === 0) finishJoin(doneAtMs);
+      for (let depth = 0; depth < depths; depth++) {
+        const target = randomIdInPrefix(withBitFlipped(this.self, depth), depth + 1, this.random);
+        this.startLookup(doneAtMs, target, 'node', 'maintenance', (_refresh, refreshedAtMs) => {
+          if (--remaining === 0) finishJoin(refreshedAtMs);
+        });
+      }
+    });
+    return operationId;
+  }
+
+  /** Finds the k closest live nodes to `target`; emits `lookupDone`. */
+  lookup(nowMs: number, target: Id): number {
+    this.assertRunning();
+    return this.startLookup(nowMs, target, 'node', 'user', (operation, doneAtMs) => this.reportLookup(operation, doneAtMs)).id;
+  }
+
+  /** Finds a value (FIND_VALUE stops at the first holder) and caches it on the path; emits `lookupDone`. */
+  get(nowMs: number, key: Id): number {
+    this.assertRunning();
+    const local = this.values.get(key, nowMs);
+    if (local) {
+      const operationId = this.nextOperationId++;
+      this.events.push({
+        kind: 'lookupDone', operationId, target: key, closest: [], hops: 0, queries: 0, answers: 0, failures: 0,
+        startedAtMs: nowMs, finishedAtMs: nowMs, value: local.value, error: null,
+      });
+      return operationId;
+    }
+    return this.startLookup(nowMs, key, 'value', 'user', (operation, doneAtMs) => {
+      this.reportLookup(operation, doneAtMs);
+      if (operation.found) this.cacheAlongPath(operation, doneAtMs);
+    }).id;
+  }
+
+  /** Stores a value at the k closest nodes to its key (Kademlia §2.3); emits `putDone`. */
+  put(nowMs: number, key: Id, value: Uint8Array, ttlMs = this.config.valueTtlMsDefault): number {
+    this.assertRunning();
+    if (value.length > Limits.valueBytesMax) throw new RangeError(`a value is at most ${Limits.valueBytesMax} bytes`);
+    if (!(ttlMs > 0) || ttlMs > Limits.valueTtlMsMax) throw new RangeError(`ttlMs must be in (0, ${Limits.valueTtlMsMax}]`);
+    return this.startLookup(nowMs, key, 'node', 'user', (operation, doneAtMs) => {
+      const batch: StoreBatch = {
+        operationId: operation.id, key, startedAtMs: operation.startedAtMs, outstanding: 0, stored: 0, refused: 0, failed: 0,
+      };
+      const targets = operation.lookup.closestPeers(this.config.k);
+      // The publisher keeps its own copy to republish (§2.5); it counts as a replica only if it is one of the k closest.
+      this.values.put(key, value, ttlMs, 'published', doneAtMs);
+      const kth = targets[targets.length - 1];
+      if (targets.length < this.config.k || compareDistance(key, this.self, kth) < 0) batch.stored++;
+      for (const peer of targets) {
+        const sent = this.sendRequest(doneAtMs, peer, { kind: 'store', requestId: 0, key, value, ttlMs }, 'user', Purpose.putStore, null, batch);
+        if (sent) batch.outstanding++;
+        else batch.failed++;
+      }
+      if (batch.outstanding === 0) this.reportPut(batch, doneAtMs);
+    }).id;
+  }
+
+  /**
+   * Leaves gracefully: hands held values to the closest contacts and tells every contact we are
+   * going, so they drop us at once instead of timing out on us. A crash skips all of this.
+   */
+  leave(nowMs: number): void {
+    if (this.currentState === 'left') return;
+    let handoffs = 0;
+    for (const held of this.values.heldValues()) {
+      const ttlMs = remainingTtlMs(held, nowMs);
+      if (ttlMs <= 0) continue;
+      for (const peer of this.table.closest(held.key, this.config.k)) {
+        if (handoffs++ >= LEAVE_HANDOFF_MESSAGES_MAX) break;
+        this.send(peer, { kind: 'store', requestId: this.allocateRequestId(), key: held.key, value: held.value, ttlMs }, 'maintenance');
+      }
+    }
+    for (const peer of this.table.peers()) this.send(peer, { kind: 'leave' }, 'maintenance');
+    this.currentState = 'left';
+    this.timers.clear();
+    this.pending.clear();
+    this.operations.clear();
+  }
+
+  // ---- inputs --------------------------------------------------------------------------------
+
+  receive(nowMs: number, from: PeerRef, message: Message): void {
+    if (this.currentState === 'left' || idEquals(from, this.self)) return;
+    switch (message.kind) {
+      case 'ping':
+        this.stats.requestsServed++;
+        this.send(from, { kind: 'pong', requestId: message.requestId }, 'reply');
+        break;
+      case 'findNode':
+        this.stats.requestsServed++;
+        this.send(from, { kind: 'nodes', requestId: message.requestId, closer: this.table.closest(message.target, this.config.k, from) }, 'reply');
+        break;
+      case 'findValue': {
+        this.stats.requestsServed++;
+        const held = this.values.get(message.key, nowMs);
+        if (held) {
+          this.send(from, { kind: 'value', requestId: message.requestId, value: held.value, ttlMs: remainingTtlMs(held, nowMs) }, 'reply');
+        } else {
+          this.send(from, { kind: 'nodes', requestId: message.requestId, closer: this.table.closest(message.key, this.config.k, from) }, 'reply');
+        }
+        break;
+      }
+      case 'store': {
+        this.stats.requestsServed++;
+        const status = this.values.put(message.key, message.value, message.ttlMs, 'stored', nowMs);
+        if (status === StoreStatus.ok) this.stats.storesAccepted++;
+        else this.stats.storesRefused++;
+        this.send(from, { kind: 'stored', requestId: message.requestId, status }, 'reply');
+        break;
+      }
+      case 'leave':
+        this.table.remove(from);
+        return;
+      default:
+        this.onReply(nowMs, from, message);
+        return;
+    }
+    this.observe(from, nowMs);
+  }
+
+  tick(nowMs: number): void {
+    for (;;) {
+      const timer = this.timers.popDue(nowMs);
+      if (timer === undefined) return;
+      switch (timer.kind) {
+        case 'requestTimeout':
+          this.onRequestTimeout(timer.requestId, nowMs);
+          break;
+        case 'pump':
+          if (timer.operation.active) {
+            timer.operation.wakeAtMs = Infinity;
+            this.pump(timer.operation, nowMs);
+          }
+          break;
+        case 'lookupDeadline':
+          if (timer.operation.active) {
+            timer.operation.lookup.finish();
+            this.complete(timer.operation, nowMs);
+          }
+          break;
+        case 'maintenance':
+          this.maintenanceScheduled = false;
+          this.runMaintenance(nowMs);
+          break;
+      }
+    }
+  }
+
+  // ---- requests and replies ------------------------------------------------------------------
+
+  private onReply(nowMs: number, from: PeerRef, reply: Reply): void {
+    const pending = this.pending.get(reply.requestId);
+    if (pending === undefined) {
+      // A late answer to a request we gave up on, or one we never sent. Either way it proves the
+      // sender is alive, which is all we take from it.
+      this.stats.repliesUnmatched++;
+      this.observe(from, nowMs);
+      return;
+    }
+    if (!idEquals(pending.peer, from)) {
+      this.penalize(from, 'reply to a request sent to another peer');
+      return;
+    }
+    this.pending.delete(reply.requestId);
+    if (!repliesTo(pending.kind, reply)) {
+      this.penalize(from, `${reply.kind} is no answer to ${pending.kind}`);
+      this.table.recordFailure(from);
+      this.onRequestFailed(pending, nowMs);
+      return;
+    }
+    this.stats.requestsAnswered++;
+    const rttMs = nowMs - pending.sentAtMs;
+    this.observe(from, nowMs, rttMs);
+    addRttSample(this.rttOverall, rttMs);
+    switch (pending.purpose) {
+      case Purpose.lookup:
+        this.onLookupAnswer(pending.operation as LookupOperation, from, reply, nowMs);
+        break;
+      case Purpose.livenessCheck:
+        this.table.onLivenessResult(from, true, nowMs);
+        break;
+      case Purpose.putStore: {
+        const batch = pending.batch as StoreBatch;
+        if (reply.kind === 'stored' && reply.status === StoreStatus.ok) batch.stored++;
+        else batch.refused++;
+        this.settleStore(batch, nowMs);
+        break;
+      }
+      case Purpose.oneWayStore:
+        break;
+    }
+  }
+
+  private onRequestTimeout(requestId: number, nowMs: number): void {
+    const pending = this.pending.get(requestId);
+    if (pending === undefined) return;
+    this.pending.delete(requestId);
+    this.stats.requestsTimedOut++;
+    if (pending.purpose === Purpose.livenessCheck) this.table.onLivenessResult(pending.peer, false, nowMs);
+    else this.table.recordFailure(pending.peer);
+    this.onRequestFailed(pending, nowMs);
+  }
+
+  private onRequestFailed(pending: PendingRequest, nowMs: number): void {
+    switch (pending.purpose) {
+      case Purpose.lookup: {
+        const operation = pending.operation as LookupOperation;
+        if (!operation.active) return;
+        operation.lookup.onFailure(pending.peer);
+        this.pump(operation, nowMs);
+        break;
+      }
+      case Purpose.putStore: {
+        const batch = pending.batch as StoreBatch;
+        batch.failed++;
+        this.settleStore(batch, nowMs);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Sends a request and arms its timeout. Returns false when too many requests are in flight;
+   * the caller treats that as a failed request.
+   */
+  private sendRequest(
+    nowMs: number, peer: PeerRef, request: Request, traffic: 'user' | 'maintenance',
+    purpose: PurposeCode, operation: LookupOperation | null, batch: StoreBatch | null,
+  ): boolean {
+    if (this.pending.size >= Limits.pendingRequestsMax) return false;
+    const requestId = this.allocateRequestId();
+    const message = { ...request, requestId } as Request;
+    this.pending.set(requestId, { requestId, peer, kind: request.kind, sentAtMs: nowMs, purpose, operation, batch });
+    const rtoMs = peer === this.lastRtoPeer ? this.lastRtoMs : this.retransmissionTimeoutMs(peer);
+    const timeoutMs = Math.max(this.config.requestTimeoutMinMs, this.config.requestTimeoutRtoMultiple * rtoMs);
+    this.timers.add(nowMs + timeoutMs, { kind: 'requestTimeout', requestId });
+    this.stats.requestsSent++;
+    this.send(peer, message, traffic);
+    return true;
+  }
+
+  private allocateRequestId(): number {
+    let id = this.nextRequestId;
+    while (this.pending.has(id)) id = (id + 1) % UINT32_RANGE;
+    this.nextRequestId = (id + 1) % UINT32_RANGE;
+    return id;
+  }
+
+  private send(to: PeerRef, message: Message, traffic: TrafficClass): void {
+    this.outbox.push({ to, message, traffic });
+  }
+
+  private retransmissionTimeoutMs(peer: PeerRef): number {
+    const { rtoInitialMs, rtoMinMs, rtoMaxMs } = this.config;
+    const fallbackMs = retransmissionTimeoutMs(this.rttOverall, rtoInitialMs, rtoMinMs, rtoMaxMs);
+    return this.table.retransmissionTimeoutMs(peer, fallbackMs, rtoMinMs, rtoMaxMs);
+  }
+
+  private penalize(peer: PeerRef, reason: string): void {
+    this.stats.penalties++;
+    this.events.push({ kind: 'peerPenalized', peer, reason });
+  }
+
+  // ---- routing-table upkeep ------------------------------------------------------------------
+
+  private observe(peer: PeerRef, nowMs: number, rttSampleMs?: number): void {
+    const outcome: ObserveOutcome = this.table.observe(peer, nowMs, rttSampleMs);
+    if (outcome === 'added') this.handOffTo(peer, nowMs);
+    else if (typeof outcome === 'object') {
+      const sent = this.sendRequest(nowMs, outcome.check, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.livenessCheck, null, null);
+      if (!sent) this.table.onLivenessResult(outcome.check, true, nowMs);
+    }
+  }
+
+  /**
+   * When a new node appears that is one of the k closest to a value we hold, and we are the
+   * closest holder we know of, we give it a copy (Kademlia §2.5), so values follow joins.
+   */
+  private handOffTo(peer: PeerRef, nowMs: number): void {
+    if (this.values.size === 0) return;
+    let scanned = 0;
+    for (const held of this.values.heldValues()) {
+      if (scanned++ >= HANDOFF_SCAN_MAX) break;
+      const ttlMs = remainingTtlMs(held, nowMs);
+      if (ttlMs <= 0) continue;
+      const closest = this.table.closest(held.key, this.config.k);
+      if (!closest.some((contact) => idEquals(contact, peer))) continue;
+      const rival = closest.find((contact) => !idEquals(contact, peer));
+      if (rival && compareDistance(held.key, rival, this.self) < 0) continue;
+      this.sendRequest(nowMs, peer, { kind: 'store', requestId: 0, key: held.key, value: held.value, ttlMs }, 'maintenance', Purpose.oneWayStore, null, null);
+    }
+  }
+
+  private scheduleMaintenance(nowMs: number, first: boolean): void {
+    if (this.maintenanceScheduled) return;
+    this.maintenanceScheduled = true;
+    // The first run is spread over one interval so that nodes started together do not beat in step.
+    const delayMs = first ? this.random.nextFloat() * this.config.maintenanceIntervalMs : this.config.maintenanceIntervalMs;
+    this.timers.add(nowMs + delayMs, { kind: 'maintenance' });
+  }
+
+  /** Expiry, bucket refresh (Kademlia §2.3) and republish (§2.5). */
+  private runMaintenance(nowMs: number): void {
+    this.values.expire(nowMs);
+    let refreshes = 0;
+    for (const bucket of this.table.buckets()) {
+      if (refreshes >= this.config.refreshesPerMaintenanceMax) break;
+      if (nowMs - bucket.lastTouchedMs < this.config.bucketRefreshIntervalMs) continue;
+      refreshes++;
+      this.startLookup(nowMs, randomIdInPrefix(bucket.prefix, bucket.depth, this.random), 'node', 'maintenance', noop);
+    }
+    for (const held of this.values.heldValues()) {
+      const intervalMs = held.origin === 'published' ? this.config.publisherRepublishIntervalMs : this.config.republishIntervalMs;
+      if (nowMs - held.refreshedAtMs < intervalMs) continue;
+      held.refreshedAtMs = nowMs;
+      this.republish(held, nowMs);
+    }
+    this.scheduleMaintenance(nowMs, false);
+  }
+
+  private republish(held: HeldValue, nowMs: number): void {
+    const key = held.key;
+    const value = held.value;
+    const published = held.origin === 'published';
+    if (published) held.expiresAtMs = nowMs + held.ttlMs;
+    this.startLookup(nowMs, key, 'node', 'maintenance', (operation, doneAtMs) => {
+      const ttlMs = published ? held.ttlMs : remainingTtlMs(held, doneAtMs);
+      if (ttlMs <= 0) return;
+      for (const peer of operation.lookup.closestPeers(this.config.k)) {
+        this.sendRequest(doneAtMs, peer, { kind: 'store', requestId: 0, key, value, ttlMs }, 'maintenance', Purpose.oneWayStore, null, null);
+      }
+    });
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  private startLookup(
+    nowMs: number, target: Id, mode: LookupMode, traffic: 'user' | 'maintenance',
+    onDone: (operation: LookupOperation, nowMs: number) => void,
+  ): LookupOperation {
+    this.stats.lookupsStarted++;
+    this.table.touch(target, nowMs);
+    const config = this.config;
+    const seeds = this.table.closest(target, config.k);
+    const lookup = new ClosestPeersLookup(target, this.self, seeds, {
+      k: config.k,
+      alpha: config.alpha,
+      finish: traffic === 'user' ? config.lookupFinish : config.maintenanceLookupFinish,
+      queriesMax: config.lookupQueriesMax,
+      // Three times k leaves room for k results after many failures; more only slows every insertion.
+      candidatesMax: Math.min(Limits.lookupCandidatesMax, 2 * config.k),
+    });
+    const operation: LookupOperation = {
+      id: this.nextOperationId++, lookup, mode, traffic, startedAtMs: nowMs, onDone,
+      active: true, wakeAtMs: Infinity, found: null, error: null,
+    };
+    if (this.operations.size >= Limits.activeLookupsMax) {
+      operation.error = 'too many lookups in progress';
+      lookup.finish();
+      this.complete(operation, nowMs);
+      return operation;
+    }
+    this.operations.set(operation.id, operation);
+    this.timers.add(nowMs + config.lookupDurationMaxMs, { kind: 'lookupDeadline', operation });
+    this.pump(operation, nowMs);
+    return operation;
+  }
+
+  /** Sends whatever the lookup wants sent, then either completes it or arms its next soft deadline. */
+  private pump(operation: LookupOperation, nowMs: number): void {
+    const lookup = operation.lookup;
+    for (;;) {
+      const peer = lookup.next(nowMs, this.rtoFor);
+      if (peer === null) break;
+      const request: Request = operation.mode === 'value'
+        ? { kind: 'findValue', requestId: 0, key: lookup.target }
+        : { kind: 'findNode', requestId: 0, target: lookup.target };
+      if (!this.sendRequest(nowMs, peer, request, operation.traffic, Purpose.lookup, operation, null)) lookup.onFailure(peer);
+    }
+    if (lookup.isFinished()) {
+      this.complete(operation, nowMs);
+      return;
+    }
+    const deadlineMs = Math.ceil(lookup.nextDeadlineMs());
+    if (deadlineMs < operation.wakeAtMs) {
+      operation.wakeAtMs = deadlineMs;
+      this.timers.add(deadlineMs, { kind: 'pump', operation });
+    }
+  }
+
+  private onLookupAnswer(operation: LookupOperation, from: PeerRef, reply: Reply, nowMs: number): void {
+    if (!operation.active) return;
+    const lookup = operation.lookup;
+    if (reply.kind === 'value') {
+      lookup.onSuccess(from, []);
+      operation.found = { value: reply.value, ttlMs: reply.ttlMs, from };
+      lookup.finish();
+      this.complete(operation, nowMs);
+      return;
+    }
+    if (reply.kind !== 'nodes') return;
+    let closer = reply.closer;
+    if (closer.length > this.config.k) {
+      this.penalize(from, `listed ${closer.length} contacts, more than k = ${this.config.k}`);
+      closer = closer.slice(0, this.config.k);
+    }
+    const newlySeen = this.newlySeen;
+    lookup.onSuccess(from, closer, newlySeen);
+    // Peers new to this lookup may fill spare room in our table, unproven (RoutingTable.addUnverified).
+    for (let i = 0; i < newlySeen.length; i++) this.table.addUnverified(newlySeen[i], nowMs);
+    newlySeen.length = 0;
+    this.pump(operation, nowMs);
+  }
+
+  private complete(operation: LookupOperation, nowMs: number): void {
+    if (!operation.active) return;
+    operation.active = false;
+    this.operations.delete(operation.id);
+    operation.onDone(operation, nowMs);
+  }
+
+  private reportLookup(operation: LookupOperation, nowMs: number): void {
+    const lookup = operation.lookup;
+    this.events.push({
+      kind: 'lookupDone',
+      operationId: operation.id,
+      target: lookup.target,
+      closest: lookup.closestPeers(this.config.k),
+      hops: lookup.closestHop(),
+      queries: lookup.queriesSent,
+      answers: lookup.answers,
+      failures: lookup.failures,
+      startedAtMs: operation.startedAtMs,
+      finishedAtMs: nowMs,
+      value: operation.found ? operation.found.value : null,
+      error: operation.error,
+    });
+  }
+
+  /**
+   * Caches a found value at the closest node that answered without it (Kademlia §2.3), with a
+   * lifetime that halves for every node between it and the key, so hot values spread towards
+   * demand while cold copies fade.
+   */
+  private cacheAlongPath(operation: LookupOperation, nowMs: number): void {
+    const found = operation.found;
+    if (!found) return;
+    const target = operation.lookup.closestAnswered((peer) => idEquals(peer, found.from));
+    if (!target) return;
+    const ttlMs = Math.max(CACHED_TTL_MS_MIN, Math.floor(found.ttlMs / 2 ** Math.min(target.closerCount, 16)));
+    if (ttlMs > found.ttlMs) return;
+    this.sendRequest(nowMs, target.peer, { kind: 'store', requestId: 0, key: operation.lookup.target, value: found.value, ttlMs }, 'user', Purpose.oneWayStore, null, null);
+  }
+
+  private settleStore(batch: StoreBatch, nowMs: number): void {
+    if (--batch.outstanding === 0) this.reportPut(batch, nowMs);
+  }
+
+  private reportPut(batch: StoreBatch, nowMs: number): void {
+    this.events.push({
+      kind: 'putDone', operationId: batch.operationId, key: batch.key, stored: batch.stored, refused: batch.refused,
+      failed: batch.failed, startedAtMs: batch.startedAtMs, finishedAtMs: nowMs,
+    });
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  private restore(snapshot: NodeSnapshot, nowMs: number): void {
+    if (!idEquals(snapshot.self, this.self)) throw new RangeError('the snapshot belongs to another node');
+    for (const peer of snapshot.contacts) this.table.addUnverified(peer, nowMs);
+    for (const held of snapshot.values) {
+      const ttlMs = remainingTtlMs(held, nowMs);
+      if (ttlMs > 0) this.values.put(held.key, held.value, Math.min(ttlMs, Limits.valueTtlMsMax), held.origin, nowMs);
+    }
+  }
+
+  private assertRunning(): void {
+    if (this.currentState === 'left') throw new Error('this node has left the overlay');
+  }
+}
+
+function noop(): void {}
+
+/** Time left to live, in whole milliseconds as the wire carries it (simulated clocks are fractional). */
+function remainingTtlMs(held: { readonly expiresAtMs: number }, nowMs: number): number {
+  return Math.max(0, Math.floor(held.expiresAtMs - nowMs));
+}

@@ -1,0 +1,384 @@
+/**
+ * The Kademlia routing table as a binary tree of k-buckets (Kademlia §2.4), with b bits per digit
+ * (§4.2, accelerated lookups) and relaxed splitting for unbalanced trees (§2.4).
+ *
+ * Each leaf covers the ids that share its prefix. A full leaf is split when
+ *   - its range contains our own id (the paper's basic rule), or
+ *   - its depth is not a multiple of b, so each digit of b bits gets 2^b − 1 sibling buckets (§4.2), or
+ *   - (relaxed) the newcomer would be one of our k closest contacts, so we know all of our
+ *     neighbourhood even when it lies outside the subtree of our own id (§2.4, "highly unbalanced trees").
+ * A full leaf that may not split keeps its contacts: the least-recently-seen one is replaced only
+ * after it fails a liveness check, because long-lived contacts are the likeliest to stay (§2.2;
+ * seed paper §4.2). Newcomers wait in a per-bucket replacement cache (§4.1).
+ *
+ * The tree's nodes along our own id's path (the spine) are indexed by depth, so finding the leaf
+ * of an id starts at the spine node where the id leaves our path, a few steps from its leaf.
+ *
+ * The table does no IO: when it wants a contact pinged it says so in its return value.
+ */
+import { bitAt, commonPrefixLength, compareDistance, idEquals, ID_BITS, idFromBytes, type Id } from './id.ts';
+import { KBucket, type ContactInfo } from './k-bucket.ts';
+import type { PeerRef } from './peer.ts';
+import { retransmissionTimeoutMs } from './rtt-estimator.ts';
+
+export type { ContactInfo } from './k-bucket.ts';
+
+/** lastSeenMs of a contact never heard from: long ago, and a small integer, unlike -Infinity, so V8 need not box it. */
+const NEVER_SEEN_MS = -(2 ** 30);
+export type Bucket = KBucket;
+
+interface Branch {
+  readonly leaf: false;
+  readonly depth: number;
+  zero: Tree;
+  one: Tree;
+}
+
+type Tree = KBucket | Branch;
+
+export interface RoutingTableConfig {
+  readonly k: number;
+  readonly bitsPerDigit: number;
+  readonly relaxedSplitting: boolean;
+  readonly failuresToEvict: number;
+  readonly livenessCheckAfterMs: number;
+  readonly replacementsMax: number;
+}
+
+/** What observing a contact did. `check` asks the caller to ping `peer` and report the result. */
+export type ObserveOutcome = 'self' | 'updated' | 'added' | 'cached' | { readonly check: PeerRef };
+
+export class RoutingTable {
+  readonly self: Id;
+  private readonly config: RoutingTableConfig;
+  /** spine[d] is the tree node at depth d on our own id's path; the last one is the leaf holding our id. */
+  private readonly spine: Tree[];
+  private entryCount = 0;
+
+  constructor(self: Id, config: RoutingTableConfig, nowMs: number) {
+    this.self = self;
+    this.config = config;
+    this.spine = [new KBucket(0, idFromBytes(new Uint8Array(32)), true, nowMs)];
+  }
+
+  get size(): number {
+    return this.entryCount;
+  }
+
+  /**
+   * Records that `peer` was heard from directly (a request or reply it sent us). Contacts we only
+   * heard of from third parties are never passed here, so nobody can fill our table with others.
+   */
+  observe(peer: PeerRef, nowMs: number, rttSampleMs?: number): ObserveOutcome {
+    if (idEquals(peer, this.self)) return 'self';
+    for (;;) {
+      const bucket = this.leafFor(peer);
+      const index = bucket.indexOf(peer);
+      if (index >= 0) {
+        if (rttSampleMs !== undefined) bucket.recordRtt(index, rttSampleMs);
+        // The transport authenticated this peer, so its current address replaces what we had.
+        if (bucket.peers[index].address !== peer.address) bucket.updatePeer(index, peer);
+        bucket.markSeen(index, nowMs);
+        return 'updated';
+      }
+      if (bucket.size < this.config.k) {
+        this.insert(bucket, peer, nowMs, true, rttSampleMs);
+        bucket.removeReplacement(peer);
+        return 'added';
+      }
+      if (this.maySplit(bucket, peer)) {
+        this.split(bucket);
+        continue;
+      }
+      return this.offerToFullBucket(bucket, peer, nowMs, rttSampleMs);
+    }
+  }
+
+  /**
+   * Adds a contact we have not heard from ourselves — a bootstrap address, a restored snapshot, a
+   * peer named in a lookup reply — but only into spare room: it never displaces a contact, and it
+   * is the first to give way to one that proves alive. Filling room this way brings a new node's
+   * table close to a full one without a message per contact; a contact that turns out dead fails
+   * its first request and is dropped (Kademlia §2.2 admits only senders; we trade that for table
+   * fill, and the trust layer will bound what any one referrer may add).
+   */
+  addUnverified(peer: PeerRef, nowMs: number): boolean {
+    if (idEquals(peer, this.self)) return false;
+    for (;;) {
+      const bucket = this.leafFor(peer);
+      if (bucket.indexOf(peer) >= 0) return false;
+      if (bucket.size < this.config.k) {
+        bucket.insert(peer, NEVER_SEEN_MS, false, 0);
+        this.entryCount++;
+        return true;
+      }
+      if (!this.maySplit(bucket, peer)) return false;
+      this.split(bucket);
+    }
+  }
+
+  /** The result of a liveness check that `observe` asked for. */
+  onLivenessResult(peer: PeerRef, alive: boolean, nowMs: number): void {
+    const bucket = this.leafFor(peer);
+    if (bucket.checking && idEquals(bucket.checking, peer)) bucket.checking = null;
+    if (alive) this.observe(peer, nowMs);
+    else this.remove(peer);
+  }
+
+  /** Counts an unanswered request; evicts the contact once it has failed too often. Returns whether it was evicted. */
+  recordFailure(peer: Id): boolean {
+    const bucket = this.leafFor(peer);
+    const index = bucket.indexOf(peer);
+    if (index < 0) return false;
+    if (bucket.recordFailure(index) < this.config.failuresToEvict) return false;
+    this.remove(peer);
+    return true;
+  }
+
+  /** Drops a contact and promotes the newest replacement into its bucket. */
+  remove(peer: Id): boolean {
+    const bucket = this.leafFor(peer);
+    const index = bucket.indexOf(peer);
+    if (index < 0) {
+      bucket.removeReplacement(peer);
+      return false;
+    }
+    bucket.removeAt(index);
+    this.entryCount--;
+    if (bucket.checking && idEquals(bucket.checking, peer)) bucket.checking = null;
+    const promoted = bucket.popNewestReplacement();
+    if (promoted) {
+      // Keep least-recently-seen order: the promoted contact was last seen at promoted.seenMs.
+      let at = bucket.size;
+      while (at > 0 && bucket.lastSeenMs[at - 1] > promoted.seenMs) at--;
+      bucket.insert(promoted.peer, promoted.seenMs, true, at);
+      this.entryCount++;
+    }
+    return true;
+  }
+
+  has(peer: Id): boolean {
+    return this.leafFor(peer).indexOf(peer) >= 0;
+  }
+
+  /** A copy of what we know about a contact, or undefined. */
+  find(peer: Id): ContactInfo | undefined {
+    const bucket = this.leafFor(peer);
+    const index = bucket.indexOf(peer);
+    return index >= 0 ? bucket.info(index) : undefined;
+  }
+
+  /** The retransmission timeout for a contact from its own RTT samples, or `fallbackMs` without them. */
+  retransmissionTimeoutMs(peer: Id, fallbackMs: number, minMs: number, maxMs: number): number {
+    const bucket = this.leafFor(peer);
+    const index = bucket.indexOf(peer);
+    if (index < 0 || bucket.srttMs[index] === 0) return fallbackMs;
+    return retransmissionTimeoutMs({ srttMs: bucket.srttMs[index], rttVarMs: bucket.rttVarMs[index] }, fallbackMs, minMs, maxMs);
+  }
+
+  /**
+   * The `count` contacts closest to `target`, closest first, leaving out `excluded`.
+   * Walks the tree towards the target and then outwards: every contact in the subtree on the
+   * target's side of a branch is closer than every contact on the other side, so only the buckets
+   * that can hold the answer are read.
+   */
+  closest(target: Id, count: number, excluded?: Id): PeerRef[] {
+    const nearest = new NearestPeers(target, count, excluded);
+    collectTowards(this.spine[0], target, nearest);
+    return nearest.sorted();
+  }
+
+  /** Marks the bucket covering `target` as recently looked up, postponing its refresh. */
+  touch(target: Id, nowMs: number): void {
+    this.leafFor(target).lastTouchedMs = nowMs;
+  }
+
+  buckets(): Bucket[] {
+    const out: Bucket[] = [];
+    const visit = (tree: Tree): void => {
+      if (tree.leaf) out.push(tree);
+      else {
+        visit(tree.zero);
+        visit(tree.one);
+      }
+    };
+    visit(this.spine[0]);
+    return out;
+  }
+
+  /** Every contact, least recently seen first within each bucket. */
+  peers(): PeerRef[] {
+    const out: PeerRef[] = [];
+    for (const bucket of this.buckets()) out.push(...bucket.peers);
+    return out;
+  }
+
+  private leafFor(id: Id): KBucket {
+    const spine = this.spine;
+    let tree = spine[Math.min(commonPrefixLength(id, this.self), spine.length - 1)];
+    while (!tree.leaf) tree = bitAt(id, tree.depth) === 0 ? tree.zero : tree.one;
+    return tree;
+  }
+
+  private insert(bucket: KBucket, peer: PeerRef, nowMs: number, verified: boolean, rttSampleMs: number | undefined): void {
+    bucket.insert(peer, nowMs, verified);
+    if (rttSampleMs !== undefined) bucket.recordRtt(bucket.size - 1, rttSampleMs);
+    this.entryCount++;
+  }
+
+  private maySplit(bucket: KBucket, newcomer: PeerRef): boolean {
+    if (bucket.depth >= ID_BITS - 1) return false;
+    if (bucket.onOwnPath) return true;
+    if (bucket.depth % this.config.bitsPerDigit !== 0) return true;
+    return this.config.relaxedSplitting && this.wouldBeAmongClosestToSelf(newcomer);
+  }
+
+  /** Whether fewer than k contacts are closer to our own id than `peer` is. */
+  private wouldBeAmongClosestToSelf(peer: PeerRef): boolean {
+    const k = this.config.k;
+    // Cheap rejection first: contacts sharing more leading bits with us than `peer` does are all closer.
+    const sharedBits = commonPrefixLength(peer, this.self);
+    if (sharedBits + 1 < this.spine.length && countUpTo(this.spine[sharedBits + 1], k) >= k) return false;
+    const nearest = this.closest(this.self, k);
+    return nearest.length < k || compareDistance(this.self, peer, nearest[k - 1]) < 0;
+  }
+
+  private split(bucket: KBucket): void {
+    const depth = bucket.depth;
+    const onePrefixBytes = bucket.prefix.bytes.slice();
+    onePrefixBytes[depth >> 3] |= 1 << (7 - (depth & 7));
+    const selfBit = bitAt(this.self, depth);
+    const zero = new KBucket(depth + 1, bucket.prefix, bucket.onOwnPath && selfBit === 0, bucket.lastTouchedMs);
+    const one = new KBucket(depth + 1, idFromBytes(onePrefixBytes), bucket.onOwnPath && selfBit === 1, bucket.lastTouchedMs);
+    for (let i = 0; i < bucket.size; i++) bucket.moveTo(i, bitAt(bucket.peers[i], depth) === 0 ? zero : one);
+    for (let i = 0; i < bucket.replacementCount; i++) {
+      const peer = bucket.replacementPeers[i];
+      (bitAt(peer, depth) === 0 ? zero : one).addReplacement(peer, bucket.replacementSeenMs[i], this.config.replacementsMax);
+    }
+    if (bucket.checking) (bitAt(bucket.checking, depth) === 0 ? zero : one).checking = bucket.checking;
+    const branch: Branch = { leaf: false, depth, zero, one };
+    if (bucket.onOwnPath) {
+      this.spine[depth] = branch;
+      this.spine.push(selfBit === 0 ? zero : one);
+    }
+    if (depth > 0) {
+      // The parent sits on the spine where the bucket's prefix leaves our path, or below it.
+      let parent = this.spine[Math.min(commonPrefixLength(bucket.prefix, this.self), depth - 1)] as Branch;
+      for (;;) {
+        const side = bitAt(bucket.prefix, parent.depth);
+        const child = side === 0 ? parent.zero : parent.one;
+        if (child === bucket) {
+          if (side === 0) parent.zero = branch;
+          else parent.one = branch;
+          break;
+        }
+        parent = child as Branch;
+      }
+    }
+  }
+
+  private offerToFullBucket(bucket: KBucket, peer: PeerRef, nowMs: number, rttSampleMs: number | undefined): ObserveOutcome {
+    // A contact that missed a request, or never proved alive, gives way to one that just did (§4.1).
+    const weak = bucket.firstWeakIndex();
+    if (weak >= 0) {
+      bucket.removeAt(weak);
+      this.entryCount--;
+      this.insert(bucket, peer, nowMs, true, rttSampleMs);
+      bucket.removeReplacement(peer);
+      return 'added';
+    }
+    bucket.addReplacement(peer, nowMs, this.config.replacementsMax);
+    if (bucket.checking === null && nowMs - bucket.lastSeenMs[0] >= this.config.livenessCheckAfterMs) {
+      bucket.checking = bucket.peers[0];
+      return { check: bucket.peers[0] };
+    }
+    return 'cached';
+  }
+}
+
+/**
+ * Gathers the contacts of the buckets nearest a target into reusable scratch arrays, then sorts
+ * just those by distance. The 32-bit distance heads settle nearly every comparison without
+ * touching the peers; the arrays are reused because this runs for every FIND_NODE served. The
+ * protocol code is synchronous and single-threaded, so one scratch area per process is safe.
+ */
+class NearestPeers {
+  private static readonly gatheredPeers: PeerRef[] = [];
+  private static distanceHeads = new Float64Array(256);
+  private static order = new Int32Array(256);
+  private readonly target: Id;
+  private readonly count: number;
+  private readonly excluded: Id | undefined;
+  private gathered = 0;
+
+  constructor(target: Id, count: number, excluded: Id | undefined) {
+    this.target = target;
+    this.count = count;
+    this.excluded = excluded;
+  }
+
+  get full(): boolean {
+    return this.gathered >= this.count;
+  }
+
+  gatherBucket(bucket: KBucket): void {
+    const heads = bucket.heads;
+    const excluded = this.excluded;
+    const targetHead = this.target.head;
+    if (NearestPeers.distanceHeads.length < this.gathered + heads.length) NearestPeers.grow(this.gathered + heads.length);
+    const peers = NearestPeers.gatheredPeers;
+    const distances = NearestPeers.distanceHeads;
+    for (let i = 0; i < heads.length; i++) {
+      if (excluded !== undefined && heads[i] === excluded.head && idEquals(bucket.peers[i], excluded)) continue;
+      peers[this.gathered] = bucket.peers[i];
+      distances[this.gathered] = (heads[i] ^ targetHead) >>> 0;
+      this.gathered++;
+    }
+  }
+
+  /** The gathered contacts, closest first, at most `count` of them. */
+  sorted(): PeerRef[] {
+    const peers = NearestPeers.gatheredPeers;
+    const distances = NearestPeers.distanceHeads;
+    const order = NearestPeers.order;
+    const n = this.gathered;
+    for (let i = 0; i < n; i++) {
+      let at = i;
+      const distance = distances[i];
+      while (at > 0) {
+        const before = order[at - 1];
+        const earlier = distances[before];
+        if (earlier < distance || (earlier === distance && compareDistance(this.target, peers[before], peers[i]) < 0)) break;
+        order[at] = before;
+        at--;
+      }
+      order[at] = i;
+    }
+    const out: PeerRef[] = new Array(Math.min(n, this.count));
+    for (let i = 0; i < out.length; i++) out[i] = peers[order[i]];
+    peers.length = 0;
+    return out;
+  }
+
+  private static grow(size: number): void {
+    const capacity = Math.max(size, NearestPeers.distanceHeads.length * 2);
+    NearestPeers.distanceHeads = new Float64Array(capacity);
+    NearestPeers.order = new Int32Array(capacity);
+  }
+}
+
+function collectTowards(tree: Tree, target: Id, nearest: NearestPeers): void {
+  if (tree.leaf) {
+    nearest.gatherBucket(tree);
+    return;
+  }
+  const nearSideIsZero = bitAt(target, tree.depth) === 0;
+  collectTowards(nearSideIsZero ? tree.zero : tree.one, target, nearest);
+  if (!nearest.full) collectTowards(nearSideIsZero ? tree.one : tree.zero, target, nearest);
+}
+
+function countUpTo(tree: Tree, cap: number): number {
+  if (tree.leaf) return tree.size;
+  const first = countUpTo(tree.zero, cap);
+  return first >= cap ? first : first + countUpTo(tree.one, cap - first);
+}

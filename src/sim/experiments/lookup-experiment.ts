@@ -1,0 +1,329 @@
+/**
+ * The lookup experiment behind `peergrid sim lookup`: build an overlay through the real join
+ * protocol, optionally under churn, then run lookups for random keys from random nodes and judge
+ * each against the oracle (correctness, recall, hops, latency, stretch, traffic).
+ */
+import type { DhtConfig } from '../../core/config.ts';
+import { idEquals, randomId } from '../../core/id.ts';
+import type { LookupDone } from '../../core/node-io.ts';
+import type { PeerRef } from '../../core/peer.ts';
+import { randomBelow } from '../../core/random.ts';
+import type { ChurnModel } from '../churn/models.ts';
+import type { LatencyModel } from '../latency/model.ts';
+import type { NetworkConfig } from '../network.ts';
+import type { Prng } from '../prng.ts';
+import { mean, quantileSorted, round, summarize } from '../stats.ts';
+import { World, type SimNode } from '../world.ts';
+import { ResourceMeter } from './resource-meter.ts';
+
+export interface LookupExperimentOptions {
+  readonly seed: number;
+  /** Nodes online (on average, under churn). */
+  readonly nodes: number;
+  readonly lookups: number;
+  readonly dht: DhtConfig;
+  readonly latency: LatencyModel;
+  readonly network: NetworkConfig;
+  readonly churn: ChurnModel | null;
+  readonly wire: boolean;
+  /** Time between two initial nodes starting to join. */
+  readonly joinSpacingMs: number;
+  /** Under churn: time to reach steady state before measuring. Without churn: quiet time after the last join. */
+  readonly warmupMs: number;
+  /** The lookups are spread evenly at random over this window. */
+  readonly windowMs: number;
+  /** Of the nodes that go offline, the fraction that leave gracefully (the rest crash). */
+  readonly gracefulLeaveFraction: number;
+  /** Called with progress lines (to stderr) on long runs; not part of the result. */
+  readonly progress?: (line: string) => void;
+}
+
+export interface LookupExperimentResult {
+  seed: number;
+  nodes: number;
+  lookups: number;
+  lookupsCompleted: number;
+  lookupsAborted: number;
+  correctRate: number;
+  recallMean: number;
+  hops: { mean: number; p50: number; p95: number; max: number };
+  latencyMs: { p50: number; p95: number; p99: number; mean: number };
+  stretch: { p50: number; p95: number };
+  messagesPerLookup: number;
+  bytesPerNodePerSec: number;
+  maintenanceBytesPerNodePerSec: number;
+  nodesOnlineMean: number;
+  identities: number;
+  latency: string;
+  churn: string;
+  lossRate: number;
+  k: number;
+  alpha: number;
+  bits: number;
+  finish: string;
+  wire: boolean;
+  warmupMinutes: number;
+  windowMinutes: number;
+  joinSimSeconds: number;
+  joinWallMs: number;
+  wallMs: number;
+  simSeconds: number;
+  eventsPerSec: number;
+  speedupVsRealTime: number;
+  rssBytesMax: number;
+  traceHash: string;
+}
+
+interface Judgement {
+  correct: boolean;
+  recall: number;
+  hops: number;
+  latencyMs: number;
+  stretch: number;
+  messages: number;
+}
+
+/** Stream indices for the experiment's own random choices (World.stream). */
+const ExperimentStreams = { workload: 1, churn: 2, bootstrap: 3 } as const;
+/** How often memory is sampled, in simulated time. */
+const RSS_SAMPLE_INTERVAL_MS = 10_000;
+/** How long after the window the last lookups may take to finish. */
+const DRAIN_MS = 60_000;
+
+export function runLookupExperiment(options: LookupExperimentOptions): LookupExperimentResult {
+  const meter = new ResourceMeter();
+  const world = new World({ seed: options.seed, dht: options.dht, latency: options.latency, network: options.network, wire: options.wire });
+  const workload = world.stream(ExperimentStreams.workload);
+  const bootstrapChoice = world.stream(ExperimentStreams.bootstrap);
+  const say = options.progress ?? (() => {});
+
+  // Nodes online and joined, for choosing bootstraps and lookup origins in O(1).
+  const ready = new ReadySet();
+  // The workload's lookups still running, by origin node and operation id.
+  const pending = new Map<SimNode, Set<number>>();
+  let outstanding = 0;
+  const judgements: Judgement[] = [];
+  world.onNodeEvent = (node, event) => {
+    if (event.kind === 'joined') ready.add(node);
+    else if (event.kind === 'lookupDone' && pending.get(node)?.delete(event.operationId)) {
+      outstanding--;
+      judgements.push(judge(world, node, event, options.dht.k));
+    }
+  };
+  const randomReadyPeer = (): PeerRef[] => {
+    const node = ready.pick(bootstrapChoice);
+    return node ? [node.peer] : [];
+  };
+  const stopNode = (node: SimNode, random: Prng): void => {
+    ready.remove(node);
+    // Its running lookups die with it: they count as aborted.
+    outstanding -= pending.get(node)?.size ?? 0;
+    pending.delete(node);
+    if (random.nextFloat() < options.gracefulLeaveFraction) world.leave(node);
+    else world.crash(node);
+  };
+  const sampleMemory = (): void => {
+    meter.sample();
+    world.at(world.nowMs + RSS_SAMPLE_INTERVAL_MS, sampleMemory);
+  };
+  world.at(0, sampleMemory);
+
+  // Phase 1: the initial nodes join one after another, each through a random node already in.
+  if (options.churn === null) {
+    for (let i = 0; i < options.nodes; i++) {
+      world.at(i * options.joinSpacingMs, () => world.start(world.createNode(), randomReadyPeer()));
+    }
+  } else {
+    startChurn(world, options, options.churn, world.stream(ExperimentStreams.churn), randomReadyPeer, stopNode);
+  }
+  const bootEndMs = options.nodes * options.joinSpacingMs;
+  world.runUntil(bootEndMs);
+  // Wait for the stragglers' joins to finish (bounded: a join that cannot finish is a finding, not a hang).
+  world.runWhile(() => options.churn === null && ready.size < options.nodes, bootEndMs + 10 * 60_000);
+  const joinSimSeconds = world.nowMs / 1000;
+  const joinWallMs = meter.elapsedMs();
+  say(`joined ${ready.size} nodes in ${joinSimSeconds.toFixed(1)} simulated s, ${(joinWallMs / 1000).toFixed(1)} s wall`);
+
+  // Phase 2: settle (static) or reach steady state (churn).
+  world.runUntil(world.nowMs + options.warmupMs);
+
+  // Phase 3: the measured window.
+  const windowStartMs = world.nowMs;
+  const windowEndMs = windowStartMs + options.windowMs;
+  const trafficAtStart = { ...world.traffic };
+  const onlineNodeMsAtStart = world.onlineNodeMs();
+  const lookupTimes: number[] = [];
+  for (let i = 0; i < options.lookups; i++) lookupTimes.push(windowStartMs + workload.nextFloat() * options.windowMs);
+  lookupTimes.sort((a, b) => a - b);
+  for (const atMs of lookupTimes) {
+    world.at(atMs, () => {
+      const node = ready.pick(workload);
+      if (!node) return;
+      const target = randomId(workload);
+      const operationId = world.lookup(node, target);
+      let forNode = pending.get(node);
+      if (!forNode) pending.set(node, (forNode = new Set()));
+      forNode.add(operationId);
+      outstanding++;
+    });
+  }
+  world.runUntil(windowEndMs);
+  const trafficBytes = world.traffic.bytes - trafficAtStart.bytes;
+  const maintenanceBytes = world.traffic.maintenanceBytes - trafficAtStart.maintenanceBytes;
+  const onlineNodeSeconds = (world.onlineNodeMs() - onlineNodeMsAtStart) / 1000;
+  // Let lookups started near the end finish; they count, the traffic after the window does not.
+  world.runWhile(() => outstanding > 0, windowEndMs + DRAIN_MS);
+  meter.sample();
+  const wallMs = meter.elapsedMs();
+  const completed = judgements.length;
+  const aborted = options.lookups - completed;
+
+  const hopsSorted = judgements.map((j) => j.hops).sort((a, b) => a - b);
+  const latencySorted = judgements.map((j) => j.latencyMs).sort((a, b) => a - b);
+  const stretchSorted = judgements.map((j) => j.stretch).filter(Number.isFinite).sort((a, b) => a - b);
+  const hops = summarize(hopsSorted);
+  const simSeconds = world.nowMs / 1000;
+  return {
+    seed: options.seed,
+    nodes: options.nodes,
+    lookups: options.lookups,
+    lookupsCompleted: completed,
+    lookupsAborted: aborted,
+    correctRate: round(mean(judgements.map((j) => (j.correct ? 1 : 0))), 5),
+    recallMean: round(mean(judgements.map((j) => j.recall)), 5),
+    hops: { mean: round(hops.mean), p50: hops.p50, p95: hops.p95, max: hops.max },
+    latencyMs: {
+      p50: round(quantileSorted(latencySorted, 0.5), 1),
+      p95: round(quantileSorted(latencySorted, 0.95), 1),
+      p99: round(quantileSorted(latencySorted, 0.99), 1),
+      mean: round(mean(latencySorted), 1),
+    },
+    stretch: { p50: round(quantileSorted(stretchSorted, 0.5)), p95: round(quantileSorted(stretchSorted, 0.95)) },
+    messagesPerLookup: round(mean(judgements.map((j) => j.messages)), 2),
+    bytesPerNodePerSec: round(trafficBytes / onlineNodeSeconds, 1),
+    maintenanceBytesPerNodePerSec: round(maintenanceBytes / onlineNodeSeconds, 1),
+    nodesOnlineMean: round(onlineNodeSeconds / (options.windowMs / 1000), 1),
+    identities: world.nodes.length,
+    latency: options.latency.name,
+    churn: options.churn ? options.churn.name : 'none',
+    lossRate: options.network.lossRate,
+    k: options.dht.k,
+    alpha: options.dht.alpha,
+    bits: options.dht.bitsPerDigit,
+    finish: String(options.dht.lookupFinish),
+    wire: options.wire,
+    warmupMinutes: round(options.warmupMs / 60_000, 2),
+    windowMinutes: round(options.windowMs / 60_000, 2),
+    joinSimSeconds: round(joinSimSeconds, 1),
+    joinWallMs: Math.round(joinWallMs),
+    wallMs: Math.round(wallMs),
+    simSeconds: round(simSeconds, 1),
+    eventsPerSec: Math.round(world.eventsProcessed / (wallMs / 1000)),
+    speedupVsRealTime: round(simSeconds / (wallMs / 1000), 1),
+    rssBytesMax: meter.rssBytesMax,
+    traceHash: world.traceHash.hex(),
+  };
+}
+
+/**
+ * Judges a finished lookup against the oracle at the moment it finished: correct when the result
+ * holds the closest live node; recall is the share of the true k closest it returned.
+ */
+function judge(world: World, origin: SimNode, event: LookupDone, k: number): Judgement {
+  const truth = world.oracle.closest(event.target, k, origin.peer);
+  const found = event.closest;
+  const correct = truth.length === 0 || found.some((peer) => idEquals(peer, truth[0]));
+  let returned = 0;
+  for (const peer of truth) if (found.some((candidate) => candidate.head === peer.head && idEquals(candidate, peer))) returned++;
+  const latencyMs = event.finishedAtMs - event.startedAtMs;
+  let stretch = NaN;
+  if (found.length > 0) {
+    const closest = world.nodes[Number(found[0].address)];
+    const directMs = world.network.rttMs(origin, closest);
+    if (directMs > 0) stretch = latencyMs / directMs;
+  }
+  return {
+    correct,
+    recall: truth.length === 0 ? 1 : returned / truth.length,
+    hops: event.hops,
+    latencyMs,
+    stretch,
+    messages: event.queries + event.answers,
+  };
+}
+
+/**
+ * Drives churn: every slot lives out the model's alternation of online and offline periods; a
+ * slot coming online either restarts its identity (same id, resuming from its snapshot) or brings
+ * a fresh identity that joins like a new node. Initial online slots join spaced like a static run.
+ */
+function startChurn(
+  world: World, options: LookupExperimentOptions, model: ChurnModel, random: Prng,
+  randomReadyPeer: () => PeerRef[], stopNode: (node: SimNode, random: Prng) => void,
+): void {
+  const slots = Math.max(1, Math.ceil(options.nodes / model.availability));
+  const identityOfSlot: (SimNode | null)[] = new Array(slots).fill(null);
+  const scheduleEnd = (slot: number, online: boolean, durationMs: number): void => {
+    if (!Number.isFinite(durationMs)) return;
+    world.at(world.nowMs + durationMs, () => transition(slot, online));
+  };
+  const goOnline = (slot: number, fresh: boolean): void => {
+    let node = identityOfSlot[slot];
+    if (node === null || fresh) identityOfSlot[slot] = node = world.createNode();
+    if (node.online) return;
+    world.start(node, randomReadyPeer());
+  };
+  const transition = (slot: number, wasOnline: boolean): void => {
+    const next = model.next(slot, wasOnline, random);
+    const node = identityOfSlot[slot];
+    if (wasOnline && node && node.online) stopNode(node, random);
+    if (next === null) return;
+    if (next.online) goOnline(slot, next.freshIdentity || node === null);
+    else if (next.freshIdentity) identityOfSlot[slot] = null;
+    scheduleEnd(slot, next.online, next.durationMs);
+  };
+  let initialOnline = 0;
+  for (let slot = 0; slot < slots; slot++) {
+    const start = model.start(slot, random);
+    if (start.online) {
+      const joinAtMs = initialOnline++ * options.joinSpacingMs;
+      world.at(joinAtMs, () => {
+        goOnline(slot, true);
+        scheduleEnd(slot, true, start.untilMs);
+      });
+    } else {
+      scheduleEnd(slot, false, start.untilMs);
+    }
+  }
+}
+
+/** A set of nodes with O(1) add, remove and uniform random choice. */
+class ReadySet {
+  private readonly items: SimNode[] = [];
+  private readonly positions = new Map<SimNode, number>();
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(node: SimNode): void {
+    if (this.positions.has(node)) return;
+    this.positions.set(node, this.items.length);
+    this.items.push(node);
+  }
+
+  remove(node: SimNode): void {
+    const at = this.positions.get(node);
+    if (at === undefined) return;
+    const last = this.items.pop() as SimNode;
+    if (last !== node) {
+      this.items[at] = last;
+      this.positions.set(last, at);
+    }
+    this.positions.delete(node);
+  }
+
+  pick(random: Prng): SimNode | undefined {
+    return this.items.length === 0 ? undefined : this.items[randomBelow(random, this.items.length)];
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The simulated links between nodes: latency from a model, random loss, partitions between groups,
+ * the round trips a new connection costs, and a per-node uplink bandwidth. It decides when (or
+ * whether) a message arrives; it does not carry messages itself.
+ *
+ * The connection-setup cost lets simulated latency match a connection-oriented transport: a libp2p
+ * dial over TCP pays a TCP handshake, multistream-select and a Noise handshake before the first
+ * request (issue 3 measures how many round trips that is), while the paper's Kademlia ran on UDP.
+ */
+import type { Random } from '../core/random.ts';
+import type { LatencyModel, Placement } from './latency/model.ts';
+
+export interface NetworkConfig {
+  /** Probability that any one message is lost. */
+  readonly lossRate: number;
+  /** Round trips charged on the first message between two nodes (0 = connectionless). */
+  readonly connectionSetupRtts: number;
+  /** Open connections a node keeps; the least recently used is closed beyond it. */
+  readonly connectionsPerNodeMax: number;
+  /** Uplink bandwidth of every node in bytes per second; 0 means unlimited. */
+  readonly uplinkBytesPerSecond: number;
+}
+
+export const defaultNetworkConfig: NetworkConfig = {
+  lossRate: 0,
+  connectionSetupRtts: 0,
+  connectionsPerNodeMax: 256,
+  uplinkBytesPerSecond: 0,
+};
+
+/** The network's view of one node. */
+export interface Endpoint {
+  readonly index: number;
+  readonly placement: Placement;
+  /** Changes on every restart, so a connection to an earlier incarnation no longer counts. */
+  generation: number;
+  uplinkFreeAtMs: number;
+  /** Peer index → that peer's generation when the connection opened, in least-recently-used order. */
+  connections: Map<number, number> | null;
+}
+
+export interface NetworkStats {
+  lost: number;
+  partitioned: number;
+  connectionsOpened: number;
+}
+
+/** Returned by transmit when the message will never arrive. */
+export const LOST = -1;
+
+export class SimNetwork {
+  readonly latency: LatencyModel;
+  readonly stats: NetworkStats = { lost: 0, partitioned: 0, connectionsOpened: 0 };
+  private readonly config: NetworkConfig;
+  private readonly random: Random;
+  /** Partition group of each node index; nodes in different groups cannot reach each other. */
+  private groups: number[] | null = null;
+
+  constructor(config: NetworkConfig, latency: LatencyModel, random: Random) {
+    if (!(config.lossRate >= 0 && config.lossRate < 1)) throw new RangeError('lossRate must be in [0, 1)');
+    if (!(config.connectionSetupRtts >= 0)) throw new RangeError('connectionSetupRtts must be ≥ 0');
+    if (!(config.uplinkBytesPerSecond >= 0)) throw new RangeError('uplinkBytesPerSecond must be ≥ 0');
+    this.config = config;
+    this.latency = latency;
+    this.random = random;
+  }
+
+  /** Splits the network: each listed group can reach only itself; unlisted nodes form group 0. */
+  partition(groups: readonly (readonly number[])[]): void {
+    const assignment: number[] = [];
+    groups.forEach((members, group) => {
+      for (const index of members) assignment[index] = group + 1;
+    });
+    this.groups = assignment;
+  }
+
+  heal(): void {
+    this.groups = null;
+  }
+
+  canReach(from: number, to: number): boolean {
+    if (this.groups === null) return true;
+    return (this.groups[from] ?? 0) === (this.groups[to] ?? 0);
+  }
+
+  rttMs(from: Endpoint, to: Endpoint): number {
+    return this.latency.rttMs(from.placement, to.placement);
+  }
+
+  /**
+   * When a message of `sizeBytes` sent now from `from` reaches `to`, or LOST. Partitions are
+   * checked again on delivery, so a message in flight when a partition starts is cut too.
+   */
+  transmit(nowMs: number, from: Endpoint, to: Endpoint, sizeBytes: number): number {
+    if (!this.canReach(from.index, to.index)) {
+      this.stats.partitioned++;
+      return LOST;
+    }
+    let departMs = nowMs;
+    if (this.config.uplinkBytesPerSecond > 0) {
+      departMs = Math.max(nowMs, from.uplinkFreeAtMs) + (sizeBytes * 1000) / this.config.uplinkBytesPerSecond;
+      from.uplinkFreeAtMs = departMs;
+    }
+    if (this.config.lossRate > 0 && this.random.nextFloat() < this.config.lossRate) {
+      this.stats.lost++;
+      return LOST;
+    }
+    const rttMs = this.rttMs(from, to);
+    let delayMs = rttMs / 2;
+    if (this.config.connectionSetupRtts > 0 && !this.connected(from, to)) {
+      delayMs += this.config.connectionSetupRtts * rttMs;
+      this.connect(from, to);
+      this.connect(to, from);
+      this.stats.connectionsOpened++;
+    }
+    return departMs + delayMs;
+  }
+
+  /** Forgets a node's connections (it crashed or left). */
+  disconnect(endpoint: Endpoint): void {
+    endpoint.connections = null;
+  }
+
+  private connected(from: Endpoint, to: Endpoint): boolean {
+    const connections = from.connections;
+    if (connections === null) return false;
+    const generation = connections.get(to.index);
+    if (generation !== to.generation) return false;
+    // Refresh its place in least-recently-used order.
+    connections.delete(to.index);
+    connections.set(to.index, generation);
+    return true;
+  }
+
+  private connect(from: Endpoint, to: Endpoint): void {
+    if (from.connections === null) from.connections = new Map();
+    const connections = from.connections;
+    connections.delete(to.index);
+    connections.set(to.index, to.generation);
+    if (connections.size > this.config.connectionsPerNodeMax) {
+      connections.delete(connections.keys().next().value as number);
+    }
+  }
+}
