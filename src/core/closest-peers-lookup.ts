@@ -4,8 +4,9 @@
  *
  * The lookup keeps the candidates it has heard of, sorted by distance to the target. `next(nowMs)`
  * names the next peer to ask, at most α at a time; `onSuccess`/`onFailure` feed answers back.
- * A peer silent past its soft deadline (one RTO) stops counting against α, so a dead contact
- * never stalls the lookup, but its late answer is still taken until the request finally fails.
+ * A peer silent past its soft deadline (one RTO) is presumed dead: it stops counting against α,
+ * holding up the end, or appearing in the result, so a dead contact costs one RTO, not a full
+ * request timeout; its late answer is still taken until the request finally fails.
  * When α answers in a row bring nobody closer, the lookup is stalled and asks all of the k closest
  * it has not asked yet, as the paper prescribes.
  *
@@ -103,7 +104,9 @@ export class ClosestPeersLookup {
     let outstanding = this.waitingCount > 0;
     for (let i = 0; i < this.count; i++) {
       const state = states[i];
-      if (state === CandidateState.failed) continue;
+      // A peer silent past its soft deadline is presumed dead: it neither holds up the end of the
+      // lookup nor takes a place among the results, though a late answer still brings it back.
+      if (state === CandidateState.failed || state === CandidateState.unresponsive) continue;
       if (considered === k) break;
       considered++;
       if (state === CandidateState.succeeded) {
@@ -121,7 +124,7 @@ export class ClosestPeersLookup {
           return this.peers[i];
         }
       } else {
-        // Waiting or unresponsive: an answer may still come.
+        // Waiting: an answer may still come.
         allAnsweredSoFar = false;
         outstanding = true;
       }
@@ -169,17 +172,16 @@ export class ClosestPeersLookup {
     this.failures++;
   }
 
-  /** The `count` closest candidates that have not failed, closest first. */
+  /** The `count` closest candidates that have not failed or gone silent, closest first. */
   closestPeers(count: number): PeerRef[] {
     const out: PeerRef[] = [];
-    const states = this.states;
     for (let i = 0; i < this.count && out.length < count; i++) {
-      if (states[i] !== CandidateState.failed) out.push(this.peers[i]);
+      if (this.isLive(i)) out.push(this.peers[i]);
     }
     return out;
   }
 
-  /** The referral-chain length of the closest candidate that has not failed; 0 when there is none. */
+  /** The referral-chain length of the closest live candidate; 0 when there is none. */
   closestHop(): number {
     const index = this.closestLiveIndex();
     return index < 0 ? 0 : this.hops[index];
@@ -192,9 +194,8 @@ export class ClosestPeersLookup {
   closestAnswered(except: (peer: PeerRef) => boolean): { peer: PeerRef; closerCount: number } | undefined {
     let closerCount = 0;
     for (let i = 0; i < this.count; i++) {
-      const state = this.states[i];
-      if (state === CandidateState.failed) continue;
-      if (state === CandidateState.succeeded && !except(this.peers[i])) return { peer: this.peers[i], closerCount };
+      if (!this.isLive(i)) continue;
+      if (this.states[i] === CandidateState.succeeded && !except(this.peers[i])) return { peer: this.peers[i], closerCount };
       closerCount++;
     }
     return undefined;
@@ -257,9 +258,14 @@ export class ClosestPeersLookup {
   }
 
   private closestLiveIndex(): number {
-    const states = this.states;
-    for (let i = 0; i < this.count; i++) if (states[i] !== CandidateState.failed) return i;
+    for (let i = 0; i < this.count; i++) if (this.isLive(i)) return i;
     return -1;
+  }
+
+  /** Not failed and not silent past its soft deadline. */
+  private isLive(index: number): boolean {
+    const state = this.states[index];
+    return state !== CandidateState.failed && state !== CandidateState.unresponsive;
   }
 
   private expireSoftDeadlines(nowMs: number): void {

@@ -55,6 +55,13 @@ export interface DhtConfig {
   /** Publishers re-store their own values this often (Kademlia §2.5). */
   readonly publisherRepublishIntervalMs: number;
   readonly valueTtlMsDefault: number;
+  /**
+   * How often a node pings those of its k closest contacts it has not heard from in that time, so
+   * its neighbourhood — what it tells lookups near its own id — stays live under churn (the
+   * neighbour probing of Chord's successor list, Pastry's leaf set and Bamboo; Rhea et al. 2004).
+   * 0 turns probing off.
+   */
+  readonly neighbourhoodProbeIntervalMs: number;
   /** How often the maintenance timer runs (refresh, republish, expiry checks). */
   readonly maintenanceIntervalMs: number;
   /** Refresh lookups started per maintenance run, so a long-idle node does not burst. */
@@ -81,6 +88,7 @@ export const defaultDhtConfig: DhtConfig = {
   republishIntervalMs: 60 * 60_000,
   publisherRepublishIntervalMs: 24 * 60 * 60_000,
   valueTtlMsDefault: 24 * 60 * 60_000,
+  neighbourhoodProbeIntervalMs: 30_000,
   maintenanceIntervalMs: 60_000,
   refreshesPerMaintenanceMax: 8,
 };
@@ -113,6 +121,9 @@ export function checkDhtConfig(config: DhtConfig): string[] {
   ] as const) {
     const value = config[name];
     if (!(value > 0) || !Number.isFinite(value)) problems.push(`${name} must be a positive number, got ${String(value)}`);
+  }
+  if (!(config.neighbourhoodProbeIntervalMs >= 0) || !Number.isFinite(config.neighbourhoodProbeIntervalMs)) {
+    problems.push(`neighbourhoodProbeIntervalMs must be ≥ 0 (0 = off), got ${String(config.neighbourhoodProbeIntervalMs)}`);
   }
   if (config.rtoMinMs > config.rtoMaxMs) problems.push('rtoMinMs must not exceed rtoMaxMs');
   if (config.valueTtlMsDefault > Limits.valueTtlMsMax) problems.push(`valueTtlMsDefault exceeds ${Limits.valueTtlMsMax}`);

@@ -16,7 +16,7 @@ import type { DhtEvent, NodeSnapshot, Outgoing, TrafficClass } from './node-io.t
 import type { PeerRef } from './peer.ts';
 import type { Random } from './random.ts';
 import { RoutingTable, type ObserveOutcome } from './routing-table.ts';
-import { addRttSample, retransmissionTimeoutMs, type RttSample } from './rtt-estimator.ts';
+import { RttHistogram } from './rtt-histogram.ts';
 import { TimerQueue } from './timer-queue.ts';
 import { ValueStore, type HeldValue } from './value-store.ts';
 
@@ -59,6 +59,8 @@ const Purpose = {
   putStore: 2,
   /** A STORE nobody waits for: caching, republish, hand-off. */
   oneWayStore: 3,
+  /** A ping to a neighbour we have not heard from lately: silence evicts it. */
+  neighbourProbe: 4,
 } as const;
 
 type PurposeCode = (typeof Purpose)[keyof typeof Purpose];
@@ -77,7 +79,8 @@ type TimerPayload =
   | { readonly kind: 'requestTimeout'; readonly requestId: number }
   | { readonly kind: 'pump'; readonly operation: LookupOperation }
   | { readonly kind: 'lookupDeadline'; readonly operation: LookupOperation }
-  | { readonly kind: 'maintenance' };
+  | { readonly kind: 'maintenance' }
+  | { readonly kind: 'probeNeighbourhood' };
 
 export type NodeState = 'idle' | 'joining' | 'ready' | 'left';
 
@@ -98,6 +101,8 @@ const UINT32_RANGE = 2 ** 32;
 const LEAVE_HANDOFF_MESSAGES_MAX = 4096;
 /** Values examined for hand-off when a new contact appears (Kademlia §2.5); the rest wait for republish. */
 const HANDOFF_SCAN_MAX = 256;
+/** RTT samples needed before their 99th percentile replaces the initial RTO. */
+const FALLBACK_RTO_SAMPLES_MIN = 16;
 /** Cached copies live at least this long. */
 const CACHED_TTL_MS_MIN = 60_000;
 
@@ -114,8 +119,10 @@ export class DhtNode {
   private readonly timers = new TimerQueue<TimerPayload>();
   private readonly pending = new Map<number, PendingRequest>();
   private readonly operations = new Map<number, LookupOperation>();
-  /** RTT over all contacts, for the timeout of a contact we have no samples of. */
-  private readonly rttOverall: RttSample = { srttMs: 0, rttVarMs: 0 };
+  /** RTTs measured to all contacts, for the timeout of a contact we have no samples of. */
+  private readonly rttOverall = new RttHistogram();
+  /** The fallback timeout, recomputed from the histogram every few samples rather than per request. */
+  private fallbackRtoMs: number;
   private nextRequestId: number;
   private nextOperationId = 1;
   private outbox: Outgoing[] = [];
@@ -140,6 +147,7 @@ export class DhtNode {
     this.self = deps.self;
     this.random = deps.random;
     this.nextRequestId = deps.random.nextUint32();
+    this.fallbackRtoMs = config.rtoInitialMs;
     this.table = new RoutingTable(this.self, {
       k: config.k,
       bitsPerDigit: config.bitsPerDigit,
@@ -354,6 +362,9 @@ export class DhtNode {
           this.maintenanceScheduled = false;
           this.runMaintenance(nowMs);
           break;
+        case 'probeNeighbourhood':
+          this.probeNeighbourhood(nowMs);
+          break;
       }
     }
   }
@@ -383,13 +394,16 @@ export class DhtNode {
     this.stats.requestsAnswered++;
     const rttMs = nowMs - pending.sentAtMs;
     this.observe(from, nowMs, rttMs);
-    addRttSample(this.rttOverall, rttMs);
+    this.rttOverall.add(rttMs);
+    if ((this.stats.requestsAnswered & 15) === 0) this.fallbackRtoMs = this.computeFallbackRtoMs();
     switch (pending.purpose) {
       case Purpose.lookup:
         this.onLookupAnswer(pending.operation as LookupOperation, from, reply, nowMs);
         break;
       case Purpose.livenessCheck:
         this.table.onLivenessResult(from, true, nowMs);
+        break;
+      case Purpose.neighbourProbe:
         break;
       case Purpose.putStore: {
         const batch = pending.batch as StoreBatch;
@@ -409,6 +423,7 @@ export class DhtNode {
     this.pending.delete(requestId);
     this.stats.requestsTimedOut++;
     if (pending.purpose === Purpose.livenessCheck) this.table.onLivenessResult(pending.peer, false, nowMs);
+    else if (pending.purpose === Purpose.neighbourProbe) this.table.remove(pending.peer);
     else this.table.recordFailure(pending.peer);
     this.onRequestFailed(pending, nowMs);
   }
@@ -465,9 +480,18 @@ export class DhtNode {
   }
 
   private retransmissionTimeoutMs(peer: PeerRef): number {
+    return this.table.retransmissionTimeoutMs(peer, this.fallbackRtoMs, this.config.rtoMinMs, this.config.rtoMaxMs);
+  }
+
+  /**
+   * For a peer without samples of its own: the 99th percentile of all RTTs measured, so only about
+   * one live peer in a hundred is presumed silent on first contact (RttHistogram explains why not
+   * RFC 6298's mean plus deviations). The initial RTO until there are enough samples.
+   */
+  private computeFallbackRtoMs(): number {
     const { rtoInitialMs, rtoMinMs, rtoMaxMs } = this.config;
-    const fallbackMs = retransmissionTimeoutMs(this.rttOverall, rtoInitialMs, rtoMinMs, rtoMaxMs);
-    return this.table.retransmissionTimeoutMs(peer, fallbackMs, rtoMinMs, rtoMaxMs);
+    if (this.rttOverall.samples < FALLBACK_RTO_SAMPLES_MIN) return rtoInitialMs;
+    return Math.min(rtoMaxMs, Math.max(rtoMinMs, this.rttOverall.quantileMs(0.99)));
   }
 
   private penalize(peer: PeerRef, reason: string): void {
@@ -508,9 +532,26 @@ export class DhtNode {
   private scheduleMaintenance(nowMs: number, first: boolean): void {
     if (this.maintenanceScheduled) return;
     this.maintenanceScheduled = true;
-    // The first run is spread over one interval so that nodes started together do not beat in step.
+    // The first runs are spread over one interval so that nodes started together do not beat in step.
     const delayMs = first ? this.random.nextFloat() * this.config.maintenanceIntervalMs : this.config.maintenanceIntervalMs;
     this.timers.add(nowMs + delayMs, { kind: 'maintenance' });
+    if (first && this.config.neighbourhoodProbeIntervalMs > 0) {
+      this.timers.add(nowMs + this.random.nextFloat() * this.config.neighbourhoodProbeIntervalMs, { kind: 'probeNeighbourhood' });
+    }
+  }
+
+  /**
+   * Pings each of our k closest contacts not heard from within one probe interval; one that does
+   * not answer is dropped at once, so the neighbourhood we tell lookups about stays live.
+   */
+  private probeNeighbourhood(nowMs: number): void {
+    const intervalMs = this.config.neighbourhoodProbeIntervalMs;
+    for (const peer of this.table.closest(this.self, this.config.k)) {
+      const contact = this.table.find(peer);
+      if (contact === undefined || nowMs - contact.lastSeenMs < intervalMs) continue;
+      this.sendRequest(nowMs, peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.neighbourProbe, null, null);
+    }
+    this.timers.add(nowMs + intervalMs, { kind: 'probeNeighbourhood' });
   }
 
   /** Expiry, bucket refresh (Kademlia §2.3) and republish (§2.5). */

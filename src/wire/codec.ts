@@ -134,8 +134,12 @@ function assertRequestId(requestId: number): void {
   }
 }
 
-function assertId(id: Id, field: string): void {
-  if (id.bytes.length !== ID_BYTES) throw new RangeError(`${field} must have ${ID_BYTES} bytes, got ${id.bytes.length}`);
+/** `field` names the id in the error; `index` (for contacts) is added only if it throws, so the check builds no string. */
+function assertId(id: Id, field: string, index = -1): void {
+  if (id.bytes.length !== ID_BYTES) {
+    const name = index < 0 ? field : `${field} ${index} id`;
+    throw new RangeError(`${name} must have ${ID_BYTES} bytes, got ${id.bytes.length}`);
+  }
 }
 
 function assertValue(value: Uint8Array): void {
@@ -157,7 +161,7 @@ function writeContacts(writer: ByteWriter, contacts: readonly PeerRef[]): void {
   writer.writeU8(contacts.length);
   for (let index = 0; index < contacts.length; index++) {
     const contact = contacts[index];
-    assertId(contact, `contact ${index} id`);
+    assertId(contact, 'contact', index);
     const addressByteLength = utf8ByteLength(contact.address);
     if (addressByteLength > Limits.addressBytesMax) {
       throw new RangeError(

@@ -1,0 +1,129 @@
+/**
+ * The benchmarks. Each one is a set of simulator runs described as `peergrid sim lookup` arguments,
+ * so any figure can be reproduced from the command line; extra arguments given to the benchmark are
+ * appended to every run (for example `--nodes 2000` for a quick look).
+ */
+import { parseSimLookupArgs } from '../src/cli/sim-lookup/command.ts';
+import { runLookupExperiment, type LookupExperimentResult } from '../src/sim/experiments/lookup-experiment.ts';
+import { codecBenchmark } from './codec.ts';
+
+type Say = (line: string) => void;
+
+export interface Benchmark {
+  readonly summary: string;
+  run(extraArgs: readonly string[], say: Say): Promise<Record<string, unknown>> | Record<string, unknown>;
+}
+
+/** Runs the simulator with CLI arguments; `extra` comes last, so it overrides. */
+function simulate(args: readonly string[], extra: readonly string[], say: Say): LookupExperimentResult {
+  const plan = parseSimLookupArgs([...args, ...extra], () => 1);
+  say(`running: peergrid sim lookup ${[...args, ...extra].join(' ')}`);
+  const result = runLookupExperiment({ ...plan.experiment, progress: say });
+  say(`  done in ${(result.wallMs / 1000).toFixed(1)} s: correct ${result.correctRate}, hops ${result.hops.mean}, p50 ${result.latencyMs.p50} ms`);
+  return result;
+}
+
+/** The figures most benchmarks report, in a stable order. */
+function figures(r: LookupExperimentResult): Record<string, unknown> {
+  return {
+    nodes: r.nodes, lookups: r.lookups, lookupsCompleted: r.lookupsCompleted, correctRate: r.correctRate, recallMean: r.recallMean,
+    hops: r.hops, latencyMs: r.latencyMs, stretch: r.stretch, messagesPerLookup: r.messagesPerLookup,
+    bytesPerNodePerSec: r.bytesPerNodePerSec, maintenanceBytesPerNodePerSec: r.maintenanceBytesPerNodePerSec,
+    nodesOnlineMean: r.nodesOnlineMean, joinWallMs: r.joinWallMs, wallMs: r.wallMs, simSeconds: r.simSeconds,
+    eventsPerSec: r.eventsPerSec, speedupVsRealTime: r.speedupVsRealTime, windowSpeedupVsRealTime: r.windowSpeedupVsRealTime,
+    rssBytesMax: r.rssBytesMax, traceHash: r.traceHash,
+  };
+}
+
+function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 1000) / 1000;
+}
+
+const STATIC = ['--seed', '1', '--latency', 'planetlab'];
+
+export const benchmarks: Record<string, Benchmark> = {
+  'lookup-static': {
+    summary: '10^4 nodes, PlanetLab, no churn: default lookups against the paper\'s strict finish rule',
+    run(extra, say) {
+      const base = [...STATIC, '--nodes', '10000', '--lookups', '10000'];
+      const ours = simulate(base, extra, say);
+      const strict = simulate([...base, '--finish', 'strict'], extra, say);
+      return {
+        default: figures(ours),
+        strictFinish: figures(strict),
+        ratioToStrict: {
+          latencyP50: ratio(ours.latencyMs.p50, strict.latencyMs.p50),
+          latencyP99: ratio(ours.latencyMs.p99, strict.latencyMs.p99),
+          messagesPerLookup: ratio(ours.messagesPerLookup, strict.messagesPerLookup),
+          recallMean: ratio(ours.recallMean, strict.recallMean),
+        },
+      };
+    },
+  },
+  bits: {
+    summary: 'bits per digit b = 1…5 at 10^4 nodes: hops, latency, table cost (chooses the default b)',
+    run(extra, say) {
+      const runs: Record<string, unknown> = {};
+      let baseline: LookupExperimentResult | undefined;
+      for (const bits of [1, 2, 3, 4, 5]) {
+        const r = simulate([...STATIC, '--nodes', '10000', '--lookups', '10000', '--bits', String(bits)], extra, say);
+        baseline ??= r;
+        runs[`b${bits}`] = { ...figures(r), hopsRatioToB1: ratio(r.hops.mean, baseline.hops.mean), joinWallRatioToB1: ratio(r.joinWallMs, baseline.joinWallMs) };
+      }
+      return runs;
+    },
+  },
+  finish: {
+    summary: 'finish rules strict and q = 1…5 at 10^4 nodes: latency, recall, messages',
+    run(extra, say) {
+      const runs: Record<string, unknown> = {};
+      let strict: LookupExperimentResult | undefined;
+      for (const finish of ['strict', '1', '2', '3', '5']) {
+        const r = simulate([...STATIC, '--nodes', '10000', '--lookups', '10000', '--finish', finish], extra, say);
+        strict ??= r;
+        runs[finish] = { ...figures(r), latencyP50RatioToStrict: ratio(r.latencyMs.p50, strict.latencyMs.p50) };
+      }
+      return runs;
+    },
+  },
+  scale: {
+    summary: '10^5 nodes join through the protocol, then 10^5 lookups; 10^4 in the same run as baseline',
+    run(extra, say) {
+      const small = simulate([...STATIC, '--nodes', '10000', '--lookups', '10000'], extra, say);
+      const large = simulate([...STATIC, '--nodes', '100000', '--lookups', '100000', '--progress'], extra, say);
+      return {
+        n1e4: figures(small),
+        n1e5: figures(large),
+        ratio1e5To1e4: {
+          wallMs: ratio(large.wallMs, small.wallMs),
+          rssBytesMax: ratio(large.rssBytesMax, small.rssBytesMax),
+          hopsMean: ratio(large.hops.mean, small.hops.mean),
+        },
+      };
+    },
+  },
+  realtime: {
+    summary: '10^4 nodes, one lookup per node per minute with routine maintenance: simulated vs wall time',
+    run(extra, say) {
+      const r = simulate([...STATIC, '--nodes', '10000', '--lookups', '100000', '--window', '10'], extra, say);
+      return { ...figures(r), lookupsPerNodePerMinute: r.lookups / r.nodes / r.windowMinutes };
+    },
+  },
+  churn: {
+    summary: 'churn at 10^4 nodes: exponential sessions of 60 and 10 minutes, and the Mojo profile; static baseline',
+    run(extra, say) {
+      const base = [...STATIC, '--nodes', '10000', '--lookups', '10000'];
+      const none = simulate(base, extra, say);
+      const out: Record<string, unknown> = { none: figures(none) };
+      for (const churn of ['exp:60', 'exp:10', 'mojo']) {
+        const r = simulate([...base, '--churn', churn], extra, say);
+        out[churn] = { ...figures(r), latencyP50RatioToStatic: ratio(r.latencyMs.p50, none.latencyMs.p50) };
+      }
+      return out;
+    },
+  },
+  codec: {
+    summary: 'wire codec encode/decode throughput against JSON in the same run',
+    run: () => codecBenchmark(),
+  },
+};

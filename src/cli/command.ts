@@ -1,0 +1,22 @@
+/** What every command gets and provides; main.ts owns the dispatch and the mapping of errors to exit codes. */
+
+/** Where a command writes, and the environment it may consult. Tests can pass their own. */
+export interface CliIo {
+  /** Standard output: results only (one JSON object with --json). */
+  out(text: string): void;
+  /** Standard error: the seed line, progress, diagnostics. */
+  err(text: string): void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A runnable command, such as `sim lookup`. */
+export interface CliCommand {
+  /** The words that select it, e.g. ['sim', 'lookup']. */
+  readonly path: readonly string[];
+  /** One line for the command list. */
+  readonly summary: string;
+  /** The full text printed by --help. */
+  usage(): string;
+  /** Runs with the arguments after the command words. Throws UsageError for bad arguments. */
+  run(args: readonly string[], io: CliIo): Promise<void> | void;
+}

@@ -1,0 +1,154 @@
+/**
+ * The peergrid command line: `peergrid <command> [subcommand] [options]`. This module dispatches to
+ * the commands and is the one place that maps errors to exit statuses: a UsageError prints
+ * `peergrid: <message>` and a pointer to --help, exit 2; anything else prints its message, exit 1
+ * (with the stack trace when PEERGRID_DEBUG=1).
+ */
+import { UsageError } from './args.ts';
+import type { CliCommand, CliIo } from './command.ts';
+import { simLookupCommand } from './sim-lookup/command.ts';
+
+export type { CliIo } from './command.ts';
+
+/** A command word with subcommands, such as `sim`. */
+interface CommandGroup {
+  readonly name: string;
+  readonly summary: string;
+  readonly subcommands: readonly CliCommand[];
+}
+
+const GROUPS: readonly CommandGroup[] = [
+  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand] },
+];
+
+export const ExitCode = Object.freeze({ ok: 0, error: 1, usage: 2 });
+
+const HELP_FLAGS: readonly string[] = ['-h', '--help'];
+
+function isHelpFlag(arg: string | undefined): boolean {
+  return arg !== undefined && HELP_FLAGS.includes(arg);
+}
+
+export function topUsage(): string {
+  const rows: [string, string][] = [];
+  for (const group of GROUPS) {
+    for (const command of group.subcommands) rows.push([command.path.join(' '), command.summary]);
+  }
+  rows.push(['help [command]', 'show help for a command']);
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return `Usage: peergrid <command> [subcommand] [options]
+
+peergrid: a Kademlia overlay with a deterministic simulator.
+
+Commands:
+${rows.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}
+
+Run 'peergrid <command> [subcommand] --help' for a command's options.
+Set PEERGRID_DEBUG=1 to print the stack trace of an unexpected error.
+`;
+}
+
+function groupUsage(group: CommandGroup): string {
+  const width = Math.max(...group.subcommands.map((command) => command.path.join(' ').length)) + 2;
+  return `Usage: peergrid ${group.name} <subcommand> [options]
+
+${group.summary[0].toUpperCase()}${group.summary.slice(1)}.
+
+Subcommands:
+${group.subcommands.map((command) => `  ${command.path.join(' ').padEnd(width)}${command.summary}`).join('\n')}
+
+Run 'peergrid ${group.name} <subcommand> --help' for its options.
+`;
+}
+
+/** What the words select: a leaf command, a group, or the top level; and the arguments left over. */
+interface Resolved {
+  readonly target: CliCommand | CommandGroup | null;
+  readonly rest: readonly string[];
+}
+
+/**
+ * Resolves command words from the front of `words`. Calls `reached` with each level found, so the
+ * caller can point a UsageError's hint at the deepest command it got to.
+ */
+function resolve(words: readonly string[], reached: (path: string) => void): Resolved {
+  const first = words[0];
+  if (first === undefined || first.startsWith('-')) return { target: null, rest: words };
+  const group = GROUPS.find((candidate) => candidate.name === first);
+  if (group === undefined) {
+    throw new UsageError(`unknown command '${first}' (commands: ${[...GROUPS.map((g) => g.name), 'help'].join(', ')})`);
+  }
+  reached(group.name);
+  const second = words[1];
+  if (second === undefined || second.startsWith('-')) return { target: group, rest: words.slice(1) };
+  const command = group.subcommands.find((candidate) => candidate.path[1] === second);
+  if (command === undefined) {
+    throw new UsageError(
+      `unknown subcommand '${group.name} ${second}' (subcommands: ${group.subcommands.map((c) => c.path[1]).join(', ')})`,
+    );
+  }
+  reached(command.path.join(' '));
+  return { target: command, rest: words.slice(2) };
+}
+
+function usageOf(target: CliCommand | CommandGroup | null): string {
+  if (target === null) return topUsage();
+  return 'subcommands' in target ? groupUsage(target) : target.usage();
+}
+
+/** Runs the command line `argv` (without node and the script) and returns the exit status. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let helpPath = '';
+  const reached = (path: string): void => {
+    helpPath = path;
+  };
+  try {
+    if (argv[0] === 'help') {
+      const { target, rest } = resolve(argv.slice(1), reached);
+      if (rest.length > 0) throw new UsageError(`help takes command words only, got '${rest[0]}'`);
+      io.out(usageOf(target));
+      return ExitCode.ok;
+    }
+    const { target, rest } = resolve(argv, reached);
+    // --help anywhere before a `--` terminator wins over every other argument.
+    const terminator = rest.indexOf('--');
+    if ((terminator < 0 ? rest : rest.slice(0, terminator)).some(isHelpFlag)) {
+      io.out(usageOf(target));
+      return ExitCode.ok;
+    }
+    if (target === null) {
+      if (rest.length === 0) throw new UsageError('missing command');
+      throw new UsageError(`unknown option '${rest[0]}'`);
+    }
+    if ('subcommands' in target) {
+      const choices = target.subcommands.map((command) => command.path[1]).join(', ');
+      if (rest.length === 0) throw new UsageError(`missing subcommand for '${target.name}' (subcommands: ${choices})`);
+      throw new UsageError(`unknown option '${rest[0]}' for '${target.name}' (subcommands: ${choices})`);
+    }
+    await target.run(rest, io);
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const helpCommand = helpPath === '' ? 'peergrid --help' : `peergrid ${helpPath} --help`;
+      io.err(`peergrid: ${error.message}\nRun '${helpCommand}' for usage.\n`);
+      return ExitCode.usage;
+    }
+    const debug = io.env.PEERGRID_DEBUG === '1';
+    const message = error instanceof Error ? error.message : String(error);
+    if (debug && error instanceof Error && error.stack) io.err(`peergrid: ${error.stack}\n`);
+    else io.err(`peergrid: ${message}\n${debug ? '' : '(set PEERGRID_DEBUG=1 for the stack trace)\n'}`);
+    return ExitCode.error;
+  }
+}
+
+/** The real process's streams. A closed stdout (`peergrid ... | head`) ends output quietly. */
+export function processIo(): CliIo {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    env: process.env,
+  };
+}

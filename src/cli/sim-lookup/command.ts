@@ -1,0 +1,278 @@
+/**
+ * `peergrid sim lookup`: parses and validates the options into a lookup experiment, runs it, and
+ * prints the result (readable summary, or one JSON object with --json). The seed always goes to
+ * stderr first as `seed=<S>`, so any run can be replayed.
+ */
+import { randomInt } from 'node:crypto';
+import { checkDhtConfig, defaultDhtConfig } from '../../core/config.ts';
+import type { DhtConfig, LookupFinishRule } from '../../core/config.ts';
+import { Limits } from '../../core/limits.ts';
+import { exponentialFromMedian, pareto, weibull } from '../../sim/churn/distributions.ts';
+import { MOJO } from '../../sim/churn/models.ts';
+import type { ChurnModel } from '../../sim/churn/models.ts';
+import { CHURN_SPEC_FORMS, parseChurnSpec } from '../../sim/churn/spec.ts';
+import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
+import type { LookupExperimentOptions } from '../../sim/experiments/lookup-experiment.ts';
+import type { LatencyModel } from '../../sim/latency/model.ts';
+import { parseLatencySpec } from '../../sim/latency/spec.ts';
+import { defaultNetworkConfig } from '../../sim/network.ts';
+import type { NetworkConfig } from '../../sim/network.ts';
+import {
+  formatBound, parseCommandLine, parseDuration, parseInteger, parseNumber, parseProbability, UsageError,
+} from '../args.ts';
+import type { CliCommand, CliIo } from '../command.ts';
+import { formatSummary } from './format.ts';
+
+const MINUTE_MS = 60_000;
+
+export const Bounds = Object.freeze({
+  nodesMax: 1_000_000,
+  lookupsMax: 10_000_000,
+  seedMax: Number.MAX_SAFE_INTEGER,
+  kMax: Limits.bucketSizeMax,
+  alphaMax: 64,
+  bitsMax: 5,
+});
+
+/** Defaults that are the CLI's own choice; the protocol's come from defaultDhtConfig and defaultNetworkConfig. */
+export const Defaults = Object.freeze({
+  nodes: 1000,
+  latency: 'planetlab',
+  churn: 'none',
+  joinSpacingMs: 10,
+  gracefulLeaveFraction: 0,
+  /** Without churn: quiet time after the last join, and the measured window. */
+  staticWarmupMs: 1 * MINUTE_MS,
+  staticWindowMs: 10 * MINUTE_MS,
+  /** With churn: warm-up and window in median sessions, and the floor under both. */
+  churnWarmupSessions: 3,
+  churnWindowSessions: 1,
+  churnMinimumMs: 10 * MINUTE_MS,
+  /** Traces have no model median; both default to this. */
+  traceMs: 10 * MINUTE_MS,
+});
+
+/** Seeds drawn when --seed is absent: crypto.randomInt allows a range of at most 2^48 - 1. */
+const DRAWN_SEED_LIMIT = 2 ** 48 - 1;
+
+const OPTIONS = {
+  nodes: { type: 'string' },
+  lookups: { type: 'string' },
+  seed: { type: 'string' },
+  latency: { type: 'string' },
+  churn: { type: 'string' },
+  loss: { type: 'string' },
+  k: { type: 'string' },
+  alpha: { type: 'string' },
+  bits: { type: 'string' },
+  finish: { type: 'string' },
+  'maintenance-finish': { type: 'string' },
+  'connect-rtts': { type: 'string' },
+  bandwidth: { type: 'string' },
+  graceful: { type: 'string' },
+  'join-spacing': { type: 'string' },
+  warmup: { type: 'string' },
+  window: { type: 'string' },
+  wire: { type: 'boolean' },
+  json: { type: 'boolean' },
+  progress: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Everything a run needs, validated. */
+export interface SimLookupPlan {
+  readonly experiment: Omit<LookupExperimentOptions, 'progress'>;
+  readonly json: boolean;
+  readonly progress: boolean;
+}
+
+/** Draws a seed for a run without --seed (the CLI may use real randomness; the simulator never does). */
+export function drawSeed(): number {
+  return randomInt(0, DRAWN_SEED_LIMIT);
+}
+
+/**
+ * Parses and validates the options of `peergrid sim lookup`. Every bad value is a UsageError naming
+ * its flag and the accepted range. Loads the latency model and the churn model (which may read files).
+ */
+export function parseSimLookupArgs(args: readonly string[], seedSource: () => number = drawSeed): SimLookupPlan {
+  const { values } = parseCommandLine(args, OPTIONS);
+
+  const nodes = values.nodes === undefined ? Defaults.nodes : parseInteger('--nodes', values.nodes, 1, Bounds.nodesMax);
+  const lookups = values.lookups === undefined ? nodes : parseInteger('--lookups', values.lookups, 0, Bounds.lookupsMax);
+  const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Bounds.seedMax);
+
+  const k = values.k === undefined ? defaultDhtConfig.k : parseInteger('--k', values.k, 1, Bounds.kMax);
+  const alpha = values.alpha === undefined ? defaultDhtConfig.alpha : parseInteger('--alpha', values.alpha, 1, Bounds.alphaMax);
+  const bitsPerDigit = values.bits === undefined ? defaultDhtConfig.bitsPerDigit : parseInteger('--bits', values.bits, 1, Bounds.bitsMax);
+  const lookupFinish = values.finish === undefined
+    ? defaultDhtConfig.lookupFinish : parseFinishRule('--finish', values.finish, k);
+  const maintenanceLookupFinish = values['maintenance-finish'] === undefined
+    ? defaultDhtConfig.maintenanceLookupFinish : parseFinishRule('--maintenance-finish', values['maintenance-finish'], k);
+  const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, lookupFinish, maintenanceLookupFinish };
+  const problems = checkDhtConfig(dht);
+  if (problems.length > 0) throw new UsageError(`invalid protocol configuration: ${problems.join('; ')}`);
+
+  const network: NetworkConfig = {
+    ...defaultNetworkConfig,
+    lossRate: values.loss === undefined
+      ? defaultNetworkConfig.lossRate : parseProbability('--loss', values.loss, { allowOne: false }),
+    connectionSetupRtts: values['connect-rtts'] === undefined
+      ? defaultNetworkConfig.connectionSetupRtts : parseNumber('--connect-rtts', values['connect-rtts'], { min: 0 }),
+    uplinkBytesPerSecond: values.bandwidth === undefined
+      ? defaultNetworkConfig.uplinkBytesPerSecond : parseNumber('--bandwidth', values.bandwidth, { min: 0 }),
+  };
+  const gracefulLeaveFraction = values.graceful === undefined
+    ? Defaults.gracefulLeaveFraction : parseProbability('--graceful', values.graceful);
+  const joinSpacingMs = values['join-spacing'] === undefined
+    ? Defaults.joinSpacingMs : parseDuration('--join-spacing', values['join-spacing'], 'ms', { min: 0, minExclusive: true });
+
+  const latency = parseLatency(values.latency ?? Defaults.latency);
+  const churnText = values.churn ?? Defaults.churn;
+  const churn = parseChurn(churnText);
+  const measurement = defaultMeasurementMs(churn === null ? null : churnText);
+  const warmupMs = values.warmup === undefined ? measurement.warmupMs : parseDuration('--warmup', values.warmup, 'm', { min: 0 });
+  const windowMs = values.window === undefined
+    ? measurement.windowMs : parseDuration('--window', values.window, 'm', { min: 0, minExclusive: true });
+
+  return {
+    experiment: {
+      seed, nodes, lookups, dht, latency, network, churn,
+      wire: values.wire ?? false,
+      joinSpacingMs, warmupMs, windowMs, gracefulLeaveFraction,
+    },
+    json: values.json ?? false,
+    progress: values.progress ?? false,
+  };
+}
+
+/** 'strict', or an integer q in 1…k: the lookup stops once the q closest seen have answered. */
+export function parseFinishRule(flag: string, text: string, k: number): LookupFinishRule {
+  if (text === 'strict') return 'strict';
+  try {
+    return parseInteger(flag, text, 1, k);
+  } catch {
+    throw new UsageError(`${flag} must be 'strict' or an integer from 1 to k = ${formatBound(k)}, got '${text}'`);
+  }
+}
+
+function parseLatency(text: string): LatencyModel {
+  try {
+    return parseLatencySpec(text);
+  } catch (error) {
+    throw new UsageError(`--latency: ${(error as Error).message}`);
+  }
+}
+
+/** The churn model, or null for none (the experiment's static join path). */
+function parseChurn(text: string): ChurnModel | null {
+  if (text.trim() === 'none') return null;
+  try {
+    return parseChurnSpec(text);
+  } catch (error) {
+    throw new UsageError(`--churn: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The median session length of a (valid) churn spec, from the model's own distributions: exp:m → m
+ * minutes, weibull:k:s → s (ln 2)^(1/k), pareto:k:s → s 2^(1/k), mojo → its established users'
+ * median session. Null for traces (no model median) and for none.
+ */
+export function churnMedianSessionMs(spec: string): number | null {
+  const [kind, ...parameters] = spec.trim().split(':');
+  const numbers = parameters.map(Number);
+  switch (kind) {
+    case 'mojo': return MOJO.establishedSessionMedianMs;
+    case 'exp': return exponentialFromMedian(numbers[0] * MINUTE_MS).medianMs;
+    case 'weibull': return weibull(numbers[0], numbers[1] * MINUTE_MS).medianMs;
+    case 'pareto': return pareto(numbers[0], numbers[1] * MINUTE_MS).medianMs;
+    default: return null;
+  }
+}
+
+/**
+ * Default warm-up and window. Without churn (null): 1 and 10 minutes. With churn: 3 median sessions
+ * to reach steady state and 1 to measure, each at least 10 minutes; traces: 10 minutes each.
+ */
+export function defaultMeasurementMs(churnSpec: string | null): { warmupMs: number; windowMs: number } {
+  if (churnSpec === null || churnSpec.trim() === 'none') {
+    return { warmupMs: Defaults.staticWarmupMs, windowMs: Defaults.staticWindowMs };
+  }
+  const medianMs = churnMedianSessionMs(churnSpec);
+  if (medianMs === null) return { warmupMs: Defaults.traceMs, windowMs: Defaults.traceMs };
+  return {
+    warmupMs: Math.max(Defaults.churnMinimumMs, Defaults.churnWarmupSessions * medianMs),
+    windowMs: Math.max(Defaults.churnMinimumMs, Defaults.churnWindowSessions * medianMs),
+  };
+}
+
+export function runSimLookup(args: readonly string[], io: CliIo): void {
+  const plan = parseSimLookupArgs(args);
+  io.err(`seed=${plan.experiment.seed}\n`);
+  const result = runLookupExperiment({
+    ...plan.experiment,
+    progress: plan.progress ? (line) => io.err(`${line}\n`) : undefined,
+  });
+  io.out(plan.json ? `${JSON.stringify(result)}\n` : formatSummary(result));
+}
+
+function finishDefault(rule: LookupFinishRule): string {
+  return rule === 'strict' ? 'strict' : `q = ${rule}`;
+}
+
+export function simLookupUsage(): string {
+  const d = defaultDhtConfig;
+  const n = defaultNetworkConfig;
+  const churnForms = CHURN_SPEC_FORMS.map((form) => `                           ${form}`).join('\n');
+  return `Usage: peergrid sim lookup [options]
+
+Builds an overlay through the real join protocol (optionally under churn) in the deterministic
+simulator, then runs lookups for random keys from random nodes during a measured window and judges
+each against an oracle: correctness, recall, hops, latency, stretch, traffic.
+
+Workload:
+  --nodes N                nodes online (on average, under churn), 1 to ${formatBound(Bounds.nodesMax)} (default ${Defaults.nodes})
+  --lookups L              lookups in the window, 0 to ${formatBound(Bounds.lookupsMax)} (default: N)
+  --seed S                 integer 0 to 2^53-1 (default: random); always printed first on stderr as seed=S
+  --join-spacing MS        time between two initial joins, ms, > 0 (default ${Defaults.joinSpacingMs})
+  --warmup MIN             minutes before the window, >= 0 (default: ${Defaults.staticWarmupMs / MINUTE_MS} without churn;
+                           ${Defaults.churnWarmupSessions} median sessions, at least ${Defaults.churnMinimumMs / MINUTE_MS}, with churn; ${Defaults.traceMs / MINUTE_MS} for traces)
+  --window MIN             minutes the lookups are spread over, > 0 (default: ${Defaults.staticWindowMs / MINUTE_MS} without churn;
+                           ${Defaults.churnWindowSessions} median session, at least ${Defaults.churnMinimumMs / MINUTE_MS}, with churn; ${Defaults.traceMs / MINUTE_MS} for traces)
+
+Network:
+  --latency MODEL          geo | planetlab | <RTT matrix file> (default ${Defaults.latency})
+  --loss P                 probability a message is lost, in [0, 1) (default ${n.lossRate})
+  --connect-rtts R         round trips charged on a new connection, >= 0 (default ${n.connectionSetupRtts})
+  --bandwidth B            uplink bytes per second per node, >= 0; 0 = unlimited (default ${n.uplinkBytesPerSecond})
+  --wire                   encode and decode every message with the wire codec
+
+Churn:
+  --churn MODEL            how nodes come and go (default ${Defaults.churn}):
+${churnForms}
+  --graceful P             fraction of departures that leave gracefully, in [0, 1] (default ${Defaults.gracefulLeaveFraction})
+
+Protocol (defaults are the kernel's):
+  --k K                    bucket size and replication factor, 1 to ${Bounds.kMax} (default ${d.k})
+  --alpha A                parallel requests per lookup, 1 to ${Bounds.alphaMax} (default ${d.alpha})
+  --bits B                 bits per routing digit, 1 to ${Bounds.bitsMax} (default ${d.bitsPerDigit})
+  --finish F               when a lookup stops: strict, or q in 1 to k (default ${finishDefault(d.lookupFinish)})
+  --maintenance-finish F   the same for join and refresh lookups (default ${finishDefault(d.maintenanceLookupFinish)})
+
+Output:
+  --json                   print the result as one JSON object on stdout
+  --progress               print progress lines on stderr
+  -h, --help               show this help
+
+Durations also take a unit: 500ms, 30s, 10m, 2h.
+Exit status: 0 on success, 1 on an unexpected error, 2 on bad usage.
+`;
+}
+
+export const simLookupCommand: CliCommand = {
+  path: ['sim', 'lookup'],
+  summary: 'simulate an overlay and measure its lookups (correctness, hops, latency, traffic)',
+  usage: simLookupUsage,
+  run: runSimLookup,
+};

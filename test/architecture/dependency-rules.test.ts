@@ -1,0 +1,123 @@
+/**
+ * The architecture, checked against the code (TigerBeetle's tidy.zig does this for its own rules):
+ * protocol code does no IO and reads no clock or randomness of its own, and dependencies point one
+ * way — cli → sim → wire → core. docs/ARCHITECTURE.md states the same rules in prose.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const src = join(root, 'src');
+
+/** Which top-level folders of src/ each folder may import from (besides itself). */
+const allowedImports: Record<string, readonly string[]> = {
+  core: [],
+  wire: ['core'],
+  sim: ['core', 'wire'],
+  cli: ['core', 'wire', 'sim'],
+};
+
+/** Folders whose code must be pure: no IO, no clock, no ambient randomness, no timers. */
+const pureFolders = ['core', 'wire'];
+
+/** What pure code may not mention, with the reason given when it does. */
+const forbidden: readonly [RegExp, string][] = [
+  [/\bDate\b/, 'reads the wall clock (take nowMs as an argument)'],
+  [/\bperformance\s*\./, 'reads the wall clock (take nowMs as an argument)'],
+  [/\bMath\s*\.\s*random\b/, 'uses ambient randomness (take a Random)'],
+  [/\b(setTimeout|setInterval|setImmediate|queueMicrotask|clearTimeout|clearInterval)\b/, 'sets a timer (return nextWakeAtMs)'],
+  [/\bprocess\s*\./, 'touches the process'],
+  [/\b(fetch|WebSocket|XMLHttpRequest)\b/, 'does network IO'],
+  [/\brequire\s*\(/, 'loads modules dynamically'],
+  [/\bimport\s*\(/, 'loads modules dynamically'],
+];
+
+function sourceFiles(folder: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (name.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** The code without comments and string contents, so that prose about Date or Math.random is not flagged. */
+function codeOnly(text: string): string {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/'(?:[^'\\\n]|\\.)*'/g, "''")
+    .replace(/`(?:[^`\\]|\\.)*`/g, '``');
+}
+
+function importsOf(text: string): string[] {
+  const specifiers: string[] = [];
+  for (const match of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)) specifiers.push(match[1]);
+  for (const match of text.matchAll(/^\s*import\s+'([^']+)'/gm)) specifiers.push(match[1]);
+  return specifiers;
+}
+
+function topFolderOf(path: string): string {
+  return relative(src, path).split(/[\\/]/)[0];
+}
+
+test('every folder of src/ has a dependency rule', () => {
+  for (const name of readdirSync(src)) {
+    if (statSync(join(src, name)).isDirectory()) assert.ok(name in allowedImports, `src/${name} has no entry in allowedImports`);
+  }
+});
+
+test('dependencies point one way: cli → sim → wire → core', () => {
+  const problems: string[] = [];
+  for (const file of sourceFiles(src)) {
+    const from = topFolderOf(file);
+    for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+      if (!specifier.startsWith('.')) continue;
+      const target = resolve(dirname(file), specifier);
+      const to = topFolderOf(target);
+      if (to !== from && !allowedImports[from].includes(to)) problems.push(`${relative(root, file)} imports ${specifier} (${from} may not depend on ${to})`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('protocol code imports nothing outside src/ (no node:, no packages)', () => {
+  const problems: string[] = [];
+  for (const folder of pureFolders) {
+    for (const file of sourceFiles(join(src, folder))) {
+      for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+        if (!specifier.startsWith('.')) problems.push(`${relative(root, file)} imports ${specifier}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('protocol code reads no clock, sets no timer and draws no ambient randomness', () => {
+  const problems: string[] = [];
+  for (const folder of pureFolders) {
+    for (const file of sourceFiles(join(src, folder))) {
+      const code = codeOnly(readFileSync(file, 'utf8'));
+      code.split('\n').forEach((line, index) => {
+        for (const [pattern, reason] of forbidden) {
+          if (pattern.test(line)) problems.push(`${relative(root, file)}:${index + 1} ${reason}: ${line.trim()}`);
+        }
+      });
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('the checks themselves catch what they look for', () => {
+  const sample = "const t = Date.now(); // Math.random in a comment is fine\nsetTimeout(f, 1);\nconst s = 'Date';";
+  const code = codeOnly(sample);
+  const hits = forbidden.filter(([pattern]) => pattern.test(code)).map(([, reason]) => reason);
+  assert.ok(hits.includes('reads the wall clock (take nowMs as an argument)'));
+  assert.ok(hits.includes('sets a timer (return nextWakeAtMs)'));
+  assert.ok(!hits.includes('uses ambient randomness (take a Random)'));
+  assert.deepEqual(importsOf("import { a } from '../sim/world.ts';\nexport { b } from './b.ts';"), ['../sim/world.ts', './b.ts']);
+});
