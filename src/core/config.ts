@@ -126,6 +126,10 @@ export function checkDhtConfig(config: DhtConfig): string[] {
     problems.push(`neighbourhoodProbeIntervalMs must be ≥ 0 (0 = off), got ${String(config.neighbourhoodProbeIntervalMs)}`);
   }
   if (config.rtoMinMs > config.rtoMaxMs) problems.push('rtoMinMs must not exceed rtoMaxMs');
+  if (config.rtoInitialMs < config.rtoMinMs || config.rtoInitialMs > config.rtoMaxMs) {
+    problems.push('rtoInitialMs must lie between rtoMinMs and rtoMaxMs');
+  }
+  if (typeof config.relaxedSplitting !== 'boolean') problems.push('relaxedSplitting must be true or false');
   if (config.valueTtlMsDefault > Limits.valueTtlMsMax) problems.push(`valueTtlMsDefault exceeds ${Limits.valueTtlMsMax}`);
   return problems;
 }

@@ -61,6 +61,8 @@ const Purpose = {
   oneWayStore: 3,
   /** A ping to a neighbour we have not heard from lately: silence evicts it. */
   neighbourProbe: 4,
+  /** A ping to a contact evicted for silence, in case it was cut off rather than gone. */
+  revival: 5,
 } as const;
 
 type PurposeCode = (typeof Purpose)[keyof typeof Purpose];
@@ -101,6 +103,17 @@ const UINT32_RANGE = 2 ** 32;
 const LEAVE_HANDOFF_MESSAGES_MAX = 4096;
 /** Values examined for hand-off when a new contact appears (Kademlia §2.5); the rest wait for republish. */
 const HANDOFF_SCAN_MAX = 256;
+/**
+ * Contacts dropped for silence are remembered (at most this many) and pinged again now and then:
+ * a network partition evicts every contact across the cut, and without a second try the two sides
+ * would never find each other again once it heals (Kademlia has no other way back but a re-join).
+ */
+const REVIVAL_CANDIDATES_MAX = 32;
+/** Revival pings per maintenance run, and how long after the eviction the first one waits. */
+const REVIVALS_PER_MAINTENANCE = 2;
+const REVIVAL_DELAY_MS = 60_000;
+/** After this long without an answer, an evicted contact is forgotten. */
+const REVIVAL_GIVE_UP_MS = 60 * 60_000;
 /** RTT samples needed before their 99th percentile replaces the initial RTO. */
 const FALLBACK_RTO_SAMPLES_MIN = 16;
 /** Cached copies live at least this long. */
@@ -139,6 +152,10 @@ export class DhtNode {
   };
   /** Scratch list of the peers a lookup answer named for the first time. */
   private readonly newlySeen: PeerRef[] = [];
+  /** Contacts evicted for silence, oldest first, with when they were evicted (see REVIVAL_CANDIDATES_MAX). */
+  private readonly evicted: { peer: PeerRef; evictedAtMs: number }[] = [];
+  /** When each remembered contact was first evicted, so retries stop after REVIVAL_GIVE_UP_MS. */
+  private readonly evictedAtMsOf = new Map<PeerRef, number>();
 
   constructor(config: DhtConfig, deps: DhtNodeDeps, nowMs: number, snapshot?: NodeSnapshot) {
     const problems = checkDhtConfig(config);
@@ -161,6 +178,10 @@ export class DhtNode {
 
   get state(): NodeState {
     return this.currentState;
+  }
+
+  get pendingRequestCount(): number {
+    return this.pending.size;
   }
 
   // ---- outputs -------------------------------------------------------------------------------
@@ -401,9 +422,12 @@ export class DhtNode {
         this.onLookupAnswer(pending.operation as LookupOperation, from, reply, nowMs);
         break;
       case Purpose.livenessCheck:
-        this.table.onLivenessResult(from, true, nowMs);
+        this.table.onLivenessResult(from, true);
         break;
       case Purpose.neighbourProbe:
+        break;
+      case Purpose.revival:
+        this.evictedAtMsOf.delete(pending.peer);
         break;
       case Purpose.putStore: {
         const batch = pending.batch as StoreBatch;
@@ -422,9 +446,20 @@ export class DhtNode {
     if (pending === undefined) return;
     this.pending.delete(requestId);
     this.stats.requestsTimedOut++;
-    if (pending.purpose === Purpose.livenessCheck) this.table.onLivenessResult(pending.peer, false, nowMs);
-    else if (pending.purpose === Purpose.neighbourProbe) this.table.remove(pending.peer);
-    else this.table.recordFailure(pending.peer);
+    switch (pending.purpose) {
+      case Purpose.livenessCheck:
+        this.table.onLivenessResult(pending.peer, false);
+        this.rememberEvicted(pending.peer, nowMs);
+        break;
+      case Purpose.neighbourProbe:
+        if (this.table.remove(pending.peer)) this.rememberEvicted(pending.peer, nowMs);
+        break;
+      case Purpose.revival:
+        this.rememberEvicted(pending.peer, nowMs, true);
+        break;
+      default:
+        if (this.table.recordFailure(pending.peer)) this.rememberEvicted(pending.peer, nowMs);
+    }
     this.onRequestFailed(pending, nowMs);
   }
 
@@ -460,7 +495,9 @@ export class DhtNode {
     const requestId = this.allocateRequestId();
     const message = { ...request, requestId } as Request;
     this.pending.set(requestId, { requestId, peer, kind: request.kind, sentAtMs: nowMs, purpose, operation, batch });
+    // The RTO a lookup just computed for this very request, used once so it cannot go stale.
     const rtoMs = peer === this.lastRtoPeer ? this.lastRtoMs : this.retransmissionTimeoutMs(peer);
+    this.lastRtoPeer = null;
     const timeoutMs = Math.max(this.config.requestTimeoutMinMs, this.config.requestTimeoutRtoMultiple * rtoMs);
     this.timers.add(nowMs + timeoutMs, { kind: 'requestTimeout', requestId });
     this.stats.requestsSent++;
@@ -506,7 +543,7 @@ export class DhtNode {
     if (outcome === 'added') this.handOffTo(peer, nowMs);
     else if (typeof outcome === 'object') {
       const sent = this.sendRequest(nowMs, outcome.check, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.livenessCheck, null, null);
-      if (!sent) this.table.onLivenessResult(outcome.check, true, nowMs);
+      if (!sent) this.table.onLivenessResult(outcome.check, true);
     }
   }
 
@@ -554,9 +591,42 @@ export class DhtNode {
     this.timers.add(nowMs + intervalMs, { kind: 'probeNeighbourhood' });
   }
 
-  /** Expiry, bucket refresh (Kademlia §2.3) and republish (§2.5). */
+  private rememberEvicted(peer: PeerRef, nowMs: number, retried = false): void {
+    if (retried) {
+      const first = this.evictedAtMsOf.get(peer);
+      if (first === undefined || nowMs - first >= REVIVAL_GIVE_UP_MS) {
+        this.evictedAtMsOf.delete(peer);
+        return;
+      }
+      this.evicted.push({ peer, evictedAtMs: first });
+      return;
+    }
+    if (this.evicted.length >= REVIVAL_CANDIDATES_MAX) {
+      const dropped = this.evicted.shift() as { peer: PeerRef };
+      this.evictedAtMsOf.delete(dropped.peer);
+    }
+    this.evicted.push({ peer, evictedAtMs: nowMs });
+    this.evictedAtMsOf.set(peer, nowMs);
+  }
+
+  /** Pings a couple of contacts evicted a while ago; an answer brings them back (see REVIVAL_CANDIDATES_MAX). */
+  private reviveEvicted(nowMs: number): void {
+    for (let i = 0; i < REVIVALS_PER_MAINTENANCE && this.evicted.length > 0; i++) {
+      const candidate = this.evicted[0];
+      if (nowMs - candidate.evictedAtMs < REVIVAL_DELAY_MS) return;
+      this.evicted.shift();
+      if (this.table.has(candidate.peer)) {
+        this.evictedAtMsOf.delete(candidate.peer);
+        continue;
+      }
+      this.sendRequest(nowMs, candidate.peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.revival, null, null);
+    }
+  }
+
+  /** Expiry, bucket refresh (Kademlia §2.3), republish (§2.5), and a second chance for evicted contacts. */
   private runMaintenance(nowMs: number): void {
     this.values.expire(nowMs);
+    this.reviveEvicted(nowMs);
     let refreshes = 0;
     for (const bucket of this.table.buckets()) {
       if (refreshes >= this.config.refreshesPerMaintenanceMax) break;

@@ -109,6 +109,7 @@ export class RoutingTable {
       if (bucket.indexOf(peer) >= 0) return false;
       if (bucket.size < this.config.k) {
         bucket.insert(peer, NEVER_SEEN_MS, false, 0);
+        bucket.removeReplacement(peer);
         this.entryCount++;
         return true;
       }
@@ -117,12 +118,14 @@ export class RoutingTable {
     }
   }
 
-  /** The result of a liveness check that `observe` asked for. */
-  onLivenessResult(peer: PeerRef, alive: boolean, nowMs: number): void {
+  /**
+   * The result of a liveness check that `observe` asked for. An answer needs nothing more here:
+   * the answer itself was observed, which marked the contact as seen. Silence evicts it.
+   */
+  onLivenessResult(peer: PeerRef, alive: boolean): void {
     const bucket = this.leafFor(peer);
     if (bucket.checking && idEquals(bucket.checking, peer)) bucket.checking = null;
-    if (alive) this.observe(peer, nowMs);
-    else this.remove(peer);
+    if (!alive) this.remove(peer);
   }
 
   /** Counts an unanswered request; evicts the contact once it has failed too often. Returns whether it was evicted. */
@@ -172,7 +175,7 @@ export class RoutingTable {
   retransmissionTimeoutMs(peer: Id, fallbackMs: number, minMs: number, maxMs: number): number {
     const bucket = this.leafFor(peer);
     const index = bucket.indexOf(peer);
-    if (index < 0 || bucket.srttMs[index] === 0) return fallbackMs;
+    if (index < 0 || bucket.srttMs[index] === 0) return Math.min(maxMs, Math.max(minMs, fallbackMs));
     return retransmissionTimeoutMs({ srttMs: bucket.srttMs[index], rttVarMs: bucket.rttVarMs[index] }, fallbackMs, minMs, maxMs);
   }
 
@@ -256,6 +259,16 @@ export class RoutingTable {
       (bitAt(peer, depth) === 0 ? zero : one).addReplacement(peer, bucket.replacementSeenMs[i], this.config.replacementsMax);
     }
     if (bucket.checking) (bitAt(bucket.checking, depth) === 0 ? zero : one).checking = bucket.checking;
+    // A child with room takes its newest waiting newcomers at once, rather than leaving them cached.
+    for (const child of [zero, one]) {
+      while (child.size < this.config.k && child.replacementCount > 0) {
+        const promoted = child.popNewestReplacement() as { peer: PeerRef; seenMs: number };
+        let at = child.size;
+        while (at > 0 && child.lastSeenMs[at - 1] > promoted.seenMs) at--;
+        child.insert(promoted.peer, promoted.seenMs, true, at);
+        this.entryCount++;
+      }
+    }
     const branch: Branch = { leaf: false, depth, zero, one };
     if (bucket.onOwnPath) {
       this.spine[depth] = branch;

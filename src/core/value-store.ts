@@ -84,7 +84,12 @@ export class ValueStore {
       this.cached.set(name, { key, value, expiresAtMs, origin, refreshedAtMs: nowMs, ttlMs });
       return StoreStatus.ok;
     }
-    const existing = this.held.get(name);
+    let existing = this.held.get(name);
+    if (existing && existing.expiresAtMs <= nowMs) {
+      // Expired but not yet swept: a new STORE starts afresh rather than inheriting its old state.
+      this.held.delete(name);
+      existing = undefined;
+    }
     if (existing) {
       existing.value = value;
       existing.expiresAtMs = Math.max(existing.expiresAtMs, expiresAtMs);

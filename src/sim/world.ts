@@ -392,7 +392,7 @@ export class World {
 }
 
 function formatTime(ms: number): string {
-  return (ms / 1000).toFixed(6);
+  return `t=${(ms / 1000).toFixed(3)}`;
 }
 
 function describe(message: Message): string {

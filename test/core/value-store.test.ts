@@ -197,7 +197,7 @@ describe('ValueStore: origin and refresh times (§2.5 republishing)', () => {
     assert.equal(store.get(key(1), 900)?.refreshedAtMs, 700, 'a cached copy passing by is not a refresh');
   });
 
-  it('a value stored again after it expired (but before expire() ran) starts afresh', { todo: 'ValueStore.put reuses the expired entry: its old origin (e.g. published) and ttlMs survive' }, () => {
+  it('a value stored again after it expired (but before expire() ran) starts afresh', () => {
     const store = new ValueStore();
     store.put(key(1), bytes(1), HOUR, 'published', 0);
     // The publisher's copy has expired; nobody called get() or expire() since.

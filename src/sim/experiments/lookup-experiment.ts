@@ -12,6 +12,7 @@ import type { ChurnModel } from '../churn/models.ts';
 import type { LatencyModel } from '../latency/model.ts';
 import type { NetworkConfig } from '../network.ts';
 import type { Prng } from '../prng.ts';
+import { checkInvariants } from '../invariants.ts';
 import { mean, quantileSorted, round, summarize } from '../stats.ts';
 import { World, type SimNode } from '../world.ts';
 import { ResourceMeter } from './resource-meter.ts';
@@ -34,6 +35,8 @@ export interface LookupExperimentOptions {
   readonly windowMs: number;
   /** Of the nodes that go offline, the fraction that leave gracefully (the rest crash). */
   readonly gracefulLeaveFraction: number;
+  /** Run the invariant checkers (invariants.ts) this often, in simulated time; 0 or absent: never. */
+  readonly invariantCheckIntervalMs?: number;
   /** Called with progress lines (to stderr) on long runs; not part of the result. */
   readonly progress?: (line: string) => void;
 }
@@ -74,6 +77,9 @@ export interface LookupExperimentResult {
   windowSpeedupVsRealTime: number;
   rssBytesMax: number;
   traceHash: string;
+  /** How many times the invariant checkers ran, and what they found (the first few). */
+  invariantChecks: number;
+  invariantViolations: string[];
 }
 
 interface Judgement {
@@ -89,6 +95,8 @@ interface Judgement {
 const ExperimentStreams = { workload: 1, churn: 2, bootstrap: 3 } as const;
 /** How often memory is sampled, in simulated time. */
 const RSS_SAMPLE_INTERVAL_MS = 10_000;
+/** Invariant violations kept in the result (the first ones; one bug tends to repeat). */
+const VIOLATIONS_KEPT = 20;
 /** How long after the window the last lookups may take to finish. */
 const DRAIN_MS = 60_000;
 
@@ -129,6 +137,19 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
     world.at(world.nowMs + RSS_SAMPLE_INTERVAL_MS, sampleMemory);
   };
   world.at(0, sampleMemory);
+  let invariantChecks = 0;
+  const invariantViolations: string[] = [];
+  const checkIntervalMs = options.invariantCheckIntervalMs ?? 0;
+  if (checkIntervalMs > 0) {
+    const check = (): void => {
+      invariantChecks++;
+      for (const problem of checkInvariants(world)) {
+        if (invariantViolations.length < VIOLATIONS_KEPT) invariantViolations.push(`t=${world.nowMs}ms ${problem}`);
+      }
+      world.at(world.nowMs + checkIntervalMs, check);
+    };
+    world.at(checkIntervalMs, check);
+  }
 
   // Phase 1: the initial nodes join one after another, each through a random node already in.
   if (options.churn === null) {
@@ -230,6 +251,8 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
     windowSpeedupVsRealTime: round(options.windowMs / windowWallMs, 1),
     rssBytesMax: meter.rssBytesMax,
     traceHash: world.traceHash.hex(),
+    invariantChecks,
+    invariantViolations,
   };
 }
 
