@@ -181,6 +181,27 @@ export class ClosestPeersLookup {
     return out;
   }
 
+  /**
+   * What the lookup reports: the `count` closest candidates, closest first, without those that
+   * failed. A candidate silent past its soft deadline stays in only while fewer than q answered
+   * candidates are closer (α under the strict rule): the very closest may simply be far away — a
+   * 600 ms host outlives an RTO drawn from typical RTTs — and dropping it would miss the answer,
+   * while farther silent ones are most likely dead and would crowd live nodes out.
+   */
+  result(count: number): PeerRef[] {
+    const out: PeerRef[] = [];
+    const keepSilentWhileAnsweredBelow = this.config.finish === 'strict' ? this.config.alpha : this.config.finish;
+    let answeredCloser = 0;
+    for (let i = 0; i < this.count && out.length < count; i++) {
+      const state = this.states[i];
+      if (state === CandidateState.failed) continue;
+      if (state === CandidateState.unresponsive && answeredCloser >= keepSilentWhileAnsweredBelow) continue;
+      if (state === CandidateState.succeeded) answeredCloser++;
+      out.push(this.peers[i]);
+    }
+    return out;
+  }
+
   /** The referral-chain length of the closest live candidate; 0 when there is none. */
   closestHop(): number {
     const index = this.closestLiveIndex();

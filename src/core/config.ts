@@ -71,10 +71,11 @@ export interface DhtConfig {
 export const defaultDhtConfig: DhtConfig = {
   k: 20,
   alpha: 3,
-  bitsPerDigit: 1,
+  // Chosen by measurement (docs/BENCHMARKS.md, `npm run bench -- bits` and `-- finish`).
+  bitsPerDigit: 4,
   relaxedSplitting: true,
-  lookupFinish: 'strict',
-  maintenanceLookupFinish: 'strict',
+  lookupFinish: 3,
+  maintenanceLookupFinish: 3,
   lookupQueriesMax: 100,
   lookupDurationMaxMs: 30_000,
   rtoInitialMs: 1000,

@@ -282,7 +282,7 @@ export class DhtNode {
       const batch: StoreBatch = {
         operationId: operation.id, key, startedAtMs: operation.startedAtMs, outstanding: 0, stored: 0, refused: 0, failed: 0,
       };
-      const targets = operation.lookup.closestPeers(this.config.k);
+      const targets = operation.lookup.result(this.config.k);
       // The publisher keeps its own copy to republish (§2.5); it counts as a replica only if it is one of the k closest.
       this.values.put(key, value, ttlMs, 'published', doneAtMs);
       const kth = targets[targets.length - 1];
@@ -651,7 +651,7 @@ export class DhtNode {
     this.startLookup(nowMs, key, 'node', 'maintenance', (operation, doneAtMs) => {
       const ttlMs = published ? held.ttlMs : remainingTtlMs(held, doneAtMs);
       if (ttlMs <= 0) return;
-      for (const peer of operation.lookup.closestPeers(this.config.k)) {
+      for (const peer of operation.lookup.result(this.config.k)) {
         this.sendRequest(doneAtMs, peer, { kind: 'store', requestId: 0, key, value, ttlMs }, 'maintenance', Purpose.oneWayStore, null, null);
       }
     });
@@ -750,7 +750,7 @@ export class DhtNode {
       kind: 'lookupDone',
       operationId: operation.id,
       target: lookup.target,
-      closest: lookup.closestPeers(this.config.k),
+      closest: lookup.result(this.config.k),
       hops: lookup.closestHop(),
       queries: lookup.queriesSent,
       answers: lookup.answers,

@@ -43,7 +43,7 @@ describe('checkDhtConfig', () => {
     }
   });
 
-  it('accepts the defaults (k = 20, α = 3, b = 1, as in the paper)', () => {
+  it('accepts the defaults (k = 20 and α = 3 as in the paper)', () => {
     assert.deepEqual(checkDhtConfig(defaultDhtConfig), []);
     assert.equal(defaultDhtConfig.k, 20);
     assert.equal(defaultDhtConfig.alpha, 3);
@@ -51,14 +51,17 @@ describe('checkDhtConfig', () => {
 
   for (const [name, low, high] of integerFields) {
     it(`rejects ${name} outside ${low}…${high} or not an integer, naming the field`, () => {
+      // Finish rules given as a number q must stay within 1…k, so k is tried with 'strict' ones.
+      const withStrictFinishIfK = (config: DhtConfig): DhtConfig =>
+        name === 'k' ? { ...config, lookupFinish: 'strict', maintenanceLookupFinish: 'strict' } : config;
       for (const bad of [low - 1, high + 1, low + 0.5, NaN, Infinity, '3' as unknown]) {
-        const problems = problemsNaming(name, withField(name, bad));
-        assert.equal(problems.length, 1, `${name} = ${String(bad)}: ${JSON.stringify(checkDhtConfig(withField(name, bad)))}`);
+        const config = withStrictFinishIfK(withField(name, bad));
+        const problems = problemsNaming(name, config);
+        assert.equal(problems.length, 1, `${name} = ${String(bad)}: ${JSON.stringify(checkDhtConfig(config))}`);
         assert.match(problems[0], new RegExp(`^${name} must be an integer in ${low}…${high}`));
       }
       for (const good of [low, high]) {
-        const config = withField(name, good);
-        // lookupFinish numbers must stay within 1…k, so the default ('strict') keeps k's edge cases valid.
+        const config = withStrictFinishIfK(withField(name, good));
         assert.deepEqual(checkDhtConfig(config), [], `${name} = ${good}`);
       }
     });
@@ -108,7 +111,8 @@ describe('checkDhtConfig', () => {
 
   it('reports every problem at once', () => {
     const problems = checkDhtConfig({ ...defaultDhtConfig, k: 0, alpha: 0, rtoInitialMs: -1, lookupFinish: 99 });
-    assert.deepEqual([...new Set(problems.map((problem) => problem.split(' ')[0]))].sort(), ['alpha', 'k', 'lookupFinish', 'rtoInitialMs']);
+    // k = 0 also makes the default maintenance finish rule (a number q ≤ k) invalid.
+    assert.deepEqual([...new Set(problems.map((problem) => problem.split(' ')[0]))].sort(), ['alpha', 'k', 'lookupFinish', 'maintenanceLookupFinish', 'rtoInitialMs']);
   });
 
   it('rejects a relaxedSplitting that is not a boolean (a config read from JSON might say "no")', () => {
