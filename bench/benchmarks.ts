@@ -122,6 +122,28 @@ export const benchmarks: Record<string, Benchmark> = {
       return out;
     },
   },
+  probe: {
+    summary: 'neighbourhood probe interval (off, 120, 60, 30, 15 s) under 10-minute exponential churn, 2,000 nodes',
+    run(extra, say) {
+      const base = [...STATIC, '--nodes', '2000', '--lookups', '2000', '--churn', 'exp:10'];
+      const runs: Record<string, unknown> = {};
+      let off: LookupExperimentResult | undefined;
+      for (const probe of ['0', '120', '60', '30', '15']) {
+        const r = simulate([...base, '--probe', probe], extra, say);
+        off ??= r;
+        runs[probe === '0' ? 'off' : `${probe}s`] = {
+          ...figures(r),
+          ratioToOff: {
+            latencyP50: ratio(r.latencyMs.p50, off.latencyMs.p50),
+            recallMean: ratio(r.recallMean, off.recallMean),
+            maintenanceBytes: ratio(r.maintenanceBytesPerNodePerSec, off.maintenanceBytesPerNodePerSec),
+            wallMs: ratio(r.wallMs, off.wallMs),
+          },
+        };
+      }
+      return runs;
+    },
+  },
   codec: {
     summary: 'wire codec encode/decode throughput against JSON in the same run',
     run: () => codecBenchmark(),

@@ -186,11 +186,13 @@ export class ClosestPeersLookup {
    * failed. A candidate silent past its soft deadline stays in only while fewer than q answered
    * candidates are closer (α under the strict rule): the very closest may simply be far away — a
    * 600 ms host outlives an RTO drawn from typical RTTs — and dropping it would miss the answer,
-   * while farther silent ones are most likely dead and would crowd live nodes out.
+   * while farther silent ones are most likely dead and would crowd live nodes out. If nobody
+   * answered at all, no silent candidate is kept.
    */
   result(count: number): PeerRef[] {
     const out: PeerRef[] = [];
-    const keepSilentWhileAnsweredBelow = this.config.finish === 'strict' ? this.config.alpha : this.config.finish;
+    // With no answer at all there is no neighbourhood to vouch for anyone: silent candidates go.
+    const keepSilentWhileAnsweredBelow = this.answers === 0 ? 0 : this.config.finish === 'strict' ? this.config.alpha : this.config.finish;
     let answeredCloser = 0;
     for (let i = 0; i < this.count && out.length < count; i++) {
       const state = this.states[i];
@@ -200,6 +202,13 @@ export class ClosestPeersLookup {
       out.push(this.peers[i]);
     }
     return out;
+  }
+
+  /** Candidates asked that stayed silent past their soft deadline and never answered. */
+  silentCount(): number {
+    let silent = 0;
+    for (let i = 0; i < this.count; i++) if (this.states[i] === CandidateState.unresponsive) silent++;
+    return silent;
   }
 
   /** The referral-chain length of the closest live candidate; 0 when there is none. */

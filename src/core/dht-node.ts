@@ -11,7 +11,7 @@ import { ClosestPeersLookup } from './closest-peers-lookup.ts';
 import { checkDhtConfig, type DhtConfig } from './config.ts';
 import { commonPrefixLength, compareDistance, idEquals, randomIdInPrefix, withBitFlipped, type Id } from './id.ts';
 import { Limits } from './limits.ts';
-import { repliesTo, StoreStatus, type Message, type Reply, type Request } from './messages.ts';
+import { isRequest, repliesTo, StoreStatus, type Message, type Reply, type Request } from './messages.ts';
 import type { DhtEvent, NodeSnapshot, Outgoing, TrafficClass } from './node-io.ts';
 import type { PeerRef } from './peer.ts';
 import type { Random } from './random.ts';
@@ -40,6 +40,14 @@ interface LookupOperation {
   wakeAtMs: number;
   found: { value: Uint8Array; ttlMs: number; from: PeerRef } | null;
   error: string | null;
+}
+
+interface EvictedContact {
+  readonly peer: PeerRef;
+  readonly evictedAtMs: number;
+  nextTryAtMs: number;
+  tries: number;
+  inFlight: boolean;
 }
 
 interface StoreBatch {
@@ -109,9 +117,11 @@ const HANDOFF_SCAN_MAX = 256;
  * would never find each other again once it heals (Kademlia has no other way back but a re-join).
  */
 const REVIVAL_CANDIDATES_MAX = 32;
-/** Revival pings per maintenance run, and how long after the eviction the first one waits. */
+/** Revival pings per maintenance run, and how long after the eviction the first one waits; each retry waits twice as long. */
 const REVIVALS_PER_MAINTENANCE = 2;
 const REVIVAL_DELAY_MS = 60_000;
+/** The longest wait between two revival pings: retries come at 1, 3, 7, 15, 30, 45 and 60 minutes. */
+const REVIVAL_BACKOFF_MAX_MS = 15 * 60_000;
 /** After this long without an answer, an evicted contact is forgotten. */
 const REVIVAL_GIVE_UP_MS = 60 * 60_000;
 /** RTT samples needed before their 99th percentile replaces the initial RTO. */
@@ -152,10 +162,8 @@ export class DhtNode {
   };
   /** Scratch list of the peers a lookup answer named for the first time. */
   private readonly newlySeen: PeerRef[] = [];
-  /** Contacts evicted for silence, oldest first, with when they were evicted (see REVIVAL_CANDIDATES_MAX). */
-  private readonly evicted: { peer: PeerRef; evictedAtMs: number }[] = [];
-  /** When each remembered contact was first evicted, so retries stop after REVIVAL_GIVE_UP_MS. */
-  private readonly evictedAtMsOf = new Map<PeerRef, number>();
+  /** Contacts evicted for silence, oldest first (see REVIVAL_CANDIDATES_MAX). */
+  private readonly evicted: EvictedContact[] = [];
 
   constructor(config: DhtConfig, deps: DhtNodeDeps, nowMs: number, snapshot?: NodeSnapshot) {
     const problems = checkDhtConfig(config);
@@ -200,7 +208,25 @@ export class DhtNode {
 
   /** When `tick` should next be called; Infinity when nothing is scheduled. */
   nextWakeAtMs(): number {
-    return this.timers.nextAtMs();
+    // Timers whose subject is gone (an answered request, a finished lookup) are dropped here, so the
+    // shell is not woken for them: most request timeouts never fire, because the answer came first.
+    for (;;) {
+      const top = this.timers.peekPayload();
+      if (top === undefined || !this.isStale(top)) return this.timers.nextAtMs();
+      this.timers.dropEarliest();
+    }
+  }
+
+  private isStale(timer: TimerPayload): boolean {
+    switch (timer.kind) {
+      case 'requestTimeout':
+        return !this.pending.has(timer.requestId);
+      case 'pump':
+      case 'lookupDeadline':
+        return !timer.operation.active;
+      default:
+        return false;
+    }
   }
 
   snapshot(): NodeSnapshot {
@@ -322,6 +348,9 @@ export class DhtNode {
 
   receive(nowMs: number, from: PeerRef, message: Message): void {
     if (this.currentState === 'left' || idEquals(from, this.self)) return;
+    // A request's sender is observed first, so that a value it is storing here is not handed
+    // straight back to it as a newcomer (§2.5 hand-off).
+    if (message.kind !== 'leave' && isRequest(message)) this.observe(from, nowMs);
     switch (message.kind) {
       case 'ping':
         this.stats.requestsServed++;
@@ -356,7 +385,6 @@ export class DhtNode {
         this.onReply(nowMs, from, message);
         return;
     }
-    this.observe(from, nowMs);
   }
 
   tick(nowMs: number): void {
@@ -427,7 +455,7 @@ export class DhtNode {
       case Purpose.neighbourProbe:
         break;
       case Purpose.revival:
-        this.evictedAtMsOf.delete(pending.peer);
+        this.onRevivalResult(pending.peer, true, nowMs);
         break;
       case Purpose.putStore: {
         const batch = pending.batch as StoreBatch;
@@ -455,7 +483,7 @@ export class DhtNode {
         if (this.table.remove(pending.peer)) this.rememberEvicted(pending.peer, nowMs);
         break;
       case Purpose.revival:
-        this.rememberEvicted(pending.peer, nowMs, true);
+        this.onRevivalResult(pending.peer, false, nowMs);
         break;
       default:
         if (this.table.recordFailure(pending.peer)) this.rememberEvicted(pending.peer, nowMs);
@@ -540,7 +568,7 @@ export class DhtNode {
 
   private observe(peer: PeerRef, nowMs: number, rttSampleMs?: number): void {
     const outcome: ObserveOutcome = this.table.observe(peer, nowMs, rttSampleMs);
-    if (outcome === 'added') this.handOffTo(peer, nowMs);
+    if (outcome === 'added' || outcome === 'proven') this.handOffTo(peer, nowMs);
     else if (typeof outcome === 'object') {
       const sent = this.sendRequest(nowMs, outcome.check, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.livenessCheck, null, null);
       if (!sent) this.table.onLivenessResult(outcome.check, true);
@@ -591,41 +619,44 @@ export class DhtNode {
     this.timers.add(nowMs + intervalMs, { kind: 'probeNeighbourhood' });
   }
 
-  private rememberEvicted(peer: PeerRef, nowMs: number, retried = false): void {
-    if (retried) {
-      const first = this.evictedAtMsOf.get(peer);
-      if (first === undefined || nowMs - first >= REVIVAL_GIVE_UP_MS) {
-        this.evictedAtMsOf.delete(peer);
-        return;
-      }
-      this.evicted.push({ peer, evictedAtMs: first });
-      return;
-    }
-    if (this.evicted.length >= REVIVAL_CANDIDATES_MAX) {
-      const dropped = this.evicted.shift() as { peer: PeerRef };
-      this.evictedAtMsOf.delete(dropped.peer);
-    }
-    this.evicted.push({ peer, evictedAtMs: nowMs });
-    this.evictedAtMsOf.set(peer, nowMs);
+  private rememberEvicted(peer: PeerRef, nowMs: number): void {
+    if (this.evicted.some((entry) => idEquals(entry.peer, peer))) return;
+    if (this.evicted.length >= REVIVAL_CANDIDATES_MAX) this.evicted.shift();
+    this.evicted.push({ peer, evictedAtMs: nowMs, nextTryAtMs: nowMs + REVIVAL_DELAY_MS, tries: 0, inFlight: false });
   }
 
-  /** Pings a couple of contacts evicted a while ago; an answer brings them back (see REVIVAL_CANDIDATES_MAX). */
+  /** A revival ping came back (alive: the contact is back, via the answer's observation) or not (try later). */
+  private onRevivalResult(peer: PeerRef, alive: boolean, nowMs: number): void {
+    const index = this.evicted.findIndex((entry) => entry.peer === peer);
+    if (index < 0) return;
+    const entry = this.evicted[index];
+    entry.inFlight = false;
+    if (alive || nowMs - entry.evictedAtMs >= REVIVAL_GIVE_UP_MS) {
+      this.evicted.splice(index, 1);
+      return;
+    }
+    entry.tries++;
+    entry.nextTryAtMs = nowMs + Math.min(REVIVAL_DELAY_MS * 2 ** entry.tries, REVIVAL_BACKOFF_MAX_MS);
+  }
+
+  /** Pings a couple of contacts evicted a while ago, backing off; an answer brings them back (see REVIVAL_CANDIDATES_MAX). */
   private reviveEvicted(nowMs: number): void {
-    for (let i = 0; i < REVIVALS_PER_MAINTENANCE && this.evicted.length > 0; i++) {
-      const candidate = this.evicted[0];
-      if (nowMs - candidate.evictedAtMs < REVIVAL_DELAY_MS) return;
-      this.evicted.shift();
-      if (this.table.has(candidate.peer)) {
-        this.evictedAtMsOf.delete(candidate.peer);
+    let sent = 0;
+    for (let i = 0; i < this.evicted.length && sent < REVIVALS_PER_MAINTENANCE; i++) {
+      const entry = this.evicted[i];
+      if (entry.inFlight || entry.nextTryAtMs > nowMs) continue;
+      if (this.table.has(entry.peer) || nowMs - entry.evictedAtMs >= REVIVAL_GIVE_UP_MS) {
+        this.evicted.splice(i--, 1);
         continue;
       }
-      this.sendRequest(nowMs, candidate.peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.revival, null, null);
+      entry.inFlight = true;
+      sent++;
+      this.sendRequest(nowMs, entry.peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.revival, null, null);
     }
   }
 
   /** Expiry, bucket refresh (Kademlia §2.3), republish (§2.5), and a second chance for evicted contacts. */
   private runMaintenance(nowMs: number): void {
-    this.values.expire(nowMs);
     this.reviveEvicted(nowMs);
     let refreshes = 0;
     for (const bucket of this.table.buckets()) {
@@ -635,11 +666,17 @@ export class DhtNode {
       this.startLookup(nowMs, randomIdInPrefix(bucket.prefix, bucket.depth, this.random), 'node', 'maintenance', noop);
     }
     for (const held of this.values.heldValues()) {
-      const intervalMs = held.origin === 'published' ? this.config.publisherRepublishIntervalMs : this.config.republishIntervalMs;
-      if (nowMs - held.refreshedAtMs < intervalMs) continue;
+      const published = held.origin === 'published';
+      const intervalMs = published ? this.config.publisherRepublishIntervalMs : this.config.republishIntervalMs;
+      // A publisher renews its value before it would lapse, even if the interval is as long as the TTL.
+      const lapsing = published && held.expiresAtMs - nowMs <= 2 * this.config.maintenanceIntervalMs;
+      if (nowMs - held.refreshedAtMs < intervalMs && !lapsing) continue;
+      if (held.expiresAtMs <= nowMs) continue;
       held.refreshedAtMs = nowMs;
       this.republish(held, nowMs);
     }
+    // Expiry comes after republish, so a value due for both is renewed rather than lost.
+    this.values.expire(nowMs);
     this.scheduleMaintenance(nowMs, false);
   }
 
@@ -754,7 +791,7 @@ export class DhtNode {
       hops: lookup.closestHop(),
       queries: lookup.queriesSent,
       answers: lookup.answers,
-      failures: lookup.failures,
+      failures: lookup.failures + lookup.silentCount(),
       startedAtMs: operation.startedAtMs,
       finishedAtMs: nowMs,
       value: operation.found ? operation.found.value : null,
@@ -795,7 +832,11 @@ export class DhtNode {
     for (const peer of snapshot.contacts) this.table.addUnverified(peer, nowMs);
     for (const held of snapshot.values) {
       const ttlMs = remainingTtlMs(held, nowMs);
-      if (ttlMs > 0) this.values.put(held.key, held.value, Math.min(ttlMs, Limits.valueTtlMsMax), held.origin, nowMs);
+      if (ttlMs <= 0) continue;
+      this.values.put(held.key, held.value, Math.min(ttlMs, Limits.valueTtlMsMax), held.origin, nowMs);
+      // Keep the TTL it was published with, which a publisher's republish renews.
+      const restored = this.values.get(held.key, nowMs);
+      if (restored) restored.ttlMs = held.ttlMs;
     }
   }
 

@@ -24,11 +24,15 @@ export interface LookupDone {
   readonly kind: 'lookupDone';
   readonly operationId: number;
   readonly target: Id;
-  /** Up to k closest live peers found, closest first (some may not have been asked, see config.ts). */
+  /**
+   * Up to k closest peers found, closest first: not the ones that failed; some not asked (see
+   * config.ts on finish rules); a silent one only when it is closer than the q-th answer (see
+   * ClosestPeersLookup.result).
+   */
   readonly closest: readonly PeerRef[];
   /** Referral-chain length that led to closest[0]: 1 when it was already our contact, 0 when nothing was found. */
   readonly hops: number;
-  /** Requests sent, answers received, and requests that failed (timed out or answered wrongly). */
+  /** Requests sent, answers received, and requests that failed or stayed silent past their RTO. */
   readonly queries: number;
   readonly answers: number;
   readonly failures: number;
@@ -44,7 +48,10 @@ export interface PutDone {
   readonly kind: 'putDone';
   readonly operationId: number;
   readonly key: Id;
-  /** Nodes that confirmed the STORE (counting ourselves when we are one of the k closest). */
+  /**
+   * Nodes that confirmed the STORE, plus ourselves when we are closer than the k-th of them (the
+   * publisher always keeps a copy to republish, so k + 1 holders is possible).
+   */
   readonly stored: number;
   readonly refused: number;
   readonly failed: number;

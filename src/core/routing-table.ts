@@ -45,8 +45,12 @@ export interface RoutingTableConfig {
   readonly replacementsMax: number;
 }
 
-/** What observing a contact did. `check` asks the caller to ping `peer` and report the result. */
-export type ObserveOutcome = 'self' | 'updated' | 'added' | 'cached' | { readonly check: PeerRef };
+/**
+ * What observing a contact did: `added` a new contact, `proven` one that others had named and that
+ * has now been heard from itself, `updated` a known one, `cached` a newcomer waiting for room.
+ * `check` asks the caller to ping `peer` and report the result.
+ */
+export type ObserveOutcome = 'self' | 'updated' | 'proven' | 'added' | 'cached' | { readonly check: PeerRef };
 
 export class RoutingTable {
   readonly self: Id;
@@ -78,8 +82,9 @@ export class RoutingTable {
         if (rttSampleMs !== undefined) bucket.recordRtt(index, rttSampleMs);
         // The transport authenticated this peer, so its current address replaces what we had.
         if (bucket.peers[index].address !== peer.address) bucket.updatePeer(index, peer);
+        const wasProven = bucket.verified[index] === 1;
         bucket.markSeen(index, nowMs);
-        return 'updated';
+        return wasProven ? 'updated' : 'proven';
       }
       if (bucket.size < this.config.k) {
         this.insert(bucket, peer, nowMs, true, rttSampleMs);

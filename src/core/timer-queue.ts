@@ -30,6 +30,16 @@ export class TimerQueue<T> {
     this.heap.push({ atMs: Math.ceil(atMs), sequence: this.sequence++, payload });
   }
 
+  /** The earliest timer's payload, without removing it. */
+  peekPayload(): T | undefined {
+    return this.heap.peek()?.payload;
+  }
+
+  /** Removes the earliest timer. */
+  dropEarliest(): void {
+    this.heap.pop();
+  }
+
   /** Removes and returns the earliest timer due at or before nowMs, or undefined. */
   popDue(nowMs: number): T | undefined {
     const top = this.heap.peek();

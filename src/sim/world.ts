@@ -294,8 +294,14 @@ export class World {
         const node = this.nodes[event.node];
         if (!node.online || event.generation !== node.generation || event.atMs !== node.scheduledWakeMs) return;
         node.scheduledWakeMs = Infinity;
+        const dht = node.dht as DhtNode;
+        if (dht.nextWakeAtMs() > this.clockMs) {
+          // What this wake-up was for went away (an answer beat its timeout): wait for the next one.
+          this.scheduleWake(node, dht);
+          return;
+        }
         if (this.traceSink) this.traceSink(`${formatTime(event.atMs)} wake ${node.index}`);
-        (node.dht as DhtNode).tick(this.clockMs);
+        dht.tick(this.clockMs);
         this.flush(node, 'maintenance');
         break;
       }
@@ -348,6 +354,11 @@ export class World {
       this.onNodeEvent(node, event);
     }
     if (node.dht !== dht) return;
+    this.scheduleWake(node, dht);
+  }
+
+  /** Queues a wake-up for the node's next timer, unless one at least as early is queued already. */
+  private scheduleWake(node: SimNode, dht: DhtNode): void {
     const wakeMs = dht.nextWakeAtMs();
     if (wakeMs < node.scheduledWakeMs) {
       const atMs = Math.max(Math.ceil(wakeMs), this.clockMs);

@@ -67,6 +67,8 @@ const OPTIONS = {
   bits: { type: 'string' },
   finish: { type: 'string' },
   'maintenance-finish': { type: 'string' },
+  probe: { type: 'string' },
+  check: { type: 'string' },
   'connect-rtts': { type: 'string' },
   bandwidth: { type: 'string' },
   graceful: { type: 'string' },
@@ -109,7 +111,10 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     ? defaultDhtConfig.lookupFinish : parseFinishRule('--finish', values.finish, k);
   const maintenanceLookupFinish = values['maintenance-finish'] === undefined
     ? defaultDhtConfig.maintenanceLookupFinish : parseFinishRule('--maintenance-finish', values['maintenance-finish'], k);
-  const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, lookupFinish, maintenanceLookupFinish };
+  const neighbourhoodProbeIntervalMs = values.probe === undefined
+    ? defaultDhtConfig.neighbourhoodProbeIntervalMs : parseDuration('--probe', values.probe, 's', { min: 0 });
+  const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, lookupFinish, maintenanceLookupFinish, neighbourhoodProbeIntervalMs };
+  const invariantCheckIntervalMs = values.check === undefined ? 0 : parseDuration('--check', values.check, 's', { min: 0, minExclusive: true });
   const problems = checkDhtConfig(dht);
   if (problems.length > 0) throw new UsageError(`invalid protocol configuration: ${problems.join('; ')}`);
 
@@ -139,7 +144,7 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     experiment: {
       seed, nodes, lookups, dht, latency, network, churn,
       wire: values.wire ?? false,
-      joinSpacingMs, warmupMs, windowMs, gracefulLeaveFraction,
+      joinSpacingMs, warmupMs, windowMs, gracefulLeaveFraction, invariantCheckIntervalMs,
     },
     json: values.json ?? false,
     progress: values.progress ?? false,
@@ -259,6 +264,10 @@ Protocol (defaults are the kernel's):
   --bits B                 bits per routing digit, 1 to ${Bounds.bitsMax} (default ${d.bitsPerDigit})
   --finish F               when a lookup stops: strict, or q in 1 to k (default ${finishDefault(d.lookupFinish)})
   --maintenance-finish F   the same for join and refresh lookups (default ${finishDefault(d.maintenanceLookupFinish)})
+  --probe S                seconds between neighbourhood probes, 0 = off (default ${d.neighbourhoodProbeIntervalMs / 1000})
+
+Checks:
+  --check S                run the invariant checkers every S simulated seconds; the result lists violations
 
 Output:
   --json                   print the result as one JSON object on stdout
