@@ -13,11 +13,12 @@ import type { DhtConfig } from '../core/config.ts';
 import { DhtNode } from '../core/dht-node.ts';
 import { randomId, type Id } from '../core/id.ts';
 import { MessageCode, isRequest, type Message } from '../core/messages.ts';
-import { MinHeap, type Scheduled } from '../core/min-heap.ts';
+import type { Scheduled } from '../core/min-heap.ts';
 import type { DhtEvent, NodeSnapshot, TrafficClass } from '../core/node-io.ts';
 import { peerRef, type PeerRef } from '../core/peer.ts';
 import { decodeMessage, encodedSize, encodeMessage } from '../wire/codec.ts';
 import type { LatencyModel, Placement } from './latency/model.ts';
+import { EventQueue } from './event-queue.ts';
 import { LOST, SimNetwork, type Endpoint, type NetworkConfig } from './network.ts';
 import { Oracle } from './oracle.ts';
 import { Prng } from './prng.ts';
@@ -112,7 +113,7 @@ export class World {
   private onlineCountChangedAtMs = 0;
   private clockMs = 0;
   private sequence = 0;
-  private readonly queue = new MinHeap<SimEvent>();
+  private readonly queue = new EventQueue<SimEvent>();
   private readonly root: Prng;
   private readonly identities: Prng;
   private readonly placements: Prng;
@@ -255,9 +256,8 @@ export class World {
   runUntil(endMs: number): void {
     const queue = this.queue;
     for (;;) {
-      const next = queue.peek();
-      if (next === undefined || next.atMs > endMs) break;
-      queue.pop();
+      const next = queue.popNotAfter(endMs);
+      if (next === undefined) break;
       this.clockMs = next.atMs;
       this.process(next);
     }
@@ -268,9 +268,8 @@ export class World {
   runWhile(condition: () => boolean, limitMs: number): void {
     const queue = this.queue;
     while (condition()) {
-      const next = queue.peek();
-      if (next === undefined || next.atMs > limitMs) return;
-      queue.pop();
+      const next = queue.popNotAfter(limitMs);
+      if (next === undefined) return;
       this.clockMs = next.atMs;
       this.process(next);
     }
