@@ -2,15 +2,12 @@
  * One k-bucket of the routing table (Kademlia §2.2): up to k contacts whose ids share the bucket's
  * prefix, least recently seen first, and a cache of newcomers waiting for a place (§4.1).
  *
- * The contacts are stored as parallel arrays — peer, the id's first 32 bits, when last seen,
- * consecutive failures, whether proven, and RTT estimates — rather than as one object each.
- * A simulator holding 10^5 tables is bound by memory: per-contact objects (and the boxed doubles
- * V8 gives their fractional fields) cost about three times the memory, and every scan would chase
- * a pointer per contact. Here a scan reads a few dense arrays.
+ * Storage is laid out for a simulator that holds 10^5 tables in one process and is bound by memory:
+ * the peers in one array, and everything numeric about them — the id's first 32 bits, when last
+ * seen, consecutive failures, whether proven, RTT estimates — in one Float64Array of k rows per
+ * column, allocated once. A scan for a peer reads k contiguous numbers; a bucket costs one typed
+ * array instead of an object (and boxed doubles) per contact or a growable array per field.
  */
-import {
-  insertNumberAt, insertObjectAt, moveNumberToEnd, moveObjectToEnd, removeNumberAt, removeObjectAt,
-} from './array-moves.ts';
 import { idEquals, type Id } from './id.ts';
 import type { PeerRef } from './peer.ts';
 import { addRttSample, type RttSample } from './rtt-estimator.ts';
@@ -23,6 +20,10 @@ export interface ContactInfo extends RttSample {
   readonly verified: boolean;
 }
 
+/** Column offsets, in units of k rows. */
+const Column = { head: 0, lastSeenMs: 1, failures: 2, verified: 3, srttMs: 4, rttVarMs: 5 } as const;
+const COLUMNS = 6;
+
 export class KBucket {
   readonly leaf = true as const;
   readonly depth: number;
@@ -30,98 +31,114 @@ export class KBucket {
   readonly prefix: Id;
   /** Whether the bucket's range contains our own id. */
   readonly onOwnPath: boolean;
-  /** Least recently seen first; the arrays below are parallel to this one. */
+  /** Least recently seen first; row i of every column belongs to peers[i]. */
   readonly peers: PeerRef[] = [];
-  readonly heads: number[] = [];
-  readonly lastSeenMs: number[] = [];
-  /** Consecutive requests the contact did not answer. */
-  readonly failures: number[] = [];
-  /** 1 once the contact has sent us something; 0 for contacts others named (they fill only spare room). */
-  readonly verified: number[] = [];
-  /** Smoothed RTT and its variation (RFC 6298); srttMs 0 means no sample yet. */
-  readonly srttMs: number[] = [];
-  readonly rttVarMs: number[] = [];
+  private readonly capacity: number;
+  private readonly columns: Float64Array;
   /**
    * Contacts that missed their last request or were never heard from: the first to make room for
    * a newcomer that has just proved alive (§4.1), without the liveness check a proven contact gets.
    */
   weakCount = 0;
-  /** The replacement cache, oldest first; the newest is promoted when a contact is evicted. */
+  /** The replacement cache, oldest first, with when each was seen; the newest is promoted when a contact is evicted. */
   readonly replacementPeers: PeerRef[] = [];
-  readonly replacementHeads: number[] = [];
   readonly replacementSeenMs: number[] = [];
   /** When a lookup last targeted this bucket's range; refresh is due an interval later (§2.3). */
   lastTouchedMs: number;
   /** The contact being pinged on behalf of a newcomer, if any. */
   checking: PeerRef | null = null;
 
-  constructor(depth: number, prefix: Id, onOwnPath: boolean, lastTouchedMs: number) {
+  constructor(depth: number, prefix: Id, onOwnPath: boolean, lastTouchedMs: number, capacity: number) {
     this.depth = depth;
     this.prefix = prefix;
     this.onOwnPath = onOwnPath;
     this.lastTouchedMs = lastTouchedMs;
+    this.capacity = capacity;
+    this.columns = new Float64Array(capacity * COLUMNS);
   }
 
   get size(): number {
     return this.peers.length;
   }
 
+  head(index: number): number {
+    return this.columns[index];
+  }
+
+  lastSeenMsAt(index: number): number {
+    return this.columns[Column.lastSeenMs * this.capacity + index];
+  }
+
+  failuresAt(index: number): number {
+    return this.columns[Column.failures * this.capacity + index];
+  }
+
+  isVerified(index: number): boolean {
+    return this.columns[Column.verified * this.capacity + index] === 1;
+  }
+
+  srttMsAt(index: number): number {
+    return this.columns[Column.srttMs * this.capacity + index];
+  }
+
+  rttVarMsAt(index: number): number {
+    return this.columns[Column.rttVarMs * this.capacity + index];
+  }
+
   indexOf(id: Id): number {
-    const heads = this.heads;
+    const columns = this.columns;
     const head = id.head;
-    for (let i = 0; i < heads.length; i++) {
-      if (heads[i] === head && idEquals(this.peers[i], id)) return i;
+    const size = this.peers.length;
+    for (let i = 0; i < size; i++) {
+      if (columns[i] === head && idEquals(this.peers[i], id)) return i;
     }
     return -1;
   }
 
-  /** Adds a contact at `index` (the end, as most recently seen, by default). */
+  /** Adds a contact at `index` (the end, as most recently seen, by default). The bucket must have room. */
   insert(
     peer: PeerRef, lastSeenMs: number, verified: boolean, index = this.peers.length,
     failures = 0, srttMs = 0, rttVarMs = 0,
   ): void {
-    insertObjectAt(this.peers, index, peer);
-    insertNumberAt(this.heads, index, peer.head);
-    insertNumberAt(this.lastSeenMs, index, lastSeenMs);
-    insertNumberAt(this.failures, index, failures);
-    insertNumberAt(this.verified, index, verified ? 1 : 0);
-    insertNumberAt(this.srttMs, index, srttMs);
-    insertNumberAt(this.rttVarMs, index, rttVarMs);
+    const size = this.peers.length;
+    if (size >= this.capacity) throw new RangeError('the bucket is full');
+    this.peers.push(peer);
+    for (let at = size; at > index; at--) this.peers[at] = this.peers[at - 1];
+    this.peers[index] = peer;
+    this.shiftRows(index, size, 1);
+    this.setRow(index, peer.head, lastSeenMs, failures, verified ? 1 : 0, srttMs, rttVarMs);
     if (failures > 0 || !verified) this.weakCount++;
   }
 
   removeAt(index: number): void {
     if (this.isWeak(index)) this.weakCount--;
-    removeObjectAt(this.peers, index);
-    removeNumberAt(this.heads, index);
-    removeNumberAt(this.lastSeenMs, index);
-    removeNumberAt(this.failures, index);
-    removeNumberAt(this.verified, index);
-    removeNumberAt(this.srttMs, index);
-    removeNumberAt(this.rttVarMs, index);
+    const last = this.peers.length - 1;
+    for (let at = index; at < last; at++) this.peers[at] = this.peers[at + 1];
+    this.peers.pop();
+    this.shiftRows(index + 1, last + 1, -1);
   }
 
   /** Moves the contact at `index` to the split child `into`, keeping its state. */
   moveTo(index: number, into: KBucket): void {
     into.insert(
-      this.peers[index], this.lastSeenMs[index], this.verified[index] === 1, into.size,
-      this.failures[index], this.srttMs[index], this.rttVarMs[index],
+      this.peers[index], this.lastSeenMsAt(index), this.isVerified(index), into.size,
+      this.failuresAt(index), this.srttMsAt(index), this.rttVarMsAt(index),
     );
   }
 
   /** The contact sent us something: it is proven, not failing, and the most recently seen. */
   markSeen(index: number, nowMs: number): void {
     if (this.isWeak(index)) this.weakCount--;
-    this.failures[index] = 0;
-    this.verified[index] = 1;
-    this.lastSeenMs[index] = nowMs;
-    moveObjectToEnd(this.peers, index);
-    moveNumberToEnd(this.heads, index);
-    moveNumberToEnd(this.lastSeenMs, index);
-    moveNumberToEnd(this.failures, index);
-    moveNumberToEnd(this.verified, index);
-    moveNumberToEnd(this.srttMs, index);
-    moveNumberToEnd(this.rttVarMs, index);
+    const k = this.capacity;
+    const columns = this.columns;
+    const peer = this.peers[index];
+    const srttMs = columns[Column.srttMs * k + index];
+    const rttVarMs = columns[Column.rttVarMs * k + index];
+    const last = this.peers.length - 1;
+    for (let at = index; at < last; at++) this.peers[at] = this.peers[at + 1];
+    this.peers[last] = peer;
+    this.shiftRows(index + 1, last + 1, -1);
+    this.setRow(last, peer.head, nowMs, 0, 1, srttMs, rttVarMs);
   }
 
   /** The transport authenticated a contact at a new address: remember the new one. */
@@ -132,14 +149,15 @@ export class KBucket {
   /** Counts a missed request; returns the contact's consecutive failures. */
   recordFailure(index: number): number {
     if (!this.isWeak(index)) this.weakCount++;
-    return ++this.failures[index];
+    return ++this.columns[Column.failures * this.capacity + index];
   }
 
   recordRtt(index: number, sampleMs: number): void {
-    const estimate: RttSample = { srttMs: this.srttMs[index], rttVarMs: this.rttVarMs[index] };
+    const k = this.capacity;
+    const estimate: RttSample = { srttMs: this.columns[Column.srttMs * k + index], rttVarMs: this.columns[Column.rttVarMs * k + index] };
     addRttSample(estimate, sampleMs);
-    this.srttMs[index] = estimate.srttMs;
-    this.rttVarMs[index] = estimate.rttVarMs;
+    this.columns[Column.srttMs * k + index] = estimate.srttMs;
+    this.columns[Column.rttVarMs * k + index] = estimate.rttVarMs;
   }
 
   /** The index of the first contact that missed a request or was never heard from, or -1. */
@@ -151,8 +169,8 @@ export class KBucket {
 
   info(index: number): ContactInfo {
     return {
-      peer: this.peers[index], lastSeenMs: this.lastSeenMs[index], failures: this.failures[index],
-      verified: this.verified[index] === 1, srttMs: this.srttMs[index], rttVarMs: this.rttVarMs[index],
+      peer: this.peers[index], lastSeenMs: this.lastSeenMsAt(index), failures: this.failuresAt(index),
+      verified: this.isVerified(index), srttMs: this.srttMsAt(index), rttVarMs: this.rttVarMsAt(index),
     };
   }
 
@@ -163,16 +181,19 @@ export class KBucket {
   addReplacement(peer: PeerRef, seenMs: number, replacementsMax: number): void {
     this.removeReplacement(peer);
     this.replacementPeers.push(peer);
-    this.replacementHeads.push(peer.head);
     this.replacementSeenMs.push(seenMs);
-    if (this.replacementPeers.length > replacementsMax) this.removeReplacementAt(0);
+    if (this.replacementPeers.length > replacementsMax) {
+      this.replacementPeers.shift();
+      this.replacementSeenMs.shift();
+    }
   }
 
   removeReplacement(id: Id): void {
-    const heads = this.replacementHeads;
-    for (let i = 0; i < heads.length; i++) {
-      if (heads[i] === id.head && idEquals(this.replacementPeers[i], id)) {
-        this.removeReplacementAt(i);
+    const peers = this.replacementPeers;
+    for (let i = 0; i < peers.length; i++) {
+      if (peers[i].head === id.head && idEquals(peers[i], id)) {
+        peers.splice(i, 1);
+        this.replacementSeenMs.splice(i, 1);
         return;
       }
     }
@@ -180,20 +201,34 @@ export class KBucket {
 
   /** Removes and returns the newest replacement, or undefined. */
   popNewestReplacement(): { peer: PeerRef; seenMs: number } | undefined {
-    const last = this.replacementPeers.length - 1;
-    if (last < 0) return undefined;
-    const taken = { peer: this.replacementPeers[last], seenMs: this.replacementSeenMs[last] };
-    this.removeReplacementAt(last);
-    return taken;
+    const peer = this.replacementPeers.pop();
+    if (peer === undefined) return undefined;
+    return { peer, seenMs: this.replacementSeenMs.pop() as number };
   }
 
   private isWeak(index: number): boolean {
-    return this.failures[index] > 0 || this.verified[index] === 0;
+    return this.failuresAt(index) > 0 || !this.isVerified(index);
   }
 
-  private removeReplacementAt(index: number): void {
-    removeObjectAt(this.replacementPeers, index);
-    removeNumberAt(this.replacementHeads, index);
-    removeNumberAt(this.replacementSeenMs, index);
+  private setRow(index: number, head: number, lastSeenMs: number, failures: number, verified: number, srttMs: number, rttVarMs: number): void {
+    const k = this.capacity;
+    const columns = this.columns;
+    columns[index] = head;
+    columns[Column.lastSeenMs * k + index] = lastSeenMs;
+    columns[Column.failures * k + index] = failures;
+    columns[Column.verified * k + index] = verified;
+    columns[Column.srttMs * k + index] = srttMs;
+    columns[Column.rttVarMs * k + index] = rttVarMs;
+  }
+
+  /** Moves rows [from, to) by `by` (+1 opens a gap at `from`, −1 closes the gap before `from`) in every column. */
+  private shiftRows(from: number, to: number, by: 1 | -1): void {
+    const k = this.capacity;
+    const columns = this.columns;
+    for (let column = 0; column < COLUMNS; column++) {
+      const base = column * k;
+      if (by === 1) for (let at = to; at > from; at--) columns[base + at] = columns[base + at - 1];
+      else for (let at = from; at < to; at++) columns[base + at - 1] = columns[base + at];
+    }
   }
 }

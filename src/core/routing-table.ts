@@ -62,7 +62,7 @@ export class RoutingTable {
   constructor(self: Id, config: RoutingTableConfig, nowMs: number) {
     this.self = self;
     this.config = config;
-    this.spine = [new KBucket(0, idFromBytes(new Uint8Array(32)), true, nowMs)];
+    this.spine = [new KBucket(0, idFromBytes(new Uint8Array(32)), true, nowMs, config.k)];
   }
 
   get size(): number {
@@ -82,7 +82,7 @@ export class RoutingTable {
         if (rttSampleMs !== undefined) bucket.recordRtt(index, rttSampleMs);
         // The transport authenticated this peer, so its current address replaces what we had.
         if (bucket.peers[index].address !== peer.address) bucket.updatePeer(index, peer);
-        const wasProven = bucket.verified[index] === 1;
+        const wasProven = bucket.isVerified(index);
         bucket.markSeen(index, nowMs);
         return wasProven ? 'updated' : 'proven';
       }
@@ -158,7 +158,7 @@ export class RoutingTable {
     if (promoted) {
       // Keep least-recently-seen order: the promoted contact was last seen at promoted.seenMs.
       let at = bucket.size;
-      while (at > 0 && bucket.lastSeenMs[at - 1] > promoted.seenMs) at--;
+      while (at > 0 && bucket.lastSeenMsAt(at - 1) > promoted.seenMs) at--;
       bucket.insert(promoted.peer, promoted.seenMs, true, at);
       this.entryCount++;
     }
@@ -180,8 +180,8 @@ export class RoutingTable {
   retransmissionTimeoutMs(peer: Id, fallbackMs: number, minMs: number, maxMs: number): number {
     const bucket = this.leafFor(peer);
     const index = bucket.indexOf(peer);
-    if (index < 0 || bucket.srttMs[index] === 0) return Math.min(maxMs, Math.max(minMs, fallbackMs));
-    return retransmissionTimeoutMs({ srttMs: bucket.srttMs[index], rttVarMs: bucket.rttVarMs[index] }, fallbackMs, minMs, maxMs);
+    if (index < 0 || bucket.srttMsAt(index) === 0) return Math.min(maxMs, Math.max(minMs, fallbackMs));
+    return retransmissionTimeoutMs({ srttMs: bucket.srttMsAt(index), rttVarMs: bucket.rttVarMsAt(index) }, fallbackMs, minMs, maxMs);
   }
 
   /**
@@ -256,8 +256,8 @@ export class RoutingTable {
     const onePrefixBytes = bucket.prefix.bytes.slice();
     onePrefixBytes[depth >> 3] |= 1 << (7 - (depth & 7));
     const selfBit = bitAt(this.self, depth);
-    const zero = new KBucket(depth + 1, bucket.prefix, bucket.onOwnPath && selfBit === 0, bucket.lastTouchedMs);
-    const one = new KBucket(depth + 1, idFromBytes(onePrefixBytes), bucket.onOwnPath && selfBit === 1, bucket.lastTouchedMs);
+    const zero = new KBucket(depth + 1, bucket.prefix, bucket.onOwnPath && selfBit === 0, bucket.lastTouchedMs, this.config.k);
+    const one = new KBucket(depth + 1, idFromBytes(onePrefixBytes), bucket.onOwnPath && selfBit === 1, bucket.lastTouchedMs, this.config.k);
     for (let i = 0; i < bucket.size; i++) bucket.moveTo(i, bitAt(bucket.peers[i], depth) === 0 ? zero : one);
     for (let i = 0; i < bucket.replacementCount; i++) {
       const peer = bucket.replacementPeers[i];
@@ -269,7 +269,7 @@ export class RoutingTable {
       while (child.size < this.config.k && child.replacementCount > 0) {
         const promoted = child.popNewestReplacement() as { peer: PeerRef; seenMs: number };
         let at = child.size;
-        while (at > 0 && child.lastSeenMs[at - 1] > promoted.seenMs) at--;
+        while (at > 0 && child.lastSeenMsAt(at - 1) > promoted.seenMs) at--;
         child.insert(promoted.peer, promoted.seenMs, true, at);
         this.entryCount++;
       }
@@ -306,7 +306,7 @@ export class RoutingTable {
       return 'added';
     }
     bucket.addReplacement(peer, nowMs, this.config.replacementsMax);
-    if (bucket.checking === null && nowMs - bucket.lastSeenMs[0] >= this.config.livenessCheckAfterMs) {
+    if (bucket.checking === null && nowMs - bucket.lastSeenMsAt(0) >= this.config.livenessCheckAfterMs) {
       bucket.checking = bucket.peers[0];
       return { check: bucket.peers[0] };
     }
@@ -340,16 +340,17 @@ class NearestPeers {
   }
 
   gatherBucket(bucket: KBucket): void {
-    const heads = bucket.heads;
+    const size = bucket.size;
     const excluded = this.excluded;
     const targetHead = this.target.head;
-    if (NearestPeers.distanceHeads.length < this.gathered + heads.length) NearestPeers.grow(this.gathered + heads.length);
+    if (NearestPeers.distanceHeads.length < this.gathered + size) NearestPeers.grow(this.gathered + size);
     const peers = NearestPeers.gatheredPeers;
     const distances = NearestPeers.distanceHeads;
-    for (let i = 0; i < heads.length; i++) {
-      if (excluded !== undefined && heads[i] === excluded.head && idEquals(bucket.peers[i], excluded)) continue;
+    for (let i = 0; i < size; i++) {
+      const head = bucket.head(i);
+      if (excluded !== undefined && head === excluded.head && idEquals(bucket.peers[i], excluded)) continue;
       peers[this.gathered] = bucket.peers[i];
-      distances[this.gathered] = (heads[i] ^ targetHead) >>> 0;
+      distances[this.gathered] = (head ^ targetHead) >>> 0;
       this.gathered++;
     }
   }
