@@ -19,6 +19,12 @@ export interface NetworkConfig {
   readonly connectionsPerNodeMax: number;
   /** Uplink bandwidth of every node in bytes per second; 0 means unlimited. */
   readonly uplinkBytesPerSecond: number;
+  /**
+   * Bytes of headers added to every message on the wire, counted in traffic and bandwidth:
+   * 28 for IPv4 and UDP, as the paper's Kademlia ran; a libp2p stream adds more per message
+   * (TCP, Noise, Yamux), though spread over the messages it carries.
+   */
+  readonly headerBytes: number;
 }
 
 export const defaultNetworkConfig: NetworkConfig = {
@@ -26,6 +32,7 @@ export const defaultNetworkConfig: NetworkConfig = {
   connectionSetupRtts: 0,
   connectionsPerNodeMax: 256,
   uplinkBytesPerSecond: 0,
+  headerBytes: 28,
 };
 
 /** The network's view of one node. */
@@ -50,6 +57,7 @@ export const LOST = -1;
 
 export class SimNetwork {
   readonly latency: LatencyModel;
+  readonly headerBytes: number;
   readonly stats: NetworkStats = { lost: 0, partitioned: 0, connectionsOpened: 0 };
   private readonly config: NetworkConfig;
   private readonly random: Random;
@@ -60,8 +68,10 @@ export class SimNetwork {
     if (!(config.lossRate >= 0 && config.lossRate < 1)) throw new RangeError('lossRate must be in [0, 1)');
     if (!(config.connectionSetupRtts >= 0)) throw new RangeError('connectionSetupRtts must be ≥ 0');
     if (!(config.uplinkBytesPerSecond >= 0)) throw new RangeError('uplinkBytesPerSecond must be ≥ 0');
+    if (!(config.headerBytes >= 0)) throw new RangeError('headerBytes must be ≥ 0');
     this.config = config;
     this.latency = latency;
+    this.headerBytes = config.headerBytes;
     this.random = random;
   }
 

@@ -377,9 +377,9 @@ export class World {
     let sizeBytes: number;
     if (this.config.wire) {
       bytes = encodeMessage(message);
-      sizeBytes = bytes.length;
+      sizeBytes = bytes.length + this.network.headerBytes;
     } else {
-      sizeBytes = encodedSize(message);
+      sizeBytes = encodedSize(message) + this.network.headerBytes;
     }
     const totals = this.traffic;
     totals.messages++;

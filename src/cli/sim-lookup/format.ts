@@ -30,10 +30,14 @@ export function formatSummary(r: LookupExperimentResult): string {
     ['simulated', `${num(r.simSeconds, 1)} s (joins ${num(r.joinSimSeconds, 1)} s, warm-up ${r.warmupMinutes} min, ` +
       `window ${r.windowMinutes} min); ${num(r.nodesOnlineMean, 1)} nodes online on average, ${num(r.identities)} identities`],
     ['speed', `${num(r.wallMs / 1000, 2)} s wall (joins ${num(r.joinWallMs / 1000, 2)} s), ${num(r.eventsPerSec)} events/s, ` +
-      `${num(r.speedupVsRealTime, 1)}x real time`],
+      `${num(r.speedupVsRealTime, 1)}x real time (${num(r.windowSpeedupVsRealTime, 1)}x in the window)`],
     ['memory', `${mebibytes(r.rssBytesMax)} peak RSS`],
     ['trace hash', r.traceHash],
   ];
+  if (r.invariantChecks > 0) {
+    const found = r.invariantViolations.length === 0 ? 'all held' : `${r.invariantViolations.length} violation(s): ${r.invariantViolations[0]}`;
+    rows.push(['invariants', `checked ${num(r.invariantChecks)} times, ${found}`]);
+  }
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return `${header}\n${rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`).join('\n')}\n`;
 }

@@ -153,8 +153,14 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
 
   // Phase 1: the initial nodes join one after another, each through a random node already in.
   if (options.churn === null) {
+    const progressEvery = Math.max(1, Math.floor(options.nodes / 10));
     for (let i = 0; i < options.nodes; i++) {
-      world.at(i * options.joinSpacingMs, () => world.start(world.createNode(), randomReadyPeer()));
+      world.at(i * options.joinSpacingMs, () => {
+        world.start(world.createNode(), randomReadyPeer());
+        if ((i + 1) % progressEvery === 0) {
+          say(`started ${i + 1} of ${options.nodes} nodes (${(meter.elapsedMs() / 1000).toFixed(1)} s wall, ${Math.round(meter.rssBytesMax / 2 ** 20)} MiB)`);
+        }
+      });
     }
   } else {
     startChurn(world, options, options.churn, world.stream(ExperimentStreams.churn), randomReadyPeer, stopNode);
