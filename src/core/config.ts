@@ -89,7 +89,7 @@ export const defaultDhtConfig: DhtConfig = {
   republishIntervalMs: 60 * 60_000,
   publisherRepublishIntervalMs: 24 * 60 * 60_000,
   valueTtlMsDefault: 24 * 60 * 60_000,
-  neighbourhoodProbeIntervalMs: 30_000,
+  neighbourhoodProbeIntervalMs: 60_000,
   maintenanceIntervalMs: 60_000,
   refreshesPerMaintenanceMax: 8,
 };
