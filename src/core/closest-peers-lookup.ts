@@ -18,7 +18,6 @@
  * the numeric ones typed, so the binary searches and scans on every answer read dense memory and
  * an insertion shifts a few dense arrays.
  */
-import { insertObjectAt } from './array-moves.ts';
 import type { LookupFinishRule } from './config.ts';
 import { compareDistance, idEquals, type Id } from './id.ts';
 import type { PeerRef } from './peer.ts';
@@ -231,55 +230,113 @@ export class ClosestPeersLookup {
     return undefined;
   }
 
-  /** Inserts peers in distance order, skipping known ones and keeping at most candidatesMax. */
+  /**
+   * Inserts peers in distance order, skipping known ones and keeping at most candidatesMax. An
+   * answer lists its contacts closest first, so they are merged in one pass from the back, in
+   * place, rather than searched for and shifted in one by one; a list out of order (a peer is free
+   * to send one) is sorted first. The result is the same either way: the candidatesMax closest of
+   * old and new, the old keeping their state and the better hop count.
+   */
   addPeers(peers: readonly PeerRef[], hop: number, newlySeen?: PeerRef[]): void {
+    if (peers.length > MERGE_BATCH_MAX) {
+      for (let from = 0; from < peers.length; from += MERGE_BATCH_MAX) this.addPeers(peers.slice(from, from + MERGE_BATCH_MAX), hop, newlySeen);
+      return;
+    }
     const max = this.config.candidatesMax;
-    const targetHead = this.target.head;
+    const target = this.target;
+    const targetHead = target.head;
     const distances = this.distanceHeads;
+    const incoming = mergePeers;
+    const incomingDistances = mergeDistances;
+    const isNew = mergeIsNew;
+    // Keep the incoming peers that could make the list: not ourselves, not beyond a full list's last.
+    let m = 0;
     for (let p = 0; p < peers.length; p++) {
       const peer = peers[p];
       const distanceHead = (peer.head ^ targetHead) >>> 0;
-      // Most referrals late in a lookup are farther than every candidate kept: reject them in one comparison.
       if (this.count === max) {
         const last = distances[max - 1];
-        if (distanceHead > last || (distanceHead === last && compareDistance(this.target, peer, this.peers[max - 1]) >= 0)) continue;
+        if (distanceHead > last || (distanceHead === last && compareDistance(target, peer, this.peers[max - 1]) >= 0)) continue;
       }
       if (peer.head === this.self.head && idEquals(peer, this.self)) continue;
-      const at = this.searchIndex(peer, distanceHead);
-      if (at < this.count && distances[at] === distanceHead && idEquals(this.peers[at], peer)) {
-        if (hop < this.hops[at]) this.hops[at] = hop;
-        continue;
-      }
-      this.insertCandidate(at, peer, distanceHead, hop);
-      if (newlySeen) newlySeen.push(peer);
+      incoming[m] = peer;
+      incomingDistances[m] = distanceHead;
+      m++;
     }
+    if (m === 0) return;
+    sortByDistance(target, incoming, incomingDistances, m);
+    // Forward pass: which incoming peers are new, and how many.
+    let i = 0;
+    let newCount = 0;
+    for (let j = 0; j < m; j++) {
+      const peer = incoming[j];
+      const distanceHead = incomingDistances[j];
+      while (i < this.count && closer(target, distances[i], this.peers[i], distanceHead, peer)) i++;
+      if (i < this.count && distances[i] === distanceHead && idEquals(this.peers[i], peer)) {
+        if (hop < this.hops[i]) this.hops[i] = hop;
+        isNew[j] = 0;
+      } else if (j > 0 && incomingDistances[j - 1] === distanceHead && idEquals(incoming[j - 1], peer)) {
+        isNew[j] = 0;
+      } else {
+        isNew[j] = 1;
+        if (newlySeen && i + newCount < max) newlySeen.push(peer);
+        newCount++;
+      }
+    }
+    if (newCount === 0) return;
+    this.mergeFromBack(m, newCount, hop);
   }
 
-  private insertCandidate(at: number, peer: PeerRef, distanceHead: number, hop: number): void {
-    const count = this.count;
-    insertObjectAt(this.peers, at, peer);
-    // Hand-written shifts: TypedArray.prototype.copyWithin costs more to call than these few moves.
+  /** Writes the merged list from its far end, so each candidate moves at most once. */
+  private mergeFromBack(m: number, newCount: number, hop: number): void {
+    const max = this.config.candidatesMax;
+    const target = this.target;
+    const incoming = mergePeers;
+    const incomingDistances = mergeDistances;
+    const isNew = mergeIsNew;
     const distances = this.distanceHeads;
     const states = this.states;
     const hops = this.hops;
     const deadlines = this.softDeadlinesMs;
-    for (let i = count; i > at; i--) {
-      distances[i] = distances[i - 1];
-      states[i] = states[i - 1];
-      hops[i] = hops[i - 1];
-      deadlines[i] = deadlines[i - 1];
+    const peers = this.peers;
+    const total = this.count + newCount;
+    const finalCount = Math.min(total, max);
+    while (peers.length < finalCount) peers.push(incoming[0]);
+    let write = total - 1;
+    let i = this.count - 1;
+    let j = m - 1;
+    while (j >= 0) {
+      if (isNew[j] === 0) {
+        j--;
+        continue;
+      }
+      if (i >= 0 && closer(target, incomingDistances[j], incoming[j], distances[i], peers[i])) {
+        // The old candidate is farther: it moves back to `write`, or falls off the end.
+        if (write < max) {
+          peers[write] = peers[i];
+          distances[write] = distances[i];
+          states[write] = states[i];
+          hops[write] = hops[i];
+          deadlines[write] = deadlines[i];
+        } else if (states[i] === CandidateState.waiting) {
+          // Dropped while being asked: its answer will simply not be found.
+          this.waitingCount--;
+        }
+        i--;
+      } else if (write < max) {
+        peers[write] = incoming[j];
+        distances[write] = incomingDistances[j];
+        states[write] = CandidateState.fresh;
+        hops[write] = Math.min(hop, 0xffff);
+        deadlines[write] = Infinity;
+        j--;
+      } else {
+        j--;
+      }
+      write--;
     }
-    this.distanceHeads[at] = distanceHead;
-    this.states[at] = CandidateState.fresh;
-    this.hops[at] = Math.min(hop, 0xffff);
-    this.softDeadlinesMs[at] = Infinity;
-    this.count = count + 1;
-    if (this.count > this.config.candidatesMax) {
-      // Drop the farthest; if it was being asked, its answer will simply not be found.
-      this.count--;
-      if (this.states[this.count] === CandidateState.waiting) this.waitingCount--;
-      this.peers.pop();
-    }
+    this.count = finalCount;
+    peers.length = finalCount;
   }
 
   private awaitsAnswer(index: number): boolean {
@@ -328,5 +385,33 @@ export class ClosestPeersLookup {
       else high = middle;
     }
     return low;
+  }
+}
+
+/** Contacts merged from one answer at a time: an answer lists at most Limits.contactsPerReplyMax. */
+const MERGE_BATCH_MAX = 64;
+// Scratch space for addPeers. Protocol code runs synchronously on one thread, so one set per process serves every lookup.
+const mergePeers: PeerRef[] = new Array(MERGE_BATCH_MAX);
+const mergeDistances = new Float64Array(MERGE_BATCH_MAX);
+const mergeIsNew = new Uint8Array(MERGE_BATCH_MAX);
+
+/** Whether (distanceA, a) is closer to `target` than (distanceB, b); the heads decide unless equal. */
+function closer(target: Id, distanceA: number, a: Id, distanceB: number, b: Id): boolean {
+  return distanceA < distanceB || (distanceA === distanceB && compareDistance(target, a, b) < 0);
+}
+
+/** Sorts the first `count` peers by distance (insertion sort: they almost always arrive sorted). */
+function sortByDistance(target: Id, peers: PeerRef[], distances: Float64Array, count: number): void {
+  for (let i = 1; i < count; i++) {
+    const peer = peers[i];
+    const distance = distances[i];
+    let at = i;
+    while (at > 0 && closer(target, distance, peer, distances[at - 1], peers[at - 1])) {
+      peers[at] = peers[at - 1];
+      distances[at] = distances[at - 1];
+      at--;
+    }
+    peers[at] = peer;
+    distances[at] = distance;
   }
 }

@@ -118,7 +118,6 @@ export class World {
   private readonly identities: Prng;
   private readonly placements: Prng;
   private readonly nodeStreams: Prng;
-  private readonly addressIndex = new Map<string, number>();
 
   constructor(config: WorldConfig) {
     this.config = config;
@@ -167,7 +166,6 @@ export class World {
       snapshot: null, scheduledWakeMs: Infinity, onlineSinceMs: 0, onlineMsTotal: 0,
     };
     this.nodes.push(node);
-    this.addressIndex.set(address, index);
     return node;
   }
 
@@ -367,12 +365,13 @@ export class World {
   }
 
   private transmit(from: SimNode, to: PeerRef, message: Message, traffic: TrafficClass): void {
-    const index = this.addressIndex.get(to.address);
-    if (index === undefined) {
+    // A simulated node's address is its index as a decimal string; anything else reaches nobody.
+    const index = Number(to.address);
+    const destination = this.nodes[index];
+    if (destination === undefined || destination.peer.address !== to.address) {
       this.traffic.undeliverable++;
       return;
     }
-    const destination = this.nodes[index];
     let bytes: Uint8Array | null = null;
     let sizeBytes: number;
     if (this.config.wire) {
