@@ -90,7 +90,7 @@ type TimerPayload =
   | { readonly kind: 'pump'; readonly operation: LookupOperation }
   | { readonly kind: 'lookupDeadline'; readonly operation: LookupOperation }
   | { readonly kind: 'maintenance' }
-  | { readonly kind: 'probeNeighbourhood' };
+  | { readonly kind: 'probeNeighbourhood'; readonly atMs: number };
 
 export type NodeState = 'idle' | 'joining' | 'ready' | 'left';
 
@@ -124,6 +124,8 @@ const REVIVAL_DELAY_MS = 60_000;
 const REVIVAL_BACKOFF_MAX_MS = 15 * 60_000;
 /** After this long without an answer, an evicted contact is forgotten. */
 const REVIVAL_GIVE_UP_MS = 60 * 60_000;
+/** How far the neighbourhood probe interval may back off in a quiet network, as a multiple of the configured one. */
+const NEIGHBOURHOOD_PROBE_BACKOFF_MAX = 16;
 /** RTT samples needed before their 99th percentile replaces the initial RTO. */
 const FALLBACK_RTO_SAMPLES_MIN = 16;
 /** Cached copies live at least this long. */
@@ -162,6 +164,10 @@ export class DhtNode {
   };
   /** Scratch list of the peers a lookup answer named for the first time. */
   private readonly newlySeen: PeerRef[] = [];
+  /** The current neighbourhood probe interval (it adapts, see probeNeighbourhood), and whether a probe failed since the last round. */
+  private probeIntervalMs: number;
+  private neighbourSilentSinceLastRound = true;
+  private nextProbeAtMs = Infinity;
   /** Contacts evicted for silence, oldest first (see REVIVAL_CANDIDATES_MAX). */
   private readonly evicted: EvictedContact[] = [];
 
@@ -173,6 +179,7 @@ export class DhtNode {
     this.random = deps.random;
     this.nextRequestId = deps.random.nextUint32();
     this.fallbackRtoMs = config.rtoInitialMs;
+    this.probeIntervalMs = config.neighbourhoodProbeIntervalMs;
     this.table = new RoutingTable(this.self, {
       k: config.k,
       bitsPerDigit: config.bitsPerDigit,
@@ -224,6 +231,8 @@ export class DhtNode {
       case 'pump':
       case 'lookupDeadline':
         return !timer.operation.active;
+      case 'probeNeighbourhood':
+        return timer.atMs !== this.nextProbeAtMs;
       default:
         return false;
     }
@@ -412,7 +421,7 @@ export class DhtNode {
           this.runMaintenance(nowMs);
           break;
         case 'probeNeighbourhood':
-          this.probeNeighbourhood(nowMs);
+          this.probeNeighbourhood(nowMs, timer.atMs);
           break;
       }
     }
@@ -480,6 +489,7 @@ export class DhtNode {
         this.rememberEvicted(pending.peer, nowMs);
         break;
       case Purpose.neighbourProbe:
+        this.onNeighbourSilent(nowMs);
         if (this.table.remove(pending.peer)) this.rememberEvicted(pending.peer, nowMs);
         break;
       case Purpose.revival:
@@ -601,22 +611,43 @@ export class DhtNode {
     const delayMs = first ? this.random.nextFloat() * this.config.maintenanceIntervalMs : this.config.maintenanceIntervalMs;
     this.timers.add(nowMs + delayMs, { kind: 'maintenance' });
     if (first && this.config.neighbourhoodProbeIntervalMs > 0) {
-      this.timers.add(nowMs + this.random.nextFloat() * this.config.neighbourhoodProbeIntervalMs, { kind: 'probeNeighbourhood' });
+      this.scheduleProbe(nowMs + this.random.nextFloat() * this.config.neighbourhoodProbeIntervalMs);
     }
   }
 
   /**
    * Pings each of our k closest contacts not heard from within one probe interval; one that does
-   * not answer is dropped at once, so the neighbourhood we tell lookups about stays live.
+   * not answer is dropped at once, so the neighbourhood we tell lookups about stays live. The
+   * interval adapts to churn, as an adaptive keep-alive does: a round in which every neighbour
+   * answered doubles it (up to NEIGHBOURHOOD_PROBE_BACKOFF_MAX times the configured interval), and a
+   * neighbour found silent brings it back to the configured interval. A quiet network is then
+   * probed rarely, a churning one as often as configured.
    */
-  private probeNeighbourhood(nowMs: number): void {
-    const intervalMs = this.config.neighbourhoodProbeIntervalMs;
+  private probeNeighbourhood(nowMs: number, atMs: number): void {
+    // A round brought forward by a silent neighbour leaves the old timer behind: it is ignored.
+    if (atMs !== this.nextProbeAtMs) return;
+    const minimumMs = this.config.neighbourhoodProbeIntervalMs;
+    if (!this.neighbourSilentSinceLastRound) this.probeIntervalMs = Math.min(2 * this.probeIntervalMs, NEIGHBOURHOOD_PROBE_BACKOFF_MAX * minimumMs);
+    else this.probeIntervalMs = minimumMs;
+    this.neighbourSilentSinceLastRound = false;
     for (const peer of this.table.closest(this.self, this.config.k)) {
       const contact = this.table.find(peer);
-      if (contact === undefined || nowMs - contact.lastSeenMs < intervalMs) continue;
+      if (contact === undefined || nowMs - contact.lastSeenMs < minimumMs) continue;
       this.sendRequest(nowMs, peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.neighbourProbe, null, null);
     }
-    this.timers.add(nowMs + intervalMs, { kind: 'probeNeighbourhood' });
+    this.scheduleProbe(nowMs + this.probeIntervalMs);
+  }
+
+  private scheduleProbe(atMs: number): void {
+    this.nextProbeAtMs = Math.ceil(atMs);
+    this.timers.add(this.nextProbeAtMs, { kind: 'probeNeighbourhood', atMs: this.nextProbeAtMs });
+  }
+
+  /** A neighbour did not answer its probe: churn is here, so probe at the configured pace again, starting now. */
+  private onNeighbourSilent(nowMs: number): void {
+    this.neighbourSilentSinceLastRound = true;
+    const soonMs = nowMs + this.config.neighbourhoodProbeIntervalMs;
+    if (this.nextProbeAtMs > soonMs) this.scheduleProbe(soonMs);
   }
 
   private rememberEvicted(peer: PeerRef, nowMs: number): void {

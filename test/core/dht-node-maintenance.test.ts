@@ -264,6 +264,24 @@ describe('liveness of contacts', () => {
   const { requestTimeoutMinMs, requestTimeoutRtoMultiple, rtoInitialMs } = config();
   const timeoutMs = Math.max(requestTimeoutMinMs, requestTimeoutRtoMultiple * rtoInitialMs);
 
+  it('in a quiet neighbourhood the probe interval backs off, doubling up to 16 times the configured one; a silent neighbour brings it back', () => {
+    const made = setup(self, [near[0], near[1], near[2], near[4]], [], { neighbourhoodProbeIntervalMs: 30_000 });
+    made.net.runUntil(2 * 60 * 60_000);
+    const rounds = [...new Set(sentOfKind(made.net.sentBy(self), 'ping').filter((entry) => entry.to === near[1]).map((entry) => entry.atMs))];
+    const gaps = rounds.slice(1).map((atMs, i) => atMs - rounds[i]);
+    assert.ok(gaps.length >= 4, `${gaps.length} gaps`);
+    gaps.slice(1).forEach((gap, i) => assert.ok(gap >= gaps[i], `the interval never shrinks while all answer: ${gaps}`));
+    assert.ok(gaps.at(-1) as number >= 8 * 30_000, `backed off to ${gaps.at(-1)} ms`);
+    assert.ok(gaps.every((gap) => gap <= 16 * 30_000), `never beyond 16 intervals: ${gaps}`);
+    // A neighbour goes silent: the next round finds it, and the one after comes a configured interval later.
+    made.net.respond(near[2], () => null);
+    const silentFromMs = made.net.nowMs;
+    made.net.runUntil(silentFromMs + 40 * 60_000);
+    const after = [...new Set(sentOfKind(made.net.sentBy(self, silentFromMs), 'ping').filter((entry) => entry.to === near[1]).map((entry) => entry.atMs))];
+    const shortGap = after.slice(1).some((atMs, i) => atMs - after[i] <= 2 * 30_000);
+    assert.ok(shortGap, `probes came back to the configured pace after a silent neighbour: ${after}`);
+  });
+
   it('the neighbourhood probe pings the k closest contacts not heard from for neighbourhoodProbeIntervalMs, and drops one that does not answer at once', () => {
     const { net, node } = probing();
     const pings = sentOfKind(net.sentBy(self), 'ping');

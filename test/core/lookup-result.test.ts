@@ -61,3 +61,33 @@ describe('ClosestPeersLookup.result', () => {
     assert.deepEqual(names(lookup.result(6)).slice(0, 4), ['00001', '00010', '00011', '00100']);
   });
 });
+
+describe('ClosestPeersLookup.addPeers', () => {
+  const config = { k: 4, alpha: 1, finish: 'strict' as const, queriesMax: 100, candidatesMax: 5 };
+
+  it('takes an answer listed out of order (a peer may send one) exactly as the same answer sorted', () => {
+    const sorted = new ClosestPeersLookup(target, self, [p6], config);
+    const shuffled = new ClosestPeersLookup(target, self, [p6], config);
+    sorted.addPeers([p1, p2, p3, p4, p5], 2);
+    shuffled.addPeers([p4, p1, p5, p3, p2], 2);
+    assert.deepEqual(names(shuffled.closestPeers(10)), names(sorted.closestPeers(10)));
+    assert.deepEqual(names(sorted.closestPeers(10)), ['00001', '00010', '00011', '00100', '00101'], 'the farthest falls off a full list');
+  });
+
+  it('counts a contact listed twice in one answer once, and reports only those that made the list as new', () => {
+    const lookup = new ClosestPeersLookup(target, self, [p2], config);
+    const newlySeen: PeerRef[] = [];
+    lookup.addPeers([p1, p1, p2, p3], 2, newlySeen);
+    assert.deepEqual(names(lookup.closestPeers(10)), ['00001', '00010', '00011']);
+    assert.deepEqual(names(newlySeen), ['00001', '00011']);
+  });
+
+  it('keeps the shorter referral chain of a peer it hears of again', () => {
+    const lookup = new ClosestPeersLookup(target, self, [p3], config);
+    lookup.addPeers([p1], 4);
+    lookup.addPeers([p1], 2);
+    assert.equal(lookup.next(0, () => 100), p1);
+    lookup.onSuccess(p1, []);
+    assert.equal(lookup.closestHop(), 2);
+  });
+});
