@@ -9,11 +9,13 @@
  */
 import { ClosestPeersLookup } from './closest-peers-lookup.ts';
 import { checkDhtConfig, type DhtConfig } from './config.ts';
+import { EvictedContacts } from './evicted-contacts.ts';
 import { commonPrefixLength, compareDistance, idEquals, randomIdInPrefix, withBitFlipped, type Id } from './id.ts';
 import { Limits } from './limits.ts';
 import { isRequest, repliesTo, StoreStatus, type Message, type Reply, type Request } from './messages.ts';
 import type { DhtEvent, NodeSnapshot, Outgoing, TrafficClass } from './node-io.ts';
 import type { PeerRef } from './peer.ts';
+import { ProbeSchedule } from './probe-schedule.ts';
 import type { Random } from './random.ts';
 import { RoutingTable, type ObserveOutcome } from './routing-table.ts';
 import { RttHistogram } from './rtt-histogram.ts';
@@ -40,14 +42,6 @@ interface LookupOperation {
   wakeAtMs: number;
   found: { value: Uint8Array; ttlMs: number; from: PeerRef } | null;
   error: string | null;
-}
-
-interface EvictedContact {
-  readonly peer: PeerRef;
-  readonly evictedAtMs: number;
-  nextTryAtMs: number;
-  tries: number;
-  inFlight: boolean;
 }
 
 interface StoreBatch {
@@ -111,21 +105,8 @@ const UINT32_RANGE = 2 ** 32;
 const LEAVE_HANDOFF_MESSAGES_MAX = 4096;
 /** Values examined for hand-off when a new contact appears (Kademlia §2.5); the rest wait for republish. */
 const HANDOFF_SCAN_MAX = 256;
-/**
- * Contacts dropped for silence are remembered (at most this many) and pinged again now and then:
- * a network partition evicts every contact across the cut, and without a second try the two sides
- * would never find each other again once it heals (Kademlia has no other way back but a re-join).
- */
-const REVIVAL_CANDIDATES_MAX = 32;
-/** Revival pings per maintenance run, and how long after the eviction the first one waits; each retry waits twice as long. */
+/** Evicted contacts pinged again per maintenance run (evicted-contacts.ts). */
 const REVIVALS_PER_MAINTENANCE = 2;
-const REVIVAL_DELAY_MS = 60_000;
-/** The longest wait between two revival pings: retries come at 1, 3, 7, 15, 30, 45 and 60 minutes. */
-const REVIVAL_BACKOFF_MAX_MS = 15 * 60_000;
-/** After this long without an answer, an evicted contact is forgotten. */
-const REVIVAL_GIVE_UP_MS = 60 * 60_000;
-/** How far the neighbourhood probe interval may back off in a quiet network, as a multiple of the configured one. */
-const NEIGHBOURHOOD_PROBE_BACKOFF_MAX = 16;
 /** RTT samples needed before their 99th percentile replaces the initial RTO. */
 const FALLBACK_RTO_SAMPLES_MIN = 16;
 /** Cached copies live at least this long. */
@@ -164,12 +145,8 @@ export class DhtNode {
   };
   /** Scratch list of the peers a lookup answer named for the first time. */
   private readonly newlySeen: PeerRef[] = [];
-  /** The current neighbourhood probe interval (it adapts, see probeNeighbourhood), and whether a probe failed since the last round. */
-  private probeIntervalMs: number;
-  private neighbourSilentSinceLastRound = true;
-  private nextProbeAtMs = Infinity;
-  /** Contacts evicted for silence, oldest first (see REVIVAL_CANDIDATES_MAX). */
-  private readonly evicted: EvictedContact[] = [];
+  private readonly probes: ProbeSchedule;
+  private readonly evicted = new EvictedContacts();
 
   constructor(config: DhtConfig, deps: DhtNodeDeps, nowMs: number, snapshot?: NodeSnapshot) {
     const problems = checkDhtConfig(config);
@@ -179,7 +156,7 @@ export class DhtNode {
     this.random = deps.random;
     this.nextRequestId = deps.random.nextUint32();
     this.fallbackRtoMs = config.rtoInitialMs;
-    this.probeIntervalMs = config.neighbourhoodProbeIntervalMs;
+    this.probes = new ProbeSchedule(config.neighbourhoodProbeIntervalMs);
     this.table = new RoutingTable(this.self, {
       k: config.k,
       bitsPerDigit: config.bitsPerDigit,
@@ -232,7 +209,7 @@ export class DhtNode {
       case 'lookupDeadline':
         return !timer.operation.active;
       case 'probeNeighbourhood':
-        return timer.atMs !== this.nextProbeAtMs;
+        return timer.atMs !== this.probes.nextRoundAtMs;
       default:
         return false;
     }
@@ -464,7 +441,7 @@ export class DhtNode {
       case Purpose.neighbourProbe:
         break;
       case Purpose.revival:
-        this.onRevivalResult(pending.peer, true, nowMs);
+        this.evicted.onResult(pending.peer, true, nowMs);
         break;
       case Purpose.putStore: {
         const batch = pending.batch as StoreBatch;
@@ -486,17 +463,19 @@ export class DhtNode {
     switch (pending.purpose) {
       case Purpose.livenessCheck:
         this.table.onLivenessResult(pending.peer, false);
-        this.rememberEvicted(pending.peer, nowMs);
+        this.evicted.remember(pending.peer, nowMs);
         break;
-      case Purpose.neighbourProbe:
-        this.onNeighbourSilent(nowMs);
-        if (this.table.remove(pending.peer)) this.rememberEvicted(pending.peer, nowMs);
+      case Purpose.neighbourProbe: {
+        const soonerAtMs = this.probes.onSilent(nowMs);
+        if (soonerAtMs !== null) this.setProbeTimer(soonerAtMs);
+        if (this.table.remove(pending.peer)) this.evicted.remember(pending.peer, nowMs);
         break;
+      }
       case Purpose.revival:
-        this.onRevivalResult(pending.peer, false, nowMs);
+        this.evicted.onResult(pending.peer, false, nowMs);
         break;
       default:
-        if (this.table.recordFailure(pending.peer)) this.rememberEvicted(pending.peer, nowMs);
+        if (this.table.recordFailure(pending.peer)) this.evicted.remember(pending.peer, nowMs);
     }
     this.onRequestFailed(pending, nowMs);
   }
@@ -611,78 +590,34 @@ export class DhtNode {
     const delayMs = first ? this.random.nextFloat() * this.config.maintenanceIntervalMs : this.config.maintenanceIntervalMs;
     this.timers.add(nowMs + delayMs, { kind: 'maintenance' });
     if (first && this.config.neighbourhoodProbeIntervalMs > 0) {
-      this.scheduleProbe(nowMs + this.random.nextFloat() * this.config.neighbourhoodProbeIntervalMs);
+      this.setProbeTimer(this.probes.start(nowMs + this.random.nextFloat() * this.config.neighbourhoodProbeIntervalMs));
     }
   }
 
   /**
-   * Pings each of our k closest contacts not heard from within one probe interval; one that does
-   * not answer is dropped at once, so the neighbourhood we tell lookups about stays live. The
-   * interval adapts to churn, as an adaptive keep-alive does: a round in which every neighbour
-   * answered doubles it (up to NEIGHBOURHOOD_PROBE_BACKOFF_MAX times the configured interval), and a
-   * neighbour found silent brings it back to the configured interval. A quiet network is then
-   * probed rarely, a churning one as often as configured.
+   * Pings each of our k closest contacts not heard from within the probe interval; one that does
+   * not answer is dropped at once, so the neighbourhood we tell lookups about stays live. The pace
+   * adapts to churn (probe-schedule.ts).
    */
   private probeNeighbourhood(nowMs: number, atMs: number): void {
     // A round brought forward by a silent neighbour leaves the old timer behind: it is ignored.
-    if (atMs !== this.nextProbeAtMs) return;
-    const minimumMs = this.config.neighbourhoodProbeIntervalMs;
-    if (!this.neighbourSilentSinceLastRound) this.probeIntervalMs = Math.min(2 * this.probeIntervalMs, NEIGHBOURHOOD_PROBE_BACKOFF_MAX * minimumMs);
-    else this.probeIntervalMs = minimumMs;
-    this.neighbourSilentSinceLastRound = false;
+    if (atMs !== this.probes.nextRoundAtMs) return;
+    this.setProbeTimer(this.probes.beginRound(nowMs));
     for (const peer of this.table.closest(this.self, this.config.k)) {
       const contact = this.table.find(peer);
-      if (contact === undefined || nowMs - contact.lastSeenMs < minimumMs) continue;
+      if (contact === undefined || nowMs - contact.lastSeenMs < this.probes.minimumIntervalMs) continue;
       this.sendRequest(nowMs, peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.neighbourProbe, null, null);
     }
-    this.scheduleProbe(nowMs + this.probeIntervalMs);
   }
 
-  private scheduleProbe(atMs: number): void {
-    this.nextProbeAtMs = Math.ceil(atMs);
-    this.timers.add(this.nextProbeAtMs, { kind: 'probeNeighbourhood', atMs: this.nextProbeAtMs });
+  private setProbeTimer(atMs: number): void {
+    this.timers.add(atMs, { kind: 'probeNeighbourhood', atMs });
   }
 
-  /** A neighbour did not answer its probe: churn is here, so probe at the configured pace again, starting now. */
-  private onNeighbourSilent(nowMs: number): void {
-    this.neighbourSilentSinceLastRound = true;
-    const soonMs = nowMs + this.config.neighbourhoodProbeIntervalMs;
-    if (this.nextProbeAtMs > soonMs) this.scheduleProbe(soonMs);
-  }
-
-  private rememberEvicted(peer: PeerRef, nowMs: number): void {
-    if (this.evicted.some((entry) => idEquals(entry.peer, peer))) return;
-    if (this.evicted.length >= REVIVAL_CANDIDATES_MAX) this.evicted.shift();
-    this.evicted.push({ peer, evictedAtMs: nowMs, nextTryAtMs: nowMs + REVIVAL_DELAY_MS, tries: 0, inFlight: false });
-  }
-
-  /** A revival ping came back (alive: the contact is back, via the answer's observation) or not (try later). */
-  private onRevivalResult(peer: PeerRef, alive: boolean, nowMs: number): void {
-    const index = this.evicted.findIndex((entry) => entry.peer === peer);
-    if (index < 0) return;
-    const entry = this.evicted[index];
-    entry.inFlight = false;
-    if (alive || nowMs - entry.evictedAtMs >= REVIVAL_GIVE_UP_MS) {
-      this.evicted.splice(index, 1);
-      return;
-    }
-    entry.tries++;
-    entry.nextTryAtMs = nowMs + Math.min(REVIVAL_DELAY_MS * 2 ** entry.tries, REVIVAL_BACKOFF_MAX_MS);
-  }
-
-  /** Pings a couple of contacts evicted a while ago, backing off; an answer brings them back (see REVIVAL_CANDIDATES_MAX). */
+  /** Pings a couple of contacts evicted a while ago (evicted-contacts.ts); an answer brings them back. */
   private reviveEvicted(nowMs: number): void {
-    let sent = 0;
-    for (let i = 0; i < this.evicted.length && sent < REVIVALS_PER_MAINTENANCE; i++) {
-      const entry = this.evicted[i];
-      if (entry.inFlight || entry.nextTryAtMs > nowMs) continue;
-      if (this.table.has(entry.peer) || nowMs - entry.evictedAtMs >= REVIVAL_GIVE_UP_MS) {
-        this.evicted.splice(i--, 1);
-        continue;
-      }
-      entry.inFlight = true;
-      sent++;
-      this.sendRequest(nowMs, entry.peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.revival, null, null);
+    for (const peer of this.evicted.due(nowMs, REVIVALS_PER_MAINTENANCE, (candidate) => this.table.has(candidate))) {
+      this.sendRequest(nowMs, peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.revival, null, null);
     }
   }
 
