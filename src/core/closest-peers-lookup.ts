@@ -210,6 +210,12 @@ export class ClosestPeersLookup {
     return silent;
   }
 
+  /** The referral-chain length that led to `peer`, or 0 if it is not a candidate. */
+  hopOf(peer: PeerRef): number {
+    const index = this.indexOf(peer);
+    return index < 0 ? 0 : this.hops[index];
+  }
+
   /** The referral-chain length of the closest live candidate; 0 when there is none. */
   closestHop(): number {
     const index = this.closestLiveIndex();

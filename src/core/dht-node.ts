@@ -749,12 +749,13 @@ export class DhtNode {
 
   private reportLookup(operation: LookupOperation, nowMs: number): void {
     const lookup = operation.lookup;
+    const closest = lookup.result(this.config.k);
     this.events.push({
       kind: 'lookupDone',
       operationId: operation.id,
       target: lookup.target,
-      closest: lookup.result(this.config.k),
-      hops: lookup.closestHop(),
+      closest,
+      hops: closest.length > 0 ? lookup.hopOf(closest[0]) : 0,
       queries: lookup.queriesSent,
       answers: lookup.answers,
       failures: lookup.failures + lookup.silentCount(),
