@@ -143,6 +143,8 @@ describe('parseSimLookupArgs validation', () => {
     [['--join-spacing', '0'], /^--join-spacing must be a duration > 0 in milliseconds/],
     [['--warmup', '-1'], /^--warmup must be a duration >= 0 in minutes/],
     [['--window', '0'], /^--window must be a duration > 0 in minutes/],
+    [['--probe', '-1'], /^--probe must be a duration >= 0 in seconds/],
+    [['--check', '0'], /^--check must be a duration > 0 in seconds/],
     [['--churn', 'bogus'], /^--churn: bad churn model 'bogus'/],
     [['--churn', 'exp:0'], /^--churn: .*median minutes must be a number > 0/],
     [['--churn', 'trace:/nonexistent/churn.trace'], /^--churn: .*cannot read trace file/],
@@ -156,6 +158,20 @@ describe('parseSimLookupArgs validation', () => {
   for (const [args, pattern] of cases) {
     it(`rejects ${args.join(' ')}`, () => assertUsage(() => parse(...args), pattern));
   }
+});
+
+describe('--probe and --check', () => {
+  it('--probe sets the neighbourhood probe interval in seconds (0 turns probing off); the default is the kernel\'s', () => {
+    assert.equal(parse().experiment.dht.neighbourhoodProbeIntervalMs, defaultDhtConfig.neighbourhoodProbeIntervalMs);
+    assert.equal(parse('--probe', '15').experiment.dht.neighbourhoodProbeIntervalMs, 15_000);
+    assert.equal(parse('--probe', '0').experiment.dht.neighbourhoodProbeIntervalMs, 0);
+    assert.equal(parse('--probe', '2m').experiment.dht.neighbourhoodProbeIntervalMs, 120_000);
+  });
+
+  it('--check runs the invariant checkers every so many simulated seconds; without it they do not run', () => {
+    assert.equal(parse().experiment.invariantCheckIntervalMs, 0);
+    assert.equal(parse('--check', '30').experiment.invariantCheckIntervalMs, 30_000);
+  });
 });
 
 describe('parseFinishRule', () => {
@@ -211,7 +227,7 @@ describe('simLookupUsage', () => {
     const usage = simLookupUsage();
     for (const flag of [
       '--nodes', '--lookups', '--seed', '--latency', '--churn', '--loss', '--k', '--alpha', '--bits', '--finish',
-      '--maintenance-finish', '--connect-rtts', '--bandwidth', '--graceful', '--join-spacing', '--warmup', '--window',
+      '--maintenance-finish', '--probe', '--check', '--connect-rtts', '--bandwidth', '--graceful', '--join-spacing', '--warmup', '--window',
       '--wire', '--json', '--progress', '--help',
     ]) {
       assert.match(usage, new RegExp(`${flag}\\b`), flag);
