@@ -83,6 +83,9 @@ export function compareDistance(target: Id, a: Id, b: Id): number {
   const t = target.bytes;
   const x = a.bytes;
   const y = b.bytes;
+  // Equal heads almost always mean the same peer, often the very same object (the simulator shares
+  // them): that needs no byte reads.
+  if (x === y) return 0;
   for (let i = 4; i < ID_BYTES; i++) {
     const ea = x[i] ^ t[i];
     const eb = y[i] ^ t[i];
