@@ -19,15 +19,18 @@ export interface ParsedCommandLine<T extends ParseArgsOptionsConfig> {
   readonly positionals: string[];
 }
 
-/** What parseArgs gives for an option: a string, a boolean, or undefined when it is absent. */
+/**
+ * What parseArgs gives for an option: a string, a boolean, a list of strings for an option declared
+ * `multiple: true`, or undefined when it is absent.
+ */
 export type ParsedValues<T extends ParseArgsOptionsConfig> = {
-  [Name in keyof T]?: T[Name]['type'] extends 'boolean' ? boolean : string;
+  [Name in keyof T]?: T[Name]['type'] extends 'boolean' ? boolean : T[Name] extends { multiple: true } ? string[] : string;
 };
 
 /**
  * Parses `args` against `options` strictly: unknown options, missing values, values given to
  * boolean flags, options given twice and (unless `allowPositionals`) positional arguments are all
- * UsageErrors. Multi-valued options are not supported; each option may appear at most once.
+ * UsageErrors. Only an option declared `multiple: true` (a list, such as --listen) may repeat.
  */
 export function parseCommandLine<T extends ParseArgsOptionsConfig>(
   args: readonly string[], options: T, settings: { readonly allowPositionals?: boolean } = {},
@@ -41,6 +44,7 @@ export function parseCommandLine<T extends ParseArgsOptionsConfig>(
   const seen = new Set<string>();
   for (const token of parsed.tokens) {
     if (token.kind !== 'option') continue;
+    if (options[token.name]?.multiple === true) continue;
     if (seen.has(token.name)) throw new UsageError(`option '--${token.name}' given more than once`);
     seen.add(token.name);
   }

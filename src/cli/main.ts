@@ -6,6 +6,7 @@
  */
 import { UsageError } from './args.ts';
 import type { CliCommand, CliIo } from './command.ts';
+import { nodeStartCommand } from './node/command.ts';
 import { simLookupCommand } from './sim-lookup/command.ts';
 
 export type { CliIo } from './command.ts';
@@ -18,6 +19,7 @@ interface CommandGroup {
 }
 
 const GROUPS: readonly CommandGroup[] = [
+  { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
   { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand] },
 ];
 
@@ -38,7 +40,7 @@ export function topUsage(): string {
   const width = Math.max(...rows.map(([name]) => name.length)) + 2;
   return `Usage: peergrid <command> [subcommand] [options]
 
-peergrid: a Kademlia overlay with a deterministic simulator.
+peergrid: a Kademlia overlay, run for real on libp2p or in a deterministic simulator.
 
 Commands:
 ${rows.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}

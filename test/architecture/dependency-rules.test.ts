@@ -1,7 +1,9 @@
 /**
  * The architecture, checked against the code (TigerBeetle's tidy.zig does this for its own rules):
  * protocol code does no IO and reads no clock or randomness of its own, and dependencies point one
- * way — cli → sim → wire → core. docs/ARCHITECTURE.md states the same rules in prose.
+ * way — cli → runtime → transport → wire → core, and cli → sim → wire → core; nothing in src/ but
+ * the CLI uses the simulator, and only the real-node folders use packages (libp2p).
+ * docs/ARCHITECTURE.md states the same rules in prose.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,9 +18,14 @@ const src = join(root, 'src');
 const allowedImports: Record<string, readonly string[]> = {
   core: [],
   wire: ['core'],
+  transport: ['core', 'wire'],
+  runtime: ['core', 'wire', 'transport'],
   sim: ['core', 'wire'],
-  cli: ['core', 'wire', 'sim'],
+  cli: ['core', 'wire', 'transport', 'runtime', 'sim'],
 };
+
+/** Folders that may import npm packages (libp2p and its helpers); the rest use only node: modules or nothing. */
+const packageFolders = ['transport', 'runtime', 'cli'];
 
 /** Folders whose code must be pure: no IO, no clock, no ambient randomness, no timers. */
 const pureFolders = ['core', 'wire'];
@@ -71,7 +78,7 @@ test('every folder of src/ has a dependency rule', () => {
   }
 });
 
-test('dependencies point one way: cli → sim → wire → core', () => {
+test('dependencies point one way: cli → runtime → transport → wire → core, cli → sim → wire → core', () => {
   const problems: string[] = [];
   for (const file of sourceFiles(src)) {
     const from = topFolderOf(file);
@@ -91,6 +98,24 @@ test('protocol code imports nothing outside src/ (no node:, no packages)', () =>
     for (const file of sourceFiles(join(src, folder))) {
       for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
         if (!specifier.startsWith('.')) problems.push(`${relative(root, file)} imports ${specifier}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('only the CLI uses the simulator; a real node never does', () => {
+  const users = Object.entries(allowedImports).filter(([, targets]) => targets.includes('sim')).map(([folder]) => folder);
+  assert.deepEqual(users, ['cli']);
+});
+
+test('only transport, runtime and cli import npm packages', () => {
+  const problems: string[] = [];
+  for (const folder of Object.keys(allowedImports)) {
+    if (packageFolders.includes(folder)) continue;
+    for (const file of sourceFiles(join(src, folder))) {
+      for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+        if (!specifier.startsWith('.') && !specifier.startsWith('node:')) problems.push(`${relative(root, file)} imports ${specifier}`);
       }
     }
   }

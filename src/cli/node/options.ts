@@ -1,0 +1,47 @@
+/**
+ * The options of `peergrid node start`, validated before anything starts: a bad multiaddr is a
+ * UsageError (exit status 2) with the option's name, not a libp2p stack trace later.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { defaultDataDir } from '../../runtime/data-dir.ts';
+import { isMultiaddr } from '../../runtime/node-config.ts';
+import { peerRefFromMultiaddr } from '../../transport/libp2p/peer-address.ts';
+import { parseCommandLine, UsageError } from '../args.ts';
+
+export const NODE_START_OPTIONS = {
+  'data-dir': { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  bootstrap: { type: 'string', multiple: true },
+} as const;
+
+export interface NodeStartPlan {
+  readonly dataDir: string;
+  /** Undefined: the configuration file's. */
+  readonly listen: readonly string[] | undefined;
+  readonly bootstrap: readonly string[] | undefined;
+}
+
+export function parseNodeStartArgs(args: readonly string[], cwd: string = process.cwd()): NodeStartPlan {
+  const { values } = parseCommandLine(args, NODE_START_OPTIONS);
+  const dataDirText = values['data-dir'];
+  if (dataDirText === '') throw new UsageError('--data-dir must not be empty');
+  const dataDir = dataDirText === undefined ? defaultDataDir() : isAbsolute(dataDirText) ? dataDirText : resolve(cwd, dataDirText);
+  const listen = splitList(values.listen);
+  for (const text of listen ?? []) {
+    if (!isMultiaddr(text)) throw new UsageError(`--listen must be a multiaddr such as /ip4/0.0.0.0/tcp/4100, got '${text}'`);
+  }
+  const bootstrap = splitList(values.bootstrap);
+  for (const text of bootstrap ?? []) {
+    const parsed = peerRefFromMultiaddr(text);
+    if (!parsed.ok) throw new UsageError(`--bootstrap '${text}': ${parsed.error} (e.g. /ip4/192.0.2.7/tcp/4100/p2p/12D3KooW…)`);
+  }
+  return { dataDir, listen, bootstrap };
+}
+
+/** A repeatable option's values, each of which may also be a comma-separated list (multiaddrs hold no commas). */
+function splitList(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const items = values.flatMap((value) => value.split(',')).map((item) => item.trim());
+  if (items.some((item) => item === '')) throw new UsageError('an empty multiaddr in a list');
+  return items;
+}

@@ -1,0 +1,184 @@
+/**
+ * Drives one DhtNode for real: the shell of etcd raft's `Ready` loop. Every input — a message the
+ * transport delivers, the wake timer, a command — is handed to the kernel with the clock's time,
+ * then the outputs are drained at once: messages to the transport, events to whoever waits on
+ * them or to the penalty book, and the wake timer moved to the kernel's next wake-up.
+ *
+ * It knows the transport only by its contract, so it runs over libp2p or anything else.
+ */
+import type { DhtConfig } from '../core/config.ts';
+import { DhtNode, type DhtNodeStats, type NodeState } from '../core/dht-node.ts';
+import { idToHex, type Id } from '../core/id.ts';
+import type { DhtEvent, Joined, LookupDone, NodeSnapshot, PutDone } from '../core/node-io.ts';
+import type { PeerRef } from '../core/peer.ts';
+import type { Random } from '../core/random.ts';
+import type { Transport, TransportStats } from '../transport/transport.ts';
+import type { Clock } from './clock.ts';
+import { PenaltyBook, type PenaltyRecord } from './penalty-book.ts';
+import { WakeTimer } from './wake-timer.ts';
+
+export interface NodeDriverDeps {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly transport: Transport;
+}
+
+/** An operation could not finish because the node stopped. */
+export class NodeStoppedError extends Error {
+  constructor() {
+    super('the node has stopped');
+    this.name = 'NodeStoppedError';
+  }
+}
+
+export interface NodeStatus {
+  readonly id: string;
+  readonly address: string;
+  readonly state: NodeState;
+  readonly contacts: number;
+  readonly values: number;
+  readonly pendingRequests: number;
+  readonly operationsWaiting: number;
+  readonly uptimeMs: number;
+  readonly kernel: DhtNodeStats;
+  readonly transport: TransportStats;
+  readonly penalties: { readonly total: number; readonly recent: readonly PenaltyRecord[] };
+}
+
+/** Offenders remembered, and how many the status lists. */
+const PENALISED_REMOTES_MAX = 1024;
+const RECENT_PENALTIES_SHOWN = 10;
+
+interface Waiter {
+  resolve(event: DhtEvent): void;
+  reject(error: Error): void;
+}
+
+export class NodeDriver {
+  readonly node: DhtNode;
+  readonly penalties = new PenaltyBook(PENALISED_REMOTES_MAX);
+  private readonly clock: Clock;
+  private readonly transport: Transport;
+  private readonly timer: WakeTimer;
+  private readonly waiting = new Map<number, Waiter>();
+  private readonly startedAtMs: number;
+  private stopped = false;
+
+  constructor(config: DhtConfig, deps: NodeDriverDeps, snapshot?: NodeSnapshot) {
+    this.clock = deps.clock;
+    this.transport = deps.transport;
+    this.startedAtMs = deps.clock.nowMs();
+    // A snapshot names us at the address of its time; we are at today's.
+    const resumed = snapshot === undefined ? undefined : { ...snapshot, self: deps.transport.self };
+    this.node = new DhtNode(config, { self: deps.transport.self, random: deps.random }, this.startedAtMs, resumed);
+    this.timer = new WakeTimer(deps.clock, (nowMs) => {
+      this.node.tick(nowMs);
+      this.drain();
+    });
+    deps.transport.bind({
+      onMessage: (from, message) => {
+        if (this.stopped) return;
+        this.node.receive(this.clock.nowMs(), from, message);
+        this.drain();
+      },
+      onPenalty: (penalty) => {
+        const remote = penalty.id === null ? penalty.remote : idToHex(penalty.id);
+        this.penalties.record(remote, penalty.reason, this.clock.nowMs());
+      },
+    });
+    this.drain();
+  }
+
+  get self(): PeerRef {
+    return this.node.self;
+  }
+
+  /** Joins through `bootstrap` (and the contacts a snapshot brought); resolves when the join's lookups are done. */
+  join(bootstrap: readonly PeerRef[]): Promise<Joined> {
+    return this.command((nowMs) => this.node.join(nowMs, bootstrap)) as Promise<Joined>;
+  }
+
+  /** The k closest live nodes to `target`. */
+  lookup(target: Id): Promise<LookupDone> {
+    return this.command((nowMs) => this.node.lookup(nowMs, target)) as Promise<LookupDone>;
+  }
+
+  /** The value stored under `key`, in the result's `value` (null when nobody has it). */
+  get(key: Id): Promise<LookupDone> {
+    return this.command((nowMs) => this.node.get(nowMs, key)) as Promise<LookupDone>;
+  }
+
+  put(key: Id, value: Uint8Array, ttlMs?: number): Promise<PutDone> {
+    return this.command((nowMs) => this.node.put(nowMs, key, value, ttlMs)) as Promise<PutDone>;
+  }
+
+  snapshot(): NodeSnapshot {
+    return this.node.snapshot();
+  }
+
+  status(): NodeStatus {
+    const nowMs = this.clock.nowMs();
+    return {
+      id: idToHex(this.node.self),
+      address: this.node.self.address,
+      state: this.node.state,
+      contacts: this.node.table.size,
+      values: this.node.values.size,
+      pendingRequests: this.node.pendingRequestCount,
+      operationsWaiting: this.waiting.size,
+      uptimeMs: nowMs - this.startedAtMs,
+      kernel: { ...this.node.stats },
+      transport: this.transport.stats(),
+      penalties: { total: this.penalties.totalCount, recent: this.penalties.recent(RECENT_PENALTIES_SHOWN) },
+    };
+  }
+
+  /**
+   * Stops driving the kernel. With `leave`, first leaves gracefully (hands held values to the
+   * closest contacts and tells every contact, which the transport then sends). Operations still
+   * waiting fail with NodeStoppedError.
+   */
+  stop(options: { readonly leave: boolean }): void {
+    if (this.stopped) return;
+    if (options.leave) {
+      this.node.leave(this.clock.nowMs());
+      this.drain();
+    }
+    this.stopped = true;
+    this.timer.stop();
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const waiter of waiting) waiter.reject(new NodeStoppedError());
+  }
+
+  private command(start: (nowMs: number) => number): Promise<DhtEvent> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError());
+    let operationId: number;
+    try {
+      operationId = start(this.clock.nowMs());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const settled = new Promise<DhtEvent>((resolve, reject) => this.waiting.set(operationId, { resolve, reject }));
+    this.drain();
+    return settled;
+  }
+
+  /** Hands everything the kernel produced to its destination, and re-arms the timer. */
+  private drain(): void {
+    for (const outgoing of this.node.takeMessages()) this.transport.send(outgoing.to, outgoing.message);
+    for (const event of this.node.takeEvents()) this.onEvent(event);
+    if (!this.stopped) this.timer.wakeAt(this.node.nextWakeAtMs());
+  }
+
+  private onEvent(event: DhtEvent): void {
+    if (event.kind === 'peerPenalized') {
+      this.penalties.record(idToHex(event.peer), event.reason, this.clock.nowMs());
+      return;
+    }
+    const waiter = this.waiting.get(event.operationId);
+    if (waiter === undefined) return;
+    this.waiting.delete(event.operationId);
+    waiter.resolve(event);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The transport contract (../transport.ts) over a running js-libp2p 3 node: kernel messages as the
+ * `/peergrid/kad/1.0.0` protocol (protocol.ts), one outbound link per peer (outbound-link.ts), and
+ * every inbound stream read by inbound-stream.ts.
+ *
+ * The sender of every delivered message is the peer Noise authenticated; its kernel id is derived
+ * from that peer's key (kernel-id.ts), never read from the message. Contacts in `nodes` replies are
+ * checked the same way before the kernel sees them. We only dial a PeerRef whose id matches its
+ * address's key, and libp2p checks that the peer answering a dial holds that key.
+ */
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import type { Id } from '../../core/id.ts';
+import type { Message } from '../../core/messages.ts';
+import type { PeerRef } from '../../core/peer.ts';
+import { encodeMessage } from '../../wire/codec.ts';
+import type { Transport, TransportHandlers, TransportStats } from '../transport.ts';
+import { encodeFrame } from './frames.ts';
+import { serveInboundStream } from './inbound-stream.ts';
+import { kernelIdOfPeerId } from './kernel-id.ts';
+import { OutboundLink } from './outbound-link.ts';
+import { dialMultiaddrs, peerRefFromAddress, type PeerAddress } from './peer-address.ts';
+import { KAD_PROTOCOL, StreamLimits } from './protocol.ts';
+import { VerifiedAddresses } from './verified-addresses.ts';
+
+export interface Libp2pTransportOptions {
+  /** How long opening a link (dial, Noise, Yamux, protocol negotiation) may take before its messages are dropped. */
+  readonly dialTimeoutMs: number;
+  /** Multiaddrs to put in our address instead of the ones libp2p listens on (e.g. behind a port mapping). */
+  readonly announce?: readonly Multiaddr[];
+}
+
+const textEncoder = new TextEncoder();
+
+export class Libp2pTransport implements Transport {
+  readonly self: PeerRef;
+  private readonly libp2p: Libp2p;
+  private readonly options: Libp2pTransportOptions;
+  private readonly hello: Uint8Array;
+  private readonly addresses = new VerifiedAddresses(StreamLimits.verifiedAddressesMax);
+  /** Outbound links by peer id string, least recently used first. */
+  private readonly links = new Map<string, OutboundLink>();
+  private handlers: TransportHandlers | null = null;
+  private closed = false;
+  private readonly counters: TransportStats = {
+    messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, messagesDropped: 0, dialFailures: 0, penalties: 0, linksOpen: 0,
+  };
+
+  private constructor(libp2p: Libp2p, self: PeerRef, options: Libp2pTransportOptions) {
+    this.libp2p = libp2p;
+    this.self = self;
+    this.options = options;
+    this.hello = encodeFrame(textEncoder.encode(self.address));
+  }
+
+  /** Registers the protocol on a started libp2p node whose key is Ed25519. */
+  static async start(libp2p: Libp2p, options: Libp2pTransportOptions): Promise<Libp2pTransport> {
+    const listening = options.announce !== undefined && options.announce.length > 0 ? options.announce : libp2p.getMultiaddrs();
+    const self = peerRefFromAddress({ peerId: libp2p.peerId, multiaddrs: listening });
+    if (!self.ok) throw new RangeError(`this node's key cannot give a kernel id: ${self.error}`);
+    const transport = new Libp2pTransport(libp2p, self.value, options);
+    await libp2p.handle(KAD_PROTOCOL, (stream, connection) => transport.onInboundStream(stream, connection), {
+      maxInboundStreams: StreamLimits.streamsPerConnectionMax,
+      maxOutboundStreams: StreamLimits.streamsPerConnectionMax,
+    });
+    return transport;
+  }
+
+  bind(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+
+  send(to: PeerRef, message: Message): void {
+    if (this.closed) {
+      this.counters.messagesDropped++;
+      return;
+    }
+    const address = this.addresses.verify(to);
+    if (!address.ok || address.value.peerId.equals(this.libp2p.peerId)) {
+      this.counters.messagesDropped++;
+      return;
+    }
+    let payload: Uint8Array;
+    try {
+      payload = encodeMessage(message);
+    } catch {
+      // The encoder refuses only messages our own code built wrongly; a node keeps running past one.
+      this.counters.messagesDropped++;
+      return;
+    }
+    this.linkTo(address.value).send(encodeFrame(payload));
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters, linksOpen: this.links.size };
+  }
+
+  async close(flushTimeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const signal = AbortSignal.timeout(flushTimeoutMs);
+    const links = [...this.links.values()];
+    this.links.clear();
+    await Promise.allSettled(links.map((link) => link.close(signal)));
+    await this.libp2p.unhandle(KAD_PROTOCOL).catch(() => {});
+  }
+
+  private linkTo(address: PeerAddress): OutboundLink {
+    const key = address.peerId.toString();
+    const existing = this.links.get(key);
+    if (existing !== undefined) {
+      // Move it to the back: the map's order is the order of last use.
+      this.links.delete(key);
+      this.links.set(key, existing);
+      return existing;
+    }
+    const target = dialMultiaddrs(address);
+    const open = (): Promise<Stream> => this.libp2p.dialProtocol(target.length > 0 ? target : address.peerId, KAD_PROTOCOL, {
+      signal: AbortSignal.timeout(this.options.dialTimeoutMs),
+    });
+    const link: OutboundLink = new OutboundLink(open, this.hello, {
+      onFramesSent: (frames, bytes) => {
+        this.counters.messagesSent += frames;
+        this.counters.bytesSent += bytes;
+      },
+      onFramesDropped: (frames) => {
+        this.counters.messagesDropped += frames;
+      },
+      onDialFailed: () => {
+        this.counters.dialFailures++;
+      },
+      onProtocolViolation: (reason) => this.penalize(address.peerId, kernelIdOfPeerId(address.peerId), reason),
+      onClosed: (closedLink) => {
+        if (this.links.get(key) === closedLink) this.links.delete(key);
+      },
+    });
+    this.links.set(key, link);
+    if (this.links.size > StreamLimits.linksMax) {
+      const [oldestKey, oldest] = this.links.entries().next().value as [string, OutboundLink];
+      this.links.delete(oldestKey);
+      void oldest.close(AbortSignal.timeout(this.options.dialTimeoutMs));
+    }
+    return link;
+  }
+
+  private onInboundStream(stream: Stream, connection: Connection): void {
+    if (this.closed || this.handlers === null) {
+      stream.abort(new Error('peergrid kad: not serving'));
+      return;
+    }
+    serveInboundStream(stream, connection.remotePeer, {
+      addresses: this.addresses,
+      deliver: (from, message, frameBytes) => {
+        if (this.closed) return;
+        this.counters.messagesReceived++;
+        this.counters.bytesReceived += frameBytes;
+        this.handlers?.onMessage(from, message);
+      },
+      penalize: (remote, id, reason) => this.penalize(remote, id, reason),
+    });
+  }
+
+  private penalize(remote: PeerId, id: Id | null, reason: string): void {
+    this.counters.penalties++;
+    this.handlers?.onPenalty({ remote: remote.toString(), id, reason });
+  }
+}

@@ -1,0 +1,56 @@
+/** Transports on real libp2p nodes on 127.0.0.1, recording what they deliver, for the transport tests. */
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { Libp2p, Stream } from '@libp2p/interface';
+import type { Message } from '../../src/core/messages.ts';
+import type { PeerRef } from '../../src/core/peer.ts';
+import { startLibp2pNode } from '../../src/transport/libp2p/create-libp2p.ts';
+import { Libp2pTransport } from '../../src/transport/libp2p/libp2p-transport.ts';
+import { KAD_PROTOCOL } from '../../src/transport/libp2p/protocol.ts';
+import type { TransportPenalty } from '../../src/transport/transport.ts';
+
+export interface TestTransport {
+  readonly libp2p: Libp2p;
+  readonly transport: Libp2pTransport;
+  readonly inbox: { from: PeerRef; message: Message }[];
+  readonly penalties: TransportPenalty[];
+}
+
+/** A libp2p node as peergrid configures it, without the transport: tests drive its streams by hand. */
+export async function startRawLibp2p(): Promise<Libp2p> {
+  return startLibp2pNode({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    connectionsMax: 100,
+    inboundConnectionsPerHostPerSecondMax: 1000,
+    dialTimeoutMs: 10_000,
+  });
+}
+
+export async function startTestTransport(): Promise<TestTransport> {
+  const libp2p = await startRawLibp2p();
+  const transport = await Libp2pTransport.start(libp2p, { dialTimeoutMs: 10_000 });
+  const node: TestTransport = { libp2p, transport, inbox: [], penalties: [] };
+  transport.bind({
+    onMessage: (from, message) => node.inbox.push({ from, message }),
+    onPenalty: (penalty) => node.penalties.push(penalty),
+  });
+  return node;
+}
+
+export async function stopTestTransports(nodes: readonly TestTransport[]): Promise<void> {
+  await Promise.allSettled(nodes.map(async (node) => {
+    await node.transport.close(1000);
+    await node.libp2p.stop();
+  }));
+}
+
+/** A raw `/peergrid/kad/1.0.0` stream from `from` to `to`, to write whatever bytes a test wants. */
+export async function openRawStream(from: Libp2p, to: Libp2p): Promise<Stream> {
+  return from.dialProtocol(to.getMultiaddrs(), KAD_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+}
+
+/** Resolves when the stream has closed, with whether it was reset (closed with an error). */
+export function streamClosed(stream: Stream): Promise<{ reset: boolean }> {
+  if (stream.status !== 'open') return Promise.resolve({ reset: stream.status === 'reset' || stream.status === 'aborted' });
+  return new Promise((resolve) => stream.addEventListener('close', (event) => resolve({ reset: event.error !== undefined }), { once: true }));
+}
