@@ -91,6 +91,8 @@ export type NodeState = 'idle' | 'joining' | 'ready' | 'left';
 export interface DhtNodeStats {
   requestsSent: number;
   requestsTimedOut: number;
+  /** Requests the transport reported it could not send; they failed at once, as timeouts do. */
+  requestsUndeliverable: number;
   requestsAnswered: number;
   requestsServed: number;
   repliesUnmatched: number;
@@ -118,7 +120,7 @@ export class DhtNode {
   readonly table: RoutingTable;
   readonly values = new ValueStore();
   readonly stats: DhtNodeStats = {
-    requestsSent: 0, requestsTimedOut: 0, requestsAnswered: 0, requestsServed: 0, repliesUnmatched: 0,
+    requestsSent: 0, requestsTimedOut: 0, requestsUndeliverable: 0, requestsAnswered: 0, requestsServed: 0, repliesUnmatched: 0,
     penalties: 0, lookupsStarted: 0, storesAccepted: 0, storesRefused: 0,
   };
   private readonly random: Random;
@@ -373,6 +375,22 @@ export class DhtNode {
     }
   }
 
+  /**
+   * The transport could not send `message` to `to` (the dial failed, the address was refused, the
+   * link's queue was full). A request fails at once, exactly as if it had timed out, rather than
+   * after its RTO: a refused connection is at least as strong a sign as silence. Anything else —
+   * a reply, a request already answered or timed out, a request we sent someone else — is ignored,
+   * so a transport may report every message it drops.
+   */
+  undeliverable(nowMs: number, to: PeerRef, message: Message): void {
+    if (this.currentState === 'left' || !isRequest(message)) return;
+    const pending = this.pending.get(message.requestId);
+    if (pending === undefined || !idEquals(pending.peer, to)) return;
+    this.pending.delete(message.requestId);
+    this.stats.requestsUndeliverable++;
+    this.onRequestUnanswered(pending, nowMs);
+  }
+
   tick(nowMs: number): void {
     for (;;) {
       const timer = this.timers.popDue(nowMs);
@@ -460,6 +478,11 @@ export class DhtNode {
     if (pending === undefined) return;
     this.pending.delete(requestId);
     this.stats.requestsTimedOut++;
+    this.onRequestUnanswered(pending, nowMs);
+  }
+
+  /** A request that timed out or could not be sent: what its silence means depends on why we asked. */
+  private onRequestUnanswered(pending: PendingRequest, nowMs: number): void {
     switch (pending.purpose) {
       case Purpose.livenessCheck:
         this.table.onLivenessResult(pending.peer, false);

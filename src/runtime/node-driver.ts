@@ -81,6 +81,11 @@ export class NodeDriver {
         this.node.receive(this.clock.nowMs(), from, message);
         this.drain();
       },
+      onUndeliverable: (to, message) => {
+        if (this.stopped) return;
+        this.node.undeliverable(this.clock.nowMs(), to, message);
+        this.drain();
+      },
       onPenalty: (penalty) => {
         const remote = penalty.id === null ? penalty.remote : idToHex(penalty.id);
         this.penalties.record(remote, penalty.reason, this.clock.nowMs());

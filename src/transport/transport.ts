@@ -3,8 +3,10 @@
  *
  * A transport delivers whole kernel messages, not bytes, and tells the node who sent each one: the
  * sender is authenticated by the transport (messages carry no sender id to trust; see
- * core/messages.ts). Sending is best effort: a message that cannot be delivered is dropped without
- * an error, because the kernel already treats silence as failure (request timeouts, eviction).
+ * core/messages.ts). Sending is best effort: a message that cannot be delivered is dropped, and
+ * reported through `onUndeliverable` when the transport knows it never left; a message lost after
+ * it left is not reported, because the kernel already treats silence as failure (request timeouts,
+ * eviction).
  *
  * The libp2p implementation lives in libp2p/; a simulated one, and a compliance suite both pass,
  * are later work (issue 3).
@@ -26,6 +28,12 @@ export interface TransportPenalty {
 export interface TransportHandlers {
   /** A message arrived; `from` is the authenticated sender, with the address it can be reached at. */
   onMessage(from: PeerRef, message: Message): void;
+  /**
+   * A message given to `send` never left (a bad address, a failed dial, a full queue, a closed
+   * stream). Reported so the kernel can fail a request at once instead of waiting for its timeout;
+   * a transport that cannot tell simply never calls it, and silence does the same job later.
+   */
+  onUndeliverable(to: PeerRef, message: Message): void;
   onPenalty(penalty: TransportPenalty): void;
 }
 

@@ -48,8 +48,13 @@ export class MemoryTransport implements Transport {
   }
 
   send(to: PeerRef, message: Message): void {
-    if (this.network.deliver(this.self, to, message)) this.counters.messagesSent++;
-    else this.counters.messagesDropped++;
+    if (this.network.deliver(this.self, to, message)) {
+      this.counters.messagesSent++;
+      return;
+    }
+    // Nobody at that address: like a refused dial, reported a macrotask later, never from inside send.
+    this.counters.messagesDropped++;
+    setImmediate(() => this.handlers?.onUndeliverable(to, message));
   }
 
   receive(from: PeerRef, message: Message): void {

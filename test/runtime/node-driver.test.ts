@@ -53,6 +53,22 @@ describe('node driver', () => {
     assert.equal(lonely.status().state, 'left');
   });
 
+  it('a request the transport could not send fails at once, not at its timeout', async () => {
+    const network = new MemoryNetwork();
+    const lonely = driverOn(network, 1);
+    const ghost = network.add(9);
+    await ghost.close();
+    try {
+      await lonely.join([ghost.self]);
+      assert.equal(lonely.node.table.find(ghost.self)?.failures, 1, 'the ghost was charged a failure');
+      const { kernel } = lonely.status();
+      assert.ok(kernel.requestsUndeliverable >= 1);
+      assert.equal(kernel.requestsTimedOut, 0, 'nothing waited for a timeout');
+    } finally {
+      lonely.stop({ leave: false });
+    }
+  });
+
   it('passes a kernel refusal back as a rejected promise', async () => {
     const network = new MemoryNetwork();
     const driver = driverOn(network, 1);

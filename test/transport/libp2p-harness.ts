@@ -13,6 +13,8 @@ export interface TestTransport {
   readonly transport: Libp2pTransport;
   readonly inbox: { from: PeerRef; message: Message }[];
   readonly penalties: TransportPenalty[];
+  /** What the transport reported it could not send. */
+  readonly undeliverable: { to: PeerRef; message: Message }[];
 }
 
 /** A libp2p node as peergrid configures it, without the transport: tests drive its streams by hand. */
@@ -29,9 +31,10 @@ export async function startRawLibp2p(): Promise<Libp2p> {
 export async function startTestTransport(): Promise<TestTransport> {
   const libp2p = await startRawLibp2p();
   const transport = await Libp2pTransport.start(libp2p, { dialTimeoutMs: 10_000 });
-  const node: TestTransport = { libp2p, transport, inbox: [], penalties: [] };
+  const node: TestTransport = { libp2p, transport, inbox: [], penalties: [], undeliverable: [] };
   transport.bind({
     onMessage: (from, message) => node.inbox.push({ from, message }),
+    onUndeliverable: (to, message) => node.undeliverable.push({ to, message }),
     onPenalty: (penalty) => node.penalties.push(penalty),
   });
   return node;

@@ -77,6 +77,9 @@ describe('libp2p transport', () => {
     const droppedBefore = alice.transport.stats().messagesDropped;
     alice.transport.send(forged, ping(77));
     assert.equal(alice.transport.stats().messagesDropped, droppedBefore + 1);
+    assert.equal(alice.undeliverable.length, 0, 'reported after send returns, not from inside it');
+    await waitFor('the report', () => alice.undeliverable.some(({ message }) => message.kind === 'ping' && message.requestId === 77));
+    assert.equal(alice.undeliverable.find(({ message }) => message.kind === 'ping' && message.requestId === 77)?.to, forged);
   });
 
   it('counts a failed dial and drops what was queued, without throwing', async () => {
@@ -85,6 +88,7 @@ describe('libp2p transport', () => {
     alice.transport.send(dead, ping(1));
     await waitFor('the dial failure', () => alice.transport.stats().dialFailures > before.dialFailures);
     assert.equal(alice.transport.stats().messagesDropped, before.messagesDropped + 1);
+    await waitFor('the report', () => alice.undeliverable.some(({ to }) => to === dead));
   });
 
   it('resets a stream carrying an undecodable message, reports the sender, and keeps serving', async () => {

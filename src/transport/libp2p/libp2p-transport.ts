@@ -32,6 +32,12 @@ export interface Libp2pTransportOptions {
 
 const textEncoder = new TextEncoder();
 
+/** What a link hands back for a frame it could not send. */
+interface SentMessage {
+  readonly to: PeerRef;
+  readonly message: Message;
+}
+
 export class Libp2pTransport implements Transport {
   readonly self: PeerRef;
   private readonly libp2p: Libp2p;
@@ -39,7 +45,7 @@ export class Libp2pTransport implements Transport {
   private readonly hello: Uint8Array;
   private readonly addresses = new VerifiedAddresses(StreamLimits.verifiedAddressesMax);
   /** Outbound links by peer id string, least recently used first. */
-  private readonly links = new Map<string, OutboundLink>();
+  private readonly links = new Map<string, OutboundLink<SentMessage>>();
   private handlers: TransportHandlers | null = null;
   private closed = false;
   private readonly counters: TransportStats = {
@@ -77,7 +83,7 @@ export class Libp2pTransport implements Transport {
     }
     const address = this.addresses.verify(to);
     if (!address.ok || address.value.peerId.equals(this.libp2p.peerId)) {
-      this.counters.messagesDropped++;
+      this.undeliverable([{ to, message }]);
       return;
     }
     let payload: Uint8Array;
@@ -85,10 +91,10 @@ export class Libp2pTransport implements Transport {
       payload = encodeMessage(message);
     } catch {
       // The encoder refuses only messages our own code built wrongly; a node keeps running past one.
-      this.counters.messagesDropped++;
+      this.undeliverable([{ to, message }]);
       return;
     }
-    this.linkTo(address.value).send(encodeFrame(payload));
+    this.linkTo(address.value).send(encodeFrame(payload), { to, message });
   }
 
   stats(): TransportStats {
@@ -105,7 +111,7 @@ export class Libp2pTransport implements Transport {
     await this.libp2p.unhandle(KAD_PROTOCOL).catch(() => {});
   }
 
-  private linkTo(address: PeerAddress): OutboundLink {
+  private linkTo(address: PeerAddress): OutboundLink<SentMessage> {
     const key = address.peerId.toString();
     const existing = this.links.get(key);
     if (existing !== undefined) {
@@ -118,14 +124,12 @@ export class Libp2pTransport implements Transport {
     const open = (): Promise<Stream> => this.libp2p.dialProtocol(target.length > 0 ? target : address.peerId, KAD_PROTOCOL, {
       signal: AbortSignal.timeout(this.options.dialTimeoutMs),
     });
-    const link: OutboundLink = new OutboundLink(open, this.hello, {
+    const link: OutboundLink<SentMessage> = new OutboundLink<SentMessage>(open, this.hello, {
       onFramesSent: (frames, bytes) => {
         this.counters.messagesSent += frames;
         this.counters.bytesSent += bytes;
       },
-      onFramesDropped: (frames) => {
-        this.counters.messagesDropped += frames;
-      },
+      onFramesDropped: (dropped) => this.undeliverable(dropped),
       onDialFailed: () => {
         this.counters.dialFailures++;
       },
@@ -136,7 +140,7 @@ export class Libp2pTransport implements Transport {
     });
     this.links.set(key, link);
     if (this.links.size > StreamLimits.linksMax) {
-      const [oldestKey, oldest] = this.links.entries().next().value as [string, OutboundLink];
+      const [oldestKey, oldest] = this.links.entries().next().value as [string, OutboundLink<SentMessage>];
       this.links.delete(oldestKey);
       void oldest.close(AbortSignal.timeout(this.options.dialTimeoutMs));
     }
@@ -157,6 +161,20 @@ export class Libp2pTransport implements Transport {
         this.handlers?.onMessage(from, message);
       },
       penalize: (remote, id, reason) => this.penalize(remote, id, reason),
+    });
+  }
+
+  /**
+   * Counts messages that never left and tells the node, after the current call returns (handlers
+   * are never called from inside `send`), so its requests fail at once rather than at their RTO.
+   */
+  private undeliverable(dropped: readonly SentMessage[]): void {
+    this.counters.messagesDropped += dropped.length;
+    const handlers = this.handlers;
+    if (handlers === null || this.closed) return;
+    queueMicrotask(() => {
+      if (this.closed) return;
+      for (const { to, message } of dropped) handlers.onUndeliverable(to, message);
     });
   }
 

@@ -11,26 +11,33 @@ import { StreamLimits } from './protocol.ts';
 
 export type LinkState = 'opening' | 'open' | 'closed';
 
-export interface OutboundLinkEvents {
+export interface OutboundLinkEvents<Tag> {
   onFramesSent(frames: number, bytes: number): void;
-  onFramesDropped(frames: number): void;
+  /** Frames that never left, by the tags they were given to `send` with. */
+  onFramesDropped(tags: readonly Tag[]): void;
   onDialFailed(error: unknown): void;
   /** The remote wrote on a stream it may only read. */
   onProtocolViolation(reason: string): void;
-  onClosed(link: OutboundLink): void;
+  onClosed(link: OutboundLink<Tag>): void;
 }
 
-export class OutboundLink {
+/**
+ * `Tag` is whatever the owner wants back for a frame that is dropped (the transport passes the
+ * message and its addressee, so the kernel can fail that request at once).
+ */
+export class OutboundLink<Tag> {
   private currentState: LinkState = 'opening';
   private stream: Stream | null = null;
+  /** Frames waiting for the stream; the hello first, which has no tag. */
   private queue: Uint8Array[] = [];
+  private queueTags: Tag[] = [];
   private queuedBytes = 0;
-  private readonly events: OutboundLinkEvents;
+  private readonly events: OutboundLinkEvents<Tag>;
   /** Resolves once opening has succeeded or failed. */
   private readonly settled: Promise<void>;
 
   /** `open` dials and negotiates the protocol; `hello` is the first frame written. */
-  constructor(open: () => Promise<Stream>, hello: Uint8Array, events: OutboundLinkEvents) {
+  constructor(open: () => Promise<Stream>, hello: Uint8Array, events: OutboundLinkEvents<Tag>) {
     this.events = events;
     this.queue.push(hello);
     this.queuedBytes = hello.length;
@@ -42,19 +49,20 @@ export class OutboundLink {
   }
 
   /** Queues or writes one frame; returns false when it was dropped (link closed, or too much waiting). */
-  send(frame: Uint8Array): boolean {
+  send(frame: Uint8Array, tag: Tag): boolean {
     switch (this.currentState) {
       case 'closed':
-        return this.drop(1);
+        return this.drop([tag]);
       case 'opening':
         if (this.queue.length >= StreamLimits.queuedFramesPerLinkMax || this.queuedBytes + frame.length > StreamLimits.queuedBytesPerLinkMax) {
-          return this.drop(1);
+          return this.drop([tag]);
         }
         this.queue.push(frame);
+        this.queueTags.push(tag);
         this.queuedBytes += frame.length;
         return true;
       case 'open':
-        return this.writeCounted(this.stream as Stream, frame);
+        return this.writeCounted(this.stream as Stream, frame, tag);
     }
   }
 
@@ -75,8 +83,8 @@ export class OutboundLink {
     }
   }
 
-  private writeCounted(stream: Stream, frame: Uint8Array): boolean {
-    if (!writeFrame(stream, frame)) return this.drop(1);
+  private writeCounted(stream: Stream, frame: Uint8Array, tag: Tag): boolean {
+    if (!writeFrame(stream, frame)) return this.drop([tag]);
     this.events.onFramesSent(1, frame.length);
     return true;
   }
@@ -95,14 +103,16 @@ export class OutboundLink {
       this.events.onProtocolViolation('wrote on a stream it may only read');
     });
     const queued = this.queue;
+    const tags = this.queueTags;
     this.queue = [];
+    this.queueTags = [];
     this.queuedBytes = 0;
     // The hello is protocol overhead, not a message: it is not counted as one sent.
     if (!writeFrame(stream, queued[0])) {
-      this.drop(queued.length - 1);
+      this.drop(tags);
       return;
     }
-    for (let index = 1; index < queued.length; index++) this.writeCounted(stream, queued[index]);
+    for (let index = 1; index < queued.length; index++) this.writeCounted(stream, queued[index], tags[index - 1]);
   }
 
   private onOpenFailed(error: unknown): void {
@@ -113,14 +123,16 @@ export class OutboundLink {
   }
 
   private dropQueue(): void {
-    // The first queued frame is the hello, which is not a message.
-    if (this.queue.length > 1) this.drop(this.queue.length - 1);
+    // The hello (the first queued frame) has no tag: it is not a message.
+    const tags = this.queueTags;
     this.queue = [];
+    this.queueTags = [];
     this.queuedBytes = 0;
+    this.drop(tags);
   }
 
-  private drop(frames: number): false {
-    if (frames > 0) this.events.onFramesDropped(frames);
+  private drop(tags: readonly Tag[]): false {
+    if (tags.length > 0) this.events.onFramesDropped(tags);
     return false;
   }
 
