@@ -20,3 +20,14 @@ export interface CliCommand {
   /** Runs with the arguments after the command words. Throws UsageError for bad arguments. */
   run(args: readonly string[], io: CliIo): Promise<void> | void;
 }
+
+/**
+ * The command could not do its work for a reason the user can act on (no node at that address, a
+ * value not found). Exit status 1, with the message alone: no stack trace, no hint to debug.
+ */
+export class CommandFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandFailedError';
+  }
+}

@@ -1,13 +1,20 @@
 /**
  * The peergrid command line: `peergrid <command> [subcommand] [options]`. This module dispatches to
  * the commands and is the one place that maps errors to exit statuses: a UsageError prints
- * `peergrid: <message>` and a pointer to --help, exit 2; anything else prints its message, exit 1
+ * `peergrid: <message>` and a pointer to --help, exit 2; a CommandFailedError (no node at that
+ * address, nothing found) prints its message, exit 1; anything else prints its message, exit 1
  * (with the stack trace when PEERGRID_DEBUG=1).
  */
 import { UsageError } from './args.ts';
-import type { CliCommand, CliIo } from './command.ts';
+import { CommandFailedError, type CliCommand, type CliIo } from './command.ts';
+import { devnetCommand } from './devnet/command.ts';
+import { dhtGetCommand } from './dht-get/command.ts';
+import { dhtPutCommand } from './dht-put/command.ts';
+import { lookupCommand } from './lookup/command.ts';
 import { nodeStartCommand } from './node/command.ts';
+import { peersCommand } from './peers/command.ts';
 import { simLookupCommand } from './sim-lookup/command.ts';
+import { statusCommand } from './status/command.ts';
 
 export type { CliIo } from './command.ts';
 
@@ -18,10 +25,26 @@ interface CommandGroup {
   readonly subcommands: readonly CliCommand[];
 }
 
-const GROUPS: readonly CommandGroup[] = [
+/** The first word selects a command (`status`) or a group of subcommands (`dht put`). */
+type TopEntry = CliCommand | CommandGroup;
+
+const TOP: readonly TopEntry[] = [
+  statusCommand,
+  peersCommand,
+  lookupCommand,
+  { name: 'dht', summary: 'store and find values in the DHT through a node\'s API', subcommands: [dhtPutCommand, dhtGetCommand] },
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
+  devnetCommand,
   { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand] },
 ];
+
+function isGroup(entry: TopEntry | null): entry is CommandGroup {
+  return entry !== null && 'subcommands' in entry;
+}
+
+function nameOf(entry: TopEntry): string {
+  return isGroup(entry) ? entry.name : entry.path[0];
+}
 
 export const ExitCode = Object.freeze({ ok: 0, error: 1, usage: 2 });
 
@@ -33,14 +56,15 @@ function isHelpFlag(arg: string | undefined): boolean {
 
 export function topUsage(): string {
   const rows: [string, string][] = [];
-  for (const group of GROUPS) {
-    for (const command of group.subcommands) rows.push([command.path.join(' '), command.summary]);
+  for (const entry of TOP) {
+    for (const command of isGroup(entry) ? entry.subcommands : [entry]) rows.push([command.path.join(' '), command.summary]);
   }
   rows.push(['help [command]', 'show help for a command']);
   const width = Math.max(...rows.map(([name]) => name.length)) + 2;
   return `Usage: peergrid <command> [subcommand] [options]
 
 peergrid: a Kademlia overlay, run for real on libp2p or in a deterministic simulator.
+The client commands (status, peers, lookup, dht) talk to a running node's HTTP API.
 
 Commands:
 ${rows.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}
@@ -65,7 +89,7 @@ Run 'peergrid ${group.name} <subcommand> --help' for its options.
 
 /** What the words select: a leaf command, a group, or the top level; and the arguments left over. */
 interface Resolved {
-  readonly target: CliCommand | CommandGroup | null;
+  readonly target: TopEntry | null;
   readonly rest: readonly string[];
 }
 
@@ -76,26 +100,27 @@ interface Resolved {
 function resolve(words: readonly string[], reached: (path: string) => void): Resolved {
   const first = words[0];
   if (first === undefined || first.startsWith('-')) return { target: null, rest: words };
-  const group = GROUPS.find((candidate) => candidate.name === first);
-  if (group === undefined) {
-    throw new UsageError(`unknown command '${first}' (commands: ${[...GROUPS.map((g) => g.name), 'help'].join(', ')})`);
+  const entry = TOP.find((candidate) => nameOf(candidate) === first);
+  if (entry === undefined) {
+    throw new UsageError(`unknown command '${first}' (commands: ${[...TOP.map(nameOf), 'help'].join(', ')})`);
   }
-  reached(group.name);
+  reached(nameOf(entry));
+  if (!isGroup(entry)) return { target: entry, rest: words.slice(1) };
   const second = words[1];
-  if (second === undefined || second.startsWith('-')) return { target: group, rest: words.slice(1) };
-  const command = group.subcommands.find((candidate) => candidate.path[1] === second);
+  if (second === undefined || second.startsWith('-')) return { target: entry, rest: words.slice(1) };
+  const command = entry.subcommands.find((candidate) => candidate.path[1] === second);
   if (command === undefined) {
     throw new UsageError(
-      `unknown subcommand '${group.name} ${second}' (subcommands: ${group.subcommands.map((c) => c.path[1]).join(', ')})`,
+      `unknown subcommand '${entry.name} ${second}' (subcommands: ${entry.subcommands.map((c) => c.path[1]).join(', ')})`,
     );
   }
   reached(command.path.join(' '));
   return { target: command, rest: words.slice(2) };
 }
 
-function usageOf(target: CliCommand | CommandGroup | null): string {
+function usageOf(target: TopEntry | null): string {
   if (target === null) return topUsage();
-  return 'subcommands' in target ? groupUsage(target) : target.usage();
+  return isGroup(target) ? groupUsage(target) : target.usage();
 }
 
 /** Runs the command line `argv` (without node and the script) and returns the exit status. */
@@ -122,7 +147,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       if (rest.length === 0) throw new UsageError('missing command');
       throw new UsageError(`unknown option '${rest[0]}'`);
     }
-    if ('subcommands' in target) {
+    if (isGroup(target)) {
       const choices = target.subcommands.map((command) => command.path[1]).join(', ');
       if (rest.length === 0) throw new UsageError(`missing subcommand for '${target.name}' (subcommands: ${choices})`);
       throw new UsageError(`unknown option '${rest[0]}' for '${target.name}' (subcommands: ${choices})`);
@@ -134,6 +159,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       const helpCommand = helpPath === '' ? 'peergrid --help' : `peergrid ${helpPath} --help`;
       io.err(`peergrid: ${error.message}\nRun '${helpCommand}' for usage.\n`);
       return ExitCode.usage;
+    }
+    if (error instanceof CommandFailedError) {
+      io.err(`peergrid: ${error.message}\n`);
+      return ExitCode.error;
     }
     const debug = io.env.PEERGRID_DEBUG === '1';
     const message = error instanceof Error ? error.message : String(error);

@@ -13,6 +13,8 @@ export const DataFiles = {
   config: 'config.json',
   routing: 'routing.json',
   lock: 'node.lock',
+  /** The HTTP API's bearer token (src/api/token-file.ts). */
+  apiToken: 'api-token',
 } as const;
 
 /** ~/.peergrid unless the user names another directory. */

@@ -21,6 +21,8 @@ export interface NodeConfig {
   readonly connectionsMax: number;
   /** Inbound connections accepted per second from one host (libp2p's default of 5 is too low for a loopback devnet). */
   readonly inboundConnectionsPerHostPerSecondMax: number;
+  /** Inbound connections in their handshake at once (libp2p's default of 10 is too low for a devnet's joins). */
+  readonly inboundPendingConnectionsMax: number;
   readonly dialTimeoutMs: number;
   /** The routing snapshot is also saved this often, so a crash loses little; 0: only at shutdown. */
   readonly snapshotIntervalMs: number;
@@ -40,6 +42,7 @@ export const defaultNodeConfig: NodeConfig = {
   bootstrap: [],
   connectionsMax: 300,
   inboundConnectionsPerHostPerSecondMax: 100,
+  inboundPendingConnectionsMax: 64,
   dialTimeoutMs: 10_000,
   snapshotIntervalMs: 5 * 60_000,
   leaveOnShutdown: true,
@@ -112,6 +115,7 @@ export function parseNodeConfig(content: unknown, problems: string[]): NodeConfi
     bootstrap: multiaddrList('bootstrap'),
     connectionsMax: pick('connectionsMax', isPositiveInteger, 'a positive integer'),
     inboundConnectionsPerHostPerSecondMax: pick('inboundConnectionsPerHostPerSecondMax', isPositiveInteger, 'a positive integer'),
+    inboundPendingConnectionsMax: pick('inboundPendingConnectionsMax', isPositiveInteger, 'a positive integer'),
     dialTimeoutMs: pick('dialTimeoutMs', isPositiveInteger, 'a positive integer'),
     snapshotIntervalMs: pick('snapshotIntervalMs', isNonNegativeInteger, 'an integer >= 0'),
     leaveOnShutdown: pick('leaveOnShutdown', isBoolean, 'true or false'),

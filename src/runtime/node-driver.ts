@@ -8,7 +8,7 @@
  */
 import type { DhtConfig } from '../core/config.ts';
 import { DhtNode, type DhtNodeStats, type NodeState } from '../core/dht-node.ts';
-import { idToHex, type Id } from '../core/id.ts';
+import { compareDistance, idToHex, type Id } from '../core/id.ts';
 import type { DhtEvent, Joined, LookupDone, NodeSnapshot, PutDone } from '../core/node-io.ts';
 import type { PeerRef } from '../core/peer.ts';
 import type { Random } from '../core/random.ts';
@@ -43,6 +43,19 @@ export interface NodeStatus {
   readonly kernel: DhtNodeStats;
   readonly transport: TransportStats;
   readonly penalties: { readonly total: number; readonly recent: readonly PenaltyRecord[] };
+}
+
+/** One routing-table contact as status reports show it. */
+export interface ContactReport {
+  readonly peer: PeerRef;
+  /** Heard from directly, not only named by others. */
+  readonly verified: boolean;
+  /** Requests in a row it has not answered. */
+  readonly failures: number;
+  /** Null when never heard from (a contact from a snapshot or a referral). */
+  readonly lastSeenAgoMs: number | null;
+  /** Smoothed round-trip time; null before the first sample. */
+  readonly rttMs: number | null;
 }
 
 /** Offenders remembered, and how many the status lists. */
@@ -117,6 +130,27 @@ export class NodeDriver {
     return this.command((nowMs) => this.node.put(nowMs, key, value, ttlMs)) as Promise<PutDone>;
   }
 
+  /** Every routing-table contact, closest to our own id first. */
+  contacts(): ContactReport[] {
+    const nowMs = this.clock.nowMs();
+    const reports: ContactReport[] = [];
+    for (const bucket of this.node.table.buckets()) {
+      for (let index = 0; index < bucket.size; index++) {
+        const info = bucket.info(index);
+        reports.push({
+          peer: info.peer,
+          verified: info.verified,
+          failures: info.failures,
+          // The table marks a contact never heard from with a time before the clock's zero.
+          lastSeenAgoMs: info.lastSeenMs < 0 ? null : Math.max(0, nowMs - info.lastSeenMs),
+          rttMs: info.srttMs > 0 ? info.srttMs : null,
+        });
+      }
+    }
+    const self = this.node.self;
+    return reports.sort((a, b) => compareDistance(self, a.peer, b.peer));
+  }
+
   snapshot(): NodeSnapshot {
     return this.node.snapshot();
   }
@@ -179,6 +213,7 @@ export class NodeDriver {
   private onEvent(event: DhtEvent): void {
     if (event.kind === 'peerPenalized') {
       this.penalties.record(idToHex(event.peer), event.reason, this.clock.nowMs());
+      this.transport.penalize(event.peer);
       return;
     }
     const waiter = this.waiting.get(event.operationId);

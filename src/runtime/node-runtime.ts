@@ -9,18 +9,21 @@
  */
 import type { Libp2p } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
-import { idEquals, type Id } from '../core/id.ts';
+import { Registry } from 'prom-client';
+import { idEquals, idToHex, type Id } from '../core/id.ts';
 import type { Joined, LookupDone, PutDone } from '../core/node-io.ts';
 import type { PeerRef } from '../core/peer.ts';
 import { startLibp2pNode } from '../transport/libp2p/create-libp2p.ts';
 import { Libp2pTransport } from '../transport/libp2p/libp2p-transport.ts';
-import { peerRefFromMultiaddr } from '../transport/libp2p/peer-address.ts';
+import { PeerGuard } from '../transport/peer-guard.ts';
+import { dialMultiaddrs, parsePeerAddress, peerRefFromMultiaddr } from '../transport/libp2p/peer-address.ts';
 import { monotonicClock } from './clock.ts';
 import { CryptoRandom } from './crypto-random.ts';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './data-dir.ts';
 import { loadOrCreateIdentity } from './identity-file.ts';
 import { ConfigError, loadOrCreateNodeConfig, type NodeConfig } from './node-config.ts';
-import { NodeDriver, type NodeStatus } from './node-driver.ts';
+import { NodeDriver, type ContactReport, type NodeStatus } from './node-driver.ts';
+import { NodeMetrics } from './node-metrics.ts';
 import { loadSnapshot, saveSnapshot } from './snapshot-file.ts';
 
 export interface NodeRuntimeOptions {
@@ -39,14 +42,24 @@ export interface RuntimeStatus extends NodeStatus {
   readonly connections: number;
 }
 
+/** A peer as people and other tools use it: kernel id, libp2p peer id, and multiaddrs to dial (with /p2p/). */
+export interface PeerDescription {
+  readonly id: string;
+  /** Null for an address that is not a libp2p one (never on a real node's own contacts). */
+  readonly peerId: string | null;
+  readonly multiaddrs: readonly string[];
+}
+
 export class NodeRuntime {
   readonly dataDir: string;
   readonly config: NodeConfig;
-  /** Settles when the join started at start-up is done (it fails only if the node stops first). */
+  /** Settles when the start-up join is done and its contacts are saved (it fails only if the node stops first). */
   readonly joined: Promise<Joined>;
   private readonly libp2p: Libp2p;
   private readonly transport: Libp2pTransport;
   private readonly driver: NodeDriver;
+  /** Prometheus metrics: ours and libp2p's, in one registry (served at the API's /metrics). */
+  readonly metrics: NodeMetrics;
   private readonly lock: DataDirLock;
   private readonly log: (record: Record<string, unknown>) => void;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
@@ -54,16 +67,22 @@ export class NodeRuntime {
 
   private constructor(parts: {
     dataDir: string; config: NodeConfig; libp2p: Libp2p; transport: Libp2pTransport; driver: NodeDriver; lock: DataDirLock;
-    log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[];
+    log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry;
   }) {
     this.dataDir = parts.dataDir;
     this.config = parts.config;
     this.libp2p = parts.libp2p;
     this.transport = parts.transport;
     this.driver = parts.driver;
+    this.metrics = new NodeMetrics(parts.metricsRegistry, () => this.driver.status());
     this.lock = parts.lock;
     this.log = parts.log;
-    this.joined = this.driver.join(parts.bootstrap);
+    // The snapshot is saved as soon as the join is done, so that a node killed before its first
+    // periodic save (or graceful stop) still rejoins through the contacts it found.
+    this.joined = this.driver.join(parts.bootstrap).then(async (joined) => {
+      await this.saveSnapshot();
+      return joined;
+    });
     // Nobody may be waiting on the join yet; its failure at shutdown is not an error.
     this.joined.catch(() => {});
     if (this.config.snapshotIntervalMs > 0) {
@@ -86,18 +105,27 @@ export class NodeRuntime {
         bootstrap: options.bootstrap ?? fileConfig.bootstrap,
       };
       const bootstrap = parseBootstrap(config.bootstrap);
+      const clock = monotonicClock;
+      // One guard for the transport's rate limits and bans and for libp2p's gater, which keeps a
+      // banned peer from connecting at all.
+      const guard = new PeerGuard();
+      const metricsRegistry = new Registry();
       libp2p = await startLibp2pNode({
+        metricsRegistry,
+        denyPeer: (peerId) => guard.isBanned(peerId, clock.nowMs()),
         privateKey: identity.privateKey,
         listen: config.listen,
         connectionsMax: config.connectionsMax,
         inboundConnectionsPerHostPerSecondMax: config.inboundConnectionsPerHostPerSecondMax,
+        inboundPendingConnectionsMax: config.inboundPendingConnectionsMax,
         dialTimeoutMs: config.dialTimeoutMs,
       });
       const transport = await Libp2pTransport.start(libp2p, {
         dialTimeoutMs: config.dialTimeoutMs,
         announce: config.announce.map((text) => multiaddr(text)),
+        guard,
+        nowMs: clock.nowMs,
       });
-      const clock = monotonicClock;
       const loaded = await loadSnapshot(options.dataDir, transport.self, clock.nowMs(), Date.now());
       if (loaded.kind === 'unusable') log({ level: 'warn', event: 'snapshotIgnored', problem: loaded.problem });
       const snapshot = loaded.kind === 'loaded' ? loaded.snapshot : undefined;
@@ -107,7 +135,7 @@ export class NodeRuntime {
         level: 'info', event: 'resumed', identityCreated: identity.created,
         contacts: snapshot?.contacts.length ?? 0, values: snapshot?.values.length ?? 0, bootstrap: others.length,
       });
-      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others });
+      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry });
     } catch (error) {
       try {
         await libp2p?.stop();
@@ -136,15 +164,27 @@ export class NodeRuntime {
   }
 
   lookup(target: Id): Promise<LookupDone> {
-    return this.driver.lookup(target);
+    return this.metrics.time('lookup', () => this.driver.lookup(target), (done) => done.error !== null);
   }
 
   get(key: Id): Promise<LookupDone> {
-    return this.driver.get(key);
+    return this.metrics.time('get', () => this.driver.get(key), (done) => done.error !== null);
   }
 
   put(key: Id, value: Uint8Array, ttlMs?: number): Promise<PutDone> {
-    return this.driver.put(key, value, ttlMs);
+    return this.metrics.time('put', () => this.driver.put(key, value, ttlMs), (done) => done.stored === 0);
+  }
+
+  /** The routing table's contacts, closest to our id first. */
+  contacts(): ContactReport[] {
+    return this.driver.contacts();
+  }
+
+  /** Splits a PeerRef's address (peer-address.ts) into what a user can dial. */
+  describePeer(peer: PeerRef): PeerDescription {
+    const parsed = parsePeerAddress(peer.address);
+    if (!parsed.ok) return { id: idToHex(peer), peerId: null, multiaddrs: [] };
+    return { id: idToHex(peer), peerId: parsed.value.peerId.toString(), multiaddrs: dialMultiaddrs(parsed.value).map(String) };
   }
 
   status(): RuntimeStatus {

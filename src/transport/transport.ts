@@ -49,6 +49,12 @@ export interface TransportStats {
   penalties: number;
   /** Outbound links currently open or opening. */
   linksOpen: number;
+  /** Inbound messages dropped unread: the sender was over its rate or banned (peer-guard.ts). */
+  messagesRefused: number;
+  /** Inbound streams refused for the same reasons. */
+  streamsRefused: number;
+  /** Bans imposed on peers so far. */
+  peersBanned: number;
 }
 
 export interface Transport {
@@ -61,6 +67,11 @@ export interface Transport {
   bind(handlers: TransportHandlers): void;
   /** Sends `message` to `to`, best effort. Never throws because of the peer or the network. */
   send(to: PeerRef, message: Message): void;
+  /**
+   * The node's own complaint about a peer (the kernel's `peerPenalized`): the transport scores it
+   * with its own offences and may rate-limit or ban it. A transport without scoring ignores it.
+   */
+  penalize(peer: PeerRef): void;
   stats(): TransportStats;
   /** Flushes what is queued (waiting at most `flushTimeoutMs`), then closes every stream. */
   close(flushTimeoutMs: number): Promise<void>;

@@ -1,8 +1,9 @@
 /**
  * The architecture, checked against the code (TigerBeetle's tidy.zig does this for its own rules):
  * protocol code does no IO and reads no clock or randomness of its own, and dependencies point one
- * way — cli → runtime → transport → wire → core, and cli → sim → wire → core; nothing in src/ but
- * the CLI uses the simulator, and only the real-node folders use packages (libp2p).
+ * way — cli → api → runtime → transport → wire → core, and cli → sim → wire → core; nothing in
+ * src/ but the CLI uses the simulator, only the real-node folders use packages (libp2p), and the
+ * API's client loads no node code.
  * docs/ARCHITECTURE.md states the same rules in prose.
  */
 import assert from 'node:assert/strict';
@@ -20,8 +21,11 @@ const allowedImports: Record<string, readonly string[]> = {
   wire: ['core'],
   transport: ['core', 'wire'],
   runtime: ['core', 'wire', 'transport'],
-  sim: ['core', 'wire'],
-  cli: ['core', 'wire', 'transport', 'runtime', 'sim'],
+  // The simulator may implement the transport contract (sim/transport/), never use libp2p: see below.
+  sim: ['core', 'wire', 'transport'],
+  // The HTTP API: a server over the runtime and a client that needs neither (see below).
+  api: ['core', 'runtime'],
+  cli: ['core', 'wire', 'transport', 'runtime', 'api', 'sim'],
 };
 
 /** Folders that may import npm packages (libp2p and its helpers); the rest use only node: modules or nothing. */
@@ -78,7 +82,7 @@ test('every folder of src/ has a dependency rule', () => {
   }
 });
 
-test('dependencies point one way: cli → runtime → transport → wire → core, cli → sim → wire → core', () => {
+test('dependencies point one way: cli → api → runtime → transport → wire → core, cli → sim → wire → core', () => {
   const problems: string[] = [];
   for (const file of sourceFiles(src)) {
     const from = topFolderOf(file);
@@ -102,6 +106,39 @@ test('protocol code imports nothing outside src/ (no node:, no packages)', () =>
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test('the simulator takes from transport/ only the contract, never the libp2p implementation', () => {
+  const contract = join(src, 'transport', 'transport.ts');
+  const problems: string[] = [];
+  for (const file of sourceFiles(join(src, 'sim'))) {
+    for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+      const target = specifier.startsWith('.') ? resolve(dirname(file), specifier) : '';
+      if (topFolderOf(target) === 'transport' && target !== contract) problems.push(`${relative(root, file)} imports ${specifier}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+/** Every src/ file that `entry` imports, directly or not. */
+function importClosure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+test('the API client loads no node code: only the route table, schemas and core ids', () => {
+  const loaded = [...importClosure(join(src, 'api', 'client.ts'))].map((file) => relative(src, file));
+  const problems = loaded.filter((file) => !file.startsWith('api/') && !file.startsWith('core/'));
+  assert.deepEqual(problems, [], 'a client (the CLI, a script) must not start libp2p or touch a data directory');
+  assert.ok(!loaded.includes(join('api', 'server.ts')), 'nor load the server');
 });
 
 test('only the CLI uses the simulator; a real node never does', () => {

@@ -99,3 +99,22 @@ describe('main: unexpected errors exit 1', () => {
     assert.match(c.err(), /^peergrid: Error: disk on fire\n\s+at /);
   });
 });
+
+describe('main: the client commands and the devnet', () => {
+  it('are listed in the top-level help', async () => {
+    const c = capture();
+    assert.equal(await main(['--help'], c.io), 0);
+    for (const command of ['status', 'peers', 'lookup', 'dht put', 'dht get', 'node start', 'devnet', 'sim lookup']) {
+      assert.match(c.out(), new RegExp(`^  ${command} `, 'm'), command);
+    }
+  });
+
+  for (const argv of [['status', '--help'], ['help', 'peers'], ['lookup', '-h'], ['dht', 'put', '--help'], ['help', 'dht', 'get'], ['devnet', '--help']]) {
+    it(`prints its help for ${argv.join(' ')}`, async () => {
+      const c = capture();
+      assert.equal(await main(argv, c.io), 0);
+      assert.match(c.out(), /^Usage: peergrid (status|peers|lookup <key>|dht put <key> <value>|dht get <key>|devnet) \[options\]\n/);
+      if (!argv.includes('devnet')) assert.match(c.out(), /--api URL/);
+    });
+  }
+});

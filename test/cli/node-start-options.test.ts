@@ -17,8 +17,22 @@ function capture(): { io: CliIo; out: () => string; err: () => string } {
 }
 
 describe('node start options', () => {
-  it('default to the data directory in the home directory and the config file lists', () => {
-    assert.deepEqual(parseNodeStartArgs([]), { dataDir: join(homedir(), '.peergrid'), listen: undefined, bootstrap: undefined });
+  it('default to the data directory in the home directory, the config file lists and the API on 127.0.0.1:5380', () => {
+    assert.deepEqual(parseNodeStartArgs([], process.cwd(), {}), {
+      dataDir: join(homedir(), '.peergrid'), listen: undefined, bootstrap: undefined, api: { host: '127.0.0.1', port: 5380 }, logLevel: 'info',
+    });
+  });
+
+  it('take the log level from --log-level, else $PEERGRID_LOG_LEVEL', () => {
+    assert.equal(parseNodeStartArgs(['--log-level', 'debug'], '/', {}).logLevel, 'debug');
+    assert.equal(parseNodeStartArgs([], '/', { PEERGRID_LOG_LEVEL: 'warn' }).logLevel, 'warn');
+    assert.equal(parseNodeStartArgs(['--log-level', 'error'], '/', { PEERGRID_LOG_LEVEL: 'warn' }).logLevel, 'error');
+    assert.throws(() => parseNodeStartArgs([], '/', { PEERGRID_LOG_LEVEL: 'loud' }), /^UsageError: PEERGRID_LOG_LEVEL must be one of trace, debug/);
+  });
+
+  it('take the API address as HOST:PORT', () => {
+    assert.deepEqual(parseNodeStartArgs(['--api', '[::1]:0']).api, { host: '::1', port: 0 });
+    assert.deepEqual(parseNodeStartArgs(['--api', '0.0.0.0:8080']).api, { host: '0.0.0.0', port: 8080 });
   });
 
   it('take repeated or comma-separated multiaddrs, and resolve a relative data directory', () => {
@@ -38,7 +52,10 @@ describe('node start options', () => {
     [['--listen', '/ip4/127.0.0.1/tcp/1,'], /^an empty multiaddr in a list$/],
     [['--data-dir', ''], /^--data-dir must not be empty$/],
     [['--data-dir', 'a', '--data-dir', 'b'], /^option '--data-dir' given more than once$/],
-    [['--api', '127.0.0.1:1'], /^unknown option '--api'$/],
+    [['--api', '127.0.0.1'], /^--api: expected HOST:PORT/],
+    [['--api', 'example.com:80'], /^--api: expected HOST:PORT/],
+    [['--api', '127.0.0.1:70000'], /^--api: expected HOST:PORT/],
+    [['--log-level', 'loud'], /^--log-level must be one of trace, debug, info, warn, error, fatal, silent, got 'loud'$/],
   ];
   for (const [args, message] of refused) {
     it(`refuse ${args.join(' ')}`, () => {

@@ -36,6 +36,7 @@ export class MemoryTransport implements Transport {
   private handlers: TransportHandlers | null = null;
   private readonly counters: TransportStats = {
     messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, messagesDropped: 0, dialFailures: 0, penalties: 0, linksOpen: 0,
+    messagesRefused: 0, streamsRefused: 0, peersBanned: 0,
   };
 
   constructor(self: PeerRef, network: MemoryNetwork) {
@@ -55,6 +56,10 @@ export class MemoryTransport implements Transport {
     // Nobody at that address: like a refused dial, reported a macrotask later, never from inside send.
     this.counters.messagesDropped++;
     setImmediate(() => this.handlers?.onUndeliverable(to, message));
+  }
+
+  penalize(_peer: PeerRef): void {
+    this.counters.penalties++;
   }
 
   receive(from: PeerRef, message: Message): void {

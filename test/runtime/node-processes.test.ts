@@ -29,7 +29,8 @@ describe('node processes on loopback', () => {
   async function startProcess(bootstrap: string | null, dataDir?: string): Promise<NodeProcess> {
     const dir = dataDir ?? (await temporaryDataDir());
     if (dataDir === undefined) dataDirs.push(dir);
-    const args = ['--data-dir', dir, '--listen', LOOPBACK_LISTEN[0]];
+    // Port 0: the default API port would be taken by the first of several nodes.
+    const args = ['--data-dir', dir, '--listen', LOOPBACK_LISTEN[0], '--api', '127.0.0.1:0'];
     if (bootstrap !== null) args.push('--bootstrap', bootstrap);
     const child = NodeProcess.start(args);
     processes.push(child);

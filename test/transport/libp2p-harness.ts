@@ -6,6 +6,7 @@ import type { PeerRef } from '../../src/core/peer.ts';
 import { startLibp2pNode } from '../../src/transport/libp2p/create-libp2p.ts';
 import { Libp2pTransport } from '../../src/transport/libp2p/libp2p-transport.ts';
 import { KAD_PROTOCOL } from '../../src/transport/libp2p/protocol.ts';
+import { defaultPeerGuardConfig, PeerGuard } from '../../src/transport/peer-guard.ts';
 import type { TransportPenalty } from '../../src/transport/transport.ts';
 
 export interface TestTransport {
@@ -18,19 +19,30 @@ export interface TestTransport {
 }
 
 /** A libp2p node as peergrid configures it, without the transport: tests drive its streams by hand. */
-export async function startRawLibp2p(): Promise<Libp2p> {
+export async function startRawLibp2p(denyPeer?: (peerId: string) => boolean): Promise<Libp2p> {
   return startLibp2pNode({
+    denyPeer,
     privateKey: await generateKeyPair('Ed25519'),
     listen: ['/ip4/127.0.0.1/tcp/0'],
     connectionsMax: 100,
     inboundConnectionsPerHostPerSecondMax: 1000,
+    inboundPendingConnectionsMax: 100,
     dialTimeoutMs: 10_000,
   });
 }
 
-export async function startTestTransport(): Promise<TestTransport> {
-  const libp2p = await startRawLibp2p();
-  const transport = await Libp2pTransport.start(libp2p, { dialTimeoutMs: 10_000 });
+/**
+ * A guard that limits rates as a node's does but never bans, so tests of one offence after another
+ * each reach the code they test; tests of banning pass their own.
+ */
+export function lenientGuard(): PeerGuard {
+  return new PeerGuard({ ...defaultPeerGuardConfig, banScore: -1e12 });
+}
+
+export async function startTestTransport(options: { guard?: PeerGuard; frameTimeoutMs?: number } = {}): Promise<TestTransport> {
+  const guard = options.guard ?? lenientGuard();
+  const libp2p = await startRawLibp2p((peerId) => guard.isBanned(peerId, Math.floor(performance.now())));
+  const transport = await Libp2pTransport.start(libp2p, { dialTimeoutMs: 10_000, guard, frameTimeoutMs: options.frameTimeoutMs });
   const node: TestTransport = { libp2p, transport, inbox: [], penalties: [], undeliverable: [] };
   transport.bind({
     onMessage: (from, message) => node.inbox.push({ from, message }),

@@ -1,15 +1,19 @@
 /**
- * `peergrid node start`: runs one real node until SIGINT or SIGTERM, then shuts it down gracefully
- * (snapshot saved, contacts told, streams flushed).
+ * `peergrid node start`: runs one real node and its HTTP API until SIGINT or SIGTERM, then shuts
+ * it down gracefully (snapshot saved, contacts told, streams flushed, API closed).
  *
  * Stdout carries one JSON object per line, for scripts and tests: `started` (id, peer id,
- * multiaddrs, data directory, pid), `joined`, `stopping` and `stopped`. Logs go to stderr, also as
- * JSON lines.
+ * multiaddrs, API URL, data directory, pid), `joined`, `stopping` and `stopped`. Logs go to
+ * stderr through pino (logger.ts): JSON lines with a numeric level, time and pid.
  */
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../api/api-address.ts';
+import { startNodeApi, type NodeApiServer } from '../../api/node-api.ts';
+import { ApiListenError } from '../../api/server.ts';
 import { idToHex } from '../../core/id.ts';
 import { DEFAULT_PORT } from '../../runtime/node-config.ts';
 import { NodeRuntime } from '../../runtime/node-runtime.ts';
-import type { CliCommand, CliIo } from '../command.ts';
+import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
+import { structuredLog } from './logger.ts';
 import { parseNodeStartArgs } from './options.ts';
 import { watchShutdownSignals } from './shutdown-signal.ts';
 
@@ -18,16 +22,24 @@ export async function runNodeStart(args: readonly string[], io: CliIo): Promise<
   const line = (record: Record<string, unknown>): void => io.out(`${JSON.stringify(record)}\n`);
   // Watched before starting, so a signal that comes during start-up still stops the node cleanly.
   const shutdown = watchShutdownSignals();
+  const log = structuredLog(plan.logLevel);
   try {
     const runtime = await NodeRuntime.start({
       dataDir: plan.dataDir,
       listen: plan.listen,
       bootstrap: plan.bootstrap,
-      log: (record) => io.err(`${JSON.stringify(record)}\n`),
+      log,
     });
+    let api: NodeApiServer;
+    try {
+      api = await startNodeApi(runtime, plan.api, log);
+    } catch (error) {
+      await runtime.stop();
+      throw error instanceof ApiListenError ? new CommandFailedError(error.message) : error;
+    }
     line({
       event: 'started', id: idToHex(runtime.id), peerId: runtime.peerId, multiaddrs: runtime.multiaddrs(),
-      dataDir: runtime.dataDir, pid: process.pid,
+      api: api.url, apiTokenFile: api.tokenPath, apiTokenRequired: api.tokenRequired, dataDir: runtime.dataDir, pid: process.pid,
     });
     runtime.joined.then(
       (joined) => line({ event: 'joined', contacts: joined.contacts, joinMs: joined.finishedAtMs - joined.startedAtMs }),
@@ -35,7 +47,9 @@ export async function runNodeStart(args: readonly string[], io: CliIo): Promise<
     );
     const signal = await shutdown.received;
     line({ event: 'stopping', signal });
+    // The node first, so API calls still waiting are answered (503, the node is stopping), then the API.
     await runtime.stop();
+    await api.close();
     line({ event: 'stopped' });
   } finally {
     shutdown.dispose();
@@ -45,7 +59,9 @@ export async function runNodeStart(args: readonly string[], io: CliIo): Promise<
 export function nodeStartUsage(): string {
   return `Usage: peergrid node start [options]
 
-Runs a peergrid node: a Kademlia node on libp2p (TCP, Noise, Yamux) speaking /peergrid/kad/1.0.0.
+Runs a peergrid node: a Kademlia node on libp2p (TCP, Noise, Yamux) speaking /peergrid/kad/1.0.0,
+and its HTTP API (JSON; a status page at /), which the client commands (status, peers, lookup, dht)
+use.
 Its identity (an Ed25519 key; node id = SHA-256 of the public key), configuration (config.json,
 written with the defaults on first start) and routing snapshot live in the data directory, so a
 restart keeps its id and contacts. SIGINT or SIGTERM shuts it down gracefully; a second one, at once.
@@ -57,12 +73,16 @@ Options:
   --bootstrap MULTIADDR   node to join through, ending in /p2p/<peer id>; repeatable, or comma-separated
                           (default: config.json's bootstrap; a restarted node also rejoins through the
                           contacts it remembers)
+  --api HOST:PORT         where the HTTP API listens (default ${DEFAULT_API_HOST}:${DEFAULT_API_PORT}; port 0: any free
+                          port). On a non-loopback address every request needs the bearer token
+                          in <data dir>/api-token (created on first start, mode 0600)
+  --log-level LEVEL       trace, debug, info, warn, error, fatal or silent (default: $PEERGRID_LOG_LEVEL, else info)
   -h, --help              show this help
 
-Output: one JSON object per line on stdout — {"event":"started","id":…,"peerId":…,"multiaddrs":[…],…},
-then "joined", "stopping", "stopped"; logs as JSON lines on stderr.
+Output: one JSON object per line on stdout — {"event":"started","id":…,"peerId":…,"multiaddrs":[…],"api":…,…},
+then "joined", "stopping", "stopped"; logs (pino) as JSON lines on stderr.
 Exit status: 0 after a graceful stop, 1 on an error (a data directory in use, a bad config.json,
-an address in use), 2 on bad usage.
+an address or API port in use), 2 on bad usage.
 `;
 }
 

@@ -3,15 +3,19 @@
  * UsageError (exit status 2) with the option's name, not a libp2p stack trace later.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, parseApiListenAddress, type ApiListenAddress } from '../../api/api-address.ts';
 import { defaultDataDir } from '../../runtime/data-dir.ts';
 import { isMultiaddr } from '../../runtime/node-config.ts';
 import { peerRefFromMultiaddr } from '../../transport/libp2p/peer-address.ts';
 import { parseCommandLine, UsageError } from '../args.ts';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 
 export const NODE_START_OPTIONS = {
   'data-dir': { type: 'string' },
   listen: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
+  api: { type: 'string' },
+  'log-level': { type: 'string' },
 } as const;
 
 export interface NodeStartPlan {
@@ -19,9 +23,13 @@ export interface NodeStartPlan {
   /** Undefined: the configuration file's. */
   readonly listen: readonly string[] | undefined;
   readonly bootstrap: readonly string[] | undefined;
+  /** Where the HTTP API listens. */
+  readonly api: ApiListenAddress;
+  /** The least severe log records written to stderr. */
+  readonly logLevel: LogLevel;
 }
 
-export function parseNodeStartArgs(args: readonly string[], cwd: string = process.cwd()): NodeStartPlan {
+export function parseNodeStartArgs(args: readonly string[], cwd: string = process.cwd(), env: Readonly<Record<string, string | undefined>> = process.env): NodeStartPlan {
   const { values } = parseCommandLine(args, NODE_START_OPTIONS);
   const dataDirText = values['data-dir'];
   if (dataDirText === '') throw new UsageError('--data-dir must not be empty');
@@ -35,7 +43,13 @@ export function parseNodeStartArgs(args: readonly string[], cwd: string = proces
     const parsed = peerRefFromMultiaddr(text);
     if (!parsed.ok) throw new UsageError(`--bootstrap '${text}': ${parsed.error} (e.g. /ip4/192.0.2.7/tcp/4100/p2p/12D3KooW…)`);
   }
-  return { dataDir, listen, bootstrap };
+  const api = values.api === undefined ? { ok: true as const, value: { host: DEFAULT_API_HOST, port: DEFAULT_API_PORT } } : parseApiListenAddress(values.api);
+  if (!api.ok) throw new UsageError(`--api: ${api.error}`);
+  const logLevel = values['log-level'] ?? env.PEERGRID_LOG_LEVEL ?? 'info';
+  if (!isLogLevel(logLevel)) {
+    throw new UsageError(`${values['log-level'] === undefined ? 'PEERGRID_LOG_LEVEL' : '--log-level'} must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  }
+  return { dataDir, listen, bootstrap, api: api.value, logLevel };
 }
 
 /** A repeatable option's values, each of which may also be a comma-separated list (multiaddrs hold no commas). */

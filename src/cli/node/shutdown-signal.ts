@@ -16,8 +16,12 @@ export interface ShutdownWatch {
   dispose(): void;
 }
 
-export function watchShutdownSignals(): ShutdownWatch {
-  const forceExit = (signal: ShutdownSignal): void => process.exit(FORCED_EXIT_STATUS[signal]);
+/** `beforeForcedExit` runs on the second signal, just before the process exits (to kill children, say). */
+export function watchShutdownSignals(beforeForcedExit: () => void = () => {}): ShutdownWatch {
+  const forceExit = (signal: ShutdownSignal): void => {
+    beforeForcedExit();
+    process.exit(FORCED_EXIT_STATUS[signal]);
+  };
   let onFirst: (signal: ShutdownSignal) => void = () => {};
   const received = new Promise<ShutdownSignal>((resolve) => {
     onFirst = (signal) => {

@@ -3,15 +3,17 @@
  *
  * Everything here is untrusted. A frame that is too long, empty or badly prefixed, a hello that is
  * not the sender's own address, a message the codec refuses, or a `nodes` reply naming a contact
- * whose id does not match its key: each resets the stream and reports a penalty, and nothing of it
- * reaches the kernel. Nothing throws. The sender may open a new stream and carry on; scoring and
- * rate-limiting repeat offenders is the shell's business (issue 3, later).
+ * whose id does not match its key: each resets the stream and reports an offence, and nothing of it
+ * reaches the kernel. So does a frame begun and not finished within `frameTimeoutMs` (a slow
+ * sender holding our buffer). Every message is admitted by the peer guard first (../peer-guard.ts):
+ * beyond its rate a message is dropped, and a banned peer's stream is reset. Nothing throws.
  */
 import type { PeerId, Stream, StreamMessageEvent } from '@libp2p/interface';
 import type { Id } from '../../core/id.ts';
 import type { Message } from '../../core/messages.ts';
 import { peerRef, type PeerRef } from '../../core/peer.ts';
 import { decodeMessage } from '../../wire/codec.ts';
+import { Offence, type Admission, type OffenceKind } from '../peer-guard.ts';
 import { FrameDecoder } from './frames.ts';
 import { kernelIdOfPeerId } from './kernel-id.ts';
 import { parsePeerAddress, type ParseResult } from './peer-address.ts';
@@ -20,17 +22,31 @@ import type { VerifiedAddresses } from './verified-addresses.ts';
 
 export interface InboundStreamContext {
   readonly addresses: VerifiedAddresses;
+  /** How long one frame may take to arrive once its first byte has. */
+  readonly frameTimeoutMs: number;
+  /** Whether one more message from `remote` may be delivered (rate limits and bans). */
+  admit(remote: PeerId): Admission;
   deliver(from: PeerRef, message: Message, frameBytes: number): void;
-  penalize(remote: PeerId, id: Id | null, reason: string): void;
+  /** A message dropped because the sender is over its rate. */
+  refused(remote: PeerId, admission: Admission): void;
+  penalize(remote: PeerId, id: Id | null, reason: string, kind: OffenceKind): void;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function serveInboundStream(stream: Stream, remote: PeerId, context: InboundStreamContext): void {
   const remoteId = kernelIdOfPeerId(remote);
-  const reject = (reason: string): void => {
+  let rejected = false;
+  let slowTimer: ReturnType<typeof setTimeout> | null = null;
+  const stopSlowTimer = (): void => {
+    if (slowTimer !== null) clearTimeout(slowTimer);
+    slowTimer = null;
+  };
+  const reject = (reason: string, kind: OffenceKind = Offence.malformed): void => {
+    rejected = true;
+    stopSlowTimer();
     stream.abort(new Error(`peergrid kad: ${reason}`));
-    context.penalize(remote, remoteId, reason);
+    context.penalize(remote, remoteId, reason, kind);
   };
   if (remoteId === null) {
     reject('not an Ed25519 peer');
@@ -40,13 +56,20 @@ export function serveInboundStream(stream: Stream, remote: PeerId, context: Inbo
   stream.close().catch(() => {});
   const decoder = new FrameDecoder(StreamLimits.frameBytesMax);
   let sender: PeerRef | null = null;
-  let rejected = false;
+  stream.addEventListener('close', stopSlowTimer, { once: true });
 
   const onFrame = (frame: Uint8Array): string | null => {
     if (sender === null) {
       const hello = readHello(frame, remote);
       if (!hello.ok) return hello.error;
       sender = peerRef(remoteId, hello.value);
+      return null;
+    }
+    const admission = context.admit(remote);
+    if (admission === 'banned') return 'banned';
+    if (admission !== 'admit') {
+      // Over its rate: this message is dropped unread, the stream stays.
+      context.refused(remote, admission);
       return null;
     }
     const decoded = decodeMessage(frame);
@@ -67,9 +90,24 @@ export function serveInboundStream(stream: Stream, remote: PeerId, context: Inbo
     const chunk = event.data instanceof Uint8Array ? event.data : event.data.subarray();
     const result = decoder.push(chunk);
     const problem = result.ok ? firstProblem(result.frames, onFrame) : result.error;
-    if (problem !== null) {
+    if (problem === 'banned') {
+      // Already punished: no further offence is recorded for the bytes it sent meanwhile.
       rejected = true;
+      stopSlowTimer();
+      stream.abort(new Error('peergrid kad: banned'));
+      return;
+    }
+    if (problem !== null) {
       reject(problem);
+      return;
+    }
+    // The clock runs from the first byte of a frame until the frame is complete.
+    if (result.ok && result.frames.length > 0) stopSlowTimer();
+    if (decoder.bufferedBytes > 0 && slowTimer === null) {
+      slowTimer = setTimeout(() => {
+        slowTimer = null;
+        if (!rejected) reject(`a frame took longer than ${context.frameTimeoutMs} ms`, Offence.slow);
+      }, context.frameTimeoutMs);
     }
   });
 }

@@ -14,6 +14,7 @@ import type { Id } from '../../core/id.ts';
 import type { Message } from '../../core/messages.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import { encodeMessage } from '../../wire/codec.ts';
+import { Offence, PeerGuard, type Admission, type OffenceKind } from '../peer-guard.ts';
 import type { Transport, TransportHandlers, TransportStats } from '../transport.ts';
 import { encodeFrame } from './frames.ts';
 import { serveInboundStream } from './inbound-stream.ts';
@@ -28,7 +29,19 @@ export interface Libp2pTransportOptions {
   readonly dialTimeoutMs: number;
   /** Multiaddrs to put in our address instead of the ones libp2p listens on (e.g. behind a port mapping). */
   readonly announce?: readonly Multiaddr[];
+  /**
+   * Rate limits, scores and bans per remote peer. Pass the one libp2p's connection gater consults
+   * (create-libp2p.ts `denyPeer`), so a banned peer cannot even connect; by default a private one.
+   */
+  readonly guard?: PeerGuard;
+  /** The guard's clock; monotonic milliseconds. */
+  readonly nowMs?: () => number;
+  /** How long one inbound frame may take to arrive once it has begun. */
+  readonly frameTimeoutMs?: number;
 }
+
+/** A frame of the largest kind arrives in well under a second on any working link; 10 s is generous. */
+const FRAME_TIMEOUT_MS_DEFAULT = 10_000;
 
 const textEncoder = new TextEncoder();
 
@@ -44,18 +57,23 @@ export class Libp2pTransport implements Transport {
   private readonly options: Libp2pTransportOptions;
   private readonly hello: Uint8Array;
   private readonly addresses = new VerifiedAddresses(StreamLimits.verifiedAddressesMax);
+  readonly guard: PeerGuard;
+  private readonly nowMs: () => number;
   /** Outbound links by peer id string, least recently used first. */
   private readonly links = new Map<string, OutboundLink<SentMessage>>();
   private handlers: TransportHandlers | null = null;
   private closed = false;
   private readonly counters: TransportStats = {
     messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, messagesDropped: 0, dialFailures: 0, penalties: 0, linksOpen: 0,
+    messagesRefused: 0, streamsRefused: 0, peersBanned: 0,
   };
 
   private constructor(libp2p: Libp2p, self: PeerRef, options: Libp2pTransportOptions) {
     this.libp2p = libp2p;
     this.self = self;
     this.options = options;
+    this.guard = options.guard ?? new PeerGuard();
+    this.nowMs = options.nowMs ?? (() => Math.floor(performance.now()));
     this.hello = encodeFrame(textEncoder.encode(self.address));
   }
 
@@ -98,7 +116,7 @@ export class Libp2pTransport implements Transport {
   }
 
   stats(): TransportStats {
-    return { ...this.counters, linksOpen: this.links.size };
+    return { ...this.counters, linksOpen: this.links.size, peersBanned: this.guard.stats.bans };
   }
 
   async close(flushTimeoutMs: number): Promise<void> {
@@ -133,7 +151,7 @@ export class Libp2pTransport implements Transport {
       onDialFailed: () => {
         this.counters.dialFailures++;
       },
-      onProtocolViolation: (reason) => this.penalize(address.peerId, kernelIdOfPeerId(address.peerId), reason),
+      onProtocolViolation: (reason) => this.recordOffence(address.peerId, kernelIdOfPeerId(address.peerId), reason, Offence.malformed),
       onClosed: (closedLink) => {
         if (this.links.get(key) === closedLink) this.links.delete(key);
       },
@@ -152,16 +170,38 @@ export class Libp2pTransport implements Transport {
       stream.abort(new Error('peergrid kad: not serving'));
       return;
     }
-    serveInboundStream(stream, connection.remotePeer, {
+    const remote = connection.remotePeer;
+    const admission = this.guard.admitStream(remote.toString(), this.nowMs());
+    if (admission !== 'admit') {
+      this.counters.streamsRefused++;
+      stream.abort(new Error(`peergrid kad: ${admission === 'banned' ? 'banned' : 'too many streams'}`));
+      if (admission === 'banned') this.disconnect(remote);
+      return;
+    }
+    serveInboundStream(stream, remote, {
       addresses: this.addresses,
+      frameTimeoutMs: this.options.frameTimeoutMs ?? FRAME_TIMEOUT_MS_DEFAULT,
+      admit: (from) => this.admitMessage(from),
       deliver: (from, message, frameBytes) => {
         if (this.closed) return;
         this.counters.messagesReceived++;
         this.counters.bytesReceived += frameBytes;
         this.handlers?.onMessage(from, message);
       },
-      penalize: (remote, id, reason) => this.penalize(remote, id, reason),
+      refused: () => {
+        this.counters.messagesRefused++;
+      },
+      penalize: (from, id, reason, kind) => this.recordOffence(from, id, reason, kind),
     });
+  }
+
+  private admitMessage(remote: PeerId): Admission {
+    const admission = this.guard.admitMessage(remote.toString(), this.nowMs());
+    if (admission === 'banned') {
+      this.counters.messagesRefused++;
+      this.disconnect(remote);
+    }
+    return admission;
   }
 
   /**
@@ -178,8 +218,31 @@ export class Libp2pTransport implements Transport {
     });
   }
 
-  private penalize(remote: PeerId, id: Id | null, reason: string): void {
+  /** Records an offence by `remote`, tells the node, and cuts the peer off if that got it banned. */
+  private recordOffence(remote: PeerId, id: Id | null, reason: string, kind: OffenceKind): void {
     this.counters.penalties++;
     this.handlers?.onPenalty({ remote: remote.toString(), id, reason });
+    if (this.guard.penalize(remote.toString(), kind, this.nowMs())) this.disconnect(remote);
+  }
+
+  /**
+   * The kernel's complaint about a peer (a reply of the wrong kind, or from the wrong peer): scored
+   * like the transport's own offences, without a second report to the node.
+   */
+  penalize(peer: PeerRef): void {
+    const address = this.addresses.verify(peer);
+    if (!address.ok) return;
+    if (this.guard.penalize(address.value.peerId.toString(), Offence.protocol, this.nowMs())) this.disconnect(address.value.peerId);
+  }
+
+  /** Closes every connection to a banned peer; the gater (if given the guard) refuses new ones. */
+  private disconnect(remote: PeerId): void {
+    const key = remote.toString();
+    const link = this.links.get(key);
+    if (link !== undefined) {
+      this.links.delete(key);
+      void link.close(AbortSignal.timeout(1000));
+    }
+    this.libp2p.hangUp(remote).catch(() => {});
   }
 }

@@ -1,0 +1,121 @@
+/**
+ * The route handlers of a real node: each turns a checked request into a call on the NodeRuntime
+ * and its result into the route's response. Thin on purpose — the runtime does the work.
+ */
+import { idToHex } from '../core/id.ts';
+import type { LookupDone } from '../core/node-io.ts';
+import type { NodeRuntime } from '../runtime/node-runtime.ts';
+import { badRequest, busy, payloadTooLarge } from './errors.ts';
+import { parseKey } from './key.ts';
+import { ApiLimits } from './limits.ts';
+import type { RouteHandlers } from './server.ts';
+
+/** What the handlers need of a node: the NodeRuntime's programmatic API. */
+export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'>;
+
+export function nodeHandlers(node: NodeApi): RouteHandlers {
+  return {
+    status: async () => {
+      const status = node.status();
+      return {
+        id: status.id,
+        peerId: status.peerId,
+        state: status.state,
+        address: status.address,
+        multiaddrs: status.multiaddrs,
+        dataDir: status.dataDir,
+        uptimeMs: status.uptimeMs,
+        contacts: status.contacts,
+        values: status.values,
+        connections: status.connections,
+        pendingRequests: status.pendingRequests,
+        operationsWaiting: status.operationsWaiting,
+        kernel: { ...status.kernel },
+        transport: { ...status.transport },
+        penalties: {
+          total: status.penalties.total,
+          recent: status.penalties.recent.map((penalty) => ({
+            remote: penalty.remote, count: penalty.count, lastReason: penalty.lastReason,
+            lastAgoMs: Math.max(0, status.uptimeMs - penalty.lastAtMs),
+          })),
+        },
+      };
+    },
+
+    peers: async () => {
+      const contacts = node.contacts().map((contact) => ({
+        ...node.describePeer(contact.peer),
+        verified: contact.verified,
+        failures: contact.failures,
+        lastSeenAgoMs: contact.lastSeenAgoMs,
+        rttMs: contact.rttMs === null ? null : Math.round(contact.rttMs * 10) / 10,
+      }));
+      return { count: contacts.length, contacts };
+    },
+
+    lookup: async ({ params }) => {
+      const key = parseKey(params.key);
+      const result = succeeded(await node.lookup(key.id));
+      return {
+        key: params.key, id: idToHex(key.id), keyKind: key.kind,
+        closest: result.closest.map((peer) => node.describePeer(peer)),
+        hops: result.hops, queries: result.queries, answers: result.answers, failures: result.failures,
+        durationMs: result.finishedAtMs - result.startedAtMs,
+      };
+    },
+
+    dhtPut: async ({ params, body }) => {
+      const key = parseKey(params.key);
+      const value = decodeValue(body.value, body.encoding ?? 'utf8');
+      const done = await node.put(key.id, value, body.ttlMs);
+      return {
+        key: params.key, id: idToHex(key.id), keyKind: key.kind, bytes: value.length,
+        stored: done.stored, refused: done.refused, failed: done.failed, durationMs: done.finishedAtMs - done.startedAtMs,
+      };
+    },
+
+    dhtGet: async ({ params }) => {
+      const key = parseKey(params.key);
+      const result = succeeded(await node.get(key.id));
+      const value = result.value;
+      return {
+        key: params.key, id: idToHex(key.id), keyKind: key.kind,
+        found: value !== null,
+        value: value === null ? null : utf8OrNull(value),
+        valueBase64: value === null ? null : Buffer.from(value).toString('base64'),
+        bytes: value === null ? null : value.length,
+        hops: result.hops, queries: result.queries, durationMs: result.finishedAtMs - result.startedAtMs,
+      };
+    },
+  };
+}
+
+/** A lookup the kernel could not run (too many at once) is the node being busy, not a result. */
+function succeeded(result: LookupDone): LookupDone {
+  if (result.error !== null) throw busy(`the node cannot look up now: ${result.error}`);
+  return result;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeValue(text: string, encoding: 'utf8' | 'base64'): Uint8Array {
+  let bytes: Uint8Array;
+  if (encoding === 'base64') {
+    if (!BASE64.test(text)) throw badRequest('body.value: not valid base64 (standard alphabet, with padding)');
+    bytes = new Uint8Array(Buffer.from(text, 'base64'));
+  } else {
+    bytes = new TextEncoder().encode(text);
+  }
+  if (bytes.length > ApiLimits.valueBytesMax) {
+    throw payloadTooLarge(`body.value: a value may have at most ${ApiLimits.valueBytesMax.toLocaleString('en-US')} bytes, got ${bytes.length.toLocaleString('en-US')}`);
+  }
+  return bytes;
+}
+
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
