@@ -4,7 +4,6 @@
  * server's schemas; the client's own errors are named (bad input, unreachable, refused).
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
 import { ApiResponseError, ApiUnreachableError, InvalidRequestError } from '../../src/api/client-errors.ts';
@@ -13,15 +12,8 @@ import { readApiTokenFile } from '../../src/api/token-file.ts';
 import { idToHex } from '../../src/core/id.ts';
 import type { NodeRuntime } from '../../src/runtime/node-runtime.ts';
 import { removeDataDirs, startGrid, stopAll } from '../runtime/runtime-harness.ts';
+import { closedPort } from '../support/closed-port.ts';
 
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('API client and server over real nodes', () => {
   const dataDirs: string[] = [];

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { main, type CliIo } from '../../src/cli/main.ts';
 import { NodeProcess, type NodeEvent } from '../runtime/node-process.ts';
 import { LOOPBACK_LISTEN, removeDataDirs, temporaryDataDir } from '../runtime/runtime-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { closedPort } from '../support/closed-port.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,13 +44,6 @@ function peergridProcess(argv: readonly string[]): Promise<Run> {
   });
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function parseJsonLine(run: Run): Record<string, unknown> {
   assert.equal(run.status, 0, run.err);

@@ -8,17 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DevnetEntry } from '../../src/cli/devnet/devnet-file.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface DevnetEntry {
-  readonly id: string;
-  readonly pid: number;
-  readonly api: string;
-  readonly multiaddrs: readonly string[];
-  readonly dataDir: string;
-}
+export type { DevnetEntry };
 
 export class DevnetProcess {
   readonly dir: string;
