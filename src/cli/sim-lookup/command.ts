@@ -3,7 +3,10 @@
  * prints the result (readable summary, or one JSON object with --json). The seed always goes to
  * stderr first as `seed=<S>`, so any run can be replayed.
  */
+import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { checkDhtConfig, defaultDhtConfig } from '../../core/config.ts';
 import type { DhtConfig, LookupFinishRule } from '../../core/config.ts';
 import { Limits } from '../../core/limits.ts';
@@ -20,8 +23,9 @@ import type { NetworkConfig } from '../../sim/network.ts';
 import {
   formatBound, parseCommandLine, parseDuration, parseInteger, parseNumber, parseProbability, UsageError,
 } from '../args.ts';
-import type { CliCommand, CliIo } from '../command.ts';
+import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { formatSummary } from './format.ts';
+import { heapCapToRelaunchMb, RELAUNCHED_ENV } from './heap.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -214,12 +218,31 @@ export function defaultMeasurementMs(churnSpec: string | null): { warmupMs: numb
 
 export function runSimLookup(args: readonly string[], io: CliIo): void {
   const plan = parseSimLookupArgs(args);
+  const heapCapMb = heapCapToRelaunchMb(plan.experiment.nodes, getHeapStatistics().heap_size_limit, totalmem(), io.env);
+  if (heapCapMb !== null) {
+    relaunchWithHeap(heapCapMb, io);
+    return;
+  }
   io.err(`seed=${plan.experiment.seed}\n`);
   const result = runLookupExperiment({
     ...plan.experiment,
     progress: plan.progress ? (line) => io.err(`${line}\n`) : undefined,
   });
   io.out(plan.json ? `${JSON.stringify(result)}\n` : formatSummary(result));
+}
+
+/**
+ * Runs this very command again in a child with a larger heap cap (heap.ts), passing its output
+ * through; the child's failure becomes ours. Synchronous: the terminal's Ctrl-C reaches both.
+ */
+function relaunchWithHeap(heapCapMb: number, io: CliIo): void {
+  io.err(`peergrid: raising the heap cap to ${heapCapMb} MiB for this simulation (a child process)\n`);
+  const child = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapCapMb}`, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, [RELAUNCHED_ENV]: '1' },
+  });
+  if (child.error) throw child.error;
+  if (child.status !== 0) throw new CommandFailedError(`the simulation ended with ${child.status === null ? `signal ${child.signal}` : `status ${child.status}`}`);
 }
 
 function finishDefault(rule: LookupFinishRule): string {

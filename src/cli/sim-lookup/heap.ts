@@ -1,0 +1,27 @@
+/**
+ * Room for a large simulation. V8 caps its heap at about 4 GiB by default whatever the machine has,
+ * and a 10^5-node run needs more (about 40 KB of heap per node, more under churn, which keeps
+ * departed identities), so it died of "heap out of memory" at 90,000 nodes with 20 GiB free. When
+ * the cap is below what a run needs, `sim lookup` runs itself again in a child process with
+ * --max-old-space-size raised, up to 80% of the machine's memory.
+ */
+const MIB = 1024 * 1024;
+/** Heap per simulated node, measured at 10^5 static nodes (3.5 GiB at 90,000), with room for churn. */
+const HEAP_BYTES_PER_NODE = 80 * 1024;
+/** Below this many nodes the default cap always suffices. */
+const HEAP_FLOOR_BYTES = 2048 * MIB;
+/** The share of the machine's memory the heap may grow to. */
+const MACHINE_SHARE = 0.8;
+
+/** Marks the relaunched child, so it never relaunches again. */
+export const RELAUNCHED_ENV = 'PEERGRID_SIM_RELAUNCHED';
+
+/** The heap cap, in MiB, to relaunch with; null when the current cap will do (or nothing better is possible). */
+export function heapCapToRelaunchMb(nodes: number, heapCapBytes: number, machineBytes: number, env: Readonly<Record<string, string | undefined>>): number | null {
+  if (env[RELAUNCHED_ENV] === '1') return null;
+  const neededBytes = Math.max(HEAP_FLOOR_BYTES, nodes * HEAP_BYTES_PER_NODE);
+  if (heapCapBytes >= neededBytes) return null;
+  const possibleBytes = Math.floor(machineBytes * MACHINE_SHARE);
+  if (possibleBytes <= heapCapBytes) return null;
+  return Math.floor(Math.min(possibleBytes, 2 * neededBytes) / MIB);
+}

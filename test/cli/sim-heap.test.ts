@@ -1,0 +1,44 @@
+/** A simulation too large for V8's default heap cap runs itself again with a larger one (src/cli/sim-lookup/heap.ts). */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { heapCapToRelaunchMb, RELAUNCHED_ENV } from '../../src/cli/sim-lookup/heap.ts';
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const BIN = fileURLToPath(new URL('../../bin/peergrid.js', import.meta.url));
+
+describe('heap cap for large simulations', () => {
+  it('keeps the default cap when it suffices', () => {
+    assert.equal(heapCapToRelaunchMb(10_000, 4 * GIB, 24 * GIB, {}), null);
+  });
+
+  it('asks for twice the estimate, within 80% of the machine', () => {
+    const mb = heapCapToRelaunchMb(100_000, 4 * GIB, 24 * GIB, {});
+    assert.ok(mb !== null && mb * MIB > 100_000 * 80 * 1024, `${mb} MiB`);
+    assert.ok(mb !== null && mb * MIB <= 0.8 * 24 * GIB);
+    assert.equal(heapCapToRelaunchMb(1_000_000, 4 * GIB, 24 * GIB, {}), Math.floor((0.8 * 24 * GIB) / MIB), 'capped by the machine');
+  });
+
+  it('never relaunches twice, nor when the machine has no more to give', () => {
+    assert.equal(heapCapToRelaunchMb(100_000, 4 * GIB, 24 * GIB, { [RELAUNCHED_ENV]: '1' }), null);
+    assert.equal(heapCapToRelaunchMb(100_000, 4 * GIB, 4 * GIB, {}), null);
+  });
+
+  it('end to end: a run started with a small cap relaunches itself and prints its result', async () => {
+    const child = spawn(process.execPath, ['--max-old-space-size=256', BIN, 'sim', 'lookup', '--nodes', '200', '--lookups', '20', '--seed', '3', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RELAUNCHED_ENV]: '' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(status, 0, err);
+    assert.match(err, /raising the heap cap to \d+ MiB/);
+    const result = JSON.parse(out) as { nodes: number; seed: number };
+    assert.equal(result.nodes, 200);
+    assert.equal(result.seed, 3);
+  });
+});
