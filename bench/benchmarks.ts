@@ -2,12 +2,14 @@
  * The benchmarks. Each one is a set of simulator runs given as `peergrid sim lookup` arguments, and
  * each run is a separate `peergrid` process — so its memory and time are its own, and any figure
  * can be reproduced by the command printed. Extra arguments given to a benchmark are appended to
- * every run (for example `--nodes 2000` for a quick look).
+ * every run (for example `--nodes 2000` for a quick look). Two are not simulations: `codec`, and
+ * `dht-vs-kad`, which runs real node processes (dht-vs-kad/benchmark.ts) and takes its own options.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LookupExperimentResult } from '../src/sim/experiments/lookup-experiment.ts';
 import { codecBenchmark } from './codec.ts';
+import { dhtVsKadBenchmark } from './dht-vs-kad/benchmark.ts';
 
 type Say = (line: string) => void;
 
@@ -169,5 +171,9 @@ export const benchmarks: Record<string, Benchmark> = {
   codec: {
     summary: 'wire codec encode/decode throughput against JSON in the same run',
     run: () => codecBenchmark(),
+  },
+  'dht-vs-kad': {
+    summary: 'a 16-process loopback devnet: our lookup vs @libp2p/kad-dht getClosestPeers on 16 processes beside it; dials vs requests',
+    run: (extra, say) => dhtVsKadBenchmark(extra, say),
   },
 };

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { checkDhtConfig, defaultDhtConfig, type DhtConfig } from '../core/config.ts';
 import { DataFiles, writeFileAtomically } from './data-dir.ts';
+import { isBoolean, isNonNegativeInteger, isPositiveInteger, isRecord, isStringArray } from './config-values.ts';
+import { defaultRelayConfig, isAutoSwitch, parseRelayConfig, type AutoSwitch, type RelayConfig } from './relay-config.ts';
 
 export interface NodeConfig {
   /** Multiaddrs to listen on. */
@@ -30,6 +32,12 @@ export interface NodeConfig {
   readonly leaveOnShutdown: boolean;
   /** How long shutdown waits for queued messages to go out. */
   readonly shutdownFlushMs: number;
+  /** Circuit relays: serving them, using them (relay-config.ts). */
+  readonly relay: RelayConfig;
+  /** mDNS on the LAN: 'auto' runs it on a machine with LAN addresses and no public one. */
+  readonly mdns: AutoSwitch;
+  /** DCUtR: try to replace relayed connections by direct ones. */
+  readonly holePunching: boolean;
   readonly dht: DhtConfig;
 }
 
@@ -47,6 +55,9 @@ export const defaultNodeConfig: NodeConfig = {
   snapshotIntervalMs: 5 * 60_000,
   leaveOnShutdown: true,
   shutdownFlushMs: 2000,
+  relay: defaultRelayConfig,
+  mdns: 'auto',
+  holePunching: true,
   dht: defaultDhtConfig,
 };
 
@@ -120,6 +131,9 @@ export function parseNodeConfig(content: unknown, problems: string[]): NodeConfi
     snapshotIntervalMs: pick('snapshotIntervalMs', isNonNegativeInteger, 'an integer >= 0'),
     leaveOnShutdown: pick('leaveOnShutdown', isBoolean, 'true or false'),
     shutdownFlushMs: pick('shutdownFlushMs', isNonNegativeInteger, 'an integer >= 0'),
+    relay: parseRelayConfig(content.relay, problems),
+    mdns: pick('mdns', isAutoSwitch, "'auto', true or false"),
+    holePunching: pick('holePunching', isBoolean, 'true or false'),
     dht: parseDhtOverrides(content.dht, problems),
   };
 }
@@ -143,24 +157,4 @@ export function isMultiaddr(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) > 0;
-}
-
-function isNonNegativeInteger(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
-
-function isBoolean(value: unknown): value is boolean {
-  return typeof value === 'boolean';
 }

@@ -130,6 +130,15 @@ export class NodeDriver {
     return this.command((nowMs) => this.node.put(nowMs, key, value, ttlMs)) as Promise<PutDone>;
   }
 
+  /**
+   * Adds a contact heard of outside the overlay (mDNS) as the kernel adds a bootstrap peer:
+   * unverified, into spare room only, never displacing a contact. Returns whether it was added.
+   */
+  addContact(peer: PeerRef): boolean {
+    if (this.stopped) return false;
+    return this.node.table.addUnverified(peer, this.clock.nowMs());
+  }
+
   /** Every routing-table contact, closest to our own id first. */
   contacts(): ContactReport[] {
     const nowMs = this.clock.nowMs();

@@ -8,7 +8,6 @@
  * CLI (and later the HTTP API) call.
  */
 import type { Libp2p } from '@libp2p/interface';
-import { multiaddr } from '@multiformats/multiaddr';
 import { Registry } from 'prom-client';
 import { idEquals, idToHex, type Id } from '../core/id.ts';
 import type { Joined, LookupDone, PutDone } from '../core/node-io.ts';
@@ -17,6 +16,7 @@ import { startLibp2pNode } from '../transport/libp2p/create-libp2p.ts';
 import { Libp2pTransport } from '../transport/libp2p/libp2p-transport.ts';
 import { PeerGuard } from '../transport/peer-guard.ts';
 import { dialMultiaddrs, parsePeerAddress, peerRefFromMultiaddr } from '../transport/libp2p/peer-address.ts';
+import { isCircuit } from '../transport/libp2p/reachability.ts';
 import { monotonicClock } from './clock.ts';
 import { CryptoRandom } from './crypto-random.ts';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './data-dir.ts';
@@ -24,7 +24,12 @@ import { loadOrCreateIdentity } from './identity-file.ts';
 import { ConfigError, loadOrCreateNodeConfig, type NodeConfig } from './node-config.ts';
 import { NodeDriver, type ContactReport, type NodeStatus } from './node-driver.ts';
 import { NodeMetrics } from './node-metrics.ts';
+import { LanPeers } from './lan-peers.ts';
+import { lanDiscoveryEnabled } from './lan-discovery.ts';
+import { Reannouncement } from './reannouncement.ts';
+import { relayOptionsOf } from './relay-config.ts';
 import { loadSnapshot, saveSnapshot } from './snapshot-file.ts';
+import { transportTimingMetrics } from './transport-timing-metrics.ts';
 
 export interface NodeRuntimeOptions {
   readonly dataDir: string;
@@ -42,6 +47,17 @@ export interface RuntimeStatus extends NodeStatus {
   readonly connections: number;
 }
 
+/** One open libp2p connection (NodeRuntime.connections). */
+export interface ConnectionReport {
+  readonly peerId: string;
+  readonly remoteAddress: string;
+  readonly direction: 'inbound' | 'outbound';
+  /** Through a circuit relay. */
+  readonly relayed: boolean;
+  /** Cut by the relay after a time or a number of bytes (relay-server-service.ts). */
+  readonly limited: boolean;
+}
+
 /** A peer as people and other tools use it: kernel id, libp2p peer id, and multiaddrs to dial (with /p2p/). */
 export interface PeerDescription {
   readonly id: string;
@@ -49,6 +65,12 @@ export interface PeerDescription {
   readonly peerId: string | null;
   readonly multiaddrs: readonly string[];
 }
+
+/**
+ * libp2p's events after which our addresses may differ: a listener (a relay reservation is one)
+ * opened or closed, and the address manager's own update, which also follows AutoNAT's verdicts.
+ */
+const ADDRESS_EVENTS = ['transport:listening', 'transport:close', 'self:peer:update'] as const;
 
 export class NodeRuntime {
   readonly dataDir: string;
@@ -63,11 +85,12 @@ export class NodeRuntime {
   private readonly lock: DataDirLock;
   private readonly log: (record: Record<string, unknown>) => void;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly onAddressesChanged: () => void;
   private stopping: Promise<void> | null = null;
 
   private constructor(parts: {
     dataDir: string; config: NodeConfig; libp2p: Libp2p; transport: Libp2pTransport; driver: NodeDriver; lock: DataDirLock;
-    log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry;
+    log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry; lanPeers: LanPeers;
   }) {
     this.dataDir = parts.dataDir;
     this.config = parts.config;
@@ -85,6 +108,17 @@ export class NodeRuntime {
     });
     // Nobody may be waiting on the join yet; its failure at shutdown is not an error.
     this.joined.catch(() => {});
+    parts.lanPeers.attach(this.driver);
+    // Our address changes when a relay reservation comes or goes, or AutoNAT verifies an address:
+    // the transport's hello follows, and a rejoin (after the start-up join) tells our neighbourhood.
+    const reannouncement = new Reannouncement(() => this.joined.then(() => this.driver.join([])));
+    this.onAddressesChanged = () => {
+      if (!this.transport.refreshAddress()) return;
+      this.log({ level: 'info', event: 'addressChanged', address: this.transport.address });
+      reannouncement.request();
+    };
+    for (const event of ADDRESS_EVENTS) this.libp2p.addEventListener(event, this.onAddressesChanged);
+    this.onAddressesChanged();
     if (this.config.snapshotIntervalMs > 0) {
       this.snapshotTimer = setInterval(() => void this.saveSnapshot(), this.config.snapshotIntervalMs);
       this.snapshotTimer.unref();
@@ -110,6 +144,7 @@ export class NodeRuntime {
       // banned peer from connecting at all.
       const guard = new PeerGuard();
       const metricsRegistry = new Registry();
+      const lanPeers = new LanPeers((peer, outcome) => log({ level: 'debug', event: 'lanPeer', id: idToHex(peer), address: peer.address, outcome }));
       libp2p = await startLibp2pNode({
         metricsRegistry,
         denyPeer: (peerId) => guard.isBanned(peerId, clock.nowMs()),
@@ -119,12 +154,18 @@ export class NodeRuntime {
         inboundConnectionsPerHostPerSecondMax: config.inboundConnectionsPerHostPerSecondMax,
         inboundPendingConnectionsMax: config.inboundPendingConnectionsMax,
         dialTimeoutMs: config.dialTimeoutMs,
+        announce: config.announce,
+        relay: relayOptionsOf(config.relay),
+        holePunching: config.holePunching,
+        ...(lanDiscoveryEnabled(config.mdns, config.listen, config.announce) ? { onLanPeer: (info) => lanPeers.offer(info) } : {}),
       });
+      // libp2p announces what `announce` says (and relayed addresses besides), so the transport
+      // takes our address from libp2p.
       const transport = await Libp2pTransport.start(libp2p, {
         dialTimeoutMs: config.dialTimeoutMs,
-        announce: config.announce.map((text) => multiaddr(text)),
         guard,
         nowMs: clock.nowMs,
+        timing: transportTimingMetrics(metricsRegistry),
       });
       const loaded = await loadSnapshot(options.dataDir, transport.self, clock.nowMs(), Date.now());
       if (loaded.kind === 'unusable') log({ level: 'warn', event: 'snapshotIgnored', problem: loaded.problem });
@@ -135,7 +176,7 @@ export class NodeRuntime {
         level: 'info', event: 'resumed', identityCreated: identity.created,
         contacts: snapshot?.contacts.length ?? 0, values: snapshot?.values.length ?? 0, bootstrap: others.length,
       });
-      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry });
+      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers });
     } catch (error) {
       try {
         await libp2p?.stop();
@@ -190,11 +231,24 @@ export class NodeRuntime {
   status(): RuntimeStatus {
     return {
       ...this.driver.status(),
+      // The kernel keeps the address we started with; the transport's is today's.
+      address: this.transport.address,
       peerId: this.peerId,
       multiaddrs: this.multiaddrs(),
       dataDir: this.dataDir,
       connections: this.libp2p.getConnections().length,
     };
+  }
+
+  /** Our open libp2p connections: to whom, over which address, and whether relayed and limited. */
+  connections(): ConnectionReport[] {
+    return this.libp2p.getConnections().map((connection) => ({
+      peerId: connection.remotePeer.toString(),
+      remoteAddress: connection.remoteAddr.toString(),
+      direction: connection.direction,
+      relayed: isCircuit(connection.remoteAddr),
+      limited: connection.limits !== undefined,
+    }));
   }
 
   /** Saves the routing snapshot now; a failure is logged, not thrown (the node runs on). */
@@ -214,6 +268,7 @@ export class NodeRuntime {
 
   private async shutDown(): Promise<void> {
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
+    for (const event of ADDRESS_EVENTS) this.libp2p.removeEventListener(event, this.onAddressesChanged);
     // Saved before leaving: leave() tells contacts we are gone, but we keep them for the restart.
     await this.saveSnapshot();
     this.driver.stop({ leave: this.config.leaveOnShutdown });

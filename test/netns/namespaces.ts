@@ -63,6 +63,9 @@ export function tryCreate(count: number): Hosts | { readonly unavailable: string
       ip('-n', namespace, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
       ip('-n', namespace, 'link', 'set', 'eth0', 'up');
       ip('-n', namespace, 'link', 'set', 'lo', 'up');
+      // A LAN host sends multicast (mDNS) out of its default route; these hosts have none, so the
+      // multicast range is routed to the bridge, and stays inside the namespaces made here.
+      ip('-n', namespace, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0');
       hosts.push({ namespace, address, device: 'eth0' });
     }
     return { hosts, destroy };

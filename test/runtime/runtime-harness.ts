@@ -1,5 +1,5 @@
 /** Real nodes in this process, on 127.0.0.1 with ephemeral ports, each in its own temporary data directory. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeRuntime } from '../../src/runtime/node-runtime.ts';
@@ -34,4 +34,9 @@ export async function startGrid(count: number, dataDirs: string[]): Promise<Node
 
 export async function stopAll(nodes: readonly NodeRuntime[]): Promise<void> {
   await Promise.allSettled(nodes.map((node) => node.stop()));
+}
+
+/** Writes config.json into a data directory before the node's first start (settings not given take their defaults). */
+export async function writeConfig(dataDir: string, settings: Record<string, unknown>): Promise<void> {
+  await writeFile(join(dataDir, 'config.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }

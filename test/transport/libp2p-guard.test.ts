@@ -75,7 +75,9 @@ describe('libp2p transport against hostile peers', () => {
     assert.ok(delivered <= 20 + 20 * elapsedS + 1, `no more than burst + rate × time (${delivered} in ${elapsedS.toFixed(2)} s)`);
     assert.ok(bob.transport.stats().messagesRefused >= 100, 'the rest was refused');
     assert.equal(bob.transport.stats().peersBanned, 1);
-    assert.deepEqual(await streamClosed(stream), { reset: true });
+    // Closed: reset by the guard, or ended with the connection the ban hangs up (whichever comes first).
+    await streamClosed(stream);
+    assert.notEqual(stream.status, 'open');
     // Banned: a new stream (over a new connection, if need be) is refused.
     const refused = await openRawStream(mallory.libp2p, bob.libp2p).then(
       async (again) => {
@@ -121,7 +123,9 @@ describe('libp2p transport against hostile peers', () => {
   it('streams opened beyond the peer\'s stream rate are refused', async () => {
     const guard = new PeerGuard({ ...defaultPeerGuardConfig, streamsBurst: 3, streamsPerMinute: 1, banScore: -1e12 });
     const bob = await start({ guard });
-    const mallory = await start();
+    // Mallory's raw streams bypass her transport, which has no link to Bob; it would open one back
+    // when Bob links back to her, spending one of the stream tokens this test counts.
+    const mallory = await start({ linkBackOnInbound: false });
     const outcomes: boolean[] = [];
     for (let i = 0; i < 6; i++) {
       const stream = await openRawStream(mallory.libp2p, bob.libp2p);

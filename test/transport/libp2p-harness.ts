@@ -39,10 +39,12 @@ export function lenientGuard(): PeerGuard {
   return new PeerGuard({ ...defaultPeerGuardConfig, banScore: -1e12 });
 }
 
-export async function startTestTransport(options: { guard?: PeerGuard; frameTimeoutMs?: number } = {}): Promise<TestTransport> {
+export async function startTestTransport(options: { guard?: PeerGuard; frameTimeoutMs?: number; linkBackOnInbound?: boolean } = {}): Promise<TestTransport> {
   const guard = options.guard ?? lenientGuard();
   const libp2p = await startRawLibp2p((peerId) => guard.isBanned(peerId, Math.floor(performance.now())));
-  const transport = await Libp2pTransport.start(libp2p, { dialTimeoutMs: 10_000, guard, frameTimeoutMs: options.frameTimeoutMs });
+  const transport = await Libp2pTransport.start(libp2p, {
+    dialTimeoutMs: 10_000, guard, frameTimeoutMs: options.frameTimeoutMs, linkBackOnInbound: options.linkBackOnInbound,
+  });
   const node: TestTransport = { libp2p, transport, inbox: [], penalties: [], undeliverable: [] };
   transport.bind({
     onMessage: (from, message) => node.inbox.push({ from, message }),

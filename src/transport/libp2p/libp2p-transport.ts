@@ -19,9 +19,11 @@ import type { Transport, TransportHandlers, TransportStats } from '../transport.
 import { encodeFrame } from './frames.ts';
 import { serveInboundStream } from './inbound-stream.ts';
 import { kernelIdOfPeerId } from './kernel-id.ts';
+import { LinkTiming, type LinkTimingObserver } from './link-timing.ts';
 import { OutboundLink } from './outbound-link.ts';
 import { dialMultiaddrs, peerRefFromAddress, type PeerAddress } from './peer-address.ts';
 import { KAD_PROTOCOL, StreamLimits } from './protocol.ts';
+import { orderForAnnouncement } from './reachability.ts';
 import { VerifiedAddresses } from './verified-addresses.ts';
 
 export interface Libp2pTransportOptions {
@@ -38,6 +40,15 @@ export interface Libp2pTransportOptions {
   readonly nowMs?: () => number;
   /** How long one inbound frame may take to arrive once it has begun. */
   readonly frameTimeoutMs?: number;
+  /** Told how long links take to open and requests to be answered (link-timing.ts); nothing is timed without it. */
+  readonly timing?: LinkTimingObserver;
+  /**
+   * Open our own link back to a peer as soon as it opens a stream to us (default true), rather
+   * than when the first reply is ready: our protocol negotiation then overlaps theirs, and the
+   * first request on a new connection is answered one round trip sooner (docs/BENCHMARKS.md,
+   * `dht-vs-kad`). Whoever opens a stream to us sends requests, so the link is almost always needed.
+   */
+  readonly linkBackOnInbound?: boolean;
 }
 
 /** A frame of the largest kind arrives in well under a second on any working link; 10 s is generous. */
@@ -55,10 +66,13 @@ export class Libp2pTransport implements Transport {
   readonly self: PeerRef;
   private readonly libp2p: Libp2p;
   private readonly options: Libp2pTransportOptions;
-  private readonly hello: Uint8Array;
+  /** Frame 0 of every link we open: our address; replaced when it changes (refreshAddress). */
+  private hello: Uint8Array;
+  private currentAddress: string;
   private readonly addresses = new VerifiedAddresses(StreamLimits.verifiedAddressesMax);
   readonly guard: PeerGuard;
   private readonly nowMs: () => number;
+  private readonly timing: LinkTiming | null;
   /** Outbound links by peer id string, least recently used first. */
   private readonly links = new Map<string, OutboundLink<SentMessage>>();
   private handlers: TransportHandlers | null = null;
@@ -74,20 +88,45 @@ export class Libp2pTransport implements Transport {
     this.options = options;
     this.guard = options.guard ?? new PeerGuard();
     this.nowMs = options.nowMs ?? (() => Math.floor(performance.now()));
+    this.currentAddress = self.address;
     this.hello = encodeFrame(textEncoder.encode(self.address));
+    this.timing = options.timing === undefined ? null : new LinkTiming(options.timing);
   }
 
   /** Registers the protocol on a started libp2p node whose key is Ed25519. */
   static async start(libp2p: Libp2p, options: Libp2pTransportOptions): Promise<Libp2pTransport> {
-    const listening = options.announce !== undefined && options.announce.length > 0 ? options.announce : libp2p.getMultiaddrs();
-    const self = peerRefFromAddress({ peerId: libp2p.peerId, multiaddrs: listening });
+    const self = peerRefFromAddress({ peerId: libp2p.peerId, multiaddrs: reachableAt(libp2p, options) });
     if (!self.ok) throw new RangeError(`this node's key cannot give a kernel id: ${self.error}`);
     const transport = new Libp2pTransport(libp2p, self.value, options);
     await libp2p.handle(KAD_PROTOCOL, (stream, connection) => transport.onInboundStream(stream, connection), {
       maxInboundStreams: StreamLimits.streamsPerConnectionMax,
       maxOutboundStreams: StreamLimits.streamsPerConnectionMax,
+      runOnLimitedConnection: StreamLimits.runOnLimitedConnection,
     });
     return transport;
+  }
+
+  /** Our address as our hello states it now: `self.address` at start, then as refreshAddress found it. */
+  get address(): string {
+    return this.currentAddress;
+  }
+
+  /**
+   * Re-reads where libp2p says we can be reached (a relay reservation made or lost, an address
+   * AutoNAT verified). When our address changed, later links say so in their hello, and the links
+   * open now are closed after what they hold is sent, so every peer we talk to learns it with our
+   * next message. The kernel id stays; only the address moves. Returns whether it changed.
+   */
+  refreshAddress(): boolean {
+    if (this.closed) return false;
+    const next = peerRefFromAddress({ peerId: this.libp2p.peerId, multiaddrs: reachableAt(this.libp2p, this.options) });
+    if (!next.ok || next.value.address === this.currentAddress) return false;
+    this.currentAddress = next.value.address;
+    this.hello = encodeFrame(textEncoder.encode(next.value.address));
+    const links = [...this.links.values()];
+    this.links.clear();
+    for (const link of links) void link.close(AbortSignal.timeout(this.options.dialTimeoutMs));
+    return true;
   }
 
   bind(handlers: TransportHandlers): void {
@@ -112,7 +151,9 @@ export class Libp2pTransport implements Transport {
       this.undeliverable([{ to, message }]);
       return;
     }
-    this.linkTo(address.value).send(encodeFrame(payload), { to, message });
+    const link = this.linkTo(address.value);
+    this.timing?.sent(address.value.peerId.toString(), message, link.state === 'open' ? 'open' : 'new');
+    link.send(encodeFrame(payload), { to, message });
   }
 
   stats(): TransportStats {
@@ -141,8 +182,11 @@ export class Libp2pTransport implements Transport {
     const target = dialMultiaddrs(address);
     const open = (): Promise<Stream> => this.libp2p.dialProtocol(target.length > 0 ? target : address.peerId, KAD_PROTOCOL, {
       signal: AbortSignal.timeout(this.options.dialTimeoutMs),
+      runOnLimitedConnection: StreamLimits.runOnLimitedConnection,
     });
+    const opened = this.timing?.linkOpening(this.libp2p.getConnections(address.peerId).length > 0 ? 'existing' : 'new');
     const link: OutboundLink<SentMessage> = new OutboundLink<SentMessage>(open, this.hello, {
+      onOpened: opened,
       onFramesSent: (frames, bytes) => {
         this.counters.messagesSent += frames;
         this.counters.bytesSent += bytes;
@@ -178,6 +222,11 @@ export class Libp2pTransport implements Transport {
       if (admission === 'banned') this.disconnect(remote);
       return;
     }
+    if (this.options.linkBackOnInbound !== false && !this.links.has(remote.toString())) {
+      // The connection it came on is open, so the peer id alone dials it; the hello that names its
+      // addresses has not been read yet. The link is keyed by peer id, so replies use this one.
+      this.linkTo({ peerId: remote, multiaddrs: [] });
+    }
     serveInboundStream(stream, remote, {
       addresses: this.addresses,
       frameTimeoutMs: this.options.frameTimeoutMs ?? FRAME_TIMEOUT_MS_DEFAULT,
@@ -186,6 +235,7 @@ export class Libp2pTransport implements Transport {
         if (this.closed) return;
         this.counters.messagesReceived++;
         this.counters.bytesReceived += frameBytes;
+        this.timing?.received(remote.toString(), message);
         this.handlers?.onMessage(from, message);
       },
       refused: () => {
@@ -245,4 +295,10 @@ export class Libp2pTransport implements Transport {
     }
     this.libp2p.hangUp(remote).catch(() => {});
   }
+}
+
+/** Where we can be reached: `announce` if given, else what libp2p announces, widest reach first. */
+function reachableAt(libp2p: Libp2p, options: Libp2pTransportOptions): Multiaddr[] {
+  if (options.announce !== undefined && options.announce.length > 0) return [...options.announce];
+  return orderForAnnouncement(libp2p.getMultiaddrs());
 }

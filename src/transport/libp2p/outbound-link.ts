@@ -16,6 +16,8 @@ export interface OutboundLinkEvents<Tag> {
   /** Frames that never left, by the tags they were given to `send` with. */
   onFramesDropped(tags: readonly Tag[]): void;
   onDialFailed(error: unknown): void;
+  /** The stream is open and what was queued has been written (for timing, link-timing.ts). */
+  onOpened?(): void;
   /** The remote wrote on a stream it may only read. */
   onProtocolViolation(reason: string): void;
   onClosed(link: OutboundLink<Tag>): void;
@@ -113,6 +115,7 @@ export class OutboundLink<Tag> {
       return;
     }
     for (let index = 1; index < queued.length; index++) this.writeCounted(stream, queued[index], tags[index - 1]);
+    this.events.onOpened?.();
   }
 
   private onOpenFailed(error: unknown): void {

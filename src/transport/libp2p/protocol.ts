@@ -33,4 +33,12 @@ export const StreamLimits = {
   linksMax: 1024,
   /** Addresses remembered as checked (verified-addresses.ts). */
   verifiedAddressesMax: 8192,
+  /**
+   * Our streams run on "limited" connections too — relayed ones, which the relay cuts after a
+   * time or a number of bytes (relay-server-service.ts). A node that cannot be dialled is reachable
+   * only that way, and the kernel's messages are small (a lookup's are a few hundred bytes); when a
+   * relay cuts a connection the link closes, the kernel's timeouts cover what was lost, and the
+   * next message opens a new one. DCUtR replaces the relayed connection by a direct one where it can.
+   */
+  runOnLimitedConnection: true,
 } as const;
