@@ -4,9 +4,13 @@
  * group of its own, so that a test can always kill it by group id.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../support/wait-for.ts';
-import type { Host } from './namespaces.ts';
+import { tryCreate, type Host, type Hosts } from './namespaces.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const API = '127.0.0.1:5380';
@@ -68,4 +72,42 @@ export async function killAll(nodes: readonly HostNode[]): Promise<void> {
     }
   }
   await waitFor('the nodes to exit', () => nodes.every((node) => node.child.exitCode !== null || node.child.signalCode !== null), 10_000).catch(() => {});
+}
+
+/** Hosts for one test file: made before its tests, and after them its nodes killed, then the hosts and data directories removed. */
+export interface HostFixture {
+  /** Null where namespaces cannot be made; `unavailable` says why. */
+  readonly hosts: () => Hosts | null;
+  readonly unavailable: () => string;
+  /** A node on `host` in a new temporary data directory, killed and removed after the tests. */
+  start(host: Host, bootstrap: string | null, dataDirPrefix: string): Promise<HostNode>;
+}
+
+export function useHosts(count: number): HostFixture {
+  let hosts: Hosts | null = null;
+  let unavailable = 'no hosts';
+  const nodes: HostNode[] = [];
+  const dataDirs: string[] = [];
+  before(() => {
+    const made = tryCreate(count);
+    if ('unavailable' in made) unavailable = made.unavailable;
+    else hosts = made;
+  });
+  after(async () => {
+    // The processes are gone before their namespaces are.
+    await killAll(nodes);
+    hosts?.destroy();
+    await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  return {
+    hosts: () => hosts,
+    unavailable: () => unavailable,
+    async start(host, bootstrap, dataDirPrefix) {
+      const dataDir = await mkdtemp(join(tmpdir(), dataDirPrefix));
+      dataDirs.push(dataDir);
+      const node = startOn(host, dataDir, bootstrap);
+      nodes.push(node);
+      return node;
+    },
+  };
 }

@@ -7,46 +7,24 @@
  * Skipped, saying why, where namespaces cannot be made (not root).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { waitFor } from '../support/wait-for.ts';
-import { clientOn, eventOf, killAll, lookupOn, startOn, type HostNode } from './host-node.ts';
-import { tryCreate, type Hosts } from './namespaces.ts';
+import { clientOn, eventOf, lookupOn, useHosts } from './host-node.ts';
 
 const HOST_COUNT = 3;
 
 describe('nodes on one LAN, without bootstrap (mDNS, network namespaces)', () => {
-  let hosts: Hosts | null = null;
-  let unavailable: string | null = null;
-  const nodes: HostNode[] = [];
-  const dataDirs: string[] = [];
-
-  before(() => {
-    const made = tryCreate(HOST_COUNT);
-    if ('unavailable' in made) unavailable = made.unavailable;
-    else hosts = made;
-  });
-
-  after(async () => {
-    // The processes are gone before their namespaces are.
-    await killAll(nodes);
-    hosts?.destroy();
-    await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
+  const fixture = useHosts(HOST_COUNT);
 
   it('find each other by multicast and look each other up', async (t) => {
+    const hosts = fixture.hosts();
     if (hosts === null) {
-      t.skip(unavailable ?? 'no hosts');
+      t.skip(fixture.unavailable());
       return;
     }
     const ids: string[] = [];
     for (const host of hosts.hosts) {
-      const dataDir = await mkdtemp(join(tmpdir(), 'peergrid-lan-'));
-      dataDirs.push(dataDir);
-      const node = startOn(host, dataDir, null);
-      nodes.push(node);
+      const node = await fixture.start(host, null, 'peergrid-lan-');
       ids.push((await eventOf(node, 'started')).id as string);
     }
     for (const [index, host] of hosts.hosts.entries()) {

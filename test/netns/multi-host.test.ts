@@ -5,46 +5,24 @@
  * (on that host's loopback). Skipped, saying why, where namespaces cannot be made (not root).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { eventOf, killAll, lookupOn, startOn, type HostNode } from './host-node.ts';
-import { tryCreate, type Hosts } from './namespaces.ts';
+import { describe, it } from 'node:test';
+import { eventOf, lookupOn, useHosts } from './host-node.ts';
 
 const HOST_COUNT = 3;
 
 describe('nodes on separate hosts (network namespaces)', () => {
-  let hosts: Hosts | null = null;
-  let unavailable: string | null = null;
-  const nodes: HostNode[] = [];
-  const dataDirs: string[] = [];
-
-  before(() => {
-    const made = tryCreate(HOST_COUNT);
-    if ('unavailable' in made) unavailable = made.unavailable;
-    else hosts = made;
-  });
-
-  after(async () => {
-    // The processes are gone before their namespaces are.
-    await killAll(nodes);
-    hosts?.destroy();
-    await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  });
+  const fixture = useHosts(HOST_COUNT);
 
   it('join through the first host and find each other from every host', async (t) => {
+    const hosts = fixture.hosts();
     if (hosts === null) {
-      t.skip(unavailable ?? 'no hosts');
+      t.skip(fixture.unavailable());
       return;
     }
     const ids: string[] = [];
     let bootstrap: string | null = null;
     for (const host of hosts.hosts) {
-      const dataDir = await mkdtemp(join(tmpdir(), 'peergrid-netns-'));
-      dataDirs.push(dataDir);
-      const node = startOn(host, dataDir, bootstrap);
-      nodes.push(node);
+      const node = await fixture.start(host, bootstrap, 'peergrid-netns-');
       const started = await eventOf(node, 'started');
       ids.push(started.id as string);
       const multiaddrs = started.multiaddrs as string[];
