@@ -557,7 +557,14 @@ export class DhtNode {
   }
 
   private retransmissionTimeoutMs(peer: PeerRef): number {
-    return this.table.retransmissionTimeoutMs(peer, this.fallbackRtoMs, this.config.rtoMinMs, this.config.rtoMaxMs);
+    const rtoMs = this.table.retransmissionTimeoutMs(peer, this.fallbackRtoMs, this.config.rtoMinMs, this.config.rtoMaxMs);
+    const setupRtts = this.config.connectionSetupRtts;
+    if (setupRtts === 0 || this.table.hasRttSample(peer)) return rtoMs;
+    // No round trip measured to this peer: its connection is probably still to be opened, which
+    // costs setupRtts round trips before the request leaves. A typical one is the 90th percentile
+    // of those measured (the initial RTO until there are enough), not the p99 the RTO itself uses.
+    const typicalRttMs = this.rttOverall.samples < FALLBACK_RTO_SAMPLES_MIN ? this.config.rtoInitialMs : this.rttOverall.quantileMs(0.9);
+    return rtoMs + setupRtts * typicalRttMs;
   }
 
   /**

@@ -177,6 +177,13 @@ export class RoutingTable {
   }
 
   /** The retransmission timeout for a contact from its own RTT samples, or `fallbackMs` without them. */
+  /** Whether we have measured a round trip to `peer` (it is a contact that has answered us). */
+  hasRttSample(peer: Id): boolean {
+    const bucket = this.leafFor(peer);
+    const index = bucket.indexOf(peer);
+    return index >= 0 && bucket.srttMsAt(index) !== 0;
+  }
+
   retransmissionTimeoutMs(peer: Id, fallbackMs: number, minMs: number, maxMs: number): number {
     const bucket = this.leafFor(peer);
     const index = bucket.indexOf(peer);

@@ -32,6 +32,7 @@ export const smallConfig: DhtConfig = {
   rtoMaxMs: 5000,
   requestTimeoutRtoMultiple: 3,
   requestTimeoutMinMs: 1000,
+  connectionSetupRtts: 0,
   failuresToEvict: 2,
   livenessCheckAfterMs: 5 * 60_000,
   bucketRefreshIntervalMs: 60 * 60_000,

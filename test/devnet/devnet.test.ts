@@ -28,6 +28,7 @@ import { createApiClient, type ApiClient } from '../../src/api/client.ts';
 import { ApiUnreachableError } from '../../src/api/client-errors.ts';
 import { compareDistance, idFromHex } from '../../src/core/id.ts';
 import { NodeProcess } from '../runtime/node-process.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
 
 const NODE_COUNT = 12;
@@ -80,6 +81,9 @@ describe('a 12-process devnet', () => {
       assert.match(entry.multiaddrs[0], /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3KooW/);
       assert.equal(entry.dataDir, join(dir, `node-${index}`));
     }
+    // devnet.json is written just before the instructions are printed: wait for them.
+    const running = devnet;
+    await waitFor('the devnet\'s instructions', () => /Ctrl-C stops every node/.test(running.stdout));
     assert.match(devnet.stdout, /^peergrid devnet: 12 nodes on 127\.0\.0\.1/);
     assert.match(devnet.stdout, /Ctrl-C stops every node/);
     const apis: ApiClient[] = entries.map((entry) => createApiClient({ baseUrl: entry.api }));

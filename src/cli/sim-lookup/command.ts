@@ -119,8 +119,6 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     ? defaultDhtConfig.neighbourhoodProbeIntervalMs : parseDuration('--probe', values.probe, 's', { min: 0 });
   const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, lookupFinish, maintenanceLookupFinish, neighbourhoodProbeIntervalMs };
   const invariantCheckIntervalMs = values.check === undefined ? 0 : parseDuration('--check', values.check, 's', { min: 0, minExclusive: true });
-  const problems = checkDhtConfig(dht);
-  if (problems.length > 0) throw new UsageError(`invalid protocol configuration: ${problems.join('; ')}`);
 
   const network: NetworkConfig = {
     ...defaultNetworkConfig,
@@ -131,6 +129,11 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     uplinkBytesPerSecond: values.bandwidth === undefined
       ? defaultNetworkConfig.uplinkBytesPerSecond : parseNumber('--bandwidth', values.bandwidth, { min: 0 }),
   };
+  // The kernel is told what its transport costs, as a real node's configuration tells it
+  // (DhtConfig.connectionSetupRtts): first requests allow for the set-up instead of taking it for silence.
+  const dhtForTransport: DhtConfig = { ...dht, connectionSetupRtts: network.connectionSetupRtts };
+  const problems = checkDhtConfig(dhtForTransport);
+  if (problems.length > 0) throw new UsageError(`invalid protocol configuration: ${problems.join('; ')}`);
   const gracefulLeaveFraction = values.graceful === undefined
     ? Defaults.gracefulLeaveFraction : parseProbability('--graceful', values.graceful);
   const joinSpacingMs = values['join-spacing'] === undefined
@@ -146,7 +149,7 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
 
   return {
     experiment: {
-      seed, nodes, lookups, dht, latency, network, churn,
+      seed, nodes, lookups, dht: dhtForTransport, latency, network, churn,
       wire: values.wire ?? false,
       joinSpacingMs, warmupMs, windowMs, gracefulLeaveFraction, invariantCheckIntervalMs,
     },
