@@ -3,7 +3,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Libp2p, Stream } from '@libp2p/interface';
 import type { Message } from '../../src/core/messages.ts';
 import type { PeerRef } from '../../src/core/peer.ts';
-import { startLibp2pNode } from '../../src/transport/libp2p/create-libp2p.ts';
+import { startLibp2pNode, type Libp2pNodeOptions } from '../../src/transport/libp2p/create-libp2p.ts';
 import { Libp2pTransport } from '../../src/transport/libp2p/libp2p-transport.ts';
 import { KAD_PROTOCOL } from '../../src/transport/libp2p/protocol.ts';
 import { defaultPeerGuardConfig, PeerGuard } from '../../src/transport/peer-guard.ts';
@@ -19,15 +19,15 @@ export interface TestTransport {
 }
 
 /** A libp2p node as peergrid configures it, without the transport: tests drive its streams by hand. */
-export async function startRawLibp2p(denyPeer?: (peerId: string) => boolean): Promise<Libp2p> {
+export async function startRawLibp2p(options: Partial<Libp2pNodeOptions> = {}): Promise<Libp2p> {
   return startLibp2pNode({
-    denyPeer,
     privateKey: await generateKeyPair('Ed25519'),
     listen: ['/ip4/127.0.0.1/tcp/0'],
     connectionsMax: 100,
     inboundConnectionsPerHostPerSecondMax: 1000,
     inboundPendingConnectionsMax: 100,
     dialTimeoutMs: 10_000,
+    ...options,
   });
 }
 
@@ -41,7 +41,7 @@ export function lenientGuard(): PeerGuard {
 
 export async function startTestTransport(options: { guard?: PeerGuard; frameTimeoutMs?: number; linkBackOnInbound?: boolean } = {}): Promise<TestTransport> {
   const guard = options.guard ?? lenientGuard();
-  const libp2p = await startRawLibp2p((peerId) => guard.isBanned(peerId, Math.floor(performance.now())));
+  const libp2p = await startRawLibp2p({ denyPeer: (peerId) => guard.isBanned(peerId, Math.floor(performance.now())) });
   const transport = await Libp2pTransport.start(libp2p, {
     dialTimeoutMs: 10_000, guard, frameTimeoutMs: options.frameTimeoutMs, linkBackOnInbound: options.linkBackOnInbound,
   });

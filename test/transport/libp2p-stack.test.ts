@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Libp2p } from '@libp2p/interface';
-import { defaultRelayOptions, startLibp2pNode, type Libp2pNodeOptions } from '../../src/transport/libp2p/create-libp2p.ts';
+import { defaultRelayOptions, type Libp2pNodeOptions } from '../../src/transport/libp2p/create-libp2p.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { startRawLibp2p } from './libp2p-harness.ts';
 
 const HOP = '/libp2p/circuit/relay/0.2.0/hop';
 const STOP = '/libp2p/circuit/relay/0.2.0/stop';
@@ -17,15 +17,7 @@ describe('the libp2p stack', () => {
   const started: Libp2p[] = [];
 
   async function start(options: Partial<Libp2pNodeOptions>): Promise<Libp2p> {
-    const node = await startLibp2pNode({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      connectionsMax: 100,
-      inboundConnectionsPerHostPerSecondMax: 1000,
-      inboundPendingConnectionsMax: 100,
-      dialTimeoutMs: 10_000,
-      ...options,
-    });
+    const node = await startRawLibp2p(options);
     started.push(node);
     return node;
   }
