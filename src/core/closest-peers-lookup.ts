@@ -129,8 +129,14 @@ export class ClosestPeersLookup {
       }
     }
     // Every candidate among the closest has answered (there are fewer than the rule asks for),
-    // or nothing is outstanding and nothing more may be asked: the lookup is over.
-    if (allAnsweredSoFar || !outstanding) this.finished = true;
+    // or nothing is outstanding and nothing more may be asked: the lookup is over — unless nobody
+    // has answered yet and a silent request may still be answered. Giving up at its soft deadline
+    // would end the lookup empty-handed, although that peer (a slow first connection, a far host)
+    // may answer before its request finally fails, which pumps the lookup again.
+    if (allAnsweredSoFar || !outstanding) {
+      if (this.answers === 0 && this.silentCount() > 0) return null;
+      this.finished = true;
+    }
     return null;
   }
 

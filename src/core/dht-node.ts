@@ -747,7 +747,17 @@ export class DhtNode {
   }
 
   private onLookupAnswer(operation: LookupOperation, from: PeerRef, reply: Reply, nowMs: number): void {
-    if (!operation.active) return;
+    if (!operation.active) {
+      // The lookup ended before this answer came, but the contacts it names are as good as any a
+      // lookup meets: they may fill spare room in our table, unproven, as a live lookup's do.
+      if (reply.kind === 'nodes') {
+        const closer = reply.closer;
+        for (let i = 0; i < closer.length && i < this.config.k; i++) {
+          this.table.addUnverified(closer[i], nowMs);
+        }
+      }
+      return;
+    }
     const lookup = operation.lookup;
     if (reply.kind === 'value') {
       lookup.onSuccess(from, []);

@@ -135,9 +135,12 @@ function drive(lookup: ClosestPeersLookup, config: LookupConfig, network: Networ
         const inFlight = [...sent.values()].filter((s) => s.resolved === null && s.softDeadlineMs > nowMs);
         assert.equal(inFlight.length, 0, 'with the budget spent it finishes only when nothing is outstanding');
       }
+      assert.ok(lookup.answers > 0 || lookup.silentCount() === 0, 'before anyone answers, it never gives up on a request that may still be answered');
       return { sent, maxWaiting, endMs: nowMs, stalledEver };
     }
-    assert.ok(!answeredAll(closestToConfirm), `once the closest ${confirmCount} have answered the lookup is finished`);
+    // With no answer yet, a request past its soft deadline keeps the lookup open until it is answered or fails.
+    const waitingForSilent = lookup.answers === 0 && lookup.silentCount() > 0;
+    assert.ok(!answeredAll(closestToConfirm) || waitingForSilent, `once the closest ${confirmCount} have answered the lookup is finished`);
 
     events.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
     const nextEventMs = events.length > 0 ? events[0].atMs : Infinity;
@@ -432,6 +435,37 @@ describe('ClosestPeersLookup step by step', () => {
     lookup.onFailure(p(1));
     assert.equal(lookup.failures, 0, 'a failure after the answer is ignored');
     assert.deepEqual(names(lookup.closestPeers(1)), ['p1']);
+  });
+
+  it('with nobody else to ask and no answer yet, a lookup waits for its silent request to answer or fail', () => {
+    const lookup = lookupOf([p(1)]);
+    assert.deepEqual(names(drain(lookup, 0)), ['p1']);
+    assert.deepEqual(names(drain(lookup, 100)), [], 'p1 is past its soft deadline');
+    assert.equal(lookup.isFinished(), false, 'the only contact may still answer (a slow first connection)');
+    lookup.onSuccess(p(1), [p(2)]);
+    assert.deepEqual(names(drain(lookup, 150)), ['p2'], 'its late answer moves the lookup on');
+    lookup.onSuccess(p(2), []);
+    drain(lookup, 160);
+    assert.equal(lookup.isFinished(), true);
+    assert.deepEqual(names(lookup.result(3)), ['p1', 'p2']);
+
+    const failing = lookupOf([p(1)]);
+    drain(failing, 0);
+    drain(failing, 100);
+    failing.onFailure(p(1));
+    drain(failing, 300);
+    assert.equal(failing.isFinished(), true, 'once the request fails for good, the lookup ends');
+    assert.deepEqual(failing.result(3), []);
+  });
+
+  it('once someone has answered, a silent request holds up nothing', () => {
+    const lookup = lookupOf([p(1), p(2)], { alpha: 2 });
+    drain(lookup, 0);
+    lookup.onSuccess(p(2), []);
+    drain(lookup, 10);
+    assert.equal(lookup.isFinished(), false, 'p1 is still within its soft deadline');
+    drain(lookup, 100);
+    assert.equal(lookup.isFinished(), true, 'p1 went silent and p2 has answered: done');
   });
 
   it('onFailure removes a peer from the results; an answer after the failure is ignored', () => {

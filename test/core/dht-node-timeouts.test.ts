@@ -44,11 +44,12 @@ describe('DhtNode timeouts', () => {
       meet(node, [a], 0);
       node.lookup(100, target);
       assert.equal(ofKind(node.takeMessages(), 'findNode').length, 1);
-      // The lookup gives up on the silent peer after one RTO (its soft deadline) ...
+      // The peer is silent past one RTO (its soft deadline), but it is the only one to ask and
+      // nobody has answered: the lookup waits for it ...
       assert.equal(node.nextWakeAtMs(), 100 + rtoInitialMs);
       node.tick(100 + rtoInitialMs);
-      assert.ok(lookupDone(node.takeEvents()), 'the lookup ends at the soft deadline');
-      // ... and the request itself fails at its timeout.
+      assert.equal(lookupDone(node.takeEvents()), undefined, 'the lookup waits past the soft deadline for its only contact');
+      // ... until the request itself fails at its timeout, which ends the lookup.
       assert.equal(node.nextWakeAtMs(), 100 + expectedTimeoutMs);
       node.tick(100 + expectedTimeoutMs - 1);
       assert.equal(node.stats.requestsTimedOut, 0);
@@ -57,6 +58,10 @@ describe('DhtNode timeouts', () => {
       assert.equal(node.stats.requestsTimedOut, 1);
       assert.equal(node.table.find(a)?.failures, 1);
       assert.equal(node.pendingRequestCount, 0);
+      const done = lookupDone(node.takeEvents());
+      assert.ok(done, 'the lookup ends when its last request fails');
+      assert.equal(done.finishedAtMs, 100 + expectedTimeoutMs);
+      assert.deepEqual(done.closest, []);
     });
   }
 
@@ -85,14 +90,15 @@ describe('DhtNode timeouts', () => {
     assert.equal(node.stats.requestsTimedOut, 5);
   });
 
-  it('a lookup whose contacts are all dead finishes after their soft deadlines (one RTO per wave of α), long before lookupDurationMaxMs', () => {
+  it('a lookup whose contacts are all dead moves on at each soft deadline (one RTO per wave of α) and ends when the last wave fails, long before lookupDurationMaxMs', () => {
     const { done } = deadLookup();
-    const { k, alpha, rtoInitialMs, lookupDurationMaxMs } = config();
+    const { k, alpha, rtoInitialMs, lookupDurationMaxMs, requestTimeoutMinMs, requestTimeoutRtoMultiple } = config();
     assert.equal(done.queries, k, 'asks the k closest contacts');
     assert.equal(done.answers, 0);
     assert.equal(done.hops, 0, 'nothing was found');
     assert.equal(done.startedAtMs, 100);
-    assert.equal(done.finishedAtMs - done.startedAtMs, (k / alpha) * rtoInitialMs);
+    const requestTimeoutMs = Math.max(requestTimeoutMinMs, requestTimeoutRtoMultiple * rtoInitialMs);
+    assert.equal(done.finishedAtMs - done.startedAtMs, (k / alpha - 1) * rtoInitialMs + requestTimeoutMs);
     assert.ok(done.finishedAtMs - done.startedAtMs < lookupDurationMaxMs);
   });
 
