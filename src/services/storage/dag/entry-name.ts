@@ -1,0 +1,19 @@
+/**
+ * The one check every directory entry name passes, written or read: a single path component that
+ * cannot escape the directory it is written into (issue 4, bad input: "a directory entry such as
+ * `../x` or an absolute path"). Returns the reason a name is refused, or null.
+ */
+import { DagLimits } from './limits.ts';
+
+const encoder = new TextEncoder();
+
+export function entryNameProblem(name: string): string | null {
+  if (name.length === 0) return 'an empty name';
+  if (name === '.' || name === '..') return `the name "${name}"`;
+  if (name.includes('/') || name.includes('\\')) return `a name with a path separator: ${JSON.stringify(name)}`;
+  if (name.includes('\0')) return 'a name with a NUL character';
+  // A drive letter ("C:") would make the name absolute on Windows.
+  if (/^[A-Za-z]:/.test(name)) return `a name that looks like a drive: ${JSON.stringify(name)}`;
+  if (encoder.encode(name).length > DagLimits.nameBytesMax) return `a name longer than ${DagLimits.nameBytesMax} bytes`;
+  return null;
+}
