@@ -8,8 +8,7 @@ import * as DagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import { cidOf, Codec, type Block, type CID, type Sha256 } from './cids.ts';
 import { DagError } from './dag-error.ts';
-import { entryNameProblem } from './entry-name.ts';
-import { DagLimits } from './limits.ts';
+import { checkEntryNames } from './entry-name.ts';
 
 export interface DirectoryEntry {
   readonly name: string;
@@ -19,14 +18,7 @@ export interface DirectoryEntry {
 }
 
 export function directoryBlock(entries: readonly DirectoryEntry[], sha256: Sha256): Block {
-  if (entries.length > DagLimits.directoryEntriesMax) throw new DagError(`a directory of more than ${DagLimits.directoryEntriesMax} entries`);
-  const names = new Set<string>();
-  for (const entry of entries) {
-    const problem = entryNameProblem(entry.name);
-    if (problem !== null) throw new DagError(`refused ${problem}`);
-    if (names.has(entry.name)) throw new DagError(`two entries named ${JSON.stringify(entry.name)}`);
-    names.add(entry.name);
-  }
+  checkEntryNames(entries.map((entry) => entry.name));
   const links = entries.map((entry) => ({ Hash: entry.cid, Name: entry.name, Tsize: entry.dagBytes }));
   // dag-pb sorts links by the bytes of their names; sorting here keeps the encoding canonical.
   links.sort((a, b) => compareBytes(encoder.encode(a.Name), encoder.encode(b.Name)));
@@ -58,16 +50,9 @@ export function readDirectory(cid: CID, bytes: Uint8Array): DirectoryEntry[] {
   }
   if (unixfs.type === 'hamt-sharded-directory') throw new DagError('sharded (HAMT) directories are not supported yet', cid.toString());
   if (unixfs.type !== 'directory') throw new DagError(`expected a directory, found a UnixFS ${unixfs.type}`, cid.toString());
-  if (node.Links.length > DagLimits.directoryEntriesMax) throw new DagError(`a directory of ${node.Links.length} entries`, cid.toString());
-  const names = new Set<string>();
-  return node.Links.map((link) => {
-    const name = link.Name ?? '';
-    const problem = entryNameProblem(name);
-    if (problem !== null) throw new DagError(`refused ${problem}`, cid.toString());
-    if (names.has(name)) throw new DagError(`two entries named ${JSON.stringify(name)}`, cid.toString());
-    names.add(name);
-    return { name, cid: link.Hash, dagBytes: link.Tsize ?? 0 };
-  });
+  const entries = node.Links.map((link) => ({ name: link.Name ?? '', cid: link.Hash, dagBytes: link.Tsize ?? 0 }));
+  checkEntryNames(entries.map((entry) => entry.name), cid.toString());
+  return entries;
 }
 
 const encoder = new TextEncoder();

@@ -1,0 +1,50 @@
+/**
+ * Convergent encryption with node:crypto (issue 4, item 7): a block's key is
+ * HMAC-SHA256(convergence secret, domain tag ‖ plaintext) — one pass over the data — and the block
+ * is sealed with AES-256-GCM under that key. The nonce is fixed (all zeros) because a key is only
+ * ever used for the one plaintext it was derived from: the same key always seals the same bytes
+ * into the same ciphertext, which is the point of convergence, and GCM's nonce rule (never two
+ * different messages under one key and nonce) holds. Tahoe-LAFS derives its CHK keys the same way
+ * in spirit (a tagged hash of the secret and the content); this code is our own.
+ *
+ * The secret decides who can deduplicate against whom, and who can confirm that a stored file is
+ * a given known file: per user by default (nobody else can), or shared by a group that opts in.
+ */
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { CIPHERTEXT_OVERHEAD_BYTES, CONTENT_KEY_BYTES, type ContentCipher } from '../services/storage/crypt/content-cipher.ts';
+
+const DOMAIN_TAG = Buffer.from('peergrid convergent key v1\0', 'utf8');
+const ZERO_NONCE = Buffer.alloc(12);
+export const CONVERGENCE_SECRET_BYTES = 32;
+
+export function createNodeContentCipher(convergenceSecret: Uint8Array): ContentCipher {
+  if (convergenceSecret.length !== CONVERGENCE_SECRET_BYTES) throw new RangeError(`a convergence secret is ${CONVERGENCE_SECRET_BYTES} bytes`);
+  const secret = Buffer.from(convergenceSecret);
+  return {
+    keyFor(plaintext) {
+      return createHmac('sha256', secret).update(DOMAIN_TAG).update(plaintext).digest();
+    },
+    encrypt(key, plaintext) {
+      if (key.length !== CONTENT_KEY_BYTES) throw new RangeError(`a content key is ${CONTENT_KEY_BYTES} bytes`);
+      const cipher = createCipheriv('aes-256-gcm', key, ZERO_NONCE);
+      const out = Buffer.allocUnsafe(plaintext.length + CIPHERTEXT_OVERHEAD_BYTES);
+      let at = cipher.update(plaintext).copy(out, 0);
+      at += cipher.final().copy(out, at);
+      cipher.getAuthTag().copy(out, at);
+      return new Uint8Array(out.buffer, out.byteOffset, plaintext.length + CIPHERTEXT_OVERHEAD_BYTES);
+    },
+    decrypt(key, ciphertext) {
+      if (key.length !== CONTENT_KEY_BYTES || ciphertext.length < CIPHERTEXT_OVERHEAD_BYTES) return null;
+      const bodyBytes = ciphertext.length - CIPHERTEXT_OVERHEAD_BYTES;
+      const decipher = createDecipheriv('aes-256-gcm', key, ZERO_NONCE);
+      decipher.setAuthTag(ciphertext.subarray(bodyBytes));
+      try {
+        const body = decipher.update(ciphertext.subarray(0, bodyBytes));
+        const tail = decipher.final();
+        return tail.length === 0 ? new Uint8Array(body.buffer, body.byteOffset, body.length) : new Uint8Array(Buffer.concat([body, tail]));
+      } catch {
+        return null;
+      }
+    },
+  };
+}
