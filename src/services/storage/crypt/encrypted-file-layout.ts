@@ -6,7 +6,7 @@
  */
 import { BalancedTree } from '../dag/balanced-tree.ts';
 import { cidOf, Codec, type Block, type Sha256 } from '../dag/cids.ts';
-import { DagError } from '../dag/dag-error.ts';
+import { ChunkIntake, checkFanOut } from '../dag/chunk-intake.ts';
 import { DagLimits } from '../dag/limits.ts';
 import type { Capability } from './capability.ts';
 import type { ContentCipher } from './content-cipher.ts';
@@ -35,32 +35,23 @@ export class EncryptedFileDagBuilder {
   private readonly sha256: Sha256;
   private readonly tree: BalancedTree<Subtree>;
   private out: Block[] = [];
-  private fileBytes = 0;
-  private finished = false;
+  private readonly intake = new ChunkIntake();
 
   constructor(cipher: ContentCipher, sha256: Sha256, linksPerNodeMax: number = DagLimits.fileLinksPerNodeMax) {
-    if (!Number.isInteger(linksPerNodeMax) || linksPerNodeMax < 2 || linksPerNodeMax > DagLimits.fileLinksPerNodeMax) {
-      throw new RangeError(`linksPerNodeMax must be an integer in [2, ${DagLimits.fileLinksPerNodeMax}]`);
-    }
     this.cipher = cipher;
     this.sha256 = sha256;
-    this.tree = new BalancedTree(linksPerNodeMax, (children) => this.fileNode(children));
+    this.tree = new BalancedTree(checkFanOut(linksPerNodeMax), (children) => this.fileNode(children));
   }
 
   add(chunk: Uint8Array): Block[] {
-    if (this.finished) throw new Error('the file DAG is finished');
-    if (chunk.length > DagLimits.blockBytesMax) throw new RangeError(`a chunk is at most ${DagLimits.blockBytesMax} bytes`);
-    if (chunk.length === 0) return [];
-    this.fileBytes += chunk.length;
-    if (this.fileBytes > DagLimits.fileBytesMax) throw new DagError(`a file is at most ${DagLimits.fileBytesMax} bytes`);
+    if (!this.intake.accept(chunk)) return [];
     const sealed = sealBlock(chunk, this.cipher, this.sha256, [], this.out);
     this.tree.addLeaf({ ...sealed, size: chunk.length, depth: 0 });
     return this.take();
   }
 
   finish(): { blocks: Block[]; file: EncryptedFile } {
-    if (this.finished) throw new Error('the file DAG is finished');
-    this.finished = true;
+    this.intake.finish();
     let root = this.tree.close();
     // A file of one chunk (or none) still gets a file node on top: a capability always names a node.
     if (root === null) root = this.fileNode([]);

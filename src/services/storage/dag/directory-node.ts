@@ -9,6 +9,7 @@ import { UnixFS } from 'ipfs-unixfs';
 import { cidOf, Codec, type Block, type CID, type Sha256 } from './cids.ts';
 import { DagError } from './dag-error.ts';
 import { checkEntryNames } from './entry-name.ts';
+import { decodeUnixfsNode } from './unixfs-node.ts';
 
 export interface DirectoryEntry {
   readonly name: string;
@@ -28,26 +29,12 @@ export function directoryBlock(entries: readonly DirectoryEntry[], sha256: Sha25
 
 /** Whether a block is a UnixFS directory (false for files and raw leaves; throws on garbage). */
 export function isDirectoryBlock(cid: CID, bytes: Uint8Array): boolean {
-  if (cid.code !== Codec.dagPb) return false;
-  try {
-    const node = DagPb.decode(bytes);
-    return node.Data !== undefined && UnixFS.unmarshal(node.Data).type === 'directory';
-  } catch (error) {
-    throw new DagError(`not a dag-pb node: ${(error as Error).message}`, cid.toString());
-  }
+  return cid.code === Codec.dagPb && decodeUnixfsNode(cid, bytes).unixfs.type === 'directory';
 }
 
 /** The entries of a directory block, every name checked; a bad name refuses the whole directory. */
 export function readDirectory(cid: CID, bytes: Uint8Array): DirectoryEntry[] {
-  let node: DagPb.PBNode;
-  let unixfs: UnixFS;
-  try {
-    node = DagPb.decode(bytes);
-    if (node.Data === undefined) throw new Error('no UnixFS data');
-    unixfs = UnixFS.unmarshal(node.Data);
-  } catch (error) {
-    throw new DagError(`not a UnixFS node: ${(error as Error).message}`, cid.toString());
-  }
+  const { node, unixfs } = decodeUnixfsNode(cid, bytes);
   if (unixfs.type === 'hamt-sharded-directory') throw new DagError('sharded (HAMT) directories are not supported yet', cid.toString());
   if (unixfs.type !== 'directory') throw new DagError(`expected a directory, found a UnixFS ${unixfs.type}`, cid.toString());
   const entries = node.Links.map((link) => ({ name: link.Name ?? '', cid: link.Hash, dagBytes: link.Tsize ?? 0 }));

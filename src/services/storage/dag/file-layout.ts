@@ -11,7 +11,7 @@ import * as DagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import { BalancedTree } from './balanced-tree.ts';
 import { cidOf, Codec, type Block, type CID, type Sha256 } from './cids.ts';
-import { DagError } from './dag-error.ts';
+import { ChunkIntake, checkFanOut } from './chunk-intake.ts';
 import { DagLimits } from './limits.ts';
 
 /** A finished subtree waiting for its parent. */
@@ -34,24 +34,16 @@ export class FileDagBuilder {
   private readonly tree: BalancedTree<PendingLink>;
   /** Blocks made since the caller last took them. */
   private out: Block[] = [];
-  private fileBytes = 0;
-  private finished = false;
+  private readonly intake = new ChunkIntake();
 
   constructor(sha256: Sha256, linksPerNodeMax: number = DagLimits.fileLinksPerNodeMax) {
-    if (!Number.isInteger(linksPerNodeMax) || linksPerNodeMax < 2 || linksPerNodeMax > DagLimits.fileLinksPerNodeMax) {
-      throw new RangeError(`linksPerNodeMax must be an integer in [2, ${DagLimits.fileLinksPerNodeMax}]`);
-    }
     this.sha256 = sha256;
-    this.tree = new BalancedTree(linksPerNodeMax, (children) => this.parentOf(children));
+    this.tree = new BalancedTree(checkFanOut(linksPerNodeMax), (children) => this.parentOf(children));
   }
 
   /** Adds the next chunk; returns the blocks now complete (its leaf, and any parent that filled up). */
   add(chunk: Uint8Array): Block[] {
-    if (this.finished) throw new Error('the file DAG is finished');
-    if (chunk.length > DagLimits.blockBytesMax) throw new RangeError(`a chunk is at most ${DagLimits.blockBytesMax} bytes`);
-    if (chunk.length === 0) return [];
-    this.fileBytes += chunk.length;
-    if (this.fileBytes > DagLimits.fileBytesMax) throw new DagError(`a file is at most ${DagLimits.fileBytesMax} bytes`);
+    if (!this.intake.accept(chunk)) return [];
     const cid = cidOf(Codec.raw, chunk, this.sha256);
     this.out.push({ cid, bytes: chunk, links: [] });
     this.tree.addLeaf({ cid, fileBytes: chunk.length, dagBytes: chunk.length });
@@ -60,8 +52,7 @@ export class FileDagBuilder {
 
   /** Closes the file: returns the blocks still pending (parents up to the root) and the root. */
   finish(): { blocks: Block[]; dag: FileDag } {
-    if (this.finished) throw new Error('the file DAG is finished');
-    this.finished = true;
+    this.intake.finish();
     let root = this.tree.close();
     if (root === null) {
       const empty = new Uint8Array(0);

@@ -7,11 +7,10 @@
  * holds (a block cannot contain its own hash); the depth bound also stops a DAG that names one
  * subtree many times from growing past fileBytesMax.
  */
-import * as DagPb from '@ipld/dag-pb';
-import { UnixFS } from 'ipfs-unixfs';
 import { Codec, type CID } from './cids.ts';
 import { DagError } from './dag-error.ts';
 import { DagLimits } from './limits.ts';
+import { decodeUnixfsNode } from './unixfs-node.ts';
 
 /** Fetches a block by CID, verified against it; rejects when it cannot. */
 export type GetBlock = (cid: CID) => Promise<Uint8Array>;
@@ -26,15 +25,7 @@ export interface FileHead {
 export function decodeFileNode(cid: CID, bytes: Uint8Array): { data: Uint8Array; links: { cid: CID; fileBytes: number }[]; fileBytes: number } {
   if (cid.code === Codec.raw) return { data: bytes, links: [], fileBytes: bytes.length };
   if (cid.code !== Codec.dagPb) throw new DagError(`a file block must be raw or dag-pb, not codec 0x${cid.code.toString(16)}`, cid.toString());
-  let node: DagPb.PBNode;
-  let unixfs: UnixFS;
-  try {
-    node = DagPb.decode(bytes);
-    if (node.Data === undefined) throw new Error('no UnixFS data');
-    unixfs = UnixFS.unmarshal(node.Data);
-  } catch (error) {
-    throw new DagError(`not a UnixFS node: ${(error as Error).message}`, cid.toString());
-  }
+  const { node, unixfs } = decodeUnixfsNode(cid, bytes);
   if (unixfs.type !== 'file' && unixfs.type !== 'raw') throw new DagError(`expected a file, found a UnixFS ${unixfs.type}`, cid.toString());
   if (node.Links.length !== unixfs.blockSizes.length) {
     throw new DagError(`${node.Links.length} links but ${unixfs.blockSizes.length} block sizes`, cid.toString());

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createNodeContentCipher } from '../../../../src/runtime/content-cipher-node.ts';
-import { matchesCid, type Block, type CID } from '../../../../src/services/storage/dag/cids.ts';
+import type { Block } from '../../../../src/services/storage/dag/cids.ts';
 import { DagError } from '../../../../src/services/storage/dag/dag-error.ts';
 import type { GetBlock } from '../../../../src/services/storage/dag/file-reader.ts';
 import { formatCapability, parseCapability, type Capability } from '../../../../src/services/storage/crypt/capability.ts';
@@ -11,43 +10,15 @@ import { encryptedDirectoryBlock } from '../../../../src/services/storage/crypt/
 import { EncryptedFileDagBuilder, sealBlock } from '../../../../src/services/storage/crypt/encrypted-file-layout.ts';
 import { encodeEncryptedNode } from '../../../../src/services/storage/crypt/encrypted-node.ts';
 import { openNode, readEncryptedDirectory, readEncryptedFile } from '../../../../src/services/storage/crypt/encrypted-reader.ts';
+import { bytesOf, collect, memoryStore, sha256, type MemoryStore } from '../helpers.ts';
 
-const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 const secretA = new Uint8Array(32).fill(1);
 const secretB = new Uint8Array(32).fill(2);
 const cipherA = createNodeContentCipher(secretA);
 
-function memoryStore(): { blocks: Map<string, Uint8Array>; put: (blocks: Block[]) => void; get: GetBlock } {
-  const blocks = new Map<string, Uint8Array>();
-  return {
-    blocks,
-    put: (list) => {
-      for (const block of list) {
-        assert.ok(matchesCid(block.cid, block.bytes, sha256));
-        blocks.set(block.cid.toString(), block.bytes);
-      }
-    },
-    get: async (cid: CID) => {
-      const bytes = blocks.get(cid.toString());
-      if (bytes === undefined) throw new Error(`missing ${cid}`);
-      return bytes;
-    },
-  };
-}
 
-function bytesOf(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
-function store(chunks: readonly Uint8Array[], cipher = cipherA, fanOut?: number): { capability: Capability; fileBytes: number; memory: ReturnType<typeof memoryStore> } {
+function store(chunks: readonly Uint8Array[], cipher = cipherA, fanOut?: number): { capability: Capability; fileBytes: number; memory: MemoryStore } {
   const memory = memoryStore();
   const builder = new EncryptedFileDagBuilder(cipher, sha256, fanOut);
   for (const chunk of chunks) memory.put(builder.add(chunk));
@@ -56,11 +27,6 @@ function store(chunks: readonly Uint8Array[], cipher = cipherA, fanOut?: number)
   return { capability: file.capability, fileBytes: file.fileBytes, memory };
 }
 
-async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const part of source) parts.push(part);
-  return new Uint8Array(Buffer.concat(parts));
-}
 
 describe('encrypted files (convergent encryption)', () => {
   it('read back byte for byte for any chunking and fan-out, also from any offset', async () => {

@@ -1,60 +1,27 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as DagPb from '@ipld/dag-pb';
 import fc from 'fast-check';
 import { UnixFS } from 'ipfs-unixfs';
-import { cidOf, Codec, matchesCid, parseStorageCid, type Block, type CID } from '../../../../src/services/storage/dag/cids.ts';
+import { cidOf, Codec, parseStorageCid, type Block, type CID } from '../../../../src/services/storage/dag/cids.ts';
 import { DagError } from '../../../../src/services/storage/dag/dag-error.ts';
 import { FileDagBuilder } from '../../../../src/services/storage/dag/file-layout.ts';
-import { fileBlocks, fileHead, readFile, type GetBlock } from '../../../../src/services/storage/dag/file-reader.ts';
+import { fileBlocks, fileHead, readFile } from '../../../../src/services/storage/dag/file-reader.ts';
 import { DagLimits } from '../../../../src/services/storage/dag/limits.ts';
+import { bytesOf, collect, memoryStore, sha256, type MemoryStore } from '../helpers.ts';
 
-const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 
-/** A block map that verifies what it hands out, as a blockstore does. */
-function memoryStore(): { blocks: Map<string, Uint8Array>; put: (block: Block) => void; get: GetBlock } {
-  const blocks = new Map<string, Uint8Array>();
-  return {
-    blocks,
-    put: (block) => {
-      assert.ok(matchesCid(block.cid, block.bytes, sha256), 'every block the builder emits matches its CID');
-      blocks.set(block.cid.toString(), block.bytes);
-    },
-    get: async (cid) => {
-      const bytes = blocks.get(cid.toString());
-      if (bytes === undefined) throw new Error(`missing ${cid}`);
-      return bytes;
-    },
-  };
-}
 
-function build(chunks: readonly Uint8Array[], linksPerNodeMax?: number): { root: CID; fileBytes: number; store: ReturnType<typeof memoryStore> } {
+function build(chunks: readonly Uint8Array[], linksPerNodeMax?: number): { root: CID; fileBytes: number; store: MemoryStore } {
   const store = memoryStore();
   const builder = new FileDagBuilder(sha256, linksPerNodeMax);
-  for (const chunk of chunks) for (const block of builder.add(chunk)) store.put(block);
+  for (const chunk of chunks) for (const block of builder.add(chunk)) store.put([block]);
   const { blocks, dag } = builder.finish();
-  for (const block of blocks) store.put(block);
+  for (const block of blocks) store.put([block]);
   return { root: dag.root, fileBytes: dag.fileBytes, store };
 }
 
-async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const part of source) parts.push(part);
-  return new Uint8Array(Buffer.concat(parts));
-}
 
-function bytesOf(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe('file DAGs (UnixFS over raw leaves, balanced layout)', () => {
   it('an empty file is the raw block of no bytes, the CID every IPFS tool gives it', () => {
@@ -150,7 +117,7 @@ describe('reading a hostile file DAG', () => {
     return { cid: cidOf(Codec.dagPb, bytes, sha256), bytes, links: links.map((link) => link.cid) };
   }
 
-  async function readError(root: CID, store: ReturnType<typeof memoryStore>): Promise<DagError> {
+  async function readError(root: CID, store: MemoryStore): Promise<DagError> {
     try {
       await collect(readFile(root, store.get));
     } catch (error) {
@@ -163,27 +130,27 @@ describe('reading a hostile file DAG', () => {
   it('a parent claiming more bytes than its child holds', async () => {
     const store = memoryStore();
     const leaf = { cid: cidOf(Codec.raw, bytesOf(10, 1), sha256), bytes: bytesOf(10, 1), links: [] };
-    store.put(leaf);
+    store.put([leaf]);
     const parent = node([{ cid: leaf.cid, size: 10 }], [11n]);
-    store.put(parent);
+    store.put([parent]);
     assert.match((await readError(parent.cid, store)).message, /parent says 11 bytes, the block says 10/);
   });
 
   it('links and block sizes that do not pair up, absurd sizes, and a directory where a file should be', async () => {
     const store = memoryStore();
     const leaf = { cid: cidOf(Codec.raw, bytesOf(10, 1), sha256), bytes: bytesOf(10, 1), links: [] };
-    store.put(leaf);
+    store.put([leaf]);
     const unpaired = node([{ cid: leaf.cid, size: 10 }], [10n, 5n]);
-    store.put(unpaired);
+    store.put([unpaired]);
     assert.match((await readError(unpaired.cid, store)).message, /1 links but 2 block sizes/);
     const absurd = node([{ cid: leaf.cid, size: 10 }], [2n ** 60n]);
-    store.put(absurd);
+    store.put([absurd]);
     assert.match((await readError(absurd.cid, store)).message, /absurd block size/);
     const directory = node([], undefined, 'directory');
-    store.put(directory);
+    store.put([directory]);
     assert.match((await readError(directory.cid, store)).message, /expected a file/);
     const garbage = { cid: cidOf(Codec.dagPb, bytesOf(40, 3), sha256), bytes: bytesOf(40, 3), links: [] };
-    store.put(garbage);
+    store.put([garbage]);
     assert.match((await readError(garbage.cid, store)).message, /not a UnixFS node/);
   });
 
@@ -191,10 +158,10 @@ describe('reading a hostile file DAG', () => {
     const store = memoryStore();
     const leafBytes = bytesOf(1000, 5);
     let top: { cid: CID; size: number } = { cid: cidOf(Codec.raw, leafBytes, sha256), size: 1000 };
-    store.put({ cid: top.cid, bytes: leafBytes, links: [] });
+    store.put([{ cid: top.cid, bytes: leafBytes, links: [] }]);
     for (let level = 0; level <= DagLimits.depthMax; level++) {
       const parent = node([top]);
-      store.put(parent);
+      store.put([parent]);
       top = { cid: parent.cid, size: top.size };
     }
     assert.match((await readError(top.cid, store)).message, /deeper than/);
@@ -202,7 +169,7 @@ describe('reading a hostile file DAG', () => {
     let bomb: { cid: CID; size: number } = { cid: cidOf(Codec.raw, leafBytes, sha256), size: 1000 };
     for (let level = 0; level < 6; level++) {
       const parent = node(Array.from({ length: 174 }, () => bomb));
-      store.put(parent);
+      store.put([parent]);
       bomb = { cid: parent.cid, size: bomb.size * 174 };
     }
     assert.match((await readError(bomb.cid, store)).message, /over the .*-byte limit|absurd block size/);
