@@ -51,6 +51,7 @@ const forbidden: readonly [RegExp, string][] = [
   [/\b(setTimeout|setInterval|setImmediate|queueMicrotask|clearTimeout|clearInterval)\b/, 'sets a timer (return nextWakeAtMs)'],
   [/\bprocess\s*\./, 'touches the process'],
   [/\b(fetch|WebSocket|XMLHttpRequest)\b/, 'does network IO'],
+  [/\bBuffer\b/, 'uses a Node-only API (Uint8Array runs anywhere, the simulator and a browser too)'],
   [/\brequire\s*\(/, 'loads modules dynamically'],
   [/\bimport\s*\(/, 'loads modules dynamically'],
 ];
