@@ -1,0 +1,54 @@
+/**
+ * The local blockstore's bounds, each with its reason (docs/storage-blockstore.md).
+ */
+export const BlockstoreLimits = {
+  /**
+   * 4 MiB. The content layer's largest block is a 1 MiB chunk (four times the 256 KiB average,
+   * services/storage/chunking) and its manifests are smaller. IPFS peers exchange blocks over
+   * bitswap, whose specification caps a message at 4 MiB (and requires peers to accept blocks of
+   * up to 2 MiB), so a larger block could not be traded with them anyway. It also bounds the
+   * memory one get() or put() holds.
+   */
+  blockBytesMax: 4 * 1024 * 1024,
+  /**
+   * A block of blockBytesMax holds at most about 4 MiB / 36 B ≈ 116k CIDs (a sha2-256 CIDv1 is 36
+   * bytes), so no honest manifest names more children than this.
+   */
+  linksPerBlockMax: 131_072,
+  /**
+   * Blocks written in one transaction by putMany (larger batches are split). In 'batch' durability
+   * every block of a batch keeps its file open until the fsync pass, so this bounds open file
+   * descriptors well below the usual soft limit of 1024; 256 blocks of 256 KiB are 64 MiB per commit.
+   */
+  blocksPerBatchMax: 256,
+  /** putAll flushes a batch once it holds this many bytes, so a stream never buffers more. */
+  batchBytesMax: 64 * 1024 * 1024,
+  /** A pin's name (a file name, a contract id): bounded like any user string. */
+  pinNameLengthMax: 256,
+  /** An owner tag: 'local' or a peer id (a libp2p peer id is about 52 characters). */
+  ownerLengthMax: 128,
+  /** Reads record their access time in memory and write them in one transaction at most this often. */
+  accessFlushIntervalMs: 1000,
+  /** …or as soon as this many distinct blocks were read (bounds the memory of the pending set). */
+  accessPendingMax: 4096,
+  /** fsck reports at most this many CIDs per list (the counts are always exact). */
+  reportListMax: 1000,
+  /**
+   * File operations a put, gc, recovery or fsck keeps in flight at once: libuv runs file IO on a
+   * pool of 4 threads by default, so more would only queue (and hold more memory and descriptors).
+   */
+  ioParallelism: 4,
+} as const;
+
+/**
+ * Default grace period of gc: a block put or read less than this long ago is not collected, so a
+ * caller that puts blocks and pins their root a moment later does not race a gc. Callers whose
+ * writes take longer (a large file over the network) use a session (blockstore-sessions.ts).
+ */
+export const GC_GRACE_MS_DEFAULT = 60_000;
+
+/** Default lifetime of a session that is neither renewed nor closed (a caller that forgot it). */
+export const SESSION_TTL_MS_DEFAULT = 60 * 60 * 1000;
+
+/** The owner of blocks the node stores for itself; others are tagged with the peer's id. */
+export const LOCAL_OWNER = 'local';

@@ -1,0 +1,511 @@
+/**
+ * The local blockstore (issue 4): content-addressed blocks in files, an SQLite index beside them.
+ * docs/storage-blockstore.md gives the layout, the crash-consistency argument, the gc rule and
+ * fsck; this file orders the steps.
+ *
+ * A put: check the CID and hash the bytes (a mismatch is refused before anything is written);
+ * record the intent in the index (the digest becomes `unsettled`, the links are recorded); write a
+ * temporary file, fsync it, rename it into its shard and fsync the shard (as the durability mode
+ * says); then one transaction indexes the block and settles the digest. A get reads the file and
+ * hashes it: bad bytes are never returned — the file goes to quarantine/ and the caller gets a
+ * BlockCorruptError, so it can fetch the block again elsewhere.
+ *
+ * Concurrency in the process: puts run side by side, holding a shared gate; deletions, gc,
+ * quarantine and fsck hold it exclusively (shared-exclusive-gate.ts). Two puts of the same block
+ * do not write it twice: the second waits for the first. Another process cannot open the store
+ * (block-index-schema.ts).
+ */
+import type { CID } from 'multiformats/cid';
+import { AccessRecorder } from './access-recorder.ts';
+import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, sha256, type BlockKey } from './block-cid.ts';
+import { blockFileSize, Durability, isDurability, quarantineBlockFile, readBlockFile, removeBlockFile, writeBlockFiles } from './block-files.ts';
+import { BlockIndex, type IndexedPut, type Usage } from './block-index.ts';
+import { openIndexDatabase } from './block-index-schema.ts';
+import { ensureLayout } from './block-layout.ts';
+import { fsck, recover, settleDigests, type FsckOptions, type FsckReport, type RecoveryReport, type StoreParts } from './blockstore-check.ts';
+import {
+  BlockCorruptError,
+  BlockMismatchError,
+  BlockNotFoundError,
+  BlockPinnedError,
+  BlockstoreArgumentError,
+  BlockstoreClosedError,
+  BlockTooLargeError,
+} from './blockstore-errors.ts';
+import { BlockstoreLimits, GC_GRACE_MS_DEFAULT, LOCAL_OWNER } from './blockstore-limits.ts';
+import { BlockSession } from './blockstore-session.ts';
+import { forEachLimited } from './parallel.ts';
+import { SharedExclusiveGate } from './shared-exclusive-gate.ts';
+
+export { Durability } from './block-files.ts';
+export type { FsckOptions, FsckReport, RecoveryReport } from './blockstore-check.ts';
+export type { Usage } from './block-index.ts';
+export { BlockSession } from './blockstore-session.ts';
+
+export interface BlockstoreOptions {
+  /** The default durability of puts (block-files.ts); 'batch' unless given. */
+  readonly durability?: Durability;
+  /** Wall-clock milliseconds since 1970, for added/accessed times, sessions and gc's grace. Tests inject one. */
+  readonly nowUnixMs?: () => number;
+}
+
+export interface PutOptions {
+  /** The blocks this block links to (the DAG layer parses manifests; the store records the edges for gc). */
+  readonly links?: readonly CID[];
+  /** Whom the block is stored for: LOCAL_OWNER (default) or a peer's id, for quotas. */
+  readonly owner?: string;
+  readonly durability?: Durability;
+  /** Protects the block from gc until the session ends. */
+  readonly session?: BlockSession;
+}
+
+export interface BlockInput {
+  readonly cid: CID;
+  /** Not to be modified until the put has resolved (it is hashed first and written later). */
+  readonly bytes: Uint8Array;
+  readonly links?: readonly CID[];
+}
+
+export type PutManyOptions = Omit<PutOptions, 'links'>;
+
+export interface PutResult {
+  /** Blocks whose file was written (new ones, and ones whose file was lost and is now repaired). */
+  readonly written: number;
+  /** Blocks that were already stored: only their access time was refreshed. */
+  readonly existing: number;
+  readonly bytesWritten: number;
+}
+
+export interface PinOptions {
+  /** Keep everything reachable through links too (default true, as kubo's `pin add`). */
+  readonly recursive?: boolean;
+  /** Pins are per name: several users or contracts may pin one block, and unpin only their own. */
+  readonly name?: string;
+}
+
+export interface PinInfo {
+  readonly cid: CID;
+  readonly name: string;
+  readonly recursive: boolean;
+  readonly pinnedAtMs: number;
+}
+
+export interface BlockStat {
+  readonly cid: CID;
+  readonly size: number;
+  readonly owner: string;
+  readonly addedAtMs: number;
+  readonly accessedAtMs: number;
+}
+
+export interface GcOptions {
+  /** Blocks put or read less than this long ago are kept (default GC_GRACE_MS_DEFAULT). */
+  readonly graceMs?: number;
+}
+
+export interface GcReport {
+  readonly blocksRemoved: number;
+  readonly bytesRemoved: number;
+  /** Blocks that stay. */
+  readonly blocksKept: number;
+}
+
+interface PreparedBlock {
+  readonly key: BlockKey;
+  readonly bytes: Uint8Array;
+  readonly links: Uint8Array[];
+}
+
+export class Blockstore {
+  /** The store's directory. */
+  readonly dir: string;
+  /** What the recovery at open found (a crash's leftovers, settled). */
+  readonly recovery: RecoveryReport;
+  private readonly index: BlockIndex;
+  private readonly nowUnixMs: () => number;
+  private readonly durability: Durability;
+  private readonly gate = new SharedExclusiveGate();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly accesses: AccessRecorder;
+  private closed = false;
+
+  private constructor(dir: string, index: BlockIndex, recovery: RecoveryReport, options: BlockstoreOptions, nowUnixMs: () => number) {
+    this.dir = dir;
+    this.index = index;
+    this.recovery = recovery;
+    this.nowUnixMs = nowUnixMs;
+    this.durability = options.durability ?? Durability.batch;
+    this.accesses = new AccessRecorder(
+      { flushIntervalMs: BlockstoreLimits.accessFlushIntervalMs, pendingMax: BlockstoreLimits.accessPendingMax },
+      (pending) => this.index.recordAccesses(pending),
+      nowUnixMs(),
+    );
+  }
+
+  /**
+   * Opens (creating if needed) the store in `dir`, takes its lock (BlockstoreLockedError if another
+   * process or open store has it) and runs the cheap recovery: tmp/ emptied, unsettled digests settled.
+   */
+  static async open(dir: string, options: BlockstoreOptions = {}): Promise<Blockstore> {
+    if (options.durability !== undefined && !isDurability(options.durability)) throw new BlockstoreArgumentError(`unknown durability ${String(options.durability)}`);
+    const nowUnixMs = options.nowUnixMs ?? Date.now;
+    await ensureLayout(dir);
+    const index = new BlockIndex(await openIndexDatabase(dir));
+    try {
+      const recovery = await recover({ root: dir, index, nowUnixMs });
+      return new Blockstore(dir, index, recovery, options, nowUnixMs);
+    } catch (error) {
+      index.close();
+      throw error;
+    }
+  }
+
+  // Writing.
+
+  /** Stores one block. Idempotent: a block already stored only gets a new access time (and any new links, owner or session). */
+  async put(cid: CID, bytes: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+    return this.putMany([{ cid, bytes, links: options.links }], options);
+  }
+
+  /**
+   * Stores many blocks with one index transaction per BlockstoreLimits.blocksPerBatchMax blocks.
+   * Every block is checked before anything is written: one bad block refuses the whole call.
+   */
+  async putMany(blocks: readonly BlockInput[], options: PutManyOptions = {}): Promise<PutResult> {
+    this.checkOpen();
+    const durability = options.durability ?? this.durability;
+    if (!isDurability(durability)) throw new BlockstoreArgumentError(`unknown durability ${String(durability)}`);
+    const owner = checkOwner(options.owner ?? LOCAL_OWNER);
+    if (options.session !== undefined && !options.session.open) throw new BlockstoreArgumentError(`session ${options.session.id} is closed or expired`);
+    const prepared = prepareBlocks(blocks);
+    let total: PutResult = { written: 0, existing: 0, bytesWritten: 0 };
+    for (let start = 0; start < prepared.length; start += BlockstoreLimits.blocksPerBatchMax) {
+      const batch = prepared.slice(start, start + BlockstoreLimits.blocksPerBatchMax);
+      const result = await this.gate.shared(() => this.putBatch(batch, owner, durability, options.session));
+      total = addResults(total, result);
+    }
+    return total;
+  }
+
+  /**
+   * Stores a stream of blocks (a chunker's output), in batches of at most blocksPerBatchMax
+   * blocks or batchBytesMax bytes, so memory stays bounded and each batch is one commit.
+   */
+  async putAll(source: AsyncIterable<BlockInput> | Iterable<BlockInput>, options: PutManyOptions = {}): Promise<PutResult> {
+    let total: PutResult = { written: 0, existing: 0, bytesWritten: 0 };
+    let batch: BlockInput[] = [];
+    let batchBytes = 0;
+    for await (const block of source) {
+      batch.push(block);
+      batchBytes += block.bytes?.length ?? 0;
+      if (batch.length >= BlockstoreLimits.blocksPerBatchMax || batchBytes >= BlockstoreLimits.batchBytesMax) {
+        total = addResults(total, await this.putMany(batch, options));
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    if (batch.length > 0) total = addResults(total, await this.putMany(batch, options));
+    return total;
+  }
+
+  private async putBatch(batch: readonly PreparedBlock[], owner: string, durability: Durability, session: BlockSession | undefined): Promise<PutResult> {
+    // A put of a block another put is writing waits for it, then finds the block stored.
+    for (;;) {
+      const busy = batch.map((block) => this.inFlight.get(block.key.hex)).filter((promise) => promise !== undefined);
+      if (busy.length === 0) break;
+      await Promise.allSettled(busy);
+    }
+    let finish = (): void => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    for (const block of batch) this.inFlight.set(block.key.hex, done);
+    try {
+      this.checkOpen();
+      const toWrite: PreparedBlock[] = [];
+      // A stored block is trusted if its file is there with the right size (a stat); otherwise the put repairs it.
+      await forEachLimited(batch, BlockstoreLimits.ioParallelism, async (block) => {
+        const indexedSize = this.index.size(block.key.digest);
+        if (indexedSize !== block.bytes.length || (await blockFileSize(this.dir, block.key.hex)) !== indexedSize) toWrite.push(block);
+      });
+      const puts = batch.map((block) => indexedPut(block, owner));
+      const written = toWrite.map((block) => indexedPut(block, owner));
+      if (toWrite.length > 0) this.index.recordPutIntent(written, this.nowUnixMs());
+      try {
+        await writeBlockFiles(this.dir, toWrite.map((block) => ({ hex: block.key.hex, bytes: block.bytes })), durability);
+        const durable = toWrite.length > 0 && durability !== Durability.none;
+        this.index.commitPuts(puts, written.map((put) => put.digest), session?.open ? session.id : undefined, this.nowUnixMs(), durable);
+      } catch (error) {
+        // Some files may be in place without their rows: settle them now rather than at the next open (best effort).
+        await settleDigests(this.parts(), written.map((put) => put.digest)).catch(() => undefined);
+        throw error;
+      }
+      const bytesWritten = toWrite.reduce((sum, block) => sum + block.bytes.length, 0);
+      return { written: toWrite.length, existing: batch.length - toWrite.length, bytesWritten };
+    } finally {
+      for (const block of batch) if (this.inFlight.get(block.key.hex) === done) this.inFlight.delete(block.key.hex);
+      finish();
+    }
+  }
+
+  // Reading.
+
+  /**
+   * The block's bytes, verified against its CID. Throws BlockNotFoundError if the store does not
+   * have it, BlockCorruptError if its file did not verify (the file is then quarantined and the
+   * block no longer stored: fetch it again).
+   */
+  async get(cid: CID): Promise<Uint8Array> {
+    this.checkOpen();
+    const key = blockKeyOf(cid);
+    const size = this.index.size(key.digest);
+    if (size === undefined) throw new BlockNotFoundError(key.canonical);
+    const bytes = await readBlockFile(this.dir, key.hex);
+    if (bytes === undefined || blockProblem(key.digest, bytes, size) !== undefined) return this.gate.exclusive(() => this.recheck(key));
+    this.accesses.record(key.hex, key.digest, this.nowUnixMs());
+    return plainBytes(bytes);
+  }
+
+  /**
+   * A get found the file missing or bad. With writes held off, look again (a put may have just
+   * repaired it); if it is still missing drop the row, if still bad quarantine it.
+   */
+  private async recheck(key: BlockKey): Promise<Uint8Array> {
+    this.checkOpen();
+    const size = this.index.size(key.digest);
+    if (size === undefined) throw new BlockNotFoundError(key.canonical);
+    const bytes = await readBlockFile(this.dir, key.hex);
+    if (bytes === undefined) {
+      this.index.dropMissing([key.digest]);
+      throw new BlockNotFoundError(key.canonical, 'its file was missing; the index entry was dropped');
+    }
+    const problem = blockProblem(key.digest, bytes, size);
+    if (problem === undefined) return plainBytes(bytes);
+    this.index.dropRows([key.digest], this.nowUnixMs(), true);
+    const quarantinedAs = await quarantineBlockFile(this.dir, key.hex, this.nowUnixMs());
+    this.index.settle([key.digest]);
+    throw new BlockCorruptError(key.canonical, problem, quarantinedAs);
+  }
+
+  /** Whether the index lists the block (get() is what verifies it). */
+  has(cid: CID): boolean {
+    this.checkOpen();
+    return this.index.size(blockKeyOf(cid).digest) !== undefined;
+  }
+
+  /** The block's size in bytes, or undefined if it is not stored. */
+  size(cid: CID): number | undefined {
+    this.checkOpen();
+    return this.index.size(blockKeyOf(cid).digest);
+  }
+
+  stat(cid: CID): BlockStat | undefined {
+    this.checkOpen();
+    const key = blockKeyOf(cid);
+    const row = this.index.row(key.digest);
+    if (row === undefined) return undefined;
+    const pendingAtMs = this.accesses.pendingAtMs(key.hex) ?? 0;
+    return {
+      cid: cidFromDigest(row.codec, row.digest),
+      size: row.size,
+      owner: row.owner,
+      addedAtMs: row.addedAtMs,
+      accessedAtMs: Math.max(row.accessedAtMs, pendingAtMs),
+    };
+  }
+
+  /** Every stored block's CID (under the codec it was first put with), in digest order. */
+  *cids(): Generator<CID> {
+    let after: Uint8Array | undefined;
+    for (;;) {
+      this.checkOpen();
+      const page = this.index.page(after);
+      if (page.length === 0) return;
+      after = page[page.length - 1].digest;
+      for (const row of page) yield cidFromDigest(row.codec, row.digest);
+    }
+  }
+
+  /** Blocks and bytes stored for an owner (LOCAL_OWNER or a peer id), or in all. */
+  usage(owner?: string): Usage {
+    this.checkOpen();
+    return this.index.usage(owner === undefined ? undefined : checkOwner(owner));
+  }
+
+  /**
+   * The blocks this one links to, as its put recorded them (for export and pinning walks). A child
+   * that is not stored here keeps its link but has no known codec: it is named as a raw block.
+   */
+  links(cid: CID): CID[] {
+    this.checkOpen();
+    return this.index.children(blockKeyOf(cid).digest).map((child) => cidFromDigest(child.codec ?? BlockCodecs.raw, child.digest));
+  }
+
+  /** Derived reference counts: stored blocks that link to this one, and pins on it. */
+  references(cid: CID): { readonly parents: number; readonly pins: number } {
+    this.checkOpen();
+    return this.index.references(blockKeyOf(cid).digest);
+  }
+
+  // Deleting.
+
+  /** Removes a block; false if it was not stored. Throws BlockPinnedError if a pin keeps it. */
+  async delete(cid: CID): Promise<boolean> {
+    this.checkOpen();
+    const key = blockKeyOf(cid);
+    return this.gate.exclusive(async () => {
+      this.checkOpen();
+      if (this.index.size(key.digest) === undefined) return false;
+      const pin = this.index.pinnedBy(key.digest);
+      if (pin !== undefined) throw new BlockPinnedError(key.canonical, pin.direct ? `pin "${pin.name}"` : `recursive pin "${pin.name}" on ${pin.cid}`);
+      this.index.dropRows([key.digest], this.nowUnixMs(), true);
+      await removeBlockFile(this.dir, key.hex);
+      this.index.settle([key.digest]);
+      return true;
+    });
+  }
+
+  // Pins.
+
+  /** Pins a block (which need not be stored yet: pinning a root first protects a fetch in progress). */
+  pin(cid: CID, options: PinOptions = {}): void {
+    this.checkOpen();
+    const key = blockKeyOf(cid);
+    const name = checkPinName(options.name ?? '');
+    this.index.pin(key.digest, name, options.recursive ?? true, key.canonical, this.nowUnixMs());
+  }
+
+  /** Removes the block's pin of that name, or all its pins if no name is given; returns how many. */
+  unpin(cid: CID, options: { readonly name?: string } = {}): number {
+    this.checkOpen();
+    const key = blockKeyOf(cid);
+    return this.index.unpin(key.digest, options.name === undefined ? undefined : checkPinName(options.name));
+  }
+
+  listPins(): PinInfo[] {
+    this.checkOpen();
+    return this.index.pins().map((pin) => ({ cid: storedCid(pin.cid, pin.digest), name: pin.name, recursive: pin.recursive, pinnedAtMs: pin.pinnedAtMs }));
+  }
+
+  /** Opens a session: blocks put through it are not collected until it is closed or expires. */
+  openSession(options: { readonly ttlMs?: number } = {}): BlockSession {
+    this.checkOpen();
+    return new BlockSession({ index: () => this.openIndex(), nowUnixMs: this.nowUnixMs }, options.ttlMs);
+  }
+
+  // Maintenance.
+
+  /**
+   * Mark and sweep. Kept: pinned blocks; blocks reachable through links from a recursive pin or
+   * from a block of an open session; blocks put or read within the grace period. Everything else
+   * is removed, rows first (one transaction), then files.
+   */
+  async gc(options: GcOptions = {}): Promise<GcReport> {
+    this.checkOpen();
+    const graceMs = options.graceMs ?? GC_GRACE_MS_DEFAULT;
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new BlockstoreArgumentError(`graceMs must be a non-negative integer, not ${graceMs}`);
+    return this.gate.exclusive(async () => {
+      this.checkOpen();
+      const nowMs = this.nowUnixMs();
+      this.accesses.flush(nowMs);
+      const swept = this.index.sweep(nowMs, nowMs - graceMs);
+      await forEachLimited(swept.digests, BlockstoreLimits.ioParallelism, async (digest) => {
+        await removeBlockFile(this.dir, Buffer.from(digest).toString('hex'));
+      });
+      this.index.settle(swept.digests);
+      return { blocksRemoved: swept.digests.length, bytesRemoved: swept.bytes, blocksKept: swept.live };
+    });
+  }
+
+  /** Compares every index row with its file and every file with the index; repairs if asked. */
+  async fsck(options: FsckOptions = {}): Promise<FsckReport> {
+    this.checkOpen();
+    return this.gate.exclusive(async () => {
+      this.checkOpen();
+      this.accesses.flush(this.nowUnixMs());
+      return fsck(this.parts(), options);
+    });
+  }
+
+  /** Waits for operations in progress, writes pending access times, closes the index and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.gate.exclusive(async () => {
+      if (this.closed) return;
+      this.accesses.flush(this.nowUnixMs());
+      this.closed = true;
+      this.index.close();
+    });
+  }
+
+  private parts(): StoreParts {
+    return { root: this.dir, index: this.index, nowUnixMs: this.nowUnixMs };
+  }
+
+  private openIndex(): BlockIndex {
+    this.checkOpen();
+    return this.index;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new BlockstoreClosedError();
+  }
+}
+
+/** Checks every block and hashes it; merges duplicates (their links too). Throws before anything is written. */
+function prepareBlocks(blocks: readonly BlockInput[]): PreparedBlock[] {
+  const byHex = new Map<string, PreparedBlock>();
+  for (const block of blocks) {
+    const key = blockKeyOf(block.cid);
+    const bytes = block.bytes;
+    if (!(bytes instanceof Uint8Array)) throw new BlockstoreArgumentError(`block ${key.canonical}: bytes must be a Uint8Array`);
+    if (bytes.length > BlockstoreLimits.blockBytesMax) throw new BlockTooLargeError(key.canonical, 'size', bytes.length, BlockstoreLimits.blockBytesMax);
+    const linkCids = block.links ?? [];
+    if (linkCids.length > BlockstoreLimits.linksPerBlockMax) throw new BlockTooLargeError(key.canonical, 'links', linkCids.length, BlockstoreLimits.linksPerBlockMax);
+    const links = linkCids.map((link) => blockKeyOf(link).digest);
+    const known = byHex.get(key.hex);
+    if (known !== undefined) {
+      if (known.bytes !== bytes && Buffer.compare(known.bytes, bytes) !== 0) throw new BlockMismatchError(key.canonical, sha256(bytes).toString('hex'));
+      known.links.push(...links);
+      continue;
+    }
+    const actual = sha256(bytes);
+    if (Buffer.compare(actual, key.digest) !== 0) throw new BlockMismatchError(key.canonical, actual.toString('hex'));
+    byHex.set(key.hex, { key, bytes, links });
+  }
+  return [...byHex.values()];
+}
+
+/** A Uint8Array view of a Buffer (no copy), so callers get the type the API promises and nothing Buffer-specific. */
+function plainBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+}
+
+function indexedPut(block: PreparedBlock, owner: string): IndexedPut {
+  return { digest: block.key.digest, codec: block.key.codec, size: block.bytes.length, owner, links: block.links };
+}
+
+function addResults(a: PutResult, b: PutResult): PutResult {
+  return { written: a.written + b.written, existing: a.existing + b.existing, bytesWritten: a.bytesWritten + b.bytesWritten };
+}
+
+function checkOwner(owner: unknown): string {
+  if (typeof owner !== 'string' || owner.length === 0 || owner.length > BlockstoreLimits.ownerLengthMax) {
+    throw new BlockstoreArgumentError(`an owner is a string of 1 to ${BlockstoreLimits.ownerLengthMax} characters`);
+  }
+  return owner;
+}
+
+function checkPinName(name: unknown): string {
+  if (typeof name !== 'string' || name.length > BlockstoreLimits.pinNameLengthMax) {
+    throw new BlockstoreArgumentError(`a pin name is a string of at most ${BlockstoreLimits.pinNameLengthMax} characters`);
+  }
+  return name;
+}
+
+/** A pin's CID as it was given; if the stored text were ever unreadable, the raw CID of its digest. */
+function storedCid(text: string, digest: Uint8Array): CID {
+  try {
+    return blockKeyOf(parseCid(text)).cid;
+  } catch {
+    return cidFromDigest(BlockCodecs.raw, digest);
+  }
+}

@@ -1,0 +1,234 @@
+/** The local blockstore: put, get, has, delete, batches, bad input, the lock. */
+import assert from 'node:assert/strict';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+import { CID } from 'multiformats/cid';
+import * as Digest from 'multiformats/hashes/digest';
+import { BlockCodecs, blockKeyOf, cidOfBytes, parseCid } from '../../../src/runtime/storage/block-cid.ts';
+import { Blockstore } from '../../../src/runtime/storage/blockstore.ts';
+import { BlockstoreLimits, LOCAL_OWNER } from '../../../src/runtime/storage/blockstore-limits.ts';
+import { TemporaryDirs, TestClock, filePathOf, freshStore, testBlock } from './blockstore-harness.ts';
+
+const dirs = new TemporaryDirs();
+after(() => dirs.removeAll());
+
+describe('blockstore: put and get', () => {
+  it('stores a block, reads it back verified, and deletes it', async () => {
+    const store = await freshStore(dirs);
+    const block = testBlock('a', 5000);
+    assert.equal(store.has(block.cid), false);
+    assert.deepEqual(await store.put(block.cid, block.bytes), { written: 1, existing: 0, bytesWritten: 5000 });
+    assert.equal(store.has(block.cid), true);
+    assert.equal(store.size(block.cid), 5000);
+    assert.deepEqual(await store.get(block.cid), block.bytes);
+    // The file is named by the digest, in the shard of its first two hex digits, and holds the bytes.
+    const path = filePathOf(store.dir, block.cid);
+    assert.deepEqual(new Uint8Array(await readFile(path)), block.bytes);
+    assert.equal((await stat(path)).mode & 0o077, 0, 'files are private to the owner');
+    assert.equal(await store.delete(block.cid), true);
+    assert.equal(await store.delete(block.cid), false);
+    assert.equal(store.has(block.cid), false);
+    await assert.rejects(store.get(block.cid), { name: 'BlockNotFoundError' });
+    await assert.rejects(stat(path), { code: 'ENOENT' });
+    assert.deepEqual(await readdir(join(store.dir, 'tmp')), []);
+    await store.close();
+  });
+
+  it('is idempotent: a second put only refreshes the access time', async () => {
+    const clock = new TestClock();
+    const store = await freshStore(dirs, { nowUnixMs: clock.now });
+    const block = testBlock('b');
+    await store.put(block.cid, block.bytes);
+    const first = store.stat(block.cid);
+    clock.advance(5000);
+    assert.deepEqual(await store.put(block.cid, block.bytes), { written: 0, existing: 1, bytesWritten: 0 });
+    const second = store.stat(block.cid);
+    assert.equal(second?.addedAtMs, first?.addedAtMs);
+    assert.equal(second?.accessedAtMs, (first?.accessedAtMs ?? 0) + 5000);
+    await store.close();
+  });
+
+  it('keys blocks by multihash: the same bytes as raw, dag-cbor or CIDv0 are one block', async () => {
+    const store = await freshStore(dirs);
+    const block = testBlock('c', 100, BlockCodecs.raw);
+    const asCbor = CID.createV1(BlockCodecs.dagCbor, block.cid.multihash);
+    const asV0 = CID.createV0(Digest.create(0x12, block.cid.multihash.digest));
+    await store.put(block.cid, block.bytes);
+    assert.deepEqual(await store.put(asCbor, block.bytes), { written: 0, existing: 1, bytesWritten: 0 });
+    assert.deepEqual(await store.get(asV0), block.bytes);
+    assert.equal(store.stat(asCbor)?.cid.code, BlockCodecs.raw, 'the codec of the first put is kept');
+    assert.deepEqual([...store.cids()].map(String), [block.cid.toString()]);
+    await store.close();
+  });
+
+  it('refuses bytes that do not match their CID, and writes nothing', async () => {
+    const store = await freshStore(dirs);
+    const block = testBlock('d');
+    const other = testBlock('e');
+    await assert.rejects(store.put(block.cid, other.bytes), (error: Error & { cid?: string }) => {
+      assert.equal(error.name, 'BlockMismatchError');
+      assert.equal(error.cid, block.cid.toString());
+      return true;
+    });
+    // One bad block in a batch refuses the batch.
+    await assert.rejects(store.putMany([other, { cid: block.cid, bytes: other.bytes }]), { name: 'BlockMismatchError' });
+    assert.equal(store.has(block.cid), false);
+    assert.equal(store.has(other.cid), false);
+    await assert.rejects(stat(filePathOf(store.dir, block.cid)), { code: 'ENOENT' });
+    await assert.rejects(stat(filePathOf(store.dir, other.cid)), { code: 'ENOENT' });
+    assert.deepEqual(await readdir(join(store.dir, 'tmp')), []);
+    assert.equal((await store.fsck()).ok, true);
+    await store.close();
+  });
+
+  it('refuses hashes other than sha2-256, oversized blocks and things that are not CIDs', async () => {
+    const store = await freshStore(dirs);
+    const bytes = new Uint8Array([1, 2, 3]);
+    const identity = CID.createV1(BlockCodecs.raw, Digest.create(0x00, bytes));
+    await assert.rejects(store.put(identity, bytes), { name: 'UnsupportedHashError', message: /sha2-256/ });
+    const sha512 = CID.createV1(BlockCodecs.raw, Digest.create(0x13, new Uint8Array(64)));
+    assert.throws(() => store.has(sha512), { name: 'UnsupportedHashError' });
+    const truncated = CID.createV1(BlockCodecs.raw, Digest.create(0x12, new Uint8Array(20)));
+    assert.throws(() => store.has(truncated), { name: 'UnsupportedHashError' });
+    const big = new Uint8Array(BlockstoreLimits.blockBytesMax + 1);
+    await assert.rejects(store.put(cidOfBytes(big), big), { name: 'BlockTooLargeError' });
+    assert.throws(() => store.has('bafkrei' as unknown as CID), { name: 'InvalidCidError' });
+    assert.throws(() => parseCid('../../etc/passwd'), { name: 'InvalidCidError' });
+    await assert.rejects(store.put(testBlock('f').cid, testBlock('f').bytes, { owner: '' }), { name: 'BlockstoreArgumentError' });
+    await assert.rejects(store.put(testBlock('f').cid, 'text' as unknown as Uint8Array), { name: 'BlockstoreArgumentError' });
+    await assert.rejects(store.put(testBlock('f').cid, testBlock('f').bytes, { durability: 'sometimes' as never }), { name: 'BlockstoreArgumentError' });
+    assert.equal(store.usage().blocks, 0);
+    await store.close();
+  });
+
+  it('names files only by the digest: 64 hex digits in their shard', async () => {
+    const block = testBlock('g');
+    const key = blockKeyOf(block.cid);
+    assert.match(key.hex, /^[0-9a-f]{64}$/);
+    assert.equal(key.canonical, block.cid.toString());
+  });
+
+  it('stores batches and streams in one transaction per batch, with duplicates merged', async () => {
+    const store = await freshStore(dirs);
+    const blocks = Array.from({ length: 300 }, (_, index) => testBlock(`batch-${index}`, 512));
+    const result = await store.putMany([...blocks.slice(0, 10), ...blocks.slice(0, 10)]);
+    assert.deepEqual(result, { written: 10, existing: 0, bytesWritten: 5120 });
+    async function* stream() {
+      for (const block of blocks) yield block;
+    }
+    assert.deepEqual(await store.putAll(stream()), { written: 290, existing: 10, bytesWritten: 290 * 512 });
+    assert.equal(store.usage().blocks, 300);
+    for (const block of blocks.slice(0, 20)) assert.deepEqual(await store.get(block.cid), block.bytes);
+    await store.close();
+  });
+
+  it('writes each block once when the same block is put concurrently', async () => {
+    const store = await freshStore(dirs);
+    const block = testBlock('concurrent', 100_000);
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.put(block.cid, block.bytes)));
+    assert.equal(results.reduce((sum, result) => sum + result.written, 0), 1);
+    assert.deepEqual(await store.get(block.cid), block.bytes);
+    await store.close();
+  });
+
+  it('gives the same answers in every durability mode', async () => {
+    for (const durability of ['block', 'batch', 'none'] as const) {
+      const store = await freshStore(dirs, { durability });
+      const blocks = Array.from({ length: 6 }, (_, index) => testBlock(`${durability}-${index}`, 2048));
+      await store.put(blocks[0].cid, blocks[0].bytes);
+      await store.putMany(blocks.slice(1));
+      for (const block of blocks) assert.deepEqual(await store.get(block.cid), block.bytes);
+      assert.equal((await store.fsck()).ok, true);
+      await store.close();
+    }
+  });
+
+  it('repairs a stored block whose file was lost when it is put again', async () => {
+    const store = await freshStore(dirs);
+    const block = testBlock('lost');
+    await store.put(block.cid, block.bytes);
+    await rm(filePathOf(store.dir, block.cid));
+    assert.deepEqual(await store.put(block.cid, block.bytes), { written: 1, existing: 0, bytesWritten: 1024 });
+    assert.deepEqual(await store.get(block.cid), block.bytes);
+    await store.close();
+  });
+
+  it('accounts bytes per owner with one SUM; local data is never charged to a peer', async () => {
+    const store = await freshStore(dirs);
+    const mine = testBlock('mine', 1000);
+    const theirs = testBlock('theirs', 3000);
+    const shared = testBlock('shared', 500);
+    await store.put(mine.cid, mine.bytes);
+    await store.put(theirs.cid, theirs.bytes, { owner: 'peer-A' });
+    await store.put(shared.cid, shared.bytes, { owner: 'peer-A' });
+    assert.deepEqual(store.usage('peer-A'), { blocks: 2, bytes: 3500 });
+    await store.put(shared.cid, shared.bytes);
+    assert.deepEqual(store.usage('peer-A'), { blocks: 1, bytes: 3000 });
+    assert.deepEqual(store.usage(LOCAL_OWNER), { blocks: 2, bytes: 1500 });
+    assert.deepEqual(store.usage(), { blocks: 3, bytes: 4500 });
+    await store.put(shared.cid, shared.bytes, { owner: 'peer-B' });
+    assert.equal(store.stat(shared.cid)?.owner, LOCAL_OWNER);
+    await store.close();
+  });
+
+  it('records reads in batches: the access time is seen at once and written later', async () => {
+    const clock = new TestClock();
+    const store = await freshStore(dirs, { nowUnixMs: clock.now });
+    const block = testBlock('read');
+    await store.put(block.cid, block.bytes);
+    const putAt = clock.nowMs;
+    clock.advance(10);
+    await store.get(block.cid);
+    assert.equal(store.stat(block.cid)?.accessedAtMs, putAt + 10);
+    await store.close();
+    const reopened = await Blockstore.open(store.dir, { nowUnixMs: clock.now });
+    assert.equal(reopened.stat(block.cid)?.accessedAtMs, putAt + 10, 'close writes pending access times');
+    await reopened.close();
+  });
+
+  it('lets one process at a time open a directory, and is unusable once closed', async () => {
+    const dir = await dirs.make();
+    const store = await Blockstore.open(dir);
+    await assert.rejects(Blockstore.open(dir), (error: Error) => {
+      assert.equal(error.name, 'BlockstoreLockedError');
+      assert.match(error.message, new RegExp(`pid ${process.pid}`));
+      return true;
+    });
+    const block = testBlock('lock');
+    await store.put(block.cid, block.bytes);
+    await store.close();
+    await store.close();
+    assert.throws(() => store.has(block.cid), { name: 'BlockstoreClosedError' });
+    await assert.rejects(store.get(block.cid), { name: 'BlockstoreClosedError' });
+    const again = await Blockstore.open(dir);
+    assert.deepEqual(await again.get(block.cid), block.bytes);
+    await again.close();
+  });
+
+  it('refuses a directory whose index.sqlite is not its own', async () => {
+    const dir = await dirs.make();
+    await writeFile(join(dir, 'index.sqlite'), 'this is not a database, it is long enough to have a header of sorts......................................................');
+    await assert.rejects(Blockstore.open(dir), { name: 'BlockstoreFormatError', message: /not an SQLite database/ });
+    const foreign = await dirs.make();
+    const database = new DatabaseSync(join(foreign, 'index.sqlite'));
+    database.exec('CREATE TABLE someone_elses (x)');
+    database.close();
+    await assert.rejects(Blockstore.open(foreign), { name: 'BlockstoreFormatError', message: /another program/ });
+    const untouched = new DatabaseSync(join(foreign, 'index.sqlite'));
+    assert.equal((untouched.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'delete', 'refused, not altered');
+    untouched.close();
+  });
+
+  it('waits for puts in progress before closing', async () => {
+    const store = await freshStore(dirs, { durability: 'block' });
+    const blocks = Array.from({ length: 8 }, (_, index) => testBlock(`closing-${index}`, 4096));
+    const puts = blocks.map((block) => store.put(block.cid, block.bytes));
+    await store.close();
+    await Promise.all(puts);
+    const reopened = await Blockstore.open(store.dir);
+    assert.equal(reopened.usage().blocks, 8);
+    await reopened.close();
+  });
+});
