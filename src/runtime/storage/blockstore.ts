@@ -66,7 +66,14 @@ export interface BlockInput {
   readonly links?: readonly CID[];
 }
 
-export type PutManyOptions = Omit<PutOptions, 'links'>;
+export interface PutManyOptions extends Omit<PutOptions, 'links'> {
+  /**
+   * Skip hashing: the caller computed every CID from these very bytes, in this process, just now
+   * (the content importer, whose DAG builders hash each block once). Never for bytes that came
+   * from the network, a file or a user: those are always checked.
+   */
+  readonly cidsComputedFromBytes?: boolean;
+}
 
 export interface PutResult {
   /** Blocks whose file was written (new ones, and ones whose file was lost and is now repaired). */
@@ -177,7 +184,7 @@ export class Blockstore {
     if (!isDurability(durability)) throw new BlockstoreArgumentError(`unknown durability ${String(durability)}`);
     const owner = checkOwner(options.owner ?? LOCAL_OWNER);
     if (options.session !== undefined && !options.session.open) throw new BlockstoreArgumentError(`session ${options.session.id} is closed or expired`);
-    const prepared = prepareBlocks(blocks);
+    const prepared = prepareBlocks(blocks, options.cidsComputedFromBytes === true);
     let total: PutResult = { written: 0, existing: 0, bytesWritten: 0 };
     for (let start = 0; start < prepared.length; start += BlockstoreLimits.blocksPerBatchMax) {
       const batch = prepared.slice(start, start + BlockstoreLimits.blocksPerBatchMax);
@@ -451,7 +458,7 @@ export class Blockstore {
 }
 
 /** Checks every block and hashes it; merges duplicates (their links too). Throws before anything is written. */
-function prepareBlocks(blocks: readonly BlockInput[]): PreparedBlock[] {
+function prepareBlocks(blocks: readonly BlockInput[], cidsComputedFromBytes: boolean): PreparedBlock[] {
   const byHex = new Map<string, PreparedBlock>();
   for (const block of blocks) {
     const key = blockKeyOf(block.cid);
@@ -467,8 +474,10 @@ function prepareBlocks(blocks: readonly BlockInput[]): PreparedBlock[] {
       known.links.push(...links);
       continue;
     }
-    const actual = sha256(bytes);
-    if (Buffer.compare(actual, key.digest) !== 0) throw new BlockMismatchError(key.canonical, actual.toString('hex'));
+    if (!cidsComputedFromBytes) {
+      const actual = sha256(bytes);
+      if (Buffer.compare(actual, key.digest) !== 0) throw new BlockMismatchError(key.canonical, actual.toString('hex'));
+    }
     byHex.set(key.hex, { key, bytes, links });
   }
   return [...byHex.values()];

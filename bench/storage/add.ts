@@ -1,0 +1,107 @@
+/**
+ * Local add of one large file (issue 4's first storage benchmark): `addPath` into a fresh
+ * blockstore, plain and encrypted, against baselines measured in the same run over the same file —
+ * SHA-256 of the file (node:crypto, streamed) and `cp` of it. Add reads, chunks (FastCDC), hashes
+ * every block, (encrypts,) and writes and indexes every block; the ratios say what that costs.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNodeContentCipher } from '../../src/runtime/content-cipher-node.ts';
+import { addPath } from '../../src/runtime/content/content-importer.ts';
+import { Blockstore } from '../../src/runtime/storage/blockstore.ts';
+
+type Say = (line: string) => void;
+
+const MiB = 1 << 20;
+
+async function writeTestFile(path: string, bytes: number): Promise<void> {
+  // Pseudo-random (incompressible, no repeats to deduplicate), written 4 MiB at a time.
+  const handle = await open(path, 'w');
+  try {
+    const block = new Uint8Array(4 * MiB);
+    let x = 0x9e3779b9;
+    for (let written = 0; written < bytes; written += block.length) {
+      for (let i = 0; i < block.length; i += 4) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        block[i] = x;
+        block[i + 1] = x >>> 8;
+        block[i + 2] = x >>> 16;
+        block[i + 3] = x >>> 24;
+      }
+      await handle.write(block, 0, Math.min(block.length, bytes - written));
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await work();
+  return { ms: performance.now() - started, value };
+}
+
+async function sha256File(path: string): Promise<void> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: MiB })) hash.update(piece as Buffer);
+  hash.digest();
+}
+
+export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Record<string, number>> {
+  const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-add-'));
+  try {
+    const file = join(dir, 'input.bin');
+    say(`writing a ${fileBytes / MiB} MiB test file`);
+    await writeTestFile(file, fileBytes);
+    const mibps = (ms: number): number => Math.round((fileBytes / MiB / (ms / 1000)) * 10) / 10;
+    // Warm the page cache once, so every contender reads from memory alike.
+    await sha256File(file);
+    const hash = await timed(() => sha256File(file));
+    say(`sha256: ${mibps(hash.ms)} MiB/s`);
+    const copy = await timed(async () => {
+      const result = spawnSync('cp', [file, join(dir, 'copy.bin')]);
+      if (result.status !== 0) throw new Error(`cp failed: ${result.stderr}`);
+      await rm(join(dir, 'copy.bin'));
+    });
+    say(`cp: ${mibps(copy.ms)} MiB/s`);
+    const add = async (encrypt: boolean): Promise<number> => {
+      const store = await Blockstore.open(join(dir, encrypt ? 'store-encrypted' : 'store-plain'));
+      try {
+        const cipher = encrypt ? createNodeContentCipher(new Uint8Array(32).fill(3)) : undefined;
+        const run = await timed(() => addPath(file, store, { cipher }));
+        say(`add ${encrypt ? 'encrypted' : 'plain'}: ${mibps(run.ms)} MiB/s, ${run.value.chunks} chunks`);
+        return run.ms;
+      } finally {
+        await store.close();
+        await rm(join(dir, encrypt ? 'store-encrypted' : 'store-plain'), { recursive: true, force: true });
+      }
+    };
+    const plainMs = await add(false);
+    const encryptedMs = await add(true);
+    return {
+      fileBytes,
+      sha256MiBps: mibps(hash.ms),
+      cpMiBps: mibps(copy.ms),
+      addPlainMiBps: mibps(plainMs),
+      addEncryptedMiBps: mibps(encryptedMs),
+      addPlainVsSha256: Math.round((hash.ms / plainMs) * 1000) / 1000,
+      addEncryptedVsSha256: Math.round((hash.ms / encryptedMs) * 1000) / 1000,
+      /** Add time over cp time (kubo's maintainers call 1.1–1.2 normal). */
+      addVsCp: Math.round((plainMs / copy.ms) * 1000) / 1000,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const mib = Number(process.argv[2] ?? 1024);
+  console.log(JSON.stringify(await addBenchmark((line) => process.stderr.write(`${line}\n`), mib * MiB)));
+}
