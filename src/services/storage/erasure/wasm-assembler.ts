@@ -9,46 +9,14 @@
  * as an unsigned LEB128); the relaxed-SIMD proposal adds i8x16.relaxed_swizzle (0xfd 0x100).
  */
 
+import { MODULE_HEADER, section, signedLeb128, unsignedLeb128, utf8Name, vector } from '../wasm-binary.ts';
+
+export { signedLeb128, unsignedLeb128 } from '../wasm-binary.ts';
+
 export const valueType = { i32: 0x7f, v128: 0x7b } as const;
 export type ValueType = (typeof valueType)[keyof typeof valueType];
 
 const valueTypeName: Record<ValueType, string> = { 0x7f: 'i32', 0x7b: 'v128' };
-
-/** Unsigned LEB128 of a non-negative integer below 2^32 (spec §5.2.2). */
-export function unsignedLeb128(value: number): number[] {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw new RangeError(`unsignedLeb128: ${value}`);
-  const out: number[] = [];
-  let rest = value;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0);
-  return out;
-}
-
-/** Signed LEB128 of an integer in the i32 range (spec §5.2.2), as i32.const wants. */
-export function signedLeb128(value: number): number[] {
-  if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) throw new RangeError(`signedLeb128: ${value}`);
-  const out: number[] = [];
-  let rest = value;
-  for (;;) {
-    const byte = rest & 0x7f;
-    rest >>= 7;
-    const signBitClear = (byte & 0x40) === 0;
-    if ((rest === 0 && signBitClear) || (rest === -1 && !signBitClear)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function utf8Name(name: string): number[] {
-  const bytes = Array.from(new TextEncoder().encode(name));
-  return [...unsignedLeb128(bytes.length), ...bytes];
-}
 
 function simd(opcode: number): number[] {
   return [0xfd, ...unsignedLeb128(opcode)];
@@ -223,14 +191,6 @@ export interface ModuleSpec {
   readonly functions: readonly FunctionSpec[];
 }
 
-function section(id: number, contents: readonly number[]): number[] {
-  return [id, ...unsignedLeb128(contents.length), ...contents];
-}
-
-function vector(items: readonly (readonly number[])[]): number[] {
-  return [...unsignedLeb128(items.length), ...items.flat()];
-}
-
 /** Runs of equal types, as the code section declares locals (§5.5.13). */
 function localDeclarations(locals: readonly NamedValue[]): number[][] {
   const runs: number[][] = [];
@@ -256,7 +216,7 @@ export function assembleModule(spec: ModuleSpec): { bytes: Uint8Array; listing: 
     return [...unsignedLeb128(body.length), ...body];
   });
   const bytes = Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+    ...MODULE_HEADER,
     ...section(1, vector(types)),
     ...section(2, vector(imports)),
     ...section(3, vector(functionTypes)),
