@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { LookupExperimentResult } from '../src/sim/experiments/lookup-experiment.ts';
 import { codecBenchmark } from './codec.ts';
 import { dhtVsKadBenchmark } from './dht-vs-kad/benchmark.ts';
+import { storageBenchmark } from './storage/storage-benchmark.ts';
 
 type Say = (line: string) => void;
 
@@ -171,6 +172,10 @@ export const benchmarks: Record<string, Benchmark> = {
   codec: {
     summary: 'wire codec encode/decode throughput against JSON in the same run',
     run: () => codecBenchmark(),
+  },
+  storage: {
+    summary: 'issue 4: local add vs SHA-256 and cp, FastCDC, Reed-Solomon 10+4 (--add-mib N sets the file size, 1024 by default)',
+    run: (extra, say) => storageBenchmark(extra, say),
   },
   'dht-vs-kad': {
     summary: 'a 16-process loopback devnet: our lookup vs @libp2p/kad-dht getClosestPeers on 16 processes beside it; dials vs requests',
