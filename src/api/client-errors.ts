@@ -47,3 +47,14 @@ export class ApiProtocolError extends Error {
     this.name = 'ApiProtocolError';
   }
 }
+
+/**
+ * A streamed answer stopped before its end: the node failed half-way (a missing or corrupt block,
+ * after the status had gone out) or the stream stood still too long. What arrived is incomplete.
+ */
+export class ApiStreamError extends Error {
+  constructor(url: string, reason: string) {
+    super(`the answer from ${url} was cut off before its end (${reason}); the node's log may say why`);
+    this.name = 'ApiStreamError';
+  }
+}

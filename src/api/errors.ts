@@ -3,6 +3,10 @@
  * an HTTP status and a JSON body. A handler throws; the server answers. Nothing a client sends can
  * make the server throw past this mapping.
  */
+import {
+  BlockCorruptError, BlockMismatchError, BlockNotFoundError, BlockstoreArgumentError, BlockstoreClosedError, BlockTooLargeError,
+  ContentInputError, ContentNotFoundError, ContentRequestError, DagError, InvalidCidError, NotAFileError, UnsupportedHashError,
+} from '../runtime/content-store-errors.ts';
 import { NodeStoppedError } from '../runtime/node-driver.ts';
 import type { ErrorResponse } from './routes.ts';
 
@@ -53,6 +57,21 @@ export function unsupportedMediaType(message: string): ApiError {
   return new ApiError(415, 'unsupported_media_type', message);
 }
 
+/** The request is well formed but cannot be carried out: content that is not what it claims, a CAR that does not parse. */
+export function unprocessable(code: string, message: string): ApiError {
+  return new ApiError(422, code, message);
+}
+
+/** The client stopped sending a streamed body, or stalled past the idle limit. */
+export function uploadInterrupted(message: string): ApiError {
+  return new ApiError(400, 'upload_interrupted', message);
+}
+
+/** A JSON request not received whole in time. */
+export function requestTimeout(message: string): ApiError {
+  return new ApiError(408, 'request_timeout', message);
+}
+
 /** The node cannot take the operation now (too many lookups at once); trying again later may work. */
 export function busy(message: string): ApiError {
   return new ApiError(503, 'busy', message, { 'retry-after': '1' });
@@ -66,13 +85,32 @@ export interface ErrorAnswer {
   readonly unexpected: boolean;
 }
 
-/** The answer to any thrown value. Unknown errors say nothing of their internals to the client. */
+/** Where retrieval stops today, said with every "not found" of content. */
+const LOCAL_ONLY = 'this node serves only what was put or imported here: retrieval from other nodes is not built yet';
+
+/**
+ * The answer to any thrown value: the API's own errors as they are; the node's and the content
+ * store's named errors (runtime/content-store-errors.ts) by kind — the client's input 400, content
+ * not here 404, content that is not what it claims 422, a block that failed verification on disk
+ * 502 (the node, acting for the client, got bad bytes from its store; it is quarantined, and a
+ * later fetch from the grid would replace it), a node shutting down 503, a full disk 507. Unknown
+ * errors say nothing of their internals to the client.
+ */
 export function errorAnswer(error: unknown): ErrorAnswer {
+  const answer = (status: number, code: string, message: string): ErrorAnswer => ({ status, headers: {}, body: { error: { code, message } }, unexpected: false });
   if (error instanceof ApiError) {
     return { status: error.status, headers: error.headers, body: { error: { code: error.code, message: error.message } }, unexpected: false };
   }
-  if (error instanceof NodeStoppedError) {
-    return { status: 503, headers: {}, body: { error: { code: 'stopping', message: 'the node is shutting down' } }, unexpected: false };
+  if (error instanceof NodeStoppedError || error instanceof BlockstoreClosedError) return answer(503, 'stopping', 'the node is shutting down');
+  if (error instanceof ContentRequestError || error instanceof BlockstoreArgumentError || error instanceof InvalidCidError || error instanceof UnsupportedHashError) {
+    return answer(400, 'bad_request', error.message);
   }
+  if (error instanceof ContentNotFoundError || error instanceof BlockNotFoundError) return answer(404, 'not_found', `${error.message}; ${LOCAL_ONLY}`);
+  if (error instanceof NotAFileError) return answer(422, 'is_a_directory', error.message);
+  if (error instanceof DagError) return answer(422, 'bad_dag', error.message);
+  if (error instanceof ContentInputError) return answer(422, 'unprocessable', error.message);
+  if (error instanceof BlockMismatchError || error instanceof BlockTooLargeError) return answer(422, 'bad_block', error.message);
+  if (error instanceof BlockCorruptError) return answer(502, 'block_corrupt', error.message);
+  if ((error as NodeJS.ErrnoException | null)?.code === 'ENOSPC') return answer(507, 'insufficient_storage', 'the node\'s disk is full');
   return { status: 500, headers: {}, body: { error: { code: 'internal', message: 'internal error (see the node log)' } }, unexpected: true };
 }

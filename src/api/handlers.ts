@@ -1,17 +1,22 @@
 /**
  * The route handlers of a real node: each turns a checked request into a call on the NodeRuntime
- * and its result into the route's response. Thin on purpose — the runtime does the work.
+ * (its kernel, or its content store) and its result into the route's response. Thin on purpose —
+ * the runtime does the work, and its named errors become statuses in errors.ts.
  */
 import { idToHex } from '../core/id.ts';
 import type { LookupDone } from '../core/node-io.ts';
+import type { ContentStore } from '../runtime/content-store.ts';
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
 import { badRequest, busy, payloadTooLarge } from './errors.ts';
 import { parseKey } from './key.ts';
 import { ApiLimits } from './limits.ts';
 import type { RouteHandlers } from './server.ts';
 
+/** What the handlers need of the node's content store (runtime/content-store.ts). */
+export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
+
 /** What the handlers need of a node: the NodeRuntime's programmatic API. */
-export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'>;
+export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & { readonly content: ContentApi };
 
 export function nodeHandlers(node: NodeApi): RouteHandlers {
   return {
@@ -86,6 +91,54 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
         bytes: value === null ? null : value.length,
         hops: result.hops, queries: result.queries, durationMs: result.finishedAtMs - result.startedAtMs,
       };
+    },
+
+    addFile: ({ query, body }) => node.content.addFile(body, { encrypt: query.encrypt ?? true, pinName: query.name }),
+
+    makeDirectory: ({ body }) => node.content.makeDirectory(body.entries, {
+      encrypt: body.encrypt, pinName: body.name, releaseEntryPins: body.releaseEntryPins,
+    }),
+
+    getContent: async ({ params }) => {
+      const file = await node.content.openFile(params.ref);
+      return { body: file.body, bytes: file.bytes };
+    },
+
+    listContent: async ({ params }) => {
+      const listing = await node.content.list(params.ref);
+      return { ...listing, entries: [...listing.entries] };
+    },
+
+    pinList: async () => {
+      const pins = node.content.pins();
+      return { count: pins.length, pins };
+    },
+
+    pinAdd: async ({ params, body }) => {
+      const pin = node.content.pin(params.ref, body);
+      return { cid: pin.cid, name: pin.name, recursive: pin.recursive };
+    },
+
+    pinRemove: async ({ params, query }) => node.content.unpin(params.ref, query.name),
+
+    gc: ({ query }) => node.content.gc(query.graceMs),
+
+    fsck: async ({ query }) => {
+      const report = await node.content.fsck(query.repair ?? false);
+      return {
+        ...report,
+        missing: [...report.missing], corrupt: [...report.corrupt], unindexed: [...report.unindexed], adopted: [...report.adopted],
+        strays: [...report.strays], indexProblems: [...report.indexProblems],
+        pinnedMissing: { count: report.pinnedMissing.count, cids: [...report.pinnedMissing.cids] },
+        counts: { ...report.counts },
+      };
+    },
+
+    exportCar: async ({ params }) => ({ body: node.content.exportCar(params.ref), bytes: null }),
+
+    importCar: async ({ body }) => {
+      const report = await node.content.importCar(body);
+      return { ...report, roots: [...report.roots], refusedCids: [...report.refusedCids] };
     },
   };
 }

@@ -4,34 +4,73 @@
  * responses; both take their TypeScript types from here, so the two cannot drift apart. The model
  * is lodestar's `packages/api/src/beacon/routes`, much reduced.
  *
- * Conventions: JSON in and out; paths under /api/v1; a key in a path is percent-encoded text (see
- * key.ts for how it becomes an id); ids are 64 lowercase hex digits; durations and ages end in Ms.
- * An error is `{ "error": { "code", "message" } }` with a 4xx or 5xx status (errors.ts).
+ * Conventions: JSON in and out, except where a route declares a byte stream (`byteStream`: a
+ * file's bytes, a CAR) as its body or its response; paths under /api/v1; a key in a path is
+ * percent-encoded text (see key.ts for how it becomes an id); ids are 64 lowercase hex digits;
+ * durations and ages end in Ms. An error is `{ "error": { "code", "message" } }` with a 4xx or 5xx
+ * status (errors.ts), whatever the route's kind.
  */
 import { Limits } from '../core/limits.ts';
 import { keySchema } from './key.ts';
 import { ApiLimits } from './limits.ts';
 import {
-  array, boolean, integer, nullable, number, object, oneOf, optional, record, string, type Infer, type Schema,
+  array, boolean, integer, nullable, number, object, oneOf, optional, queryFlag, queryInteger, record, string, type Infer, type Schema,
 } from './schema.ts';
 
-export type HttpMethod = 'GET' | 'PUT';
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
-export interface Route<Params, BodySchema extends Schema<unknown> | null, Response> {
+/**
+ * A body or response that is raw bytes (`application/octet-stream`), streamed: unbounded in size,
+ * never buffered whole, and cut off when it stalls (ApiLimits.streamIdleTimeoutMs).
+ */
+export interface ByteStream {
+  readonly kind: 'byteStream';
+  readonly contentType: 'application/octet-stream';
+  /** What the bytes are, for people (the status page, the docs). */
+  readonly description: string;
+}
+
+export function byteStream(description: string): ByteStream {
+  return { kind: 'byteStream', contentType: 'application/octet-stream', description };
+}
+
+export function isByteStream(value: unknown): value is ByteStream {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'byteStream';
+}
+
+/** A streamed response as a handler gives it and a client receives it. */
+export interface ByteStreamResponse {
+  readonly body: AsyncIterable<Uint8Array>;
+  /** The length when known (sent as Content-Length), else null (chunked). */
+  readonly bytes: number | null;
+}
+
+/** What a client may send as a streamed body: bytes at once, or pieces (a file's read stream). */
+export type ByteStreamBody = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface Route<
+  Params, QuerySchema extends Schema<unknown> | null, BodySpec extends Schema<unknown> | ByteStream | null, ResponseSpec extends Schema<unknown> | ByteStream,
+> {
   readonly method: HttpMethod;
   /** Segments starting with ':' are parameters, e.g. /api/v1/lookup/:key. */
   readonly path: string;
   readonly summary: string;
   readonly params: Schema<Params>;
-  /** A JSON body's schema, or null when the route takes none. */
-  readonly body: BodySchema;
-  readonly response: Schema<Response>;
+  /** The query string's schema (its values are text), or null when the route takes none. */
+  readonly query: QuerySchema;
+  /** A JSON body's schema, a byte stream, or null when the route takes none. */
+  readonly body: BodySpec;
+  /** A JSON body's bound when it is not ApiLimits.requestBodyBytesMax. */
+  readonly bodyBytesMax?: number;
+  readonly response: ResponseSpec;
+  /** How long a client waits for the answer when longer than its default (a whole-store operation). */
+  readonly answerTimeoutMs?: number;
 }
 
 /** Identity, for type inference of each route's types. */
-function route<Params, BodySchema extends Schema<unknown> | null, Response>(
-  definition: Route<Params, BodySchema, Response>,
-): Route<Params, BodySchema, Response> {
+function route<
+  Params, QuerySchema extends Schema<unknown> | null, BodySpec extends Schema<unknown> | ByteStream | null, ResponseSpec extends Schema<unknown> | ByteStream,
+>(definition: Route<Params, QuerySchema, BodySpec, ResponseSpec>): Route<Params, QuerySchema, BodySpec, ResponseSpec> {
   return definition;
 }
 
@@ -93,12 +132,61 @@ const keyFields = {
 const keyParams = object({ key: keySchema }, request);
 const noParams = object({}, request);
 
+/** A CID (CIDv1, sha2-256) or a read capability (pgcap1:<cid>:<key>); the node parses it (400 if it is neither). */
+const refSchema = string({ minLength: 1, maxBytes: ApiLimits.refBytesMax, description: 'a CID or a capability (pgcap1:…)' });
+const refParams = object({ ref: refSchema }, request);
+const pinName = string({ minLength: 1, maxBytes: ApiLimits.pinNameBytesMax });
+
+/** What adding content gives back: the root's CID and, for encrypted content, the capability to read it. */
+export const addedSchema = object({
+  cid: string(),
+  /** Null for plain content; whoever holds it can read the content (docs/NODE.md, storage). */
+  capability: nullable(string()),
+  /** Plaintext bytes under the root. */
+  bytes: count,
+  /** Chunks cut for this request (0 for a directory node: its files were cut when they were added). */
+  chunks: count,
+}, response);
+
+export const contentEntrySchema = object({
+  name: string(),
+  kind: oneOf('file', 'directory'),
+  /** Plaintext bytes; null when not known without walking the tree (a plain directory). */
+  bytes: nullable(count),
+  /** The entry's CID (plain) or capability (encrypted: derived from the parent's). */
+  ref: string(),
+}, response);
+
+export const pinSchema = object({ cid: string(), name: string(), recursive: boolean(), pinnedAtMs: count }, response);
+
+const listOfCids = array(string(), { maxItems: ApiLimits.reportListMax });
+
+export const fsckSchema = object({
+  ok: boolean(),
+  repaired: boolean(),
+  blocksChecked: count,
+  filesChecked: count,
+  bytesVerified: count,
+  missing: listOfCids,
+  corrupt: listOfCids,
+  unindexed: listOfCids,
+  adopted: listOfCids,
+  strays: listOfCids,
+  tmpFound: count,
+  tmpRemoved: count,
+  unsettled: count,
+  indexProblems: array(string(), { maxItems: ApiLimits.reportListMax }),
+  pinnedMissing: object({ count, cids: listOfCids }, response),
+  counts: object({ missing: count, corrupt: count, unindexed: count, strays: count }, response),
+}, response);
+
 export const routes = {
   status: route({
     method: 'GET',
     path: '/api/v1/status',
     summary: "the node's id, state, addresses and counters",
     params: noParams,
+    query: null,
     body: null,
     response: statusSchema,
   }),
@@ -107,6 +195,7 @@ export const routes = {
     path: '/api/v1/peers',
     summary: 'the routing-table contacts, closest to the node first',
     params: noParams,
+    query: null,
     body: null,
     response: object({ count, contacts: array(contactSchema, { maxItems: ApiLimits.contactsMax }) }, response),
   }),
@@ -115,6 +204,7 @@ export const routes = {
     path: '/api/v1/lookup/:key',
     summary: 'an iterative lookup: the closest live nodes to the key, closest first',
     params: keyParams,
+    query: null,
     body: null,
     response: object({
       ...keyFields,
@@ -132,6 +222,7 @@ export const routes = {
     path: '/api/v1/dht/:key',
     summary: 'stores a value under the key on the k closest nodes',
     params: keyParams,
+    query: null,
     body: object({
       /** The value: UTF-8 text, or base64 with encoding "base64"; at most valueBytesMax bytes either way. */
       value: string({ maxBytes: ApiLimits.requestBodyBytesMax }),
@@ -146,6 +237,7 @@ export const routes = {
     path: '/api/v1/dht/:key',
     summary: 'finds the value stored under the key',
     params: keyParams,
+    query: null,
     body: null,
     response: object({
       ...keyFields,
@@ -159,6 +251,136 @@ export const routes = {
       durationMs: count,
     }, response),
   }),
+
+  // Content storage on this node (issue 4). Placement on other nodes is not built yet.
+  addFile: route({
+    method: 'POST',
+    path: '/api/v1/files',
+    summary: 'adds a file streamed in the body: chunked, encrypted unless encrypt=false, stored and pinned here',
+    params: noParams,
+    query: object({
+      /** Convergent encryption (default true); false stores plain UnixFS that IPFS tools can read. */
+      encrypt: optional(queryFlag()),
+      /** The pin's name (default "default"). */
+      name: optional(pinName),
+    }, request),
+    body: byteStream("the file's bytes"),
+    response: addedSchema,
+  }),
+  makeDirectory: route({
+    method: 'POST',
+    path: '/api/v1/directories',
+    summary: 'makes a directory node from entries already stored here (all plain CIDs or all capabilities) and pins it',
+    params: noParams,
+    query: null,
+    body: object({
+      entries: array(object({ name: string({ minLength: 1, maxBytes: 255 }), ref: refSchema }, request), { maxItems: ApiLimits.directoryEntriesMax }),
+      /** Whether the directory is encrypted; default: as its entries are (true when there are none). */
+      encrypt: optional(boolean()),
+      /** The pin's name (default "default"). */
+      name: optional(pinName),
+      /** Removes the pins of this name from the entries once the directory (pinned recursively) holds them. */
+      releaseEntryPins: optional(pinName),
+    }, request),
+    bodyBytesMax: ApiLimits.directoryBodyBytesMax,
+    response: addedSchema,
+  }),
+  getContent: route({
+    method: 'GET',
+    path: '/api/v1/content/:ref',
+    summary: "a file's bytes, streamed (422 for a directory: list it)",
+    params: refParams,
+    query: null,
+    body: null,
+    response: byteStream("the file's bytes"),
+  }),
+  listContent: route({
+    method: 'GET',
+    path: '/api/v1/entries/:ref',
+    summary: "a directory's entries (name, kind, bytes, ref); a file lists none",
+    params: refParams,
+    query: null,
+    body: null,
+    response: object({
+      ref: string(),
+      cid: string(),
+      kind: oneOf('file', 'directory'),
+      bytes: nullable(count),
+      entries: array(contentEntrySchema, { maxItems: ApiLimits.directoryEntriesMax }),
+    }, response),
+  }),
+  pinList: route({
+    method: 'GET',
+    path: '/api/v1/pins',
+    summary: 'the pins on this node',
+    params: noParams,
+    query: null,
+    body: null,
+    response: object({ count, pins: array(pinSchema) }, response),
+  }),
+  pinAdd: route({
+    method: 'PUT',
+    path: '/api/v1/pins/:ref',
+    summary: 'pins stored content (recursively unless recursive is false) under a name',
+    params: refParams,
+    query: null,
+    body: object({ name: optional(pinName), recursive: optional(boolean()) }, request),
+    response: object({ cid: string(), name: string(), recursive: boolean() }, response),
+  }),
+  pinRemove: route({
+    method: 'DELETE',
+    path: '/api/v1/pins/:ref',
+    summary: 'removes the pin of that name from the content, or all its pins without a name',
+    params: refParams,
+    query: object({ name: optional(pinName) }, request),
+    body: null,
+    response: object({ cid: string(), removed: count }, response),
+  }),
+  gc: route({
+    method: 'POST',
+    path: '/api/v1/gc',
+    summary: 'removes the blocks no pin keeps and nobody used within the grace period',
+    params: noParams,
+    query: object({ graceMs: optional(queryInteger({ min: 0, max: ApiLimits.gcGraceMsMax })) }, request),
+    body: null,
+    response: object({ blocksRemoved: count, bytesRemoved: count, blocksKept: count }, response),
+    answerTimeoutMs: ApiLimits.storeOperationTimeoutMs,
+  }),
+  fsck: route({
+    method: 'POST',
+    path: '/api/v1/fsck',
+    summary: "checks every block against its CID and the index against the files (repair=true fixes what it can)",
+    params: noParams,
+    query: object({ repair: optional(queryFlag()) }, request),
+    body: null,
+    response: fsckSchema,
+    answerTimeoutMs: ApiLimits.storeOperationTimeoutMs,
+  }),
+  exportCar: route({
+    method: 'GET',
+    path: '/api/v1/car/:ref',
+    summary: 'the content as a CAR v1 file, streamed: the root and every block it links to',
+    params: refParams,
+    query: null,
+    body: null,
+    response: byteStream('a CAR v1 file'),
+  }),
+  importCar: route({
+    method: 'POST',
+    path: '/api/v1/car',
+    summary: 'imports a CAR file streamed in the body: every block checked against its CID, the roots pinned ("import")',
+    params: noParams,
+    query: null,
+    body: byteStream('a CAR v1 file'),
+    response: object({
+      roots: array(string()),
+      blocks: count,
+      bytes: count,
+      /** Blocks that did not match their CID or were too large; not stored. */
+      refused: count,
+      refusedCids: array(string()),
+    }, response),
+  }),
 } as const;
 
 export type Routes = typeof routes;
@@ -166,14 +388,21 @@ export type RouteName = keyof Routes;
 export const routeNames = Object.keys(routes) as RouteName[];
 
 export type ParamsOf<Name extends RouteName> = Infer<Routes[Name]['params']>;
-export type BodyOf<Name extends RouteName> = Routes[Name]['body'] extends Schema<infer Body> ? Body : undefined;
-export type ResponseOf<Name extends RouteName> = Infer<Routes[Name]['response']>;
+/** The checked query, or undefined for a route that takes none. */
+export type QueryOf<Name extends RouteName> = Routes[Name]['query'] extends Schema<infer Query> ? Query : undefined;
+/** The body as a handler receives it: checked JSON, or the request's bytes as they arrive. */
+export type BodyOf<Name extends RouteName> = Routes[Name]['body'] extends ByteStream ? AsyncIterable<Uint8Array>
+  : Routes[Name]['body'] extends Schema<infer Body> ? Body : undefined;
+/** The body as a client gives it. */
+export type ClientBodyOf<Name extends RouteName> = Routes[Name]['body'] extends ByteStream ? ByteStreamBody : BodyOf<Name>;
+export type ResponseOf<Name extends RouteName> = Routes[Name]['response'] extends ByteStream ? ByteStreamResponse
+  : Infer<Routes[Name]['response']>;
 
-/** What a handler receives: the route's parameters and body, already checked. */
-export interface CheckedRequest<Name extends RouteName> {
+/** What a handler receives: the route's parameters, query and body, already checked. */
+export type CheckedRequest<Name extends RouteName> = {
   readonly params: ParamsOf<Name>;
   readonly body: BodyOf<Name>;
-}
+} & (QueryOf<Name> extends undefined ? { readonly query?: undefined } : { readonly query: QueryOf<Name> });
 
 export const errorResponseSchema = object({
   error: object({ code: string(), message: string() }, response),

@@ -230,3 +230,36 @@ export function object<F extends Fields>(fields: F, rules: ObjectRules): ObjectS
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Query parameters arrive as text. These schemas check the text a query string carries and give
+ * the typed value; a client formats its typed values with String() and checks them with the same
+ * schema before sending, so one declaration serves both ends.
+ */
+
+/** A query flag: the text "true" or "false". */
+export function queryFlag(): Schema<boolean> {
+  const description = '"true" or "false"';
+  return {
+    description,
+    check(value, path) {
+      if (value === 'true') return ok(true);
+      if (value === 'false') return ok(false);
+      return fail(path, description, value);
+    },
+  };
+}
+
+/** A query integer: decimal digits, in [min, max]. */
+export function queryInteger(range: { readonly min: number; readonly max: number }): Schema<number> {
+  const description = `an integer from ${formatCount(range.min)} to ${formatCount(range.max)}`;
+  return {
+    description,
+    check(value, path) {
+      if (typeof value !== 'string' || !/^\d{1,16}$/.test(value)) return fail(path, description, value);
+      const parsed = Number(value);
+      if (!Number.isSafeInteger(parsed) || parsed < range.min || parsed > range.max) return fail(path, description, value);
+      return ok(parsed);
+    },
+  };
+}

@@ -1,20 +1,28 @@
 /**
  * The HTTP server, derived from the route table: for each request it checks who may ask
- * (auth.ts), finds the route (router.ts), checks the path parameters and the JSON body against the
- * route's schemas, calls the route's handler with typed values, and answers with JSON. Every
- * failure, whatever its cause, becomes a 4xx or 5xx answer with a JSON message (errors.ts); none
- * reaches the process.
+ * (auth.ts), finds the route (router.ts), checks the path parameters, the query and the JSON body
+ * against the route's schemas (or hands a byte-stream body on as it arrives), calls the route's
+ * handler with typed values, and answers with JSON or, for a byte-stream response, streams the
+ * bytes. Every failure before the answer starts, whatever its cause, becomes a 4xx or 5xx answer
+ * with a JSON message (errors.ts); none reaches the process. A stream that fails after its first
+ * bytes went out can no longer change its status: the connection is cut, so the client sees an
+ * incomplete answer rather than a short one that looks whole.
+ *
+ * Time limits: headers within ApiLimits.headersTimeoutMs; a JSON request whole within
+ * requestTimeoutMs (408); a route with a byte stream either way has no overall limit but is cut
+ * once idle for streamIdleTimeoutMs.
  *
  * The handlers are passed in (handlers.ts binds them to a NodeRuntime), so tests can serve fakes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import { authorize, type AuthPolicy } from './auth.ts';
-import { badRequest, errorAnswer, methodNotAllowed } from './errors.ts';
+import { badRequest, errorAnswer, methodNotAllowed, requestTimeout } from './errors.ts';
 import { ApiLimits } from './limits.ts';
-import { readJsonBody } from './request-body.ts';
+import { readJsonBody, readStreamBody } from './request-body.ts';
 import { matchRoute } from './router.ts';
-import { routes, type CheckedRequest, type ResponseOf, type RouteName } from './routes.ts';
+import { isByteStream, routes, type ByteStreamResponse, type CheckedRequest, type ResponseOf, type RouteName } from './routes.ts';
 
 export type RouteHandlers = {
   readonly [Name in RouteName]: (request: CheckedRequest<Name>) => Promise<ResponseOf<Name>>;
@@ -34,6 +42,13 @@ export interface ApiServerOptions {
   /** Prometheus metrics served at /metrics (text exposition format); 404 when absent. */
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>;
   readonly log?: (record: LogRecord) => void;
+  /** Time limits other than ApiLimits' (tests shorten them). */
+  readonly timeouts?: Partial<ServerTimeouts>;
+}
+
+export interface ServerTimeouts {
+  readonly requestTimeoutMs: number;
+  readonly streamIdleTimeoutMs: number;
 }
 
 export interface ApiServer {
@@ -65,6 +80,12 @@ const JSON_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
+const STREAM_HEADERS = {
+  'content-type': 'application/octet-stream',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
 const HTML_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
@@ -77,7 +98,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const log = options.log ?? (() => {});
   const server = createServer({
     headersTimeout: ApiLimits.headersTimeoutMs,
-    requestTimeout: ApiLimits.requestTimeoutMs,
+    // Node's own limit applies to every request alike; an upload may take hours. serve() sets the
+    // limit per route instead (the whole request for JSON, an idle limit for streams).
+    requestTimeout: 0,
   }, (request, response) => {
     void serve(options, request, response).catch((error: unknown) => {
       // serve() answers every error itself; this is the last guard against a bug there.
@@ -143,13 +166,24 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
       return;
     }
     const match = matchRoute(request.method ?? '', pathname);
-    if (query !== '') throw badRequest(`${pathname} takes no query parameters`);
-    const result = await callHandler(options.handlers, match.name, match.params, request);
+    const route = routes[match.name];
+    if (query !== '' && route.query === null) throw badRequest(`${pathname} takes no query parameters`);
+    limitTime(request, response, isByteStream(route.body) || isByteStream(route.response), {
+      requestTimeoutMs: options.timeouts?.requestTimeoutMs ?? ApiLimits.requestTimeoutMs,
+      streamIdleTimeoutMs: options.timeouts?.streamIdleTimeoutMs ?? ApiLimits.streamIdleTimeoutMs,
+    });
+    const result = await callHandler(options.handlers, match.name, match.params, query, request);
+    if (isByteStream(route.response)) {
+      await sendStream(response, result as unknown as ByteStreamResponse, (error) => {
+        log({ level: 'warn', event: 'apiStreamCut', method: request.method, url: redactUrl(request.url), error: String(error) });
+      });
+      return;
+    }
     send(response, 200, JSON_HEADERS, JSON.stringify(result));
   } catch (error) {
     const answer = errorAnswer(error);
     if (answer.unexpected) {
-      log({ level: 'error', event: 'apiError', method: request.method, url: request.url, error: (error as Error)?.stack ?? String(error) });
+      log({ level: 'error', event: 'apiError', method: request.method, url: redactUrl(request.url), error: (error as Error)?.stack ?? String(error) });
     }
     // A body left unread is not drained: the connection closes after the answer instead.
     const headers = request.complete ? { ...JSON_HEADERS, ...answer.headers } : { ...JSON_HEADERS, ...answer.headers, connection: 'close' };
@@ -157,21 +191,102 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
   }
 }
 
-/** Checks the parameters and body against the route's schemas, then runs its handler. */
+/**
+ * A JSON request must arrive whole within requestTimeoutMs (answered 408, then closed); a route
+ * with a byte stream has no overall limit, but its connection is closed once no byte has moved
+ * either way for streamIdleTimeoutMs (a client that stopped sending, or stopped reading).
+ */
+function limitTime(request: IncomingMessage, response: ServerResponse, streaming: boolean, timeouts: ServerTimeouts): void {
+  if (streaming) {
+    // With no 'timeout' listener, node:http destroys the idle socket itself.
+    request.socket.setTimeout(timeouts.streamIdleTimeoutMs);
+    return;
+  }
+  if (request.complete) return;
+  const timer = setTimeout(() => {
+    if (request.complete) return;
+    const error = requestTimeout(`the request was not received whole within ${timeouts.requestTimeoutMs / 1000} s`);
+    const answer = errorAnswer(error);
+    // The answer goes out first; then the reading of the body ends with this error.
+    response.once('finish', () => request.destroy(error));
+    send(response, answer.status, { ...JSON_HEADERS, connection: 'close' }, JSON.stringify(answer.body));
+  }, timeouts.requestTimeoutMs);
+  timer.unref();
+  response.once('close', () => clearTimeout(timer));
+}
+
+/** Capabilities are secrets: a URL that carries one is logged without its key. */
+function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(/pgcap1(?::|%3A)[^/?#]*/gi, 'pgcap1:…');
+}
+
+/** Checks the parameters, query and body against the route's declarations, then runs its handler. */
 async function callHandler<Name extends RouteName>(
-  handlers: RouteHandlers, name: Name, rawParams: Readonly<Record<string, string>>, request: IncomingMessage,
+  handlers: RouteHandlers, name: Name, rawParams: Readonly<Record<string, string>>, rawQuery: string, request: IncomingMessage,
 ): Promise<ResponseOf<Name>> {
   const route = routes[name];
   const params = route.params.check(rawParams, '');
   if (!params.ok) throw badRequest(params.error);
+  let query: unknown = undefined;
+  if (route.query !== null) {
+    const checked = route.query.check(parseQuery(rawQuery), 'query');
+    if (!checked.ok) throw badRequest(checked.error);
+    query = checked.value;
+  }
   let body: unknown = undefined;
-  if (route.body !== null) {
-    const checked = route.body.check(await readJsonBody(request, ApiLimits.requestBodyBytesMax), 'body');
+  if (isByteStream(route.body)) {
+    body = readStreamBody(request);
+  } else if (route.body !== null) {
+    const checked = route.body.check(await readJsonBody(request, route.bodyBytesMax ?? ApiLimits.requestBodyBytesMax), 'body');
     if (!checked.ok) throw badRequest(checked.error);
     body = checked.value;
   }
   const handler = handlers[name] as (checked: CheckedRequest<Name>) => Promise<ResponseOf<Name>>;
-  return handler({ params: params.value, body } as CheckedRequest<Name>);
+  return handler({ params: params.value, query, body } as unknown as CheckedRequest<Name>);
+}
+
+/** The query string as text values; a name given twice is refused rather than one copy chosen silently. */
+function parseQuery(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let parsed: URLSearchParams;
+  try {
+    parsed = new URLSearchParams(raw);
+  } catch {
+    throw badRequest('query: not a valid query string');
+  }
+  for (const [name, value] of parsed) {
+    if (Object.hasOwn(out, name)) throw badRequest(`query.${name}: given more than once`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Streams a handler's bytes. The first piece is taken before the status goes out, so content that
+ * fails at once (a missing root, a bad first block) is still answered with its error status; a
+ * failure after that cuts the connection (`onCut`), which the client sees as an incomplete answer.
+ */
+async function sendStream(response: ServerResponse, answer: ByteStreamResponse, onCut: (error: unknown) => void): Promise<void> {
+  const iterator = answer.body[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (response.destroyed) {
+    await iterator.return?.();
+    return;
+  }
+  response.writeHead(200, answer.bytes === null ? STREAM_HEADERS : { ...STREAM_HEADERS, 'content-length': answer.bytes });
+  const rest = async function* (): AsyncGenerator<Uint8Array> {
+    if (first.done === true) return;
+    yield first.value;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+  };
+  try {
+    await pipeline(rest, response);
+  } catch (error) {
+    await iterator.return?.().catch(() => {});
+    response.destroy();
+    // A client that went away is not the node's failure.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onCut(error);
+  }
 }
 
 function send(response: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: string): void {

@@ -7,6 +7,8 @@ export interface CliIo {
   /** Standard error: the seed line, progress, diagnostics. */
   err(text: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether standard error is a terminal: progress lines are drawn only there (never in tests or pipes). */
+  readonly errIsTty?: boolean;
 }
 
 /** A runnable command, such as `sim lookup`. */

@@ -10,9 +10,20 @@ import { CommandFailedError, type CliCommand, type CliIo } from './command.ts';
 import { devnetCommand } from './devnet/command.ts';
 import { dhtGetCommand } from './dht-get/command.ts';
 import { dhtPutCommand } from './dht-put/command.ts';
+import { exportCommand } from './export/command.ts';
+import { fsckCommand } from './fsck/command.ts';
+import { gcCommand } from './gc/command.ts';
+import { getCommand } from './get/command.ts';
+import { importCommand } from './import/command.ts';
 import { lookupCommand } from './lookup/command.ts';
+import { lsCommand } from './ls/command.ts';
 import { nodeStartCommand } from './node/command.ts';
 import { peersCommand } from './peers/command.ts';
+import { pinAddCommand } from './pin-add/command.ts';
+import { pinLsCommand } from './pin-ls/command.ts';
+import { pinRmCommand } from './pin-rm/command.ts';
+import { putCommand } from './put/command.ts';
+import { simDurabilityCommand } from './sim-durability/command.ts';
 import { simLookupCommand } from './sim-lookup/command.ts';
 import { statusCommand } from './status/command.ts';
 
@@ -33,9 +44,17 @@ const TOP: readonly TopEntry[] = [
   peersCommand,
   lookupCommand,
   { name: 'dht', summary: 'store and find values in the DHT through a node\'s API', subcommands: [dhtPutCommand, dhtGetCommand] },
+  putCommand,
+  getCommand,
+  lsCommand,
+  { name: 'pin', summary: 'pin content on a node, so that gc keeps it', subcommands: [pinAddCommand, pinRmCommand, pinLsCommand] },
+  gcCommand,
+  fsckCommand,
+  exportCommand,
+  importCommand,
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
   devnetCommand,
-  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand] },
+  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand] },
 ];
 
 function isGroup(entry: TopEntry | null): entry is CommandGroup {
@@ -64,7 +83,9 @@ export function topUsage(): string {
   return `Usage: peergrid <command> [subcommand] [options]
 
 peergrid: a Kademlia overlay, run for real on libp2p or in a deterministic simulator.
-The client commands (status, peers, lookup, dht) talk to a running node's HTTP API.
+The client commands (status, peers, lookup, dht, and the storage commands put, get, ls, pin, gc,
+fsck, export, import) talk to a running node's HTTP API. Storage is local to that node for now:
+placement on other nodes is not built yet.
 
 Commands:
 ${rows.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}
@@ -181,5 +202,6 @@ export function processIo(): CliIo {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     env: process.env,
+    errIsTty: process.stderr.isTTY === true,
   };
 }

@@ -1,11 +1,12 @@
 /**
  * The composition root of a real node: one data directory, one libp2p node, one kernel.
  *
- * start(): lock the data directory, load (or create) the identity and the configuration, start
- * libp2p and the kernel's protocol on it, resume from the routing snapshot, and join through the
- * bootstrap list and the remembered contacts. stop(): save the snapshot, leave gracefully, flush,
- * and close everything. Between the two, lookup/get/put/status are the programmatic API that the
- * CLI (and later the HTTP API) call.
+ * start(): lock the data directory, load (or create) the identity and the configuration, open the
+ * content store (the blockstore in blocks/ and the convergence secret), start libp2p and the
+ * kernel's protocol on it, resume from the routing snapshot, and join through the bootstrap list
+ * and the remembered contacts. stop(): save the snapshot, leave gracefully, flush, and close
+ * everything. Between the two, lookup/get/put/status and `content` (content-store.ts) are the
+ * programmatic API that the HTTP API calls.
  */
 import type { Libp2p } from '@libp2p/interface';
 import { Registry } from 'prom-client';
@@ -18,6 +19,7 @@ import { PeerGuard } from '../transport/peer-guard.ts';
 import { dialMultiaddrs, parsePeerAddress, peerRefFromMultiaddr } from '../transport/libp2p/peer-address.ts';
 import { isCircuit } from '../transport/libp2p/reachability.ts';
 import { monotonicClock } from './clock.ts';
+import { ContentStore } from './content-store.ts';
 import { CryptoRandom } from './crypto-random.ts';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './data-dir.ts';
 import { loadOrCreateIdentity } from './identity-file.ts';
@@ -82,6 +84,8 @@ export class NodeRuntime {
   private readonly driver: NodeDriver;
   /** Prometheus metrics: ours and libp2p's, in one registry (served at the API's /metrics). */
   readonly metrics: NodeMetrics;
+  /** Content stored on this node: blocks, pins, the convergence secret (local only: no placement yet). */
+  readonly content: ContentStore;
   private readonly lock: DataDirLock;
   private readonly log: (record: Record<string, unknown>) => void;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
@@ -91,8 +95,10 @@ export class NodeRuntime {
   private constructor(parts: {
     dataDir: string; config: NodeConfig; libp2p: Libp2p; transport: Libp2pTransport; driver: NodeDriver; lock: DataDirLock;
     log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry; lanPeers: LanPeers;
+    content: ContentStore;
   }) {
     this.dataDir = parts.dataDir;
+    this.content = parts.content;
     this.config = parts.config;
     this.libp2p = parts.libp2p;
     this.transport = parts.transport;
@@ -130,9 +136,11 @@ export class NodeRuntime {
     await ensureDataDir(options.dataDir);
     const lock = await lockDataDir(options.dataDir);
     let libp2p: Libp2p | null = null;
+    let content: ContentStore | null = null;
     try {
       const identity = await loadOrCreateIdentity(options.dataDir);
       const fileConfig = await loadOrCreateNodeConfig(options.dataDir);
+      content = await ContentStore.open(options.dataDir, { log });
       const config: NodeConfig = {
         ...fileConfig,
         listen: options.listen ?? fileConfig.listen,
@@ -176,12 +184,16 @@ export class NodeRuntime {
         level: 'info', event: 'resumed', identityCreated: identity.created,
         contacts: snapshot?.contacts.length ?? 0, values: snapshot?.values.length ?? 0, bootstrap: others.length,
       });
-      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers });
+      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content });
     } catch (error) {
       try {
         await libp2p?.stop();
       } finally {
-        await lock.release();
+        try {
+          await content?.close();
+        } finally {
+          await lock.release();
+        }
       }
       throw error;
     }
@@ -274,6 +286,8 @@ export class NodeRuntime {
     this.driver.stop({ leave: this.config.leaveOnShutdown });
     await this.transport.close(this.config.shutdownFlushMs);
     await this.libp2p.stop();
+    // Waits for writes in progress; later calls fail with BlockstoreClosedError (the API's 503).
+    await this.content.close();
     await this.lock.release();
     this.log({ level: 'info', event: 'stopped' });
   }

@@ -6,7 +6,7 @@
 import { idFromHex, idToHex, type Id } from '../../src/core/id.ts';
 import type { LookupDone, PutDone } from '../../src/core/node-io.ts';
 import { peerRef, type PeerRef } from '../../src/core/peer.ts';
-import type { NodeApi } from '../../src/api/handlers.ts';
+import type { ContentApi, NodeApi } from '../../src/api/handlers.ts';
 import type { ContactReport } from '../../src/runtime/node-driver.ts';
 import { NodeStoppedError } from '../../src/runtime/node-driver.ts';
 import type { RuntimeStatus } from '../../src/runtime/node-runtime.ts';
@@ -21,6 +21,12 @@ export class FakeNode implements NodeApi {
   readonly calls: { operation: string; key: string; value?: Uint8Array; ttlMs?: number }[] = [];
   readonly values = new Map<string, Uint8Array>();
   failNext: Failure | null = null;
+  /** No content store by default (every call fails as a bug would); storage-routes.test.ts puts a real one here. */
+  content: ContentApi = new Proxy({} as ContentApi, {
+    get: () => () => {
+      throw new TypeError('this FakeNode has no content store');
+    },
+  });
   private readonly other: PeerRef = peerRef(idFromHex(OTHER_ID), `${PEER_ID} /ip4/127.0.0.1/tcp/4100`);
 
   status(): RuntimeStatus {

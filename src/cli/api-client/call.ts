@@ -3,7 +3,7 @@
  * refuses is a usage error (exit 2); an API that cannot be reached, refuses the token, or answers
  * wrongly is a failure with a hint at the fix (exit 1).
  */
-import { ApiProtocolError, ApiResponseError, ApiUnreachableError, InvalidRequestError } from '../../api/client-errors.ts';
+import { ApiProtocolError, ApiResponseError, ApiStreamError, ApiUnreachableError, InvalidRequestError } from '../../api/client-errors.ts';
 import { UsageError } from '../args.ts';
 import { CommandFailedError } from '../command.ts';
 
@@ -32,5 +32,6 @@ export function translateApiError(error: unknown, baseUrl: string): unknown {
     return new CommandFailedError(`${baseUrl}: ${error.message}`);
   }
   if (error instanceof ApiProtocolError) return new CommandFailedError(`${baseUrl}: ${error.message}`);
+  if (error instanceof ApiStreamError) return new CommandFailedError(error.message);
   return error;
 }

@@ -60,11 +60,14 @@ export function nodeStartUsage(): string {
   return `Usage: peergrid node start [options]
 
 Runs a peergrid node: a Kademlia node on libp2p (TCP, Noise, Yamux) speaking /peergrid/kad/1.0.0,
-and its HTTP API (JSON; a status page at /), which the client commands (status, peers, lookup, dht)
-use.
+and its HTTP API (JSON; a status page at /), which the client commands (status, peers, lookup, dht,
+put, get, ls, pin, gc, fsck, export, import) use.
 Its identity (an Ed25519 key; node id = SHA-256 of the public key), configuration (config.json,
-written with the defaults on first start) and routing snapshot live in the data directory, so a
-restart keeps its id and contacts. SIGINT or SIGTERM shuts it down gracefully; a second one, at once.
+written with the defaults on first start), routing snapshot, content (the blockstore in blocks/)
+and convergence secret (convergence-secret: 32 bytes, mode 0600, made on first start; copy one
+file into several data directories to share it) live in the data directory, so a restart keeps
+its id, contacts and content. Content is stored on this node only: placement on others is not
+built yet. SIGINT or SIGTERM shuts it down gracefully; a second one, at once.
 
 Options:
   --data-dir DIR          data directory (default ~/.peergrid)

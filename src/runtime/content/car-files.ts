@@ -11,17 +11,16 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { CarBlockIterator, CarWriter } from '@ipld/car';
+import { CarBlockIterator } from '@ipld/car';
 import { CID, matchesCid } from '../../services/storage/dag/cids.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockstoreLimits } from '../storage/blockstore-limits.ts';
 import { linksOf } from './block-links.ts';
+import { carStream } from './car-stream.ts';
 import { sha256 } from './content-hash.ts';
 
 /** Blocks stored per batch while importing. */
 const IMPORT_BATCH_BLOCKS = 64;
-/** Distinct blocks one export walks at most (a bound on the visited set). */
-const EXPORT_BLOCKS_MAX = 10_000_000;
 /** Bad blocks named in an import report (the count is exact). */
 const BAD_BLOCKS_LISTED_MAX = 20;
 
@@ -32,34 +31,10 @@ export interface ExportResult {
   readonly bytes: number;
 }
 
-/** Writes `root` and every block it reaches through recorded links to `path`. */
+/** Writes `root` and every block it reaches through recorded links to `path` (which must not exist). */
 export async function exportCar(root: CID, store: Blockstore, path: string): Promise<ExportResult> {
-  const { writer, out } = CarWriter.create([root]);
   const totals = { blocks: 0, bytes: 0 };
-  const writing = pipeline(out, createWriteStream(path, { flags: 'wx' }));
-  const walking = (async () => {
-    try {
-      const seen = new Set<string>();
-      const stack: CID[] = [root];
-      while (stack.length > 0) {
-        const cid = stack.pop() as CID;
-        const key = cid.toString();
-        if (seen.has(key)) continue;
-        if (seen.size >= EXPORT_BLOCKS_MAX) throw new Error(`more than ${EXPORT_BLOCKS_MAX} blocks under ${root}`);
-        seen.add(key);
-        const bytes = await store.get(cid);
-        await writer.put({ cid, bytes });
-        totals.blocks++;
-        totals.bytes += bytes.length;
-        // Depth first, children in link order, as IPFS tools write CARs.
-        const children = store.links(cid);
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
-      }
-    } finally {
-      await writer.close();
-    }
-  })();
-  await Promise.all([walking, writing]);
+  await pipeline(carStream(root, store, totals), createWriteStream(path, { flags: 'wx' }));
   return totals;
 }
 
@@ -72,8 +47,13 @@ export interface ImportResult {
   readonly refusedCids: readonly string[];
 }
 
-export async function importCar(path: string, store: Blockstore): Promise<ImportResult> {
-  const iterator = await CarBlockIterator.fromIterable(createReadStream(path));
+export function importCar(path: string, store: Blockstore): Promise<ImportResult> {
+  return importCarStream(createReadStream(path), store);
+}
+
+/** Imports a CAR as it arrives (a file, an HTTP upload): nothing is staged on disk first. */
+export async function importCarStream(source: AsyncIterable<Uint8Array>, store: Blockstore): Promise<ImportResult> {
+  const iterator = await CarBlockIterator.fromIterable(source);
   const roots = await iterator.getRoots();
   const session = store.openSession();
   const linked = new Map<string, CID[]>();

@@ -50,7 +50,7 @@ export interface AddResult {
   readonly skipped: readonly string[];
 }
 
-interface Added {
+export interface Added {
   readonly cid: CID;
   readonly key: Uint8Array | null;
   readonly fileBytes: number;
@@ -62,7 +62,7 @@ interface Added {
  * Writes blocks to the store in batches, one batch in flight while the next is chunked and hashed,
  * so reading and hashing overlap the writes and their fsyncs.
  */
-class Writer {
+export class BlockWriter {
   private readonly store: Blockstore;
   private readonly session: BlockSession;
   private pending: Block[] = [];
@@ -101,6 +101,8 @@ class Writer {
     this.pending = [];
     this.pendingBytes = 0;
     this.blocks += batch.length;
+    // A long upload outlives a session's lifetime unless each batch renews it.
+    this.session.renew();
     // The DAG builders computed every CID from these bytes just now: no need to hash them again.
     this.inFlight = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true }).then(
       () => undefined,
@@ -114,7 +116,7 @@ class Writer {
 export async function addPath(path: string, store: Blockstore, options: AddOptions = {}): Promise<AddResult> {
   const session = store.openSession();
   try {
-    const writer = new Writer(store, session);
+    const writer = new BlockWriter(store, session);
     const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[] };
     const added = await addEntry(path, writer, options, totals);
     if (added === null) throw new Error(`${path} is neither a file nor a directory`);
@@ -130,7 +132,7 @@ export async function addPath(path: string, store: Blockstore, options: AddOptio
   }
 }
 
-async function addEntry(path: string, writer: Writer, options: AddOptions, totals: { bytes: number; chunks: number; files: number; skipped: string[] }): Promise<Added | null> {
+async function addEntry(path: string, writer: BlockWriter, options: AddOptions, totals: { bytes: number; chunks: number; files: number; skipped: string[] }): Promise<Added | null> {
   const stats = await lstat(path);
   if (stats.isFile()) return addFile(path, writer, options, totals);
   if (!stats.isDirectory()) {
@@ -155,29 +157,37 @@ async function addEntry(path: string, writer: Writer, options: AddOptions, total
   return { cid: block.cid, key: null, fileBytes: sum(children.map(({ added }) => added.fileBytes)), dagBytes: block.bytes.length + sum(entries.map((entry) => entry.dagBytes)) };
 }
 
-async function addFile(path: string, writer: Writer, options: AddOptions, totals: { bytes: number; chunks: number; files: number }): Promise<Added> {
-  const config = options.chunking ?? DEFAULT_CHUNKING_CONFIG;
-  const stream = createReadStream(path, { highWaterMark: READ_BYTES });
+async function addFile(path: string, writer: BlockWriter, options: AddOptions, totals: { bytes: number; chunks: number; files: number }): Promise<Added> {
   totals.files++;
-  const report = (bytes: number): void => {
+  return addFileStream(createReadStream(path, { highWaterMark: READ_BYTES }), writer, options, (bytes) => {
     totals.bytes += bytes;
     totals.chunks++;
     options.onProgress?.(totals.bytes);
-  };
+  });
+}
+
+/**
+ * One file's bytes, from any stream (a file on disk, an HTTP upload), through FastCDC and the DAG
+ * builder into the writer; `onChunk` is told each chunk's size. Returns the file's root.
+ */
+export async function addFileStream(
+  source: AsyncIterable<Uint8Array>, writer: BlockWriter, options: { readonly cipher?: ContentCipher; readonly chunking?: ChunkingConfig }, onChunk: (bytes: number) => void,
+): Promise<Added> {
+  const config = options.chunking ?? DEFAULT_CHUNKING_CONFIG;
   if (options.cipher) {
     const builder = new EncryptedFileDagBuilder(options.cipher, sha256);
-    for await (const chunk of chunksOfStream(stream, config)) {
+    for await (const chunk of chunksOfStream(source, config)) {
       await writer.add(builder.add(chunk));
-      report(chunk.length);
+      onChunk(chunk.length);
     }
     const { blocks, file } = builder.finish();
     await writer.add(blocks);
     return { cid: file.capability.root, key: file.capability.key, fileBytes: file.fileBytes, dagBytes: 0 };
   }
   const builder = new FileDagBuilder(sha256);
-  for await (const chunk of chunksOfStream(stream, config)) {
+  for await (const chunk of chunksOfStream(source, config)) {
     await writer.add(builder.add(chunk));
-    report(chunk.length);
+    onChunk(chunk.length);
   }
   const { blocks, dag } = builder.finish();
   await writer.add(blocks);

@@ -1,0 +1,140 @@
+/**
+ * `peergrid get <cid|capability> [-o PATH]`: a node's stored content written to the local disk. A
+ * file goes to PATH (default ./<root CID>); a directory is made at PATH and filled level by level
+ * — the node lists each directory, its files are streamed one by one. Every entry name is checked
+ * again here with the storage layer's check, and every path against PATH, so nothing the node
+ * sends can land outside PATH; nothing that exists is ever replaced (output-files.ts).
+ *
+ * The content comes from that node's own store: retrieval from other nodes is not built yet.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { ApiClient } from '../../api/client.ts';
+import { entryNameProblem } from '../../services/storage/dag/entry-name.ts';
+import { formatBound, parseCommandLine, UsageError } from '../args.ts';
+import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
+import { expectPositionals } from '../api-client/arguments.ts';
+import { callApi } from '../api-client/call.ts';
+import { jsonLine } from '../api-client/format.ts';
+import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
+import { checkNewPath, pathExists, writeNewFile } from '../content/output-files.ts';
+import { counted, startProgress, type Progress } from '../content/progress.ts';
+import { checkRef } from '../content/refs.ts';
+
+const OPTIONS = {
+  ...API_CLIENT_OPTIONS,
+  output: { type: 'string', short: 'o' },
+} as const;
+
+/** Directories nested deeper are refused: far beyond real trees, and it bounds the recursion. */
+const DEPTH_MAX = 64;
+
+interface GetPlan {
+  readonly api: ApiClient;
+  readonly baseUrl: string;
+  readonly top: string;
+  readonly progress: Progress;
+  readonly totals: { files: number; directories: number; bytes: number };
+}
+
+export async function runGet(args: readonly string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
+  const client = parseApiClientOptions(values, io.env);
+  const ref = checkRef(expectPositionals(positionals, ['cid|capability'])[0]);
+  if (values.output === '') throw new UsageError('-o/--output must not be empty');
+  if (values.output !== undefined) await checkNewPath(values.output, 'peergrid get');
+  const api = await connectApi(client, io.env);
+  const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
+  const target = values.output ?? listing.cid;
+  if (values.output === undefined && await pathExists(target)) {
+    throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o`);
+  }
+  const plan: GetPlan = {
+    api, baseUrl: client.baseUrl, top: resolve(target),
+    progress: startProgress(io, client.json, `get ${listing.cid.slice(0, 16)}…`, listing.bytes),
+    totals: { files: 0, directories: 0, bytes: 0 },
+  };
+  try {
+    if (listing.kind === 'file') await writeFile(ref, target, plan);
+    else await writeDirectory(listing.entries, target, plan, 0);
+  } finally {
+    plan.progress.done();
+  }
+  const result = { path: target, kind: listing.kind, ...plan.totals };
+  io.out(client.json ? jsonLine(result) : formatGet(result));
+}
+
+async function writeFile(ref: string, path: string, plan: GetPlan): Promise<void> {
+  checkInside(path, plan.top);
+  const answer = await callApi(plan.baseUrl, () => plan.api.getContent({ ref }));
+  const bytes = await callApi(plan.baseUrl, () => writeNewFile(path, counted(answer.body, plan.progress)));
+  plan.totals.files++;
+  plan.totals.bytes += bytes;
+}
+
+async function writeDirectory(
+  entries: readonly { readonly name: string; readonly kind: 'file' | 'directory'; readonly ref: string }[], path: string, plan: GetPlan, depth: number,
+): Promise<void> {
+  checkInside(path, plan.top);
+  if (depth > DEPTH_MAX) throw new CommandFailedError(`${path}: directories nested more than ${DEPTH_MAX} deep`);
+  // Every name is checked before the directory is made, so a refused one leaves nothing behind.
+  for (const entry of entries) {
+    const problem = entryNameProblem(entry.name);
+    if (problem !== null) throw new CommandFailedError(`refused to write ${JSON.stringify(entry.name)} in ${path}: ${problem}`);
+  }
+  await mkdir(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EEXIST') throw new CommandFailedError(`${path} appeared while the content was being written; it was left as it is`);
+    throw error;
+  });
+  plan.totals.directories++;
+  for (const entry of entries) {
+    const child = join(path, entry.name);
+    if (entry.kind === 'file') {
+      await writeFile(entry.ref, child, plan);
+    } else {
+      const listing = await callApi(plan.baseUrl, () => plan.api.listContent({ ref: entry.ref }));
+      await writeDirectory(listing.entries, child, plan, depth + 1);
+    }
+  }
+}
+
+/** Belt and braces: whatever the names, a path must lie inside the output path. */
+function checkInside(path: string, top: string): void {
+  const resolved = resolve(path);
+  if (resolved !== top && !resolved.startsWith(top + sep)) throw new CommandFailedError(`refused to write outside ${top}: ${resolved}`);
+}
+
+function formatGet(result: { path: string; kind: 'file' | 'directory'; files: number; directories: number; bytes: number }): string {
+  const bytes = `${formatBound(result.bytes)} byte${result.bytes === 1 ? '' : 's'}`;
+  if (result.kind === 'file') return `wrote ${result.path} (${bytes})\n`;
+  return `wrote ${result.path}/: ${result.files} file${result.files === 1 ? '' : 's'}, ${result.directories} director${result.directories === 1 ? 'y' : 'ies'}, ${bytes}\n`;
+}
+
+export function getUsage(): string {
+  return `Usage: peergrid get <cid|capability> [-o PATH] [options]
+
+Asks a running node for stored content and writes it here: a file to PATH, a directory (and
+everything under it) as a new directory at PATH. PATH defaults to ./<root CID>. Nothing is ever
+replaced: PATH must not exist, and a file is written under a temporary name and moved into place
+only when complete. Every entry name is checked, so nothing lands outside PATH.
+
+The content must be stored on that node (put or imported there): retrieval from other nodes is
+not built yet.
+
+Options:
+  -o, --output PATH       where to write (default: ./<root CID>)
+${API_CLIENT_USAGE}
+
+Output: what was written; with --json {"path":…,"kind":"file"|"directory","files":…,"directories":…,"bytes":…}.
+A progress line is drawn on a terminal.
+Exit status: 0 when written, 1 when the node cannot be reached or does not have the content, 2 on
+bad usage (a bad CID or capability, an existing PATH).
+`;
+}
+
+export const getCommand: CliCommand = {
+  path: ['get'],
+  summary: 'write stored content (a file or a directory tree) from a node to a new local path',
+  usage: getUsage,
+  run: runGet,
+};

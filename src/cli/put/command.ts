@@ -1,0 +1,148 @@
+/**
+ * `peergrid put <file|dir>`: a node stores a file or a directory tree, encrypted unless
+ * --no-encrypt, and pins it. A file is streamed to the node, which chunks it as it arrives; a
+ * directory is read here (local-tree.ts), each file streamed in turn, and the node asked to make
+ * each directory from its entries, bottom-up. Until its parent holds it, each part is pinned under
+ * a name of this put's own (peergrid-put-<random>), which each parent releases, so an interrupted
+ * put leaves pins one can see (`peergrid pin ls`) and remove, and a gc meanwhile takes nothing.
+ *
+ * The content is stored on that node only: placement on other nodes is not built yet.
+ */
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import type { ApiClient } from '../../api/client.ts';
+import type { ResponseOf } from '../../api/routes.ts';
+import { formatBound, parseCommandLine, UsageError } from '../args.ts';
+import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
+import { expectPositionals } from '../api-client/arguments.ts';
+import { callApi } from '../api-client/call.ts';
+import { jsonLine } from '../api-client/format.ts';
+import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
+import { counted, startProgress, type Progress } from '../content/progress.ts';
+import { scanLocalTree, type LocalNode } from './local-tree.ts';
+import { checkPlacementOptions } from './placement-options.ts';
+
+const OPTIONS = {
+  ...API_CLIENT_OPTIONS,
+  'no-encrypt': { type: 'boolean' },
+  pin: { type: 'string' },
+  replicas: { type: 'string' },
+  erasure: { type: 'string' },
+} as const;
+
+/** A pin name, as the blockstore bounds it. */
+const PIN_NAME_BYTES_MAX = 256;
+
+type Added = ResponseOf<'addFile'>;
+
+interface PutPlan {
+  readonly api: ApiClient;
+  readonly baseUrl: string;
+  readonly encrypt: boolean;
+  readonly pinName: string;
+  readonly stagingPin: string;
+  readonly progress: Progress;
+  readonly totals: { bytes: number; chunks: number };
+}
+
+export async function runPut(args: readonly string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
+  const client = parseApiClientOptions(values, io.env);
+  const [path] = expectPositionals(positionals, ['file|dir']);
+  checkPlacementOptions(values);
+  const pinName = values.pin ?? 'default';
+  if (pinName === '' || Buffer.byteLength(pinName) > PIN_NAME_BYTES_MAX) throw new UsageError(`--pin must be a name of 1 to ${formatBound(PIN_NAME_BYTES_MAX)} bytes`);
+  const tree = await scanLocalTree(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'EACCES' || error.code === 'ENOTDIR') throw new UsageError(`cannot read ${path}: ${error.message}`);
+    throw error;
+  });
+  const api = await connectApi(client, io.env);
+  for (const skipped of tree.skipped) io.err(`peergrid: skipped ${skipped.path} (${skipped.reason})\n`);
+  const plan: PutPlan = {
+    api, baseUrl: client.baseUrl, encrypt: values['no-encrypt'] !== true, pinName,
+    stagingPin: `peergrid-put-${randomBytes(4).toString('hex')}`,
+    progress: startProgress(io, client.json, `put ${path}`, tree.bytes),
+    totals: { bytes: 0, chunks: 0 },
+  };
+  let added: Added;
+  try {
+    added = await upload(tree.root, plan, true);
+  } finally {
+    plan.progress.done();
+  }
+  const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks };
+  io.out(client.json ? jsonLine(result) : formatPut(result, tree.root.kind, tree.files));
+}
+
+/** Adds a node of the tree; a directory after its entries. The top is pinned under the user's name, the rest under the put's own. */
+async function upload(node: LocalNode, plan: PutPlan, top: boolean): Promise<Added> {
+  const pin = top ? plan.pinName : plan.stagingPin;
+  if (node.kind === 'file') {
+    // Opened before the request, so an unreadable file is named as such, not as a failed upload.
+    const handle = await open(node.path, 'r').catch((error: Error) => {
+      throw new CommandFailedError(`cannot read ${node.path}: ${error.message}`);
+    });
+    let added: Added;
+    try {
+      const body = counted(handle.createReadStream({ autoClose: false }), plan.progress);
+      added = await callApi(plan.baseUrl, () => plan.api.addFile(body, { encrypt: plan.encrypt, name: pin }));
+    } finally {
+      await handle.close();
+    }
+    plan.totals.bytes += added.bytes;
+    plan.totals.chunks += added.chunks;
+    return added;
+  }
+  const entries: { name: string; ref: string }[] = [];
+  for (const child of node.children) {
+    const added = await upload(child, plan, false);
+    entries.push({ name: child.name, ref: added.capability ?? added.cid });
+  }
+  return callApi(plan.baseUrl, () => plan.api.makeDirectory({ entries, encrypt: plan.encrypt, name: pin, releaseEntryPins: plan.stagingPin }));
+}
+
+function formatPut(result: { cid: string; capability: string | null; bytes: number; chunks: number }, kind: 'file' | 'directory', files: number): string {
+  const what = kind === 'file' ? 'a file' : `a directory of ${files} file${files === 1 ? '' : 's'}`;
+  let out = `cid         ${result.cid}\n`;
+  if (result.capability !== null) out += `capability  ${result.capability}\n`;
+  out += `stored ${what}, ${formatBound(result.bytes)} byte${result.bytes === 1 ? '' : 's'} in ${formatBound(result.chunks)} chunk${result.chunks === 1 ? '' : 's'}, `
+    + `${result.capability === null ? 'plain' : 'encrypted'}, on this node only (placement on other nodes is not built yet)\n`;
+  if (result.capability !== null) out += 'Keep the capability: it is what reads the content (get, ls), and whoever has it can read it.\n';
+  return out;
+}
+
+export function putUsage(): string {
+  return `Usage: peergrid put <file|dir> [options]
+
+Asks a running node to store a file, or a directory tree, and pin it. The content is cut into
+chunks by their content (FastCDC), encrypted with keys derived from the node's convergence secret
+and the content (unless --no-encrypt), and stored in the node's blockstore. Prints the root CID
+and, for encrypted content, the capability (pgcap1:…) that reads it: keep it, whoever has it can
+read the content. Plain content is UnixFS, readable by IPFS tools.
+
+Inside a directory, symbolic links and special files are skipped (and reported), never followed;
+every name must pass the storage layer's check (no '/', '\\', NUL, '.' or '..'; at most 255 bytes).
+
+The content is stored on that node only: placement on other nodes (replicas, erasure coding) is
+not built yet.
+
+Options:
+  --no-encrypt            store plain UnixFS instead of encrypted content
+  --pin NAME              the pin's name (default: default)
+  --replicas R            keep R copies on other nodes — placement is not built yet: refused (exit 2)
+  --erasure K+M           keep K data and M parity fragments on other nodes — likewise refused
+${API_CLIENT_USAGE}
+
+Output: the CID, the capability (encrypted content) and what was stored; with --json
+{"cid":…,"capability":…|null,"bytes":…,"chunks":…}. A progress line is drawn on a terminal.
+Exit status: 0 when stored, 1 when the node cannot be reached or refuses the content, 2 on bad
+usage (including --replicas and --erasure, for now).
+`;
+}
+
+export const putCommand: CliCommand = {
+  path: ['put'],
+  summary: 'store a file or directory on a node, encrypted unless --no-encrypt (this node only, for now)',
+  usage: putUsage,
+  run: runPut,
+};

@@ -1,0 +1,278 @@
+/**
+ * The node's content store (issue 4, the local half of `peergrid put/get`): a Blockstore in
+ * `<data dir>/blocks`, the convergence secret that keys encrypted content
+ * (convergence-secret-file.ts), and the operations the HTTP API offers on them — add a streamed
+ * file, make a directory from stored entries, read a file, list a directory, pins, gc, fsck, CAR
+ * export and import. It speaks text (CIDs and capabilities as strings) so that the API needs no
+ * storage types, and fails with the named errors of content-store-errors.ts.
+ *
+ * Everything here is local: content is read only from this node's store. Placement on other
+ * nodes, replication and retrieval from the grid are later parts of issue 4.
+ */
+import { join } from 'node:path';
+import type { Capability } from '../services/storage/crypt/capability.ts';
+import { formatCapability } from '../services/storage/crypt/capability.ts';
+import type { ContentCipher } from '../services/storage/crypt/content-cipher.ts';
+import { openNode, readEncryptedFile } from '../services/storage/crypt/encrypted-reader.ts';
+import type { CID } from '../services/storage/dag/cids.ts';
+import { DagError } from '../services/storage/dag/dag-error.ts';
+import { entryNameProblem } from '../services/storage/dag/entry-name.ts';
+import { readFile, type GetBlock } from '../services/storage/dag/file-reader.ts';
+import { createNodeContentCipher } from './content-cipher-node.ts';
+import { importCarStream } from './content/car-files.ts';
+import { carStream } from './content/car-stream.ts';
+import { listRef } from './content/content-entries.ts';
+import type { ContentRef } from './content/content-exporter.ts';
+import { formatContentRef, parseContentRef, rootOf } from './content/content-ref.ts';
+import { describePlainChild, encryptedDirectoryOfStored, plainDirectoryOfStored } from './content/stored-directory.ts';
+import { addStream, closeQuietly } from './content/stream-importer.ts';
+import { ContentInputError, ContentNotFoundError, ContentRequestError, NotAFileError } from './content-store-errors.ts';
+import { loadOrCreateConvergenceSecret } from './convergence-secret-file.ts';
+import { Blockstore, type BlockstoreOptions, type FsckReport, type GcReport } from './storage/blockstore.ts';
+import { BlockNotFoundError, InvalidCidError, UnsupportedHashError } from './storage/blockstore-errors.ts';
+
+/** Where the content store lives in the data directory. */
+export const ContentFiles = {
+  /** The blockstore (docs/storage-blockstore.md). */
+  blocks: 'blocks',
+} as const;
+
+/** The pin name content gets when the caller names none. */
+export const DEFAULT_PIN_NAME = 'default';
+
+/** Plain directory sizes remembered between requests (a directory put asks for each level in turn). */
+const TREE_BYTES_REMEMBERED_MAX = 100_000;
+
+export interface AddedContent {
+  readonly cid: string;
+  /** For encrypted content; null for plain. */
+  readonly capability: string | null;
+  readonly bytes: number;
+  readonly chunks: number;
+}
+
+export interface ContentEntry {
+  readonly name: string;
+  readonly kind: 'file' | 'directory';
+  readonly bytes: number | null;
+  readonly ref: string;
+}
+
+export interface ContentListing {
+  readonly ref: string;
+  readonly cid: string;
+  readonly kind: 'file' | 'directory';
+  readonly bytes: number | null;
+  readonly entries: readonly ContentEntry[];
+}
+
+export interface FileBytes {
+  readonly bytes: number;
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+export interface PinEntry {
+  readonly cid: string;
+  readonly name: string;
+  readonly recursive: boolean;
+  readonly pinnedAtMs: number;
+}
+
+export interface CarImportReport {
+  readonly roots: readonly string[];
+  readonly blocks: number;
+  readonly bytes: number;
+  readonly refused: number;
+  readonly refusedCids: readonly string[];
+}
+
+export interface ContentStoreOptions {
+  readonly log?: (record: Record<string, unknown>) => void;
+  /** The blockstore's options (its durability: tests use 'none'). */
+  readonly blockstore?: BlockstoreOptions;
+}
+
+export class ContentStore {
+  readonly store: Blockstore;
+  readonly secretPath: string;
+  private readonly cipher: ContentCipher;
+  private readonly treeBytes = new Map<string, number>();
+
+  private constructor(store: Blockstore, cipher: ContentCipher, secretPath: string) {
+    this.store = store;
+    this.cipher = cipher;
+    this.secretPath = secretPath;
+  }
+
+  /** Opens (creating if needed) the blockstore and the convergence secret of a data directory the caller has locked. */
+  static async open(dataDir: string, options: ContentStoreOptions = {}): Promise<ContentStore> {
+    const log = options.log ?? (() => {});
+    const secret = await loadOrCreateConvergenceSecret(dataDir);
+    if (secret.permissionsFixed) log({ level: 'warn', event: 'convergenceSecretPermissionsFixed', path: secret.path, note: 'it was readable by others' });
+    const store = await Blockstore.open(join(dataDir, ContentFiles.blocks), options.blockstore);
+    const recovery = store.recovery;
+    if (recovery.unsettled > 0 || recovery.tmpRemoved > 0) {
+      log({ level: 'info', event: 'blockstoreRecovered', unsettled: recovery.unsettled, tmpRemoved: recovery.tmpRemoved,
+        adopted: recovery.adopted.length, quarantined: recovery.quarantined.length, missing: recovery.missing.length });
+    }
+    return new ContentStore(store, createNodeContentCipher(secret.secret), secret.path);
+  }
+
+  /** Adds a file from a stream of its bytes, and pins it. */
+  async addFile(source: AsyncIterable<Uint8Array>, options: { readonly encrypt: boolean; readonly pinName?: string }): Promise<AddedContent> {
+    const added = await addStream(source, this.store, { cipher: options.encrypt ? this.cipher : undefined, pinName: options.pinName ?? DEFAULT_PIN_NAME });
+    return { cid: added.root.toString(), capability: added.capability === null ? null : formatCapability(added.capability), bytes: added.bytes, chunks: added.chunks };
+  }
+
+  /**
+   * Makes a directory node of stored entries (all plain, or all encrypted) and pins it
+   * recursively; then, if asked, removes the pins named `releaseEntryPins` from the entries,
+   * which the directory's pin now keeps (a client adding a tree pins each part until its parent
+   * holds it).
+   */
+  async makeDirectory(
+    entries: readonly { readonly name: string; readonly ref: string }[],
+    options: { readonly encrypt?: boolean; readonly pinName?: string; readonly releaseEntryPins?: string } = {},
+  ): Promise<AddedContent> {
+    const refs = entries.map((entry, index) => {
+      const problem = entryNameProblem(entry.name);
+      if (problem !== null) throw new ContentRequestError(`entries[${index}].name: refused ${problem}`);
+      return { name: entry.name, ref: this.parseRef(entry.ref, `entries[${index}].ref`) };
+    });
+    const names = new Set<string>();
+    for (const [index, entry] of refs.entries()) {
+      if (names.has(entry.name)) throw new ContentRequestError(`entries[${index}].name: two entries named ${JSON.stringify(entry.name)}`);
+      names.add(entry.name);
+    }
+    const encrypt = options.encrypt ?? (refs.length === 0 ? true : refs[0].ref.kind === 'encrypted');
+    for (const [index, entry] of refs.entries()) {
+      if ((entry.ref.kind === 'encrypted') !== encrypt) {
+        throw new ContentRequestError(`entries[${index}].ref: ${encrypt ? 'a plain CID in an encrypted directory' : 'a capability in a plain directory'}`
+          + ' (the entries of one directory must be all plain CIDs or all capabilities)');
+      }
+    }
+    const getBlock = this.getBlockFor('an entry');
+    const session = this.store.openSession();
+    try {
+      const made = encrypt
+        ? await encryptedDirectoryOfStored(refs.map((entry) => ({ name: entry.name, capability: (entry.ref as { capability: Capability }).capability })), getBlock, this.cipher)
+        : await plainDirectoryOfStored(refs.map((entry) => ({ name: entry.name, cid: rootOf(entry.ref) })), getBlock, this.rememberedTreeBytes());
+      await this.store.putMany(made.blocks.map((block) => ({ cid: block.cid, bytes: block.bytes, links: block.links })), { session });
+      this.store.pin(made.root, { recursive: true, name: options.pinName ?? DEFAULT_PIN_NAME });
+      if (options.releaseEntryPins !== undefined) {
+        for (const entry of refs) this.store.unpin(rootOf(entry.ref), { name: options.releaseEntryPins });
+      }
+      return { cid: made.root.toString(), capability: made.capability === null ? null : formatCapability(made.capability), bytes: made.fileBytes, chunks: 0 };
+    } finally {
+      closeQuietly(session);
+    }
+  }
+
+  /** A file's size and bytes; its root is read now, so a missing or wrong root fails before any byte is sent. */
+  async openFile(refText: string): Promise<FileBytes> {
+    const ref = this.parseRef(refText, 'ref');
+    const getBlock = this.getBlockFor('the root');
+    if (ref.kind === 'encrypted') {
+      const node = await openNode(ref.capability, getBlock, this.cipher);
+      if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
+      return { bytes: node.size, body: readEncryptedFile(ref.capability, this.getBlockFor('a block of the file'), this.cipher) };
+    }
+    const root = describePlainChild(ref.root, await getBlock(ref.root));
+    if (root.kind === 'directory') throw new NotAFileError(ref.root.toString());
+    return { bytes: root.fileBytes ?? 0, body: readFile(ref.root, this.getBlockFor('a block of the file')) };
+  }
+
+  async list(refText: string): Promise<ContentListing> {
+    const ref = this.parseRef(refText, 'ref');
+    const listing = await listRef(ref, this.getBlockFor('the root'), this.cipher);
+    return {
+      ref: refText.trim(),
+      cid: rootOf(ref).toString(),
+      kind: listing.kind,
+      bytes: listing.bytes,
+      entries: listing.entries.map((entry) => ({ name: entry.name, kind: entry.kind, bytes: entry.bytes, ref: formatContentRef(entry.ref) })),
+    };
+  }
+
+  /** Pins stored content; content that is not here cannot be pinned yet (nothing would fetch it). */
+  pin(refText: string, options: { readonly name?: string; readonly recursive?: boolean } = {}): PinEntry {
+    const root = rootOf(this.parseRef(refText, 'ref'));
+    if (!this.store.has(root)) throw new ContentNotFoundError(root.toString());
+    const name = options.name ?? DEFAULT_PIN_NAME;
+    const recursive = options.recursive ?? true;
+    this.store.pin(root, { name, recursive });
+    return { cid: root.toString(), name, recursive, pinnedAtMs: Date.now() };
+  }
+
+  /** Removes the content's pin of that name, or all its pins; a pin that is not there is a ContentNotFoundError. */
+  unpin(refText: string, name?: string): { readonly cid: string; readonly removed: number } {
+    const root = rootOf(this.parseRef(refText, 'ref'));
+    const removed = this.store.unpin(root, name === undefined ? {} : { name });
+    if (removed === 0) throw new ContentNotFoundError(root.toString(), name === undefined ? 'it has no pin' : `it has no pin named ${JSON.stringify(name)}`);
+    return { cid: root.toString(), removed };
+  }
+
+  pins(): PinEntry[] {
+    return this.store.listPins().map((pin) => ({ cid: pin.cid.toString(), name: pin.name, recursive: pin.recursive, pinnedAtMs: pin.pinnedAtMs }));
+  }
+
+  gc(graceMs?: number): Promise<GcReport> {
+    this.treeBytes.clear();
+    return this.store.gc(graceMs === undefined ? {} : { graceMs });
+  }
+
+  fsck(repair: boolean): Promise<FsckReport> {
+    return this.store.fsck({ repair });
+  }
+
+  /** The content and every block it links to, as a CAR stream; the root must be here. */
+  exportCar(refText: string): AsyncIterable<Uint8Array> {
+    const root = rootOf(this.parseRef(refText, 'ref'));
+    if (!this.store.has(root)) throw new ContentNotFoundError(root.toString());
+    return carStream(root, this.store);
+  }
+
+  /** Imports a CAR as it arrives: every block checked and stored, the roots pinned as "import". */
+  async importCar(source: AsyncIterable<Uint8Array>): Promise<CarImportReport> {
+    const imported = await importCarStream(source, this.store).catch((error: unknown) => {
+      // @ipld/car and cborg fail with plain Errors on bytes that are not a CAR; the store's own failures are named.
+      if (error instanceof Error && error.constructor === Error && !('code' in error)) throw new ContentInputError(`not a readable CAR file: ${error.message}`);
+      throw error;
+    });
+    return {
+      roots: imported.roots.map(String), blocks: imported.blocks, bytes: imported.bytes,
+      refused: imported.refused, refusedCids: [...imported.refusedCids],
+    };
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  private parseRef(text: string, field: string): ContentRef {
+    const parsed = parseContentRef(text);
+    if (!parsed.ok) throw new ContentRequestError(`${field}: ${parsed.problem}`);
+    return parsed.ref;
+  }
+
+  /**
+   * Blocks from the local store. A block that is not here is ContentNotFoundError naming what it
+   * was; a link to a CID the store cannot hold (another hash) is the DAG's fault, not the caller's.
+   */
+  private getBlockFor(what: string): GetBlock {
+    return async (cid: CID) => {
+      try {
+        return await this.store.get(cid);
+      } catch (error) {
+        if (error instanceof BlockNotFoundError) throw new ContentNotFoundError(cid.toString(), what === 'the root' ? '' : `${what} is missing`);
+        if (error instanceof UnsupportedHashError || error instanceof InvalidCidError) throw new DagError(`a link to a CID this node cannot hold: ${error.message}`, cid.toString());
+        throw error;
+      }
+    };
+  }
+
+  private rememberedTreeBytes(): Map<string, number> {
+    if (this.treeBytes.size > TREE_BYTES_REMEMBERED_MAX) this.treeBytes.clear();
+    return this.treeBytes;
+  }
+}
