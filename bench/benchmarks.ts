@@ -174,7 +174,7 @@ export const benchmarks: Record<string, Benchmark> = {
     run: () => codecBenchmark(),
   },
   storage: {
-    summary: 'issue 4: local add vs SHA-256 and cp, FastCDC, Reed-Solomon 10+4 (--add-mib N sets the file size, 1024 by default)',
+    summary: 'issue 4: local add vs SHA-256 and cp, FastCDC, Reed-Solomon 10+4, a durability year (--add-mib N, --durability-objects N, --skip-durability)',
     run: (extra, say) => storageBenchmark(extra, say),
   },
   'dht-vs-kad': {

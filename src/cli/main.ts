@@ -23,6 +23,7 @@ import { pinAddCommand } from './pin-add/command.ts';
 import { pinLsCommand } from './pin-ls/command.ts';
 import { pinRmCommand } from './pin-rm/command.ts';
 import { putCommand } from './put/command.ts';
+import { simDurabilityCommand } from './sim-durability/command.ts';
 import { simLookupCommand } from './sim-lookup/command.ts';
 import { statusCommand } from './status/command.ts';
 
@@ -53,7 +54,7 @@ const TOP: readonly TopEntry[] = [
   importCommand,
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
   devnetCommand,
-  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand] },
+  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand] },
 ];
 
 function isGroup(entry: TopEntry | null): entry is CommandGroup {
