@@ -5,11 +5,10 @@
  * every run (for example `--nodes 2000` for a quick look). Two are not simulations: `codec`, and
  * `dht-vs-kad`, which runs real node processes (dht-vs-kad/benchmark.ts) and takes its own options.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { LookupExperimentResult } from '../src/sim/experiments/lookup-experiment.ts';
 import { codecBenchmark } from './codec.ts';
 import { dhtVsKadBenchmark } from './dht-vs-kad/benchmark.ts';
+import { runPeergridJson } from './run-peergrid.ts';
 import { storageBenchmark } from './storage/storage-benchmark.ts';
 
 type Say = (line: string) => void;
@@ -19,30 +18,11 @@ export interface Benchmark {
   run(extraArgs: readonly string[], say: Say): Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
-const BIN = fileURLToPath(new URL('../bin/peergrid.js', import.meta.url));
-
 /** Runs `peergrid sim lookup <args> <extra> --json` in a child process; `extra` comes last, so it overrides. */
-function simulate(args: readonly string[], extra: readonly string[], say: Say): Promise<LookupExperimentResult> {
-  const argv = ['sim', 'lookup', ...args, ...extra, '--json'];
-  say(`running: peergrid ${argv.join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.trim() !== '') say(`  ${line}`);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`peergrid ${argv.join(' ')} exited with ${code}`));
-        return;
-      }
-      const result = JSON.parse(stdout) as LookupExperimentResult;
-      say(`  done in ${(result.wallMs / 1000).toFixed(1)} s: correct ${result.correctRate}, hops ${result.hops.mean}, p50 ${result.latencyMs.p50} ms`);
-      resolve(result);
-    });
-  });
+async function simulate(args: readonly string[], extra: readonly string[], say: Say): Promise<LookupExperimentResult> {
+  const result = await runPeergridJson<LookupExperimentResult>(['sim', 'lookup', ...args, ...extra, '--json'], say);
+  say(`  done in ${(result.wallMs / 1000).toFixed(1)} s: correct ${result.correctRate}, hops ${result.hops.mean}, p50 ${result.latencyMs.p50} ms`);
+  return result;
 }
 
 /** The figures most benchmarks report, in a stable order. */

@@ -11,13 +11,11 @@
  *
  * Run alone: `node bench/storage/durability.ts [--objects N] [--seed S]` prints the JSON object.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { DurabilityExperimentResult, DurabilitySchemeResult } from '../../src/sim/experiments/durability-experiment.ts';
+import { runPeergridJson } from '../run-peergrid.ts';
 
 type Say = (line: string) => void;
 
-const BIN = fileURLToPath(new URL('../../bin/peergrid.js', import.meta.url));
 
 export interface DurabilityBenchmarkOptions {
   readonly objects?: number;
@@ -69,23 +67,7 @@ export const DURABILITY_BENCHMARK_DEFAULTS = Object.freeze({
 });
 
 function simulate(argv: readonly string[], say: Say): Promise<DurabilityExperimentResult> {
-  say(`running: peergrid ${argv.join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.trim() !== '') say(`  ${line}`);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`peergrid ${argv.join(' ')} exited with ${code}`));
-        return;
-      }
-      resolve(JSON.parse(stdout) as DurabilityExperimentResult);
-    });
-  });
+  return runPeergridJson<DurabilityExperimentResult>(argv, say);
 }
 
 export async function durabilityBenchmark(say: Say, options: DurabilityBenchmarkOptions = {}): Promise<DurabilityBenchmarkResult> {

@@ -10,19 +10,8 @@ import fc from 'fast-check';
 import { createErasureCodec, type ErasureCodec } from '../../../../src/services/storage/erasure/erasure-codec.ts';
 import { cauchyParityMatrix, generatorMatrix } from '../../../../src/services/storage/erasure/generator-matrix.ts';
 import { RECONSTRUCTION_CACHE_ENTRIES_MAX, ReconstructionMatrixCache } from '../../../../src/services/storage/erasure/reconstruction-matrix.ts';
-import { naiveProduct, pseudoRandomBytes } from './support.ts';
+import { naiveProduct, pseudoRandomBytes, subsets } from './support.ts';
 
-function* subsets(n: number, k: number, start = 0, chosen: number[] = []): Generator<number[]> {
-  if (chosen.length === k) {
-    yield chosen.slice();
-    return;
-  }
-  for (let i = start; i <= n - (k - chosen.length); i++) {
-    chosen.push(i);
-    yield* subsets(n, k, i + 1, chosen);
-    chosen.pop();
-  }
-}
 
 /** Only the fragments in `kept`; the others null. */
 function keepOnly(fragments: readonly Uint8Array[], kept: readonly number[]): (Uint8Array | null)[] {

@@ -9,18 +9,8 @@ import fc from 'fast-check';
 import { gfInverse, gfMultiply, gfPower } from '../../../../src/services/storage/erasure/galois-field.ts';
 import { TOTAL_SHARDS_MAX, cauchyParityMatrix, generatorMatrix } from '../../../../src/services/storage/erasure/generator-matrix.ts';
 import { identityMatrix, invertMatrix, matrixEntry, selectRows, zeroMatrix, type Matrix } from '../../../../src/services/storage/erasure/matrix.ts';
+import { subsets } from './support.ts';
 
-function* subsets(n: number, k: number, start = 0, chosen: number[] = []): Generator<number[]> {
-  if (chosen.length === k) {
-    yield chosen.slice();
-    return;
-  }
-  for (let i = start; i <= n - (k - chosen.length); i++) {
-    chosen.push(i);
-    yield* subsets(n, k, i + 1, chosen);
-    chosen.pop();
-  }
-}
 
 /** K distinct row indexes out of n, from a shuffle. */
 function randomSubset(n: number, k: number, keys: readonly number[]): number[] {

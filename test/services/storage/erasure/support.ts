@@ -27,3 +27,16 @@ export function naiveProduct(matrix: Matrix, inputs: readonly Uint8Array[], leng
     return out;
   });
 }
+
+/** Every k-element subset of 0 … n-1, in lexicographic order. */
+export function* subsets(n: number, k: number, start = 0, chosen: number[] = []): Generator<number[]> {
+  if (chosen.length === k) {
+    yield chosen.slice();
+    return;
+  }
+  for (let i = start; i <= n - (k - chosen.length); i++) {
+    chosen.push(i);
+    yield* subsets(n, k, i + 1, chosen);
+    chosen.pop();
+  }
+}
