@@ -18,9 +18,31 @@ export interface Benchmark {
   run(extraArgs: readonly string[], say: Say): Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
-/** Runs `peergrid sim lookup <args> <extra> --json` in a child process; `extra` comes last, so it overrides. */
+/** Splits `--name value` and bare `--flag` arguments into [name, value-or-null] pairs, in order. */
+function optionPairs(argv: readonly string[]): [string, string | null][] {
+  const pairs: [string, string | null][] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      pairs.push([argv[i], next]);
+      i++;
+    } else {
+      pairs.push([argv[i], null]);
+    }
+  }
+  return pairs;
+}
+
+/** The benchmark's own arguments with those given on the command line put in their place (the CLI refuses an option given twice). */
+export function overrideArgs(args: readonly string[], extra: readonly string[]): string[] {
+  const overrides = optionPairs(extra);
+  const overridden = new Set(overrides.map(([name]) => name));
+  return [...optionPairs(args).filter(([name]) => !overridden.has(name)), ...overrides].flatMap(([name, value]) => (value === null ? [name] : [name, value]));
+}
+
+/** Runs `peergrid sim lookup <args> --json` in a child process, with `extra` (the command line's) overriding `args`. */
 async function simulate(args: readonly string[], extra: readonly string[], say: Say): Promise<LookupExperimentResult> {
-  const result = await runPeergridJson<LookupExperimentResult>(['sim', 'lookup', ...args, ...extra, '--json'], say);
+  const result = await runPeergridJson<LookupExperimentResult>(['sim', 'lookup', ...overrideArgs(args, extra), '--json'], say);
   say(`  done in ${(result.wallMs / 1000).toFixed(1)} s: correct ${result.correctRate}, hops ${result.hops.mean}, p50 ${result.latencyMs.p50} ms`);
   return result;
 }
