@@ -306,7 +306,7 @@ export class BlockIndex {
   /**
    * Mark and sweep in one transaction. Live: every pinned block; everything reachable through
    * links from a recursive pin or from a block of an open session; and every block put or read
-   * since `protectedSinceMs`. The recursive CTE's UNION visits each digest once, so the walk is
+   * after `protectedSinceMs` (so a grace of 0 keeps nothing for its age). The recursive CTE's UNION visits each digest once, so the walk is
    * bounded by the number of distinct digests in links even if declared links form a cycle.
    * Returns the swept digests (their rows gone, the digests unsettled until the files are removed).
    */
@@ -322,7 +322,7 @@ export class BlockIndex {
           'SELECT digest FROM reach UNION SELECT digest FROM pins',
       ).run();
       const victims = this.statement(
-        'SELECT digest FROM blocks WHERE accessed_at_ms < ? AND digest NOT IN (SELECT digest FROM temp.gc_live)',
+        'SELECT digest FROM blocks WHERE accessed_at_ms <= ? AND digest NOT IN (SELECT digest FROM temp.gc_live)',
       ).all(protectedSinceMs) as unknown as { digest: Uint8Array }[];
       const digests = victims.map((victim) => victim.digest);
       const live = this.count() - digests.length;
