@@ -1,26 +1,13 @@
 /**
- * Writing what a node sends to the local disk without ever replacing anything: a file is written
- * under a temporary name beside its target and linked into place only when complete — link(2)
- * fails if the target exists, even one created meanwhile — so an interrupted transfer never leaves
- * a truncated file under the real name, and an existing file is never overwritten.
+ * The CLI's side of writing what a node sends: the checks it makes before any request, and the
+ * runtime's no-replace writer (runtime/content/new-file.ts) with its error as a command failure.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, lstat, rename, rm, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { dirname, resolve } from 'node:path';
+import { ExistingPathError, pathExists, writeNewFile as writeNewFileOnDisk } from '../../runtime/content/new-file.ts';
 import { UsageError } from '../args.ts';
 import { CommandFailedError } from '../command.ts';
 
-export async function pathExists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
+export { pathExists };
 
 /** A new path to write: it must not exist, and its directory must (a usage error either way, before any request). */
 export async function checkNewPath(path: string, what: string): Promise<void> {
@@ -31,35 +18,10 @@ export async function checkNewPath(path: string, what: string): Promise<void> {
 
 /** Writes `source` to `path`, which must not exist; returns the bytes written. */
 export async function writeNewFile(path: string, source: AsyncIterable<Uint8Array>): Promise<number> {
-  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.peergrid-partial`);
-  let bytes = 0;
   try {
-    await pipeline(
-      async function* () {
-        for await (const piece of source) {
-          bytes += piece.length;
-          yield piece;
-        }
-      },
-      createWriteStream(partial, { flags: 'wx' }),
-    );
-    await placeWithoutReplacing(partial, path);
-    return bytes;
-  } finally {
-    await rm(partial, { force: true });
-  }
-}
-
-async function placeWithoutReplacing(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-    await unlink(from);
+    return await writeNewFileOnDisk(path, source);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CommandFailedError(`${to} appeared while it was being written; it was left as it is`);
-    // A file system without hard links (some network and FAT ones): check, then rename.
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error;
-    if (await pathExists(to)) throw new CommandFailedError(`${to} appeared while it was being written; it was left as it is`);
-    await rename(from, to);
+    if (error instanceof ExistingPathError) throw new CommandFailedError(error.message);
+    throw error;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { chunksOfStream } from '../../services/storage/chunking/chunk-assembler.ts';
 import { DEFAULT_CHUNKING_CONFIG, type ChunkingConfig } from '../../services/storage/chunking/chunking-config.ts';
 import type { Capability } from '../../services/storage/crypt/capability.ts';
@@ -198,9 +198,4 @@ function sum(values: readonly number[]): number {
   let total = 0;
   for (const value of values) total += value;
   return total;
-}
-
-/** The name a single added file or directory goes by. */
-export function entryNameOf(path: string): string {
-  return basename(path);
 }

@@ -7,7 +7,8 @@ import * as DagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import { createNodeContentCipher } from '../../../src/runtime/content-cipher-node.ts';
 import { sha256 } from '../../../src/runtime/content/content-hash.ts';
-import { getContent, listContent, ExistingPathError } from '../../../src/runtime/content/content-exporter.ts';
+import { listRef } from '../../../src/runtime/content/content-entries.ts';
+import { getContent, ExistingPathError } from '../../../src/runtime/content/content-exporter.ts';
 import { addPath } from '../../../src/runtime/content/content-importer.ts';
 import { Blockstore } from '../../../src/runtime/storage/blockstore.ts';
 import { chunkingConfig } from '../../../src/services/storage/chunking/chunking-config.ts';
@@ -67,7 +68,7 @@ for (const encrypted of [false, true]) {
       const got = await getContent(ref, out, getBlock, cipher);
       assert.deepEqual(got, { files: 3, directories: 3, bytes: (3 << 20) + 11 });
       await sameTree(source, out);
-      const listing = await listContent(ref, getBlock, cipher);
+      const listing = (await listRef(ref, getBlock, cipher)).entries;
       assert.deepEqual(listing.map((entry) => [entry.name, entry.kind]), [['big.bin', 'file'], ['docs', 'directory']]);
       assert.equal(listing[0].bytes, 3 << 20);
       await assert.rejects(getContent(ref, out, getBlock, cipher), ExistingPathError, 'never overwrites');
