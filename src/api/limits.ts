@@ -31,6 +31,13 @@ export const ApiLimits = {
    */
   streamIdleTimeoutMs: 60_000,
   /**
+   * A request refused while its body is still arriving (a CAR that does not parse after its first
+   * bytes) has this much of the rest read and discarded before the answer goes out, so a client
+   * that is still sending reads the error instead of a reset connection. Beyond it the connection
+   * is simply closed: nobody should upload 64 MiB after being told no.
+   */
+  refusedBodyDrainBytesMax: 64 * 1024 * 1024,
+  /**
    * A directory's JSON body: up to directoryEntriesMax entries, each a name of at most 255 bytes and
    * a capability of about 130 characters, is some 4.2 MB; twice that leaves room for escaped names.
    */

@@ -48,7 +48,10 @@ export function readStreamBody(request: IncomingMessage): AsyncIterable<Uint8Arr
   }
   return (async function* () {
     try {
-      for await (const chunk of request as AsyncIterable<Buffer>) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+      // A handler that stops early (a bad upload) must not destroy the request: the server still
+      // reads what is left of it, so that the client gets the error answer (server.ts, drainBody).
+      const chunks = { [Symbol.asyncIterator]: () => request.iterator({ destroyOnReturn: false }) } as AsyncIterable<Buffer>;
+      for await (const chunk of chunks) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     } catch (error) {
       throw uploadInterrupted(`the upload was interrupted before its end (${(error as Error).message})`);
     }

@@ -185,7 +185,8 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
     if (answer.unexpected) {
       log({ level: 'error', event: 'apiError', method: request.method, url: redactUrl(request.url), error: (error as Error)?.stack ?? String(error) });
     }
-    // A body left unread is not drained: the connection closes after the answer instead.
+    if (!request.complete && !request.destroyed) await drainBody(request, ApiLimits.refusedBodyDrainBytesMax);
+    // A body still not read to its end (too large, or the client went away): the connection closes after the answer.
     const headers = request.complete ? { ...JSON_HEADERS, ...answer.headers } : { ...JSON_HEADERS, ...answer.headers, connection: 'close' };
     send(response, answer.status, headers, JSON.stringify(answer.body));
   }
@@ -287,6 +288,40 @@ async function sendStream(response: ServerResponse, answer: ByteStreamResponse, 
     // A client that went away is not the node's failure.
     if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onCut(error);
   }
+}
+
+/**
+ * Reads and discards what is left of a refused request's body, up to `bytesMax`, so that a client
+ * still sending reads the answer rather than a reset connection (a "lingering close"). A stalled
+ * client is cut by the request's own time limit (limitTime), which closes the request.
+ */
+function drainBody(request: IncomingMessage, bytesMax: number): Promise<void> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const done = (): void => {
+      request.off('readable', onReadable);
+      request.off('end', done);
+      request.off('close', done);
+      request.off('error', done);
+      resolve();
+    };
+    // read() rather than resume(): a handler's abandoned async iterator may still listen for
+    // 'readable', which keeps the stream out of flowing mode.
+    const onReadable = (): void => {
+      for (let chunk = request.read() as Buffer | null; chunk !== null; chunk = request.read() as Buffer | null) {
+        bytes += chunk.length;
+        if (bytes > bytesMax) {
+          done();
+          return;
+        }
+      }
+    };
+    request.on('readable', onReadable);
+    request.once('end', done);
+    request.once('close', done);
+    request.once('error', done);
+    onReadable();
+  });
 }
 
 function send(response: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: string): void {
