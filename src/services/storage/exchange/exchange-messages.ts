@@ -1,0 +1,572 @@
+/**
+ * The block-exchange protocol's messages and their binary form, version 1.
+ *
+ * Issue 4 needs blocks and erasure fragments to move between nodes: a reader fetches a file's
+ * blocks from many holders (swarm-scheduler.ts decides whom to ask), a placer stores blocks and
+ * fragments on the nodes closest to them, and a repairer asks who still holds what. The libp2p
+ * protocol `/peergrid/blocks/1.0.0` is request/response: the client opens a stream, writes one
+ * request frame and reads the response frame(s). Framing is the transport's job; this file encodes
+ * and decodes one frame's payload, and does no IO.
+ *
+ *   request         answered by
+ *   getBlock        block | notFound
+ *   getFragment     fragment | notFound
+ *   storeBlock      stored | refused
+ *   storeFragment   stored | refused
+ *   have            haves (one entry per block asked, in the same order)
+ *
+ * and any request may be answered by `refused` with reason busy or unavailable (answersRequest).
+ *
+ * Every message starts with two bytes: the format version (1) and the kind code (RequestCode or
+ * ResponseCode; a response's code has its top bit set, so a response read as a request, or the
+ * reverse, is refused as an unknown kind). The fields follow; integers are unsigned big-endian:
+ *
+ *   getBlock       (0x01)  cid
+ *   getFragment    (0x02)  cid, index u8
+ *   storeBlock     (0x03)  cid, copies u8, length u32, bytes
+ *   storeFragment  (0x04)  length u32, record
+ *   have           (0x05)  count u16, count × cid
+ *   block          (0x81)  length u32, bytes
+ *   fragment       (0x82)  length u32, record
+ *   notFound       (0x83)  nothing
+ *   stored         (0x84)  nothing
+ *   refused        (0x85)  reason u8 (RefusalCode), text length u16, text (UTF-8)
+ *   haves          (0x86)  count u16, then per entry: flags u8 (bit 0: the block is held; the other
+ *                          bits 0), fragment count u16, that many fragment indexes u8 in
+ *                          strictly increasing order
+ *
+ * where a cid is its length u8 and its binary form (cid-field.ts: CIDv1, sha2-256, raw, dag-pb or
+ * dag-cbor, canonical). `copies` is the block's replication factor R (1 … RedundancyBounds.copiesMax):
+ * a holder of a whole copy needs it to take part in repair, as a fragment record carries K and M
+ * for a fragment's holder. A message ends exactly where its last field ends and has no optional parts,
+ * so each has exactly one encoding. A fragment record is opaque here: the erasure layer defines it.
+ *
+ * The encoders throw a RangeError for a message that breaks ExchangeLimits (our own bug, never a
+ * peer's), except that a refusal's text is cut to fit (message-text.ts). The decoders never throw:
+ * input comes from peers and may be truncated, corrupted or hostile, so every length is checked
+ * against the limits and against what remains before it is read, and every problem comes back as
+ * `{ ok: false, error }`. Bytes and CIDs in a result are copies, so the caller may reuse the input.
+ */
+import { ByteReader } from '../../../wire/byte-reader.ts';
+import { ByteWriter } from '../../../wire/byte-writer.ts';
+import { decodeUtf8, utf8ByteLength } from '../../../wire/utf8.ts';
+import type { CID } from '../dag/cids.ts';
+import { RedundancyBounds } from '../durability/redundancy.ts';
+import { cidFromBytes, cidProblem } from './cid-field.ts';
+import { ExchangeLimits } from './exchange-limits.ts';
+import { fitUtf8 } from './message-text.ts';
+
+export const BLOCKS_PROTOCOL = '/peergrid/blocks/1.0.0';
+
+/** The version this code writes and the only one it reads. */
+export const EXCHANGE_WIRE_VERSION = 1;
+
+/** Why a store (or any request) was refused; the text beside it is only for people. */
+export const RefusalReason = {
+  /** The node's storage quota for others is used up. */
+  quota: 'quota',
+  /** The bytes do not match the CID, or the record is malformed. */
+  invalid: 'invalid',
+  /** Larger than the node accepts (below the protocol's own limit). */
+  tooLarge: 'tooLarge',
+  /** Too many requests at once: try again later or elsewhere. */
+  busy: 'busy',
+  /** The node does not serve this now (shutting down, storage offline). */
+  unavailable: 'unavailable',
+} as const;
+
+export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
+
+export const RefusalCode = {
+  quota: 1,
+  invalid: 2,
+  tooLarge: 3,
+  busy: 4,
+  unavailable: 5,
+} as const satisfies Record<RefusalReason, number>;
+
+export type ExchangeRequest =
+  | { readonly kind: 'getBlock'; readonly cid: CID }
+  | { readonly kind: 'getFragment'; readonly block: CID; readonly index: number }
+  /** `copies`: the replication factor R the block is placed with (durability/redundancy.ts). */
+  | { readonly kind: 'storeBlock'; readonly cid: CID; readonly copies: number; readonly bytes: Uint8Array }
+  | { readonly kind: 'storeFragment'; readonly record: Uint8Array }
+  | { readonly kind: 'have'; readonly blocks: readonly CID[] };
+
+/** What a node holds of one block asked about in `have`: the block itself, and which fragments (sorted). */
+export interface HaveEntry {
+  readonly block: boolean;
+  readonly fragments: readonly number[];
+}
+
+export type ExchangeResponse =
+  | { readonly kind: 'block'; readonly bytes: Uint8Array }
+  | { readonly kind: 'fragment'; readonly record: Uint8Array }
+  | { readonly kind: 'notFound' }
+  | { readonly kind: 'stored' }
+  | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly message: string }
+  | { readonly kind: 'haves'; readonly entries: readonly HaveEntry[] };
+
+export type ExchangeRequestKind = ExchangeRequest['kind'];
+export type ExchangeResponseKind = ExchangeResponse['kind'];
+
+export const RequestCode = {
+  getBlock: 0x01,
+  getFragment: 0x02,
+  storeBlock: 0x03,
+  storeFragment: 0x04,
+  have: 0x05,
+} as const satisfies Record<ExchangeRequestKind, number>;
+
+export const ResponseCode = {
+  block: 0x81,
+  fragment: 0x82,
+  notFound: 0x83,
+  stored: 0x84,
+  refused: 0x85,
+  haves: 0x86,
+} as const satisfies Record<ExchangeResponseKind, number>;
+
+export type DecodeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+// Field widths in bytes.
+const HEADER_BYTES = 2;
+const CID_LENGTH_BYTES = 1;
+const INDEX_BYTES = 1;
+const COPIES_BYTES = 1;
+const LENGTH_BYTES = 4;
+const COUNT_BYTES = 2;
+const REASON_BYTES = 1;
+const TEXT_LENGTH_BYTES = 2;
+const FLAGS_BYTES = 1;
+const FRAGMENT_COUNT_BYTES = 2;
+
+const HELD_BLOCK_FLAG = 0x01;
+const U8_MAX = 0xff;
+const U16_MAX = 0xffff;
+
+/** The limits must fit the field widths, or the encoder could write what no decoder reads. */
+function assertLimitsFitFormat(): void {
+  const fits =
+    ExchangeLimits.cidBytesMax <= U8_MAX &&
+    ExchangeLimits.fragmentIndexMax <= U8_MAX &&
+    ExchangeLimits.haveBlocksMax <= U16_MAX &&
+    ExchangeLimits.fragmentsPerBlockMax <= U16_MAX &&
+    ExchangeLimits.messageTextBytesMax <= U16_MAX &&
+    ExchangeLimits.recordBytesMax <= 0xffff_ffff &&
+    RedundancyBounds.copiesMax <= U8_MAX;
+  if (!fits) throw new RangeError('ExchangeLimits exceed the field widths of the block-exchange format');
+}
+assertLimitsFitFormat();
+
+const reasonByCode: ReadonlyMap<number, RefusalReason> = new Map(
+  (Object.keys(RefusalCode) as RefusalReason[]).map((reason) => [RefusalCode[reason], reason]),
+);
+const requestKindByCode: ReadonlyMap<number, ExchangeRequestKind> = new Map(
+  (Object.keys(RequestCode) as ExchangeRequestKind[]).map((kind) => [RequestCode[kind], kind]),
+);
+const responseKindByCode: ReadonlyMap<number, ExchangeResponseKind> = new Map(
+  (Object.keys(ResponseCode) as ExchangeResponseKind[]).map((kind) => [ResponseCode[kind], kind]),
+);
+
+// ---- sizes ---------------------------------------------------------------------------------------
+
+function cidFieldBytes(cid: CID): number {
+  return CID_LENGTH_BYTES + cid.bytes.length;
+}
+
+/** The exact size of encodeRequest(request), for a valid request. */
+export function encodedRequestSize(request: ExchangeRequest): number {
+  switch (request.kind) {
+    case 'getBlock':
+      return HEADER_BYTES + cidFieldBytes(request.cid);
+    case 'getFragment':
+      return HEADER_BYTES + cidFieldBytes(request.block) + INDEX_BYTES;
+    case 'storeBlock':
+      return HEADER_BYTES + cidFieldBytes(request.cid) + COPIES_BYTES + LENGTH_BYTES + request.bytes.length;
+    case 'storeFragment':
+      return HEADER_BYTES + LENGTH_BYTES + request.record.length;
+    case 'have': {
+      let size = HEADER_BYTES + COUNT_BYTES;
+      for (const cid of request.blocks) size += cidFieldBytes(cid);
+      return size;
+    }
+  }
+}
+
+/** The exact size of encodeResponse(response), for a valid response (a refusal's text as cut to fit). */
+export function encodedResponseSize(response: ExchangeResponse): number {
+  switch (response.kind) {
+    case 'block':
+      return HEADER_BYTES + LENGTH_BYTES + response.bytes.length;
+    case 'fragment':
+      return HEADER_BYTES + LENGTH_BYTES + response.record.length;
+    case 'notFound':
+    case 'stored':
+      return HEADER_BYTES;
+    case 'refused':
+      return HEADER_BYTES + REASON_BYTES + TEXT_LENGTH_BYTES + utf8ByteLength(fitUtf8(response.message, ExchangeLimits.messageTextBytesMax));
+    case 'haves': {
+      let size = HEADER_BYTES + COUNT_BYTES;
+      for (const entry of response.entries) size += FLAGS_BYTES + FRAGMENT_COUNT_BYTES + entry.fragments.length;
+      return size;
+    }
+  }
+}
+
+// ---- encoding: a message that breaks the rules was built wrongly by our own code, so it throws ------
+
+function assertCid(cid: CID, field: string): void {
+  const problem = cidProblem(cid);
+  if (problem !== null) throw new RangeError(`${field}: ${problem}`);
+}
+
+function assertBytes(bytes: Uint8Array, field: string, bytesMax: number): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${field} must be a Uint8Array`);
+  if (bytes.length > bytesMax) throw new RangeError(`${field} has ${bytes.length} bytes, more than ${bytesMax}`);
+}
+
+function assertFragmentIndex(index: number, field: string): void {
+  if (!Number.isInteger(index) || index < 0 || index > ExchangeLimits.fragmentIndexMax) {
+    throw new RangeError(`${field} must be an integer in [0, ${ExchangeLimits.fragmentIndexMax}], got ${index}`);
+  }
+}
+
+function writeCid(writer: ByteWriter, cid: CID): void {
+  writer.writeU8(cid.bytes.length);
+  writer.writeBytes(cid.bytes);
+}
+
+function writeSizedBytes(writer: ByteWriter, bytes: Uint8Array): void {
+  writer.writeU32(bytes.length);
+  writer.writeBytes(bytes);
+}
+
+function checkRequest(request: ExchangeRequest): void {
+  switch (request.kind) {
+    case 'getBlock':
+      assertCid(request.cid, 'getBlock cid');
+      return;
+    case 'getFragment':
+      assertCid(request.block, 'getFragment block');
+      assertFragmentIndex(request.index, 'getFragment index');
+      return;
+    case 'storeBlock':
+      assertCid(request.cid, 'storeBlock cid');
+      if (!Number.isInteger(request.copies) || request.copies < 1 || request.copies > RedundancyBounds.copiesMax) {
+        throw new RangeError(`storeBlock copies must be an integer in [1, ${RedundancyBounds.copiesMax}], got ${request.copies}`);
+      }
+      assertBytes(request.bytes, 'storeBlock bytes', ExchangeLimits.blockBytesMax);
+      return;
+    case 'storeFragment':
+      assertBytes(request.record, 'storeFragment record', ExchangeLimits.recordBytesMax);
+      return;
+    case 'have':
+      if (request.blocks.length > ExchangeLimits.haveBlocksMax) {
+        throw new RangeError(`have asks about ${request.blocks.length} blocks, more than ${ExchangeLimits.haveBlocksMax}`);
+      }
+      request.blocks.forEach((cid, index) => assertCid(cid, `have block ${index}`));
+      return;
+    default:
+      throw new RangeError(`unknown request kind ${String((request as { kind: unknown }).kind)}`);
+  }
+}
+
+/** Encodes one request; throws a RangeError if it breaks ExchangeLimits or names an unacceptable CID. */
+export function encodeRequest(request: ExchangeRequest): Uint8Array {
+  checkRequest(request);
+  const writer = new ByteWriter(encodedRequestSize(request));
+  writer.writeU8(EXCHANGE_WIRE_VERSION);
+  writer.writeU8(RequestCode[request.kind]);
+  switch (request.kind) {
+    case 'getBlock':
+      writeCid(writer, request.cid);
+      break;
+    case 'getFragment':
+      writeCid(writer, request.block);
+      writer.writeU8(request.index);
+      break;
+    case 'storeBlock':
+      writeCid(writer, request.cid);
+      writer.writeU8(request.copies);
+      writeSizedBytes(writer, request.bytes);
+      break;
+    case 'storeFragment':
+      writeSizedBytes(writer, request.record);
+      break;
+    case 'have':
+      writer.writeU16(request.blocks.length);
+      for (const cid of request.blocks) writeCid(writer, cid);
+      break;
+  }
+  return writer.finish();
+}
+
+function checkHaveEntry(entry: HaveEntry, index: number): void {
+  if (typeof entry.block !== 'boolean') throw new RangeError(`haves entry ${index}: block must be true or false`);
+  const fragments = entry.fragments;
+  if (fragments.length > ExchangeLimits.fragmentsPerBlockMax) {
+    throw new RangeError(`haves entry ${index} lists ${fragments.length} fragments, more than ${ExchangeLimits.fragmentsPerBlockMax}`);
+  }
+  for (let at = 0; at < fragments.length; at++) {
+    assertFragmentIndex(fragments[at], `haves entry ${index} fragment`);
+    if (at > 0 && fragments[at] <= fragments[at - 1]) throw new RangeError(`haves entry ${index}: fragments must be sorted and distinct`);
+  }
+}
+
+function checkResponse(response: ExchangeResponse): void {
+  switch (response.kind) {
+    case 'block':
+      assertBytes(response.bytes, 'block bytes', ExchangeLimits.blockBytesMax);
+      return;
+    case 'fragment':
+      assertBytes(response.record, 'fragment record', ExchangeLimits.recordBytesMax);
+      return;
+    case 'notFound':
+    case 'stored':
+      return;
+    case 'refused':
+      if (!Object.hasOwn(RefusalCode, response.reason)) throw new RangeError(`unknown refusal reason ${String(response.reason)}`);
+      if (typeof response.message !== 'string') throw new TypeError('refused message must be a string');
+      return;
+    case 'haves':
+      if (response.entries.length > ExchangeLimits.haveBlocksMax) {
+        throw new RangeError(`haves has ${response.entries.length} entries, more than ${ExchangeLimits.haveBlocksMax}`);
+      }
+      response.entries.forEach(checkHaveEntry);
+      return;
+    default:
+      throw new RangeError(`unknown response kind ${String((response as { kind: unknown }).kind)}`);
+  }
+}
+
+/**
+ * Encodes one response; throws a RangeError if it breaks ExchangeLimits. A refusal's text is cut
+ * to ExchangeLimits.messageTextBytesMax bytes (never mid-character) rather than refused.
+ */
+export function encodeResponse(response: ExchangeResponse): Uint8Array {
+  checkResponse(response);
+  const writer = new ByteWriter(encodedResponseSize(response));
+  writer.writeU8(EXCHANGE_WIRE_VERSION);
+  writer.writeU8(ResponseCode[response.kind]);
+  switch (response.kind) {
+    case 'block':
+      writeSizedBytes(writer, response.bytes);
+      break;
+    case 'fragment':
+      writeSizedBytes(writer, response.record);
+      break;
+    case 'notFound':
+    case 'stored':
+      break;
+    case 'refused': {
+      const text = fitUtf8(response.message, ExchangeLimits.messageTextBytesMax);
+      writer.writeU8(RefusalCode[response.reason]);
+      writer.writeU16(utf8ByteLength(text));
+      writer.writeUtf8(text);
+      break;
+    }
+    case 'haves':
+      writer.writeU16(response.entries.length);
+      for (const entry of response.entries) {
+        writer.writeU8(entry.block ? HELD_BLOCK_FLAG : 0);
+        writer.writeU16(entry.fragments.length);
+        for (const index of entry.fragments) writer.writeU8(index);
+      }
+      break;
+  }
+  return writer.finish();
+}
+
+// ---- decoding: each helper returns the decoded piece or a Failure; nothing throws ------------------
+
+class Failure {
+  readonly error: string;
+  constructor(error: string) {
+    this.error = error;
+  }
+}
+
+function truncated(field: string): Failure {
+  return new Failure(`truncated: ${field}`);
+}
+
+function readCid(reader: ByteReader, field: string): CID | Failure {
+  const length = reader.readU8();
+  if (length === undefined) return truncated(`${field} length`);
+  if (length > ExchangeLimits.cidBytesMax) return new Failure(`${field} too long: ${length} bytes > ${ExchangeLimits.cidBytesMax}`);
+  // A copy, so that the CID (which keeps the bytes it was decoded from) does not pin the input.
+  const bytes = reader.readCopy(length);
+  if (bytes === undefined) return truncated(field);
+  const cid = cidFromBytes(bytes);
+  return typeof cid === 'string' ? new Failure(`${field}: ${cid}`) : cid;
+}
+
+function readSizedBytes(reader: ByteReader, field: string, bytesMax: number): Uint8Array | Failure {
+  const length = reader.readU32();
+  if (length === undefined) return truncated(`${field} length`);
+  if (length > bytesMax) return new Failure(`${field} too long: ${length} bytes > ${bytesMax}`);
+  const bytes = reader.readCopy(length);
+  return bytes === undefined ? truncated(field) : bytes;
+}
+
+function readCids(reader: ByteReader): CID[] | Failure {
+  const count = reader.readU16();
+  if (count === undefined) return truncated('block count');
+  if (count > ExchangeLimits.haveBlocksMax) return new Failure(`too many blocks: ${count} > ${ExchangeLimits.haveBlocksMax}`);
+  const blocks: CID[] = [];
+  for (let index = 0; index < count; index++) {
+    const cid = readCid(reader, `block ${index}`);
+    if (cid instanceof Failure) return cid;
+    blocks.push(cid);
+  }
+  return blocks;
+}
+
+function readRequestBody(reader: ByteReader, kind: ExchangeRequestKind): ExchangeRequest | Failure {
+  switch (kind) {
+    case 'getBlock': {
+      const cid = readCid(reader, 'cid');
+      return cid instanceof Failure ? cid : { kind, cid };
+    }
+    case 'getFragment': {
+      const block = readCid(reader, 'block');
+      if (block instanceof Failure) return block;
+      const index = reader.readU8();
+      if (index === undefined) return truncated('index');
+      return { kind, block, index };
+    }
+    case 'storeBlock': {
+      const cid = readCid(reader, 'cid');
+      if (cid instanceof Failure) return cid;
+      const copies = reader.readU8();
+      if (copies === undefined) return truncated('copies');
+      if (copies < 1 || copies > RedundancyBounds.copiesMax) return new Failure(`copies out of range: ${copies} (1 … ${RedundancyBounds.copiesMax})`);
+      const bytes = readSizedBytes(reader, 'block', ExchangeLimits.blockBytesMax);
+      return bytes instanceof Failure ? bytes : { kind, cid, copies, bytes };
+    }
+    case 'storeFragment': {
+      const record = readSizedBytes(reader, 'record', ExchangeLimits.recordBytesMax);
+      return record instanceof Failure ? record : { kind, record };
+    }
+    case 'have': {
+      const blocks = readCids(reader);
+      return blocks instanceof Failure ? blocks : { kind, blocks };
+    }
+  }
+}
+
+function readHaveEntry(reader: ByteReader, index: number): HaveEntry | Failure {
+  const flags = reader.readU8();
+  if (flags === undefined) return truncated(`entry ${index} flags`);
+  if ((flags & ~HELD_BLOCK_FLAG) !== 0) return new Failure(`entry ${index}: unknown flags 0x${flags.toString(16)}`);
+  const count = reader.readU16();
+  if (count === undefined) return truncated(`entry ${index} fragment count`);
+  if (count > ExchangeLimits.fragmentsPerBlockMax) {
+    return new Failure(`entry ${index}: too many fragments: ${count} > ${ExchangeLimits.fragmentsPerBlockMax}`);
+  }
+  const indexes = reader.readView(count);
+  if (indexes === undefined) return truncated(`entry ${index} fragments`);
+  const fragments: number[] = new Array(count);
+  for (let at = 0; at < count; at++) {
+    if (at > 0 && indexes[at] <= indexes[at - 1]) return new Failure(`entry ${index}: fragments not sorted and distinct`);
+    fragments[at] = indexes[at];
+  }
+  return { block: (flags & HELD_BLOCK_FLAG) !== 0, fragments };
+}
+
+function readResponseBody(reader: ByteReader, kind: ExchangeResponseKind): ExchangeResponse | Failure {
+  switch (kind) {
+    case 'block': {
+      const bytes = readSizedBytes(reader, 'block', ExchangeLimits.blockBytesMax);
+      return bytes instanceof Failure ? bytes : { kind, bytes };
+    }
+    case 'fragment': {
+      const record = readSizedBytes(reader, 'record', ExchangeLimits.recordBytesMax);
+      return record instanceof Failure ? record : { kind, record };
+    }
+    case 'notFound':
+    case 'stored':
+      return { kind };
+    case 'refused': {
+      const code = reader.readU8();
+      if (code === undefined) return truncated('reason');
+      const reason = reasonByCode.get(code);
+      if (reason === undefined) return new Failure(`unknown refusal reason ${code}`);
+      const length = reader.readU16();
+      if (length === undefined) return truncated('text length');
+      if (length > ExchangeLimits.messageTextBytesMax) return new Failure(`text too long: ${length} bytes > ${ExchangeLimits.messageTextBytesMax}`);
+      const textBytes = reader.readView(length);
+      if (textBytes === undefined) return truncated('text');
+      const message = decodeUtf8(textBytes);
+      return message === null ? new Failure('text is not valid UTF-8') : { kind, reason, message };
+    }
+    case 'haves': {
+      const count = reader.readU16();
+      if (count === undefined) return truncated('entry count');
+      if (count > ExchangeLimits.haveBlocksMax) return new Failure(`too many entries: ${count} > ${ExchangeLimits.haveBlocksMax}`);
+      const entries: HaveEntry[] = [];
+      for (let index = 0; index < count; index++) {
+        const entry = readHaveEntry(reader, index);
+        if (entry instanceof Failure) return entry;
+        entries.push(entry);
+      }
+      return { kind, entries };
+    }
+  }
+}
+
+/** Reads the header and the body, then insists that nothing follows. */
+function decode<Kind extends string, T extends { kind: Kind }>(
+  bytes: Uint8Array,
+  kindByCode: ReadonlyMap<number, Kind>,
+  readBody: (reader: ByteReader, kind: Kind) => T | Failure,
+): DecodeResult<T> {
+  if (!(bytes instanceof Uint8Array)) return { ok: false, error: 'not a byte array' };
+  // Rejecting oversized input first bounds the work any single input can cause.
+  if (bytes.length > ExchangeLimits.messageBytesMax) {
+    return { ok: false, error: `message too large: ${bytes.length} bytes > ${ExchangeLimits.messageBytesMax}` };
+  }
+  const reader = new ByteReader(bytes);
+  const version = reader.readU8();
+  if (version === undefined) return { ok: false, error: 'truncated: version' };
+  if (version !== EXCHANGE_WIRE_VERSION) return { ok: false, error: `unknown version ${version}` };
+  const code = reader.readU8();
+  if (code === undefined) return { ok: false, error: 'truncated: kind' };
+  const kind = kindByCode.get(code);
+  if (kind === undefined) return { ok: false, error: `unknown kind code ${code}` };
+  const value = readBody(reader, kind);
+  if (value instanceof Failure) return { ok: false, error: value.error };
+  if (reader.remaining !== 0) return { ok: false, error: `trailing bytes: ${reader.remaining} after ${kind}` };
+  return { ok: true, value };
+}
+
+/** Decodes one request from untrusted bytes; never throws. */
+export function decodeRequest(bytes: Uint8Array): DecodeResult<ExchangeRequest> {
+  return decode(bytes, requestKindByCode, readRequestBody);
+}
+
+/** Decodes one response from untrusted bytes; never throws. */
+export function decodeResponse(bytes: Uint8Array): DecodeResult<ExchangeResponse> {
+  return decode(bytes, responseKindByCode, readResponseBody);
+}
+
+/**
+ * Whether `response` is a possible answer to `request`: the kinds the table at the top allows, a
+ * refusal of any request for being busy or unavailable, and a `haves` with one entry per block asked.
+ * Whether a block's bytes match its CID is for the caller to check (hashing is not done here).
+ */
+export function answersRequest(request: ExchangeRequest, response: ExchangeResponse): boolean {
+  if (response.kind === 'refused' && (response.reason === RefusalReason.busy || response.reason === RefusalReason.unavailable)) return true;
+  switch (request.kind) {
+    case 'getBlock':
+      return response.kind === 'block' || response.kind === 'notFound';
+    case 'getFragment':
+      return response.kind === 'fragment' || response.kind === 'notFound';
+    case 'storeBlock':
+    case 'storeFragment':
+      return response.kind === 'stored' || response.kind === 'refused';
+    case 'have':
+      return response.kind === 'haves' && response.entries.length === request.blocks.length;
+  }
+}
