@@ -1,0 +1,77 @@
+/**
+ * The asking side of a request-response protocol over libp2p: one request per stream, answered by
+ * a sequence of frames (request-exchange.ts has the exchange). Requests and responses are opaque
+ * bytes; message formats are the caller's.
+ *
+ * Failures are RequestFailedErrors with a reason ('dial', 'timeout', 'reset', 'protocol',
+ * 'aborted', 'tooLarge') by which the caller scores the peer. Streams of one protocol per
+ * connection are capped by libp2p (64 unless this node also serves the protocol, see
+ * request-server.ts), so a caller bounds its requests in flight per peer below that.
+ */
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { CODE_P2P, type Multiaddr } from '@multiformats/multiaddr';
+import { openThroughGate } from './first-stream-gate.ts';
+import { RequestExchange, type ExchangeLimits } from './request-exchange.ts';
+
+export interface RequestTarget {
+  readonly peerId: PeerId | string;
+  /** Where to dial when we have no connection to the peer; by peer id (the peer store) when absent. */
+  readonly multiaddrs?: readonly Multiaddr[];
+}
+
+export interface RequestOptions extends ExchangeLimits {
+  /** Aborting it resets the stream at once ('aborted'), e.g. to cancel a duplicate request. */
+  readonly signal?: AbortSignal;
+  /** Allow relayed (limited) connections; off by default, as relays cap a connection's bytes. */
+  readonly runOnLimitedConnection?: boolean;
+}
+
+/**
+ * Sends `request` and yields the response's frames as they arrive; ends when the server ends the
+ * response. The request starts at once (before the first read). Read it once; a `break` resets
+ * the stream. Throws RequestFailedError.
+ */
+export function sendRequest(libp2p: Libp2p, target: RequestTarget, protocol: string, request: Uint8Array, options: RequestOptions): AsyncIterable<Uint8Array> {
+  checkRequest(request, options);
+  const open = (signal: AbortSignal): Promise<Stream> => {
+    const peerId = typeof target.peerId === 'string' ? peerIdFromString(target.peerId) : target.peerId;
+    const connected = (): boolean => libp2p.getConnections(peerId).some((connection) => connection.status === 'open');
+    const multiaddrs = target.multiaddrs ?? [];
+    const openStream = (): Promise<Stream> => {
+      const dialTarget = connected() || multiaddrs.length === 0 ? peerId : multiaddrs.map((address) => withPeerSuffix(address, peerId));
+      return libp2p.dialProtocol(dialTarget, protocol, { signal, runOnLimitedConnection: options.runOnLimitedConnection ?? false });
+    };
+    return openThroughGate(libp2p, peerId, connected, openStream, signal);
+  };
+  const limits: ExchangeLimits = {
+    responseFrameBytesMax: options.responseFrameBytesMax,
+    responseFramesMax: options.responseFramesMax,
+    timeoutMs: options.timeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+  };
+  return new RequestExchange(open, request, limits, options.signal);
+}
+
+/** sendRequest, with the whole response collected. */
+export async function requestFrames(libp2p: Libp2p, target: RequestTarget, protocol: string, request: Uint8Array, options: RequestOptions): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  for await (const frame of sendRequest(libp2p, target, protocol, request, options)) frames.push(frame);
+  return frames;
+}
+
+/** The multiaddr with /p2p/<peer id> at its end, so libp2p checks who answers; a different peer id there is refused. */
+function withPeerSuffix(address: Multiaddr, peerId: PeerId): Multiaddr {
+  const last = address.getComponents().at(-1);
+  if (last?.code !== CODE_P2P) return address.encapsulate(`/p2p/${peerId.toString()}`);
+  if (last.value !== peerId.toString()) throw new RangeError(`${address.toString()} names another peer than ${peerId.toString()}`);
+  return address;
+}
+
+function checkRequest(request: Uint8Array, options: RequestOptions): void {
+  if (!(request instanceof Uint8Array) || request.length === 0) throw new RangeError('a request is a non-empty Uint8Array');
+  const positiveIntegers = ['responseFrameBytesMax', 'responseFramesMax', 'timeoutMs', 'idleTimeoutMs'] as const;
+  for (const name of positiveIntegers) {
+    if (!Number.isSafeInteger(options[name]) || options[name] < 1) throw new RangeError(`${name} must be a positive integer`);
+  }
+}
