@@ -85,9 +85,6 @@ export interface ErrorAnswer {
   readonly unexpected: boolean;
 }
 
-/** Where retrieval stops today, said with every "not found" of content. */
-const LOCAL_ONLY = 'this node serves only what was put or imported here: retrieval from other nodes is not built yet';
-
 /**
  * The answer to any thrown value: the API's own errors as they are; the node's and the content
  * store's named errors (runtime/content-store-errors.ts) by kind — the client's input 400, content
@@ -105,7 +102,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof ContentRequestError || error instanceof BlockstoreArgumentError || error instanceof InvalidCidError || error instanceof UnsupportedHashError) {
     return answer(400, 'bad_request', error.message);
   }
-  if (error instanceof ContentNotFoundError || error instanceof BlockNotFoundError) return answer(404, 'not_found', `${error.message}; ${LOCAL_ONLY}`);
+  if (error instanceof ContentNotFoundError || error instanceof BlockNotFoundError) return answer(404, 'not_found', error.message);
   if (error instanceof NotAFileError) return answer(422, 'is_a_directory', error.message);
   if (error instanceof DagError) return answer(422, 'bad_dag', error.message);
   if (error instanceof ContentInputError) return answer(422, 'unprocessable', error.message);

@@ -6,8 +6,9 @@
 import { idToHex } from '../core/id.ts';
 import type { LookupDone } from '../core/node-io.ts';
 import type { ContentStore } from '../runtime/content-store.ts';
+import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
-import { badRequest, busy, payloadTooLarge } from './errors.ts';
+import { badRequest, busy, errorAnswer, payloadTooLarge } from './errors.ts';
 import { parseKey } from './key.ts';
 import { ApiLimits } from './limits.ts';
 import type { RouteHandlers } from './server.ts';
@@ -15,8 +16,11 @@ import type { RouteHandlers } from './server.ts';
 /** What the handlers need of the node's content store (runtime/content-store.ts). */
 export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
 
+/** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
+export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'status'>;
+
 /** What the handlers need of a node: the NodeRuntime's programmatic API. */
-export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & { readonly content: ContentApi };
+export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & { readonly content: ContentApi; readonly grid: GridApi };
 
 export function nodeHandlers(node: NodeApi): RouteHandlers {
   return {
@@ -99,14 +103,26 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       encrypt: body.encrypt, pinName: body.name, releaseEntryPins: body.releaseEntryPins,
     }),
 
+    // Reading content brings what is missing of it from the grid first (cheap when all is here).
     getContent: async ({ params }) => {
+      await node.grid.fetch(params.ref);
       const file = await node.content.openFile(params.ref);
       return { body: file.body, bytes: file.bytes };
     },
 
     listContent: async ({ params }) => {
+      await node.grid.fetch(params.ref);
       const listing = await node.content.list(params.ref);
       return { ...listing, entries: [...listing.entries] };
+    },
+
+    placeContent: async ({ params, query }) => node.grid.place(params.ref, query.redundancy),
+
+    fetchContent: async ({ params }) => ({ body: fetchProgressLines(node.grid, params.ref), bytes: null }),
+
+    gridStatus: async () => {
+      const status = node.grid.status();
+      return { ...status, maintenance: { ...status.maintenance }, peers: status.peers.map((peer) => ({ ...peer })) };
     },
 
     pinList: async () => {
@@ -141,6 +157,43 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       return { ...report, roots: [...report.roots], refusedCids: [...report.refusedCids] };
     },
   };
+}
+
+/**
+ * A fetch as NDJSON lines: progress at most every 200 ms, then `done` with the report, or `error`
+ * with the code and message the API would have answered with (the status line is long sent).
+ */
+async function* fetchProgressLines(grid: GridApi, ref: string): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  const lines: string[] = [];
+  let wake: (() => void) | null = null;
+  let lastAtMs = 0;
+  let finished = false;
+  const push = (line: string): void => {
+    lines.push(line);
+    wake?.();
+  };
+  const fetching = grid.fetch(ref, (progress) => {
+    const nowMs = performance.now();
+    if (nowMs - lastAtMs < 200) return;
+    lastAtMs = nowMs;
+    push(JSON.stringify({ progress }));
+  }).then(
+    (report) => push(JSON.stringify({ done: { ...report, penalised: [...report.penalised] } })),
+    (error: unknown) => push(JSON.stringify({ error: errorAnswer(error).body.error })),
+  ).finally(() => {
+    finished = true;
+    wake?.();
+  });
+  while (!finished || lines.length > 0) {
+    if (lines.length === 0) {
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      continue;
+    }
+    yield encoder.encode(`${lines.shift() as string}\n`);
+  }
+  await fetching;
 }
 
 /** A lookup the kernel could not run (too many at once) is the node being busy, not a result. */

@@ -180,6 +180,50 @@ export const fsckSchema = object({
   counts: object({ missing: count, corrupt: count, unindexed: count, strays: count }, response),
 }, response);
 
+/** Where `put` placed content on the grid (runtime/exchange/content-placer.ts). */
+export const placementSchema = object({
+  redundancy: string(),
+  blocks: count,
+  /** Blocks × R, or blocks × (K+M). */
+  piecesWanted: count,
+  piecesStored: count,
+  /** Of those, pieces their node held already: nothing was sent. */
+  piecesExisting: count,
+  /** Of those, pieces sent to other nodes. */
+  piecesSent: count,
+  /** Pieces kept on this node, when it is among a block's closest nodes. */
+  piecesHere: count,
+  /** Blocks with fewer pieces than wanted: too few nodes, or too many refused. */
+  blocksShort: count,
+  nodes: count,
+  refusals: count,
+  failures: count,
+  bytesSent: count,
+}, response);
+
+/** One line of a fetch's progress stream (NDJSON), and of its end. */
+export const fetchProgressSchema = object({
+  blocksKnown: count,
+  blocksDone: count,
+  blocksLocal: count,
+  bytesFetched: count,
+  sources: count,
+  inFlight: count,
+}, response);
+
+export const gridStatusSchema = object({
+  redundancy: string(),
+  piecesHeld: count,
+  bytesHeld: count,
+  bytesForOthers: count,
+  bytesForOthersMax: count,
+  bytesPerPeerMax: count,
+  maintenance: object({ checks: count, piecesCreated: count, repairFailures: count, bytesSent: count }, response),
+  peers: array(object({
+    peer: string(), bytesStoredFor: count, bytesServedTo: count, blocksStoredFor: count, blocksServedTo: count, refusals: count, invalidBlocks: count,
+  }, response)),
+}, response);
+
 export const routes = {
   status: route({
     method: 'GET',
@@ -284,6 +328,37 @@ export const routes = {
     }, request),
     bodyBytesMax: ApiLimits.directoryBodyBytesMax,
     response: addedSchema,
+  }),
+  placeContent: route({
+    method: 'POST',
+    path: '/api/v1/placements/:ref',
+    summary: "places stored content on the grid: each block's R copies, or K+M fragments, on the nodes closest to its key",
+    params: refParams,
+    query: object({
+      /** replicate:R or erasure:K+M; the node's configured scheme when absent. */
+      redundancy: optional(string({ minLength: 1, maxBytes: 32 })),
+    }, request),
+    body: null,
+    response: placementSchema,
+    answerTimeoutMs: ApiLimits.storeOperationTimeoutMs,
+  }),
+  fetchContent: route({
+    method: 'POST',
+    path: '/api/v1/fetches/:ref',
+    summary: 'brings whatever is missing of the content into this node, from the grid; streams NDJSON progress lines, the last with "done" or "error"',
+    params: refParams,
+    query: null,
+    body: null,
+    response: byteStream('NDJSON: {"progress":{…}} lines, then {"done":{…}} or {"error":{"code","message"}}'),
+  }),
+  gridStatus: route({
+    method: 'GET',
+    path: '/api/v1/storage',
+    summary: 'what this node holds for the grid, its quota, maintenance counts, and bytes stored and served per peer',
+    params: noParams,
+    query: null,
+    body: null,
+    response: gridStatusSchema,
   }),
   getContent: route({
     method: 'GET',

@@ -84,8 +84,8 @@ export function topUsage(): string {
 
 peergrid: a Kademlia overlay, run for real on libp2p or in a deterministic simulator.
 The client commands (status, peers, lookup, dht, and the storage commands put, get, ls, pin, gc,
-fsck, export, import) talk to a running node's HTTP API. Storage is local to that node for now:
-placement on other nodes is not built yet.
+fsck, export, import) talk to a running node's HTTP API. put places content on the grid (copies or
+erasure-coded fragments on the nodes closest to each block); get fetches it from the grid.
 
 Commands:
 ${rows.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}

@@ -28,6 +28,17 @@ export class ContentNotFoundError extends Error {
   }
 }
 
+/** Content that neither this node nor any node of the grid could supply (runtime/exchange/content-fetcher.ts). */
+export class ContentUnavailableError extends ContentNotFoundError {
+  readonly missing: readonly string[];
+  constructor(missing: readonly string[]) {
+    super(missing[0] ?? '');
+    this.message = `${missing.length} block(s) could not be found here or on any node of the grid, such as ${missing[0]}`;
+    this.name = 'ContentUnavailableError';
+    this.missing = missing;
+  }
+}
+
 /** A file's bytes were asked of a directory. */
 export class NotAFileError extends Error {
   constructor(ref: string) {

@@ -95,7 +95,8 @@ export interface ContentStoreOptions {
 export class ContentStore {
   readonly store: Blockstore;
   readonly secretPath: string;
-  private readonly cipher: ContentCipher;
+  /** Seals and opens content; the grid's fetcher opens sealed nodes with it (their keys come from the capability). */
+  readonly cipher: ContentCipher;
   private readonly treeBytes = new Map<string, number>();
 
   private constructor(store: Blockstore, cipher: ContentCipher, secretPath: string) {

@@ -12,6 +12,7 @@ import { checkDhtConfig, defaultDhtConfig, type DhtConfig } from '../core/config
 import { DataFiles, writeFileAtomically } from './data-dir.ts';
 import { isBoolean, isNonNegativeInteger, isPositiveInteger, isRecord, isStringArray } from './config-values.ts';
 import { defaultRelayConfig, isAutoSwitch, parseRelayConfig, type AutoSwitch, type RelayConfig } from './relay-config.ts';
+import { defaultStorageConfig, parseStorageConfig, storageConfigFileContent, type StorageConfig } from './storage-config.ts';
 
 export interface NodeConfig {
   /** Multiaddrs to listen on. */
@@ -38,6 +39,8 @@ export interface NodeConfig {
   readonly mdns: AutoSwitch;
   /** DCUtR: try to replace relayed connections by direct ones. */
   readonly holePunching: boolean;
+  /** Content on the grid: the default redundancy, the quota for others, maintenance (storage-config.ts). */
+  readonly storage: StorageConfig;
   readonly dht: DhtConfig;
 }
 
@@ -65,6 +68,7 @@ export const defaultNodeConfig: NodeConfig = {
   relay: defaultRelayConfig,
   mdns: 'auto',
   holePunching: true,
+  storage: defaultStorageConfig,
   dht: nodeDhtDefaults,
 };
 
@@ -105,7 +109,7 @@ export function configFileContent(config: NodeConfig): Record<string, unknown> {
   for (const [name, value] of Object.entries(config.dht)) {
     if (nodeDhtDefaults[name as keyof DhtConfig] !== value) dht[name] = value;
   }
-  return { ...config, dht };
+  return { ...config, storage: storageConfigFileContent(config.storage), dht };
 }
 
 /** Validates parsed JSON against the schema; problems are appended to `problems`. */
@@ -141,6 +145,7 @@ export function parseNodeConfig(content: unknown, problems: string[]): NodeConfi
     relay: parseRelayConfig(content.relay, problems),
     mdns: pick('mdns', isAutoSwitch, "'auto', true or false"),
     holePunching: pick('holePunching', isBoolean, 'true or false'),
+    storage: parseStorageConfig(content.storage, problems),
     dht: parseDhtOverrides(content.dht, problems),
   };
 }

@@ -20,6 +20,7 @@ import { dialMultiaddrs, parsePeerAddress, peerRefFromMultiaddr } from '../trans
 import { isCircuit } from '../transport/libp2p/reachability.ts';
 import { monotonicClock } from './clock.ts';
 import { ContentStore } from './content-store.ts';
+import { GridStorage } from './exchange/grid-storage.ts';
 import { CryptoRandom } from './crypto-random.ts';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './data-dir.ts';
 import { loadOrCreateIdentity } from './identity-file.ts';
@@ -84,8 +85,10 @@ export class NodeRuntime {
   private readonly driver: NodeDriver;
   /** Prometheus metrics: ours and libp2p's, in one registry (served at the API's /metrics). */
   readonly metrics: NodeMetrics;
-  /** Content stored on this node: blocks, pins, the convergence secret (local only: no placement yet). */
+  /** Content stored on this node: blocks, pins, the convergence secret. */
   readonly content: ContentStore;
+  /** Content on the grid: placement, retrieval, what we hold for others (exchange/grid-storage.ts). */
+  readonly grid: GridStorage;
   private readonly lock: DataDirLock;
   private readonly log: (record: Record<string, unknown>) => void;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
@@ -95,10 +98,11 @@ export class NodeRuntime {
   private constructor(parts: {
     dataDir: string; config: NodeConfig; libp2p: Libp2p; transport: Libp2pTransport; driver: NodeDriver; lock: DataDirLock;
     log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry; lanPeers: LanPeers;
-    content: ContentStore;
+    content: ContentStore; grid: GridStorage;
   }) {
     this.dataDir = parts.dataDir;
     this.content = parts.content;
+    this.grid = parts.grid;
     this.config = parts.config;
     this.libp2p = parts.libp2p;
     this.transport = parts.transport;
@@ -137,6 +141,7 @@ export class NodeRuntime {
     const lock = await lockDataDir(options.dataDir);
     let libp2p: Libp2p | null = null;
     let content: ContentStore | null = null;
+    let grid: GridStorage | null = null;
     try {
       const identity = await loadOrCreateIdentity(options.dataDir);
       const fileConfig = await loadOrCreateNodeConfig(options.dataDir);
@@ -180,13 +185,18 @@ export class NodeRuntime {
       const snapshot = loaded.kind === 'loaded' ? loaded.snapshot : undefined;
       const driver = new NodeDriver(config.dht, { clock, random: new CryptoRandom(), transport }, snapshot);
       const others = bootstrap.filter((peer) => !idEquals(peer, transport.self));
+      grid = await GridStorage.start({
+        libp2p, content, dataDir: options.dataDir, config: config.storage, guard, self: transport.self, nowMs: clock.nowMs, log,
+        closestNodes: (key) => closestNodes(driver, key),
+      });
       log({
         level: 'info', event: 'resumed', identityCreated: identity.created,
         contacts: snapshot?.contacts.length ?? 0, values: snapshot?.values.length ?? 0, bootstrap: others.length,
       });
-      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content });
+      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content, grid });
     } catch (error) {
       try {
+        await grid?.stop();
         await libp2p?.stop();
       } finally {
         try {
@@ -283,6 +293,7 @@ export class NodeRuntime {
     for (const event of ADDRESS_EVENTS) this.libp2p.removeEventListener(event, this.onAddressesChanged);
     // Saved before leaving: leave() tells contacts we are gone, but we keep them for the restart.
     await this.saveSnapshot();
+    await this.grid.stop();
     this.driver.stop({ leave: this.config.leaveOnShutdown });
     await this.transport.close(this.config.shutdownFlushMs);
     await this.libp2p.stop();
@@ -290,6 +301,18 @@ export class NodeRuntime {
     await this.content.close();
     await this.lock.release();
     this.log({ level: 'info', event: 'stopped' });
+  }
+}
+
+/** Lookups the kernel refused for being busy are tried again this often, after a short pause. */
+const BUSY_LOOKUP_RETRIES = 5;
+
+/** The nodes closest to `key` by a lookup (not ourselves); empty when the kernel stays too busy. */
+async function closestNodes(driver: NodeDriver, key: Id): Promise<readonly PeerRef[]> {
+  for (let attempt = 0; ; attempt++) {
+    const done = await driver.lookup(key);
+    if (done.error === null || attempt >= BUSY_LOOKUP_RETRIES) return done.closest;
+    await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
 }
 

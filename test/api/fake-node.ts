@@ -6,7 +6,7 @@
 import { idFromHex, idToHex, type Id } from '../../src/core/id.ts';
 import type { LookupDone, PutDone } from '../../src/core/node-io.ts';
 import { peerRef, type PeerRef } from '../../src/core/peer.ts';
-import type { ContentApi, NodeApi } from '../../src/api/handlers.ts';
+import type { ContentApi, GridApi, NodeApi } from '../../src/api/handlers.ts';
 import type { ContactReport } from '../../src/runtime/node-driver.ts';
 import { NodeStoppedError } from '../../src/runtime/node-driver.ts';
 import type { RuntimeStatus } from '../../src/runtime/node-runtime.ts';
@@ -27,6 +27,16 @@ export class FakeNode implements NodeApi {
       throw new TypeError('this FakeNode has no content store');
     },
   });
+  /** A grid where everything is already here: fetches find nothing to do; placement and status are not faked. */
+  grid: GridApi = {
+    fetch: async () => ({ blocksKnown: 0, blocksDone: 0, blocksLocal: 0, bytesFetched: 0, sources: 0, inFlight: 0, blocksRebuilt: 0, penalised: [], durationMs: 0 }),
+    place: () => {
+      throw new TypeError('this FakeNode has no grid');
+    },
+    status: () => {
+      throw new TypeError('this FakeNode has no grid');
+    },
+  };
   private readonly other: PeerRef = peerRef(idFromHex(OTHER_ID), `${PEER_ID} /ip4/127.0.0.1/tcp/4100`);
 
   status(): RuntimeStatus {

@@ -3,7 +3,8 @@
  * `peergrid node start` processes, called through main() in this process: put and get round trips
  * of a file and a directory tree, plain and encrypted; pins, unpinning and gc; fsck of a healthy
  * store; a CAR exported from one node, imported into the other and read there; exit status 2 for
- * bad usage (with --replicas/--erasure refused for now), 1 for content a node does not have.
+ * bad usage, 1 for content no node has. (The two nodes are not joined: placement finds only the
+ * node itself; test/devnet/storage-grid.test.ts places and fetches across nodes.)
  * The nodes run in their own process groups and are killed by group when the tests end.
  */
 import assert from 'node:assert/strict';
@@ -95,9 +96,12 @@ describe('storage commands against running nodes', () => {
       assert.equal(text.status, 0, text.err);
       assert.match(text.out, /^cid +baf\w+\n/);
       assert.equal(/^capability +pgcap1:/m.test(text.out), encrypted);
-      assert.match(text.out, /stored a file, 700,000 bytes in \d+ chunks, .*on this node only \(placement on other nodes is not built yet\)/);
+      assert.match(text.out, new RegExp(`stored a file, 700,000 bytes in \\d+ chunks, ${encrypted ? 'encrypted' : 'plain'}\nplaced replicate:3: (\\d+) of \\d+ pieces of \\d+ blocks on 1 node\n`));
+      assert.match(text.out, /warning: \d+ block\(s\) have fewer pieces than the scheme wants/);
       const put = jsonOf(await peergrid(['put', join(work, 'file.bin'), ...flags, '--api', first, '--json']));
-      assert.deepEqual(Object.keys(put), ['cid', 'capability', 'bytes', 'chunks']);
+      assert.deepEqual(Object.keys(put), ['cid', 'capability', 'bytes', 'chunks', 'placement']);
+      const placement = put.placement as { redundancy: string; blocks: number; piecesStored: number; piecesHere: number; nodes: number };
+      assert.deepEqual([placement.redundancy, placement.piecesStored, placement.piecesHere, placement.nodes], ['replicate:3', placement.blocks, placement.blocks, 1]);
       assert.equal(put.bytes, 700_000);
       assert.equal(put.capability === null, !encrypted);
       const ref = (put.capability ?? put.cid) as string;
@@ -118,8 +122,9 @@ describe('storage commands against running nodes', () => {
       assert.equal(added.bytes, 1_500_000 + 12);
       const ref = (added.capability ?? added.cid) as string;
       const out = join(work, `tree-${encrypted}.out`);
-      const got = jsonOf(await peergrid(['get', ref, '-o', out, '--api', first, '--json']));
+      const { fetched, ...got } = jsonOf(await peergrid(['get', ref, '-o', out, '--api', first, '--json']));
       assert.deepEqual(got, { path: out, kind: 'directory', files: 3, directories: 3, bytes: 1_500_012 });
+      assert.deepEqual({ ...(fetched as object), blocksLocal: 0 }, { blocksFetched: 0, blocksLocal: 0, bytesFetched: 0, sources: 0 }, 'all of it was here');
       assert.deepEqual(await treeOf(out), await treeOf(join(work, 'tree')));
 
       const listed = await peergrid(['ls', ref, '--api', first]);
@@ -151,7 +156,9 @@ describe('storage commands against running nodes', () => {
 
   it('pins keep content through gc; once unpinned, gc collects it and get finds nothing (exit 1)', async () => {
     await writeFile(join(work, 'short-lived.bin'), bytesOf(50_000, 31));
-    const added = jsonOf(await peergrid(['put', join(work, 'short-lived.bin'), '--no-encrypt', '--pin', 'temporary', '--api', first, '--json']));
+    // --local: placement would pin the node's own copies as the grid's (it is a block's closest node).
+    const added = jsonOf(await peergrid(['put', join(work, 'short-lived.bin'), '--no-encrypt', '--local', '--pin', 'temporary', '--api', first, '--json']));
+    assert.equal(added.placement, null);
     const cid = added.cid as string;
     const pinned = await peergrid(['pin', 'add', cid, '--name', 'second', '--api', first]);
     assert.equal(pinned.out, `pinned ${cid} as 'second' (recursive: with everything it links to)\n`);
@@ -166,7 +173,7 @@ describe('storage commands against running nodes', () => {
     assert.match(gc.out, /^removed [1-9]\d* blocks? \(/);
     const missing = await peergrid(['get', cid, '-o', join(work, 'gone'), '--api', first]);
     assert.equal(missing.status, 1);
-    assert.match(missing.err, /404 not_found: .*is not stored on this node.*retrieval from other nodes is not built yet/);
+    assert.match(missing.err, /could not fetch .*could not be found here or on any node of the grid/);
     const noPin = await peergrid(['pin', 'rm', cid, '--api', first]);
     assert.equal(noPin.status, 1);
     assert.match(noPin.err, /has no pin/);
@@ -203,12 +210,11 @@ describe('storage commands against running nodes', () => {
   const usageErrors: [string[], RegExp][] = [
     [['put'], /^peergrid: missing <file\|dir>$/m],
     [['put', '/nonexistent/file'], /^peergrid: cannot read \/nonexistent\/file: ENOENT/m],
-    [['put', 'FILE', '--replicas', '3'], /^peergrid: placement on other nodes is not implemented yet, so --replicas and --erasure cannot be honoured/m],
-    [['put', 'FILE', '--erasure', '4+2'], /^peergrid: placement on other nodes is not implemented yet/m],
+    [['put', 'FILE', '--replicas', '3', '--local'], /^peergrid: --replicas, --erasure and --local exclude each other/m],
     [['put', 'FILE', '--replicas', '0'], /^peergrid: --replicas must be an integer from 1 to 16, got '0'$/m],
     [['put', 'FILE', '--erasure', '4-2'], /^peergrid: --erasure must be K\+M/m],
     [['put', 'FILE', '--erasure', '60+10'], /^peergrid: --erasure must be K\+M .*at most 64/m],
-    [['put', 'FILE', '--replicas', '3', '--erasure', '4+2'], /^peergrid: --replicas and --erasure exclude each other/m],
+    [['put', 'FILE', '--replicas', '3', '--erasure', '4+2'], /^peergrid: --replicas, --erasure and --local exclude each other/m],
     [['get'], /^peergrid: missing <cid\|capability>$/m],
     [['get', 'not-a-cid'], /^peergrid: <cid\|capability>: not a CID or a capability: "not-a-cid"/m],
     [['get', 'pgcap1:bafy:zz'], /^peergrid: <cid\|capability>: not a valid capability/m],

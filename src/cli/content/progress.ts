@@ -12,11 +12,13 @@ const REDRAW_INTERVAL_MS = 200;
 export interface Progress {
   /** `bytes` more were moved. */
   add(bytes: number): void;
+  /** Shown after the figures, e.g. "4 sources" while fetching from the grid. */
+  detail(text: string): void;
   /** Clears the line (the result is printed after it). */
   done(): void;
 }
 
-const NO_PROGRESS: Progress = { add: () => {}, done: () => {} };
+const NO_PROGRESS: Progress = { add: () => {}, detail: () => {}, done: () => {} };
 
 export function startProgress(io: CliIo, json: boolean, label: string, totalBytes: number | null, nowMs: () => number = () => performance.now()): Progress {
   if (json || io.errIsTty !== true) return NO_PROGRESS;
@@ -24,16 +26,21 @@ export function startProgress(io: CliIo, json: boolean, label: string, totalByte
   let bytesDone = 0;
   let drawnAtMs = -Infinity;
   let drawn = false;
+  let detailText = '';
   const draw = (): void => {
     const now = nowMs();
     if (now - drawnAtMs < REDRAW_INTERVAL_MS) return;
     drawnAtMs = now;
     drawn = true;
-    io.err(`\r${progressText(label, bytesDone, totalBytes, now - startedAtMs)}\x1b[K`);
+    io.err(`\r${progressText(label, bytesDone, totalBytes, now - startedAtMs)}${detailText === '' ? '' : `  ${detailText}`}\x1b[K`);
   };
   return {
     add(bytes) {
       bytesDone += bytes;
+      draw();
+    },
+    detail(text) {
+      detailText = text;
       draw();
     },
     done() {

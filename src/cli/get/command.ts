@@ -5,7 +5,9 @@
  * again here with the storage layer's check, and every path against PATH, so nothing the node
  * sends can land outside PATH; nothing that exists is ever replaced (output-files.ts).
  *
- * The content comes from that node's own store: retrieval from other nodes is not built yet.
+ * First the node brings whatever is missing of the content from the grid (POST /fetches: a swarm
+ * download from the blocks' holders, progress streamed as NDJSON and drawn here with the number of
+ * sources); then everything is read from that node.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -44,6 +46,7 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   if (values.output === '') throw new UsageError('-o/--output must not be empty');
   if (values.output !== undefined) await checkNewPath(values.output, 'peergrid get');
   const api = await connectApi(client, io.env);
+  const fetched = await callApi(client.baseUrl, () => fetchFromGrid(api, ref, startProgress(io, client.json, `fetch ${ref.slice(0, 16)}…`, null)));
   const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
   const target = values.output ?? listing.cid;
   if (values.output === undefined && await pathExists(target)) {
@@ -60,7 +63,7 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   } finally {
     plan.progress.done();
   }
-  const result = { path: target, kind: listing.kind, ...plan.totals };
+  const result = { path: target, kind: listing.kind, ...plan.totals, fetched };
   io.out(client.json ? jsonLine(result) : formatGet(result));
 }
 
@@ -98,16 +101,60 @@ async function writeDirectory(
   }
 }
 
+interface Fetched {
+  readonly blocksFetched: number;
+  readonly blocksLocal: number;
+  readonly bytesFetched: number;
+  readonly sources: number;
+}
+
+/** Runs the node's fetch from the grid, drawing its progress; fails as the fetch does. */
+async function fetchFromGrid(api: ApiClient, ref: string, progress: Progress): Promise<Fetched> {
+  const answer = await api.fetchContent({ ref });
+  let rest = '';
+  let bytesShown = 0;
+  let done: Fetched | null = null;
+  const decoder = new TextDecoder();
+  const take = (line: string): void => {
+    if (line.trim() === '') return;
+    const record = JSON.parse(line) as { progress?: Record<string, number>; done?: Record<string, number>; error?: { code: string; message: string } };
+    if (record.error !== undefined) throw new CommandFailedError(`the node could not fetch ${ref}: ${record.error.message}`);
+    const figures = record.done ?? record.progress;
+    if (figures === undefined) return;
+    progress.add(figures.bytesFetched - bytesShown);
+    bytesShown = figures.bytesFetched;
+    progress.detail(`${figures.sources} source${figures.sources === 1 ? '' : 's'}`);
+    if (record.done !== undefined) {
+      done = { blocksFetched: figures.blocksDone - figures.blocksLocal, blocksLocal: figures.blocksLocal, bytesFetched: figures.bytesFetched, sources: figures.sources };
+    }
+  };
+  try {
+    for await (const piece of answer.body) {
+      const lines = (rest + decoder.decode(piece, { stream: true })).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) take(line);
+    }
+    take(rest);
+  } finally {
+    progress.done();
+  }
+  if (done === null) throw new CommandFailedError(`the node's fetch of ${ref} ended without a result`);
+  return done;
+}
+
 /** Belt and braces: whatever the names, a path must lie inside the output path. */
 function checkInside(path: string, top: string): void {
   const resolved = resolve(path);
   if (resolved !== top && !resolved.startsWith(top + sep)) throw new CommandFailedError(`refused to write outside ${top}: ${resolved}`);
 }
 
-function formatGet(result: { path: string; kind: 'file' | 'directory'; files: number; directories: number; bytes: number }): string {
+function formatGet(result: { path: string; kind: 'file' | 'directory'; files: number; directories: number; bytes: number; fetched: Fetched }): string {
   const bytes = `${formatBound(result.bytes)} byte${result.bytes === 1 ? '' : 's'}`;
-  if (result.kind === 'file') return `wrote ${result.path} (${bytes})\n`;
-  return `wrote ${result.path}/: ${result.files} file${result.files === 1 ? '' : 's'}, ${result.directories} director${result.directories === 1 ? 'y' : 'ies'}, ${bytes}\n`;
+  const { fetched } = result;
+  const from = fetched.blocksFetched === 0 ? ''
+    : `; ${formatBound(fetched.blocksFetched)} block${fetched.blocksFetched === 1 ? '' : 's'} fetched from ${fetched.sources} node${fetched.sources === 1 ? '' : 's'} of the grid`;
+  if (result.kind === 'file') return `wrote ${result.path} (${bytes}${from})\n`;
+  return `wrote ${result.path}/: ${result.files} file${result.files === 1 ? '' : 's'}, ${result.directories} director${result.directories === 1 ? 'y' : 'ies'}, ${bytes}${from}\n`;
 }
 
 export function getUsage(): string {
@@ -118,23 +165,26 @@ everything under it) as a new directory at PATH. PATH defaults to ./<root CID>. 
 replaced: PATH must not exist, and a file is written under a temporary name and moved into place
 only when complete. Every entry name is checked, so nothing lands outside PATH.
 
-The content must be stored on that node (put or imported there): retrieval from other nodes is
-not built yet.
+Whatever of the content that node does not have is fetched first from the grid: each block from
+the nodes that hold it, many at once (the fastest preferred), every block checked against its CID,
+erasure-coded blocks rebuilt from any K fragments. An interrupted get resumes from what the node
+already has.
 
 Options:
   -o, --output PATH       where to write (default: ./<root CID>)
 ${API_CLIENT_USAGE}
 
-Output: what was written; with --json {"path":…,"kind":"file"|"directory","files":…,"directories":…,"bytes":…}.
+Output: what was written; with --json {"path":…,"kind":"file"|"directory","files":…,"directories":…,"bytes":…,
+"fetched":{"blocksFetched":…,"blocksLocal":…,"bytesFetched":…,"sources":…}}.
 A progress line is drawn on a terminal.
-Exit status: 0 when written, 1 when the node cannot be reached or does not have the content, 2 on
+Exit status: 0 when written, 1 when the node cannot be reached or the content cannot be found, 2 on
 bad usage (a bad CID or capability, an existing PATH).
 `;
 }
 
 export const getCommand: CliCommand = {
   path: ['get'],
-  summary: 'write stored content (a file or a directory tree) from a node to a new local path',
+  summary: 'fetch content (a file or a directory tree) from the grid and write it to a new local path',
   usage: getUsage,
   run: runGet,
 };

@@ -6,7 +6,8 @@
  * a name of this put's own (peergrid-put-<random>), which each parent releases, so an interrupted
  * put leaves pins one can see (`peergrid pin ls`) and remove, and a gc meanwhile takes nothing.
  *
- * The content is stored on that node only: placement on other nodes is not built yet.
+ * Then, unless --local, the node places the content on the grid (POST /placements): each block's
+ * R copies or K+M fragments on the nodes closest to its key (docs/storage-network.md).
  */
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -28,6 +29,7 @@ const OPTIONS = {
   pin: { type: 'string' },
   replicas: { type: 'string' },
   erasure: { type: 'string' },
+  local: { type: 'boolean' },
 } as const;
 
 /** A pin name, as the blockstore bounds it. */
@@ -49,7 +51,7 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
   const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
   const client = parseApiClientOptions(values, io.env);
   const [path] = expectPositionals(positionals, ['file|dir']);
-  checkPlacementOptions(values);
+  const placement = checkPlacementOptions(values);
   const pinName = values.pin ?? 'default';
   if (pinName === '' || Buffer.byteLength(pinName) > PIN_NAME_BYTES_MAX) throw new UsageError(`--pin must be a name of 1 to ${formatBound(PIN_NAME_BYTES_MAX)} bytes`);
   const tree = await scanLocalTree(path).catch((error: NodeJS.ErrnoException) => {
@@ -70,7 +72,9 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
   } finally {
     plan.progress.done();
   }
-  const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks };
+  const placed = placement.kind === 'local' ? null
+    : await callApi(client.baseUrl, () => api.placeContent({ ref: added.capability ?? added.cid }, placement.redundancy === null ? {} : { redundancy: placement.redundancy }));
+  const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks, placement: placed };
   io.out(client.json ? jsonLine(result) : formatPut(result, tree.root.kind, tree.files));
 }
 
@@ -101,13 +105,26 @@ async function upload(node: LocalNode, plan: PutPlan, top: boolean): Promise<Add
   return callApi(plan.baseUrl, () => plan.api.makeDirectory({ entries, encrypt: plan.encrypt, name: pin, releaseEntryPins: plan.stagingPin }));
 }
 
-function formatPut(result: { cid: string; capability: string | null; bytes: number; chunks: number }, kind: 'file' | 'directory', files: number): string {
+type Placed = ResponseOf<'placeContent'>;
+
+function formatPut(result: { cid: string; capability: string | null; bytes: number; chunks: number; placement: Placed | null }, kind: 'file' | 'directory', files: number): string {
   const what = kind === 'file' ? 'a file' : `a directory of ${files} file${files === 1 ? '' : 's'}`;
   let out = `cid         ${result.cid}\n`;
   if (result.capability !== null) out += `capability  ${result.capability}\n`;
   out += `stored ${what}, ${formatBound(result.bytes)} byte${result.bytes === 1 ? '' : 's'} in ${formatBound(result.chunks)} chunk${result.chunks === 1 ? '' : 's'}, `
-    + `${result.capability === null ? 'plain' : 'encrypted'}, on this node only (placement on other nodes is not built yet)\n`;
+    + `${result.capability === null ? 'plain' : 'encrypted'}\n`;
+  out += result.placement === null ? 'kept on this node only (--local)\n' : formatPlacement(result.placement);
   if (result.capability !== null) out += 'Keep the capability: it is what reads the content (get, ls), and whoever has it can read it.\n';
+  return out;
+}
+
+function formatPlacement(placed: Placed): string {
+  let out = `placed ${placed.redundancy}: ${formatBound(placed.piecesStored)} of ${formatBound(placed.piecesWanted)} pieces of ${formatBound(placed.blocks)} block${placed.blocks === 1 ? '' : 's'} `
+    + `on ${formatBound(placed.nodes)} node${placed.nodes === 1 ? '' : 's'}`;
+  if (placed.piecesExisting > 0) out += ` (${formatBound(placed.piecesExisting)} already there)`;
+  if (placed.refusals + placed.failures > 0) out += ` (${formatBound(placed.refusals)} refused, ${formatBound(placed.failures)} failed, passed on to the next closest)`;
+  out += '\n';
+  if (placed.blocksShort > 0) out += `warning: ${formatBound(placed.blocksShort)} block(s) have fewer pieces than the scheme wants: too few nodes accepted them\n`;
   return out;
 }
 
@@ -123,26 +140,32 @@ read the content. Plain content is UnixFS, readable by IPFS tools.
 Inside a directory, symbolic links and special files are skipped (and reported), never followed;
 every name must pass the storage layer's check (no '/', '\\', NUL, '.' or '..'; at most 255 bytes).
 
-The content is stored on that node only: placement on other nodes (replicas, erasure coding) is
-not built yet.
+Then the node places the content on the grid: each block on the nodes closest to its key, as R
+whole copies (--replicas R) or K data and M parity Reed-Solomon fragments (--erasure K+M); without
+either, the node's configured scheme (storage.redundancy in its config.json, replicate:3 unless
+changed). A node that refuses (its quota is full) or fails is passed over for the next closest.
+Holders check each other and repair what goes missing (docs/storage-network.md).
 
 Options:
   --no-encrypt            store plain UnixFS instead of encrypted content
   --pin NAME              the pin's name (default: default)
-  --replicas R            keep R copies on other nodes — placement is not built yet: refused (exit 2)
-  --erasure K+M           keep K data and M parity fragments on other nodes — likewise refused
+  --replicas R            keep R whole copies on the R nodes closest to each block (1 to 16)
+  --erasure K+M           keep K data and M parity fragments on K+M distinct nodes (e.g. 4+2)
+  --local                 keep the content on this node only
 ${API_CLIENT_USAGE}
 
 Output: the CID, the capability (encrypted content) and what was stored; with --json
-{"cid":…,"capability":…|null,"bytes":…,"chunks":…}. A progress line is drawn on a terminal.
+{"cid":…,"capability":…|null,"bytes":…,"chunks":…,"placement":{redundancy, blocks, piecesWanted,
+piecesStored, piecesHere, blocksShort, nodes, refusals, failures, bytesSent}|null}. A progress line
+is drawn on a terminal.
 Exit status: 0 when stored, 1 when the node cannot be reached or refuses the content, 2 on bad
-usage (including --replicas and --erasure, for now).
+usage.
 `;
 }
 
 export const putCommand: CliCommand = {
   path: ['put'],
-  summary: 'store a file or directory on a node, encrypted unless --no-encrypt (this node only, for now)',
+  summary: 'store a file or directory on the grid (replicated or erasure-coded), encrypted unless --no-encrypt',
   usage: putUsage,
   run: runPut,
 };

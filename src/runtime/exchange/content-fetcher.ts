@@ -1,0 +1,359 @@
+/**
+ * Retrieval (issue 4, item 6; docs/storage-network.md): brings every block of a content DAG into
+ * the local store, from many holders at once, then the content is read locally as any other.
+ *
+ * The walk: the root, then its children once it has arrived, and so on down (walk/block-children.ts
+ * says what a block links to, plain or sealed). Blocks already here are read, not fetched — so an
+ * interrupted get resumes from what is on disk. Missing blocks are batched: their holders are found
+ * (holder-discovery.ts: a lookup each, one `have` per node), then the swarm scheduler
+ * (services/storage/exchange/swarm-scheduler.ts) decides which holder to ask for which block —
+ * pipelined, the fastest holders preferred, rarest first, an endgame whose duplicates are cancelled.
+ * Every block is checked against its CID before it is stored; a holder that sends bad bytes is
+ * penalised (the scheduler avoids it, the peer guard scores it) and the block comes from another.
+ * A block that nobody holds whole but whose erasure fragments are out there is rebuilt from any K
+ * of them (placement/block-recovery.ts), a bad fragment's sender penalised the same way.
+ */
+import { createHash } from 'node:crypto';
+import { idToHex } from '../../core/id.ts';
+import type { PeerRef } from '../../core/peer.ts';
+import { Codec, matchesCid, type CID } from '../../services/storage/dag/cids.ts';
+import type { ContentCipher } from '../../services/storage/crypt/content-cipher.ts';
+import { SwarmScheduler } from '../../services/storage/exchange/swarm-scheduler.ts';
+import type { SwarmConfig } from '../../services/storage/exchange/swarm-config.ts';
+import type { PeerLedger } from '../../services/storage/placement/peer-ledger.ts';
+import { blockChildren, type BlockReading } from '../../services/storage/walk/block-children.ts';
+import { ContentUnavailableError } from '../content-store-errors.ts';
+import type { Blockstore } from '../storage/blockstore.ts';
+import type { BlockSession } from '../storage/blockstore-session.ts';
+import { forEachLimited } from '../storage/parallel.ts';
+import { ExchangeProtocolError, peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
+import { distinctOffers, rebuildBlock } from './fragment-rebuild.ts';
+import type { BlockHolders, HolderDiscovery } from './holder-discovery.ts';
+
+export interface FetchProgress {
+  readonly blocksKnown: number;
+  readonly blocksDone: number;
+  /** Of those, already here before this fetch. */
+  readonly blocksLocal: number;
+  readonly bytesFetched: number;
+  /** Holders that delivered at least one block or fragment. */
+  readonly sources: number;
+  readonly inFlight: number;
+}
+
+export interface FetchReport extends FetchProgress {
+  readonly blocksRebuilt: number;
+  readonly penalised: readonly string[];
+  readonly durationMs: number;
+}
+
+export interface FetcherParts {
+  readonly store: Blockstore;
+  readonly client: ExchangeClient;
+  readonly discovery: HolderDiscovery;
+  /** Opens sealed nodes to learn their children (the key comes from the parent, not our secret). */
+  readonly cipher: ContentCipher;
+  readonly ledger: PeerLedger;
+  readonly penalize: (peer: PeerRef, reason: string) => void;
+  readonly nowMs: () => number;
+  readonly swarm?: Partial<SwarmConfig>;
+}
+
+/** Rounds of holder discovery for blocks nobody was found holding, before the fetch gives up. */
+const DISCOVERY_ROUNDS_MAX = 3;
+const DISCOVERY_RETRY_DELAY_MS = 500;
+/** Blocks rebuilt from fragments at once. */
+const REBUILDS_IN_FLIGHT_MAX = 8;
+
+const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+
+interface Wanted {
+  readonly cid: CID;
+  readonly reading: BlockReading;
+  discoveryRounds: number;
+}
+
+export class ContentFetcher {
+  private readonly parts: FetcherParts;
+
+  constructor(parts: FetcherParts) {
+    this.parts = parts;
+  }
+
+  /** Fetches what is missing of the DAG under `root`; resolves when all of it is stored here. */
+  async fetch(root: CID, rootReading: BlockReading, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal): Promise<FetchReport> {
+    const run = new FetchRun(this.parts, onProgress, signal);
+    const session = this.parts.store.openSession();
+    try {
+      return await run.run(root, rootReading, session);
+    } finally {
+      run.abortAll();
+      session.close();
+    }
+  }
+}
+
+/** One fetch: its scheduler, what is wanted, what is on the way. */
+class FetchRun {
+  private readonly parts: FetcherParts;
+  private readonly onProgress: ((progress: FetchProgress) => void) | undefined;
+  private readonly signal: AbortSignal | undefined;
+  private readonly scheduler: SwarmScheduler;
+  private readonly startedAtMs: number;
+  private session: BlockSession | null = null;
+  /** Blocks seen in the walk (CID text), here or not. */
+  private readonly known = new Set<string>();
+  /** Missing blocks waiting for their holders to be found. */
+  private toDiscover: Wanted[] = [];
+  /** Blocks handed to the scheduler, by CID text. */
+  private readonly inSwarm = new Map<string, Wanted>();
+  private readonly peers = new Map<string, PeerRef>();
+  private readonly requests = new Map<number, AbortController>();
+  private readonly sourcePeers = new Set<string>();
+  private readonly penalised: string[] = [];
+  private blocksDone = 0;
+  private blocksLocal = 0;
+  private blocksRebuilt = 0;
+  private bytesFetched = 0;
+  private rebuildsRunning = 0;
+  /** Delivered blocks being stored and walked. */
+  private accepting = 0;
+  private discovering = false;
+  private failure: unknown = null;
+  private wake: (() => void) | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private unavailable: string[] = [];
+
+  constructor(parts: FetcherParts, onProgress: ((progress: FetchProgress) => void) | undefined, signal: AbortSignal | undefined) {
+    this.parts = parts;
+    this.onProgress = onProgress;
+    this.signal = signal;
+    this.scheduler = new SwarmScheduler(parts.swarm ?? {});
+    this.startedAtMs = parts.nowMs();
+  }
+
+  async run(root: CID, reading: BlockReading, session: BlockSession): Promise<FetchReport> {
+    this.session = session;
+    await this.visit([{ cid: root, reading, discoveryRounds: 0 }]);
+    for (;;) {
+      if (this.failure !== null) throw this.failure;
+      if (this.signal?.aborted === true) throw this.signal.reason ?? new Error('the fetch was aborted');
+      if (this.unavailable.length > 0) throw new ContentUnavailableError(this.unavailable);
+      if (this.finished()) break;
+      this.startDiscovery();
+      this.sendRequests();
+      await this.nextEvent();
+      this.scheduler.tick(this.parts.nowMs());
+      this.applyCancelsAndPenalties();
+    }
+    return { ...this.progress(), blocksRebuilt: this.blocksRebuilt, penalised: this.penalised, durationMs: this.parts.nowMs() - this.startedAtMs };
+  }
+
+  abortAll(): void {
+    for (const controller of this.requests.values()) controller.abort();
+    this.requests.clear();
+    if (this.timer !== null) clearTimeout(this.timer);
+  }
+
+  private finished(): boolean {
+    return this.toDiscover.length === 0 && !this.discovering && this.rebuildsRunning === 0 && this.inSwarm.size === 0 && this.accepting === 0;
+  }
+
+  /** Walks blocks: those here are read and their children visited; the others wait for discovery. */
+  private async visit(blocks: Wanted[]): Promise<void> {
+    const stack = [...blocks];
+    while (stack.length > 0) {
+      const wanted = stack.pop() as Wanted;
+      const text = wanted.cid.toString();
+      if (this.known.has(text)) continue;
+      this.known.add(text);
+      if (!this.parts.store.has(wanted.cid)) {
+        this.toDiscover.push(wanted);
+        continue;
+      }
+      this.blocksDone++;
+      this.blocksLocal++;
+      // Leaves (most of the bytes) have no children: they are not read, so checking content that is
+      // all here costs index lookups and the small internal nodes only.
+      if (isLeaf(wanted.cid, wanted.reading)) continue;
+      const bytes = await this.parts.store.get(wanted.cid);
+      for (const child of blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher)) stack.push({ ...child, discoveryRounds: 0 });
+    }
+    this.reportProgress();
+  }
+
+  private startDiscovery(): void {
+    if (this.discovering || this.toDiscover.length === 0) return;
+    const batch = this.toDiscover;
+    this.toDiscover = [];
+    this.discovering = true;
+    void this.parts.discovery.discover(batch.map((wanted) => wanted.cid), this.signal)
+      .then((found) => this.placeDiscovered(batch, found))
+      .catch((error: unknown) => (this.failure ??= error))
+      .finally(() => {
+        this.discovering = false;
+        this.notify();
+      });
+  }
+
+  private async placeDiscovered(batch: readonly Wanted[], found: Map<string, BlockHolders>): Promise<void> {
+    const retry: Wanted[] = [];
+    const rebuild: { wanted: Wanted; holders: BlockHolders }[] = [];
+    for (const wanted of batch) {
+      const text = wanted.cid.toString();
+      const holders = found.get(text);
+      if (holders !== undefined && holders.copies.length > 0) {
+        this.inSwarm.set(text, wanted);
+        this.scheduler.want(text, holders.copies.map((peer) => this.peerName(peer)));
+      } else if (holders !== undefined && holders.fragments.length > 0) {
+        rebuild.push({ wanted, holders });
+      } else if (++wanted.discoveryRounds < DISCOVERY_ROUNDS_MAX) {
+        retry.push(wanted);
+      } else {
+        this.unavailable.push(text);
+      }
+    }
+    if (retry.length > 0) {
+      await delay(DISCOVERY_RETRY_DELAY_MS);
+      this.toDiscover.push(...retry);
+    }
+    if (rebuild.length > 0) {
+      this.rebuildsRunning += rebuild.length;
+      void forEachLimited(rebuild, REBUILDS_IN_FLIGHT_MAX, async ({ wanted, holders }) => {
+        try {
+          await this.rebuild(wanted, holders);
+        } finally {
+          this.rebuildsRunning--;
+          this.notify();
+        }
+      }).catch((error: unknown) => (this.failure ??= error));
+    }
+  }
+
+  private sendRequests(): void {
+    for (const request of this.scheduler.nextRequests(this.parts.nowMs())) {
+      const wanted = this.inSwarm.get(request.block) as Wanted;
+      const peer = this.peers.get(request.peer) as PeerRef;
+      const controller = new AbortController();
+      this.requests.set(request.requestId, controller);
+      void this.parts.client.getBlock(peer, wanted.cid, controller.signal).then(
+        async (answer) => {
+          if (!this.requests.delete(request.requestId)) return;
+          const nowMs = this.parts.nowMs();
+          if (answer.kind === 'notFound') this.scheduler.notFound(request.requestId, nowMs);
+          else if (answer.kind === 'refused') this.scheduler.failed(request.requestId, nowMs, `refused: ${answer.message}`);
+          else if (!matchesCid(wanted.cid, answer.bytes, sha256)) {
+            this.parts.ledger.recordInvalidBlock(request.peer);
+            this.scheduler.invalid(request.requestId, nowMs, 'a block that does not match its CID');
+          } else if (this.inSwarm.has(request.block)) {
+            // Delivered once only: an endgame duplicate that arrives first wins, the other is cancelled.
+            this.inSwarm.delete(request.block);
+            this.scheduler.delivered(request.requestId, nowMs, answer.bytes.length);
+            this.sourcePeers.add(request.peer);
+            this.bytesFetched += answer.bytes.length;
+            await this.accept(wanted, answer.bytes);
+          }
+        },
+        (error: unknown) => {
+          if (!this.requests.delete(request.requestId)) return;
+          const nowMs = this.parts.nowMs();
+          if (error instanceof ExchangeProtocolError) this.scheduler.invalid(request.requestId, nowMs, error.message);
+          else this.scheduler.failed(request.requestId, nowMs, (error as Error).message);
+        },
+      ).catch((error: unknown) => (this.failure ??= error)).finally(() => this.notify());
+    }
+  }
+
+  /** A verified block: stored (its links with it), counted, and its children walked. */
+  private async accept(wanted: Wanted, bytes: Uint8Array): Promise<void> {
+    this.accepting++;
+    try {
+      await this.store(wanted, bytes);
+    } finally {
+      this.accepting--;
+    }
+  }
+
+  private async store(wanted: Wanted, bytes: Uint8Array): Promise<void> {
+    const children = blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher);
+    await this.parts.store.putMany([{ cid: wanted.cid, bytes, links: children.map((child) => child.cid) }], { session: this.session ?? undefined });
+    this.blocksDone++;
+    await this.visit(children.map((child) => ({ ...child, discoveryRounds: 0 })));
+  }
+
+  /** Rebuilds a block from any K of its fragments (fragment-rebuild.ts). */
+  private async rebuild(wanted: Wanted, holders: BlockHolders): Promise<void> {
+    const rebuilt = await rebuildBlock(this.parts.client, wanted.cid, distinctOffers(holders.fragments), (peer, reason) => this.penalise(peer, reason), this.signal);
+    if (rebuilt === null) {
+      this.unavailable.push(wanted.cid.toString());
+      return;
+    }
+    this.bytesFetched += rebuilt.bytesFetched;
+    for (const sender of rebuilt.sources) this.sourcePeers.add(this.peerName(sender));
+    this.blocksRebuilt++;
+    await this.accept(wanted, rebuilt.bytes);
+  }
+
+  private applyCancelsAndPenalties(): void {
+    for (const requestId of this.scheduler.takeCancels()) {
+      this.requests.get(requestId)?.abort();
+      this.requests.delete(requestId);
+    }
+    for (const penalty of this.scheduler.takePenalties()) {
+      const peer = this.peers.get(penalty.peer);
+      if (peer !== undefined) this.penalise(peer, penalty.reason);
+    }
+    this.reportProgress();
+  }
+
+  private penalise(peer: PeerRef, reason: string): void {
+    const name = this.peerName(peer);
+    if (!this.penalised.includes(name)) this.penalised.push(name);
+    this.parts.penalize(peer, reason);
+  }
+
+  private peerName(peer: PeerRef): string {
+    const name = peerIdTextOf(peer) ?? idToHex(peer);
+    this.peers.set(name, peer);
+    return name;
+  }
+
+  private nextEvent(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      const wakeAtMs = this.scheduler.nextWakeAtMs();
+      if (Number.isFinite(wakeAtMs)) {
+        this.timer = setTimeout(() => this.notify(), Math.max(0, wakeAtMs - this.parts.nowMs()));
+      }
+    });
+  }
+
+  private notify(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private progress(): FetchProgress {
+    return {
+      blocksKnown: this.known.size, blocksDone: this.blocksDone, blocksLocal: this.blocksLocal,
+      bytesFetched: this.bytesFetched, sources: this.sourcePeers.size, inFlight: this.requests.size,
+    };
+  }
+
+  private reportProgress(): void {
+    this.onProgress?.(this.progress());
+  }
+}
+
+function isLeaf(cid: CID, reading: BlockReading): boolean {
+  return reading.kind === 'plain' ? cid.code === Codec.raw : !reading.node;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

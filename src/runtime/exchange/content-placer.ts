@@ -1,0 +1,191 @@
+/**
+ * Placement (issue 4, item 5; docs/storage-network.md): after content is added here, each of its
+ * blocks is stored on the nodes closest to the block's key — R whole copies, or K+M Reed-Solomon
+ * fragments, fragment i on the i-th closest node (PAST and CFS place by key the same way; erasure
+ * after OceanStore and Glacier). A node that refuses (its quota) or fails is passed over for the
+ * next closest, so a put still reaches R distinct holders when some are full or down; when fewer
+ * nodes exist than the scheme wants, the report says how many pieces could be placed.
+ *
+ * When we are among the closest nodes ourselves, our own copy counts: it is pinned as `grid` and
+ * recorded in the holdings table like a piece sent to us, so maintenance covers it too.
+ */
+import { createHash } from 'node:crypto';
+import { idEquals, type Id } from '../../core/id.ts';
+import type { PeerRef } from '../../core/peer.ts';
+import type { CID } from '../../services/storage/dag/cids.ts';
+import { formatRedundancy, piecesTarget, type Redundancy } from '../../services/storage/durability/redundancy.ts';
+import { createErasureCodec, type ErasureCodec } from '../../services/storage/erasure/erasure-codec.ts';
+import { blockKeyOf } from '../../services/storage/placement/block-key.ts';
+import { encodeFragmentRecords } from '../../services/storage/placement/fragment-record.ts';
+import { byDistanceTo } from '../../services/storage/placement/placement.ts';
+import type { Blockstore } from '../storage/blockstore.ts';
+import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
+import { forEachLimited } from '../storage/parallel.ts';
+import type { ExchangeClient } from './exchange-client.ts';
+import type { ExchangeService } from './exchange-service.ts';
+import type { ClosestNodes } from './holder-discovery.ts';
+
+export interface PlacementProgress {
+  readonly blocks: number;
+  readonly blocksPlaced: number;
+  readonly bytesSent: number;
+}
+
+export interface PlacementReport {
+  readonly redundancy: string;
+  readonly blocks: number;
+  /** Pieces the scheme wants in all: blocks × R, or blocks × (K+M). */
+  readonly piecesWanted: number;
+  readonly piecesStored: number;
+  /** Of those, pieces the chosen node held already (nothing sent). */
+  readonly piecesExisting: number;
+  /** Of those, pieces sent to other nodes (the rest were there already, or are ours). */
+  readonly piecesSent: number;
+  /** Of those, kept on this node (we were among the closest). */
+  readonly piecesHere: number;
+  /** Blocks with fewer pieces than wanted (too few nodes, or too many refused). */
+  readonly blocksShort: number;
+  /** Distinct nodes holding at least one piece. */
+  readonly nodes: number;
+  readonly refusals: number;
+  readonly failures: number;
+  readonly bytesSent: number;
+}
+
+export interface PlacerParts {
+  readonly store: Blockstore;
+  readonly client: ExchangeClient;
+  readonly service: ExchangeService;
+  readonly closestNodes: ClosestNodes;
+  readonly self: PeerRef;
+}
+
+/** Blocks placed at once: each is a lookup and R (or K+M) stores. */
+const BLOCKS_IN_FLIGHT_MAX = 8;
+/** Candidates tried per block beyond the scheme's own count, when nodes refuse or fail. */
+const EXTRA_CANDIDATES = 8;
+
+const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+
+export class ContentPlacer {
+  private readonly parts: PlacerParts;
+  private readonly codecs = new Map<string, ErasureCodec>();
+
+  constructor(parts: PlacerParts) {
+    this.parts = parts;
+  }
+
+  /** Places every block reachable from `root` (all must be stored here) under `redundancy`. */
+  async place(root: CID, redundancy: Redundancy, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
+    const blocks = this.blocksOf(root);
+    const wanted = piecesTarget(redundancy);
+    const holders = new Set<string>();
+    let piecesStored = 0;
+    let piecesHere = 0;
+    let piecesExisting = 0;
+    let piecesSent = 0;
+    let blocksShort = 0;
+    let refusals = 0;
+    let failures = 0;
+    let bytesSent = 0;
+    let blocksPlaced = 0;
+    await forEachLimited(blocks, BLOCKS_IN_FLIGHT_MAX, async (cid) => {
+      const key = blockKeyOf(cid) as Id;
+      const candidates = byDistanceTo(key, [this.parts.self, ...(await this.parts.closestNodes(key))]).slice(0, wanted + EXTRA_CANDIDATES);
+      const bytes = await this.parts.store.get(cid);
+      const pieces = redundancy.kind === 'replicate'
+        ? Array.from({ length: wanted }, () => null)
+        : encodeFragmentRecords(cid, bytes, redundancy, sha256, this.codecFor(redundancy));
+      let next = 0;
+      let stored = 0;
+      // What the closest nodes hold already is not sent again: a re-put of an edited file sends only
+      // its new blocks (one `have` per node, a few bytes).
+      const held = await this.alreadyHeld(cid, candidates.slice(0, wanted), redundancy);
+      // Pieces go out in order, each to the next candidate that accepts it (fragment i to the i-th
+      // closest when every node accepts, as the holders' maintenance expects).
+      for (const [index, piece] of pieces.entries()) {
+        if (held[index] === true) {
+          stored++;
+          piecesExisting++;
+          holders.add(candidates[index].address);
+          next = Math.max(next, index + 1);
+          continue;
+        }
+        while (next < candidates.length) {
+          const peer = candidates[next++];
+          const outcome = await this.storePiece(peer, cid, bytes, piece, redundancy);
+          if (outcome === 'stored') {
+            stored++;
+            holders.add(peer.address);
+            if (idEquals(peer, this.parts.self)) {
+              piecesHere++;
+            } else {
+              piecesSent++;
+              bytesSent += piece?.length ?? bytes.length;
+            }
+            break;
+          }
+          if (outcome === 'refused') refusals++;
+          else failures++;
+        }
+      }
+      piecesStored += stored;
+      if (stored < wanted) blocksShort++;
+      blocksPlaced++;
+      onProgress?.({ blocks: blocks.length, blocksPlaced, bytesSent });
+    });
+    return {
+      redundancy: formatRedundancy(redundancy), blocks: blocks.length, piecesWanted: blocks.length * wanted, piecesStored, piecesExisting, piecesSent, piecesHere,
+      blocksShort, nodes: holders.size, refusals, failures, bytesSent,
+    };
+  }
+
+  /** For each of the first nodes, whether it already holds its piece (for erasure: fragment i on the i-th). */
+  private async alreadyHeld(cid: CID, nodes: readonly PeerRef[], redundancy: Redundancy): Promise<boolean[]> {
+    return Promise.all(nodes.map(async (peer, index) => {
+      if (idEquals(peer, this.parts.self)) return false;
+      const answer = await this.parts.client.have(peer, [cid]).catch(() => null);
+      if (answer === null || answer.kind !== 'haves') return false;
+      const entry = answer.entries[0];
+      return redundancy.kind === 'replicate' ? entry.block : entry.fragments.includes(index);
+    }));
+  }
+
+  private async storePiece(peer: PeerRef, cid: CID, bytes: Uint8Array, record: Uint8Array | null, redundancy: Redundancy): Promise<'stored' | 'refused' | 'failed'> {
+    const copies = redundancy.kind === 'replicate' ? redundancy.copies : 1;
+    try {
+      const answer = idEquals(peer, this.parts.self)
+        ? await this.parts.service.answer(LOCAL_OWNER, record === null ? { kind: 'storeBlock', cid, bytes, copies } : { kind: 'storeFragment', record })
+        : record === null ? await this.parts.client.storeBlock(peer, cid, bytes, copies) : await this.parts.client.storeFragment(peer, record);
+      if (answer.kind === 'stored') return 'stored';
+      return answer.kind === 'refused' ? 'refused' : 'failed';
+    } catch {
+      return 'failed';
+    }
+  }
+
+  /** Every block reachable from `root` through the links recorded at put, each once, root first. */
+  private blocksOf(root: CID): CID[] {
+    const seen = new Set<string>([root.toString()]);
+    const order: CID[] = [root];
+    for (let index = 0; index < order.length; index++) {
+      for (const child of this.parts.store.links(order[index])) {
+        const text = child.toString();
+        if (seen.has(text)) continue;
+        seen.add(text);
+        order.push(child);
+      }
+    }
+    return order;
+  }
+
+  private codecFor(redundancy: Extract<Redundancy, { kind: 'erasure' }>): ErasureCodec {
+    const name = formatRedundancy(redundancy);
+    let codec = this.codecs.get(name);
+    if (codec === undefined) {
+      codec = createErasureCodec({ dataShards: redundancy.dataFragments, parityShards: redundancy.parityFragments });
+      this.codecs.set(name, codec);
+    }
+    return codec;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The asking side of the block exchange: one typed call per request kind, each one libp2p stream
+ * (request-response/), the answer decoded and checked to be a possible answer to what was asked.
+ * A peer that answers with bytes that do not decode, or with the wrong kind of answer, broke the
+ * protocol: that is an ExchangeProtocolError, which callers count against the peer. Transport
+ * failures stay RequestFailedErrors (dial, timeout, reset, aborted, …).
+ *
+ * Whether a block's bytes match its CID is checked by the caller (the fetcher hashes, then
+ * penalises), since that is where the block is stored.
+ */
+import type { Libp2p } from '@libp2p/interface';
+import type { PeerRef } from '../../core/peer.ts';
+import type { CID } from '../../services/storage/dag/cids.ts';
+import {
+  BLOCKS_PROTOCOL, answersRequest, decodeResponse, encodeRequest,
+  type ExchangeRequest, type ExchangeResponse, type HaveEntry,
+} from '../../services/storage/exchange/exchange-messages.ts';
+import { ExchangeLimits } from '../../services/storage/exchange/exchange-limits.ts';
+import { parsePeerAddress } from '../../transport/libp2p/peer-address.ts';
+import { requestFrames, type RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
+import { RequestFailedError } from '../../transport/libp2p/request-response/request-failed-error.ts';
+
+/** How long one exchange may take; a 4 MiB block over a slow link still fits. */
+export const ExchangeTimeouts = {
+  requestTimeoutMs: 60_000,
+  idleTimeoutMs: 15_000,
+} as const;
+
+export class ExchangeProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExchangeProtocolError';
+  }
+}
+
+export type BlockAnswer = { readonly kind: 'block'; readonly bytes: Uint8Array } | { readonly kind: 'notFound' } | Refusal;
+export type FragmentAnswer = { readonly kind: 'fragment'; readonly record: Uint8Array } | { readonly kind: 'notFound' } | Refusal;
+export type StoreAnswer = { readonly kind: 'stored' } | Refusal;
+export type HaveAnswer = { readonly kind: 'haves'; readonly entries: readonly HaveEntry[] } | Refusal;
+export interface Refusal {
+  readonly kind: 'refused';
+  readonly reason: string;
+  readonly message: string;
+}
+
+export class ExchangeClient {
+  private readonly libp2p: Libp2p;
+
+  constructor(libp2p: Libp2p) {
+    this.libp2p = libp2p;
+  }
+
+  getBlock(peer: PeerRef, cid: CID, signal?: AbortSignal): Promise<BlockAnswer> {
+    return this.ask(peer, { kind: 'getBlock', cid }, signal) as Promise<BlockAnswer>;
+  }
+
+  getFragment(peer: PeerRef, block: CID, index: number, signal?: AbortSignal): Promise<FragmentAnswer> {
+    return this.ask(peer, { kind: 'getFragment', block, index }, signal) as Promise<FragmentAnswer>;
+  }
+
+  storeBlock(peer: PeerRef, cid: CID, bytes: Uint8Array, copies: number, signal?: AbortSignal): Promise<StoreAnswer> {
+    return this.ask(peer, { kind: 'storeBlock', cid, bytes, copies }, signal) as Promise<StoreAnswer>;
+  }
+
+  storeFragment(peer: PeerRef, record: Uint8Array, signal?: AbortSignal): Promise<StoreAnswer> {
+    return this.ask(peer, { kind: 'storeFragment', record }, signal) as Promise<StoreAnswer>;
+  }
+
+  have(peer: PeerRef, blocks: readonly CID[], signal?: AbortSignal): Promise<HaveAnswer> {
+    return this.ask(peer, { kind: 'have', blocks }, signal) as Promise<HaveAnswer>;
+  }
+
+  private async ask(peer: PeerRef, request: ExchangeRequest, signal: AbortSignal | undefined): Promise<ExchangeResponse> {
+    const frames = await requestFrames(this.libp2p, targetOf(peer), BLOCKS_PROTOCOL, encodeRequest(request), {
+      responseFrameBytesMax: ExchangeLimits.messageBytesMax,
+      responseFramesMax: 1,
+      timeoutMs: ExchangeTimeouts.requestTimeoutMs,
+      idleTimeoutMs: ExchangeTimeouts.idleTimeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    if (frames.length !== 1) throw new ExchangeProtocolError(`expected one answer, got ${frames.length}`);
+    const decoded = decodeResponse(frames[0]);
+    if (!decoded.ok) throw new ExchangeProtocolError(`an undecodable answer: ${decoded.error}`);
+    if (!answersRequest(request, decoded.value)) throw new ExchangeProtocolError(`a ${decoded.value.kind} answer to a ${request.kind} request`);
+    return decoded.value;
+  }
+}
+
+/** Where a kernel contact is dialled: its peer id and the multiaddrs its address names. */
+export function targetOf(peer: PeerRef): RequestTarget {
+  const parsed = parsePeerAddress(peer.address);
+  if (!parsed.ok) throw new RequestFailedError('dial', `cannot dial ${peer.address}: ${parsed.error}`);
+  return { peerId: parsed.value.peerId, multiaddrs: parsed.value.multiaddrs };
+}
+
+/** The libp2p peer id (text) a kernel contact is known by in the exchange, or null for an unusable address. */
+export function peerIdTextOf(peer: PeerRef): string | null {
+  const parsed = parsePeerAddress(peer.address);
+  return parsed.ok ? parsed.value.peerId.toString() : null;
+}

@@ -1,0 +1,167 @@
+/**
+ * The serving side of the block exchange (`/peergrid/blocks/1.0.0`, docs/storage-network.md): what
+ * this node answers to one decoded request from an authenticated peer. It knows nothing of streams
+ * (exchange-server.ts binds it to libp2p), so tests drive it directly.
+ *
+ * - getBlock / getFragment: served from the blockstore, whose every read is verified against the
+ *   CID (a corrupt file is quarantined and answered as not found).
+ * - storeBlock / storeFragment: checked (the bytes against the CID; a fragment record's payload
+ *   against its own digest), admitted against the quota (storage-quota.ts: what we hold for all
+ *   others and for this peer), then stored with the peer as owner and pinned as `grid`, and noted
+ *   in the holdings table so that maintenance keeps it. A block we already hold costs nothing.
+ * - have: which of the asked blocks we hold whole, and which fragments of each.
+ *
+ * Per-peer counts (stored for, served to, refused, invalid) go to the ledger, for status pages now
+ * and the trust layer later. A peer that sends bytes not matching their CID is reported through
+ * `penalize` (the transport's peer guard scores it).
+ */
+import { createHash } from 'node:crypto';
+import { Codec, cidOf, parseStorageCid, type CID } from '../../services/storage/dag/cids.ts';
+import type { ExchangeRequest, ExchangeResponse, HaveEntry } from '../../services/storage/exchange/exchange-messages.ts';
+import { checkFragmentPayload, decodeFragmentRecord } from '../../services/storage/placement/fragment-record.ts';
+import type { PeerLedger } from '../../services/storage/placement/peer-ledger.ts';
+import { admitStore, type StorageQuota } from '../../services/storage/placement/storage-quota.ts';
+import { formatRedundancy } from '../../services/storage/durability/redundancy.ts';
+import type { Blockstore } from '../storage/blockstore.ts';
+import { BlockMismatchError, BlockNotFoundError, BlockCorruptError, BlockTooLargeError, BlockstoreClosedError } from '../storage/blockstore-errors.ts';
+import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
+import { WHOLE_COPY, type Holdings } from './holdings.ts';
+
+/** The pin that keeps what we hold for the grid. */
+export const GRID_PIN = 'grid';
+
+export interface ExchangeServiceParts {
+  readonly store: Blockstore;
+  readonly holdings: Holdings;
+  readonly ledger: PeerLedger;
+  readonly quota: () => StorageQuota;
+  /** Wall-clock milliseconds (holdings outlive restarts). */
+  readonly nowUnixMs: () => number;
+  /** When a newly held piece is first checked: now + the maintenance interval. */
+  readonly firstCheckDelayMs: () => number;
+  readonly penalize: (peerId: string, reason: string) => void;
+}
+
+const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+
+export class ExchangeService {
+  private readonly parts: ExchangeServiceParts;
+
+  constructor(parts: ExchangeServiceParts) {
+    this.parts = parts;
+  }
+
+  /** Answers `peerId`'s request; LOCAL_OWNER for this node's own stores (placement, repair). */
+  async answer(peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> {
+    try {
+      switch (request.kind) {
+        case 'getBlock': return await this.getBlock(peerId, request.cid);
+        case 'getFragment': return await this.getFragment(peerId, request.block, request.index);
+        case 'storeBlock': return await this.storeBlock(peerId, request.cid, request.bytes, request.copies);
+        case 'storeFragment': return await this.storeFragment(peerId, request.record);
+        case 'have': return { kind: 'haves', entries: request.blocks.map((cid) => this.have(cid)) };
+      }
+    } catch (error) {
+      if (error instanceof BlockstoreClosedError) return { kind: 'refused', reason: 'unavailable', message: 'this node is shutting down' };
+      throw error;
+    }
+  }
+
+  private async getBlock(peerId: string, cid: CID): Promise<ExchangeResponse> {
+    const bytes = await this.read(cid);
+    if (bytes === null) return { kind: 'notFound' };
+    this.parts.ledger.recordServed(peerId, bytes.length);
+    return { kind: 'block', bytes };
+  }
+
+  private async getFragment(peerId: string, block: CID, index: number): Promise<ExchangeResponse> {
+    const row = this.parts.holdings.get(block.toString(), index);
+    if (row === undefined) return { kind: 'notFound' };
+    const piece = parseStorageCid(row.piece);
+    const record = piece === null ? null : await this.read(piece);
+    if (record === null) {
+      // The file is gone or was corrupt (and is now quarantined): we no longer hold it.
+      this.parts.holdings.remove(row.block, row.fragment);
+      return { kind: 'notFound' };
+    }
+    this.parts.ledger.recordServed(peerId, record.length);
+    return { kind: 'fragment', record };
+  }
+
+  private async storeBlock(peerId: string, cid: CID, bytes: Uint8Array, copies: number): Promise<ExchangeResponse> {
+    const refused = this.admit(peerId, cid, bytes.length);
+    if (refused !== null) return refused;
+    try {
+      await this.parts.store.put(cid, bytes, { owner: peerId });
+    } catch (error) {
+      return this.storeFailed(peerId, error);
+    }
+    this.hold(peerId, cid, WHOLE_COPY, cid, `replicate:${copies}`, bytes.length);
+    return { kind: 'stored' };
+  }
+
+  private async storeFragment(peerId: string, recordBytes: Uint8Array): Promise<ExchangeResponse> {
+    const decoded = decodeFragmentRecord(recordBytes);
+    if (!decoded.ok) return this.invalid(peerId, `not a fragment record: ${decoded.error}`);
+    const record = decoded.record;
+    if (!checkFragmentPayload(record, sha256)) return this.invalid(peerId, 'the fragment does not match its digest');
+    const piece = cidOf(Codec.raw, recordBytes, sha256);
+    const refused = this.admit(peerId, piece, recordBytes.length);
+    if (refused !== null) return refused;
+    try {
+      await this.parts.store.put(piece, recordBytes, { owner: peerId });
+    } catch (error) {
+      return this.storeFailed(peerId, error);
+    }
+    const scheme = formatRedundancy({ kind: 'erasure', dataFragments: record.dataFragments, parityFragments: record.parityFragments });
+    this.hold(peerId, record.blockCid, record.fragmentIndex, piece, scheme, recordBytes.length);
+    return { kind: 'stored' };
+  }
+
+  private have(cid: CID): HaveEntry {
+    const fragments = this.parts.holdings.piecesOf(cid.toString()).filter((row) => row.fragment !== WHOLE_COPY).map((row) => row.fragment);
+    return { block: this.parts.store.has(cid), fragments };
+  }
+
+  /** Null when the store may take `bytes` more for `peerId`; a refusal otherwise. A block already here is free. */
+  private admit(peerId: string, piece: CID, bytes: number): ExchangeResponse | null {
+    // Our own pieces (placement and repair by this node) are not stored *for others*.
+    if (peerId === LOCAL_OWNER || this.parts.store.has(piece)) return null;
+    const store = this.parts.store;
+    const othersStoredBytes = store.usage().bytes - store.usage(LOCAL_OWNER).bytes;
+    const admission = admitStore(this.parts.quota(), { peerStoredBytes: store.usage(peerId).bytes, othersStoredBytes, incomingBytes: bytes });
+    if (admission.ok) return null;
+    this.parts.ledger.recordRefusal(peerId);
+    return { kind: 'refused', reason: admission.reason, message: admission.message };
+  }
+
+  private hold(peerId: string, block: CID, fragment: number, piece: CID, redundancy: string, bytes: number): void {
+    this.parts.store.pin(piece, { name: GRID_PIN, recursive: false });
+    const nowMs = this.parts.nowUnixMs();
+    this.parts.holdings.upsert({ block: block.toString(), fragment, piece: piece.toString(), redundancy, origin: peerId, bytes, addedAtMs: nowMs }, nowMs + this.parts.firstCheckDelayMs());
+    this.parts.ledger.recordStored(peerId, bytes);
+  }
+
+  private storeFailed(peerId: string, error: unknown): ExchangeResponse {
+    if (error instanceof BlockMismatchError) return this.invalid(peerId, 'the bytes do not match the CID');
+    if (error instanceof BlockTooLargeError) return { kind: 'refused', reason: 'tooLarge', message: error.message };
+    throw error;
+  }
+
+  private invalid(peerId: string, message: string): ExchangeResponse {
+    this.parts.ledger.recordInvalidBlock(peerId);
+    this.parts.penalize(peerId, message);
+    return { kind: 'refused', reason: 'invalid', message };
+  }
+
+  /** The verified bytes, or null when the block is not here (or was corrupt, and is now quarantined). */
+  private async read(cid: CID): Promise<Uint8Array | null> {
+    if (!this.parts.store.has(cid)) return null;
+    try {
+      return await this.parts.store.get(cid);
+    } catch (error) {
+      if (error instanceof BlockNotFoundError || error instanceof BlockCorruptError) return null;
+      throw error;
+    }
+  }
+}

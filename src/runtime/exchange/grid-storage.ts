@@ -1,0 +1,162 @@
+/**
+ * Content on the grid, as one node runs it (docs/storage-network.md): the exchange protocol served
+ * on libp2p, placement of what is put here, retrieval of what is not here, and maintenance of what
+ * this node holds for others — all over the node's one blockstore (content-store.ts).
+ *
+ * NodeRuntime composes it; the HTTP API calls `place`, `fetch` and `status`.
+ */
+import type { Libp2p } from '@libp2p/interface';
+import type { PeerRef } from '../../core/peer.ts';
+import { formatRedundancy, parseRedundancy, type Redundancy } from '../../services/storage/durability/redundancy.ts';
+import { PeerLedger, type PeerLedgerEntry } from '../../services/storage/placement/peer-ledger.ts';
+import { plainReading, sealedRootReading } from '../../services/storage/walk/block-children.ts';
+import { Offence, type PeerGuard } from '../../transport/peer-guard.ts';
+import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
+import type { ContentStore } from '../content-store.ts';
+import { ContentNotFoundError, ContentRequestError } from '../content-store-errors.ts';
+import { parseContentRef, rootOf } from '../content/content-ref.ts';
+import type { StorageConfig } from '../storage-config.ts';
+import { ContentFetcher, type FetchProgress, type FetchReport } from './content-fetcher.ts';
+import { ContentPlacer, type PlacementProgress, type PlacementReport } from './content-placer.ts';
+import { ExchangeClient, peerIdTextOf } from './exchange-client.ts';
+import { serveExchange } from './exchange-server.ts';
+import { ExchangeService } from './exchange-service.ts';
+import { HolderDiscovery, type ClosestNodes } from './holder-discovery.ts';
+import { Holdings } from './holdings.ts';
+import { Maintenance, type MaintenanceStats } from './maintenance.ts';
+
+export interface GridStorageParts {
+  readonly libp2p: Libp2p;
+  readonly content: ContentStore;
+  readonly dataDir: string;
+  readonly config: StorageConfig;
+  readonly guard: PeerGuard;
+  readonly self: PeerRef;
+  /** The closest nodes to a key, from a lookup (ourselves not included). */
+  readonly closestNodes: ClosestNodes;
+  readonly nowMs: () => number;
+  readonly log: (record: Record<string, unknown>) => void;
+  /** Caps what this node sends in exchange answers (benchmarks throttle a source with it). */
+  readonly serveBytesPerSecond?: number;
+}
+
+export interface GridStorageStatus {
+  readonly redundancy: string;
+  readonly piecesHeld: number;
+  readonly bytesHeld: number;
+  readonly bytesForOthers: number;
+  readonly bytesForOthersMax: number;
+  readonly bytesPerPeerMax: number;
+  readonly maintenance: MaintenanceStats;
+  readonly peers: readonly PeerLedgerEntry[];
+}
+
+export class GridStorage {
+  readonly holdings: Holdings;
+  readonly ledger = new PeerLedger();
+  readonly maintenance: Maintenance;
+  private readonly parts: GridStorageParts;
+  private readonly placer: ContentPlacer;
+  private readonly fetcher: ContentFetcher;
+  private server: RequestServer | null = null;
+
+  private constructor(parts: GridStorageParts) {
+    this.parts = parts;
+    this.holdings = Holdings.open(parts.dataDir);
+    const store = parts.content.store;
+    const client = new ExchangeClient(parts.libp2p);
+    const penalizePeer = (peer: PeerRef, reason: string): void => {
+      const peerId = peerIdTextOf(peer);
+      if (peerId === null) return;
+      this.ledger.recordInvalidBlock(peerId);
+      const banned = parts.guard.penalize(peerId, Offence.protocol, parts.nowMs());
+      parts.log({ level: 'info', event: 'storagePeerPenalised', peerId, reason, banned });
+    };
+    const service = new ExchangeService({
+      store, holdings: this.holdings, ledger: this.ledger,
+      quota: () => ({ bytesForOthersMax: parts.config.bytesForOthersMax, bytesPerPeerMax: parts.config.bytesPerPeerMax }),
+      nowUnixMs: Date.now, firstCheckDelayMs: () => parts.config.maintenanceIntervalMs,
+      penalize: (peerId, reason) => {
+        parts.guard.penalize(peerId, Offence.protocol, parts.nowMs());
+        parts.log({ level: 'info', event: 'storagePeerPenalised', peerId, reason });
+      },
+    });
+    this.service = service;
+    this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
+    this.fetcher = new ContentFetcher({
+      store, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
+      ledger: this.ledger, penalize: penalizePeer, nowMs: parts.nowMs,
+    });
+    this.maintenance = new Maintenance({
+      holdings: this.holdings, store, client, closestNodes: parts.closestNodes, self: parts.self, config: parts.config,
+      nowUnixMs: Date.now, penalize: penalizePeer, log: parts.log,
+    });
+  }
+
+  private readonly service: ExchangeService;
+
+  static async start(parts: GridStorageParts): Promise<GridStorage> {
+    const grid = new GridStorage(parts);
+    try {
+      grid.server = await serveExchange(parts.libp2p, grid.service, {
+        guard: parts.guard, nowMs: parts.nowMs, log: parts.log,
+        ...(parts.serveBytesPerSecond === undefined ? {} : { serveBytesPerSecond: parts.serveBytesPerSecond }),
+      });
+    } catch (error) {
+      grid.holdings.close();
+      throw error;
+    }
+    grid.maintenance.start();
+    return grid;
+  }
+
+  /**
+   * Places stored content on the grid under `redundancy` — a scheme, or its text (`replicate:3`,
+   * `erasure:4+2`) — or the configured scheme when absent.
+   */
+  async place(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
+    let scheme = this.parts.config.redundancy;
+    if (typeof redundancy === 'string') {
+      const parsed = parseRedundancy(redundancy);
+      if (!parsed.ok) throw new ContentRequestError(`redundancy: ${parsed.error}`);
+      scheme = parsed.value;
+    } else if (redundancy !== undefined) {
+      scheme = redundancy;
+    }
+    const root = rootOf(this.parseRef(refText));
+    if (!this.parts.content.store.has(root)) throw new ContentNotFoundError(root.toString());
+    return this.placer.place(root, scheme, onProgress);
+  }
+
+  /** Brings whatever is missing of the content into the local store, from the grid. */
+  fetch(refText: string, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal): Promise<FetchReport> {
+    const ref = this.parseRef(refText);
+    const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
+    return this.fetcher.fetch(rootOf(ref), reading, onProgress, signal);
+  }
+
+  status(): GridStorageStatus {
+    const store = this.parts.content.store;
+    const held = this.holdings.count();
+    return {
+      redundancy: formatRedundancy(this.parts.config.redundancy),
+      piecesHeld: held.pieces, bytesHeld: held.bytes,
+      bytesForOthers: store.usage().bytes - store.usage('local').bytes,
+      bytesForOthersMax: this.parts.config.bytesForOthersMax, bytesPerPeerMax: this.parts.config.bytesPerPeerMax,
+      maintenance: { ...this.maintenance.stats },
+      peers: this.ledger.snapshot(50),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.maintenance.stop();
+    await this.server?.unregister();
+    this.holdings.close();
+  }
+
+  private parseRef(text: string) {
+    const parsed = parseContentRef(text);
+    if (!parsed.ok) throw new ContentRequestError(`ref: ${parsed.problem}`);
+    return parsed.ref;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What this node holds for the grid (`<data dir>/holdings.sqlite`): one row per *piece* — a whole
+ * copy of a block, or one erasure fragment of it — with the scheme it was placed under, who sent
+ * it, and the maintenance state (the holder record of the repair plan and when to check next).
+ *
+ * The bytes themselves live in the blockstore: a copy under the block's own CID, a fragment as the
+ * raw block of its fragment record; both pinned under the name `grid` so gc keeps them, and
+ * stored with the sender as owner so quotas can count them (blockstore `usage(owner)`). This table
+ * is what maintenance walks (docs/storage-network.md): keys due for a check, oldest first.
+ *
+ * The index is small (a row per piece, not per byte) and its loss costs only maintenance state: a
+ * node that lost it still serves its blocks, and re-learns what it holds when it is asked.
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { join } from 'node:path';
+
+export const HOLDINGS_FILE = 'holdings.sqlite';
+
+/** A whole copy, rather than a fragment index. */
+export const WHOLE_COPY = -1;
+
+export interface HoldingRow {
+  /** The block the piece belongs to: its CID, the key it is placed under. */
+  readonly block: string;
+  /** WHOLE_COPY, or the fragment's index. */
+  readonly fragment: number;
+  /** The CID of what is stored: the block itself, or the fragment record. */
+  readonly piece: string;
+  /** `replicate:R` or `erasure:K+M` (redundancy.ts). */
+  readonly redundancy: string;
+  /** The peer id that sent it, or 'local'. */
+  readonly origin: string;
+  readonly bytes: number;
+  readonly addedAtMs: number;
+  readonly nextCheckAtMs: number;
+  /** The holder record of the last plan, as JSON (holding-plan.ts); '[]' before the first check. */
+  readonly record: string;
+}
+
+interface RawRow {
+  block: string;
+  fragment: number;
+  piece: string;
+  redundancy: string;
+  origin: string;
+  bytes: number;
+  added_at_ms: number;
+  next_check_at_ms: number;
+  record: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS holdings (
+  block TEXT NOT NULL,
+  fragment INTEGER NOT NULL,
+  piece TEXT NOT NULL,
+  redundancy TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  added_at_ms INTEGER NOT NULL,
+  next_check_at_ms INTEGER NOT NULL,
+  record TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (block, fragment)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS holdings_due ON holdings (next_check_at_ms);
+`;
+
+export class Holdings {
+  private readonly database: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+
+  private constructor(database: DatabaseSync) {
+    this.database = database;
+  }
+
+  static open(dataDir: string): Holdings {
+    const database = new DatabaseSync(join(dataDir, HOLDINGS_FILE));
+    database.exec('PRAGMA journal_mode = WAL');
+    database.exec('PRAGMA synchronous = NORMAL');
+    database.exec(SCHEMA);
+    return new Holdings(database);
+  }
+
+  /** Records a piece (or refreshes its scheme and origin); a new row is due for a check at `firstCheckAtMs`. */
+  upsert(row: Omit<HoldingRow, 'record' | 'nextCheckAtMs'>, firstCheckAtMs: number): void {
+    this.statement(`INSERT INTO holdings (block, fragment, piece, redundancy, origin, bytes, added_at_ms, next_check_at_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (block, fragment) DO UPDATE SET piece = excluded.piece, redundancy = excluded.redundancy, bytes = excluded.bytes`)
+      .run(row.block, row.fragment, row.piece, row.redundancy, row.origin, row.bytes, row.addedAtMs, firstCheckAtMs);
+  }
+
+  get(block: string, fragment: number): HoldingRow | undefined {
+    const raw = this.statement('SELECT * FROM holdings WHERE block = ? AND fragment = ?').get(block, fragment) as RawRow | undefined;
+    return raw === undefined ? undefined : toRow(raw);
+  }
+
+  /** Every piece held of one block (a copy, or fragments). */
+  piecesOf(block: string): HoldingRow[] {
+    return (this.statement('SELECT * FROM holdings WHERE block = ? ORDER BY fragment').all(block) as unknown as RawRow[]).map(toRow);
+  }
+
+  /** Pieces whose check is due, the most overdue first. */
+  due(nowMs: number, limit: number): HoldingRow[] {
+    return (this.statement('SELECT * FROM holdings WHERE next_check_at_ms <= ? ORDER BY next_check_at_ms LIMIT ?').all(nowMs, limit) as unknown as RawRow[]).map(toRow);
+  }
+
+  /** When the next check is due (Infinity when nothing is held). */
+  nextDueAtMs(): number {
+    const row = this.statement('SELECT min(next_check_at_ms) AS at FROM holdings').get() as { at: number | null };
+    return row.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  setCheck(block: string, fragment: number, nextCheckAtMs: number, record: string): void {
+    this.statement('UPDATE holdings SET next_check_at_ms = ?, record = ? WHERE block = ? AND fragment = ?').run(nextCheckAtMs, record, block, fragment);
+  }
+
+  remove(block: string, fragment: number): boolean {
+    return this.statement('DELETE FROM holdings WHERE block = ? AND fragment = ?').run(block, fragment).changes > 0;
+  }
+
+  count(): { readonly pieces: number; readonly bytes: number } {
+    const row = this.statement('SELECT count(*) AS pieces, coalesce(sum(bytes), 0) AS bytes FROM holdings').get() as { pieces: number; bytes: number };
+    return { pieces: row.pieces, bytes: row.bytes };
+  }
+
+  close(): void {
+    this.database.close();
+  }
+
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.database.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function toRow(raw: RawRow): HoldingRow {
+  return {
+    block: raw.block, fragment: raw.fragment, piece: raw.piece, redundancy: raw.redundancy, origin: raw.origin,
+    bytes: raw.bytes, addedAtMs: raw.added_at_ms, nextCheckAtMs: raw.next_check_at_ms, record: raw.record,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The `storage` section of config.json: how this node keeps content on the grid and what it keeps
+ * for others (issue 4, docs/storage-network.md).
+ *
+ * - `redundancy`: the scheme `put` uses when the caller names none: `replicate:R` or `erasure:K+M`.
+ * - `bytesForOthersMax`, `bytesPerPeerMax`: the quota — what this node stores for all other nodes
+ *   together, and for any one of them; beyond it a store is refused with a clear error. 0 stores
+ *   nothing for others (a node that only uses the grid).
+ * - `maintenanceIntervalMs`: how often this node checks the holders of each key it holds (0: never).
+ * - `repairGraceMs`: how long a silent holder still counts before its piece is re-created
+ *   (Carbonite's timeout; the default is the durability simulation's choice, three days).
+ */
+import { RepairPolicyDefaults } from '../services/storage/durability/repair-policy.ts';
+import { parseRedundancy, formatRedundancy, type Redundancy } from '../services/storage/durability/redundancy.ts';
+import { isNonNegativeInteger, isRecord } from './config-values.ts';
+
+export interface StorageConfig {
+  readonly redundancy: Redundancy;
+  readonly bytesForOthersMax: number;
+  readonly bytesPerPeerMax: number;
+  readonly maintenanceIntervalMs: number;
+  readonly repairGraceMs: number;
+}
+
+const GIB = 1024 * 1024 * 1024;
+
+export const defaultStorageConfig: StorageConfig = {
+  redundancy: { kind: 'replicate', copies: 3 },
+  bytesForOthersMax: 10 * GIB,
+  bytesPerPeerMax: 1 * GIB,
+  maintenanceIntervalMs: 10 * 60_000,
+  repairGraceMs: RepairPolicyDefaults.graceMs,
+};
+
+/** The section as config.json holds it (the scheme as text). */
+export function storageConfigFileContent(config: StorageConfig): Record<string, unknown> {
+  return { ...config, redundancy: formatRedundancy(config.redundancy) };
+}
+
+/** Validates the section; problems are appended to `problems`, and a bad field keeps its default. */
+export function parseStorageConfig(value: unknown, problems: string[]): StorageConfig {
+  if (value === undefined) return defaultStorageConfig;
+  if (!isRecord(value)) {
+    problems.push("'storage' must be an object");
+    return defaultStorageConfig;
+  }
+  for (const name of Object.keys(value)) if (!(name in defaultStorageConfig)) problems.push(`unknown storage setting '${name}'`);
+  const integer = (name: Exclude<keyof StorageConfig, 'redundancy'>): number => {
+    const field = value[name];
+    if (field === undefined) return defaultStorageConfig[name];
+    if (isNonNegativeInteger(field)) return field;
+    problems.push(`'storage.${name}' must be an integer >= 0`);
+    return defaultStorageConfig[name];
+  };
+  let redundancy = defaultStorageConfig.redundancy;
+  if (value.redundancy !== undefined) {
+    const parsed = typeof value.redundancy === 'string' ? parseRedundancy(value.redundancy) : { ok: false as const, error: 'it must be a string' };
+    if (parsed.ok) redundancy = parsed.value;
+    else problems.push(`'storage.redundancy': ${parsed.error}`);
+  }
+  return {
+    redundancy,
+    bytesForOthersMax: integer('bytesForOthersMax'),
+    bytesPerPeerMax: integer('bytesPerPeerMax'),
+    maintenanceIntervalMs: integer('maintenanceIntervalMs'),
+    repairGraceMs: integer('repairGraceMs'),
+  };
+}

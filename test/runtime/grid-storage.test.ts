@@ -1,0 +1,175 @@
+/**
+ * Content on the grid with real nodes in this process (libp2p on 127.0.0.1): placement of R copies
+ * and K+M fragments on the closest nodes, retrieval from many holders, a holder that serves corrupt
+ * blocks detected and avoided, a rebuild from fragments once the uploader is gone, a quota that
+ * refuses, a re-put of an edited file that sends only its new blocks, and repair after a holder
+ * leaves. test/devnet/storage-grid.test.ts does the same with separate processes and SIGKILL.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { NodeRuntime } from '../../src/runtime/node-runtime.ts';
+import type { ExchangeService } from '../../src/runtime/exchange/exchange-service.ts';
+import type { ExchangeRequest, ExchangeResponse } from '../../src/services/storage/exchange/exchange-messages.ts';
+import { parseStorageCid, type CID } from '../../src/services/storage/dag/cids.ts';
+import { removeDataDirs, startRuntime, stopAll, temporaryDataDir, writeConfig } from './runtime-harness.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const NODES = 6;
+const FILE_BYTES = 3 * 1024 * 1024;
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+async function readAll(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const part of source) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+/** Every block of the content under `ref` on `node`, through the links its store recorded. */
+function blocksOf(node: NodeRuntime, root: CID): CID[] {
+  const order = [root];
+  const seen = new Set([root.toString()]);
+  for (let index = 0; index < order.length; index++) {
+    for (const child of node.content.store.links(order[index])) {
+      if (seen.has(child.toString())) continue;
+      seen.add(child.toString());
+      order.push(child);
+    }
+  }
+  return order;
+}
+
+describe('content on a grid of nodes in one process', () => {
+  const dataDirs: string[] = [];
+  const nodes: NodeRuntime[] = [];
+  const stopped = new Set<number>();
+
+  before(async () => {
+    for (let index = 0; index < NODES; index++) {
+      const dataDir = await temporaryDataDir();
+      dataDirs.push(dataDir);
+      // Node 5 stores nothing for others; every node checks its holdings twice a second and
+      // re-creates a piece whose holder has been silent for two seconds.
+      await writeConfig(dataDir, { storage: { maintenanceIntervalMs: 500, repairGraceMs: 2000, ...(index === 5 ? { bytesForOthersMax: 0 } : {}) } });
+      const node = await startRuntime(dataDir, index === 0 ? [] : [nodes[0].multiaddrs()[0]]);
+      nodes.push(node);
+      await node.joined;
+    }
+    // Every node knows every other before anything is placed.
+    await waitFor('full routing tables', () => nodes.every((node) => node.contacts().length === NODES - 1), 20_000);
+  });
+
+  after(async () => {
+    await stopAll(nodes.filter((_, index) => !stopped.has(index)));
+    await removeDataDirs(dataDirs);
+  });
+
+  it('places R copies on the closest nodes; another node fetches the file from them, byte for byte', async () => {
+    const bytes = randomBytes(FILE_BYTES);
+    const added = await nodes[0].content.addFile(once(bytes), { encrypt: true });
+    const placed = await nodes[0].grid.place(added.capability as string, { kind: 'replicate', copies: 3 });
+    assert.equal(placed.piecesWanted, placed.blocks * 3);
+    // Node 5 refuses (its quota is 0); the placer passes on to the next closest.
+    assert.equal(placed.piecesStored, placed.piecesWanted, JSON.stringify(placed));
+    assert.equal(placed.blocksShort, 0);
+    assert.ok(placed.nodes >= 3);
+    const report = await nodes[4].grid.fetch(added.capability as string);
+    assert.equal(report.blocksDone, placed.blocks);
+    assert.ok(report.sources >= 2, `blocks came from ${report.sources} holders`);
+    const file = await nodes[4].content.openFile(added.capability as string);
+    assert.deepEqual(await readAll(file.body), bytes);
+    // Fetched again: everything is here now.
+    const again = await nodes[4].grid.fetch(added.capability as string);
+    assert.deepEqual([again.blocksLocal, again.bytesFetched], [placed.blocks, 0]);
+  });
+
+  it('a node that stores nothing for others refuses with a clear reason, and counts it per peer', async () => {
+    const refused = await nodes[5].grid.status();
+    assert.equal(refused.piecesHeld, 0);
+    assert.equal(refused.bytesForOthersMax, 0);
+    const bytes = randomBytes(300_000);
+    const added = await nodes[1].content.addFile(once(bytes), { encrypt: false });
+    const placed = await nodes[1].grid.place(added.cid, { kind: 'replicate', copies: NODES });
+    assert.ok(placed.refusals > 0, JSON.stringify(placed));
+    assert.equal(placed.blocksShort, placed.blocks, 'only five nodes take copies');
+    const ledger = nodes[5].grid.status().peers.find((peer) => peer.peer === nodes[1].peerId);
+    assert.ok(ledger !== undefined && ledger.refusals > 0);
+  });
+
+  it('a re-put of a file with one byte changed sends only the changed chunks and the new root', async () => {
+    const bytes = randomBytes(FILE_BYTES);
+    const first = await nodes[2].content.addFile(once(bytes), { encrypt: false });
+    const placedFirst = await nodes[2].grid.place(first.cid, { kind: 'replicate', copies: 2 });
+    const edited = Buffer.from(bytes);
+    edited[FILE_BYTES / 2] ^= 0xff;
+    const second = await nodes[2].content.addFile(once(edited), { encrypt: false });
+    const placed = await nodes[2].grid.place(second.cid, { kind: 'replicate', copies: 2 });
+    const sentBlocks = placed.piecesSent / 2;
+    assert.ok(placedFirst.blocks >= 8);
+    // At most 2 chunks (the edited one and, if a cut moved, its neighbour) and the root.
+    assert.ok(sentBlocks <= 3, `sent ${sentBlocks} of ${placed.blocks} blocks again`);
+  });
+
+  it('a holder that serves corrupt blocks is detected, penalised and avoided; the file still comes back whole', async () => {
+    const liar = nodes[3];
+    const service = (liar.grid as unknown as { service: ExchangeService }).service;
+    const honest = service.answer.bind(service);
+    service.answer = async (peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> => {
+      const response = await honest(peerId, request);
+      if (response.kind !== 'block') return response;
+      const bytes = Uint8Array.from(response.bytes);
+      bytes[0] ^= 0x01;
+      return { kind: 'block', bytes };
+    };
+    try {
+      const bytes = randomBytes(FILE_BYTES);
+      const added = await nodes[0].content.addFile(once(bytes), { encrypt: false });
+      // Five copies: every node but the one that refuses everything holds every block, the liar too.
+      const placed = await nodes[0].grid.place(added.cid, { kind: 'replicate', copies: 5 });
+      assert.equal(placed.blocksShort, 0, JSON.stringify(placed));
+      const report = await nodes[5].grid.fetch(added.cid);
+      assert.ok(report.penalised.includes(liar.peerId), `penalised: ${report.penalised.join(', ')}`);
+      const file = await nodes[5].content.openFile(added.cid);
+      assert.deepEqual(await readAll(file.body), bytes);
+    } finally {
+      service.answer = honest;
+    }
+  });
+
+  it('repairs: after a holder leaves, the others re-create its copies once the grace period is over', async () => {
+    const bytes = randomBytes(1024 * 1024);
+    const added = await nodes[1].content.addFile(once(bytes), { encrypt: false });
+    const placed = await nodes[1].grid.place(added.cid, { kind: 'replicate', copies: 3 });
+    assert.equal(placed.blocksShort, 0);
+    const blocks = blocksOf(nodes[1], parseStorageCid(added.cid) as CID).map(String);
+    const holdersOf = (block: string, among: readonly number[]): number => among.filter((index) => nodes[index].grid.holdings.piecesOf(block).length > 0).length;
+    // Stop a holder that is neither the uploader nor node 0 (the others' bootstrap).
+    const victim = [2, 3, 4].find((index) => blocks.some((block) => holdersOf(block, [index]) > 0)) as number;
+    stopped.add(victim);
+    await nodes[victim].stop();
+    const live = [...Array(NODES).keys()].filter((index) => !stopped.has(index));
+    await waitFor('three live holders of every block again', () => blocks.every((block) => holdersOf(block, live) >= 3), 30_000);
+    const created = live.reduce((sum, index) => sum + nodes[index].grid.maintenance.stats.piecesCreated, 0);
+    assert.ok(created > 0);
+  });
+
+  it('erasure 2+2: fragments on four distinct nodes; with the uploader gone, a reader rebuilds each block from two', async () => {
+    const bytes = randomBytes(FILE_BYTES);
+    const uploader = 4;
+    assert.ok(!stopped.has(uploader));
+    const added = await nodes[uploader].content.addFile(once(bytes), { encrypt: true });
+    const placed = await nodes[uploader].grid.place(added.capability as string, { kind: 'erasure', dataFragments: 2, parityFragments: 2 });
+    assert.equal(placed.piecesWanted, placed.blocks * 4);
+    assert.equal(placed.blocksShort, 0, JSON.stringify(placed));
+    stopped.add(uploader);
+    await nodes[uploader].stop();
+    const reader = [0, 1, 2, 3, 5].find((index) => !stopped.has(index)) as number;
+    const report = await nodes[reader].grid.fetch(added.capability as string);
+    assert.ok(report.blocksRebuilt > 0, JSON.stringify(report));
+    const file = await nodes[reader].content.openFile(added.capability as string);
+    assert.deepEqual(await readAll(file.body), bytes);
+  });
+});
