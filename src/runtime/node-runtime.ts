@@ -221,6 +221,14 @@ export class NodeRuntime {
     return this.libp2p.peerId.toString();
   }
 
+  /**
+   * The libp2p node under everything. Benchmarks use it to measure a raw stream between the same
+   * two processes as the node's own protocols (bench/storage/grid-node.ts); nothing in the node does.
+   */
+  get libp2pNode(): Libp2p {
+    return this.libp2p;
+  }
+
   /** Where others can dial us, each with /p2p/<peer id>. */
   multiaddrs(): string[] {
     return this.libp2p.getMultiaddrs().map(String);
@@ -307,13 +315,21 @@ export class NodeRuntime {
 /** Lookups the kernel refused for being busy are tried again this often, after a short pause. */
 const BUSY_LOOKUP_RETRIES = 5;
 
-/** The nodes closest to `key` by a lookup (not ourselves); empty when the kernel stays too busy. */
+/**
+ * The nodes closest to `key` by a lookup (not ourselves), with the routing table's live contacts
+ * added: a lookup on a loaded node can miss a close node that the table knows, and on a small grid
+ * the table knows everyone. Callers sort by distance, so far contacts cost nothing.
+ */
 async function closestNodes(driver: NodeDriver, key: Id): Promise<readonly PeerRef[]> {
+  let closest: readonly PeerRef[] = [];
   for (let attempt = 0; ; attempt++) {
     const done = await driver.lookup(key);
-    if (done.error === null || attempt >= BUSY_LOOKUP_RETRIES) return done.closest;
+    closest = done.closest;
+    if (done.error === null || attempt >= BUSY_LOOKUP_RETRIES) break;
     await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
+  const known = driver.contacts().filter((contact) => contact.failures === 0).map((contact) => contact.peer);
+  return [...closest, ...known];
 }
 
 /** Bootstrap multiaddrs as PeerRefs; one without a peer id is a configuration error. */

@@ -9,6 +9,8 @@
  * - `maintenanceIntervalMs`: how often this node checks the holders of each key it holds (0: never).
  * - `repairGraceMs`: how long a silent holder still counts before its piece is re-created
  *   (Carbonite's timeout; the default is the durability simulation's choice, three days).
+ * - `serveBytesPerSecondMax`: caps what this node uploads in exchange answers, all peers together
+ *   (a home connection's upstream; benchmarks throttle sources with it); 0: no cap.
  */
 import { RepairPolicyDefaults } from '../services/storage/durability/repair-policy.ts';
 import { parseRedundancy, formatRedundancy, type Redundancy } from '../services/storage/durability/redundancy.ts';
@@ -20,6 +22,7 @@ export interface StorageConfig {
   readonly bytesPerPeerMax: number;
   readonly maintenanceIntervalMs: number;
   readonly repairGraceMs: number;
+  readonly serveBytesPerSecondMax: number;
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -30,6 +33,7 @@ export const defaultStorageConfig: StorageConfig = {
   bytesPerPeerMax: 1 * GIB,
   maintenanceIntervalMs: 10 * 60_000,
   repairGraceMs: RepairPolicyDefaults.graceMs,
+  serveBytesPerSecondMax: 0,
 };
 
 /** The section as config.json holds it (the scheme as text). */
@@ -64,5 +68,6 @@ export function parseStorageConfig(value: unknown, problems: string[]): StorageC
     bytesPerPeerMax: integer('bytesPerPeerMax'),
     maintenanceIntervalMs: integer('maintenanceIntervalMs'),
     repairGraceMs: integer('repairGraceMs'),
+    serveBytesPerSecondMax: integer('serveBytesPerSecondMax'),
   };
 }

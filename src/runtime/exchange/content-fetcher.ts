@@ -27,7 +27,8 @@ import type { Blockstore } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import { ExchangeProtocolError, peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
-import { distinctOffers, rebuildBlock } from './fragment-rebuild.ts';
+import { distinctOffers, localFragmentRecords, rebuildBlock } from './fragment-rebuild.ts';
+import type { Holdings } from './holdings.ts';
 import type { BlockHolders, HolderDiscovery } from './holder-discovery.ts';
 
 export interface FetchProgress {
@@ -49,6 +50,8 @@ export interface FetchReport extends FetchProgress {
 
 export interface FetcherParts {
   readonly store: Blockstore;
+  /** What this node keeps for the grid: its own fragments count towards a rebuild. */
+  readonly holdings: Holdings;
   readonly client: ExchangeClient;
   readonly discovery: HolderDiscovery;
   /** Opens sealed nodes to learn their children (the key comes from the parent, not our secret). */
@@ -205,7 +208,7 @@ class FetchRun {
       if (holders !== undefined && holders.copies.length > 0) {
         this.inSwarm.set(text, wanted);
         this.scheduler.want(text, holders.copies.map((peer) => this.peerName(peer)));
-      } else if (holders !== undefined && holders.fragments.length > 0) {
+      } else if (holders !== undefined && (holders.fragments.length > 0 || this.parts.holdings.piecesOf(text).length > 0)) {
         rebuild.push({ wanted, holders });
       } else if (++wanted.discoveryRounds < DISCOVERY_ROUNDS_MAX) {
         retry.push(wanted);
@@ -283,7 +286,8 @@ class FetchRun {
 
   /** Rebuilds a block from any K of its fragments (fragment-rebuild.ts). */
   private async rebuild(wanted: Wanted, holders: BlockHolders): Promise<void> {
-    const rebuilt = await rebuildBlock(this.parts.client, wanted.cid, distinctOffers(holders.fragments), (peer, reason) => this.penalise(peer, reason), this.signal);
+    const own = await localFragmentRecords(this.parts.holdings, this.parts.store, wanted.cid);
+    const rebuilt = await rebuildBlock(this.parts.client, wanted.cid, distinctOffers(holders.fragments), (peer, reason) => this.penalise(peer, reason), this.signal, own);
     if (rebuilt === null) {
       this.unavailable.push(wanted.cid.toString());
       return;

@@ -144,10 +144,12 @@ export class ContentPlacer {
   private async alreadyHeld(cid: CID, nodes: readonly PeerRef[], redundancy: Redundancy): Promise<boolean[]> {
     return Promise.all(nodes.map(async (peer, index) => {
       if (idEquals(peer, this.parts.self)) return false;
-      const answer = await this.parts.client.have(peer, [cid]).catch(() => null);
-      if (answer === null || answer.kind !== 'haves') return false;
+      // Asked twice when the first try fails: a lost answer would cost a whole piece's upload.
+      const ask = () => this.parts.client.have(peer, [cid]).then((answer) => (answer.kind === 'haves' ? answer : null), () => null);
+      const answer = (await ask()) ?? (await ask());
+      if (answer === null) return false;
       const entry = answer.entries[0];
-      return redundancy.kind === 'replicate' ? entry.block : entry.fragments.includes(index);
+      return redundancy.kind === 'replicate' ? entry.kept === true : entry.fragments.includes(index);
     }));
   }
 

@@ -118,9 +118,13 @@ export class ExchangeService {
     return { kind: 'stored' };
   }
 
+  /** What we hold of a block: its bytes (kept for the grid, or only cached), and which fragments. */
   private have(cid: CID): HaveEntry {
-    const fragments = this.parts.holdings.piecesOf(cid.toString()).filter((row) => row.fragment !== WHOLE_COPY).map((row) => row.fragment);
-    return { block: this.parts.store.has(cid), fragments };
+    const pieces = this.parts.holdings.piecesOf(cid.toString());
+    const fragments = pieces.filter((row) => row.fragment !== WHOLE_COPY).map((row) => row.fragment);
+    const block = this.parts.store.has(cid);
+    const kept = block && pieces.some((row) => row.fragment === WHOLE_COPY);
+    return kept ? { block, kept, fragments } : { block, fragments };
   }
 
   /** Null when the store may take `bytes` more for `peerId`; a refusal otherwise. A block already here is free. */

@@ -36,8 +36,6 @@ export interface GridStorageParts {
   readonly closestNodes: ClosestNodes;
   readonly nowMs: () => number;
   readonly log: (record: Record<string, unknown>) => void;
-  /** Caps what this node sends in exchange answers (benchmarks throttle a source with it). */
-  readonly serveBytesPerSecond?: number;
 }
 
 export interface GridStorageStatus {
@@ -84,7 +82,7 @@ export class GridStorage {
     this.service = service;
     this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
     this.fetcher = new ContentFetcher({
-      store, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
+      store, holdings: this.holdings, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
       ledger: this.ledger, penalize: penalizePeer, nowMs: parts.nowMs,
     });
     this.maintenance = new Maintenance({
@@ -100,7 +98,7 @@ export class GridStorage {
     try {
       grid.server = await serveExchange(parts.libp2p, grid.service, {
         guard: parts.guard, nowMs: parts.nowMs, log: parts.log,
-        ...(parts.serveBytesPerSecond === undefined ? {} : { serveBytesPerSecond: parts.serveBytesPerSecond }),
+        ...(parts.config.serveBytesPerSecondMax > 0 ? { serveBytesPerSecond: parts.config.serveBytesPerSecondMax } : {}),
       });
     } catch (error) {
       grid.holdings.close();

@@ -30,7 +30,7 @@ import type { Blockstore } from '../storage/blockstore.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import type { StorageConfig } from '../storage-config.ts';
 import type { ExchangeClient } from './exchange-client.ts';
-import { distinctOffers, rebuildBlock } from './fragment-rebuild.ts';
+import { distinctOffers, localFragmentRecords, rebuildBlock } from './fragment-rebuild.ts';
 import type { ClosestNodes } from './holder-discovery.ts';
 import { WHOLE_COPY, type HoldingRow, type Holdings } from './holdings.ts';
 
@@ -143,7 +143,8 @@ export class Maintenance {
       if (answer === null || answer.kind !== 'haves') return;
       const entry = answer.entries[0];
       if (redundancy.kind === 'replicate') {
-        if (entry.block) haves.push({ peer, fragmentIndex: null });
+        // Only a placed copy counts; a cache (a reader's fetched blocks) may be dropped by its gc.
+        if (entry.kept === true) haves.push({ peer, fragmentIndex: null });
         else lacks.push(peer);
       } else if (entry.fragments.length > 0) {
         haves.push({ peer, fragmentIndex: entry.fragments[0] });
@@ -205,8 +206,8 @@ export class Maintenance {
     if (record === null) {
       let bytes = rebuiltSoFar();
       if (bytes === null) {
-        const own = row.fragment === WHOLE_COPY ? [] : [{ peer: this.parts.self, indexes: [row.fragment] }];
-        const rebuilt = await rebuildBlock(client, cid, distinctOffers([...fragmentHolders, ...own]), this.parts.penalize);
+        const own = await localFragmentRecords(this.parts.holdings, this.parts.store, cid);
+        const rebuilt = await rebuildBlock(client, cid, distinctOffers(fragmentHolders), this.parts.penalize, undefined, own);
         if (rebuilt === null) return false;
         bytes = rebuilt.bytes;
         keepRebuilt(bytes);

@@ -31,8 +31,9 @@
  *   notFound       (0x83)  nothing
  *   stored         (0x84)  nothing
  *   refused        (0x85)  reason u8 (RefusalCode), text length u16, text (UTF-8)
- *   haves          (0x86)  count u16, then per entry: flags u8 (bit 0: the block is held; the other
- *                          bits 0), fragment count u16, that many fragment indexes u8 in
+ *   haves          (0x86)  count u16, then per entry: flags u8 (bit 0: the block is here; bit 1:
+ *                          it is kept for the grid, a placed copy rather than a cache — only with
+ *                          bit 0; the other bits 0), fragment count u16, that many fragment indexes u8 in
  *                          strictly increasing order
  *
  * where a cid is its length u8 and its binary form (cid-field.ts: CIDv1, sha2-256, raw, dag-pb or
@@ -96,6 +97,11 @@ export type ExchangeRequest =
 /** What a node holds of one block asked about in `have`: the block itself, and which fragments (sorted). */
 export interface HaveEntry {
   readonly block: boolean;
+  /**
+   * The block is a copy placed here and kept by maintenance, not a cache that gc may drop: only
+   * kept copies count towards a key's R (runtime/exchange/maintenance.ts). Absent means false.
+   */
+  readonly kept?: boolean;
   readonly fragments: readonly number[];
 }
 
@@ -142,6 +148,7 @@ const FLAGS_BYTES = 1;
 const FRAGMENT_COUNT_BYTES = 2;
 
 const HELD_BLOCK_FLAG = 0x01;
+const KEPT_BLOCK_FLAG = 0x02;
 const U8_MAX = 0xff;
 const U16_MAX = 0xffff;
 
@@ -304,6 +311,8 @@ export function encodeRequest(request: ExchangeRequest): Uint8Array {
 
 function checkHaveEntry(entry: HaveEntry, index: number): void {
   if (typeof entry.block !== 'boolean') throw new RangeError(`haves entry ${index}: block must be true or false`);
+  if (entry.kept !== undefined && typeof entry.kept !== 'boolean') throw new RangeError(`haves entry ${index}: kept must be true or false`);
+  if (entry.kept === true && !entry.block) throw new RangeError(`haves entry ${index}: a kept block must be held`);
   const fragments = entry.fragments;
   if (fragments.length > ExchangeLimits.fragmentsPerBlockMax) {
     throw new RangeError(`haves entry ${index} lists ${fragments.length} fragments, more than ${ExchangeLimits.fragmentsPerBlockMax}`);
@@ -369,7 +378,7 @@ export function encodeResponse(response: ExchangeResponse): Uint8Array {
     case 'haves':
       writer.writeU16(response.entries.length);
       for (const entry of response.entries) {
-        writer.writeU8(entry.block ? HELD_BLOCK_FLAG : 0);
+        writer.writeU8((entry.block ? HELD_BLOCK_FLAG : 0) | (entry.kept === true ? KEPT_BLOCK_FLAG : 0));
         writer.writeU16(entry.fragments.length);
         for (const index of entry.fragments) writer.writeU8(index);
       }
@@ -459,7 +468,8 @@ function readRequestBody(reader: ByteReader, kind: ExchangeRequestKind): Exchang
 function readHaveEntry(reader: ByteReader, index: number): HaveEntry | Failure {
   const flags = reader.readU8();
   if (flags === undefined) return truncated(`entry ${index} flags`);
-  if ((flags & ~HELD_BLOCK_FLAG) !== 0) return new Failure(`entry ${index}: unknown flags 0x${flags.toString(16)}`);
+  if ((flags & ~(HELD_BLOCK_FLAG | KEPT_BLOCK_FLAG)) !== 0) return new Failure(`entry ${index}: unknown flags 0x${flags.toString(16)}`);
+  if ((flags & KEPT_BLOCK_FLAG) !== 0 && (flags & HELD_BLOCK_FLAG) === 0) return new Failure(`entry ${index}: a kept block that is not held`);
   const count = reader.readU16();
   if (count === undefined) return truncated(`entry ${index} fragment count`);
   if (count > ExchangeLimits.fragmentsPerBlockMax) {
@@ -472,7 +482,8 @@ function readHaveEntry(reader: ByteReader, index: number): HaveEntry | Failure {
     if (at > 0 && indexes[at] <= indexes[at - 1]) return new Failure(`entry ${index}: fragments not sorted and distinct`);
     fragments[at] = indexes[at];
   }
-  return { block: (flags & HELD_BLOCK_FLAG) !== 0, fragments };
+  const block = (flags & HELD_BLOCK_FLAG) !== 0;
+  return (flags & KEPT_BLOCK_FLAG) !== 0 ? { block, kept: true, fragments } : { block, fragments };
 }
 
 function readResponseBody(reader: ByteReader, kind: ExchangeResponseKind): ExchangeResponse | Failure {

@@ -129,6 +129,7 @@ describe('golden encodings: the wire format cannot change silently', () => {
     [{ kind: 'stored' }, '0184'],
     [{ kind: 'refused', reason: 'quota', message: 'full' }, '0185 01 0004 66756c6c'],
     [{ kind: 'haves', entries: [{ block: true, fragments: [] }, { block: false, fragments: [0, 3, 255] }] }, '0186 0002 01 0000 00 0003 0003ff'],
+    [{ kind: 'haves', entries: [{ block: true, kept: true, fragments: [] }] }, '0186 0001 03 0000'],
   ];
 
   it('pins one request of each kind', () => {
@@ -141,7 +142,7 @@ describe('golden encodings: the wire format cannot change silently', () => {
   });
 
   it('pins one response of each kind', () => {
-    assert.equal(responses.length, 6);
+    assert.equal(responses.length, 7);
     for (const [response, expected] of responses) {
       const bytes = encodeResponse(response);
       assert.equal(hex(bytes), expected.replaceAll(' ', ''), response.kind);
@@ -319,7 +320,8 @@ describe('the decoders refuse bad input with a reason', () => {
   });
 
   it('refuses malformed haves and refusals', () => {
-    assert.match(responseError(Uint8Array.of(1, 0x86, 0, 1, 0x02, 0, 0)), /unknown flags 0x2/);
+    assert.match(responseError(Uint8Array.of(1, 0x86, 0, 1, 0x04, 0, 0)), /unknown flags 0x4/);
+    assert.match(responseError(Uint8Array.of(1, 0x86, 0, 1, 0x02, 0, 0)), /a kept block that is not held/);
     assert.match(responseError(Uint8Array.of(1, 0x86, 0, 1, 0x00, 0, 2, 5, 5)), /not sorted and distinct/);
     assert.match(responseError(Uint8Array.of(1, 0x86, 0, 1, 0x00, 0, 2, 5, 4)), /not sorted and distinct/);
     assert.match(responseError(Uint8Array.of(1, 0x86, 0, 1, 0x00, 0, 2, 5)), /truncated: entry 0 fragments/);

@@ -1,0 +1,178 @@
+/**
+ * One node of the storage network benchmarks, as a process of its own: the same NodeRuntime and
+ * HTTP API that `peergrid node start` runs (src/cli/node/command.ts), plus one benchmark-only
+ * protocol on the node's own libp2p — a raw stream that carries as many bytes as asked, written
+ * with backpressure — so that a fetch and the raw stream it is compared with run between the same
+ * two processes, over the same connection.
+ *
+ *   node bench/storage/grid-node.ts --data-dir DIR [--bootstrap MULTIADDR] [--log-level LEVEL]
+ *
+ * Stdout: `{"event":"started",…}` (the CLI's fields), `{"event":"joined",…}`, then one answer per
+ * command read on stdin as a JSON line, carrying the command's `seq`:
+ *   {"op":"rawPull","seq":1,"peerId":"…","bytes":N}   pull N bytes from that peer over one raw stream
+ * It stops gracefully on SIGTERM, SIGINT or the end of stdin (so it never outlives the benchmark).
+ */
+import type { Libp2p, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { startNodeApi, type NodeApiServer } from '../../src/api/node-api.ts';
+import { idToHex } from '../../src/core/id.ts';
+import { isLogLevel, structuredLog } from '../../src/cli/node/logger.ts';
+import { NodeRuntime } from '../../src/runtime/node-runtime.ts';
+import { waitForDrain } from '../../src/transport/libp2p/request-response/stream-drain.ts';
+
+const RAW_STREAM_PROTOCOL = '/peergrid-bench/raw-stream/1.0.0';
+
+/** The request: the byte count as a big-endian 64-bit integer. */
+const RAW_REQUEST_BYTES = 8;
+/** The most one raw pull may ask for: 64 GiB. */
+const RAW_PULL_BYTES_MAX = 64 * 1024 ** 3;
+/** What the server writes, over and over: 1 MiB of random bytes (a send of the size the test of the request layer used). */
+const RAW_CHUNK = new Uint8Array(randomBytes(1024 * 1024));
+/** A raw pull that has not ended by then is a stuck one. */
+const RAW_PULL_TIMEOUT_MS = 10 * 60_000;
+
+const { values } = parseArgs({
+  options: { 'data-dir': { type: 'string' }, bootstrap: { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
+});
+const dataDir = values['data-dir'];
+if (dataDir === undefined) throw new Error('--data-dir is required');
+const logLevel = values['log-level'];
+if (!isLogLevel(logLevel)) throw new Error(`--log-level: not a level: ${logLevel}`);
+const log = structuredLog(logLevel);
+
+const write = (record: Record<string, unknown>): void => {
+  process.stdout.write(`${JSON.stringify(record)}\n`);
+};
+
+const runtime = await NodeRuntime.start({
+  dataDir,
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  bootstrap: values.bootstrap === undefined ? [] : [values.bootstrap],
+  log,
+});
+let api: NodeApiServer | null = null;
+let stopping: Promise<void> | null = null;
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    try {
+      await runtime.stop();
+      await api?.close();
+    } finally {
+      process.exit(0);
+    }
+  })();
+  return stopping;
+}
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+
+// Connections that open and close while a benchmark measures tell why a transfer stalled or broke.
+for (const name of ['connection:open', 'connection:close'] as const) {
+  runtime.libp2pNode.addEventListener(name, (event) => {
+    const connection = event.detail;
+    log({ level: 'info', event: name, peerId: connection.remotePeer.toString(), direction: connection.direction, remoteAddress: connection.remoteAddr.toString() });
+  });
+}
+try {
+  api = await startNodeApi(runtime, { host: '127.0.0.1', port: 0 }, log);
+  await serveRawStreams(runtime.libp2pNode);
+} catch (error) {
+  await runtime.stop();
+  throw error;
+}
+write({
+  event: 'started', id: idToHex(runtime.id), peerId: runtime.peerId, multiaddrs: runtime.multiaddrs(),
+  api: api.url, apiTokenFile: api.tokenPath, dataDir: runtime.dataDir, pid: process.pid,
+});
+runtime.joined.then(
+  (joined) => write({ event: 'joined', contacts: joined.contacts, joinMs: joined.finishedAtMs - joined.startedAtMs }),
+  () => {},
+);
+
+const commands = createInterface({ input: process.stdin });
+commands.on('line', (line) => {
+  let command: Record<string, unknown>;
+  try {
+    command = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const seq = command.seq;
+  void answer(command).then(
+    (result) => write({ seq, ...result }),
+    (error: unknown) => write({ seq, error: error instanceof Error ? error.message : String(error) }),
+  );
+});
+commands.on('close', () => void stop());
+
+async function answer(command: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if (command.op === 'rawPull' && typeof command.peerId === 'string' && typeof command.bytes === 'number') {
+    return rawPull(runtime.libp2pNode, command.peerId, command.bytes);
+  }
+  throw new Error(`unknown command: ${JSON.stringify(command)}`);
+}
+
+/** Answers each raw stream's request with that many bytes, written with backpressure, then ends it. */
+async function serveRawStreams(libp2p: Libp2p): Promise<void> {
+  await libp2p.handle(RAW_STREAM_PROTOCOL, (stream: Stream) => {
+    let request = new Uint8Array(0);
+    let started = false;
+    stream.addEventListener('message', (event) => {
+      if (started) return;
+      const chunk = event.data instanceof Uint8Array ? event.data : event.data.subarray();
+      const joined = new Uint8Array(request.length + chunk.length);
+      joined.set(request);
+      joined.set(chunk, request.length);
+      request = joined;
+      if (request.length < RAW_REQUEST_BYTES) return;
+      started = true;
+      const bytes = Number(new DataView(request.buffer, request.byteOffset).getBigUint64(0));
+      void sendBytes(stream, bytes).catch((error: unknown) => stream.abort(error instanceof Error ? error : new Error(String(error))));
+    });
+  });
+}
+
+async function sendBytes(stream: Stream, bytes: number): Promise<void> {
+  if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > RAW_PULL_BYTES_MAX) throw new RangeError(`a raw pull of ${bytes} bytes`);
+  const signal = AbortSignal.timeout(RAW_PULL_TIMEOUT_MS);
+  for (let sent = 0; sent < bytes; sent += RAW_CHUNK.length) {
+    const piece = bytes - sent >= RAW_CHUNK.length ? RAW_CHUNK : RAW_CHUNK.subarray(0, bytes - sent);
+    if (!stream.send(piece)) await waitForDrain(stream, signal);
+  }
+  await stream.close({ signal });
+}
+
+/** Opens one raw stream to `peerIdText` (on the open connection), asks for `bytes` and counts them until the end. */
+async function rawPull(libp2p: Libp2p, peerIdText: string, bytes: number): Promise<Record<string, unknown>> {
+  const signal = AbortSignal.timeout(RAW_PULL_TIMEOUT_MS);
+  const startedMs = performance.now();
+  const stream = await libp2p.dialProtocol(peerIdFromString(peerIdText), RAW_STREAM_PROTOCOL, { signal });
+  let received = 0;
+  const ended = new Promise<void>((resolve, reject) => {
+    stream.addEventListener('message', (event) => {
+      received += event.data.byteLength;
+    });
+    // A reset also ends the readable side ('end', then 'close' with the error), so 'end' alone is
+    // not success: only all the bytes are.
+    stream.addEventListener('end', () => {
+      if (received === bytes) resolve();
+    }, { once: true });
+    stream.addEventListener('close', (event) => {
+      if (event.error !== undefined) reject(event.error);
+      else if (received === bytes) resolve();
+      else reject(new Error(`the stream closed after ${received} of ${bytes} bytes`));
+    }, { once: true });
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  const request = new Uint8Array(RAW_REQUEST_BYTES);
+  new DataView(request.buffer).setBigUint64(0, BigInt(bytes));
+  stream.send(request);
+  await ended;
+  const durationMs = performance.now() - startedMs;
+  await stream.close({ signal }).catch(() => {});
+  if (received !== bytes) throw new Error(`a raw pull of ${bytes} bytes brought ${received}`);
+  return { bytes: received, durationMs };
+}

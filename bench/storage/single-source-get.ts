@@ -1,0 +1,117 @@
+/**
+ * `getVsRawStream` (issue 4): how fast one node fetches a large file from one other node that holds
+ * it, unthrottled, against a raw libp2p stream between the same two processes over the same
+ * connection — the most the transport under the exchange can carry.
+ *
+ * Two grid-node.ts processes on loopback: the source, which adds the file, and the getter, which
+ * fetches it (holder discovery, the swarm scheduler's pipelined getBlock requests, one stream per
+ * block, every block hashed against its CID and written to the getter's blockstore). The raw
+ * stream is one stream of the benchmark's own protocol on the same libp2p nodes, written with
+ * backpressure in 1 MiB sends and only counted at the other end: no framing, no hashing, no disk.
+ * It is measured just before and just after the fetch, and their mean is the baseline. A small
+ * file fetched first, and a raw pull, warm up the connection and both processes' code.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addPseudoRandomFile, timedFetchExplained, type FetchDone } from './grid-content.ts';
+import { finishMachineLoad, keptOnFailure, machineLoadNow, withGrid, type GridNode, type MachineLoad } from './grid.ts';
+
+type Say = (line: string) => void;
+
+const MiB = 1 << 20;
+const WARMUP_BYTES = 16 * MiB;
+
+/** Repair checks off; the getter keeps nothing for others, so all it stores is what it fetches. */
+const SOURCE_STORAGE = { maintenanceIntervalMs: 0 };
+const GETTER_STORAGE = { maintenanceIntervalMs: 0, bytesForOthersMax: 0 };
+
+export interface SingleSourceGetResult {
+  readonly fileBytes: number;
+  readonly fetchSeconds: number;
+  readonly fetchMiBps: number;
+  /** Request to the first fetched bytes reported: the holder lookup and the first blocks. */
+  readonly fetchFirstBytesSeconds: number | null;
+  /** The fetch's rate between 10% and 90% of its bytes (grid-content.ts). */
+  readonly fetchMiddleMiBps: number | null;
+  readonly fetchDone: FetchDone;
+  /** CPU each process used during the fetch and during the raw pull after it, in cores (1 = one core busy throughout). */
+  readonly cpuCores: { readonly fetch: ProcessCores; readonly raw: ProcessCores };
+  /** The raw stream before and after the fetch. */
+  readonly rawSeconds: readonly [number, number];
+  readonly rawMiBps: number;
+  /** Fetch throughput over raw-stream throughput: the issue's target is ≥ 0.8. */
+  readonly getVsRawStream: number;
+  /** Both figures come from the same two processes. */
+  readonly sameProcesses: true;
+  readonly machine: MachineLoad;
+}
+
+interface ProcessCores {
+  readonly source: number | null;
+  readonly getter: number | null;
+}
+
+export async function singleSourceGetBenchmark(say: Say, fileBytes: number): Promise<SingleSourceGetResult> {
+  const machine = machineLoadNow();
+  const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-get-'));
+  const specs = [{ name: 'source', storage: SOURCE_STORAGE }, { name: 'getter', storage: GETTER_STORAGE }];
+  const result = await keptOnFailure(dir, say, () => withGrid(dir, specs, say, ([source, getter]) => measure(say, source, getter, fileBytes)));
+  return { ...result, machine: finishMachineLoad(machine) };
+}
+
+async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: number): Promise<Omit<SingleSourceGetResult, 'machine'>> {
+  const nodes = [source, getter];
+  say(`  two nodes up; adding a ${WARMUP_BYTES / MiB} MiB warm-up file and the ${fileBytes / MiB} MiB file to the source`);
+  const warmup = await addPseudoRandomFile(source.api, WARMUP_BYTES, 1);
+  const file = await addPseudoRandomFile(source.api, fileBytes, 2);
+  say(`  warm-up: a ${WARMUP_BYTES / MiB} MiB fetch and a raw pull`);
+  await timedFetchExplained(getter, nodes, warmup.cid);
+  await getter.process.rawPull(source.started.peerId, Math.min(fileBytes, 64 * MiB));
+  const before = await getter.process.rawPull(source.started.peerId, fileBytes);
+  say(`  raw stream: ${mibps(fileBytes, before.durationMs / 1000)} MiB/s`);
+  const cpu = (): CpuReading => [source.process.cpuSeconds(), getter.process.cpuSeconds()];
+  const fetchCpuBefore = cpu();
+  const fetched = await timedFetchExplained(getter, nodes, file.cid);
+  const fetchCpu = cores(fetchCpuBefore, cpu(), fetched.seconds);
+  say(`  fetch: ${mibps(fileBytes, fetched.seconds)} MiB/s (${fetched.done.blocksDone} blocks from ${fetched.done.sources} source)`);
+  const rawCpuBefore = cpu();
+  const after = await getter.process.rawPull(source.started.peerId, fileBytes);
+  const rawCpu = cores(rawCpuBefore, cpu(), after.durationMs / 1000);
+  say(`  raw stream: ${mibps(fileBytes, after.durationMs / 1000)} MiB/s`);
+  const rawSeconds = (before.durationMs + after.durationMs) / 2000;
+  return {
+    fileBytes,
+    fetchSeconds: round3(fetched.seconds),
+    fetchMiBps: mibps(fileBytes, fetched.seconds),
+    fetchFirstBytesSeconds: fetched.firstBytesSeconds === null ? null : round3(fetched.firstBytesSeconds),
+    fetchMiddleMiBps: fetched.middleBytesPerSecond === null ? null : mibps(fetched.middleBytesPerSecond, 1),
+    fetchDone: fetched.done,
+    cpuCores: { fetch: fetchCpu, raw: rawCpu },
+    rawSeconds: [round3(before.durationMs / 1000), round3(after.durationMs / 1000)],
+    rawMiBps: mibps(fileBytes, rawSeconds),
+    getVsRawStream: round3(rawSeconds / fetched.seconds),
+    sameProcesses: true,
+  };
+}
+
+/** CPU seconds so far of [source, getter]. */
+type CpuReading = [number | null, number | null];
+
+/** CPU seconds used between two readings, per second of `seconds`. */
+function cores(before: CpuReading, after: CpuReading, seconds: number): ProcessCores {
+  const one = (index: 0 | 1): number | null => {
+    const start = before[index];
+    const end = after[index];
+    return start === null || end === null ? null : round3((end - start) / seconds);
+  };
+  return { source: one(0), getter: one(1) };
+}
+
+function mibps(bytes: number, seconds: number): number {
+  return Math.round((bytes / MiB / seconds) * 10) / 10;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
