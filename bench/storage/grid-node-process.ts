@@ -78,12 +78,15 @@ export class GridNodeProcess {
     child.stdin?.on('error', () => {});
   }
 
-  /** Starts a node on `dataDir` (its config.json written by the caller), joining through `bootstrap`. */
-  static spawn(name: string, dataDir: string, bootstrap: string | null, logPath: string): GridNodeProcess {
+  /** Starts a node on `dataDir` (its config.json written by the caller), listening on `listen`, joining through `bootstrap`. */
+  static spawn(name: string, dataDir: string, listen: string, bootstrap: string | null, logPath: string): GridNodeProcess {
     installExitHandler();
     const log = openSync(logPath, 'a', 0o644);
     try {
-      const args = [...process.execArgv.filter((flag) => INHERITED_FLAGS.test(flag)), SCRIPT, '--data-dir', dataDir, ...(bootstrap === null ? [] : ['--bootstrap', bootstrap])];
+      const args = [
+        ...process.execArgv.filter((flag) => INHERITED_FLAGS.test(flag)), SCRIPT,
+        '--data-dir', dataDir, '--listen', listen, ...(bootstrap === null ? [] : ['--bootstrap', bootstrap]),
+      ];
       const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', log], detached: true });
       return new GridNodeProcess(name, child, logPath);
     } finally {

@@ -5,7 +5,7 @@
  * with backpressure — so that a fetch and the raw stream it is compared with run between the same
  * two processes, over the same connection.
  *
- *   node bench/storage/grid-node.ts --data-dir DIR [--bootstrap MULTIADDR] [--log-level LEVEL]
+ *   node bench/storage/grid-node.ts --data-dir DIR [--listen MULTIADDR] [--bootstrap MULTIADDR] [--log-level LEVEL]
  *
  * Stdout: `{"event":"started",…}` (the CLI's fields), `{"event":"joined",…}`, then one answer per
  * command read on stdin as a JSON line, carrying the command's `seq`:
@@ -35,7 +35,12 @@ const RAW_CHUNK = new Uint8Array(randomBytes(1024 * 1024));
 const RAW_PULL_TIMEOUT_MS = 10 * 60_000;
 
 const { values } = parseArgs({
-  options: { 'data-dir': { type: 'string' }, bootstrap: { type: 'string' }, 'log-level': { type: 'string', default: 'info' } },
+  options: {
+    'data-dir': { type: 'string' },
+    listen: { type: 'string', default: '/ip4/127.0.0.1/tcp/0' },
+    bootstrap: { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+  },
 });
 const dataDir = values['data-dir'];
 if (dataDir === undefined) throw new Error('--data-dir is required');
@@ -49,7 +54,7 @@ const write = (record: Record<string, unknown>): void => {
 
 const runtime = await NodeRuntime.start({
   dataDir,
-  listen: ['/ip4/127.0.0.1/tcp/0'],
+  listen: [values.listen],
   bootstrap: values.bootstrap === undefined ? [] : [values.bootstrap],
   log,
 });

@@ -56,7 +56,7 @@ export async function singleSourceGetBenchmark(say: Say, fileBytes: number): Pro
   const machine = machineLoadNow();
   const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-get-'));
   const specs = [{ name: 'source', storage: SOURCE_STORAGE }, { name: 'getter', storage: GETTER_STORAGE }];
-  const result = await keptOnFailure(dir, say, () => withGrid(dir, specs, say, ([source, getter]) => measure(say, source, getter, fileBytes)));
+  const result = await keptOnFailure(dir, say, () => withGrid(dir, specs, say, (grid) => measure(say, grid.node('source'), grid.node('getter'), fileBytes)));
   return { ...result, machine: finishMachineLoad(machine) };
 }
 

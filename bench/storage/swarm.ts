@@ -8,16 +8,18 @@
  * over); then the getter fetches it, timed from the request to the fetch's `done` line. A perfect
  * swarm would take bytes ÷ (N·R); `achievedOverNR` is how close it came (the issue asks ≥ 0.9).
  *
- * The slow-source run is the N = 8 grid again with one source at R/10. It loses 0.9R of 8R of
+ * The slow-source run follows the all-fast run on the N = 8 grid: one source is restarted at R/10
+ * (the same blocks, identity and address) and a new, empty getter fetches the same file from the
+ * same placement, so the two times differ by the slow source only. It loses 0.9R of 8R of
  * capacity, so the best it can do is 8 / 7.1 = 1.127 times the all-fast time (the issue asks
- * ≤ 1.15); at N = 4 that floor would be 1.29, which is why it runs at N = 8. Each run is a new
- * grid; every file is the same pseudo-random bytes, so the same blocks.
+ * ≤ 1.15); at N = 4 that floor would be 1.29, which is why it runs at N = 8. Every N has a grid of
+ * its own; every file is the same pseudo-random bytes, so the same blocks.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addPseudoRandomFile, timedFetchExplained, type FetchDone } from './grid-content.ts';
-import { finishMachineLoad, keptOnFailure, machineLoadNow, withGrid, type GridNodeSpec, type MachineLoad } from './grid.ts';
+import { finishMachineLoad, keptOnFailure, machineLoadNow, withGrid, type Grid, type GridNode, type GridNodeSpec, type MachineLoad } from './grid.ts';
 
 type Say = (line: string) => void;
 
@@ -62,8 +64,21 @@ export interface SwarmRun {
   readonly at90PercentSeconds: number | null;
   /** CPU the getter used during the fetch, in cores (1 = one core busy throughout). */
   readonly getterCpuCores: number | null;
-  readonly placement: { readonly blocks: number; readonly piecesStored: number; readonly blocksShort: number; readonly refusals: number; readonly failures: number; readonly complete: boolean; readonly seconds: number };
+  /** The placement the run fetched from (shared by a grid's all-fast and slow-source runs). */
+  readonly placement: Placement;
   readonly fetch: FetchDone;
+}
+
+export interface Placement {
+  readonly blocks: number;
+  readonly piecesStored: number;
+  readonly blocksShort: number;
+  /** The getter's (it keeps nothing for others), and any source's that refused. */
+  readonly refusals: number;
+  readonly failures: number;
+  /** Every block on every source: piecesStored = blocks × N. */
+  readonly complete: boolean;
+  readonly seconds: number;
 }
 
 export interface SwarmResult {
@@ -81,14 +96,15 @@ export interface SwarmResult {
 export async function swarmBenchmark(say: Say, options: SwarmOptions): Promise<SwarmResult> {
   const machine = machineLoadNow();
   const runs: SwarmRun[] = [];
-  for (const sources of options.sourceCounts) {
-    say(`swarm: ${sources} sources at ${options.rateBytesPerSecond / MiB} MiB/s each, one getter, a ${options.fileBytes / MiB} MiB file`);
-    runs.push(await swarmRun(say, sources, options.rateBytesPerSecond, options.fileBytes, false));
-  }
   let slowSource: SwarmRun | null = null;
-  if (options.slowRunSources !== null) {
-    say(`slow source: ${options.slowRunSources} sources, one of them at ${options.rateBytesPerSecond / 10 / MiB} MiB/s`);
-    slowSource = await swarmRun(say, options.slowRunSources, options.rateBytesPerSecond, options.fileBytes, true);
+  for (const sources of options.sourceCounts) {
+    const slowRun = sources === options.slowRunSources;
+    const measured = await swarmGrid(say, sources, options.rateBytesPerSecond, options.fileBytes, slowRun);
+    runs.push(measured.fast);
+    slowSource ??= measured.slow;
+  }
+  if (options.slowRunSources !== null && slowSource === null) {
+    slowSource = (await swarmGrid(say, options.slowRunSources, options.rateBytesPerSecond, options.fileBytes, true)).slow;
   }
   const fast = runs.find((run) => run.sources === slowSource?.sources);
   return {
@@ -102,55 +118,70 @@ export async function swarmBenchmark(say: Say, options: SwarmOptions): Promise<S
   };
 }
 
-/** One grid of `sources` throttled sources and a getter: place the file on all of them, then time the getter's fetch. */
-async function swarmRun(say: Say, sources: number, rateBytesPerSecond: number, fileBytes: number, oneSlow: boolean): Promise<SwarmRun> {
-  const slowIndex = oneSlow ? sources - 1 : -1;
+/**
+ * One grid of `sources` sources at `rate` and a getter: the file is placed on all of them and the
+ * getter's fetch timed. With `slowRun`, the same grid then measures the slow-source case: the last
+ * source is restarted at a tenth of the rate (same data, identity and port), and a new getter,
+ * which holds nothing yet, fetches the same file from the same placement.
+ */
+async function swarmGrid(say: Say, sources: number, rate: number, fileBytes: number, slowRun: boolean): Promise<{ fast: SwarmRun; slow: SwarmRun | null }> {
+  say(`swarm: ${sources} sources at ${rate / MiB} MiB/s each, one getter, a ${fileBytes / MiB} MiB file`);
   const specs: GridNodeSpec[] = [];
-  for (let index = 0; index < sources; index++) {
-    const rate = index === slowIndex ? Math.round(rateBytesPerSecond / 10) : rateBytesPerSecond;
-    specs.push({ name: `source-${index}`, storage: { ...SOURCE_STORAGE, serveBytesPerSecondMax: rate } });
-  }
+  for (let index = 0; index < sources; index++) specs.push({ name: `source-${index}`, storage: { ...SOURCE_STORAGE, serveBytesPerSecondMax: rate } });
   specs.push({ name: 'getter', storage: GETTER_STORAGE });
   const dir = await mkdtemp(join(tmpdir(), `peergrid-bench-swarm-${sources}-`));
-  return keptOnFailure(dir, say, () => withGrid(dir, specs, say, async (nodes) => {
-    const origin = nodes[0];
-    const getter = nodes[nodes.length - 1];
+  return keptOnFailure(dir, say, () => withGrid(dir, specs, say, async (grid) => {
+    const origin = grid.node('source-0');
     const file = await addPseudoRandomFile(origin.api, fileBytes, FILE_SEED);
     const placeStartedMs = performance.now();
-    const placement = await origin.api.placeContent({ ref: file.cid }, { redundancy: `replicate:${sources}` });
-    const placeSeconds = (performance.now() - placeStartedMs) / 1000;
-    const complete = placement.piecesStored === placement.blocks * sources && placement.blocksShort === 0;
-    say(`  placed ${placement.blocks} blocks × ${sources} in ${placeSeconds.toFixed(1)} s: ${placement.piecesStored} pieces stored${complete ? '' : ' — NOT on every source'}`);
-    const cpuBefore = getter.process.cpuSeconds();
-    const fetched = await timedFetchExplained(getter, nodes, file.cid);
-    const cpuAfter = getter.process.cpuSeconds();
-    const slowSources = oneSlow ? 1 : 0;
-    const capacity = (sources - 0.9 * slowSources) * rateBytesPerSecond;
-    const achieved = fileBytes / fetched.seconds;
-    const run: SwarmRun = {
-      sources,
-      rateBytesPerSecond,
-      slowSources,
-      capacityBytesPerSecond: Math.round(capacity),
-      achievedBytesPerSecond: Math.round(achieved),
-      achievedOverNR: round3(achieved / (sources * rateBytesPerSecond)),
-      achievedOverCapacity: round3(achieved / capacity),
-      sourcesUsed: fetched.done.sources,
-      seconds: round3(fetched.seconds),
-      firstBytesSeconds: fetched.firstBytesSeconds === null ? null : round3(fetched.firstBytesSeconds),
-      middleOverNR: fetched.middleBytesPerSecond === null ? null : round3(fetched.middleBytesPerSecond / (sources * rateBytesPerSecond)),
-      at10PercentSeconds: fetched.at10PercentSeconds === null ? null : round3(fetched.at10PercentSeconds),
-      at90PercentSeconds: fetched.at90PercentSeconds === null ? null : round3(fetched.at90PercentSeconds),
-      getterCpuCores: cpuBefore === null || cpuAfter === null ? null : round3((cpuAfter - cpuBefore) / fetched.seconds),
-      placement: {
-        blocks: placement.blocks, piecesStored: placement.piecesStored, blocksShort: placement.blocksShort, refusals: placement.refusals,
-        failures: placement.failures, complete, seconds: round3(placeSeconds),
-      },
-      fetch: fetched.done,
+    const report = await origin.api.placeContent({ ref: file.cid }, { redundancy: `replicate:${sources}` });
+    const placement: Placement = {
+      blocks: report.blocks, piecesStored: report.piecesStored, blocksShort: report.blocksShort, refusals: report.refusals, failures: report.failures,
+      complete: report.piecesStored === report.blocks * sources && report.blocksShort === 0,
+      seconds: round3((performance.now() - placeStartedMs) / 1000),
     };
-    say(`  fetched in ${run.seconds} s from ${run.sourcesUsed} sources: ${(achieved / MiB).toFixed(2)} MiB/s, ${run.achievedOverNR} of N·R (${run.middleOverNR} between 10% and 90% of the bytes)`);
-    return run;
+    say(`  placed ${placement.blocks} blocks × ${sources} in ${placement.seconds} s: ${placement.piecesStored} pieces stored${placement.complete ? '' : ' — NOT on every source'}`);
+    const fast = await measureFetch(say, grid, grid.node('getter'), file.cid, fileBytes, sources, rate, 0, placement);
+    if (!slowRun) return { fast, slow: null };
+    const slowName = `source-${sources - 1}`;
+    say(`slow source: the same grid with ${slowName} restarted at ${rate / 10 / MiB} MiB/s, and a new getter`);
+    await grid.stop('getter');
+    await grid.restart(slowName, { ...SOURCE_STORAGE, serveBytesPerSecondMax: Math.round(rate / 10) });
+    const [getter] = await grid.add([{ name: 'getter-2', storage: GETTER_STORAGE }]);
+    const slow = await measureFetch(say, grid, getter, file.cid, fileBytes, sources, rate, 1, placement);
+    return { fast, slow };
   }));
+}
+
+/** Times `getter`'s fetch of `ref` from the grid's sources and makes a SwarmRun of it. */
+async function measureFetch(
+  say: Say, grid: Grid, getter: GridNode, ref: string, fileBytes: number, sources: number, rate: number, slowSources: number, placement: Placement,
+): Promise<SwarmRun> {
+  const cpuBefore = getter.process.cpuSeconds();
+  const fetched = await timedFetchExplained(getter, grid.nodes, ref);
+  const cpuAfter = getter.process.cpuSeconds();
+  const capacity = (sources - 0.9 * slowSources) * rate;
+  const achieved = fileBytes / fetched.seconds;
+  const run: SwarmRun = {
+    sources,
+    rateBytesPerSecond: rate,
+    slowSources,
+    capacityBytesPerSecond: Math.round(capacity),
+    achievedBytesPerSecond: Math.round(achieved),
+    achievedOverNR: round3(achieved / (sources * rate)),
+    achievedOverCapacity: round3(achieved / capacity),
+    sourcesUsed: fetched.done.sources,
+    seconds: round3(fetched.seconds),
+    firstBytesSeconds: fetched.firstBytesSeconds === null ? null : round3(fetched.firstBytesSeconds),
+    middleOverNR: fetched.middleBytesPerSecond === null ? null : round3(fetched.middleBytesPerSecond / (sources * rate)),
+    at10PercentSeconds: fetched.at10PercentSeconds === null ? null : round3(fetched.at10PercentSeconds),
+    at90PercentSeconds: fetched.at90PercentSeconds === null ? null : round3(fetched.at90PercentSeconds),
+    getterCpuCores: cpuBefore === null || cpuAfter === null ? null : round3((cpuAfter - cpuBefore) / fetched.seconds),
+    placement,
+    fetch: fetched.done,
+  };
+  say(`  fetched in ${run.seconds} s from ${run.sourcesUsed} sources: ${(achieved / MiB).toFixed(2)} MiB/s, ${run.achievedOverNR} of N·R (${run.middleOverNR} between 10% and 90% of the bytes)`);
+  return run;
 }
 
 function round3(value: number): number {

@@ -316,7 +316,7 @@ export class NodeRuntime {
 const BUSY_LOOKUP_RETRIES = 5;
 
 /**
- * The nodes closest to `key` by a lookup (not ourselves), with the routing table's live contacts
+ * The nodes closest to `key` by a lookup (not ourselves), with the routing table's contacts
  * added: a lookup on a loaded node can miss a close node that the table knows, and on a small grid
  * the table knows everyone. Callers sort by distance, so far contacts cost nothing.
  */
@@ -328,7 +328,10 @@ async function closestNodes(driver: NodeDriver, key: Id): Promise<readonly PeerR
     if (done.error === null || attempt >= BUSY_LOOKUP_RETRIES) break;
     await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
-  const known = driver.contacts().filter((contact) => contact.failures === 0).map((contact) => contact.peer);
+  // Every contact, even one that missed a request lately: a loaded node's contacts miss some, and
+  // leaving them out would make two puts of the same block pick different holders. A dead one
+  // costs a failed store, and the piece goes to the next closest.
+  const known = driver.contacts().map((contact) => contact.peer);
   return [...closest, ...known];
 }
 

@@ -99,20 +99,30 @@ export class ContentPlacer {
       let next = 0;
       let stored = 0;
       // What the closest nodes hold already is not sent again: a re-put of an edited file sends only
-      // its new blocks (one `have` per node, a few bytes).
-      const held = await this.alreadyHeld(cid, candidates.slice(0, wanted), redundancy);
-      // Pieces go out in order, each to the next candidate that accepts it (fragment i to the i-th
-      // closest when every node accepts, as the holders' maintenance expects).
+      // its new blocks (one `have` per node, a few bytes). For copies, twice R nodes are asked,
+      // since a close node that refuses (a full quota) pushed a copy further out last time.
+      const asked = candidates.slice(0, redundancy.kind === 'replicate' ? 2 * wanted : wanted);
+      const held = await this.alreadyHeld(cid, asked, redundancy);
+      const taken = new Set<number>();
+      for (const [index, holds] of held.entries()) {
+        // A copy anywhere among those asked counts; a fragment only on its own node.
+        if (!holds || taken.size >= wanted || (redundancy.kind === 'erasure' && index >= pieces.length)) continue;
+        taken.add(index);
+        stored++;
+        piecesExisting++;
+        holders.add(candidates[index].address);
+      }
+      // The other pieces go out in order, each to the next candidate that accepts it (fragment i
+      // to the i-th closest when every node accepts, as the holders' maintenance expects).
       for (const [index, piece] of pieces.entries()) {
-        if (held[index] === true) {
-          stored++;
-          piecesExisting++;
-          holders.add(candidates[index].address);
-          next = Math.max(next, index + 1);
+        if (redundancy.kind === 'erasure' ? taken.has(index) : index < taken.size) {
+          if (redundancy.kind === 'erasure') next = Math.max(next, index + 1);
           continue;
         }
         while (next < candidates.length) {
-          const peer = candidates[next++];
+          const at = next++;
+          if (taken.has(at)) continue;
+          const peer = candidates[at];
           const outcome = await this.storePiece(peer, cid, bytes, piece, redundancy);
           if (outcome === 'stored') {
             stored++;
