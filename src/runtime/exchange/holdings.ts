@@ -13,6 +13,7 @@
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { join } from 'node:path';
+import { PreparedStatements } from '../sqlite-statements.ts';
 
 export const HOLDINGS_FILE = 'holdings.sqlite';
 
@@ -67,10 +68,11 @@ CREATE INDEX IF NOT EXISTS holdings_due ON holdings (next_check_at_ms);
 
 export class Holdings {
   private readonly database: DatabaseSync;
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements: PreparedStatements;
 
   private constructor(database: DatabaseSync) {
     this.database = database;
+    this.statements = new PreparedStatements(database);
   }
 
   static open(dataDir: string): Holdings {
@@ -128,12 +130,7 @@ export class Holdings {
   }
 
   private statement(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.database.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { LOCAL_OWNER } from './blockstore-limits.ts';
+import { PreparedStatements } from '../sqlite-statements.ts';
 
 export interface BlockRow {
   readonly digest: Uint8Array;
@@ -60,10 +61,11 @@ interface RawBlockRow {
 export class BlockIndex {
   private readonly database: DatabaseSync;
   private synchronous: 'NORMAL' | 'FULL' = 'NORMAL';
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements: PreparedStatements;
 
   constructor(database: DatabaseSync) {
     this.database = database;
+    this.statements = new PreparedStatements(database);
   }
 
   close(): void {
@@ -379,12 +381,7 @@ export class BlockIndex {
   }
 
   private statement(sql: string): StatementSync {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.database.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 }
 
