@@ -32,9 +32,11 @@ export interface TimedFetch {
   /** From the request to the first progress line that counts fetched bytes (holder discovery and the first blocks); lines come at most every 200 ms. */
   readonly firstBytesSeconds: number | null;
   /**
-   * The fetch's middle: bytes fetched between the moments 10% and 90% of them had come (from the
-   * progress lines, interpolated), ÷ the time between — the rate once it runs, without the start
-   * (discovery, the first levels of the DAG) and the tail (the endgame).
+   * The fetch's middle: bytes fetched between the moments 10% and 90% of them had come, ÷ the time
+   * between — the rate once it runs, without the start (discovery, the first levels of the DAG, the
+   * first pipelined blocks) and the tail (the endgame). Approximate: the moments come from progress
+   * lines at least 200 ms apart, stamped when read here, and bytes count when a block is complete,
+   * so it can be off by several per cent either way.
    */
   readonly middleBytesPerSecond: number | null;
   /** When 10% and 90% of the bytes had come, in seconds from the request. */

@@ -1,9 +1,9 @@
 /**
  * A grid-node.ts child, seen from the benchmark. Each runs in a process group of its own
  * (detached), and is stopped by that group's id — SIGTERM, then SIGKILL if it has not gone in time
- * — never by name. Should the benchmark itself end without stopping them (an exception, a signal),
- * a process 'exit' handler kills every group still running, and each child also stops itself when
- * its stdin (our end of the pipe) closes.
+ * — never by name (grid.ts stops them all on the way out, and on SIGINT or SIGTERM). Should the
+ * benchmark exit without stopping one, a process 'exit' handler kills every group still running;
+ * should it die outright (SIGKILL), each child stops itself when its stdin, our end of a pipe, closes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';

@@ -52,18 +52,19 @@ const write = (record: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 };
 
-const runtime = await NodeRuntime.start({
-  dataDir,
-  listen: [values.listen],
-  bootstrap: values.bootstrap === undefined ? [] : [values.bootstrap],
-  log,
-});
+// Watched before the node starts, so that a signal, or the end of stdin, during start-up still
+// stops it gracefully once it is up.
+let runtime: NodeRuntime | null = null;
 let api: NodeApiServer | null = null;
+let stopRequested = false;
 let stopping: Promise<void> | null = null;
 function stop(): Promise<void> {
+  stopRequested = true;
+  if (runtime === null) return Promise.resolve();
+  const node = runtime;
   stopping ??= (async () => {
     try {
-      await runtime.stop();
+      await node.stop();
       await api?.close();
     } finally {
       process.exit(0);
@@ -73,31 +74,41 @@ function stop(): Promise<void> {
 }
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+const commands = createInterface({ input: process.stdin });
+commands.on('close', () => void stop());
+
+runtime = await NodeRuntime.start({
+  dataDir,
+  listen: [values.listen],
+  bootstrap: values.bootstrap === undefined ? [] : [values.bootstrap],
+  log,
+});
+const node = runtime;
+if (stopRequested) await stop();
 
 // Connections that open and close while a benchmark measures tell why a transfer stalled or broke.
 for (const name of ['connection:open', 'connection:close'] as const) {
-  runtime.libp2pNode.addEventListener(name, (event) => {
+  node.libp2pNode.addEventListener(name, (event) => {
     const connection = event.detail;
     log({ level: 'info', event: name, peerId: connection.remotePeer.toString(), direction: connection.direction, remoteAddress: connection.remoteAddr.toString() });
   });
 }
 try {
-  api = await startNodeApi(runtime, { host: '127.0.0.1', port: 0 }, log);
-  await serveRawStreams(runtime.libp2pNode);
+  api = await startNodeApi(node, { host: '127.0.0.1', port: 0 }, log);
+  await serveRawStreams(node.libp2pNode);
 } catch (error) {
-  await runtime.stop();
+  await node.stop();
   throw error;
 }
 write({
-  event: 'started', id: idToHex(runtime.id), peerId: runtime.peerId, multiaddrs: runtime.multiaddrs(),
-  api: api.url, apiTokenFile: api.tokenPath, dataDir: runtime.dataDir, pid: process.pid,
+  event: 'started', id: idToHex(node.id), peerId: node.peerId, multiaddrs: node.multiaddrs(),
+  api: api.url, apiTokenFile: api.tokenPath, dataDir: node.dataDir, pid: process.pid,
 });
-runtime.joined.then(
+node.joined.then(
   (joined) => write({ event: 'joined', contacts: joined.contacts, joinMs: joined.finishedAtMs - joined.startedAtMs }),
   () => {},
 );
 
-const commands = createInterface({ input: process.stdin });
 commands.on('line', (line) => {
   let command: Record<string, unknown>;
   try {
@@ -111,11 +122,10 @@ commands.on('line', (line) => {
     (error: unknown) => write({ seq, error: error instanceof Error ? error.message : String(error) }),
   );
 });
-commands.on('close', () => void stop());
 
 async function answer(command: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (command.op === 'rawPull' && typeof command.peerId === 'string' && typeof command.bytes === 'number') {
-    return rawPull(runtime.libp2pNode, command.peerId, command.bytes);
+    return rawPull(node.libp2pNode, command.peerId, command.bytes);
   }
   throw new Error(`unknown command: ${JSON.stringify(command)}`);
 }

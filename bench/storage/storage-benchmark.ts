@@ -24,10 +24,11 @@ const KiB = 1 << 10;
 
 /**
  * Each source of the swarm runs serves at most 1 MiB/s. The getter is what limits a fetch on this
- * machine: fetching from one unthrottled source it takes in 20–30 MiB/s (getVsRawStream's run),
- * and its CPU, the sources' and the benchmark's share two cores. At N = 8 the swarm may carry
- * 8 MiB/s, a third of that or less, so what the figures measure is the swarm (whether every
- * source is kept busy), not the getter or loopback running out.
+ * machine, not loopback (a raw stream carries 60–160 MiB/s): fetching from one unthrottled source
+ * it took in 13–30 MiB/s in our runs (getVsRawStream's part), and its CPU, the sources' and the
+ * benchmark's share two cores. At N = 8 the swarm may carry 8 MiB/s, well under that, and the
+ * getter then used under half a core; so the figures measure the swarm (whether every source is
+ * kept busy), not the getter or the machine running out.
  */
 const SWARM_RATE_KIB_DEFAULT = 1024;
 const SWARM_SOURCE_COUNTS = [2, 4, 8] as const;
