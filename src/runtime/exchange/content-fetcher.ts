@@ -65,6 +65,8 @@ export interface FetcherParts {
 /** Rounds of holder discovery for blocks nobody was found holding, before the fetch gives up. */
 const DISCOVERY_ROUNDS_MAX = 3;
 const DISCOVERY_RETRY_DELAY_MS = 500;
+/** Nodes remembered as likely holders of the rest of the content (each is asked one `have` per batch). */
+const LIKELY_HOLDERS_MAX = 16;
 /** Blocks rebuilt from fragments at once. */
 const REBUILDS_IN_FLIGHT_MAX = 8;
 
@@ -111,6 +113,8 @@ class FetchRun {
   /** Blocks handed to the scheduler, by CID text. */
   private readonly inSwarm = new Map<string, Wanted>();
   private readonly peers = new Map<string, PeerRef>();
+  /** Nodes that held blocks of this content: asked first about the next blocks (holder-discovery.ts). */
+  private readonly likelyHolders = new Map<string, PeerRef>();
   private readonly requests = new Map<number, AbortController>();
   private readonly sourcePeers = new Set<string>();
   private readonly penalised: string[] = [];
@@ -190,7 +194,7 @@ class FetchRun {
     const batch = this.toDiscover;
     this.toDiscover = [];
     this.discovering = true;
-    void this.parts.discovery.discover(batch.map((wanted) => wanted.cid), this.signal)
+    void this.parts.discovery.discover(batch.map((wanted) => wanted.cid), this.signal, [...this.likelyHolders.values()])
       .then((found) => this.placeDiscovered(batch, found))
       .catch((error: unknown) => (this.failure ??= error))
       .finally(() => {
@@ -205,6 +209,7 @@ class FetchRun {
     for (const wanted of batch) {
       const text = wanted.cid.toString();
       const holders = found.get(text);
+      for (const peer of holders?.copies ?? []) if (this.likelyHolders.size < LIKELY_HOLDERS_MAX) this.likelyHolders.set(peer.address, peer);
       if (holders !== undefined && holders.copies.length > 0) {
         this.inSwarm.set(text, wanted);
         this.scheduler.want(text, holders.copies.map((peer) => this.peerName(peer)));
@@ -279,7 +284,9 @@ class FetchRun {
 
   private async store(wanted: Wanted, bytes: Uint8Array): Promise<void> {
     const children = blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher);
-    await this.parts.store.putMany([{ cid: wanted.cid, bytes, links: children.map((child) => child.cid) }], { session: this.session ?? undefined });
+    // The bytes were hashed against the CID just now, in this process (sendRequests, or the
+    // rebuild's check): the blockstore need not hash them again.
+    await this.parts.store.putMany([{ cid: wanted.cid, bytes, links: children.map((child) => child.cid) }], { session: this.session ?? undefined, cidsComputedFromBytes: true });
     this.blocksDone++;
     await this.visit(children.map((child) => ({ ...child, discoveryRounds: 0 })));
   }

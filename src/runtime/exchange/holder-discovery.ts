@@ -51,26 +51,47 @@ export class HolderDiscovery {
     this.options = options;
   }
 
-  /** The holders of each block (keyed by CID text); a block nobody answered for has empty lists. */
-  async discover(blocks: readonly CID[], signal?: AbortSignal): Promise<Map<string, BlockHolders>> {
+  /**
+   * The holders of each block (keyed by CID text); a block nobody answered for has empty lists.
+   * `likelyHolders` — nodes that held other blocks of the same content — are asked first, and only
+   * the blocks none of them holds whole are looked up: a file's blocks mostly sit on the same few
+   * nodes of a small grid, and a lookup per block would cost a thousand lookups for 256 MiB, all
+   * to the same nodes (enough to trip their rate limits).
+   */
+  async discover(blocks: readonly CID[], signal?: AbortSignal, likelyHolders: readonly PeerRef[] = []): Promise<Map<string, BlockHolders>> {
     const found = new Map<string, BlockHolders>();
+    for (const cid of blocks) found.set(cid.toString(), { copies: [], fragments: [] });
     const keys = new Map<string, Id>();
+    const first = likelyHolders.filter((peer) => !idEquals(peer, this.self)).slice(0, this.options.candidatesPerBlock);
+    if (first.length > 0) await this.ask(first.map((peer) => ({ peer, blocks: [...blocks] })), found, signal);
+    const unknown = blocks.filter((cid) => (found.get(cid.toString()) as BlockHolders).copies.length === 0);
     const askPeer = new Map<string, { peer: PeerRef; blocks: CID[] }>();
-    await forEachLimited(blocks, this.options.lookupsInFlightMax, async (cid) => {
-      found.set(cid.toString(), { copies: [], fragments: [] });
+    const asked = new Set(first.map((peer) => peer.address));
+    await forEachLimited(unknown, this.options.lookupsInFlightMax, async (cid) => {
       const key = blockKeyOf(cid);
       if (key === null || signal?.aborted === true) return;
       keys.set(cid.toString(), key);
       const closest = byDistanceTo(key, await this.closestNodes(key)).filter((peer) => !idEquals(peer, this.self)).slice(0, this.options.candidatesPerBlock);
       for (const peer of closest) {
         const address = peer.address;
+        if (asked.has(address)) continue;
         let entry = askPeer.get(address);
         if (entry === undefined) askPeer.set(address, (entry = { peer, blocks: [] }));
         entry.blocks.push(cid);
       }
     });
+    await this.ask([...askPeer.values()], found, signal);
+    for (const [text, holders] of found) {
+      const key = keys.get(text);
+      if (key !== undefined) holders.copies.splice(0, holders.copies.length, ...byDistanceTo(key, holders.copies));
+    }
+    return found;
+  }
+
+  /** One `have` per node (split at the protocol's limit), the answers merged into `found`. */
+  private async ask(requests: readonly { peer: PeerRef; blocks: CID[] }[], found: Map<string, BlockHolders>, signal: AbortSignal | undefined): Promise<void> {
     const batches: { peer: PeerRef; blocks: CID[] }[] = [];
-    for (const entry of askPeer.values()) {
+    for (const entry of requests) {
       for (let start = 0; start < entry.blocks.length; start += ExchangeLimits.haveBlocksMax) {
         batches.push({ peer: entry.peer, blocks: entry.blocks.slice(start, start + ExchangeLimits.haveBlocksMax) });
       }
@@ -82,14 +103,9 @@ export class HolderDiscovery {
       answer.entries.forEach((entry, index) => {
         const holders = found.get(asked[index].toString());
         if (holders === undefined) return;
-        if (entry.block) holders.copies.push(peer);
+        if (entry.block && !holders.copies.some((known) => known.address === peer.address)) holders.copies.push(peer);
         if (entry.fragments.length > 0) holders.fragments.push({ peer, indexes: entry.fragments });
       });
     });
-    for (const [text, holders] of found) {
-      const key = keys.get(text);
-      if (key !== undefined) holders.copies.splice(0, holders.copies.length, ...byDistanceTo(key, holders.copies));
-    }
-    return found;
   }
 }

@@ -68,9 +68,10 @@ export interface BlockInput {
 
 export interface PutManyOptions extends Omit<PutOptions, 'links'> {
   /**
-   * Skip hashing: the caller computed every CID from these very bytes, in this process, just now
-   * (the content importer, whose DAG builders hash each block once). Never for bytes that came
-   * from the network, a file or a user: those are always checked.
+   * Skip hashing: the caller computed every CID from these very bytes, or checked these very bytes
+   * against their CIDs, in this process, just now (the content importer, whose DAG builders hash
+   * each block once; the grid fetcher, which hashes each block it receives before it decides
+   * whether to penalise the sender). Never for bytes nobody here has hashed yet.
    */
   readonly cidsComputedFromBytes?: boolean;
 }
