@@ -13,6 +13,13 @@ export interface SwarmConfig {
    * Cohen 2003, "Pipelining").
    */
   readonly inFlightPerPeerMax: number;
+  /**
+   * Requests a peer gets at once until it has delivered a block. A peer never measured is credited
+   * with the best rate seen (so it gets tried); were it given the full pipeline at once and turned
+   * out ten times slower, those blocks would wait for the endgame or a timeout — an internal block
+   * among them holding back its whole subtree. One or two requests learn its rate at little cost.
+   */
+  readonly inFlightPerUnmeasuredPeerMax: number;
   /** Requests in flight in all: bounds memory held for block bodies in transit and the work per call. */
   readonly inFlightMax: number;
   /**
@@ -75,6 +82,7 @@ const BLOCK_BYTES_EXPECTED_DEFAULT = 256 * 1024;
 
 export const SWARM_CONFIG_DEFAULTS: SwarmConfig = Object.freeze({
   inFlightPerPeerMax: 8,
+  inFlightPerUnmeasuredPeerMax: 2,
   inFlightMax: 64,
   endgameCopiesMax: 2,
   failuresBeforeAvoidMax: 3,
@@ -111,6 +119,7 @@ function checkNumber(name: keyof SwarmConfig, value: number, low: number, high: 
 /** Returns the configuration, frozen, if it is valid; throws a RangeError naming the bad field otherwise. */
 export function validateSwarmConfig(config: SwarmConfig): SwarmConfig {
   checkInteger('inFlightPerPeerMax', config.inFlightPerPeerMax, 1, SwarmLimits.inFlightPerPeerMax);
+  checkInteger('inFlightPerUnmeasuredPeerMax', config.inFlightPerUnmeasuredPeerMax, 1, SwarmLimits.inFlightPerPeerMax);
   checkInteger('inFlightMax', config.inFlightMax, 1, SwarmLimits.inFlightMax);
   checkInteger('endgameCopiesMax', config.endgameCopiesMax, 1, SwarmLimits.endgameCopiesMax);
   checkInteger('failuresBeforeAvoidMax', config.failuresBeforeAvoidMax, 1, SwarmLimits.failuresBeforeAvoidMax);
@@ -128,12 +137,12 @@ export function validateSwarmConfig(config: SwarmConfig): SwarmConfig {
   checkInteger('holdersPerBlockMax', config.holdersPerBlockMax, 1, SwarmLimits.holdersPerBlockMax);
   checkInteger('peersMax', config.peersMax, 1, SwarmLimits.peersMax);
   const {
-    inFlightPerPeerMax, inFlightMax, endgameCopiesMax, failuresBeforeAvoidMax, requestTimeoutMinMs, requestTimeoutMaxMs,
+    inFlightPerPeerMax, inFlightPerUnmeasuredPeerMax, inFlightMax, endgameCopiesMax, failuresBeforeAvoidMax, requestTimeoutMinMs, requestTimeoutMaxMs,
     requestTimeoutFactor, blockBytesExpected, rateInitialBytesPerMs, rateFloorBytesPerMs, rateSmoothing, blocksWantedMax,
     holdersPerBlockMax, peersMax,
   } = config;
   return Object.freeze({
-    inFlightPerPeerMax, inFlightMax, endgameCopiesMax, failuresBeforeAvoidMax, requestTimeoutMinMs, requestTimeoutMaxMs,
+    inFlightPerPeerMax, inFlightPerUnmeasuredPeerMax, inFlightMax, endgameCopiesMax, failuresBeforeAvoidMax, requestTimeoutMinMs, requestTimeoutMaxMs,
     requestTimeoutFactor, blockBytesExpected, rateInitialBytesPerMs, rateFloorBytesPerMs, rateSmoothing, blocksWantedMax,
     holdersPerBlockMax, peersMax,
   });

@@ -230,7 +230,10 @@ export class SwarmScheduler {
     this.noteRate(peer, rateBefore);
     peer.lastDeliveryAtMs = Math.max(peer.lastDeliveryAtMs, nowMs);
     peer.bytesDelivered += bytes;
+    // Its first delivery measures it, which may open more slots (slotsOf).
+    const wasFree = this.isFree(peer);
     peer.blocksDelivered++;
+    this.freePeers += Number(this.isFree(peer)) - Number(wasFree);
     peer.failuresInARow = 0;
 
     const block = request.block;
@@ -358,11 +361,10 @@ export class SwarmScheduler {
    */
   private bestHolder(block: SwarmBlock): SwarmPeer | null {
     const bytes = this.expectedBytes(block);
-    const perPeerMax = this.config.inFlightPerPeerMax;
     let best: SwarmPeer | null = null;
     let bestMs = Infinity;
     for (const peer of block.holders) {
-      if (peer.avoided || peer.inFlight >= perPeerMax) continue;
+      if (peer.avoided || peer.inFlight >= this.slotsOf(peer)) continue;
       if (block.requests.length > 0 && block.requests.some((request) => request.peer === peer)) continue;
       const ms = this.expectedDeliveryMs(peer, bytes);
       if (best === null || ms < bestMs || (ms === bestMs && peer.inFlight < best.inFlight)) {
@@ -514,7 +516,13 @@ export class SwarmScheduler {
   }
 
   private isFree(peer: SwarmPeer): boolean {
-    return !peer.avoided && peer.inFlight < this.config.inFlightPerPeerMax;
+    return !peer.avoided && peer.inFlight < this.slotsOf(peer);
+  }
+
+  /** Requests `peer` may have at once: the full pipeline once it has delivered a block, fewer before. */
+  private slotsOf(peer: SwarmPeer): number {
+    const max = this.config.inFlightPerPeerMax;
+    return peer.blocksDelivered > 0 ? max : Math.min(max, this.config.inFlightPerUnmeasuredPeerMax);
   }
 
   private changeInFlight(peer: SwarmPeer, delta: number): void {

@@ -10,8 +10,9 @@ import type { SwarmConfig } from '../../../../src/services/storage/exchange/swar
 
 const BLOCK = 256 * 1024;
 
+/** A scheduler whose peers get their full pipeline from the start (the unmeasured-peer cap has its own test). */
 function scheduler(config: Partial<SwarmConfig> = {}): SwarmScheduler {
-  return new SwarmScheduler(config);
+  return new SwarmScheduler({ inFlightPerUnmeasuredPeerMax: config.inFlightPerPeerMax ?? 8, ...config });
 }
 
 function wantAll(swarm: SwarmScheduler, count: number, holders: readonly string[], prefix = 'b'): string[] {
@@ -461,5 +462,20 @@ describe('queries and bounds', () => {
     swarm.notFound(requests[0].requestId, 1);
     assert.equal(swarm.addHolders('x', ['c']), 1);
     assert.equal(swarm.addHolders('x', ['d']), 0);
+  });
+});
+
+describe('peers not yet measured', () => {
+  it('get inFlightPerUnmeasuredPeerMax requests until their first delivery, then the full pipeline', () => {
+    const swarm = new SwarmScheduler({ inFlightPerPeerMax: 8, inFlightPerUnmeasuredPeerMax: 2, inFlightMax: 64 });
+    for (let i = 0; i < 20; i++) swarm.want(`b${i}`, ['fast', 'slow'], BLOCK);
+    const first = swarm.nextRequests(0);
+    assert.deepEqual([first.filter((r) => r.peer === 'fast').length, first.filter((r) => r.peer === 'slow').length], [2, 2]);
+    const fromFast = first.find((r) => r.peer === 'fast') as { requestId: number };
+    swarm.delivered(fromFast.requestId, 100, BLOCK);
+    const next = swarm.nextRequests(100);
+    // Measured now: 'fast' fills its pipeline of 8 (one delivered, one still in flight); 'slow' stays at 2.
+    assert.equal(next.filter((r) => r.peer === 'fast').length, 7);
+    assert.equal(next.filter((r) => r.peer === 'slow').length, 0);
   });
 });

@@ -91,9 +91,10 @@ describe('swarm throughput in virtual time', () => {
     const stats = new Map(result.scheduler.peers().map((p) => [p.peer, p]));
     assert.equal(stats.get('liar')?.penalised, true);
     assert.equal(stats.get('refusing')?.avoided, true);
-    // The silent peer's first request timed out; the honest one took over its other blocks in the endgame.
+    // The silent peer, never measured, had only inFlightPerUnmeasuredPeerMax requests; the first timed
+    // out and the honest peer took over the other in the endgame.
     assert.equal(stats.get('silent')?.lastFailure, 'timeout');
-    assert.ok(result.cancelled >= 7, 'the silent peer’s other requests were cancelled');
+    assert.ok(result.cancelled >= 1, 'the silent peer’s other request was cancelled');
     assert.equal(stats.get('missing')?.avoided, false, 'notFound is an honest answer');
     assert.deepEqual(result.scheduler.takePenalties(), [{ peer: 'liar', reason: 'bytes do not match the CID' }]);
   });
