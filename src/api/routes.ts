@@ -296,7 +296,7 @@ export const routes = {
     }, response),
   }),
 
-  // Content storage on this node (issue 4). Placement on other nodes is not built yet.
+  // Content storage (issue 4): on this node, and on the grid (placements, fetches, storage).
   addFile: route({
     method: 'POST',
     path: '/api/v1/files',

@@ -18,7 +18,7 @@ export class ContentRequestError extends Error {
   }
 }
 
-/** The content is not stored on this node (retrieval from other nodes is not built yet). */
+/** The content is not stored on this node (what the grid holds is fetched first: runtime/exchange/). */
 export class ContentNotFoundError extends Error {
   readonly cid: string;
   constructor(cid: string, detail = '') {

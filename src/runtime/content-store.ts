@@ -6,8 +6,8 @@
  * export and import. It speaks text (CIDs and capabilities as strings) so that the API needs no
  * storage types, and fails with the named errors of content-store-errors.ts.
  *
- * Everything here is local: content is read only from this node's store. Placement on other
- * nodes, replication and retrieval from the grid are later parts of issue 4.
+ * Everything here is local: content is read only from this node's store. Placement on other nodes,
+ * retrieval from them and repair are the grid's (exchange/grid-storage.ts), over this same store.
  */
 import { join } from 'node:path';
 import type { Capability } from '../services/storage/crypt/capability.ts';

@@ -10,29 +10,18 @@ import * as DagCbor from '@ipld/dag-cbor';
 import { varint } from 'multiformats';
 import type { CID } from '../../services/storage/dag/cids.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
-
-/** Distinct blocks one export walks at most (a bound on the visited set), as exportCar. */
-const EXPORT_BLOCKS_MAX = 10_000_000;
+import { blocksUnder } from './blocks-under.ts';
 
 /** The CAR of `root` and everything it reaches; `totals`, when given, counts the blocks and their bytes. */
 export async function* carStream(root: CID, store: Blockstore, totals?: { blocks: number; bytes: number }): AsyncGenerator<Uint8Array> {
   yield framed(DagCbor.encode({ version: 1, roots: [root] }));
-  const seen = new Set<string>();
-  const stack: CID[] = [root];
-  while (stack.length > 0) {
-    const cid = stack.pop() as CID;
-    const key = cid.toString();
-    if (seen.has(key)) continue;
-    if (seen.size >= EXPORT_BLOCKS_MAX) throw new Error(`more than ${EXPORT_BLOCKS_MAX} blocks under ${root}`);
-    seen.add(key);
+  for (const cid of blocksUnder(root, store)) {
     const bytes = await store.get(cid);
     if (totals) {
       totals.blocks++;
       totals.bytes += bytes.length;
     }
     yield framed(cid.bytes, bytes);
-    const children = store.links(cid);
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
 }
 

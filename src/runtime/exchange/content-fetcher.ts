@@ -13,14 +13,12 @@
  * A block that nobody holds whole but whose erasure fragments are out there is rebuilt from any K
  * of them (placement/block-recovery.ts), a bad fragment's sender penalised the same way.
  */
-import { createHash } from 'node:crypto';
 import { idToHex } from '../../core/id.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import { Codec, matchesCid, type CID } from '../../services/storage/dag/cids.ts';
 import type { ContentCipher } from '../../services/storage/crypt/content-cipher.ts';
 import { SwarmScheduler } from '../../services/storage/exchange/swarm-scheduler.ts';
 import type { SwarmConfig } from '../../services/storage/exchange/swarm-config.ts';
-import type { PeerLedger } from '../../services/storage/placement/peer-ledger.ts';
 import { blockChildren, type BlockReading } from '../../services/storage/walk/block-children.ts';
 import { ContentUnavailableError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
@@ -30,6 +28,7 @@ import { ExchangeProtocolError, peerIdTextOf, type ExchangeClient } from './exch
 import { distinctOffers, localFragmentRecords, rebuildBlock } from './fragment-rebuild.ts';
 import type { Holdings } from './holdings.ts';
 import type { BlockHolders, HolderDiscovery } from './holder-discovery.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 export interface FetchProgress {
   readonly blocksKnown: number;
@@ -56,7 +55,7 @@ export interface FetcherParts {
   readonly discovery: HolderDiscovery;
   /** Opens sealed nodes to learn their children (the key comes from the parent, not our secret). */
   readonly cipher: ContentCipher;
-  readonly ledger: PeerLedger;
+  /** A holder sent bad data: scored by the peer guard and counted in the per-peer ledger (grid-storage.ts). */
   readonly penalize: (peer: PeerRef, reason: string) => void;
   readonly nowMs: () => number;
   readonly swarm?: Partial<SwarmConfig>;
@@ -69,8 +68,6 @@ const DISCOVERY_RETRY_DELAY_MS = 500;
 const LIKELY_HOLDERS_MAX = 16;
 /** Blocks rebuilt from fragments at once. */
 const REBUILDS_IN_FLIGHT_MAX = 8;
-
-const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 
 interface Wanted {
   readonly cid: CID;
@@ -251,7 +248,6 @@ class FetchRun {
           if (answer.kind === 'notFound') this.scheduler.notFound(request.requestId, nowMs);
           else if (answer.kind === 'refused') this.scheduler.failed(request.requestId, nowMs, `refused: ${answer.message}`);
           else if (!matchesCid(wanted.cid, answer.bytes, sha256)) {
-            this.parts.ledger.recordInvalidBlock(request.peer);
             this.scheduler.invalid(request.requestId, nowMs, 'a block that does not match its CID');
           } else if (this.inSwarm.has(request.block)) {
             // Delivered once only: an endgame duplicate that arrives first wins, the other is cancelled.

@@ -9,21 +9,22 @@
  * When we are among the closest nodes ourselves, our own copy counts: it is pinned as `grid` and
  * recorded in the holdings table like a piece sent to us, so maintenance covers it too.
  */
-import { createHash } from 'node:crypto';
 import { idEquals, type Id } from '../../core/id.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import type { CID } from '../../services/storage/dag/cids.ts';
 import { formatRedundancy, piecesTarget, type Redundancy } from '../../services/storage/durability/redundancy.ts';
-import { createErasureCodec, type ErasureCodec } from '../../services/storage/erasure/erasure-codec.ts';
 import { blockKeyOf } from '../../services/storage/placement/block-key.ts';
 import { encodeFragmentRecords } from '../../services/storage/placement/fragment-record.ts';
 import { byDistanceTo } from '../../services/storage/placement/placement.ts';
+import { blocksUnder } from '../content/blocks-under.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
 import { forEachLimited } from '../storage/parallel.ts';
+import { erasureCodecFor } from './erasure-codecs.ts';
 import type { ExchangeClient } from './exchange-client.ts';
 import type { ExchangeService } from './exchange-service.ts';
 import type { ClosestNodes } from './holder-discovery.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 export interface PlacementProgress {
   readonly blocks: number;
@@ -65,11 +66,8 @@ const BLOCKS_IN_FLIGHT_MAX = 8;
 /** Candidates tried per block beyond the scheme's own count, when nodes refuse or fail. */
 const EXTRA_CANDIDATES = 8;
 
-const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
-
 export class ContentPlacer {
   private readonly parts: PlacerParts;
-  private readonly codecs = new Map<string, ErasureCodec>();
 
   constructor(parts: PlacerParts) {
     this.parts = parts;
@@ -77,7 +75,7 @@ export class ContentPlacer {
 
   /** Places every block reachable from `root` (all must be stored here) under `redundancy`. */
   async place(root: CID, redundancy: Redundancy, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
-    const blocks = this.blocksOf(root);
+    const blocks = [...blocksUnder(root, this.parts.store)];
     const wanted = piecesTarget(redundancy);
     const holders = new Set<string>();
     let piecesStored = 0;
@@ -95,7 +93,7 @@ export class ContentPlacer {
       const bytes = await this.parts.store.get(cid);
       const pieces = redundancy.kind === 'replicate'
         ? Array.from({ length: wanted }, () => null)
-        : encodeFragmentRecords(cid, bytes, redundancy, sha256, this.codecFor(redundancy));
+        : encodeFragmentRecords(cid, bytes, redundancy, sha256, erasureCodecFor(redundancy));
       let next = 0;
       let stored = 0;
       // What the closest nodes hold already is not sent again: a re-put of an edited file sends only
@@ -174,30 +172,5 @@ export class ContentPlacer {
     } catch {
       return 'failed';
     }
-  }
-
-  /** Every block reachable from `root` through the links recorded at put, each once, root first. */
-  private blocksOf(root: CID): CID[] {
-    const seen = new Set<string>([root.toString()]);
-    const order: CID[] = [root];
-    for (let index = 0; index < order.length; index++) {
-      for (const child of this.parts.store.links(order[index])) {
-        const text = child.toString();
-        if (seen.has(text)) continue;
-        seen.add(text);
-        order.push(child);
-      }
-    }
-    return order;
-  }
-
-  private codecFor(redundancy: Extract<Redundancy, { kind: 'erasure' }>): ErasureCodec {
-    const name = formatRedundancy(redundancy);
-    let codec = this.codecs.get(name);
-    if (codec === undefined) {
-      codec = createErasureCodec({ dataShards: redundancy.dataFragments, parityShards: redundancy.parityFragments });
-      this.codecs.set(name, codec);
-    }
-    return codec;
   }
 }

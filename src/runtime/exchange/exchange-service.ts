@@ -15,7 +15,6 @@
  * and the trust layer later. A peer that sends bytes not matching their CID is reported through
  * `penalize` (the transport's peer guard scores it).
  */
-import { createHash } from 'node:crypto';
 import { Codec, cidOf, parseStorageCid, type CID } from '../../services/storage/dag/cids.ts';
 import type { ExchangeRequest, ExchangeResponse, HaveEntry } from '../../services/storage/exchange/exchange-messages.ts';
 import { checkFragmentPayload, decodeFragmentRecord } from '../../services/storage/placement/fragment-record.ts';
@@ -26,6 +25,7 @@ import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockMismatchError, BlockNotFoundError, BlockCorruptError, BlockTooLargeError, BlockstoreClosedError } from '../storage/blockstore-errors.ts';
 import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
 import { WHOLE_COPY, type Holdings } from './holdings.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 /** The pin that keeps what we hold for the grid. */
 export const GRID_PIN = 'grid';
@@ -41,8 +41,6 @@ export interface ExchangeServiceParts {
   readonly firstCheckDelayMs: () => number;
   readonly penalize: (peerId: string, reason: string) => void;
 }
-
-const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 
 export class ExchangeService {
   private readonly parts: ExchangeServiceParts;
@@ -132,8 +130,7 @@ export class ExchangeService {
     // Our own pieces (placement and repair by this node) are not stored *for others*.
     if (peerId === LOCAL_OWNER || this.parts.store.has(piece)) return null;
     const store = this.parts.store;
-    const othersStoredBytes = store.usage().bytes - store.usage(LOCAL_OWNER).bytes;
-    const admission = admitStore(this.parts.quota(), { peerStoredBytes: store.usage(peerId).bytes, othersStoredBytes, incomingBytes: bytes });
+    const admission = admitStore(this.parts.quota(), { peerStoredBytes: store.usage(peerId).bytes, othersStoredBytes: bytesKeptForOthers(store), incomingBytes: bytes });
     if (admission.ok) return null;
     this.parts.ledger.recordRefusal(peerId);
     return { kind: 'refused', reason: admission.reason, message: admission.message };
@@ -168,4 +165,9 @@ export class ExchangeService {
       throw error;
     }
   }
+}
+
+/** Bytes the store keeps for other nodes: everything not owned by this node's own users. */
+export function bytesKeptForOthers(store: Blockstore): number {
+  return store.usage().bytes - store.usage(LOCAL_OWNER).bytes;
 }

@@ -5,7 +5,6 @@
  * bytes that hash to the block's CID). A sender of an undecodable or wrong fragment is reported
  * through `penalise`, and its fragment replaced by another index's.
  */
-import { createHash } from 'node:crypto';
 import type { PeerRef } from '../../core/peer.ts';
 import type { CID } from '../../services/storage/dag/cids.ts';
 import { recoverBlock } from '../../services/storage/placement/block-recovery.ts';
@@ -14,6 +13,7 @@ import { parseStorageCid } from '../../services/storage/dag/cids.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import type { ExchangeClient } from './exchange-client.ts';
 import { WHOLE_COPY, type Holdings } from './holdings.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 export interface FragmentOffer {
   readonly peer: PeerRef;
@@ -29,8 +29,6 @@ export interface RebuiltBlock {
 
 /** Stands for this node among the senders: its own fragments are never penalised nor counted as sources. */
 const OURSELVES = { bytes: new Uint8Array(32), head: 0, address: '' } as PeerRef;
-
-const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 
 /** One offer per index: the first holder named for it. */
 export function distinctOffers(holders: readonly { readonly peer: PeerRef; readonly indexes: readonly number[] }[]): FragmentOffer[] {

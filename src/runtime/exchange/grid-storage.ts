@@ -20,7 +20,7 @@ import { ContentFetcher, type FetchProgress, type FetchReport } from './content-
 import { ContentPlacer, type PlacementProgress, type PlacementReport } from './content-placer.ts';
 import { ExchangeClient, peerIdTextOf } from './exchange-client.ts';
 import { serveExchange } from './exchange-server.ts';
-import { ExchangeService } from './exchange-service.ts';
+import { ExchangeService, bytesKeptForOthers } from './exchange-service.ts';
 import { HolderDiscovery, type ClosestNodes } from './holder-discovery.ts';
 import { Holdings } from './holdings.ts';
 import { Maintenance, type MaintenanceStats } from './maintenance.ts';
@@ -63,27 +63,29 @@ export class GridStorage {
     this.holdings = Holdings.open(parts.dataDir);
     const store = parts.content.store;
     const client = new ExchangeClient(parts.libp2p);
+    // Bad data from a peer: the guard scores it (and may ban it), the log says why.
+    const penalizePeerId = (peerId: string, reason: string): void => {
+      const banned = parts.guard.penalize(peerId, Offence.protocol, parts.nowMs());
+      parts.log({ level: 'info', event: 'storagePeerPenalised', peerId, reason, banned });
+    };
+    // The same for a peer we fetched from, counted in the ledger too (the service counts its own).
     const penalizePeer = (peer: PeerRef, reason: string): void => {
       const peerId = peerIdTextOf(peer);
       if (peerId === null) return;
       this.ledger.recordInvalidBlock(peerId);
-      const banned = parts.guard.penalize(peerId, Offence.protocol, parts.nowMs());
-      parts.log({ level: 'info', event: 'storagePeerPenalised', peerId, reason, banned });
+      penalizePeerId(peerId, reason);
     };
     const service = new ExchangeService({
       store, holdings: this.holdings, ledger: this.ledger,
       quota: () => ({ bytesForOthersMax: parts.config.bytesForOthersMax, bytesPerPeerMax: parts.config.bytesPerPeerMax }),
       nowUnixMs: Date.now, firstCheckDelayMs: () => parts.config.maintenanceIntervalMs,
-      penalize: (peerId, reason) => {
-        parts.guard.penalize(peerId, Offence.protocol, parts.nowMs());
-        parts.log({ level: 'info', event: 'storagePeerPenalised', peerId, reason });
-      },
+      penalize: penalizePeerId,
     });
     this.service = service;
     this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
     this.fetcher = new ContentFetcher({
       store, holdings: this.holdings, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
-      ledger: this.ledger, penalize: penalizePeer, nowMs: parts.nowMs,
+      penalize: penalizePeer, nowMs: parts.nowMs,
     });
     this.maintenance = new Maintenance({
       holdings: this.holdings, store, client, closestNodes: parts.closestNodes, self: parts.self, config: parts.config,
@@ -139,7 +141,7 @@ export class GridStorage {
     return {
       redundancy: formatRedundancy(this.parts.config.redundancy),
       piecesHeld: held.pieces, bytesHeld: held.bytes,
-      bytesForOthers: store.usage().bytes - store.usage('local').bytes,
+      bytesForOthers: bytesKeptForOthers(store),
       bytesForOthersMax: this.parts.config.bytesForOthersMax, bytesPerPeerMax: this.parts.config.bytesPerPeerMax,
       maintenance: { ...this.maintenance.stats },
       peers: this.ledger.snapshot(50),

@@ -12,14 +12,12 @@
  * re-encoded (fragment-rebuild.ts). Not done yet: asking surplus holders to delete (the protocol has
  * no delete; surplus pieces stay, which costs space, never data).
  */
-import { createHash } from 'node:crypto';
 import { idFromHex, idToHex, type Id } from '../../core/id.ts';
 import { peerRef, type PeerRef } from '../../core/peer.ts';
 import { parseStorageCid, type CID } from '../../services/storage/dag/cids.ts';
 import type { HolderState } from '../../services/storage/durability/repair-plan.ts';
 import { defaultRepairPolicy } from '../../services/storage/durability/repair-policy.ts';
 import { parseRedundancy, type Redundancy } from '../../services/storage/durability/redundancy.ts';
-import { createErasureCodec } from '../../services/storage/erasure/erasure-codec.ts';
 import { blockKeyOf } from '../../services/storage/placement/block-key.ts';
 import { encodeFragmentRecords } from '../../services/storage/placement/fragment-record.ts';
 import type { HaveAnswer, HolderRecord, PieceHolder } from '../../services/storage/placement/holder-record.ts';
@@ -29,10 +27,12 @@ import type { StoreOn } from '../../services/storage/placement/piece-actions.ts'
 import type { Blockstore } from '../storage/blockstore.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import type { StorageConfig } from '../storage-config.ts';
+import { erasureCodecFor } from './erasure-codecs.ts';
 import type { ExchangeClient } from './exchange-client.ts';
 import { distinctOffers, localFragmentRecords, rebuildBlock } from './fragment-rebuild.ts';
 import type { ClosestNodes } from './holder-discovery.ts';
 import { WHOLE_COPY, type HoldingRow, type Holdings } from './holdings.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 export interface MaintenanceParts {
   readonly holdings: Holdings;
@@ -59,8 +59,6 @@ const CHECKS_IN_FLIGHT_MAX = 4;
 /** A node that refused is not asked again for this many intervals. */
 const REFUSAL_MEMORY_INTERVALS = 6;
 const REFUSALS_REMEMBERED_MAX = 10_000;
-
-const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 
 export class Maintenance {
   readonly stats: MaintenanceStats = { checks: 0, piecesCreated: 0, repairFailures: 0, bytesSent: 0 };
@@ -212,8 +210,7 @@ export class Maintenance {
         bytes = rebuilt.bytes;
         keepRebuilt(bytes);
       }
-      const codec = createErasureCodec({ dataShards: redundancy.dataFragments, parityShards: redundancy.parityFragments });
-      record = encodeFragmentRecords(cid, bytes, redundancy, sha256, codec)[index];
+      record = encodeFragmentRecords(cid, bytes, redundancy, sha256, erasureCodecFor(redundancy))[index];
     }
     const answer = await client.storeFragment(store.peer, record);
     if (answer.kind === 'stored') this.stats.bytesSent += record.length;
