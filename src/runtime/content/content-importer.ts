@@ -16,14 +16,15 @@ import type { ContentCipher } from '../../services/storage/crypt/content-cipher.
 import { encryptedDirectoryBlock } from '../../services/storage/crypt/encrypted-directory.ts';
 import { EncryptedFileDagBuilder } from '../../services/storage/crypt/encrypted-file-layout.ts';
 import type { EncryptedDirectoryEntry } from '../../services/storage/crypt/encrypted-node.ts';
-import type { Block, CID } from '../../services/storage/dag/cids.ts';
+import type { CID } from '../../services/storage/dag/cids.ts';
 import { directoryBlock, type DirectoryEntry } from '../../services/storage/dag/directory-node.ts';
 import { FileDagBuilder } from '../../services/storage/dag/file-layout.ts';
-import type { Blockstore, BlockSession } from '../storage/blockstore.ts';
+import type { Blockstore } from '../storage/blockstore.ts';
+import { BlockWriter } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
 
 /** Blocks are written to the store this many bytes at a time (one index transaction each). */
-const BATCH_BYTES = 8 << 20;
+export const IMPORT_BATCH_BYTES = 8 << 20;
 /** Bytes read from a file at a time. */
 const READ_BYTES = 1 << 20;
 
@@ -58,65 +59,10 @@ export interface Added {
   readonly dagBytes: number;
 }
 
-/**
- * Writes blocks to the store in batches, one batch in flight while the next is chunked and hashed,
- * so reading and hashing overlap the writes and their fsyncs.
- */
-export class BlockWriter {
-  private readonly store: Blockstore;
-  private readonly session: BlockSession;
-  private pending: Block[] = [];
-  private pendingBytes = 0;
-  private inFlight: Promise<void> = Promise.resolve();
-  /** The error of a batch in flight, raised by the next add or flush (never left unhandled). */
-  private failure: unknown = null;
-  blocks = 0;
-
-  constructor(store: Blockstore, session: BlockSession) {
-    this.store = store;
-    this.session = session;
-  }
-
-  async add(blocks: readonly Block[]): Promise<void> {
-    for (const block of blocks) {
-      this.pending.push(block);
-      this.pendingBytes += block.bytes.length;
-    }
-    if (this.pendingBytes >= BATCH_BYTES) await this.send();
-  }
-
-  /** Waits for every block given so far to be stored. */
-  async flush(): Promise<void> {
-    await this.send();
-    await this.inFlight;
-    if (this.failure !== null) throw this.failure;
-  }
-
-  private async send(): Promise<void> {
-    // At most one batch in flight: wait for the previous one, and surface its error.
-    await this.inFlight;
-    if (this.failure !== null) throw this.failure;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.blocks += batch.length;
-    // A long upload outlives a session's lifetime unless each batch renews it.
-    this.session.renew();
-    // The DAG builders computed every CID from these bytes just now: no need to hash them again.
-    this.inFlight = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true }).then(
-      () => undefined,
-      (error: unknown) => {
-        this.failure = error;
-      },
-    );
-  }
-}
-
 export async function addPath(path: string, store: Blockstore, options: AddOptions = {}): Promise<AddResult> {
   const session = store.openSession();
   try {
-    const writer = new BlockWriter(store, session);
+    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES });
     const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[] };
     const added = await addEntry(path, writer, options, totals);
     if (added === null) throw new Error(`${path} is neither a file nor a directory`);

@@ -23,6 +23,7 @@ import { blockChildren, type BlockReading } from '../../services/storage/walk/bl
 import { ContentUnavailableError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
+import { BlockWriter } from '../content/block-writer.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import { ExchangeProtocolError, peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
 import { distinctOffers, localFragmentRecords, rebuildBlock } from './fragment-rebuild.ts';
@@ -102,7 +103,8 @@ class FetchRun {
   private readonly signal: AbortSignal | undefined;
   private readonly scheduler: SwarmScheduler;
   private readonly startedAtMs: number;
-  private session: BlockSession | null = null;
+  /** Stores verified blocks in batches: one index commit for whatever arrived during the last (block-writer.ts). */
+  private writer: BlockWriter | null = null;
   /** Blocks seen in the walk (CID text), here or not. */
   private readonly known = new Set<string>();
   /** Missing blocks waiting for their holders to be found. */
@@ -137,7 +139,7 @@ class FetchRun {
   }
 
   async run(root: CID, reading: BlockReading, session: BlockSession): Promise<FetchReport> {
-    this.session = session;
+    this.writer = new BlockWriter(this.parts.store, session, { batchBytes: 0 });
     await this.visit([{ cid: root, reading, discoveryRounds: 0 }]);
     for (;;) {
       if (this.failure !== null) throw this.failure;
@@ -150,6 +152,7 @@ class FetchRun {
       this.scheduler.tick(this.parts.nowMs());
       this.applyCancelsAndPenalties();
     }
+    await this.writer.flush();
     return { ...this.progress(), blocksRebuilt: this.blocksRebuilt, penalised: this.penalised, durationMs: this.parts.nowMs() - this.startedAtMs };
   }
 
@@ -281,10 +284,11 @@ class FetchRun {
   private async store(wanted: Wanted, bytes: Uint8Array): Promise<void> {
     const children = blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher);
     // The bytes were hashed against the CID just now, in this process (sendRequests, or the
-    // rebuild's check): the blockstore need not hash them again.
-    await this.parts.store.putMany([{ cid: wanted.cid, bytes, links: children.map((child) => child.cid) }], { session: this.session ?? undefined, cidsComputedFromBytes: true });
+    // rebuild's check): the blockstore need not hash them again. The children are walked while the
+    // block waits for its batch, so their holders are sought sooner.
+    const stored = (this.writer as BlockWriter).add([{ cid: wanted.cid, bytes, links: children.map((child) => child.cid) }]);
     this.blocksDone++;
-    await this.visit(children.map((child) => ({ ...child, discoveryRounds: 0 })));
+    await Promise.all([stored, this.visit(children.map((child) => ({ ...child, discoveryRounds: 0 })))]);
   }
 
   /** Rebuilds a block from any K of its fragments (fragment-rebuild.ts). */
