@@ -219,6 +219,11 @@ export const gridStatusSchema = object({
   bytesForOthersMax: count,
   bytesPerPeerMax: count,
   maintenance: object({ checks: count, piecesCreated: count, repairFailures: count, bytesSent: count }, response),
+  /** Cache copies of hot blocks kept here, and the pushes of this node's hot blocks to others. */
+  cache: object({
+    blocks: count, bytes: count, bytesMax: count, admitted: count, evicted: count, refused: count,
+    pushes: object({ pushed: count, nobodyToTake: count, failed: count, dropped: count }, response),
+  }, response),
   peers: array(object({
     peer: string(), bytesStoredFor: count, bytesServedTo: count, blocksStoredFor: count, blocksServedTo: count, refusals: count, invalidBlocks: count,
   }, response)),

@@ -11,6 +11,8 @@
  *   (Carbonite's timeout; the default is the durability simulation's choice, three days).
  * - `serveBytesPerSecondMax`: caps what this node uploads in exchange answers, all peers together
  *   (a home connection's upstream; benchmarks throttle sources with it); 0: no cap.
+ * - `cacheBytesMax`: room for cache copies of hot blocks other holders push here (block-cache.ts),
+ *   apart from the quota; the least recently served are dropped first. 0: no cache.
  */
 import { RepairPolicyDefaults } from '../services/storage/durability/repair-policy.ts';
 import { parseRedundancy, formatRedundancy, type Redundancy } from '../services/storage/durability/redundancy.ts';
@@ -23,6 +25,7 @@ export interface StorageConfig {
   readonly maintenanceIntervalMs: number;
   readonly repairGraceMs: number;
   readonly serveBytesPerSecondMax: number;
+  readonly cacheBytesMax: number;
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -34,6 +37,7 @@ export const defaultStorageConfig: StorageConfig = {
   maintenanceIntervalMs: 10 * 60_000,
   repairGraceMs: RepairPolicyDefaults.graceMs,
   serveBytesPerSecondMax: 0,
+  cacheBytesMax: 1 * GIB,
 };
 
 /** The section as config.json holds it (the scheme as text). */
@@ -69,5 +73,6 @@ export function parseStorageConfig(value: unknown, problems: string[]): StorageC
     maintenanceIntervalMs: integer('maintenanceIntervalMs'),
     repairGraceMs: integer('repairGraceMs'),
     serveBytesPerSecondMax: integer('serveBytesPerSecondMax'),
+    cacheBytesMax: integer('cacheBytesMax'),
   };
 }

@@ -147,6 +147,49 @@ describe('content on a grid of nodes in one process', () => {
     }
   });
 
+  it('a block read by three peers turns hot: its holder pushes a cache copy to the closest node without it, which serves it', async () => {
+    const bytes = randomBytes(100_000);
+    const uploader = nodes[1];
+    const added = await uploader.content.addFile(once(bytes), { encrypt: false });
+    const root = parseStorageCid(added.cid) as CID;
+    await uploader.grid.place(added.cid, { kind: 'replicate', copies: 1 });
+    // One source only, so that every reader asks the same holder: unless the uploader keeps the one
+    // copy itself, it forgets its own.
+    if (uploader.grid.holdings.piecesOf(root.toString()).length === 0) {
+      uploader.content.store.unpin(root);
+      await uploader.content.store.delete(root);
+    }
+    // Earlier tests' blocks may have turned hot too: count only what this test adds.
+    const admittedBefore = nodes.map((node) => node.grid.status().cache.admitted);
+    const pushedBefore = nodes.map((node) => node.grid.status().cache.pushes.pushed);
+    const holders = nodes.filter((node) => node.content.store.has(root));
+    assert.equal(holders.length, 1);
+    const readers = nodes.filter((node) => !node.content.store.has(root)).slice(0, 3);
+    assert.equal(readers.length, 3, 'three nodes without the block');
+    for (const reader of readers) {
+      await reader.grid.fetch(added.cid);
+      assert.ok(reader.content.store.has(root));
+    }
+    // Those without it now: the cache copy goes to the closest of them.
+    const others = nodes.filter((node) => !holders.includes(node) && !readers.includes(node));
+    const cached = (node: NodeRuntime): boolean => node.grid.status().cache.admitted > admittedBefore[nodes.indexOf(node)] && node.content.store.has(root);
+    await waitFor('a cache copy pushed', () => others.some(cached), 20_000).catch((error: Error) => {
+      const seen = nodes.map((node, index) => `node ${index}: has ${node.content.store.has(root)}, ${JSON.stringify(node.grid.status().cache)}`);
+      throw new Error(`${error.message}; ${seen.join('; ')}`);
+    });
+    const cacheNode = others.find(cached) as NodeRuntime;
+    const pushes = holders.reduce((sum, node) => sum + node.grid.status().cache.pushes.pushed - pushedBefore[nodes.indexOf(node)], 0);
+    assert.equal(pushes, 1, 'the three readers made the block hot once');
+    // The copy is a cache: held, not kept, charged to nobody, not a piece maintenance keeps.
+    const service = (cacheNode.grid as unknown as { service: ExchangeService }).service;
+    const have = await service.answer(readers[0].peerId, { kind: 'have', blocks: [root] });
+    assert.deepEqual(have, { kind: 'haves', entries: [{ block: true, fragments: [] }] });
+    assert.equal(cacheNode.grid.holdings.piecesOf(root.toString()).length, 0);
+    assert.equal(cacheNode.grid.status().bytesForOthers, 0);
+    const served = await service.answer(readers[0].peerId, { kind: 'getBlock', cid: root });
+    assert.ok(served.kind === 'block' && Buffer.from(served.bytes).equals(bytes));
+  });
+
   it('repairs: after a holder leaves, the others re-create its copies once the grace period is over', async () => {
     const bytes = randomBytes(1024 * 1024);
     const added = await nodes[1].content.addFile(once(bytes), { encrypt: false });

@@ -66,6 +66,11 @@ export class ExchangeClient {
     return this.ask(peer, { kind: 'storeFragment', record }, signal) as Promise<StoreAnswer>;
   }
 
+  /** Offers a cache copy of a hot block (block-cache.ts on the receiving side). */
+  cacheBlock(peer: PeerRef, cid: CID, bytes: Uint8Array, signal?: AbortSignal): Promise<StoreAnswer> {
+    return this.ask(peer, { kind: 'cacheBlock', cid, bytes }, signal) as Promise<StoreAnswer>;
+  }
+
   have(peer: PeerRef, blocks: readonly CID[], signal?: AbortSignal): Promise<HaveAnswer> {
     return this.ask(peer, { kind: 'have', blocks }, signal) as Promise<HaveAnswer>;
   }

@@ -10,6 +10,8 @@
  *   others and for this peer), then stored with the peer as owner and pinned as `grid`, and noted
  *   in the holdings table so that maintenance keeps it. A block we already hold costs nothing.
  * - have: which of the asked blocks we hold whole, and which fragments of each.
+ * - cacheBlock: a cache copy of a hot block another holder pushed (block-cache.ts): checked like a
+ *   store, bounded by the cache's own budget, never charged to a quota, dropped when room is needed.
  *
  * Per-peer counts (stored for, served to, refused, invalid) go to the ledger, for status pages now
  * and the trust layer later. A peer that sends bytes not matching their CID is reported through
@@ -23,7 +25,8 @@ import { admitStore, type StorageQuota } from '../../services/storage/placement/
 import { formatRedundancy } from '../../services/storage/durability/redundancy.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockMismatchError, BlockNotFoundError, BlockCorruptError, BlockTooLargeError, BlockstoreClosedError } from '../storage/blockstore-errors.ts';
-import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
+import { CACHE_OWNER, LOCAL_OWNER } from '../storage/blockstore-limits.ts';
+import type { BlockCache } from './block-cache.ts';
 import { WHOLE_COPY, type Holdings } from './holdings.ts';
 import { sha256 } from '../content/content-hash.ts';
 
@@ -40,6 +43,9 @@ export interface ExchangeServiceParts {
   /** When a newly held piece is first checked: now + the maintenance interval. */
   readonly firstCheckDelayMs: () => number;
   readonly penalize: (peerId: string, reason: string) => void;
+  readonly cache: BlockCache;
+  /** Told of every block served whole (hot-block detection; cache-pusher.ts). */
+  readonly onServed?: (peerId: string, cid: CID) => void;
 }
 
 export class ExchangeService {
@@ -58,6 +64,7 @@ export class ExchangeService {
         case 'storeBlock': return await this.storeBlock(peerId, request.cid, request.bytes, request.copies);
         case 'storeFragment': return await this.storeFragment(peerId, request.record);
         case 'have': return { kind: 'haves', entries: request.blocks.map((cid) => this.have(cid)) };
+        case 'cacheBlock': return await this.cacheBlock(peerId, request.cid, request.bytes);
       }
     } catch (error) {
       if (error instanceof BlockstoreClosedError) return { kind: 'refused', reason: 'unavailable', message: 'this node is shutting down' };
@@ -69,6 +76,8 @@ export class ExchangeService {
     const bytes = await this.read(cid);
     if (bytes === null) return { kind: 'notFound' };
     this.parts.ledger.recordServed(peerId, bytes.length);
+    this.parts.cache.touch(cid);
+    this.parts.onServed?.(peerId, cid);
     return { kind: 'block', bytes };
   }
 
@@ -94,8 +103,27 @@ export class ExchangeService {
     } catch (error) {
       return this.storeFailed(peerId, error);
     }
+    this.parts.cache.release(cid);
     this.hold(peerId, cid, WHOLE_COPY, cid, `replicate:${copies}`, bytes.length);
     return { kind: 'stored' };
+  }
+
+  private async cacheBlock(peerId: string, cid: CID, bytes: Uint8Array): Promise<ExchangeResponse> {
+    let admission;
+    try {
+      admission = await this.parts.cache.admit(cid, bytes);
+    } catch (error) {
+      return this.storeFailed(peerId, error);
+    }
+    switch (admission) {
+      case 'cached':
+      case 'alreadyHere':
+        return { kind: 'stored' };
+      case 'disabled':
+        return { kind: 'refused', reason: 'unavailable', message: 'this node keeps no cache (storage.cacheBytesMax is 0)' };
+      case 'tooLarge':
+        return { kind: 'refused', reason: 'tooLarge', message: `the block is larger than this node's whole cache` };
+    }
   }
 
   private async storeFragment(peerId: string, recordBytes: Uint8Array): Promise<ExchangeResponse> {
@@ -167,7 +195,7 @@ export class ExchangeService {
   }
 }
 
-/** Bytes the store keeps for other nodes: everything not owned by this node's own users. */
+/** Bytes the store keeps for other nodes: everything not owned by this node's own users, nor a cache. */
 export function bytesKeptForOthers(store: Blockstore): number {
-  return store.usage().bytes - store.usage(LOCAL_OWNER).bytes;
+  return store.usage().bytes - store.usage(LOCAL_OWNER).bytes - store.usage(CACHE_OWNER).bytes;
 }

@@ -8,6 +8,7 @@
 import type { Libp2p } from '@libp2p/interface';
 import type { PeerRef } from '../../core/peer.ts';
 import { formatRedundancy, parseRedundancy, type Redundancy } from '../../services/storage/durability/redundancy.ts';
+import { HOT_BLOCKS_DEFAULTS, HotBlocks, type HotBlocksConfig } from '../../services/storage/exchange/hot-blocks.ts';
 import { PeerLedger, type PeerLedgerEntry } from '../../services/storage/placement/peer-ledger.ts';
 import { plainReading, sealedRootReading } from '../../services/storage/walk/block-children.ts';
 import { Offence, type PeerGuard } from '../../transport/peer-guard.ts';
@@ -24,6 +25,8 @@ import { ExchangeService, bytesKeptForOthers } from './exchange-service.ts';
 import { HolderDiscovery, type ClosestNodes } from './holder-discovery.ts';
 import { Holdings } from './holdings.ts';
 import { Maintenance, type MaintenanceStats } from './maintenance.ts';
+import { BlockCache, type BlockCacheStats } from './block-cache.ts';
+import { CachePusher, type CachePushStats } from './cache-pusher.ts';
 
 export interface GridStorageParts {
   readonly libp2p: Libp2p;
@@ -36,6 +39,8 @@ export interface GridStorageParts {
   readonly closestNodes: ClosestNodes;
   readonly nowMs: () => number;
   readonly log: (record: Record<string, unknown>) => void;
+  /** When a served block counts as hot and is pushed to a cache (tests shorten it). */
+  readonly hotBlocks?: HotBlocksConfig;
 }
 
 export interface GridStorageStatus {
@@ -46,6 +51,8 @@ export interface GridStorageStatus {
   readonly bytesForOthersMax: number;
   readonly bytesPerPeerMax: number;
   readonly maintenance: MaintenanceStats;
+  /** Cache copies of hot blocks held here, and those this node pushed to others. */
+  readonly cache: BlockCacheStats & { readonly pushes: CachePushStats };
   readonly peers: readonly PeerLedgerEntry[];
 }
 
@@ -56,6 +63,8 @@ export class GridStorage {
   private readonly parts: GridStorageParts;
   private readonly placer: ContentPlacer;
   private readonly fetcher: ContentFetcher;
+  private readonly cache: BlockCache;
+  private readonly cachePusher: CachePusher;
   private server: RequestServer | null = null;
 
   private constructor(parts: GridStorageParts) {
@@ -75,11 +84,17 @@ export class GridStorage {
       this.ledger.recordInvalidBlock(peerId);
       penalizePeerId(peerId, reason);
     };
+    this.cache = BlockCache.load(store, parts.config.cacheBytesMax);
+    this.cachePusher = new CachePusher({ store, client, closestNodes: parts.closestNodes, self: parts.self, log: parts.log });
+    const hotBlocks = new HotBlocks(parts.hotBlocks ?? HOT_BLOCKS_DEFAULTS);
     const service = new ExchangeService({
       store, holdings: this.holdings, ledger: this.ledger,
       quota: () => ({ bytesForOthersMax: parts.config.bytesForOthersMax, bytesPerPeerMax: parts.config.bytesPerPeerMax }),
       nowUnixMs: Date.now, firstCheckDelayMs: () => parts.config.maintenanceIntervalMs,
-      penalize: penalizePeerId,
+      penalize: penalizePeerId, cache: this.cache,
+      onServed: (peerId, cid) => {
+        if (hotBlocks.served(cid.toString(), peerId, parts.nowMs())) this.cachePusher.push(cid);
+      },
     });
     this.service = service;
     this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
@@ -144,12 +159,14 @@ export class GridStorage {
       bytesForOthers: bytesKeptForOthers(store),
       bytesForOthersMax: this.parts.config.bytesForOthersMax, bytesPerPeerMax: this.parts.config.bytesPerPeerMax,
       maintenance: { ...this.maintenance.stats },
+      cache: { ...this.cache.stats(), pushes: this.cachePusher.stats() },
       peers: this.ledger.snapshot(50),
     };
   }
 
   async stop(): Promise<void> {
     await this.maintenance.stop();
+    await this.cachePusher.stop();
     await this.server?.unregister();
     this.holdings.close();
   }

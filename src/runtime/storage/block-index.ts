@@ -4,7 +4,7 @@
  * blockstore orders file operations and index transactions (docs/storage-blockstore.md).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { LOCAL_OWNER } from './blockstore-limits.ts';
+import { CACHE_OWNER, LOCAL_OWNER } from './blockstore-limits.ts';
 import { PreparedStatements } from '../sqlite-statements.ts';
 
 export interface BlockRow {
@@ -154,13 +154,14 @@ export class BlockIndex {
   /**
    * After the files are in place: the rows, in one transaction. A block already indexed keeps its
    * first added time and gets a new access time; 'local' wins the owner tag (our own data is never
-   * charged to a peer's quota), any other owner keeps the first.
+   * charged to a peer's quota), any other owner keeps the first — except 'cache', which any other
+   * owner takes over (a cached block that is then stored for a peer is charged to that peer).
    */
   commitPuts(puts: readonly IndexedPut[], settled: readonly Uint8Array[], session: number | undefined, nowMs: number, durable: boolean): void {
     const upsert = this.statement(
       'INSERT INTO blocks (digest, codec, size, owner, added_at_ms, accessed_at_ms) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (digest) DO UPDATE SET size = excluded.size, accessed_at_ms = max(blocks.accessed_at_ms, excluded.accessed_at_ms), ' +
-        `owner = CASE WHEN excluded.owner = '${LOCAL_OWNER}' THEN excluded.owner ELSE blocks.owner END`,
+        `owner = CASE WHEN excluded.owner = '${LOCAL_OWNER}' OR blocks.owner = '${CACHE_OWNER}' THEN excluded.owner ELSE blocks.owner END`,
     );
     const settle = this.statement('DELETE FROM unsettled WHERE digest = ?');
     const protect = this.statement('INSERT OR IGNORE INTO temp.session_blocks (session, digest) VALUES (?, ?)');

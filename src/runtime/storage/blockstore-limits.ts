@@ -52,3 +52,9 @@ export const SESSION_TTL_MS_DEFAULT = 60 * 60 * 1000;
 
 /** The owner of blocks the node stores for itself; others are tagged with the peer's id. */
 export const LOCAL_OWNER = 'local';
+
+/**
+ * The owner of blocks held only as a cache (runtime/exchange/block-cache.ts): charged to nobody's
+ * quota, and taken over by the next put with any other owner (the block is then kept for them).
+ */
+export const CACHE_OWNER = 'cache';

@@ -14,6 +14,7 @@
  *   storeBlock      stored | refused
  *   storeFragment   stored | refused
  *   have            haves (one entry per block asked, in the same order)
+ *   cacheBlock      stored | refused
  *
  * and any request may be answered by `refused` with reason busy or unavailable (answersRequest).
  *
@@ -26,6 +27,9 @@
  *   storeBlock     (0x03)  cid, copies u8, length u32, bytes
  *   storeFragment  (0x04)  length u32, record
  *   have           (0x05)  count u16, count × cid
+ *   cacheBlock     (0x06)  cid, length u32, bytes — a copy the receiver may drop when it likes
+ *                          (a cache of a hot block near its key, seed §3.2.3; block-cache.ts),
+ *                          unlike storeBlock's, which maintenance keeps
  *   block          (0x81)  length u32, bytes
  *   fragment       (0x82)  length u32, record
  *   notFound       (0x83)  nothing
@@ -92,7 +96,8 @@ export type ExchangeRequest =
   /** `copies`: the replication factor R the block is placed with (durability/redundancy.ts). */
   | { readonly kind: 'storeBlock'; readonly cid: CID; readonly copies: number; readonly bytes: Uint8Array }
   | { readonly kind: 'storeFragment'; readonly record: Uint8Array }
-  | { readonly kind: 'have'; readonly blocks: readonly CID[] };
+  | { readonly kind: 'have'; readonly blocks: readonly CID[] }
+  | { readonly kind: 'cacheBlock'; readonly cid: CID; readonly bytes: Uint8Array };
 
 /** What a node holds of one block asked about in `have`: the block itself, and which fragments (sorted). */
 export interface HaveEntry {
@@ -122,6 +127,7 @@ export const RequestCode = {
   storeBlock: 0x03,
   storeFragment: 0x04,
   have: 0x05,
+  cacheBlock: 0x06,
 } as const satisfies Record<ExchangeRequestKind, number>;
 
 export const ResponseCode = {
@@ -198,6 +204,8 @@ export function encodedRequestSize(request: ExchangeRequest): number {
       for (const cid of request.blocks) size += cidFieldBytes(cid);
       return size;
     }
+    case 'cacheBlock':
+      return HEADER_BYTES + cidFieldBytes(request.cid) + LENGTH_BYTES + request.bytes.length;
   }
 }
 
@@ -274,6 +282,10 @@ function checkRequest(request: ExchangeRequest): void {
       }
       request.blocks.forEach((cid, index) => assertCid(cid, `have block ${index}`));
       return;
+    case 'cacheBlock':
+      assertCid(request.cid, 'cacheBlock cid');
+      assertBytes(request.bytes, 'cacheBlock bytes', ExchangeLimits.blockBytesMax);
+      return;
     default:
       throw new RangeError(`unknown request kind ${String((request as { kind: unknown }).kind)}`);
   }
@@ -304,6 +316,10 @@ export function encodeRequest(request: ExchangeRequest): Uint8Array {
     case 'have':
       writer.writeU16(request.blocks.length);
       for (const cid of request.blocks) writeCid(writer, cid);
+      break;
+    case 'cacheBlock':
+      writeCid(writer, request.cid);
+      writeSizedBytes(writer, request.bytes);
       break;
   }
   return writer.finish();
@@ -462,6 +478,12 @@ function readRequestBody(reader: ByteReader, kind: ExchangeRequestKind): Exchang
       const blocks = readCids(reader);
       return blocks instanceof Failure ? blocks : { kind, blocks };
     }
+    case 'cacheBlock': {
+      const cid = readCid(reader, 'cid');
+      if (cid instanceof Failure) return cid;
+      const bytes = readSizedBytes(reader, 'block', ExchangeLimits.blockBytesMax);
+      return bytes instanceof Failure ? bytes : { kind, cid, bytes };
+    }
   }
 }
 
@@ -576,6 +598,7 @@ export function answersRequest(request: ExchangeRequest, response: ExchangeRespo
       return response.kind === 'fragment' || response.kind === 'notFound';
     case 'storeBlock':
     case 'storeFragment':
+    case 'cacheBlock':
       return response.kind === 'stored' || response.kind === 'refused';
     case 'have':
       return response.kind === 'haves' && response.entries.length === request.blocks.length;

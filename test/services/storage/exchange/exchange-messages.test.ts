@@ -12,7 +12,7 @@ import { CID, Codec, SHA2_256 } from '../../../../src/services/storage/dag/cids.
 import { ExchangeLimits } from '../../../../src/services/storage/exchange/exchange-limits.ts';
 import {
   BLOCKS_PROTOCOL, answersRequest, decodeRequest, decodeResponse, encodeRequest, encodeResponse, encodedRequestSize,
-  encodedResponseSize, RefusalReason, type ExchangeRequest, type ExchangeResponse,
+  encodedResponseSize, RefusalReason, RequestCode, type ExchangeRequest, type ExchangeResponse,
 } from '../../../../src/services/storage/exchange/exchange-messages.ts';
 import { fitUtf8 } from '../../../../src/services/storage/exchange/message-text.ts';
 
@@ -79,6 +79,7 @@ const requestArb: fc.Arbitrary<ExchangeRequest> = fc.oneof(
   fc.record({ cid: cidArb, copies: fc.integer({ min: 1, max: 16 }), bytes: smallBytesArb }).map(({ cid, copies, bytes }) => ({ kind: 'storeBlock' as const, cid, copies, bytes })),
   smallBytesArb.map((record) => ({ kind: 'storeFragment' as const, record })),
   fc.array(cidArb, { maxLength: 8 }).map((blocks) => ({ kind: 'have' as const, blocks })),
+  fc.record({ cid: cidArb, bytes: smallBytesArb }).map(({ cid, bytes }) => ({ kind: 'cacheBlock' as const, cid, bytes })),
 );
 
 const reasonArb = fc.constantFrom(...Object.values(RefusalReason));
@@ -121,6 +122,7 @@ describe('golden encodings: the wire format cannot change silently', () => {
     [{ kind: 'storeBlock', cid: rawCid, copies: 3, bytes: Uint8Array.of(1, 2, 3) }, `0103 24 01551220${digestHex(0)} 03 00000003 010203`],
     [{ kind: 'storeFragment', record: Uint8Array.of(0xfe, 0xed) }, '0104 00000002 feed'],
     [{ kind: 'have', blocks: [rawCid, cborCid] }, `0105 0002 24 01551220${digestHex(0)} 24 01711220${digestHex(0x40)}`],
+    [{ kind: 'cacheBlock', cid: rawCid, bytes: Uint8Array.of(4, 5) }, `0106 24 01551220${digestHex(0)} 00000002 0405`],
   ];
   const responses: [ExchangeResponse, string][] = [
     [{ kind: 'block', bytes: Uint8Array.of(0xca, 0xfe) }, '0181 00000002 cafe'],
@@ -133,7 +135,7 @@ describe('golden encodings: the wire format cannot change silently', () => {
   ];
 
   it('pins one request of each kind', () => {
-    assert.equal(requests.length, 5);
+    assert.equal(requests.length, Object.keys(RequestCode).length);
     for (const [request, expected] of requests) {
       const bytes = encodeRequest(request);
       assert.equal(hex(bytes), expected.replaceAll(' ', ''), request.kind);
@@ -228,6 +230,7 @@ describe('the encoders refuse what a decoder would', () => {
     assert.throws(() => encodeRequest({ kind: 'storeBlock', cid: rawCid, copies: 3, bytes: new Uint8Array(ExchangeLimits.blockBytesMax + 1) }), RangeError);
     for (const copies of [0, 17, 2.5]) assert.throws(() => encodeRequest({ kind: 'storeBlock', cid: rawCid, copies, bytes: new Uint8Array(1) }), RangeError);
     assert.throws(() => encodeRequest({ kind: 'storeFragment', record: new Uint8Array(ExchangeLimits.recordBytesMax + 1) }), RangeError);
+    assert.throws(() => encodeRequest({ kind: 'cacheBlock', cid: rawCid, bytes: new Uint8Array(ExchangeLimits.blockBytesMax + 1) }), RangeError);
     assert.throws(() => encodeRequest({ kind: 'have', blocks: Array.from({ length: ExchangeLimits.haveBlocksMax + 1 }, () => rawCid) }), RangeError);
     assert.throws(() => encodeResponse({ kind: 'haves', entries: [{ block: true, fragments: [3, 1] }] }), RangeError);
     assert.throws(() => encodeResponse({ kind: 'haves', entries: [{ block: true, fragments: [1, 1] }] }), RangeError);
@@ -388,6 +391,9 @@ describe('answersRequest', () => {
     assert.ok(answersRequest({ kind: 'getFragment', block: rawCid, index: 0 }, { kind: 'fragment', record: new Uint8Array() }));
     assert.ok(answersRequest({ kind: 'storeFragment', record: new Uint8Array() }, quota));
     assert.ok(!answersRequest({ kind: 'storeBlock', cid: rawCid, copies: 3, bytes: new Uint8Array() }, { kind: 'notFound' }));
+    const cache: ExchangeRequest = { kind: 'cacheBlock', cid: rawCid, bytes: new Uint8Array() };
+    assert.ok(answersRequest(cache, { kind: 'stored' }) && answersRequest(cache, quota));
+    assert.ok(!answersRequest(cache, { kind: 'block', bytes: new Uint8Array() }));
     const have: ExchangeRequest = { kind: 'have', blocks: [rawCid, pbCid] };
     assert.ok(answersRequest(have, { kind: 'haves', entries: [{ block: true, fragments: [] }, { block: false, fragments: [1] }] }));
     assert.ok(!answersRequest(have, { kind: 'haves', entries: [{ block: true, fragments: [] }] }));
