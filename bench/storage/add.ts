@@ -7,40 +7,17 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeContentCipher } from '../../src/runtime/content-cipher-node.ts';
 import { addPath } from '../../src/runtime/content/content-importer.ts';
 import { Blockstore } from '../../src/runtime/storage/blockstore.ts';
+import { writePseudoRandomFile } from './pseudo-random-file.ts';
 
 type Say = (line: string) => void;
 
 const MiB = 1 << 20;
-
-async function writeTestFile(path: string, bytes: number): Promise<void> {
-  // Pseudo-random (incompressible, no repeats to deduplicate), written 4 MiB at a time.
-  const handle = await open(path, 'w');
-  try {
-    const block = new Uint8Array(4 * MiB);
-    let x = 0x9e3779b9;
-    for (let written = 0; written < bytes; written += block.length) {
-      for (let i = 0; i < block.length; i += 4) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        block[i] = x;
-        block[i + 1] = x >>> 8;
-        block[i + 2] = x >>> 16;
-        block[i + 3] = x >>> 24;
-      }
-      await handle.write(block, 0, Math.min(block.length, bytes - written));
-    }
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -59,7 +36,7 @@ export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Re
   try {
     const file = join(dir, 'input.bin');
     say(`writing a ${fileBytes / MiB} MiB test file`);
-    await writeTestFile(file, fileBytes);
+    await writePseudoRandomFile(file, fileBytes);
     const mibps = (ms: number): number => Math.round((fileBytes / MiB / (ms / 1000)) * 10) / 10;
     // Warm the page cache once, so every contender reads from memory alike.
     await sha256File(file);

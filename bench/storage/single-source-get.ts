@@ -23,8 +23,8 @@ const MiB = 1 << 20;
 const WARMUP_BYTES = 16 * MiB;
 
 /** Repair checks off; the getter keeps nothing for others, so all it stores is what it fetches. */
-const SOURCE_STORAGE = { maintenanceIntervalMs: 0 };
-const GETTER_STORAGE = { maintenanceIntervalMs: 0, bytesForOthersMax: 0 };
+export const SOURCE_STORAGE = { maintenanceIntervalMs: 0 };
+export const GETTER_STORAGE = { maintenanceIntervalMs: 0, bytesForOthersMax: 0 };
 
 export interface SingleSourceGetResult {
   readonly fileBytes: number;

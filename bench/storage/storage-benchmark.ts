@@ -1,9 +1,11 @@
 /**
  * `npm run bench -- storage [--add-mib N] [--durability-objects N] [--skip-durability]
- * [--skip-network] [--get-mib N] [--swarm-mib N] [--swarm-rate-kib N]`: issue 4's storage figures
- * in one JSON object, each part measured against its baseline in the same run (bench/storage/*.ts).
- * The figures that need parts not built yet (Helia side by side) are null and listed under
- * `notMeasured`, so nothing pretends. The durability year at 10^6 objects takes several minutes
+ * [--skip-network] [--skip-helia] [--get-mib N] [--swarm-mib N] [--swarm-rate-kib N]`: issue 4's
+ * storage figures in one JSON object, each part measured against its baseline in the same run
+ * (bench/storage/*.ts). A figure not measured is null and listed under `notMeasured`, with the
+ * reason when there is one, so nothing pretends. The Helia figures (helia.ts) need bench/helia/'s
+ * own packages, installed by hand; without them they are not measured, and the line in
+ * `notMeasured` gives the install command. The durability year at 10^6 objects takes several minutes
  * per scheme. The network parts run real node processes on loopback (grid-node.ts): a fetch from
  * one unthrottled source against a raw libp2p stream between the same two processes
  * (single-source-get.ts), and fetches from 2, 4 and 8 throttled sources, one of them slow in a
@@ -14,6 +16,9 @@ import { addBenchmark } from './add.ts';
 import { chunkingBenchmark } from './chunking.ts';
 import { durabilityBenchmark } from './durability.ts';
 import { erasureBenchmark } from './erasure.ts';
+import { heliaAddBenchmark, type HeliaAddResult } from './helia-add.ts';
+import { heliaEndToEndBenchmark, type HeliaEndToEndResult } from './helia-end-to-end.ts';
+import { heliaMissingReason, summary as heliaSummary } from './helia.ts';
 import { singleSourceGetBenchmark, type SingleSourceGetResult } from './single-source-get.ts';
 import { swarmBenchmark, type SwarmResult } from './swarm.ts';
 
@@ -61,6 +66,8 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
   const swarmMiB = option(extra, '--swarm-mib', 64);
   const swarmRateKiB = option(extra, '--swarm-rate-kib', SWARM_RATE_KIB_DEFAULT);
   const skipNetwork = extra.includes('--skip-network');
+  // Why the Helia figures cannot be measured in this run, or null when they can.
+  const heliaUnavailable = extra.includes('--skip-helia') ? 'not asked for (--skip-helia)' : heliaMissingReason();
   say('chunking (FastCDC) against SHA-256');
   const chunking = await chunkingBenchmark(say, { sweep: false });
   say('Reed-Solomon 10+4 against SHA-256');
@@ -68,6 +75,11 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
   say(`local add of a ${addMiB} MiB file against SHA-256 and cp`);
   const add = await addBenchmark(say, addMiB * MiB);
   const failures: Record<string, string> = {};
+  let heliaAdd: HeliaAddResult | null = null;
+  if (heliaUnavailable === null) {
+    say(`Helia's local add of the same ${addMiB} MiB file against ours`);
+    heliaAdd = await attempt('heliaAddSpeedup', failures, say, () => heliaAddBenchmark(say, addMiB * MiB));
+  }
   let singleSourceGet: SingleSourceGetResult | null = null;
   let swarm: SwarmResult | null = null;
   if (!skipNetwork) {
@@ -77,20 +89,30 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
       fileBytes: swarmMiB * MiB, rateBytesPerSecond: swarmRateKiB * KiB, sourceCounts: SWARM_SOURCE_COUNTS, slowRunSources: SLOW_RUN_SOURCES,
     }));
   }
+  let heliaEndToEnd: HeliaEndToEndResult | null = null;
+  if (!skipNetwork && heliaUnavailable === null) {
+    say(`add and fetch of a ${getMiB} MiB file between two processes: Helia against ours`);
+    heliaEndToEnd = await attempt('heliaSpeedup', failures, say, () => heliaEndToEndBenchmark(say, getMiB * MiB));
+  }
+  const helia = heliaSummary(heliaAdd, heliaEndToEnd);
+  const heliaNotMeasured = (name: string, value: number | null): string[] => {
+    if (value !== null) return [];
+    return [heliaUnavailable === null ? name : `${name}: ${heliaUnavailable}`];
+  };
   const skipDurability = extra.includes('--skip-durability');
   const durability = skipDurability ? null : await durabilityBenchmark(say, { objects: option(extra, '--durability-objects', 1_000_000) });
   const network = { getVsRawStream: singleSourceGet?.getVsRawStream ?? null, swarm: swarm?.runs ?? null, slowSourceSlowdown: swarm?.slowSourceSlowdown ?? null };
   const notMeasured = [
-    'heliaAddSpeedup',
+    ...heliaNotMeasured('heliaAddSpeedup', helia.heliaAddSpeedup),
     ...Object.entries(network).filter(([, value]) => value === null).map(([name]) => name),
-    'heliaSpeedup',
+    ...heliaNotMeasured('heliaSpeedup', helia.heliaSpeedup),
     ...(durability === null ? ['durability'] : []),
   ];
   return {
     addPlainVsSha256: add.addPlainVsSha256,
     addEncryptedVsSha256: add.addEncryptedVsSha256,
     addVsCp: add.addVsCp,
-    heliaAddSpeedup: null,
+    heliaAddSpeedup: helia.heliaAddSpeedup,
     getVsRawStream: network.getVsRawStream,
     swarm: network.swarm === null ? null : network.swarm.map((run) => ({
       sources: run.sources, rateBytesPerSecond: run.rateBytesPerSecond, achievedBytesPerSecond: run.achievedBytesPerSecond,
@@ -101,10 +123,10 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
     chunkReuseAfterInsert: chunking.chunkReuseAfterInsert,
     rsEncodeMiBps: erasure.rsEncodeMiBps,
     rsDecodeMiBps: erasure.rsDecodeMiBps,
-    heliaSpeedup: null,
+    heliaSpeedup: helia.heliaSpeedup,
     durability: durability === null ? null : { objects: durability.objects, lost: durability.lost, repairOverPermanentOnly: durability.repairOverPermanentOnly },
     notMeasured,
     ...(Object.keys(failures).length > 0 ? { failures } : {}),
-    parts: { add, chunking, erasure, singleSourceGet, swarm, durability },
+    parts: { add, chunking, erasure, singleSourceGet, swarm, helia: heliaAdd === null && heliaEndToEnd === null ? null : helia, durability },
   };
 }

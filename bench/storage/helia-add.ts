@@ -1,0 +1,116 @@
+/**
+ * `heliaAddSpeedup` (issue 4): Helia's local add of a file against ours, over the same file in the
+ * same run. The file is the one bench/storage/add.ts adds (helia-test-file.ts), read from the page
+ * cache by both (it is read once before). Ours is add.ts's plain add: `addPath` into a fresh
+ * blockstore in this process, timed from the call to its return (FastCDC chunks, every block hashed,
+ * written and indexed, fsynced in batches). Helia's runs in a Helia node process
+ * (bench/helia/helia-node.mjs), timed there from the first read to the root's CID: 1 MiB
+ * fixed-size chunks, raw leaves, blockstore-fs, which never fsyncs. Because of that last
+ * difference the time of a `sync` of the file system right after Helia's add is also reported.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addPath } from '../../src/runtime/content/content-importer.ts';
+import { Blockstore } from '../../src/runtime/storage/blockstore.ts';
+import { finishMachineLoad, machineLoadNow, type MachineLoad } from './grid.ts';
+import { withHeliaNodes, type HeliaNodeStarted } from './helia-process.ts';
+import { writePseudoRandomFile } from './pseudo-random-file.ts';
+
+type Say = (line: string) => void;
+
+const MiB = 1 << 20;
+
+export interface HeliaAddResult {
+  readonly fileBytes: number;
+  readonly oursAddMs: number;
+  readonly oursAddMiBps: number;
+  readonly oursChunks: number;
+  readonly heliaAddMs: number;
+  readonly heliaAddMiBps: number;
+  readonly heliaCid: string;
+  /** Helia's add followed by `sync -f` of the file system its blocks are on: blockstore-fs leaves them unsynced, ours syncs. */
+  readonly heliaAddThenSyncMs: number | null;
+  readonly heliaAddThenSyncMiBps: number | null;
+  /** Helia's add time ÷ ours: above 1, ours is faster. */
+  readonly heliaAddSpeedup: number;
+  readonly heliaVersions: HeliaNodeStarted['versions'];
+  readonly machine: MachineLoad;
+}
+
+export async function heliaAddBenchmark(say: Say, fileBytes: number): Promise<HeliaAddResult> {
+  const machine = machineLoadNow();
+  const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-helia-add-'));
+  try {
+    const file = join(dir, 'input.bin');
+    say(`  writing the ${fileBytes / MiB} MiB file of the local add benchmark`);
+    await writePseudoRandomFile(file, fileBytes);
+    await readAll(file);
+    const ours = await oursAdd(file, join(dir, 'ours-store'));
+    say(`  ours: ${mibps(fileBytes, ours.ms)} MiB/s (${ours.chunks} chunks)`);
+    return await withHeliaNodes(join(dir, 'helia'), ['helia'], say, async ([helia]) => {
+      const startedMs = performance.now();
+      const added = await helia.process.add(file);
+      const syncMs = syncFileSystem(dir);
+      const addThenSyncMs = syncMs === null ? null : performance.now() - startedMs;
+      if (added.bytes !== fileBytes) throw new Error(`Helia added ${added.bytes} bytes, not ${fileBytes}`);
+      say(`  Helia: ${mibps(fileBytes, added.durationMs)} MiB/s (${addThenSyncMs === null ? 'no sync' : `${mibps(fileBytes, addThenSyncMs)} MiB/s with a sync after`})`);
+      return {
+        fileBytes,
+        oursAddMs: round1(ours.ms),
+        oursAddMiBps: mibps(fileBytes, ours.ms),
+        oursChunks: ours.chunks,
+        heliaAddMs: round1(added.durationMs),
+        heliaAddMiBps: mibps(fileBytes, added.durationMs),
+        heliaCid: added.cid,
+        heliaAddThenSyncMs: addThenSyncMs === null ? null : round1(addThenSyncMs),
+        heliaAddThenSyncMiBps: addThenSyncMs === null ? null : mibps(fileBytes, addThenSyncMs),
+        heliaAddSpeedup: round3(added.durationMs / ours.ms),
+        heliaVersions: helia.started.versions,
+        machine: finishMachineLoad(machine),
+      };
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** add.ts's plain add: a fresh blockstore, `addPath` timed alone (not the store's opening or closing). */
+async function oursAdd(file: string, storeDir: string): Promise<{ ms: number; chunks: number }> {
+  const store = await Blockstore.open(storeDir);
+  try {
+    const startedMs = performance.now();
+    const added = await addPath(file, store);
+    return { ms: performance.now() - startedMs, chunks: added.chunks };
+  } finally {
+    await store.close();
+    // Its blocks would only take room (and page cache) from Helia's add that follows.
+    await rm(storeDir, { recursive: true, force: true });
+  }
+}
+
+/** `sync -f`: syncs the file system holding `path` (Helia's blocks among whatever else is on it); null when it fails. */
+function syncFileSystem(path: string): number | null {
+  const startedMs = performance.now();
+  const result = spawnSync('sync', ['-f', path]);
+  return result.status === 0 ? performance.now() - startedMs : null;
+}
+
+/** Reads the file once, so that both adds read it from memory. */
+async function readAll(path: string): Promise<void> {
+  for await (const piece of createReadStream(path, { highWaterMark: MiB })) void piece;
+}
+
+function mibps(bytes: number, ms: number): number {
+  return Math.round((bytes / MiB / (ms / 1000)) * 10) / 10;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
