@@ -16,6 +16,7 @@
  * its own; every file is the same pseudo-random bytes, so the same blocks.
  */
 import { mkdtemp } from 'node:fs/promises';
+import { readProgressStream } from '../../src/api/progress-stream.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addPseudoRandomFile, timedFetchExplained, type FetchDone } from './grid-content.ts';
@@ -134,7 +135,8 @@ async function swarmGrid(say: Say, sources: number, rate: number, fileBytes: num
     const origin = grid.node('source-0');
     const file = await addPseudoRandomFile(origin.api, fileBytes, FILE_SEED);
     const placeStartedMs = performance.now();
-    const report = await origin.api.placeContent({ ref: file.cid }, { redundancy: `replicate:${sources}` });
+    const answer = await origin.api.placeContent({ ref: file.cid }, { redundancy: `replicate:${sources}` });
+    const report = await readProgressStream(answer.body, () => {}) as Record<string, number>;
     const placement: Placement = {
       blocks: report.blocks, piecesStored: report.piecesStored, blocksShort: report.blocksShort, refusals: report.refusals, failures: report.failures,
       complete: report.piecesStored === report.blocks * sources && report.blocksShort === 0,

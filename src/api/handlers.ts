@@ -6,10 +6,13 @@
 import { idToHex } from '../core/id.ts';
 import type { LookupDone } from '../core/node-io.ts';
 import type { ContentStore } from '../runtime/content-store.ts';
+import type { FetchProgress } from '../runtime/exchange/content-fetcher.ts';
+import type { PlacementProgress } from '../runtime/exchange/content-placer.ts';
 import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
 import { badRequest, busy, errorAnswer, payloadTooLarge } from './errors.ts';
 import { parseKey } from './key.ts';
+import { ProgressLines } from './progress-lines.ts';
 import { ApiLimits } from './limits.ts';
 import type { RouteHandlers } from './server.ts';
 
@@ -116,9 +119,16 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       return { ...listing, entries: [...listing.entries] };
     },
 
-    placeContent: async ({ params, query }) => node.grid.place(params.ref, query.redundancy),
+    // Both start at once (a bad ref or scheme is refused with its status) and answer NDJSON progress.
+    placeContent: async ({ params, query }) => {
+      const lines = new ProgressLines<PlacementProgress>();
+      return { body: lines.stream(node.grid.place(params.ref, query.redundancy, lines.progress)), bytes: null };
+    },
 
-    fetchContent: async ({ params }) => ({ body: fetchProgressLines(node.grid, params.ref), bytes: null }),
+    fetchContent: async ({ params }) => {
+      const lines = new ProgressLines<FetchProgress>();
+      return { body: lines.stream(node.grid.fetch(params.ref, lines.progress), (report) => ({ ...report, penalised: [...report.penalised] })), bytes: null };
+    },
 
     gridStatus: async () => {
       const status = node.grid.status();
@@ -157,43 +167,6 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       return { ...report, roots: [...report.roots], refusedCids: [...report.refusedCids] };
     },
   };
-}
-
-/**
- * A fetch as NDJSON lines: progress at most every 200 ms, then `done` with the report, or `error`
- * with the code and message the API would have answered with (the status line is long sent).
- */
-async function* fetchProgressLines(grid: GridApi, ref: string): AsyncGenerator<Uint8Array> {
-  const encoder = new TextEncoder();
-  const lines: string[] = [];
-  let wake: (() => void) | null = null;
-  let lastAtMs = 0;
-  let finished = false;
-  const push = (line: string): void => {
-    lines.push(line);
-    wake?.();
-  };
-  const fetching = grid.fetch(ref, (progress) => {
-    const nowMs = performance.now();
-    if (nowMs - lastAtMs < 200) return;
-    lastAtMs = nowMs;
-    push(JSON.stringify({ progress }));
-  }).then(
-    (report) => push(JSON.stringify({ done: { ...report, penalised: [...report.penalised] } })),
-    (error: unknown) => push(JSON.stringify({ error: errorAnswer(error).body.error })),
-  ).finally(() => {
-    finished = true;
-    wake?.();
-  });
-  while (!finished || lines.length > 0) {
-    if (lines.length === 0) {
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = null;
-      continue;
-    }
-    yield encoder.encode(`${lines.shift() as string}\n`);
-  }
-  await fetching;
 }
 
 /** A lookup the kernel could not run (too many at once) is the node being busy, not a result. */

@@ -180,7 +180,7 @@ export const fsckSchema = object({
   counts: object({ missing: count, corrupt: count, unindexed: count, strays: count }, response),
 }, response);
 
-/** Where `put` placed content on the grid (runtime/exchange/content-placer.ts). */
+/** Where `put` placed content on the grid (runtime/exchange/content-placer.ts): the `done` line of a placement. */
 export const placementSchema = object({
   redundancy: string(),
   blocks: count,
@@ -199,6 +199,17 @@ export const placementSchema = object({
   refusals: count,
   failures: count,
   bytesSent: count,
+}, response);
+
+/** One `progress` line of a placement's stream (NDJSON). */
+export const placementProgressSchema = object({
+  blocks: count,
+  blocksPlaced: count,
+  /** The content's bytes, and those of the blocks placed so far. */
+  bytes: count,
+  bytesPlaced: count,
+  bytesSent: count,
+  nodes: count,
 }, response);
 
 /** One line of a fetch's progress stream (NDJSON), and of its end. */
@@ -337,15 +348,14 @@ export const routes = {
   placeContent: route({
     method: 'POST',
     path: '/api/v1/placements/:ref',
-    summary: "places stored content on the grid: each block's R copies, or K+M fragments, on the nodes closest to its key",
+    summary: "places stored content on the grid: each block's R copies, or K+M fragments, on the nodes closest to its key; streams NDJSON progress lines, the last with \"done\" (the placement report) or \"error\"",
     params: refParams,
     query: object({
       /** replicate:R or erasure:K+M; the node's configured scheme when absent. */
       redundancy: optional(string({ minLength: 1, maxBytes: 32 })),
     }, request),
     body: null,
-    response: placementSchema,
-    answerTimeoutMs: ApiLimits.storeOperationTimeoutMs,
+    response: byteStream('NDJSON: {"progress":{blocks, blocksPlaced, bytes, bytesPlaced, bytesSent, nodes}} lines, then {"done":{…placement report}} or {"error":{"code","message"}}'),
   }),
   fetchContent: route({
     method: 'POST',

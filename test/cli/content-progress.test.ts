@@ -33,6 +33,17 @@ describe('the progress line', () => {
     assert.equal(draws[2], '\x1b[K');
   });
 
+  it('takes a total learned on the way (a placement), with the detail after the figures', () => {
+    let nowMs = 0;
+    const terminal = io(true);
+    const progress = startProgress(terminal.io, false, 'place f', null, () => nowMs);
+    progress.total(2048);
+    progress.add(1024);
+    nowMs = 1000;
+    progress.detail('3 nodes, 2.0 KiB sent');
+    assert.match(terminal.err().split('\r').at(-1) as string, /^place f {2}1\.0 KiB of 2\.0 KiB \(50%\) {2}1\.0 KiB\/s {2}ETA 1s {2}3 nodes, 2\.0 KiB sent/);
+  });
+
   it('is not drawn when standard error is not a terminal, nor with --json', () => {
     for (const [tty, json] of [[false, false], [true, true]] as const) {
       const target = io(tty);

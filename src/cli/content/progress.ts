@@ -14,11 +14,13 @@ export interface Progress {
   add(bytes: number): void;
   /** Shown after the figures, e.g. "4 sources" while fetching from the grid. */
   detail(text: string): void;
+  /** The total, once known (a placement learns it from the node's first progress line). */
+  total(bytes: number): void;
   /** Clears the line (the result is printed after it). */
   done(): void;
 }
 
-const NO_PROGRESS: Progress = { add: () => {}, detail: () => {}, done: () => {} };
+const NO_PROGRESS: Progress = { add: () => {}, detail: () => {}, total: () => {}, done: () => {} };
 
 export function startProgress(io: CliIo, json: boolean, label: string, totalBytes: number | null, nowMs: () => number = () => performance.now()): Progress {
   if (json || io.errIsTty !== true) return NO_PROGRESS;
@@ -42,6 +44,9 @@ export function startProgress(io: CliIo, json: boolean, label: string, totalByte
     detail(text) {
       detailText = text;
       draw();
+    },
+    total(bytes) {
+      totalBytes = bytes;
     },
     done() {
       if (drawn) io.err('\r\x1b[K');

@@ -12,6 +12,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { ApiClient } from '../../api/client.ts';
+import { readProgressStream } from '../../api/progress-stream.ts';
 import { entryNameProblem } from '../../services/storage/dag/entry-name.ts';
 import { formatBound, parseCommandLine, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
@@ -111,35 +112,21 @@ interface Fetched {
 /** Runs the node's fetch from the grid, drawing its progress; fails as the fetch does. */
 async function fetchFromGrid(api: ApiClient, ref: string, progress: Progress): Promise<Fetched> {
   const answer = await api.fetchContent({ ref });
-  let rest = '';
   let bytesShown = 0;
-  let done: Fetched | null = null;
-  const decoder = new TextDecoder();
-  const take = (line: string): void => {
-    if (line.trim() === '') return;
-    const record = JSON.parse(line) as { progress?: Record<string, number>; done?: Record<string, number>; error?: { code: string; message: string } };
-    if (record.error !== undefined) throw new CommandFailedError(`the node could not fetch ${ref}: ${record.error.message}`);
-    const figures = record.done ?? record.progress;
-    if (figures === undefined) return;
-    progress.add(figures.bytesFetched - bytesShown);
-    bytesShown = figures.bytesFetched;
-    progress.detail(`${figures.sources} source${figures.sources === 1 ? '' : 's'}`);
-    if (record.done !== undefined) {
-      done = { blocksFetched: figures.blocksDone - figures.blocksLocal, blocksLocal: figures.blocksLocal, bytesFetched: figures.bytesFetched, sources: figures.sources };
-    }
-  };
+  let done: Record<string, unknown>;
   try {
-    for await (const piece of answer.body) {
-      const lines = (rest + decoder.decode(piece, { stream: true })).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) take(line);
-    }
-    take(rest);
+    done = await readProgressStream(answer.body, (figures) => {
+      progress.add(figures.bytesFetched - bytesShown);
+      bytesShown = figures.bytesFetched;
+      progress.detail(`${figures.sources} source${figures.sources === 1 ? '' : 's'}`);
+    });
+  } catch (error) {
+    throw new CommandFailedError(`the node could not fetch ${ref}: ${(error as Error).message}`);
   } finally {
     progress.done();
   }
-  if (done === null) throw new CommandFailedError(`the node's fetch of ${ref} ended without a result`);
-  return done;
+  const figures = done as Record<string, number>;
+  return { blocksFetched: figures.blocksDone - figures.blocksLocal, blocksLocal: figures.blocksLocal, bytesFetched: figures.bytesFetched, sources: figures.sources };
 }
 
 /** Belt and braces: whatever the names, a path must lie inside the output path. */

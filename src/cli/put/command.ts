@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { ApiClient } from '../../api/client.ts';
+import { readProgressStream } from '../../api/progress-stream.ts';
 import type { ResponseOf } from '../../api/routes.ts';
 import { formatBound, parseCommandLine, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
@@ -19,7 +20,7 @@ import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
 import { jsonLine } from '../api-client/format.ts';
 import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
-import { counted, startProgress, type Progress } from '../content/progress.ts';
+import { counted, formatBytes, startProgress, type Progress } from '../content/progress.ts';
 import { scanLocalTree, type LocalNode } from './local-tree.ts';
 import { checkPlacementOptions } from './placement-options.ts';
 
@@ -73,7 +74,7 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
     plan.progress.done();
   }
   const placed = placement.kind === 'local' ? null
-    : await callApi(client.baseUrl, () => api.placeContent({ ref: added.capability ?? added.cid }, placement.redundancy === null ? {} : { redundancy: placement.redundancy }));
+    : await placeOnGrid(api, client.baseUrl, added.capability ?? added.cid, placement.redundancy, startProgress(io, client.json, `place ${path}`, null));
   const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks, placement: placed };
   io.out(client.json ? jsonLine(result) : formatPut(result, tree.root.kind, tree.files));
 }
@@ -105,7 +106,39 @@ async function upload(node: LocalNode, plan: PutPlan, top: boolean): Promise<Add
   return callApi(plan.baseUrl, () => plan.api.makeDirectory({ entries, encrypt: plan.encrypt, name: pin, releaseEntryPins: plan.stagingPin }));
 }
 
-type Placed = ResponseOf<'placeContent'>;
+/** The placement report: the `done` line of POST /api/v1/placements (api/routes.ts, placementSchema). */
+interface Placed {
+  readonly redundancy: string;
+  readonly blocks: number;
+  readonly piecesWanted: number;
+  readonly piecesStored: number;
+  readonly piecesExisting: number;
+  readonly piecesSent: number;
+  readonly piecesHere: number;
+  readonly blocksShort: number;
+  readonly nodes: number;
+  readonly refusals: number;
+  readonly failures: number;
+  readonly bytesSent: number;
+}
+
+/** Asks the node to place the content, drawing its progress (content bytes placed, nodes so far). */
+async function placeOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, progress: Progress): Promise<Placed> {
+  const answer = await callApi(baseUrl, () => api.placeContent({ ref }, redundancy === null ? {} : { redundancy }));
+  let bytesShown = 0;
+  try {
+    return await readProgressStream(answer.body, (figures) => {
+      progress.total(figures.bytes);
+      progress.add(figures.bytesPlaced - bytesShown);
+      bytesShown = figures.bytesPlaced;
+      progress.detail(`${figures.nodes} node${figures.nodes === 1 ? '' : 's'}, ${formatBytes(figures.bytesSent)} sent`);
+    }) as unknown as Placed;
+  } catch (error) {
+    throw new CommandFailedError(`the node could not place ${ref}: ${(error as Error).message}`);
+  } finally {
+    progress.done();
+  }
+}
 
 function formatPut(result: { cid: string; capability: string | null; bytes: number; chunks: number; placement: Placed | null }, kind: 'file' | 'directory', files: number): string {
   const what = kind === 'file' ? 'a file' : `a directory of ${files} file${files === 1 ? '' : 's'}`;

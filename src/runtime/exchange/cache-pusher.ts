@@ -14,7 +14,7 @@ import type { CID } from '../../services/storage/dag/cids.ts';
 import { blockKeyOf } from '../../services/storage/placement/block-key.ts';
 import { byDistanceTo } from '../../services/storage/placement/placement.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
-import type { ExchangeClient } from './exchange-client.ts';
+import { peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
 import type { ClosestNodes } from './holder-discovery.ts';
 
 export const CachePushLimits = {
@@ -42,7 +42,7 @@ export interface CachePushStats {
 
 export class CachePusher {
   private readonly parts: CachePusherParts;
-  private readonly queue: CID[] = [];
+  private readonly queue: { readonly cid: CID; readonly readers: ReadonlySet<string> }[] = [];
   private readonly queued = new Set<string>();
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -52,15 +52,18 @@ export class CachePusher {
     this.parts = parts;
   }
 
-  /** Queues a push of a hot block we hold. */
-  push(cid: CID): void {
+  /**
+   * Queues a push of a hot block we hold; `readers` (peer ids) were just served it and will hold it
+   * themselves, so they are passed over even if they do not have it yet.
+   */
+  push(cid: CID, readers: readonly string[] = []): void {
     const key = cid.toString();
     if (this.stopped || this.queued.has(key)) return;
     if (this.queue.length >= CachePushLimits.queueMax) {
       this.counts.dropped++;
       return;
     }
-    this.queue.push(cid);
+    this.queue.push({ cid, readers: new Set(readers) });
     this.queued.add(key);
     this.running ??= this.drain().finally(() => (this.running = null));
   }
@@ -78,10 +81,11 @@ export class CachePusher {
   }
 
   private async drain(): Promise<void> {
-    for (let cid = this.queue.shift(); cid !== undefined && !this.stopped; cid = this.queue.shift()) {
+    for (let next = this.queue.shift(); next !== undefined && !this.stopped; next = this.queue.shift()) {
+      const { cid, readers } = next;
       this.queued.delete(cid.toString());
       try {
-        const target = await this.pushOne(cid);
+        const target = await this.pushOne(cid, readers);
         this.parts.log({ level: 'debug', event: 'cachePush', block: cid.toString(), target });
       } catch (error) {
         this.counts.failed++;
@@ -91,11 +95,11 @@ export class CachePusher {
   }
 
   /** The address the copy went to, or null when no candidate took it. */
-  private async pushOne(cid: CID): Promise<string | null> {
+  private async pushOne(cid: CID, readers: ReadonlySet<string>): Promise<string | null> {
     const key = blockKeyOf(cid);
     if (key === null || !this.parts.store.has(cid)) return null;
     const candidates = byDistanceTo(key, await this.parts.closestNodes(key))
-      .filter((peer) => !idEquals(peer, this.parts.self))
+      .filter((peer) => !idEquals(peer, this.parts.self) && !readers.has(peerIdTextOf(peer) ?? ''))
       .slice(0, CachePushLimits.candidatesMax);
     const answers = await Promise.all(candidates.map((peer) => this.parts.client.have(peer, [cid]).catch(() => null)));
     const lacking = candidates.filter((_, index) => {

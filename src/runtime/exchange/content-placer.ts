@@ -29,7 +29,12 @@ import { sha256 } from '../content/content-hash.ts';
 export interface PlacementProgress {
   readonly blocks: number;
   readonly blocksPlaced: number;
+  /** The content's bytes (every block's size), and those of the blocks placed so far: a progress bar's measure. */
+  readonly bytes: number;
+  readonly bytesPlaced: number;
   readonly bytesSent: number;
+  /** Distinct nodes holding pieces so far. */
+  readonly nodes: number;
 }
 
 export interface PlacementReport {
@@ -87,6 +92,9 @@ export class ContentPlacer {
     let failures = 0;
     let bytesSent = 0;
     let blocksPlaced = 0;
+    let bytesPlaced = 0;
+    let bytesTotal = 0;
+    for (const cid of blocks) bytesTotal += this.parts.store.size(cid) ?? 0;
     await forEachLimited(blocks, BLOCKS_IN_FLIGHT_MAX, async (cid) => {
       const key = blockKeyOf(cid) as Id;
       const candidates = byDistanceTo(key, [this.parts.self, ...(await this.parts.closestNodes(key))]).slice(0, wanted + EXTRA_CANDIDATES);
@@ -140,7 +148,8 @@ export class ContentPlacer {
       piecesStored += stored;
       if (stored < wanted) blocksShort++;
       blocksPlaced++;
-      onProgress?.({ blocks: blocks.length, blocksPlaced, bytesSent });
+      bytesPlaced += bytes.length;
+      onProgress?.({ blocks: blocks.length, blocksPlaced, bytes: bytesTotal, bytesPlaced, bytesSent, nodes: holders.size });
     });
     return {
       redundancy: formatRedundancy(redundancy), blocks: blocks.length, piecesWanted: blocks.length * wanted, piecesStored, piecesExisting, piecesSent, piecesHere,

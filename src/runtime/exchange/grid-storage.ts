@@ -93,7 +93,8 @@ export class GridStorage {
       nowUnixMs: Date.now, firstCheckDelayMs: () => parts.config.maintenanceIntervalMs,
       penalize: penalizePeerId, cache: this.cache,
       onServed: (peerId, cid) => {
-        if (hotBlocks.served(cid.toString(), peerId, parts.nowMs())) this.cachePusher.push(cid);
+        const readers = hotBlocks.served(cid.toString(), peerId, parts.nowMs());
+        if (readers !== null) this.cachePusher.push(cid, readers);
       },
     });
     this.service = service;
@@ -127,9 +128,10 @@ export class GridStorage {
 
   /**
    * Places stored content on the grid under `redundancy` — a scheme, or its text (`replicate:3`,
-   * `erasure:4+2`) — or the configured scheme when absent.
+   * `erasure:4+2`) — or the configured scheme when absent. A bad ref or scheme, or content not
+   * here, throws at once (before any promise), so an API answer can still carry its status.
    */
-  async place(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
+  place(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
     let scheme = this.parts.config.redundancy;
     if (typeof redundancy === 'string') {
       const parsed = parseRedundancy(redundancy);

@@ -44,8 +44,11 @@ export class HotBlocks {
     this.config = config;
   }
 
-  /** Notes that `requester` was served `block`; true when the block should be pushed to a cache now. */
-  served(block: string, requester: string, nowMs: number): boolean {
+  /**
+   * Notes that `requester` was served `block`. When the block should be pushed to a cache now, the
+   * requesters that made it hot (they are about to hold it: no use pushing to them); else null.
+   */
+  served(block: string, requester: string, nowMs: number): readonly string[] | null {
     let entry = this.tracked.get(block);
     if (entry === undefined) {
       entry = { windowStartMs: nowMs, requesters: new Set(), lastPushAtMs: Number.NEGATIVE_INFINITY };
@@ -59,11 +62,12 @@ export class HotBlocks {
       entry.requesters.clear();
     }
     if (entry.requesters.size < this.config.requestersMin) entry.requesters.add(requester);
-    if (entry.requesters.size < this.config.requestersMin || nowMs - entry.lastPushAtMs < this.config.pushIntervalMs) return false;
+    if (entry.requesters.size < this.config.requestersMin || nowMs - entry.lastPushAtMs < this.config.pushIntervalMs) return null;
+    const requesters = [...entry.requesters];
     entry.lastPushAtMs = nowMs;
     entry.windowStartMs = nowMs;
     entry.requesters.clear();
-    return true;
+    return requesters;
   }
 
   get trackedCount(): number {
