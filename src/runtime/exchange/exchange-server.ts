@@ -23,6 +23,11 @@ export const ExchangeServerLimits = {
   /** A peer's requests at once: a swarm pipelines 8 per holder; a repair or a placement a few more. */
   inboundStreamsPerPeerMax: 32,
   inboundStreamsTotalMax: 512,
+  /**
+   * Block answers to one peer sent at once (the rest in turn: peer-send-order.ts), so a reader's
+   * pipelined blocks arrive one after another rather than all together at the end.
+   */
+  sendsPerPeerMax: 2,
   requestTimeoutMs: 30_000,
 } as const;
 
@@ -37,6 +42,7 @@ export function serveExchange(libp2p: Libp2p, service: ExchangeService, options:
     requestTimeoutMs: ExchangeServerLimits.requestTimeoutMs,
     inboundStreamsPerPeerMax: ExchangeServerLimits.inboundStreamsPerPeerMax,
     inboundStreamsTotalMax: ExchangeServerLimits.inboundStreamsTotalMax,
+    sendsPerPeerMax: ExchangeServerLimits.sendsPerPeerMax,
     ...(options.serveBytesPerSecond === undefined ? {} : { serveBytesPerSecond: options.serveBytesPerSecond }),
     onOffence: offence,
     onError: (error, context) => options.log({ level: 'warn', event: 'exchangeHandlerError', peerId: context.remotePeerId, error: String(error) }),

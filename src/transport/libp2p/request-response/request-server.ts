@@ -11,6 +11,7 @@
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface';
 import { Offence, type OffenceKind } from '../../peer-guard.ts';
+import { PeerSendOrder } from './peer-send-order.ts';
 import { PACER_BURST_BYTES_DEFAULT, SendPacer } from './send-pacer.ts';
 import { serveRequestStream, type RequestContext, type RequestHandler } from './serve-stream.ts';
 
@@ -32,6 +33,11 @@ export interface RequestServerOptions {
   readonly serveBytesPerSecond?: number;
   /** The pacer's burst, and the slice a paced frame is sent in (default 64 KiB). */
   readonly serveBurstBytes?: number;
+  /**
+   * Responses to one peer sent at once; the rest wait their turn (peer-send-order.ts). Absent: all
+   * at once. Small responses (a few KiB) never wait.
+   */
+  readonly sendsPerPeerMax?: number;
   /** How long a client may read nothing of a response before the stream is cut (default 30 s). */
   readonly responseStallTimeoutMs?: number;
   /** Our own streams of this protocol per connection, when this node sends requests too (default 64). */
@@ -93,6 +99,7 @@ export async function handleRequests(libp2p: Libp2p, options: RequestServerOptio
 class RequestServerImpl {
   private readonly options: RequestServerOptions;
   private readonly pacer: SendPacer | null;
+  private readonly sendOrder: PeerSendOrder | null;
   private readonly active = new Set<Stream>();
   /** Open streams by remote peer id. */
   private readonly perPeer = new Map<string, number>();
@@ -102,6 +109,7 @@ class RequestServerImpl {
   constructor(options: RequestServerOptions) {
     this.options = options;
     this.pacer = options.serveBytesPerSecond === undefined ? null : new SendPacer(options.serveBytesPerSecond, options.serveBurstBytes ?? PACER_BURST_BYTES_DEFAULT);
+    this.sendOrder = options.sendsPerPeerMax === undefined ? null : new PeerSendOrder(options.sendsPerPeerMax);
   }
 
   stats(): RequestServerStats {
@@ -138,6 +146,7 @@ class RequestServerImpl {
       requestTimeoutMs: this.options.requestTimeoutMs,
       responseStallTimeoutMs: this.options.responseStallTimeoutMs ?? RESPONSE_STALL_TIMEOUT_MS_DEFAULT,
       pacer: this.pacer,
+      sendOrder: this.sendOrder,
     }, {
       onOffence: (reason, kind) => this.offence(remotePeerId, reason, kind),
       onHandlerError: (error) => {

@@ -14,6 +14,7 @@ import type { PeerId, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp
 import { Offence, type OffenceKind } from '../../peer-guard.ts';
 import { FrameDecoder } from '../frames.ts';
 import { writeFrame } from './frame-writer.ts';
+import type { PeerSendOrder } from './peer-send-order.ts';
 import type { SendPacer } from './send-pacer.ts';
 import { chunksOf, isOversizeFrameError } from './stream-chunks.ts';
 import { WriteStalledError } from './stream-drain.ts';
@@ -37,7 +38,12 @@ export interface ServeStreamSettings {
   readonly responseStallTimeoutMs: number;
   /** Shared by every stream of the server; null when sending is not paced. */
   readonly pacer: SendPacer | null;
+  /** Responses to one peer sent in turn (peer-send-order.ts); null: all at once. */
+  readonly sendOrder: PeerSendOrder | null;
 }
+
+/** A response this small (a `have` answer, a refusal) never waits behind a peer's large ones. */
+const SMALL_RESPONSE_BYTES_MAX = 16 * 1024;
 
 export interface ServeStreamEvents {
   onOffence(reason: string, kind: OffenceKind): void;
@@ -76,10 +82,16 @@ export function serveRequestStream(stream: Stream, context: RequestContext, sett
     try {
       const result = settings.handler(context, payloadRequest, signal);
       const payloads: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = isAsyncIterable(result) ? result : await result;
-      for await (const payload of payloads) {
-        if (signal.aborted) return;
-        if (!(payload instanceof Uint8Array)) throw new TypeError('the handler gave a payload that is not a Uint8Array');
-        events.onFrameSent(await writeFrame(stream, payload, { signal, pacer: settings.pacer, stallTimeoutMs: settings.responseStallTimeoutMs }));
+      const small = Array.isArray(payloads) && payloads.reduce((sum: number, payload: Uint8Array) => sum + payload.length, 0) <= SMALL_RESPONSE_BYTES_MAX;
+      const release = settings.sendOrder === null || small || signal.aborted ? null : await settings.sendOrder.turn(context.remotePeerId, signal);
+      try {
+        for await (const payload of payloads) {
+          if (signal.aborted) return;
+          if (!(payload instanceof Uint8Array)) throw new TypeError('the handler gave a payload that is not a Uint8Array');
+          events.onFrameSent(await writeFrame(stream, payload, { signal, pacer: settings.pacer, stallTimeoutMs: settings.responseStallTimeoutMs }));
+        }
+      } finally {
+        release?.();
       }
       if (signal.aborted) return;
       responded = true;
