@@ -17,6 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
 import { readApiTokenFile } from '../../src/api/token-file.ts';
+import { withTimeout } from '../support/json-lines-child.ts';
 import { GridNodeProcess, type GridNodeStarted } from './grid-node-process.ts';
 
 type Say = (line: string) => void;
@@ -219,12 +220,3 @@ function freePort(): Promise<number> {
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${what}`)), timeoutMs);
-  });
-  return Promise.race([promise, late]).finally(() => {
-    if (timer !== null) clearTimeout(timer);
-  });
-}

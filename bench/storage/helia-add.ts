@@ -18,6 +18,7 @@ import { Blockstore } from '../../src/runtime/storage/blockstore.ts';
 import { finishMachineLoad, machineLoadNow, type MachineLoad } from './grid.ts';
 import { withHeliaNodes, type HeliaNodeStarted } from './helia-process.ts';
 import { writePseudoRandomFile } from './pseudo-random-file.ts';
+import { mibps, round1, round3 } from '../support/figures.ts';
 
 type Say = (line: string) => void;
 
@@ -103,14 +104,3 @@ async function readAll(path: string): Promise<void> {
   for await (const piece of createReadStream(path, { highWaterMark: MiB })) void piece;
 }
 
-function mibps(bytes: number, ms: number): number {
-  return Math.round((bytes / MiB / (ms / 1000)) * 10) / 10;
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}

@@ -28,6 +28,7 @@ import { finishMachineLoad, keptOnFailure, machineLoadNow, withGrid, type GridNo
 import { withHeliaNodes, type HeliaNode } from './helia-process.ts';
 import { writePseudoRandomFile } from './pseudo-random-file.ts';
 import { GETTER_STORAGE, SOURCE_STORAGE } from './single-source-get.ts';
+import { mibps, round1, round3, timed } from '../support/figures.ts';
 
 type Say = (line: string) => void;
 
@@ -162,20 +163,3 @@ function side(fileBytes: number, addMs: number, fetchMs: number, cpuBefore: CpuR
   };
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const startedMs = performance.now();
-  const value = await work();
-  return { ms: performance.now() - startedMs, value };
-}
-
-function mibps(bytes: number, ms: number): number {
-  return Math.round((bytes / MiB / (ms / 1000)) * 10) / 10;
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}

@@ -1,16 +1,14 @@
 /**
  * A Helia node process (bench/helia/helia-node.mjs) seen from the benchmark, and `withHeliaNodes`,
  * which starts some and stops them all however the work ends. Each child runs in a process group
- * of its own (detached) and is stopped by that group's id — SIGTERM, then SIGKILL if it has not
- * gone in time — never by name. Should the benchmark exit without stopping one, a process 'exit'
- * handler kills every group still running; should it die outright, each child stops itself when
- * its stdin, our end of a pipe, closes.
+ * of its own and is stopped by that group's id, never by name (bench/support/json-lines-child.ts);
+ * it stops itself when its stdin, our end of a pipe, closes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { JsonLinesChild, withTimeout, type JsonRecord } from '../support/json-lines-child.ts';
 
 type Say = (line: string) => void;
 
@@ -23,8 +21,6 @@ export const HELIA_INSTALL_COMMAND = 'cd bench/helia && npm ci';
 const STOP_TIMEOUT_MS = 15_000;
 /** How long a node may take to start. */
 const START_TIMEOUT_MS = 60_000;
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Whether bench/helia's packages are installed; if not, why, with the command that installs them. */
 export function heliaMissingReason(): string | null {
@@ -40,68 +36,25 @@ export interface HeliaNodeStarted {
   readonly versions: Readonly<Record<string, string | null>>;
 }
 
-/** Every child not yet seen to exit, for the 'exit' handler. */
-const running = new Set<HeliaNodeProcess>();
-let exitHandlerInstalled = false;
-
-function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
-  // 'exit' handlers run synchronously at the very end: a signal is all they can still send.
-  process.on('exit', () => {
-    for (const node of running) node.signal('SIGKILL');
-  });
-}
-
+/** A Helia node process: add, connect, cat, and the process itself (json-lines-child.ts). */
 export class HeliaNodeProcess {
-  readonly name: string;
-  readonly logPath: string;
+  readonly child: JsonLinesChild;
   readonly started: Promise<HeliaNodeStarted>;
-  readonly exited: Promise<void>;
-  private readonly child: ChildProcess;
-  private alive = true;
-  private rest = '';
-  private nextSeq = 1;
-  private onStarted: ((record: Record<string, unknown>) => void) | null = null;
-  private readonly waitingAnswers = new Map<number, (record: Record<string, unknown>) => void>();
 
-  private constructor(name: string, child: ChildProcess, logPath: string) {
-    this.name = name;
+  private constructor(child: JsonLinesChild) {
     this.child = child;
-    this.logPath = logPath;
-    running.add(this);
-    this.exited = new Promise((resolve) => {
-      const gone = (): void => {
-        this.alive = false;
-        running.delete(this);
-        resolve();
-      };
-      child.on('exit', gone);
-      child.on('error', gone);
-    });
-    this.started = new Promise((resolve, reject) => {
-      this.onStarted = (record) => resolve(record as unknown as HeliaNodeStarted);
-      void this.exited.then(() => reject(new Error(`${name} exited before it started; see ${logPath}`)));
-    });
+    this.started = child.event('started').then((record) => record as unknown as HeliaNodeStarted);
     this.started.catch(() => {});
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
-    child.stdin?.on('error', () => {});
   }
 
   /** Starts a Helia node keeping its blocks and data under `dir`, logging its stderr to `logPath`. */
   static spawn(name: string, dir: string, logPath: string): HeliaNodeProcess {
-    installExitHandler();
-    const log = openSync(logPath, 'a', 0o644);
-    try {
-      const child = spawn(process.execPath, [SCRIPT, '--dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['pipe', 'pipe', log], detached: true });
-      return new HeliaNodeProcess(name, child, logPath);
-    } finally {
-      closeSync(log);
-    }
+    const args = [SCRIPT, '--dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0'];
+    return new HeliaNodeProcess(JsonLinesChild.spawn({ name, args, stderr: { logPath }, stopTimeoutMs: STOP_TIMEOUT_MS }));
   }
 
-  get pid(): number {
-    return this.child.pid ?? -1;
+  get name(): string {
+    return this.child.name;
   }
 
   /** Adds the file at `path` (1 MiB chunks, raw leaves); `durationMs` is measured in the child. */
@@ -121,69 +74,18 @@ export class HeliaNodeProcess {
     return { bytes: Number(answer.bytes), durationMs: Number(answer.durationMs) };
   }
 
-  /** CPU time the process has used so far (user and system), from /proc; null where there is none. */
   cpuSeconds(): number | null {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // After the command name (in parentheses, maybe with spaces), utime and stime are the 12th and 13th fields.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-    } catch {
-      return null;
-    }
+    return this.child.cpuSeconds();
   }
 
-  /** SIGTERM to its group, SIGKILL if it has not gone after STOP_TIMEOUT_MS. */
-  async stop(): Promise<void> {
-    this.signal('SIGTERM');
-    const timer = setTimeout(() => this.signal('SIGKILL'), STOP_TIMEOUT_MS);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return this.child.stop();
   }
 
-  /** Signals the node's process group; harmless when it has gone. */
-  signal(signal: NodeJS.Signals): void {
-    if (!this.alive || this.pid <= 0) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // Gone already.
-    }
-  }
-
-  private command(command: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const seq = this.nextSeq++;
-    return new Promise((resolve, reject) => {
-      if (!this.alive) {
-        reject(new Error(`${this.name} has exited`));
-        return;
-      }
-      this.waitingAnswers.set(seq, (record) => {
-        if (typeof record.error === 'string') reject(new Error(`${this.name}: ${String(command.op)} failed: ${record.error}`));
-        else resolve(record);
-      });
-      void this.exited.then(() => reject(new Error(`${this.name} exited during ${String(command.op)}; see ${this.logPath}`)));
-      this.child.stdin?.write(`${JSON.stringify({ ...command, seq })}\n`);
-    });
-  }
-
-  private onStdout(chunk: string): void {
-    const lines = (this.rest + chunk).split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const line of lines) {
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      if (record.event === 'started') {
-        this.onStarted?.(record);
-      } else if (typeof record.seq === 'number') {
-        this.waitingAnswers.get(record.seq)?.(record);
-        this.waitingAnswers.delete(record.seq);
-      }
-    }
+  private async command(command: JsonRecord): Promise<JsonRecord> {
+    const answer = await this.child.command(command);
+    if (typeof answer.error === 'string') throw new Error(`${this.name}: ${String(command.op)} failed: ${answer.error}`);
+    return answer;
   }
 }
 
@@ -220,12 +122,3 @@ export async function withHeliaNodes<T>(dir: string, names: readonly string[], s
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${what}`)), timeoutMs);
-  });
-  return Promise.race([promise, late]).finally(() => {
-    if (timer !== null) clearTimeout(timer);
-  });
-}

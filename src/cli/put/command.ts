@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { ApiClient } from '../../api/client.ts';
 import { readProgressStream } from '../../api/progress-stream.ts';
-import type { ResponseOf } from '../../api/routes.ts';
+import { placementSchema, type ResponseOf } from '../../api/routes.ts';
+import type { Infer } from '../../api/schema.ts';
 import { formatBound, parseCommandLine, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { expectPositionals } from '../api-client/arguments.ts';
@@ -106,21 +107,8 @@ async function upload(node: LocalNode, plan: PutPlan, top: boolean): Promise<Add
   return callApi(plan.baseUrl, () => plan.api.makeDirectory({ entries, encrypt: plan.encrypt, name: pin, releaseEntryPins: plan.stagingPin }));
 }
 
-/** The placement report: the `done` line of POST /api/v1/placements (api/routes.ts, placementSchema). */
-interface Placed {
-  readonly redundancy: string;
-  readonly blocks: number;
-  readonly piecesWanted: number;
-  readonly piecesStored: number;
-  readonly piecesExisting: number;
-  readonly piecesSent: number;
-  readonly piecesHere: number;
-  readonly blocksShort: number;
-  readonly nodes: number;
-  readonly refusals: number;
-  readonly failures: number;
-  readonly bytesSent: number;
-}
+/** The placement report: the `done` line of POST /api/v1/placements. */
+type Placed = Infer<typeof placementSchema>;
 
 /** Asks the node to place the content, drawing its progress (content bytes placed, nodes so far). */
 async function placeOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, progress: Progress): Promise<Placed> {
