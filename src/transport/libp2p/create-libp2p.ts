@@ -12,6 +12,7 @@
  * - connection-manager limits and a connection gater for banned peers.
  */
 import { noise } from '@chainsafe/libp2p-noise';
+import { noiseCrypto } from './noise-crypto.ts';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { autoNAT } from '@libp2p/autonat';
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
@@ -115,7 +116,7 @@ export async function startLibp2pNode(options: Libp2pNodeOptions): Promise<Libp2
       announceFilter: announceFilter(announce),
     },
     transports: [tcp(), webSockets(), circuitRelayTransport()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: options.connectionsMax,
