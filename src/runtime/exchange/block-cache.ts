@@ -9,6 +9,10 @@
  * rebuilt from those pins at start, oldest access first. Cached blocks are written without fsync
  * (durability 'none'): after a power loss one may read as corrupt, which the blockstore catches and
  * quarantines, and the block is fetched again from its holders.
+ *
+ * A peer may push only so much (CacheLimits.bytesPerPeerPerWindow per window): pushes are rare
+ * (a holder pushes a hot block once per 10 minutes), so a peer pushing more is flooding the cache
+ * to evict what others put there, and is refused.
  */
 import type { CID } from '../../services/storage/dag/cids.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
@@ -17,7 +21,15 @@ import { CACHE_OWNER } from '../storage/blockstore-limits.ts';
 
 export const CACHE_PIN = 'cache';
 
-export type CacheAdmission = 'cached' | 'alreadyHere' | 'disabled' | 'tooLarge';
+export const CacheLimits: { readonly bytesPerPeerPerWindow: number; readonly windowMs: number; readonly peersTrackedMax: number } = {
+  /** What one peer may push into the cache per window: a few dozen hot blocks. */
+  bytesPerPeerPerWindow: 64 * 1024 * 1024,
+  windowMs: 10 * 60_000,
+  /** Peers whose pushes are counted at once; the oldest window is forgotten first. */
+  peersTrackedMax: 4096,
+} as const;
+
+export type CacheAdmission = 'cached' | 'alreadyHere' | 'disabled' | 'tooLarge' | 'tooMuchFromPeer';
 
 export interface BlockCacheStats {
   readonly blocks: number;
@@ -37,15 +49,21 @@ export class BlockCache {
   private admitted = 0;
   private evicted = 0;
   private refused = 0;
+  private readonly nowMs: () => number;
+  private readonly limits: typeof CacheLimits;
+  /** Bytes pushed per peer in its current window, in order of the window's start. */
+  private readonly pushedBy = new Map<string, { readonly sinceMs: number; bytes: number }>();
 
-  private constructor(store: Blockstore, bytesMax: number) {
+  private constructor(store: Blockstore, bytesMax: number, nowMs: () => number, limits: typeof CacheLimits) {
     this.store = store;
     this.bytesMax = bytesMax;
+    this.nowMs = nowMs;
+    this.limits = limits;
   }
 
   /** The cache as the store's `cache` pins left it, oldest access first. */
-  static load(store: Blockstore, bytesMax: number): BlockCache {
-    const cache = new BlockCache(store, bytesMax);
+  static load(store: Blockstore, bytesMax: number, nowMs: () => number = () => performance.now(), limits: typeof CacheLimits = CacheLimits): BlockCache {
+    const cache = new BlockCache(store, bytesMax, nowMs, limits);
     const found: { cid: CID; bytes: number; accessedAtMs: number }[] = [];
     for (const pin of store.listPins()) {
       if (pin.name !== CACHE_PIN) continue;
@@ -58,11 +76,12 @@ export class BlockCache {
     return cache;
   }
 
-  /** Stores a pushed copy (the bytes are checked against the CID by the store), making room first. */
-  async admit(cid: CID, bytes: Uint8Array): Promise<CacheAdmission> {
+  /** Stores a copy `peer` pushed (the bytes are checked against the CID by the store), making room first. */
+  async admit(cid: CID, bytes: Uint8Array, peer: string): Promise<CacheAdmission> {
     if (this.bytesMax === 0) return this.refuse('disabled');
     if (bytes.length > this.bytesMax) return this.refuse('tooLarge');
     if (this.store.has(cid)) return 'alreadyHere';
+    if (!this.withinPeerBudget(peer, bytes.length)) return this.refuse('tooMuchFromPeer');
     await this.evictUntil(this.bytesMax - bytes.length);
     // Throws BlockMismatchError for bytes that are not the block: the caller penalises the sender.
     await this.store.put(cid, bytes, { owner: CACHE_OWNER, durability: 'none' });
@@ -98,6 +117,21 @@ export class BlockCache {
   private remember(cid: CID, bytes: number): void {
     this.entries.set(cid.toString(), { cid, bytes });
     this.bytes += bytes;
+  }
+
+  /** Counts `bytes` against the peer's window; false (and nothing counted) beyond its budget. */
+  private withinPeerBudget(peer: string, bytes: number): boolean {
+    const nowMs = this.nowMs();
+    let entry = this.pushedBy.get(peer);
+    if (entry === undefined || nowMs - entry.sinceMs >= this.limits.windowMs) {
+      this.pushedBy.delete(peer);
+      if (this.pushedBy.size >= this.limits.peersTrackedMax) this.pushedBy.delete(this.pushedBy.keys().next().value as string);
+      entry = { sinceMs: nowMs, bytes: 0 };
+      this.pushedBy.set(peer, entry);
+    }
+    if (entry.bytes + bytes > this.limits.bytesPerPeerPerWindow) return false;
+    entry.bytes += bytes;
+    return true;
   }
 
   private refuse(reason: CacheAdmission): CacheAdmission {

@@ -111,7 +111,7 @@ export class ExchangeService {
   private async cacheBlock(peerId: string, cid: CID, bytes: Uint8Array): Promise<ExchangeResponse> {
     let admission;
     try {
-      admission = await this.parts.cache.admit(cid, bytes);
+      admission = await this.parts.cache.admit(cid, bytes, peerId);
     } catch (error) {
       return this.storeFailed(peerId, error);
     }
@@ -123,6 +123,9 @@ export class ExchangeService {
         return { kind: 'refused', reason: 'unavailable', message: 'this node keeps no cache (storage.cacheBytesMax is 0)' };
       case 'tooLarge':
         return { kind: 'refused', reason: 'tooLarge', message: `the block is larger than this node's whole cache` };
+      case 'tooMuchFromPeer':
+        this.parts.penalize(peerId, 'pushed more cache copies than any holder would');
+        return { kind: 'refused', reason: 'busy', message: 'you pushed more cache copies than this node takes from one peer in 10 minutes' };
     }
   }
 

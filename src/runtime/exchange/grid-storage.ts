@@ -84,7 +84,7 @@ export class GridStorage {
       this.ledger.recordInvalidBlock(peerId);
       penalizePeerId(peerId, reason);
     };
-    this.cache = BlockCache.load(store, parts.config.cacheBytesMax);
+    this.cache = BlockCache.load(store, parts.config.cacheBytesMax, parts.nowMs);
     this.cachePusher = new CachePusher({ store, client, closestNodes: parts.closestNodes, self: parts.self, log: parts.log });
     const hotBlocks = new HotBlocks(parts.hotBlocks ?? HOT_BLOCKS_DEFAULTS);
     const service = new ExchangeService({
