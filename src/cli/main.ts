@@ -19,6 +19,7 @@ import { lookupCommand } from './lookup/command.ts';
 import { lsCommand } from './ls/command.ts';
 import { nodeStartCommand } from './node/command.ts';
 import { peersCommand } from './peers/command.ts';
+import { storageCommand } from './storage/command.ts';
 import { pinAddCommand } from './pin-add/command.ts';
 import { pinLsCommand } from './pin-ls/command.ts';
 import { pinRmCommand } from './pin-rm/command.ts';
@@ -48,6 +49,7 @@ const TOP: readonly TopEntry[] = [
   getCommand,
   lsCommand,
   { name: 'pin', summary: 'pin content on a node, so that gc keeps it', subcommands: [pinAddCommand, pinRmCommand, pinLsCommand] },
+  storageCommand,
   gcCommand,
   fsckCommand,
   exportCommand,
@@ -83,8 +85,8 @@ export function topUsage(): string {
   return `Usage: peergrid <command> [subcommand] [options]
 
 peergrid: a Kademlia overlay, run for real on libp2p or in a deterministic simulator.
-The client commands (status, peers, lookup, dht, and the storage commands put, get, ls, pin, gc,
-fsck, export, import) talk to a running node's HTTP API. put places content on the grid (copies or
+The client commands (status, peers, lookup, dht, and the storage commands put, get, ls, pin,
+storage, gc, fsck, export, import) talk to a running node's HTTP API. put places content on the grid (copies or
 erasure-coded fragments on the nodes closest to each block); get fetches it from the grid.
 
 Commands:

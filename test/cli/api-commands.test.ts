@@ -102,6 +102,18 @@ describe('client commands against running nodes', () => {
     assert.match(text.out, new RegExp((first.id as string).slice(0, 16)));
   });
 
+  it('storage: what the node keeps for the grid, its quota and cache', async () => {
+    const json = parseJsonLine(await peergrid(['storage', '--api', api(first), '--json']));
+    assert.equal(json.redundancy, 'replicate:3');
+    assert.equal(typeof json.bytesForOthersMax, 'number');
+    assert.equal((json.cache as { bytesMax: number }).bytesMax, 1024 ** 3);
+    const text = await peergrid(['storage', '--api', api(first)]);
+    assert.equal(text.status, 0, text.err);
+    assert.match(text.out, /^redundancy +replicate:3 /m);
+    assert.match(text.out, /^for others +0 B of 10\.0 GiB; at most 1\.0 GiB per peer$/m);
+    assert.match(text.out, /^cache +0 hot blocks, 0 B of 1\.0 GiB; /m);
+  });
+
   it('lookup: finds the other node by its id', async () => {
     const json = parseJsonLine(await peergrid(['lookup', second.id as string, '--api', api(first), '--json']));
     assert.equal((json.closest as { id: string }[])[0].id, second.id);
@@ -145,6 +157,7 @@ describe('client commands against running nodes', () => {
     [['status', '--api', 'http://127.0.0.1:1/path'], /^peergrid: --api: expected only scheme, host and port/m],
     [['status', '--bogus'], /^peergrid: unknown option '--bogus'$/m],
     [['peers', 'extra'], /unexpected argument 'extra'/],
+    [['storage', 'extra'], /unexpected argument 'extra'/],
     [['status', '--token-file', '/nonexistent/api-token'], /^peergrid: --token-file: cannot use \/nonexistent\/api-token/m],
   ];
   for (const [argv, message] of usageErrors) {
