@@ -111,6 +111,8 @@ class FetchRun {
   private toDiscover: Wanted[] = [];
   /** Blocks handed to the scheduler, by CID text. */
   private readonly inSwarm = new Map<string, Wanted>();
+  /** Blocks of the swarm with no usable holder left, being looked for again (rediscoverStuck). */
+  private readonly rediscovering = new Set<string>();
   private readonly peers = new Map<string, PeerRef>();
   /** Nodes that held blocks of this content: asked first about the next blocks (holder-discovery.ts). */
   private readonly likelyHolders = new Map<string, PeerRef>();
@@ -151,6 +153,7 @@ class FetchRun {
       await this.nextEvent();
       this.scheduler.tick(this.parts.nowMs());
       this.applyCancelsAndPenalties();
+      this.rediscoverStuck();
     }
     await this.writer.flush();
     return { ...this.progress(), blocksRebuilt: this.blocksRebuilt, penalised: this.penalised, durationMs: this.parts.nowMs() - this.startedAtMs };
@@ -189,6 +192,22 @@ class FetchRun {
     this.reportProgress();
   }
 
+  /**
+   * Blocks whose every holder failed too often (timeouts, refusals) are looked for again: a holder
+   * found again gets another chance (reinstate; one that sent bad data never does), and new ones
+   * join. After DISCOVERY_ROUNDS_MAX rounds such a block is unavailable — a clear error, never a
+   * fetch that waits for ever.
+   */
+  private rediscoverStuck(): void {
+    for (const text of this.scheduler.stuck()) {
+      const wanted = this.inSwarm.get(text);
+      if (wanted === undefined || this.rediscovering.has(text)) continue;
+      this.rediscovering.add(text);
+      if (++wanted.discoveryRounds >= DISCOVERY_ROUNDS_MAX) this.unavailable.push(text);
+      else this.toDiscover.push(wanted);
+    }
+  }
+
   private startDiscovery(): void {
     if (this.discovering || this.toDiscover.length === 0) return;
     const batch = this.toDiscover;
@@ -210,10 +229,16 @@ class FetchRun {
       const text = wanted.cid.toString();
       const holders = found.get(text);
       for (const peer of holders?.copies ?? []) if (this.likelyHolders.size < LIKELY_HOLDERS_MAX) this.likelyHolders.set(peer.address, peer);
-      if (holders !== undefined && holders.copies.length > 0) {
+      if (holders !== undefined && holders.copies.length > 0 && this.rediscovering.delete(text)) {
+        const names = holders.copies.map((peer) => this.peerName(peer));
+        for (const name of names) this.scheduler.reinstate(name);
+        this.scheduler.addHolders(text, names);
+      } else if (holders !== undefined && holders.copies.length > 0) {
         this.inSwarm.set(text, wanted);
         this.scheduler.want(text, holders.copies.map((peer) => this.peerName(peer)));
       } else if (holders !== undefined && (holders.fragments.length > 0 || this.parts.holdings.piecesOf(text).length > 0)) {
+        // A block of the swarm whose copies are all gone is rebuilt instead.
+        if (this.rediscovering.delete(text)) this.inSwarm.delete(text);
         rebuild.push({ wanted, holders });
       } else if (++wanted.discoveryRounds < DISCOVERY_ROUNDS_MAX) {
         retry.push(wanted);

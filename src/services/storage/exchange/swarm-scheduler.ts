@@ -336,10 +336,15 @@ export class SwarmScheduler {
     return this.requests.size < this.config.inFlightMax && this.freePeers > 0;
   }
 
-  /** What the block is expected to weigh: its hint, else the mean of those delivered, else the default. */
+  /**
+   * What the block is expected to weigh: its hint, else the mean of those delivered but never less
+   * than the default — the first block delivered is usually a small manifest, and a file's chunks
+   * judged by it would get timeouts a hundredth of what they need (a slow holder's every request
+   * then timed out, and the holder was dropped).
+   */
   private expectedBytes(block: SwarmBlock): number {
     if (block.sizeHintBytes !== null) return block.sizeHintBytes;
-    if (this.blocksDoneTotal > 0) return this.bytesDoneTotal / this.blocksDoneTotal;
+    if (this.blocksDoneTotal > 0) return Math.max(this.config.blockBytesExpected, this.bytesDoneTotal / this.blocksDoneTotal);
     return this.config.blockBytesExpected;
   }
 

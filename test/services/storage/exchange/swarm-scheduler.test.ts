@@ -160,7 +160,7 @@ describe('the holder expected to deliver soonest', () => {
     assert.deepEqual(swarm.nextRequests(26).map((r) => `${r.peer}:${r.block}`), ['fast:p', 'newcomer:q']);
   });
 
-  it('uses the size hint, else the mean size delivered, for the estimate and the timeout', () => {
+  it('uses the size hint, else the mean size delivered but never less than the default, for the estimate and the timeout', () => {
     const swarm = scheduler();
     swarm.want('small', ['a'], 1000);
     const [small] = swarm.nextRequests(0);
@@ -168,13 +168,15 @@ describe('the holder expected to deliver soonest', () => {
     swarm.delivered(small.requestId, 10, 1000);
     swarm.want('unknown', ['b']);
     swarm.nextRequests(10);
-    // b unmeasured: timeout at the floor rate for the mean delivered size (1000 B): still the minimum.
-    assert.equal(swarm.nextWakeAtMs(), 10 + 5000);
+    // b unmeasured: timeout at the floor rate (64 B/ms) for a default-sized block (256 KiB), not for
+    // the 1,000 B manifest delivered first: 4 × 262,144 / 64 = 16,384 ms.
+    const unknownDeadline = 10 + (4 * BLOCK) / 64;
+    assert.equal(swarm.nextWakeAtMs(), unknownDeadline);
     swarm.want('big', ['c'], 4 * 1024 * 1024);
     swarm.nextRequests(20);
     const cRequestDeadline = 20 + Math.min(120_000, (4 * 4 * 1024 * 1024) / 64);
-    assert.equal(swarm.nextWakeAtMs(), 10 + 5000);
-    swarm.tick(10 + 5000);
+    assert.equal(swarm.nextWakeAtMs(), unknownDeadline);
+    swarm.tick(unknownDeadline);
     assert.equal(swarm.nextWakeAtMs(), cRequestDeadline);
   });
 });
