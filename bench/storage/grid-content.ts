@@ -4,6 +4,7 @@
  * line, reading the NDJSON progress on the way.
  */
 import type { ApiClient } from '../../src/api/client.ts';
+import { ProgressStreamError, readProgressStream } from '../../src/api/progress-stream.ts';
 import { gridCounters, type GridNode } from './grid.ts';
 
 const MiB = 1 << 20;
@@ -76,35 +77,27 @@ export async function timedFetch(api: ApiClient, ref: string): Promise<TimedFetc
   const startedMs = performance.now();
   const samples: { ms: number; bytes: number }[] = [{ ms: 0, bytes: 0 }];
   const response = await api.fetchContent({ ref });
-  const decoder = new TextDecoder();
-  let rest = '';
-  for await (const piece of response.body) {
-    const lines = (rest + decoder.decode(piece, { stream: true })).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      const record = JSON.parse(line) as { progress?: { bytesFetched: number }; done?: FetchDone; error?: { code: string; message: string } };
-      const ms = performance.now() - startedMs;
-      if (record.progress !== undefined) samples.push({ ms, bytes: record.progress.bytesFetched });
-      if (record.error !== undefined) throw new Error(`the fetch failed: ${record.error.code}: ${record.error.message}`);
-      if (record.done !== undefined) {
-        samples.push({ ms, bytes: record.done.bytesFetched });
-        const first = samples.find((sample) => sample.bytes > 0);
-        const total = record.done.bytesFetched;
-        const at10 = timeOf(samples, total * 0.1);
-        const at90 = timeOf(samples, total * 0.9);
-        return {
-          seconds: ms / 1000,
-          firstBytesSeconds: first === undefined || first.ms === ms ? null : first.ms / 1000,
-          middleBytesPerSecond: at10 === null || at90 === null || at90 <= at10 ? null : Math.round((total * 0.8) / ((at90 - at10) / 1000)),
-          at10PercentSeconds: at10 === null ? null : at10 / 1000,
-          at90PercentSeconds: at90 === null ? null : at90 / 1000,
-          done: record.done,
-        };
-      }
-    }
+  let report: FetchDone;
+  try {
+    report = await readProgressStream(response.body, (progress) => samples.push({ ms: performance.now() - startedMs, bytes: progress.bytesFetched })) as unknown as FetchDone;
+  } catch (error) {
+    if (error instanceof ProgressStreamError) throw new Error(`the fetch failed: ${error.code}: ${error.message}`);
+    throw error;
   }
-  throw new Error('the fetch ended without a done line');
+  const ms = performance.now() - startedMs;
+  samples.push({ ms, bytes: report.bytesFetched });
+  const first = samples.find((sample) => sample.bytes > 0);
+  const total = report.bytesFetched;
+  const at10 = timeOf(samples, total * 0.1);
+  const at90 = timeOf(samples, total * 0.9);
+  return {
+    seconds: ms / 1000,
+    firstBytesSeconds: first === undefined || first.ms === ms ? null : first.ms / 1000,
+    middleBytesPerSecond: at10 === null || at90 === null || at90 <= at10 ? null : Math.round((total * 0.8) / ((at90 - at10) / 1000)),
+    at10PercentSeconds: at10 === null ? null : at10 / 1000,
+    at90PercentSeconds: at90 === null ? null : at90 / 1000,
+    done: report,
+  };
 }
 
 /** timedFetch on `getter`; a failure's message gets every node's counters (gridCounters), which say why. */

@@ -65,8 +65,7 @@ export class BlockCache {
   static load(store: Blockstore, bytesMax: number, nowMs: () => number = () => performance.now(), limits: typeof CacheLimits = CacheLimits): BlockCache {
     const cache = new BlockCache(store, bytesMax, nowMs, limits);
     const found: { cid: CID; bytes: number; accessedAtMs: number }[] = [];
-    for (const pin of store.listPins()) {
-      if (pin.name !== CACHE_PIN) continue;
+    for (const pin of store.listPins({ name: CACHE_PIN })) {
       const stat = store.stat(pin.cid);
       if (stat === undefined) store.unpin(pin.cid, { name: CACHE_PIN });
       else found.push({ cid: pin.cid, bytes: stat.size, accessedAtMs: stat.accessedAtMs });

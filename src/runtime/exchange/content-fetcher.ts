@@ -229,7 +229,8 @@ class FetchRun {
       const text = wanted.cid.toString();
       const holders = found.get(text);
       for (const peer of holders?.copies ?? []) if (this.likelyHolders.size < LIKELY_HOLDERS_MAX) this.likelyHolders.set(peer.address, peer);
-      if (holders !== undefined && holders.copies.length > 0 && this.rediscovering.delete(text)) {
+      if (holders !== undefined && holders.copies.length > 0 && this.rediscovering.has(text)) {
+        this.rediscovering.delete(text);
         const names = holders.copies.map((peer) => this.peerName(peer));
         for (const name of names) this.scheduler.reinstate(name);
         this.scheduler.addHolders(text, names);

@@ -26,7 +26,7 @@ import { formatRedundancy } from '../../services/storage/durability/redundancy.t
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockMismatchError, BlockNotFoundError, BlockCorruptError, BlockTooLargeError, BlockstoreClosedError } from '../storage/blockstore-errors.ts';
 import { CACHE_OWNER, LOCAL_OWNER } from '../storage/blockstore-limits.ts';
-import type { BlockCache } from './block-cache.ts';
+import type { BlockCache, CacheAdmission } from './block-cache.ts';
 import { WHOLE_COPY, type Holdings } from './holdings.ts';
 import { sha256 } from '../content/content-hash.ts';
 
@@ -109,7 +109,7 @@ export class ExchangeService {
   }
 
   private async cacheBlock(peerId: string, cid: CID, bytes: Uint8Array): Promise<ExchangeResponse> {
-    let admission;
+    let admission: CacheAdmission;
     try {
       admission = await this.parts.cache.admit(cid, bytes, peerId);
     } catch (error) {

@@ -248,8 +248,11 @@ export class BlockIndex {
     });
   }
 
-  pins(): PinRow[] {
-    const rows = this.statement('SELECT digest, name, recursive, cid, pinned_at_ms FROM pins ORDER BY pinned_at_ms, cid, name').all() as unknown as {
+  /** Every pin, or those of one name. */
+  pins(name?: string): PinRow[] {
+    const rows = (name === undefined
+      ? this.statement('SELECT digest, name, recursive, cid, pinned_at_ms FROM pins ORDER BY pinned_at_ms, cid, name').all()
+      : this.statement('SELECT digest, name, recursive, cid, pinned_at_ms FROM pins WHERE name = ? ORDER BY pinned_at_ms, cid').all(name)) as unknown as {
       digest: Uint8Array;
       name: string;
       recursive: number;

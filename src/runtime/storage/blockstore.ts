@@ -388,9 +388,10 @@ export class Blockstore {
     return this.index.unpin(key.digest, options.name === undefined ? undefined : checkPinName(options.name));
   }
 
-  listPins(): PinInfo[] {
+  /** Every pin, or only those named `options.name`. */
+  listPins(options: { readonly name?: string } = {}): PinInfo[] {
     this.checkOpen();
-    return this.index.pins().map((pin) => ({ cid: storedCid(pin.cid, pin.digest), name: pin.name, recursive: pin.recursive, pinnedAtMs: pin.pinnedAtMs }));
+    return this.index.pins(options.name === undefined ? undefined : checkPinName(options.name)).map((pin) => ({ cid: storedCid(pin.cid, pin.digest), name: pin.name, recursive: pin.recursive, pinnedAtMs: pin.pinnedAtMs }));
   }
 
   /** Opens a session: blocks put through it are not collected until it is closed or expires. */
