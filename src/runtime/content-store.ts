@@ -112,9 +112,9 @@ export class ContentStore {
     if (secret.permissionsFixed) log({ level: 'warn', event: 'convergenceSecretPermissionsFixed', path: secret.path, note: 'it was readable by others' });
     const store = await Blockstore.open(join(dataDir, ContentFiles.blocks), options.blockstore);
     const recovery = store.recovery;
-    if (recovery.unsettled > 0 || recovery.tmpRemoved > 0) {
+    if (recovery.unsettled > 0 || recovery.tmpRemoved > 0 || recovery.migrated > 0) {
       log({ level: 'info', event: 'blockstoreRecovered', unsettled: recovery.unsettled, tmpRemoved: recovery.tmpRemoved,
-        adopted: recovery.adopted.length, quarantined: recovery.quarantined.length, missing: recovery.missing.length });
+        discarded: recovery.discarded, removed: recovery.removed, migrated: recovery.migrated });
     }
     return new ContentStore(store, createNodeContentCipher(secret.secret), secret.path);
   }

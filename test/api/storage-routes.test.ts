@@ -5,7 +5,7 @@
  * queries), and a stalled upload is cut without stopping the server.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,6 @@ import { ApiLimits } from '../../src/api/limits.ts';
 import { startApiServer, type ApiServer, type LogRecord } from '../../src/api/server.ts';
 import { ContentStore } from '../../src/runtime/content-store.ts';
 import { parseContentRef, rootOf } from '../../src/runtime/content/content-ref.ts';
-import { blockPath } from '../../src/runtime/storage/block-layout.ts';
 import { DagLimits } from '../../src/services/storage/dag/limits.ts';
 import { bytesOf, collect } from '../services/storage/helpers.ts';
 import { FakeNode } from './fake-node.ts';
@@ -153,8 +152,12 @@ describe('storage routes', () => {
     const added = await api.addFile(bytesOf(1000, 77), { encrypt: false });
     const parsed = parseContentRef(added.cid);
     assert.ok(parsed.ok);
-    const hex = Buffer.from(rootOf(parsed.ref).multihash.digest).toString('hex');
-    await writeFile(blockPath(join(dataDir, 'blocks'), hex), bytesOf(1000, 78));
+    // The block's bytes rot in their pack file.
+    const where = content.store.where(rootOf(parsed.ref));
+    assert.ok(where);
+    const file = await open(where.path, 'r+');
+    await file.write(bytesOf(1000, 78), 0, 1000, where.offset);
+    await file.close();
     const answer = await rawRequest(server.port, `/api/v1/content/${added.cid}`);
     assert.deepEqual([answer.status, errorOf(answer).code], [502, 'block_corrupt']);
     assert.match(errorOf(answer).message, /is corrupt on disk .*quarantined/);

@@ -22,7 +22,9 @@ export async function runGc(args: readonly string[], io: CliIo): Promise<void> {
   const report = await callApi(client.baseUrl, () => api.gc({ graceMs }));
   io.out(client.json ? jsonLine(report)
     : `removed ${formatBound(report.blocksRemoved)} block${report.blocksRemoved === 1 ? '' : 's'} (${formatBytes(report.bytesRemoved)}); `
-      + `${formatBound(report.blocksKept)} kept\n`);
+      + `${formatBound(report.blocksKept)} kept`
+      + (report.packsCompacted > 0 ? `; ${formatBound(report.packsCompacted)} mostly empty pack${report.packsCompacted === 1 ? '' : 's'} compacted` : '')
+      + `; ${formatBytes(report.diskBytesFreed)} of disk freed\n`);
 }
 
 export function gcUsage(): string {

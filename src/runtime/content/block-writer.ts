@@ -9,7 +9,7 @@
  */
 import type { BlockInput, Blockstore } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
-import type { Durability } from '../storage/block-files.ts';
+import type { Durability } from '../storage/durability.ts';
 
 export interface BlockWriterOptions {
   /** A batch is sent once it holds this many bytes (0: at every add). */

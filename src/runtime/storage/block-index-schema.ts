@@ -26,22 +26,39 @@ import { LayoutNames } from './block-layout.ts';
 
 /** 'PGBS' (peergrid blockstore), so that a foreign SQLite file is refused rather than altered. */
 const APPLICATION_ID = 0x50474253;
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 const SQLITE_NOTADB = 26;
 
+const PACKS_TABLE = `
+CREATE TABLE packs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  state TEXT NOT NULL CHECK (state IN ('writing', 'live', 'removing')),
+  bytes INTEGER NOT NULL,
+  live_blocks INTEGER NOT NULL,
+  live_bytes INTEGER NOT NULL,
+  since_ms INTEGER NOT NULL
+);
+CREATE INDEX packs_by_state ON packs (state);
+`;
+
 /**
- * blocks    one row per block whose file is in place: the facts quotas and eviction need.
- *           accessed_at_ms is the last put or read (reads are written in batches).
+ * blocks    one row per stored block: the facts quotas and eviction need, and where its bytes are
+ *           (`pack`, and `offset`, where the bytes start in that pack's file). accessed_at_ms is
+ *           the last put or read (reads are written in batches).
  * links     parent → child edges, as the DAG layer declared them at put (facts about the parent's
  *           bytes, so they never change); gc follows them from recursive pins.
  * pins      named pins; a block may carry several (one per user or contract). recursive = 1
  *           keeps everything reachable through links.
- * unsettled digests whose file and row may disagree while an operation runs: a put records its
- *           intent before renaming the file into place, a deletion in the transaction that drops
- *           the row. Recovery at open visits exactly these (docs/storage-blockstore.md).
+ * packs     one row per pack file. 'writing': a put allocated it and may have renamed its file
+ *           into place, but has not committed its blocks; 'live': its blocks are indexed;
+ *           'removing': nothing live is left in it and its file is being removed. live_blocks and
+ *           live_bytes count the rows that point into it, so gc knows which packs are mostly dead
+ *           and worth compacting. Recovery at open visits exactly the rows that are not 'live'
+ *           (docs/storage-blockstore.md, "Crash consistency"). AUTOINCREMENT: an id, and so a
+ *           file name, is never used twice.
  * Reference counts are not stored: references() derives them from links and pins, so there is
  * one truth and nothing to drift.
  */
@@ -52,9 +69,12 @@ CREATE TABLE blocks (
   size INTEGER NOT NULL,
   owner TEXT NOT NULL,
   added_at_ms INTEGER NOT NULL,
-  accessed_at_ms INTEGER NOT NULL
+  accessed_at_ms INTEGER NOT NULL,
+  pack INTEGER NOT NULL,
+  offset INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX blocks_by_owner ON blocks (owner, size);
+CREATE INDEX blocks_by_pack ON blocks (pack);
 CREATE TABLE links (
   parent BLOB NOT NULL,
   child BLOB NOT NULL,
@@ -69,13 +89,21 @@ CREATE TABLE pins (
   pinned_at_ms INTEGER NOT NULL,
   PRIMARY KEY (digest, name)
 ) WITHOUT ROWID;
-CREATE TABLE unsettled (
-  digest BLOB PRIMARY KEY NOT NULL,
-  operation TEXT NOT NULL CHECK (operation IN ('put', 'delete')),
-  codec INTEGER NOT NULL,
-  owner TEXT NOT NULL,
-  since_ms INTEGER NOT NULL
-) WITHOUT ROWID;
+${PACKS_TABLE}
+`;
+
+/**
+ * Layout version 1 kept one file per block, named by its digest, and an `unsettled` journal of
+ * digests whose file and row might disagree. The upgrade gives the blocks table its location
+ * columns (pack 0: still a loose file, until migrateLooseBlocks moves it into a pack) and adds
+ * the packs table; the journal's digests are settled first by the migration (it reads every
+ * loose file it indexes, and removes the files of rows that are gone).
+ */
+const UPGRADE_FROM_1 = `
+ALTER TABLE blocks ADD COLUMN pack INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE blocks ADD COLUMN offset INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX blocks_by_pack ON blocks (pack);
+${PACKS_TABLE}
 `;
 
 /**
@@ -135,7 +163,12 @@ function createOrCheckSchema(database: DatabaseSync, root: string): void {
     return;
   }
   if (applicationId !== APPLICATION_ID) throw new BlockstoreFormatError(root, 'index.sqlite belongs to another program');
-  if (version !== SCHEMA_VERSION) throw new BlockstoreFormatError(root, `index.sqlite has schema version ${version}; this code knows ${SCHEMA_VERSION}`);
+  if (version === 1) {
+    database.exec(UPGRADE_FROM_1);
+    database.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    return;
+  }
+  if (version !== SCHEMA_VERSION) throw new BlockstoreFormatError(root, `index.sqlite has schema version ${version}; this code knows 1 and ${SCHEMA_VERSION}`);
 }
 
 function pragmaNumber(database: DatabaseSync, name: string): number {

@@ -14,6 +14,27 @@ export interface BlockRow {
   readonly owner: string;
   readonly addedAtMs: number;
   readonly accessedAtMs: number;
+  /** The pack holding the bytes (0: a loose file of layout version 1, not yet migrated). */
+  readonly pack: number;
+  /** Where the bytes start in the pack's file. */
+  readonly offset: number;
+}
+
+/** Where a block's bytes are. */
+export interface BlockLocation {
+  readonly size: number;
+  readonly pack: number;
+  readonly offset: number;
+}
+
+export type PackState = 'writing' | 'live' | 'removing';
+
+export interface PackRow {
+  readonly id: number;
+  readonly state: PackState;
+  readonly bytes: number;
+  readonly liveBlocks: number;
+  readonly liveBytes: number;
 }
 
 export interface PinRow {
@@ -24,15 +45,6 @@ export interface PinRow {
   readonly pinnedAtMs: number;
 }
 
-export type UnsettledOperation = 'put' | 'delete';
-
-export interface UnsettledRow {
-  readonly digest: Uint8Array;
-  readonly operation: UnsettledOperation;
-  readonly codec: number;
-  readonly owner: string;
-}
-
 /** What a put records for one block. */
 export interface IndexedPut {
   readonly digest: Uint8Array;
@@ -40,6 +52,11 @@ export interface IndexedPut {
   readonly size: number;
   readonly owner: string;
   readonly links: readonly Uint8Array[];
+}
+
+/** A put whose bytes were written: where to. */
+export interface LocatedPut extends IndexedPut {
+  readonly offset: number;
 }
 
 export interface Usage {
@@ -56,6 +73,16 @@ interface RawBlockRow {
   owner: string;
   added_at_ms: number;
   accessed_at_ms: number;
+  pack: number;
+  offset: number;
+}
+
+interface RawPackRow {
+  id: number;
+  state: PackState;
+  bytes: number;
+  live_blocks: number;
+  live_bytes: number;
 }
 
 export class BlockIndex {
@@ -101,6 +128,10 @@ export class BlockIndex {
     return raw === undefined ? undefined : toBlockRow(raw);
   }
 
+  location(digest: Uint8Array): BlockLocation | undefined {
+    return this.statement('SELECT size, pack, offset FROM blocks WHERE digest = ?').get(digest) as BlockLocation | undefined;
+  }
+
   size(digest: Uint8Array): number | undefined {
     const row = this.statement('SELECT size FROM blocks WHERE digest = ?').get(digest) as { size: number } | undefined;
     return row?.size;
@@ -135,43 +166,67 @@ export class BlockIndex {
     return { blocks: row.blocks, bytes: row.bytes };
   }
 
-  // Puts: intent, then commit.
+  // Puts: a pack is allocated ('writing'), its file written, then its blocks committed.
 
-  /** Before any file is renamed into place: the digests become unsettled and their links are recorded. */
-  recordPutIntent(puts: readonly IndexedPut[], nowMs: number): void {
-    const unsettled = this.statement(
-      "INSERT INTO unsettled (digest, operation, codec, owner, since_ms) VALUES (?, 'put', ?, ?, ?) " +
-        "ON CONFLICT (digest) DO UPDATE SET operation = 'put', codec = excluded.codec, owner = excluded.owner, since_ms = excluded.since_ms",
-    );
-    this.transaction(false, () => {
-      for (const put of puts) {
-        unsettled.run(put.digest, put.codec, put.owner, nowMs);
-        this.insertLinks(put.digest, put.links);
-      }
+  /** Allocates a pack for a put about to write its file; recovery removes it if the put never commits. */
+  beginPack(nowMs: number): number {
+    return this.transaction(false, () => {
+      const row = this.statement("INSERT INTO packs (state, bytes, live_blocks, live_bytes, since_ms) VALUES ('writing', 0, 0, 0, ?) RETURNING id").get(nowMs) as { id: number };
+      return row.id;
     });
   }
 
+  /** Forgets a pack whose put failed before its file was in place. */
+  abandonPack(id: number): void {
+    this.transaction(false, () => this.statement("DELETE FROM packs WHERE id = ? AND state = 'writing'").run(id));
+  }
+
   /**
-   * After the files are in place: the rows, in one transaction. A block already indexed keeps its
-   * first added time and gets a new access time; 'local' wins the owner tag (our own data is never
-   * charged to a peer's quota), any other owner keeps the first — except 'cache', which any other
-   * owner takes over (a cached block that is then stored for a peer is charged to that peer).
+   * After the pack's file is in place: in one transaction, the written blocks' rows point into
+   * it (a block that was stored elsewhere — a put repairing it — leaves its old pack), the
+   * blocks already stored get a new access time, links are recorded, and the pack goes live.
+   * A block already indexed keeps its first added time; 'local' wins the owner tag (our own data is
+   * never charged to a peer's quota), any other owner keeps the first — except 'cache', which any
+   * other owner takes over (a cached block that is then stored for a peer is charged to that
+   * peer). Returns the packs left with nothing live (now 'removing': remove their files).
    */
-  commitPuts(puts: readonly IndexedPut[], settled: readonly Uint8Array[], session: number | undefined, nowMs: number, durable: boolean): void {
+  commitPuts(
+    written: readonly LocatedPut[], existing: readonly IndexedPut[], pack: { readonly id: number; readonly bytes: number } | undefined,
+    session: number | undefined, nowMs: number, durable: boolean,
+  ): number[] {
+    const ownerRule = `owner = CASE WHEN excluded.owner = '${LOCAL_OWNER}' OR blocks.owner = '${CACHE_OWNER}' THEN excluded.owner ELSE blocks.owner END`;
     const upsert = this.statement(
-      'INSERT INTO blocks (digest, codec, size, owner, added_at_ms, accessed_at_ms) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (digest) DO UPDATE SET size = excluded.size, accessed_at_ms = max(blocks.accessed_at_ms, excluded.accessed_at_ms), ' +
-        `owner = CASE WHEN excluded.owner = '${LOCAL_OWNER}' OR blocks.owner = '${CACHE_OWNER}' THEN excluded.owner ELSE blocks.owner END`,
+      'INSERT INTO blocks (digest, codec, size, owner, added_at_ms, accessed_at_ms, pack, offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (digest) DO UPDATE SET size = excluded.size, pack = excluded.pack, offset = excluded.offset, ' +
+        `accessed_at_ms = max(blocks.accessed_at_ms, excluded.accessed_at_ms), ${ownerRule}`,
     );
-    const settle = this.statement('DELETE FROM unsettled WHERE digest = ?');
+    const touch = this.statement(
+      "UPDATE blocks SET accessed_at_ms = max(accessed_at_ms, ?2), " +
+        `owner = CASE WHEN ?3 = '${LOCAL_OWNER}' OR owner = '${CACHE_OWNER}' THEN ?3 ELSE owner END WHERE digest = ?1`,
+    );
+    const previous = this.statement('SELECT pack, size FROM blocks WHERE digest = ?');
     const protect = this.statement('INSERT OR IGNORE INTO temp.session_blocks (session, digest) VALUES (?, ?)');
-    this.transaction(durable, () => {
-      for (const put of puts) {
-        upsert.run(put.digest, put.codec, put.size, put.owner, nowMs, nowMs);
+    return this.transaction(durable, () => {
+      const left = new Set<number>();
+      let liveBytes = 0;
+      for (const put of written) {
+        const before = previous.get(put.digest) as { pack: number; size: number } | undefined;
+        if (before !== undefined && pack !== undefined && before.pack !== pack.id) {
+          this.leavePack(before.pack, before.size);
+          left.add(before.pack);
+        }
+        upsert.run(put.digest, put.codec, put.size, put.owner, nowMs, nowMs, pack?.id ?? 0, put.offset);
+        liveBytes += put.size;
+      }
+      for (const put of existing) touch.run(put.digest, nowMs, put.owner);
+      for (const put of [...written, ...existing]) {
         this.insertLinks(put.digest, put.links);
         if (session !== undefined) protect.run(session, put.digest);
       }
-      for (const digest of settled) settle.run(digest);
+      if (pack !== undefined) {
+        this.statement("UPDATE packs SET state = 'live', bytes = ?, live_blocks = ?, live_bytes = ? WHERE id = ?").run(pack.bytes, written.length, liveBytes, pack.id);
+      }
+      return this.retireEmptied(left);
     });
   }
 
@@ -181,39 +236,208 @@ export class BlockIndex {
     for (const child of children) insert.run(parent, child);
   }
 
-  // Deletions: drop the rows and mark the digests unsettled, then remove the files, then settle.
-
-  /** Drops the rows (and their outgoing links) of blocks about to be removed; returns the bytes they held. */
-  dropRows(digests: readonly Uint8Array[], nowMs: number, durable: boolean): number {
-    return this.transaction(durable, () => this.dropRowsInTransaction(digests, nowMs));
+  /** One block's row no longer points into `pack` (0, a loose file, has no row to count). */
+  private leavePack(pack: number, size: number): void {
+    if (pack === 0) return;
+    this.statement('UPDATE packs SET live_blocks = live_blocks - 1, live_bytes = live_bytes - ? WHERE id = ?').run(size, pack);
   }
 
-  settle(digests: readonly Uint8Array[]): void {
-    if (digests.length === 0) return;
-    const settle = this.statement('DELETE FROM unsettled WHERE digest = ?');
+  /** Of these packs, those with nothing live left become 'removing'; returns their ids. */
+  private retireEmptied(packs: Iterable<number>): number[] {
+    const retire = this.statement("UPDATE packs SET state = 'removing' WHERE id = ? AND state = 'live' AND live_blocks <= 0 RETURNING id");
+    const emptied: number[] = [];
+    for (const pack of packs) {
+      const row = retire.get(pack) as { id: number } | undefined;
+      if (row !== undefined) emptied.push(row.id);
+    }
+    return emptied;
+  }
+
+  // Removals: the rows go in one transaction; packs left empty are removed after it.
+
+  /**
+   * Drops the rows (and their outgoing links) of blocks no longer stored; returns the bytes they
+   * held and the packs left with nothing live (now 'removing': remove their files, then
+   * forgetPacks).
+   */
+  dropRows(digests: readonly Uint8Array[], durable: boolean): { readonly bytes: number; readonly emptied: number[] } {
+    return this.transaction(durable, () => this.dropRowsInTransaction(digests));
+  }
+
+  private dropRowsInTransaction(digests: readonly Uint8Array[]): { readonly bytes: number; readonly emptied: number[] } {
+    const drop = this.statement('DELETE FROM blocks WHERE digest = ? RETURNING size, pack');
+    const unlink = this.statement('DELETE FROM links WHERE parent = ?');
+    const touched = new Set<number>();
+    let bytes = 0;
+    for (const digest of digests) {
+      const row = drop.get(digest) as { size: number; pack: number } | undefined;
+      unlink.run(digest);
+      if (row === undefined) continue;
+      bytes += row.size;
+      this.leavePack(row.pack, row.size);
+      touched.add(row.pack);
+    }
+    return { bytes, emptied: this.retireEmptied(touched) };
+  }
+
+  /** Deletes the rows of packs whose files are gone (or were never written). */
+  forgetPacks(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    const forget = this.statement('DELETE FROM packs WHERE id = ?');
     this.transaction(false, () => {
-      for (const digest of digests) settle.run(digest);
+      for (const id of ids) forget.run(id);
     });
   }
 
-  unsettled(): UnsettledRow[] {
-    return this.statement('SELECT digest, operation, codec, owner FROM unsettled').all() as unknown as UnsettledRow[];
-  }
-
-  /** Indexes a block found on disk (recovery, fsck). Does nothing if it is indexed already. */
-  adopt(digest: Uint8Array, codec: number, size: number, owner: string, nowMs: number): void {
+  /** Makes sure no pack is ever allocated an id up to `id` (pack files the index does not know keep theirs). */
+  reservePackIds(id: number): void {
     this.transaction(false, () => {
-      this.statement(
-        'INSERT INTO blocks (digest, codec, size, owner, added_at_ms, accessed_at_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING',
-      ).run(digest, codec, size, owner || LOCAL_OWNER, nowMs, nowMs);
+      this.statement("INSERT INTO sqlite_sequence (name, seq) SELECT 'packs', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'packs')").run();
+      this.statement("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'packs'").run(id);
     });
   }
 
-  /** Links recorded for parents that are neither indexed nor being put (a put that never got its file in place). */
-  dropLinksOfAbsentParents(parents: readonly Uint8Array[]): void {
+  /** Packs an interrupted operation left 'writing' or 'removing' (recovery visits exactly these). */
+  unsettledPacks(): PackRow[] {
+    return (this.statement("SELECT id, state, bytes, live_blocks, live_bytes FROM packs WHERE state <> 'live'").all() as unknown as RawPackRow[]).map(toPackRow);
+  }
+
+  pack(id: number): PackRow | undefined {
+    const raw = this.statement('SELECT id, state, bytes, live_blocks, live_bytes FROM packs WHERE id = ?').get(id) as RawPackRow | undefined;
+    return raw === undefined ? undefined : toPackRow(raw);
+  }
+
+  /** Every pack row, in id order. */
+  packs(): PackRow[] {
+    return (this.statement('SELECT id, state, bytes, live_blocks, live_bytes FROM packs ORDER BY id').all() as unknown as RawPackRow[]).map(toPackRow);
+  }
+
+  /** Live packs whose live bytes are at most `fraction` of their size, emptiest first. */
+  sparsePacks(fraction: number, limit: number): PackRow[] {
+    return (this.statement(
+      "SELECT id, state, bytes, live_blocks, live_bytes FROM packs WHERE state = 'live' AND live_bytes <= bytes * ? ORDER BY CAST(live_bytes AS REAL) / max(bytes, 1) LIMIT ?",
+    ).all(fraction, limit) as unknown as RawPackRow[]).map(toPackRow);
+  }
+
+  /** Bytes no row points at in the packs compaction would rewrite (live bytes at most `fraction` of their size). */
+  sparseDeadBytes(fraction: number): number {
+    return (this.statement("SELECT coalesce(sum(bytes - live_bytes), 0) AS dead FROM packs WHERE state = 'live' AND live_bytes <= bytes * ?").get(fraction) as { dead: number }).dead;
+  }
+
+  /** The rows pointing into a pack, in offset order. */
+  rowsInPack(pack: number): BlockRow[] {
+    return (this.statement('SELECT * FROM blocks WHERE pack = ? ORDER BY offset').all(pack) as unknown as RawBlockRow[]).map(toBlockRow);
+  }
+
+  /**
+   * Compaction's commit: the moved rows point into the new pack (live with their count), and the
+   * old packs, which nothing live is left in, become 'removing'. Rows whose bytes did not verify
+   * were dropped before (dropRows).
+   */
+  relocate(moves: readonly { readonly digest: Uint8Array; readonly offset: number; readonly size: number }[], into: { readonly id: number; readonly bytes: number } | undefined, from: readonly number[]): number[] {
+    const move = this.statement('UPDATE blocks SET pack = ?, offset = ? WHERE digest = ? AND pack = ? RETURNING size');
+    return this.transaction(true, () => {
+      let liveBytes = 0;
+      let liveBlocks = 0;
+      const fromSet = new Set(from);
+      const where = this.statement('SELECT pack FROM blocks WHERE digest = ?');
+      for (const moved of moves) {
+        const row = where.get(moved.digest) as { pack: number } | undefined;
+        if (row === undefined || !fromSet.has(row.pack) || into === undefined) continue;
+        move.run(into.id, moved.offset, moved.digest, row.pack);
+        this.leavePack(row.pack, moved.size);
+        liveBytes += moved.size;
+        liveBlocks++;
+      }
+      if (into !== undefined) {
+        this.statement("UPDATE packs SET state = 'live', bytes = ?, live_blocks = ?, live_bytes = ? WHERE id = ?").run(into.bytes, liveBlocks, liveBytes, into.id);
+      }
+      // Whatever the counters say, nothing points into the old packs any more.
+      const emptied: number[] = [];
+      for (const id of from) {
+        if (this.statement('SELECT 1 FROM blocks WHERE pack = ? LIMIT 1').get(id) !== undefined) continue;
+        this.statement("UPDATE packs SET state = 'removing', live_blocks = 0, live_bytes = 0 WHERE id = ?").run(id);
+        emptied.push(id);
+      }
+      return emptied;
+    });
+  }
+
+  /**
+   * Packs whose live counters disagree with the rows pointing into them (fsck), with the counts the
+   * rows give; `repair` sets them (and retires packs that turn out empty).
+   */
+  packCounterDrift(repair: boolean): { readonly id: number; readonly liveBlocks: number; readonly liveBytes: number }[] {
+    const drift = this.statement(
+      "SELECT packs.id AS id, count(blocks.digest) AS blocks, coalesce(sum(blocks.size), 0) AS bytes, packs.live_blocks AS live_blocks, packs.live_bytes AS live_bytes " +
+        "FROM packs LEFT JOIN blocks ON blocks.pack = packs.id WHERE packs.state = 'live' GROUP BY packs.id " +
+        'HAVING count(blocks.digest) <> packs.live_blocks OR coalesce(sum(blocks.size), 0) <> packs.live_bytes',
+    ).all() as unknown as { id: number; blocks: number; bytes: number }[];
+    if (repair && drift.length > 0) {
+      const set = this.statement('UPDATE packs SET live_blocks = ?, live_bytes = ? WHERE id = ?');
+      this.transaction(true, () => {
+        for (const row of drift) set.run(row.blocks, row.bytes, row.id);
+      });
+    }
+    return drift.map((row) => ({ id: row.id, liveBlocks: row.blocks, liveBytes: row.bytes }));
+  }
+
+  /**
+   * Indexes the blocks of a pack file the index did not know (fsck repair): the pack becomes live
+   * under its own id, and each block not already stored gets a row pointing into it. Returns the
+   * digests adopted.
+   */
+  adoptPack(id: number, bytes: number, entries: readonly { readonly digest: Uint8Array; readonly codec: number; readonly size: number; readonly offset: number }[], owner: string, nowMs: number): Uint8Array[] {
+    const insert = this.statement(
+      'INSERT INTO blocks (digest, codec, size, owner, added_at_ms, accessed_at_ms, pack, offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING RETURNING size',
+    );
+    return this.transaction(true, () => {
+      const adopted: Uint8Array[] = [];
+      let liveBytes = 0;
+      for (const entry of entries) {
+        const row = insert.get(entry.digest, entry.codec, entry.size, owner, nowMs, nowMs, id, entry.offset) as { size: number } | undefined;
+        if (row === undefined) continue;
+        adopted.push(entry.digest);
+        liveBytes += entry.size;
+      }
+      this.statement("INSERT INTO packs (id, state, bytes, live_blocks, live_bytes, since_ms) VALUES (?, 'live', ?, ?, ?, ?)").run(id, bytes, adopted.length, liveBytes, nowMs);
+      return adopted;
+    });
+  }
+
+  // Layout version 1 (a file per block): what the migration into packs reads and changes.
+
+  /** Rows whose bytes are still a loose file of layout version 1 (pack 0). */
+  looseRows(limit: number): BlockRow[] {
+    return (this.statement('SELECT * FROM blocks WHERE pack = 0 ORDER BY digest LIMIT ?').all(limit) as unknown as RawBlockRow[]).map(toBlockRow);
+  }
+
+  /** Loose blocks now written into pack `into`: their rows point there and the pack is live. */
+  packLooseRows(moves: readonly { readonly digest: Uint8Array; readonly offset: number; readonly size: number }[], into: { readonly id: number; readonly bytes: number }): void {
+    const move = this.statement('UPDATE blocks SET pack = ?, offset = ? WHERE digest = ? AND pack = 0');
+    this.transaction(true, () => {
+      let liveBytes = 0;
+      for (const moved of moves) {
+        move.run(into.id, moved.offset, moved.digest);
+        liveBytes += moved.size;
+      }
+      this.statement("UPDATE packs SET state = 'live', bytes = ?, live_blocks = ?, live_bytes = ? WHERE id = ?").run(into.bytes, moves.length, liveBytes, into.id);
+    });
+  }
+
+  /** Layout version 1's journal of digests whose file and row might disagree, if the store still has it. */
+  versionOneJournal(): { readonly digest: Uint8Array; readonly operation: string }[] | undefined {
+    const table = this.statement("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'unsettled'").get();
+    if (table === undefined) return undefined;
+    return this.database.prepare('SELECT digest, operation FROM unsettled').all() as unknown as { digest: Uint8Array; operation: string }[];
+  }
+
+  /** Once its digests are settled: the journal goes, and links of parents that never got a row with it. */
+  dropVersionOneJournal(digests: readonly Uint8Array[]): void {
     const drop = this.statement('DELETE FROM links WHERE parent = ?1 AND NOT EXISTS (SELECT 1 FROM blocks WHERE digest = ?1)');
-    this.transaction(false, () => {
-      for (const parent of parents) drop.run(parent);
+    this.transaction(true, () => {
+      for (const digest of digests) drop.run(digest);
+      this.database.exec('DROP TABLE unsettled');
     });
   }
 
@@ -314,9 +538,9 @@ export class BlockIndex {
    * links from a recursive pin or from a block of an open session; and every block put or read
    * after `protectedSinceMs` (so a grace of 0 keeps nothing for its age). The recursive CTE's UNION visits each digest once, so the walk is
    * bounded by the number of distinct digests in links even if declared links form a cycle.
-   * Returns the swept digests (their rows gone, the digests unsettled until the files are removed).
+   * Returns the swept digests (their rows gone) and the packs left with nothing live.
    */
-  sweep(nowMs: number, protectedSinceMs: number): { readonly digests: Uint8Array[]; readonly bytes: number; readonly live: number } {
+  sweep(nowMs: number, protectedSinceMs: number): { readonly digests: Uint8Array[]; readonly bytes: number; readonly live: number; readonly emptied: number[] } {
     return this.transaction(true, () => {
       this.statement('DELETE FROM temp.session_blocks WHERE session IN (SELECT id FROM temp.sessions WHERE expires_at_ms <= ?)').run(nowMs);
       this.statement('DELETE FROM temp.sessions WHERE expires_at_ms <= ?').run(nowMs);
@@ -332,27 +556,10 @@ export class BlockIndex {
       ).all(protectedSinceMs) as unknown as { digest: Uint8Array }[];
       const digests = victims.map((victim) => victim.digest);
       const live = this.count() - digests.length;
-      const bytes = this.dropRowsInTransaction(digests, nowMs);
+      const { bytes, emptied } = this.dropRowsInTransaction(digests);
       this.statement('DELETE FROM temp.gc_live').run();
-      return { digests, bytes, live };
+      return { digests, bytes, live, emptied };
     });
-  }
-
-  private dropRowsInTransaction(digests: readonly Uint8Array[], nowMs: number): number {
-    const drop = this.statement('DELETE FROM blocks WHERE digest = ? RETURNING size');
-    const unlink = this.statement('DELETE FROM links WHERE parent = ?');
-    const unsettled = this.statement(
-      "INSERT INTO unsettled (digest, operation, codec, owner, since_ms) VALUES (?, 'delete', 0, '', ?) " +
-        "ON CONFLICT (digest) DO UPDATE SET operation = 'delete', since_ms = excluded.since_ms",
-    );
-    let bytes = 0;
-    for (const digest of digests) {
-      const row = drop.get(digest) as { size: number } | undefined;
-      bytes += row?.size ?? 0;
-      unlink.run(digest);
-      unsettled.run(digest, nowMs);
-    }
-    return bytes;
   }
 
   /** Pinned or recursively reachable digests that are not indexed (the DAG is incomplete there). */
@@ -372,23 +579,15 @@ export class BlockIndex {
     return rows.map((row) => row.quick_check);
   }
 
-  /** Drops the rows of blocks whose files are gone (fsck repair). */
-  dropMissing(digests: readonly Uint8Array[]): void {
-    const drop = this.statement('DELETE FROM blocks WHERE digest = ?');
-    const unlink = this.statement('DELETE FROM links WHERE parent = ?');
-    this.transaction(true, () => {
-      for (const digest of digests) {
-        drop.run(digest);
-        unlink.run(digest);
-      }
-    });
-  }
-
   private statement(sql: string): StatementSync {
     return this.statements.get(sql);
   }
 }
 
 function toBlockRow(raw: RawBlockRow): BlockRow {
-  return { digest: raw.digest, codec: raw.codec, size: raw.size, owner: raw.owner, addedAtMs: raw.added_at_ms, accessedAtMs: raw.accessed_at_ms };
+  return { digest: raw.digest, codec: raw.codec, size: raw.size, owner: raw.owner, addedAtMs: raw.added_at_ms, accessedAtMs: raw.accessed_at_ms, pack: raw.pack, offset: raw.offset };
+}
+
+function toPackRow(raw: RawPackRow): PackRow {
+  return { id: raw.id, state: raw.state, bytes: raw.bytes, liveBlocks: raw.live_blocks, liveBytes: raw.live_bytes };
 }

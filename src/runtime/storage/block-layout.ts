@@ -2,21 +2,20 @@
  * Where things live under the blockstore's directory (the node passes `<dataDir>/blocks`):
  *
  *   index.sqlite          the index (block-index.ts), in WAL mode
- *   00/ … ff/             the blocks, one file each, named by the 64 hex digits of their sha2-256
- *                         digest, in the directory named by the first two
+ *   packs/                the blocks, many to a file: `<id>.pack`, the id (16 hex digits) being the
+ *                         pack's row in the index; written once, never changed, removed whole
  *   tmp/                  writes in progress; whatever is here when the store opens is a leftover
- *   quarantine/           files that failed verification, kept for a human to look at
+ *   quarantine/           bytes that failed verification, kept for a human to look at
+ *   00/ … ff/             only in a store made before packs (layout version 1: one file per block,
+ *                         named by its digest); opening such a store moves its blocks into packs
  *
- * Why shard by the first two hex digits of the digest: the digest is the only uniformly
- * distributed part of a CID. The base32 string of a CIDv1 starts with the same characters for
- * every block of a codec ("bafkrei…" for raw sha2-256), so sharding by its first characters would
- * put everything in one directory, and its last character carries fewer than 5 bits (kubo's flatfs
- * uses the next-to-last two characters for that reason). 256 directories keep a directory under
- * 16k entries up to 4M blocks (1 TiB of 256 KiB blocks). Hex names are the same on
- * case-insensitive file systems.
+ * Why packs and not a file per block: creating, fsyncing and renaming a file per 256 KiB block
+ * made the disk's metadata the bottleneck of every add — about 130 MiB/s where the same disk
+ * writes 500 MB/s sequentially (docs/storage-blockstore.md, "Packs"). A put now writes one file
+ * for its whole call.
  *
- * File names are made only from a digest the store checked to be 32 bytes and printed as hex
- * itself, never from a string a caller gave: no path can leave these directories.
+ * File names are made only from numbers the store allocated and from digests it checked to be 32
+ * bytes, never from a string a caller gave: no path can leave these directories.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
@@ -26,12 +25,14 @@ export const LayoutNames = {
   index: 'index.sqlite',
   temporary: 'tmp',
   quarantine: 'quarantine',
+  packs: 'packs',
   /** Who holds the store open, for the error a second opener gets (the lock itself is SQLite's). */
   holder: 'holder.txt',
 } as const;
 
 const DIGEST_HEX = /^[0-9a-f]{64}$/;
 const SHARD_HEX = /^[0-9a-f]{2}$/;
+const PACK_NAME = /^([0-9a-f]{16})\.pack$/;
 
 export function isDigestHex(name: string): boolean {
   return DIGEST_HEX.test(name);
@@ -39,6 +40,23 @@ export function isDigestHex(name: string): boolean {
 
 export function isShardName(name: string): boolean {
   return SHARD_HEX.test(name);
+}
+
+/** The name of pack `id`'s file. */
+export function packName(id: number): string {
+  return `${id.toString(16).padStart(16, '0')}.pack`;
+}
+
+export function packPath(root: string, id: number): string {
+  return join(root, LayoutNames.packs, packName(id));
+}
+
+/** The pack id a file name in packs/ stands for, or undefined if it is not a pack's name. */
+export function packIdOf(name: string): number | undefined {
+  const match = PACK_NAME.exec(name);
+  if (match === null) return undefined;
+  const id = Number.parseInt(match[1], 16);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
 export function shardOf(hex: string): string {
@@ -53,14 +71,14 @@ export function blockPath(root: string, hex: string): string {
   return join(root, shardOf(hex), hex);
 }
 
-/** A fresh name in tmp/ for a write of this block: unique per write, so concurrent writers never share one. */
-export function temporaryPath(root: string, hex: string): string {
-  return join(root, LayoutNames.temporary, `${hex}.${process.pid}.${randomBytes(6).toString('hex')}`);
+/** A fresh name in tmp/ for a write of this file: unique per write, so concurrent writers never share one. */
+export function temporaryPath(root: string, name: string): string {
+  return join(root, LayoutNames.temporary, `${name}.${process.pid}.${randomBytes(6).toString('hex')}`);
 }
 
-/** A fresh name in quarantine/: a block corrupt twice keeps both files. */
-export function quarantinePath(root: string, hex: string, nowUnixMs: number): string {
-  return join(root, LayoutNames.quarantine, `${hex}.${nowUnixMs}.${randomBytes(4).toString('hex')}`);
+/** A fresh name in quarantine/: a block corrupt twice keeps both copies. */
+export function quarantinePath(root: string, name: string, nowUnixMs: number): string {
+  return join(root, LayoutNames.quarantine, `${name}.${nowUnixMs}.${randomBytes(4).toString('hex')}`);
 }
 
 export function allShards(): string[] {
@@ -71,7 +89,7 @@ export function allShards(): string[] {
 export async function ensureLayout(root: string): Promise<void> {
   await mkdir(root, { recursive: true, mode: 0o700 });
   const present = new Set(await readdir(root));
-  const wanted = [LayoutNames.temporary, LayoutNames.quarantine, ...allShards()].filter((name) => !present.has(name));
+  const wanted = [LayoutNames.temporary, LayoutNames.quarantine, LayoutNames.packs].filter((name) => !present.has(name));
   if (wanted.length === 0) return;
   await Promise.all(wanted.map((name) => mkdir(join(root, name), { recursive: true, mode: 0o700 })));
   await fsyncDirectory(root);

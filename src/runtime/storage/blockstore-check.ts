@@ -1,106 +1,57 @@
 /**
- * Bringing files and index back into agreement: the cheap recovery run at every open, and the
- * full check, fsck.
+ * Bringing pack files and index back into agreement: the cheap recovery run at every open, and
+ * the full check, fsck.
  *
- * The invariant (docs/storage-blockstore.md, "Crash consistency"): outside an operation in
- * progress, a digest has an index row exactly when its file is in place; and every digest for
- * which that may be false has a row in `unsettled`, written before the file or row changes and
- * removed after both agree. So after a crash, recovery need only (1) empty tmp/ and (2) settle
- * the unsettled digests — never scan the shards. fsck scans everything, for what no journal can
- * cover: bit rot, hand edits, a power loss in 'none' durability.
+ * The invariant (docs/storage-blockstore.md, "Crash consistency"): every row of `blocks` points
+ * into a 'live' pack whose file is in place and holds the block's bytes where the row says; every
+ * pack file in packs/ has a row in `packs`; and a pack row that is not 'live' is exactly what an
+ * interrupted operation can leave — 'writing' (a put or compaction that never committed: its file
+ * may or may not be in place, no row points into it) or 'removing' (nothing points into it any
+ * more, its file may still be there). So after a crash, recovery need only (1) empty tmp/ and
+ * (2) remove the files of those rows and the rows — never scan packs/. fsck scans everything, for
+ * what no journal can cover: bit rot, hand edits, a power loss in 'none' durability.
  */
-import { readdir, rename, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlockCodecs, blockProblem, cidFromDigest } from './block-cid.ts';
-import { quarantineBlockFile, readBlockFile, removeBlockFile } from './block-files.ts';
-import type { BlockIndex, UnsettledRow } from './block-index.ts';
-import { LayoutNames, allShards, blockPath, isDigestHex, removeFile } from './block-layout.ts';
+import { LayoutNames, packPath, removeFile } from './block-layout.ts';
 import { BlockstoreLimits, LOCAL_OWNER } from './blockstore-limits.ts';
+import { decodeEntryHeader, ENTRY_HEADER_BYTES, hasPackMagic, PACK_MAGIC } from './pack-format.ts';
+import { listPackFiles, packFileSize, removePackFile } from './pack-files.ts';
+import { removePacksNow } from './pack-removal.ts';
 import { forEachLimited } from './parallel.ts';
-
-export interface StoreParts {
-  readonly root: string;
-  readonly index: BlockIndex;
-  readonly nowUnixMs: () => number;
-}
+import { moveToQuarantine, writeQuarantineCopy } from './quarantine.ts';
+import type { StoreParts } from './store-parts.ts';
 
 /** What the recovery at open found and did. */
 export interface RecoveryReport {
   /** Files left in tmp/ by writes that never finished, removed. */
   readonly tmpRemoved: number;
-  /** Digests an interrupted operation left unsettled, each now settled one way or another. */
+  /** Pack rows an interrupted operation left 'writing' or 'removing', each now settled. */
   readonly unsettled: number;
-  /** Complete, valid files renamed into place by a put whose commit never happened: now indexed. */
-  readonly adopted: readonly string[];
-  /** Files of an interrupted put that did not verify: removed (the put never returned). */
+  /** Pack files of puts (or compactions) that never committed, removed: their callers never saw them succeed. */
   readonly discarded: number;
-  /** Files of an interrupted deletion: removed. */
+  /** Pack files of removals that never finished, removed. */
   readonly removed: number;
-  /** Indexed blocks whose file did not verify: quarantined, rows dropped. */
-  readonly quarantined: readonly string[];
-  /** Indexed blocks whose file was gone: rows dropped. */
-  readonly missing: readonly string[];
+  /** Blocks of a layout-version-1 store (a file each) moved into packs at this open (loose-block-migration.ts). */
+  readonly migrated: number;
 }
 
-type Outcome = 'settled' | 'adopted' | 'discarded' | 'removed' | 'quarantined' | 'missing';
-
-export async function recover(parts: StoreParts): Promise<RecoveryReport> {
+export async function recover(parts: StoreParts): Promise<Omit<RecoveryReport, 'migrated'>> {
   const tmpRemoved = await emptyTemporary(parts.root, true);
-  const rows = parts.index.unsettled();
-  const adopted: string[] = [];
-  const quarantined: string[] = [];
-  const missing: string[] = [];
+  const rows = parts.index.unsettledPacks();
   let discarded = 0;
   let removed = 0;
-  await forEachLimited(rows, BlockstoreLimits.ioParallelism, async (row) => {
-    const outcome = await settle(parts, row);
-    const cid = cidFromDigest(row.codec || BlockCodecs.raw, row.digest).toString();
-    if (outcome === 'adopted') adopted.push(cid);
-    else if (outcome === 'quarantined') quarantined.push(cid);
-    else if (outcome === 'missing') missing.push(cid);
-    else if (outcome === 'discarded') discarded++;
-    else if (outcome === 'removed') removed++;
-  });
-  return { tmpRemoved, unsettled: rows.length, adopted, discarded, removed, quarantined, missing };
-}
-
-/** Settles the given digests if they are unsettled (a put that failed half-way). The caller must keep other writers of these digests away. */
-export async function settleDigests(parts: StoreParts, digests: readonly Uint8Array[]): Promise<void> {
-  const wanted = new Set(digests.map((digest) => Buffer.from(digest).toString('hex')));
-  const rows = parts.index.unsettled().filter((row) => wanted.has(Buffer.from(row.digest).toString('hex')));
-  for (const row of rows) await settle(parts, row);
-}
-
-/** Makes one unsettled digest's file and row agree, then removes it from `unsettled`. */
-async function settle(parts: StoreParts, row: UnsettledRow): Promise<Outcome> {
-  const { root, index } = parts;
-  const hex = Buffer.from(row.digest).toString('hex');
-  const indexed = index.row(row.digest);
-  const bytes = await readBlockFile(root, hex);
-  let outcome: Outcome = 'settled';
-  if (row.operation === 'delete' && indexed === undefined) {
-    if (bytes !== undefined && (await removeBlockFile(root, hex))) outcome = 'removed';
-  } else if (bytes === undefined) {
-    if (indexed !== undefined) {
-      index.dropMissing([row.digest]);
-      outcome = 'missing';
-    }
-  } else if (blockProblem(row.digest, bytes, indexed?.size) === undefined) {
-    if (indexed === undefined) {
-      index.adopt(row.digest, row.codec || BlockCodecs.raw, bytes.length, row.owner || LOCAL_OWNER, parts.nowUnixMs());
-      outcome = 'adopted';
-    }
-  } else if (indexed !== undefined) {
-    await quarantineBlockFile(root, hex, parts.nowUnixMs());
-    index.dropMissing([row.digest]);
-    outcome = 'quarantined';
-  } else {
-    await removeBlockFile(root, hex);
-    outcome = 'discarded';
+  for (const row of rows) {
+    const had = await removePackFile(parts.root, row.id);
+    if (had && row.state === 'writing') discarded++;
+    if (had && row.state === 'removing') removed++;
   }
-  index.dropLinksOfAbsentParents([row.digest]);
-  index.settle([row.digest]);
-  return outcome;
+  parts.index.forgetPacks(rows.map((row) => row.id));
+  // A pack file the index does not know (a replaced index.sqlite) must never be overwritten by a new pack of the same id.
+  const { ids } = await listPackFiles(parts.root);
+  if (ids.length > 0) parts.index.reservePackIds(ids[ids.length - 1]);
+  return { tmpRemoved, unsettled: rows.length, discarded, removed };
 }
 
 /** Counts (and, if `remove`, deletes) the files in tmp/. Only safe while no write is in progress. */
@@ -123,28 +74,28 @@ export interface FsckReport {
   readonly ok: boolean;
   /** Whether repairs were made (repair: true and something to repair). A second fsck then reports ok. */
   readonly repaired: boolean;
-  /** Index rows checked against their files. */
+  /** Index rows checked against their packs. */
   readonly blocksChecked: number;
-  /** Files found in the shard directories. */
+  /** Files found in packs/. */
   readonly filesChecked: number;
   /** Bytes hashed. */
   readonly bytesVerified: number;
-  /** Indexed blocks without a file (repair: rows dropped). CIDv1 strings, at most reportListMax. */
+  /** Indexed blocks whose pack file is gone or too short (repair: rows dropped). CIDv1 strings, at most reportListMax. */
   readonly missing: readonly string[];
-  /** Blocks whose file does not match its digest or its indexed size (repair: quarantined, rows dropped). */
+  /** Blocks whose bytes do not match their digest (repair: a copy quarantined, rows dropped). */
   readonly corrupt: readonly string[];
-  /** Valid block files without an index row, such as a crash between rename and commit left behind. */
+  /** Valid blocks in pack files the index does not know (a lost or replaced index.sqlite), not stored otherwise. */
   readonly unindexed: readonly string[];
-  /** The unindexed blocks that were indexed (repair only). */
+  /** The unindexed blocks that were indexed, their packs adopted (repair only). */
   readonly adopted: readonly string[];
-  /** Entries of the shard directories that are not block files, or not in their shard (repair: quarantined). */
+  /** Entries of packs/ that are not packs, or unknown packs with nothing valid to adopt (repair: quarantined). */
   readonly strays: readonly string[];
   /** Leftover files in tmp/ (not an inconsistency: writes that never finished). */
   readonly tmpFound: number;
   readonly tmpRemoved: number;
-  /** Digests still marked unsettled (after an interrupted operation this process did not recover). */
+  /** Pack rows still 'writing' or 'removing' (after an interrupted operation this process did not recover). */
   readonly unsettled: number;
-  /** What PRAGMA quick_check said, when it did not say ok. */
+  /** What PRAGMA quick_check said, when it did not say ok; and packs whose live counters disagree with their rows (repair: set). */
   readonly indexProblems: readonly string[];
   /** Blocks that pins want (directly or through links) but the store does not have: fetch them. Not an inconsistency. */
   readonly pinnedMissing: { readonly count: number; readonly cids: readonly string[] };
@@ -174,92 +125,116 @@ export async function fsck(parts: StoreParts, options: FsckOptions = {}): Promis
   let repaired = false;
   let bytesVerified = 0;
   let blocksChecked = 0;
-  let filesChecked = 0;
 
   const tmpFound = await emptyTemporary(root, repair);
   const tmpRemoved = repair ? tmpFound : 0;
   if (repair && tmpFound > 0) repaired = true;
   const indexProblems = index.quickCheck().filter((line) => line !== 'ok');
 
-  // Every row against its file.
+  // Every row against its pack.
+  const packStates = new Map(index.packs().map((pack) => [pack.id, pack.state]));
+  const sizes = new Map<number, number | undefined>();
+  const sizeOf = async (id: number): Promise<number | undefined> => {
+    if (!sizes.has(id)) sizes.set(id, await packFileSize(root, id));
+    return sizes.get(id);
+  };
   let after: Uint8Array | undefined;
   for (;;) {
     const page = index.page(after);
     if (page.length === 0) break;
     after = page[page.length - 1].digest;
     const dropped: Uint8Array[] = [];
-    await forEachLimited(page, BlockstoreLimits.ioParallelism, async (row) => {
+    for (const row of page) {
       blocksChecked++;
-      const hex = Buffer.from(row.digest).toString('hex');
       const cid = cidFromDigest(row.codec, row.digest).toString();
-      const state = verify ? await verifyFile(root, hex, row.digest, row.size, (bytes) => (bytesVerified += bytes)) : await compareSize(root, hex, row.size);
-      if (state === 'missing') {
+      const size = packStates.get(row.pack) === 'live' ? await sizeOf(row.pack) : undefined;
+      if (size === undefined) {
         missing.add(cid);
         if (repair) dropped.push(row.digest);
-      } else if (state === 'corrupt') {
-        corrupt.add(cid);
-        if (repair) {
-          await quarantineBlockFile(root, hex, parts.nowUnixMs());
-          dropped.push(row.digest);
-        }
+        continue;
       }
-    });
+      if (row.offset + row.size > size) {
+        // The pack is there but cut short: the block's bytes are damaged, as a get would find.
+        corrupt.add(cid);
+        if (repair) dropped.push(row.digest);
+        continue;
+      }
+      if (!verify) continue;
+      const bytes = await parts.readers.read(row.pack, row.offset, row.size);
+      if (bytes === undefined) {
+        missing.add(cid);
+        if (repair) dropped.push(row.digest);
+        continue;
+      }
+      bytesVerified += bytes.length;
+      if (blockProblem(row.digest, bytes, row.size) === undefined) continue;
+      corrupt.add(cid);
+      if (repair) {
+        await writeQuarantineCopy(root, Buffer.from(row.digest).toString('hex'), bytes, parts.nowUnixMs());
+        dropped.push(row.digest);
+      }
+    }
     if (dropped.length > 0) {
-      index.dropMissing(dropped);
+      const { emptied } = index.dropRows(dropped, true);
+      await removePacksNow(parts, emptied);
       repaired = true;
     }
   }
 
-  // Every file against the index.
-  for (const shard of allShards()) {
-    const folder = join(root, shard);
-    const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as string[];
-      throw error;
-    });
-    await forEachLimited(names, BlockstoreLimits.ioParallelism, async (name) => {
-      filesChecked++;
-      const path = join(folder, name);
-      if (!isDigestHex(name) || name.slice(0, 2) !== shard || !(await stat(path)).isFile()) {
-        strays.add(join(shard, name));
-        if (repair) {
-          await quarantineStray(root, shard, name, parts.nowUnixMs());
-          repaired = true;
-        }
-        return;
-      }
-      const digest = Buffer.from(name, 'hex');
-      if (index.size(digest) !== undefined) return;
-      const bytes = await readBlockFile(root, name);
-      if (bytes === undefined) return;
-      bytesVerified += bytes.length;
-      const cid = cidFromDigest(BlockCodecs.raw, digest).toString();
-      if (blockProblem(digest, bytes) !== undefined) {
-        corrupt.add(cid);
-        if (repair) {
-          await quarantineBlockFile(root, name, parts.nowUnixMs());
-          repaired = true;
-        }
-        return;
-      }
-      unindexed.add(cid);
+  // Live pack rows whose file is gone, with no row left pointing into them: forget them.
+  if (repair) {
+    const gone: number[] = [];
+    for (const pack of index.packs()) {
+      if (pack.state === 'live' && (await sizeOf(pack.id)) === undefined && index.rowsInPack(pack.id).length === 0) gone.push(pack.id);
+    }
+    if (gone.length > 0) {
+      index.forgetPacks(gone);
+      repaired = true;
+    }
+  }
+
+  // Every file of packs/ against the index.
+  const files = await listPackFiles(root);
+  const filesChecked = files.ids.length + files.strays.length;
+  for (const name of files.strays) {
+    strays.add(join(LayoutNames.packs, name));
+    if (repair) {
+      await moveToQuarantine(root, join(root, LayoutNames.packs, name), `stray.${name}`, parts.nowUnixMs());
+      repaired = true;
+    }
+  }
+  for (const id of files.ids) {
+    if (index.pack(id) !== undefined) continue;
+    const found = await packEntries(parts, id);
+    bytesVerified += found.bytesHashed;
+    for (const entry of found.bad) corrupt.add(cidFromDigest(entry.codec, entry.digest).toString());
+    const fresh = found.entries.filter((entry) => index.location(entry.digest) === undefined);
+    for (const entry of fresh) unindexed.add(cidFromDigest(entry.codec, entry.digest).toString());
+    if (fresh.length === 0) {
+      strays.add(join(LayoutNames.packs, `${id.toString(16).padStart(16, '0')}.pack`));
       if (repair) {
-        index.adopt(digest, BlockCodecs.raw, bytes.length, LOCAL_OWNER, parts.nowUnixMs());
-        adopted.add(cid);
+        await parts.readers.forget(id);
+        await moveToQuarantine(root, packPath(root, id), `stray-pack.${id}`, parts.nowUnixMs());
         repaired = true;
       }
-    });
+      continue;
+    }
+    if (repair) {
+      for (const digest of index.adoptPack(id, found.fileBytes, fresh, LOCAL_OWNER, parts.nowUnixMs())) {
+        const entry = fresh.find((candidate) => Buffer.compare(candidate.digest, digest) === 0);
+        adopted.add(cidFromDigest(entry?.codec ?? BlockCodecs.raw, digest).toString());
+      }
+      repaired = true;
+    }
   }
 
-  // With the files and rows in agreement, nothing is unsettled any more.
-  const unsettledRows = index.unsettled();
-  if (repair && unsettledRows.length > 0) {
-    const digests = unsettledRows.map((row) => row.digest);
-    index.dropLinksOfAbsentParents(digests);
-    index.settle(digests);
-    repaired = true;
+  // The packs' live counters against their rows.
+  for (const drift of index.packCounterDrift(repair)) {
+    indexProblems.push(`pack ${drift.id}: its rows hold ${drift.liveBlocks} blocks of ${drift.liveBytes} bytes, its counters said otherwise`);
+    if (repair) repaired = true;
   }
 
+  const unsettledRows = index.unsettledPacks();
   const wanted = index.pinnedMissing(BlockstoreLimits.reportListMax);
   const ok = missing.count === 0 && corrupt.count === 0 && unindexed.count === 0 && strays.count === 0 && indexProblems.length === 0;
   return {
@@ -275,31 +250,43 @@ export async function fsck(parts: StoreParts, options: FsckOptions = {}): Promis
     strays: strays.items,
     tmpFound,
     tmpRemoved,
-    unsettled: repair ? 0 : unsettledRows.length,
+    unsettled: unsettledRows.length,
     indexProblems,
     pinnedMissing: { count: wanted.count, cids: wanted.digests.map((digest) => cidFromDigest(BlockCodecs.raw, digest).toString()) },
     counts: { missing: missing.count, corrupt: corrupt.count, unindexed: unindexed.count, strays: strays.count },
   };
 }
 
-type FileState = 'good' | 'missing' | 'corrupt';
-
-async function verifyFile(root: string, hex: string, digest: Uint8Array, size: number, onHashed: (bytes: number) => void): Promise<FileState> {
-  const bytes = await readBlockFile(root, hex);
-  if (bytes === undefined) return 'missing';
-  onHashed(bytes.length);
-  return blockProblem(digest, bytes, size) === undefined ? 'good' : 'corrupt';
+interface FoundEntry {
+  readonly digest: Uint8Array;
+  readonly codec: number;
+  readonly size: number;
+  readonly offset: number;
 }
 
-async function compareSize(root: string, hex: string, size: number): Promise<FileState> {
-  try {
-    return (await stat(blockPath(root, hex))).size === size ? 'good' : 'corrupt';
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw error;
+/**
+ * The entries of a pack file the index does not know, read by their headers (pack-format.ts):
+ * those whose bytes match their digest, and those whose bytes do not. Parsing stops at the first
+ * header that cannot be one, or one running past the file's end: what follows it cannot be located.
+ */
+async function packEntries(parts: StoreParts, id: number): Promise<{ readonly entries: FoundEntry[]; readonly bad: FoundEntry[]; readonly fileBytes: number; readonly bytesHashed: number }> {
+  const fileBytes = (await stat(packPath(parts.root, id))).size;
+  const entries: FoundEntry[] = [];
+  const bad: FoundEntry[] = [];
+  let bytesHashed = 0;
+  const start = await parts.readers.read(id, 0, PACK_MAGIC.length);
+  if (start === undefined || !hasPackMagic(start)) return { entries, bad, fileBytes, bytesHashed };
+  let position = PACK_MAGIC.length;
+  while (position + ENTRY_HEADER_BYTES <= fileBytes) {
+    const headerBytes = await parts.readers.read(id, position, ENTRY_HEADER_BYTES);
+    const header = headerBytes === undefined ? undefined : decodeEntryHeader(headerBytes, position, BlockstoreLimits.blockBytesMax);
+    if (header === undefined || header.offset + header.size > fileBytes) break;
+    const bytes = await parts.readers.read(id, header.offset, header.size);
+    if (bytes !== undefined) {
+      bytesHashed += bytes.length;
+      (blockProblem(header.digest, bytes, header.size) === undefined ? entries : bad).push(header);
+    }
+    position = header.offset + header.size;
   }
-}
-
-async function quarantineStray(root: string, shard: string, name: string, nowUnixMs: number): Promise<void> {
-  await rename(join(root, shard, name), join(root, LayoutNames.quarantine, `stray.${shard}.${name.slice(0, 100)}.${nowUnixMs}`));
+  return { entries, bad, fileBytes, bytesHashed };
 }

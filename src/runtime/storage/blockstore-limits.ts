@@ -16,9 +16,8 @@ export const BlockstoreLimits = {
    */
   linksPerBlockMax: 131_072,
   /**
-   * Blocks written in one transaction by putMany (larger batches are split). In 'batch' durability
-   * every block of a batch keeps its file open until the fsync pass, so this bounds open file
-   * descriptors well below the usual soft limit of 1024; 256 blocks of 256 KiB are 64 MiB per commit.
+   * Blocks written in one transaction, and one pack, by putMany (larger calls are split): 256
+   * blocks of 256 KiB are 64 MiB per pack and per commit.
    */
   blocksPerBatchMax: 256,
   /** putAll flushes a batch once it holds this many bytes, so a stream never buffers more. */
@@ -38,6 +37,18 @@ export const BlockstoreLimits = {
    * pool of 4 threads by default, so more would only queue (and hold more memory and descriptors).
    */
   ioParallelism: 4,
+  /** Pack files kept open for reading (pack-readers.ts): far below the usual limit of 1024 descriptors. */
+  openPacksMax: 64,
+  /**
+   * A pack whose live bytes are at most this fraction of its file is rewritten by compaction (gc,
+   * or a deletion once enough is dead): the space a store wastes stays below about half, and a
+   * block is copied on average at most once per halving of its pack.
+   */
+  compactionLiveFractionMax: 0.5,
+  /** A deletion compacts only once the sparse packs hold this much dead space: rewriting is not worth it for less. */
+  compactionDeadBytesMin: 64 * 1024 * 1024,
+  /** Live bytes compaction gathers into one new pack. */
+  compactionPackBytesMax: 64 * 1024 * 1024,
 } as const;
 
 /**

@@ -1,14 +1,16 @@
 /**
- * The local blockstore (issue 4): content-addressed blocks in files, an SQLite index beside them.
- * docs/storage-blockstore.md gives the layout, the crash-consistency argument, the gc rule and
- * fsck; this file orders the steps.
+ * The local blockstore (issue 4): content-addressed blocks in pack files, an SQLite index beside
+ * them. docs/storage-blockstore.md gives the layout, the crash-consistency argument, the gc rule
+ * and fsck; this file orders the steps.
  *
  * A put: check the CID and hash the bytes (a mismatch is refused before anything is written);
- * record the intent in the index (the digest becomes `unsettled`, the links are recorded); write a
- * temporary file, fsync it, rename it into its shard and fsync the shard (as the durability mode
- * says); then one transaction indexes the block and settles the digest. A get reads the file and
- * hashes it: bad bytes are never returned — the file goes to quarantine/ and the caller gets a
- * BlockCorruptError, so it can fetch the block again elsewhere.
+ * allocate a pack in the index ('writing'); write the blocks the store lacks as one pack file in
+ * tmp/, fsync it, rename it into packs/ and fsync packs/ (as the durability mode says); then one
+ * transaction indexes the blocks where their bytes are and makes the pack live. A get reads the
+ * block's bytes from its pack and hashes them: bad bytes are never returned — a copy goes to
+ * quarantine/, the row is dropped and the caller gets a BlockCorruptError, so it can fetch the
+ * block again elsewhere. Deletions drop rows; a pack with nothing live left is removed, and gc
+ * compacts packs that are mostly dead (pack-compaction.ts).
  *
  * Concurrency in the process: puts run side by side, holding a shared gate; deletions, gc,
  * quarantine and fsck hold it exclusively (shared-exclusive-gate.ts). Two puts of the same block
@@ -18,11 +20,11 @@
 import type { CID } from 'multiformats/cid';
 import { AccessRecorder } from './access-recorder.ts';
 import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, sha256, type BlockKey } from './block-cid.ts';
-import { blockFileSize, Durability, isDurability, quarantineBlockFile, readBlockFile, removeBlockFile, writeBlockFiles } from './block-files.ts';
-import { BlockIndex, type IndexedPut, type Usage } from './block-index.ts';
+import { BlockIndex, type BlockLocation, type IndexedPut, type LocatedPut, type Usage } from './block-index.ts';
 import { openIndexDatabase } from './block-index-schema.ts';
-import { ensureLayout } from './block-layout.ts';
-import { fsck, recover, settleDigests, type FsckOptions, type FsckReport, type RecoveryReport, type StoreParts } from './blockstore-check.ts';
+import { ensureLayout, packPath } from './block-layout.ts';
+import { fsck, recover, type FsckOptions, type FsckReport, type RecoveryReport } from './blockstore-check.ts';
+import type { StoreParts } from './store-parts.ts';
 import {
   BlockCorruptError,
   BlockMismatchError,
@@ -34,10 +36,16 @@ import {
 } from './blockstore-errors.ts';
 import { BlockstoreLimits, GC_GRACE_MS_DEFAULT, LOCAL_OWNER } from './blockstore-limits.ts';
 import { BlockSession } from './blockstore-session.ts';
-import { forEachLimited } from './parallel.ts';
+import { Durability, isDurability, syncsBeforeCommit } from './durability.ts';
+import { migrateLooseBlocks } from './loose-block-migration.ts';
+import { compactSparsePacks } from './pack-compaction.ts';
+import { removePacksNow } from './pack-removal.ts';
+import { packFileSize, removePackFile, writePackFile } from './pack-files.ts';
+import { PackReaders } from './pack-readers.ts';
+import { writeQuarantineCopy } from './quarantine.ts';
 import { SharedExclusiveGate } from './shared-exclusive-gate.ts';
 
-export { Durability } from './block-files.ts';
+export { Durability } from './durability.ts';
 export type { FsckOptions, FsckReport, RecoveryReport } from './blockstore-check.ts';
 export type { Usage } from './block-index.ts';
 export { BlockSession } from './blockstore-session.ts';
@@ -47,6 +55,8 @@ export interface BlockstoreOptions {
   readonly durability?: Durability;
   /** Wall-clock milliseconds since 1970, for added/accessed times, sessions and gc's grace. Tests inject one. */
   readonly nowUnixMs?: () => number;
+  /** A deletion compacts once the mostly dead packs hold this many dead bytes (BlockstoreLimits.compactionDeadBytesMin unless given). */
+  readonly compactAfterDeadBytes?: number;
 }
 
 export interface PutOptions {
@@ -116,6 +126,10 @@ export interface GcReport {
   readonly bytesRemoved: number;
   /** Blocks that stay. */
   readonly blocksKept: number;
+  /** Mostly dead packs whose live blocks were rewritten into new packs. */
+  readonly packsCompacted: number;
+  /** File bytes given back to the disk: packs removed whole, and what compaction saved. */
+  readonly diskBytesFreed: number;
 }
 
 interface PreparedBlock {
@@ -132,17 +146,21 @@ export class Blockstore {
   private readonly index: BlockIndex;
   private readonly nowUnixMs: () => number;
   private readonly durability: Durability;
+  private readonly compactAfterDeadBytes: number;
   private readonly gate = new SharedExclusiveGate();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly accesses: AccessRecorder;
+  private readonly readers: PackReaders;
   private closed = false;
 
-  private constructor(dir: string, index: BlockIndex, recovery: RecoveryReport, options: BlockstoreOptions, nowUnixMs: () => number) {
+  private constructor(dir: string, index: BlockIndex, readers: PackReaders, recovery: RecoveryReport, options: BlockstoreOptions, nowUnixMs: () => number) {
     this.dir = dir;
     this.index = index;
+    this.readers = readers;
     this.recovery = recovery;
     this.nowUnixMs = nowUnixMs;
     this.durability = options.durability ?? Durability.batch;
+    this.compactAfterDeadBytes = options.compactAfterDeadBytes ?? BlockstoreLimits.compactionDeadBytesMin;
     this.accesses = new AccessRecorder(
       { flushIntervalMs: BlockstoreLimits.accessFlushIntervalMs, pendingMax: BlockstoreLimits.accessPendingMax },
       (pending) => this.index.recordAccesses(pending),
@@ -152,17 +170,22 @@ export class Blockstore {
 
   /**
    * Opens (creating if needed) the store in `dir`, takes its lock (BlockstoreLockedError if another
-   * process or open store has it) and runs the cheap recovery: tmp/ emptied, unsettled digests settled.
+   * process or open store has it) and runs the cheap recovery: tmp/ emptied, packs an interrupted
+   * put or removal left behind removed. A store of layout version 1 (a file per block) has its
+   * blocks moved into packs first.
    */
   static async open(dir: string, options: BlockstoreOptions = {}): Promise<Blockstore> {
     if (options.durability !== undefined && !isDurability(options.durability)) throw new BlockstoreArgumentError(`unknown durability ${String(options.durability)}`);
     const nowUnixMs = options.nowUnixMs ?? Date.now;
     await ensureLayout(dir);
     const index = new BlockIndex(await openIndexDatabase(dir));
+    const readers = new PackReaders(dir, BlockstoreLimits.openPacksMax);
     try {
-      const recovery = await recover({ root: dir, index, nowUnixMs });
-      return new Blockstore(dir, index, recovery, options, nowUnixMs);
+      const recovery = await recover({ root: dir, index, readers, nowUnixMs });
+      const migrated = await migrateLooseBlocks({ root: dir, index, readers, nowUnixMs });
+      return new Blockstore(dir, index, readers, { ...recovery, migrated }, options, nowUnixMs);
     } catch (error) {
+      await readers.closeAll();
       index.close();
       throw error;
     }
@@ -228,26 +251,44 @@ export class Blockstore {
     for (const block of batch) this.inFlight.set(block.key.hex, done);
     try {
       this.checkOpen();
+      // A stored block is trusted if its pack is there and long enough (one stat per pack); otherwise the put repairs it.
       const toWrite: PreparedBlock[] = [];
-      // A stored block is trusted if its file is there with the right size (a stat); otherwise the put repairs it.
-      await forEachLimited(batch, BlockstoreLimits.ioParallelism, async (block) => {
-        const indexedSize = this.index.size(block.key.digest);
-        if (indexedSize !== block.bytes.length || (await blockFileSize(this.dir, block.key.hex)) !== indexedSize) toWrite.push(block);
-      });
-      const puts = batch.map((block) => indexedPut(block, owner));
-      const written = toWrite.map((block) => indexedPut(block, owner));
-      if (toWrite.length > 0) this.index.recordPutIntent(written, this.nowUnixMs());
+      const existing: PreparedBlock[] = [];
+      const packSizes = new Map<number, number | undefined>();
+      for (const block of batch) {
+        const location = this.index.location(block.key.digest);
+        const intact = location !== undefined && location.size === block.bytes.length && (await this.packHolds(location, packSizes));
+        (intact ? existing : toWrite).push(block);
+      }
+      const durable = toWrite.length > 0 && syncsBeforeCommit(durability);
+      const sessionId = session?.open ? session.id : undefined;
+      if (toWrite.length === 0) {
+        this.index.commitPuts([], existing.map((block) => indexedPut(block, owner)), undefined, sessionId, this.nowUnixMs(), false);
+        return { written: 0, existing: existing.length, bytesWritten: 0 };
+      }
+      const id = this.index.beginPack(this.nowUnixMs());
+      let emptied: number[];
       try {
-        await writeBlockFiles(this.dir, toWrite.map((block) => ({ hex: block.key.hex, bytes: block.bytes })), durability);
-        const durable = toWrite.length > 0 && durability !== Durability.none;
-        this.index.commitPuts(puts, written.map((put) => put.digest), session?.open ? session.id : undefined, this.nowUnixMs(), durable);
+        const pack = await writePackFile(this.dir, id, toWrite.map((block) => ({ digest: block.key.digest, codec: block.key.codec, bytes: block.bytes })), syncsBeforeCommit(durability));
+        const located: LocatedPut[] = toWrite.map((block, index) => ({ ...indexedPut(block, owner), offset: pack.offsets[index] }));
+        try {
+          emptied = this.index.commitPuts(located, existing.map((block) => indexedPut(block, owner)), { id, bytes: pack.bytes }, sessionId, this.nowUnixMs(), durable);
+        } catch (error) {
+          await removePackFile(this.dir, id).catch(() => false);
+          throw error;
+        }
       } catch (error) {
-        // Some files may be in place without their rows: settle them now rather than at the next open (best effort).
-        await settleDigests(this.parts(), written.map((put) => put.digest)).catch(() => undefined);
+        // Nothing of this put is indexed; its pack row goes (recovery would remove it otherwise).
+        try {
+          this.index.abandonPack(id);
+        } catch {
+          // The index is failing too: recovery at the next open removes the pack.
+        }
         throw error;
       }
+      await this.removePacks(emptied);
       const bytesWritten = toWrite.reduce((sum, block) => sum + block.bytes.length, 0);
-      return { written: toWrite.length, existing: batch.length - toWrite.length, bytesWritten };
+      return { written: toWrite.length, existing: existing.length, bytesWritten };
     } finally {
       for (const block of batch) if (this.inFlight.get(block.key.hex) === done) this.inFlight.delete(block.key.hex);
       finish();
@@ -264,33 +305,44 @@ export class Blockstore {
   async get(cid: CID): Promise<Uint8Array> {
     this.checkOpen();
     const key = blockKeyOf(cid);
-    const size = this.index.size(key.digest);
-    if (size === undefined) throw new BlockNotFoundError(key.canonical);
-    const bytes = await readBlockFile(this.dir, key.hex);
-    if (bytes === undefined || blockProblem(key.digest, bytes, size) !== undefined) return this.gate.exclusive(() => this.recheck(key));
+    const location = this.index.location(key.digest);
+    if (location === undefined) throw new BlockNotFoundError(key.canonical);
+    const bytes = await this.readers.read(location.pack, location.offset, location.size);
+    if (bytes === undefined || blockProblem(key.digest, bytes, location.size) !== undefined) return this.gate.exclusive(() => this.recheck(key));
     this.accesses.record(key.hex, key.digest, this.nowUnixMs());
     return plainBytes(bytes);
   }
 
   /**
-   * A get found the file missing or bad. With writes held off, look again (a put may have just
-   * repaired it); if it is still missing drop the row, if still bad quarantine it.
+   * A get found the bytes missing or bad. With writes held off, look again (a put may have just
+   * repaired the block, or the pack's file may have been replaced): if the pack is still missing
+   * drop the row, if the bytes are still bad copy them to quarantine/ and drop the row.
    */
   private async recheck(key: BlockKey): Promise<Uint8Array> {
     this.checkOpen();
-    const size = this.index.size(key.digest);
-    if (size === undefined) throw new BlockNotFoundError(key.canonical);
-    const bytes = await readBlockFile(this.dir, key.hex);
+    const location = this.index.location(key.digest);
+    if (location === undefined) throw new BlockNotFoundError(key.canonical);
+    await this.readers.forget(location.pack);
+    const bytes = await this.readers.read(location.pack, location.offset, location.size);
     if (bytes === undefined) {
-      this.index.dropMissing([key.digest]);
-      throw new BlockNotFoundError(key.canonical, 'its file was missing; the index entry was dropped');
+      await this.dropRows([key.digest]);
+      throw new BlockNotFoundError(key.canonical, 'its pack file was missing; the index entry was dropped');
     }
-    const problem = blockProblem(key.digest, bytes, size);
+    const problem = blockProblem(key.digest, bytes, location.size);
     if (problem === undefined) return plainBytes(bytes);
-    this.index.dropRows([key.digest], this.nowUnixMs(), true);
-    const quarantinedAs = await quarantineBlockFile(this.dir, key.hex, this.nowUnixMs());
-    this.index.settle([key.digest]);
+    const quarantinedAs = await writeQuarantineCopy(this.dir, key.hex, bytes, this.nowUnixMs());
+    await this.dropRows([key.digest]);
     throw new BlockCorruptError(key.canonical, problem, quarantinedAs);
+  }
+
+  /**
+   * Where the block's bytes are on disk: its pack file, the offset of its first byte, its size
+   * (for fsck tools, debugging and tests); undefined if it is not stored.
+   */
+  where(cid: CID): { readonly path: string; readonly offset: number; readonly size: number } | undefined {
+    this.checkOpen();
+    const location = this.index.location(blockKeyOf(cid).digest);
+    return location === undefined ? undefined : { path: packPath(this.dir, location.pack), offset: location.offset, size: location.size };
   }
 
   /** Whether the index lists the block (get() is what verifies it). */
@@ -364,9 +416,8 @@ export class Blockstore {
       if (this.index.size(key.digest) === undefined) return false;
       const pin = this.index.pinnedBy(key.digest);
       if (pin !== undefined) throw new BlockPinnedError(key.canonical, pin.direct ? `pin "${pin.name}"` : `recursive pin "${pin.name}" on ${pin.cid}`);
-      this.index.dropRows([key.digest], this.nowUnixMs(), true);
-      await removeBlockFile(this.dir, key.hex);
-      this.index.settle([key.digest]);
+      await this.dropRows([key.digest]);
+      await this.compactIfWorthIt();
       return true;
     });
   }
@@ -416,11 +467,15 @@ export class Blockstore {
       const nowMs = this.nowUnixMs();
       this.accesses.flush(nowMs);
       const swept = this.index.sweep(nowMs, nowMs - graceMs);
-      await forEachLimited(swept.digests, BlockstoreLimits.ioParallelism, async (digest) => {
-        await removeBlockFile(this.dir, Buffer.from(digest).toString('hex'));
-      });
-      this.index.settle(swept.digests);
-      return { blocksRemoved: swept.digests.length, bytesRemoved: swept.bytes, blocksKept: swept.live };
+      const freedByRemoval = await this.removePacks(swept.emptied);
+      const compaction = await compactSparsePacks(this.parts(), { liveFractionMax: BlockstoreLimits.compactionLiveFractionMax });
+      return {
+        blocksRemoved: swept.digests.length,
+        bytesRemoved: swept.bytes,
+        blocksKept: swept.live,
+        packsCompacted: compaction.packsCompacted,
+        diskBytesFreed: freedByRemoval + compaction.diskBytesFreed,
+      };
     });
   }
 
@@ -441,12 +496,37 @@ export class Blockstore {
       if (this.closed) return;
       this.accesses.flush(this.nowUnixMs());
       this.closed = true;
+      await this.readers.closeAll();
       this.index.close();
     });
   }
 
+  /** Drops rows (durably) and removes the packs left with nothing live. The caller holds the gate exclusively. */
+  private async dropRows(digests: readonly Uint8Array[]): Promise<void> {
+    const { emptied } = this.index.dropRows(digests, true);
+    await this.removePacks(emptied);
+  }
+
+  /** Removes packs whose rows are all gone ('removing'), then their rows; returns the file bytes freed. */
+  private async removePacks(ids: readonly number[]): Promise<number> {
+    return removePacksNow(this.parts(), ids);
+  }
+
+  /** After a deletion: compacts when the dead bytes in mostly dead packs are worth a rewrite. */
+  private async compactIfWorthIt(): Promise<void> {
+    if (this.index.sparseDeadBytes(BlockstoreLimits.compactionLiveFractionMax) < this.compactAfterDeadBytes) return;
+    await compactSparsePacks(this.parts(), { liveFractionMax: BlockstoreLimits.compactionLiveFractionMax });
+  }
+
+  /** Whether the block's pack file is there and long enough to hold it (`sizes` remembers the stats of this call). */
+  private async packHolds(location: BlockLocation, sizes: Map<number, number | undefined>): Promise<boolean> {
+    if (!sizes.has(location.pack)) sizes.set(location.pack, await packFileSize(this.dir, location.pack));
+    const size = sizes.get(location.pack);
+    return size !== undefined && location.offset + location.size <= size;
+  }
+
   private parts(): StoreParts {
-    return { root: this.dir, index: this.index, nowUnixMs: this.nowUnixMs };
+    return { root: this.dir, index: this.index, readers: this.readers, nowUnixMs: this.nowUnixMs };
   }
 
   private openIndex(): BlockIndex {

@@ -20,7 +20,7 @@ function say(line: object): void {
 }
 
 const store = await Blockstore.open(dir);
-say({ event: 'open', recovery: { ...store.recovery, adopted: store.recovery.adopted.length } });
+say({ event: 'open', recovery: store.recovery });
 for (let step = 0; ; step++) {
   const durability = modes[step % modes.length];
   const tag = `crash-${round}-${step}`;

@@ -1,12 +1,13 @@
 /** Pins, links, sessions and garbage collection, with a property test against a naive model. */
 import assert from 'node:assert/strict';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BlockCodecs } from '../../../src/runtime/storage/block-cid.ts';
 import { Blockstore } from '../../../src/runtime/storage/blockstore.ts';
 import { GC_GRACE_MS_DEFAULT } from '../../../src/runtime/storage/blockstore-limits.ts';
-import { TemporaryDirs, TestClock, filePathOf, freshStore, testBlock, type TestBlock } from './blockstore-harness.ts';
+import { TemporaryDirs, TestClock, locationOf, overwriteInPack, freshStore, testBlock, type TestBlock } from './blockstore-harness.ts';
 
 const dirs = new TemporaryDirs();
 after(() => dirs.removeAll());
@@ -37,10 +38,17 @@ describe('blockstore: pins and gc', () => {
     store.pin(blocks.root.cid, { recursive: true });
     store.pin(blocks.d.cid, { recursive: false });
     clock.advance(1);
+    const firstPack = locationOf(store, b.u.cid).path;
+    const firstPackBytes = (await stat(firstPack)).size;
     const report = await store.gc({ graceMs: 0 });
-    assert.deepEqual(report, { blocksRemoved: 2, bytesRemoved: 900, blocksKept: 5 });
+    // u and e went; c and b, the rest of their pack (400 of 1,300 bytes), moved to a new pack.
+    const newPack = locationOf(store, b.c.cid).path;
+    assert.deepEqual(report, { blocksRemoved: 2, bytesRemoved: 900, blocksKept: 5, packsCompacted: 1, diskBytesFreed: firstPackBytes - (await stat(newPack)).size });
     assert.deepEqual(stored(store, blocks), ['a', 'b', 'c', 'd', 'root']);
-    await assert.rejects(stat(filePathOf(store.dir, b.u.cid)), { code: 'ENOENT' });
+    await assert.rejects(stat(firstPack), { code: 'ENOENT' });
+    assert.equal(locationOf(store, b.b.cid).path, newPack);
+    assert.deepEqual(await store.get(b.c.cid), b.c.bytes);
+    assert.deepEqual(await store.get(b.b.cid), b.b.bytes);
     assert.deepEqual(store.references(b.a.cid), { parents: 1, pins: 0 });
     assert.deepEqual(store.references(blocks.root.cid), { parents: 0, pins: 1 });
 
@@ -248,5 +256,65 @@ describe('blockstore: pins and gc', () => {
       }),
       { numRuns: 12 },
     );
+  });
+});
+
+describe('blockstore: compaction of mostly dead packs', () => {
+  it('rewrites what is live, verified, into a new pack and removes the old one; bad bytes go to quarantine, not along', async () => {
+    const clock = new TestClock();
+    const store = await freshStore(dirs, { nowUnixMs: clock.now });
+    const blocks = Array.from({ length: 10 }, (_, index) => testBlock(`compact-${index}`, 10_000 + index));
+    await store.putMany(blocks);
+    const oldPack = locationOf(store, blocks[0].cid).path;
+    for (const block of blocks.slice(0, 4)) store.pin(block.cid, { name: 'keep' });
+    // One kept block rots on disk before the gc.
+    await overwriteInPack(store, blocks[3].cid, new Uint8Array(100).fill(7));
+    clock.advance(1);
+    const report = await store.gc({ graceMs: 0 });
+    assert.equal(report.blocksRemoved, 6);
+    assert.equal(report.packsCompacted, 1);
+    await assert.rejects(stat(oldPack), { code: 'ENOENT' });
+    for (const block of blocks.slice(0, 3)) {
+      assert.notEqual(locationOf(store, block.cid).path, oldPack);
+      assert.deepEqual(await store.get(block.cid), block.bytes);
+    }
+    assert.equal(store.has(blocks[3].cid), false, 'the rotten block was dropped, not copied');
+    assert.equal((await readdir(join(store.dir, 'quarantine'))).length, 1);
+    assert.deepEqual(await readdir(join(store.dir, 'packs')), [basename(locationOf(store, blocks[0].cid).path)]);
+    const check = await store.fsck();
+    assert.equal(check.ok, true, JSON.stringify(check));
+    await store.close();
+  });
+
+  it('leaves packs that are mostly live alone', async () => {
+    const clock = new TestClock();
+    const store = await freshStore(dirs, { nowUnixMs: clock.now });
+    const blocks = Array.from({ length: 4 }, (_, index) => testBlock(`dense-${index}`, 4000));
+    await store.putMany(blocks);
+    const pack = locationOf(store, blocks[0].cid).path;
+    for (const block of blocks.slice(0, 3)) store.pin(block.cid, { name: 'keep' });
+    clock.advance(1);
+    const report = await store.gc({ graceMs: 0 });
+    assert.deepEqual([report.blocksRemoved, report.packsCompacted, report.diskBytesFreed], [1, 0, 0]);
+    assert.equal(locationOf(store, blocks[0].cid).path, pack);
+    await store.close();
+  });
+
+  it('compacts after deletions once enough is dead, and a reopened store reads everything', async () => {
+    const store = await freshStore(dirs, { compactAfterDeadBytes: 22_000 });
+    const blocks = Array.from({ length: 8 }, (_, index) => testBlock(`deleted-${index}`, 5000));
+    await store.putMany(blocks);
+    const oldPack = locationOf(store, blocks[7].cid).path;
+    for (const block of blocks.slice(0, 4)) await store.delete(block.cid);
+    assert.equal(locationOf(store, blocks[7].cid).path, oldPack, '20 kB dead of 40 kB: not yet worth a rewrite');
+    await store.delete(blocks[4].cid);
+    assert.notEqual(locationOf(store, blocks[7].cid).path, oldPack);
+    await assert.rejects(stat(oldPack), { code: 'ENOENT' });
+    const dir = store.dir;
+    await store.close();
+    const reopened = await Blockstore.open(dir, { durability: 'none' });
+    for (const block of blocks.slice(5)) assert.deepEqual(await reopened.get(block.cid), block.bytes);
+    assert.equal((await reopened.fsck()).ok, true);
+    await reopened.close();
   });
 });

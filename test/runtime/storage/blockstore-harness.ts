@@ -1,6 +1,6 @@
 /** Shared helpers of the blockstore tests: temporary stores, deterministic blocks, a settable clock. */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
@@ -53,9 +53,28 @@ export async function freshStore(dirs: TemporaryDirs, options: BlockstoreOptions
   return Blockstore.open(await dirs.make(), { durability: 'none', ...options });
 }
 
-export function filePathOf(dir: string, cid: CID): string {
-  const hex = Buffer.from(cid.multihash.digest).toString('hex');
-  return join(dir, hex.slice(0, 2), hex);
+/** Where a stored block's bytes are (its pack file and offset); fails the test if it is not stored. */
+export function locationOf(store: Blockstore, cid: CID): { readonly path: string; readonly offset: number; readonly size: number } {
+  const location = store.where(cid);
+  if (location === undefined) throw new Error(`${cid} is not stored`);
+  return location;
+}
+
+/** Overwrites a stored block's bytes in its pack by hand (bit rot, a bad disk). */
+export async function overwriteInPack(store: Blockstore, cid: CID, bytes: Uint8Array): Promise<void> {
+  const { path, offset } = locationOf(store, cid);
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(bytes, 0, bytes.length, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes at a block's place in its pack, as stored on disk. */
+export async function bytesInPack(store: Blockstore, cid: CID): Promise<Uint8Array> {
+  const { path, offset, size } = locationOf(store, cid);
+  return new Uint8Array((await readFile(path)).subarray(offset, offset + size));
 }
 
 export async function filesIn(dir: string, folder: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 /** The local blockstore: put, get, has, delete, batches, bad input, the lock. */
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { CID } from 'multiformats/cid';
@@ -9,7 +9,7 @@ import * as Digest from 'multiformats/hashes/digest';
 import { BlockCodecs, blockKeyOf, cidOfBytes, parseCid } from '../../../src/runtime/storage/block-cid.ts';
 import { Blockstore } from '../../../src/runtime/storage/blockstore.ts';
 import { BlockstoreLimits, LOCAL_OWNER } from '../../../src/runtime/storage/blockstore-limits.ts';
-import { TemporaryDirs, TestClock, filePathOf, freshStore, testBlock } from './blockstore-harness.ts';
+import { TemporaryDirs, TestClock, bytesInPack, freshStore, locationOf, testBlock } from './blockstore-harness.ts';
 
 const dirs = new TemporaryDirs();
 after(() => dirs.removeAll());
@@ -23,15 +23,16 @@ describe('blockstore: put and get', () => {
     assert.equal(store.has(block.cid), true);
     assert.equal(store.size(block.cid), 5000);
     assert.deepEqual(await store.get(block.cid), block.bytes);
-    // The file is named by the digest, in the shard of its first two hex digits, and holds the bytes.
-    const path = filePathOf(store.dir, block.cid);
-    assert.deepEqual(new Uint8Array(await readFile(path)), block.bytes);
+    // The bytes are in a pack file in packs/, where the index says.
+    const { path } = locationOf(store, block.cid);
+    assert.equal(dirname(path), join(store.dir, 'packs'));
+    assert.deepEqual(await bytesInPack(store, block.cid), block.bytes);
     assert.equal((await stat(path)).mode & 0o077, 0, 'files are private to the owner');
     assert.equal(await store.delete(block.cid), true);
     assert.equal(await store.delete(block.cid), false);
     assert.equal(store.has(block.cid), false);
     await assert.rejects(store.get(block.cid), { name: 'BlockNotFoundError' });
-    await assert.rejects(stat(path), { code: 'ENOENT' });
+    await assert.rejects(stat(path), { code: 'ENOENT' }, 'a pack with nothing live left is removed');
     assert.deepEqual(await readdir(join(store.dir, 'tmp')), []);
     await store.close();
   });
@@ -76,8 +77,7 @@ describe('blockstore: put and get', () => {
     await assert.rejects(store.putMany([other, { cid: block.cid, bytes: other.bytes }]), { name: 'BlockMismatchError' });
     assert.equal(store.has(block.cid), false);
     assert.equal(store.has(other.cid), false);
-    await assert.rejects(stat(filePathOf(store.dir, block.cid)), { code: 'ENOENT' });
-    await assert.rejects(stat(filePathOf(store.dir, other.cid)), { code: 'ENOENT' });
+    assert.deepEqual(await readdir(join(store.dir, 'packs')), [], 'no pack was written');
     assert.deepEqual(await readdir(join(store.dir, 'tmp')), []);
     assert.equal((await store.fsck()).ok, true);
     await store.close();
@@ -103,11 +103,33 @@ describe('blockstore: put and get', () => {
     await store.close();
   });
 
-  it('names files only by the digest: 64 hex digits in their shard', async () => {
+  it('names files only by numbers it allocated: packs are 16 hex digits, never reused', async () => {
+    const store = await freshStore(dirs);
     const block = testBlock('g');
     const key = blockKeyOf(block.cid);
     assert.match(key.hex, /^[0-9a-f]{64}$/);
     assert.equal(key.canonical, block.cid.toString());
+    await store.put(block.cid, block.bytes);
+    const first = basename(locationOf(store, block.cid).path);
+    assert.match(first, /^[0-9a-f]{16}\.pack$/);
+    await store.delete(block.cid);
+    await store.put(block.cid, block.bytes);
+    assert.notEqual(basename(locationOf(store, block.cid).path), first, 'a removed pack id is not given out again');
+    await store.close();
+  });
+
+  it('writes one pack per call, holding every new block of it', async () => {
+    const store = await freshStore(dirs);
+    const blocks = Array.from({ length: 12 }, (_, index) => testBlock(`packed-${index}`, 3000 + index));
+    await store.putMany(blocks);
+    assert.equal(new Set(blocks.map((block) => locationOf(store, block.cid).path)).size, 1);
+    assert.deepEqual(await readdir(join(store.dir, 'packs')), [basename(locationOf(store, blocks[0].cid).path)]);
+    for (const block of blocks) assert.deepEqual(await bytesInPack(store, block.cid), block.bytes);
+    // A block already stored is not written again by a later call.
+    const more = [blocks[0], testBlock('packed-new', 100)];
+    assert.deepEqual(await store.putMany(more), { written: 1, existing: 1, bytesWritten: 100 });
+    assert.equal(locationOf(store, blocks[0].cid).path, locationOf(store, blocks[1].cid).path);
+    await store.close();
   });
 
   it('stores batches and streams in one transaction per batch, with duplicates merged', async () => {
@@ -149,7 +171,7 @@ describe('blockstore: put and get', () => {
     const store = await freshStore(dirs);
     const block = testBlock('lost');
     await store.put(block.cid, block.bytes);
-    await rm(filePathOf(store.dir, block.cid));
+    await rm(locationOf(store, block.cid).path);
     assert.deepEqual(await store.put(block.cid, block.bytes), { written: 1, existing: 0, bytesWritten: 1024 });
     assert.deepEqual(await store.get(block.cid), block.bytes);
     await store.close();
