@@ -25,6 +25,11 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
   return { ms: performance.now() - started, value };
 }
 
+/** sync(1): writes back every dirty page of the machine before the next timed part starts. */
+function flushToDisk(): void {
+  spawnSync('sync');
+}
+
 async function sha256File(path: string): Promise<void> {
   const hash = createHash('sha256');
   for await (const piece of createReadStream(path, { highWaterMark: MiB })) hash.update(piece as Buffer);
@@ -38,15 +43,19 @@ export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Re
     say(`writing a ${fileBytes / MiB} MiB test file`);
     await writePseudoRandomFile(file, fileBytes);
     const mibps = (ms: number): number => Math.round((fileBytes / MiB / (ms / 1000)) * 10) / 10;
-    // Warm the page cache once, so every contender reads from memory alike.
+    // Warm the page cache once, so every contender reads from memory alike; and start each timed
+    // part with nothing left to write back (sync, untimed), so that no part pays for the flush of
+    // what the one before wrote (the test file, cp's copy): the add's fsyncs would wait for it.
     await sha256File(file);
+    flushToDisk();
     const hash = await timed(() => sha256File(file));
     say(`sha256: ${mibps(hash.ms)} MiB/s`);
     const copy = await timed(async () => {
       const result = spawnSync('cp', [file, join(dir, 'copy.bin')]);
       if (result.status !== 0) throw new Error(`cp failed: ${result.stderr}`);
-      await rm(join(dir, 'copy.bin'));
     });
+    await rm(join(dir, 'copy.bin'));
+    flushToDisk();
     say(`cp: ${mibps(copy.ms)} MiB/s`);
     const add = async (encrypt: boolean): Promise<number> => {
       const store = await Blockstore.open(join(dir, encrypt ? 'store-encrypted' : 'store-plain'));
@@ -58,6 +67,7 @@ export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Re
       } finally {
         await store.close();
         await rm(join(dir, encrypt ? 'store-encrypted' : 'store-plain'), { recursive: true, force: true });
+        flushToDisk();
       }
     };
     const plainMs = await add(false);

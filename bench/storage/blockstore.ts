@@ -6,10 +6,10 @@
  * N MiB (64 by default) of deterministic incompressible bytes (AES-256-CTR of zeros), cut into
  * 256 KiB and into 1 MiB blocks (raw CIDs, hashed once beforehand: hashing is reported on its own).
  * For each block size:
- *   put      one block per call, 'block' durability (write, fsync, rename, fsync the shard, FULL commit)
- *            and 'none' (no fsync); 'batch' is the same as 'block' for a single block
- *   putMany  16 MiB per call, in each durability mode ('block': an fsync per block; 'batch': one
- *            fsync pass per call; 'none')
+ *   put      one block per call (a pack of one block), 'block' durability (write the pack, fsync,
+ *            rename, fsync packs/, FULL commit) and 'none' (no fsync); 'batch' is the same as 'block'
+ *   putMany  16 MiB per call (one pack per 256 blocks), in each durability mode ('block' and
+ *            'batch' do the same since packs: one fsync per pack; 'none')
  *   get      every block read back and verified, one at a time and 4 at a time, against
  *            fs.readFile of the one baseline file (warm page cache for both)
  * Each figure is the best of a few repetitions, each in a fresh store whose opening and closing are
