@@ -7,6 +7,7 @@
  */
 import type { LookupExperimentResult } from '../src/sim/experiments/lookup-experiment.ts';
 import { codecBenchmark } from './codec.ts';
+import { computeBenchmark } from './compute/compute-benchmark.ts';
 import { dhtVsKadBenchmark } from './dht-vs-kad/benchmark.ts';
 import { runPeergridJson } from './run-peergrid.ts';
 import { storageBenchmark } from './storage/storage-benchmark.ts';
@@ -178,6 +179,10 @@ export const benchmarks: Record<string, Benchmark> = {
   storage: {
     summary: 'issue 4: local add vs SHA-256 and cp, FastCDC, Reed-Solomon 10+4, a durability year (--add-mib N, --durability-objects N, --skip-durability)',
     run: (extra, say) => storageBenchmark(extra, say),
+  },
+  compute: {
+    summary: 'issue 5: fuel metering overhead on two kernels (the other figures need parts not built yet: null, with the reason)',
+    run: (_extra, say) => computeBenchmark(say),
   },
   'dht-vs-kad': {
     summary: 'a 16-process loopback devnet: our lookup vs @libp2p/kad-dht getClosestPeers on 16 processes beside it; dials vs requests',

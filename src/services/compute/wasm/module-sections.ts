@@ -85,8 +85,14 @@ export interface ModuleSections {
   readonly exports: readonly Export[];
   readonly start: number | undefined;
   readonly code: readonly CodeBody[];
-  /** Ids of the sections present, in order (custom sections as 0). */
-  readonly sectionIds: readonly number[];
+  /** The sections present, in order: their id and where their contents are (custom sections too). */
+  readonly sections: readonly SectionRange[];
+}
+
+export interface SectionRange {
+  readonly id: number;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** Reads the sections; throws WasmFormatError on a malformed module. */
@@ -96,17 +102,17 @@ export function readModuleSections(bytes: Uint8Array): ModuleSections {
   if (!WASM_MAGIC.every((byte, index) => header[index] === byte)) throw new WasmFormatError(0, 'not a WebAssembly module (no \\0asm magic)');
   if (!WASM_VERSION.every((byte, index) => header[4 + index] === byte)) throw new WasmFormatError(4, 'not WebAssembly version 1');
   const sections: { -readonly [K in keyof ModuleSections]: ModuleSections[K] } = {
-    types: [], imports: [], functionTypes: [], tables: [], memories: [], globalCount: 0, exports: [], start: undefined, code: [], sectionIds: [],
+    types: [], imports: [], functionTypes: [], tables: [], memories: [], globalCount: 0, exports: [], start: undefined, code: [], sections: [],
   };
-  const ids: number[] = [];
+  const ranges: SectionRange[] = [];
   let lastOrdered = 0;
   while (!cursor.atEnd) {
     const id = cursor.u8();
     const size = cursor.u32();
     if (size > cursor.remaining) cursor.fail(`section ${id} of ${size} bytes in ${cursor.remaining}`);
     const body = new WasmCursor(bytes, cursor.offset, cursor.offset + size);
+    ranges.push({ id, start: cursor.offset, end: cursor.offset + size });
     cursor.skip(size);
-    ids.push(id);
     if (id !== SectionId.custom) {
       if (id > SectionId.dataCount) body.fail(`unknown section ${id}`);
       // The data count section (12) sits between import-ish and code sections; the rest go in id order.
@@ -117,7 +123,7 @@ export function readModuleSections(bytes: Uint8Array): ModuleSections {
     readSection(id, body, sections);
     if (id !== SectionId.custom && !body.atEnd) body.fail(`section ${id} has ${body.remaining} bytes left over`);
   }
-  sections.sectionIds = ids;
+  sections.sections = ranges;
   return sections;
 }
 
