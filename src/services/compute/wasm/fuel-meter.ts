@@ -22,17 +22,21 @@ export const FUEL_EXPORT = '__peergrid_fuel';
 
 export type MeterResult = { readonly ok: true; readonly bytes: Uint8Array; readonly fuelGlobal: number } | { readonly ok: false; readonly problem: string };
 
-/** The module with fuel metering added; a problem (never a throw) when it cannot be metered. */
-export function meterModule(bytes: Uint8Array): MeterResult {
+/**
+ * The module with fuel metering added; a problem (never a throw) when it cannot be metered.
+ * `initialFuel` is the global's starting value, so that a start function, which runs while the
+ * module is instantiated (before the host could set the global), is metered too.
+ */
+export function meterModule(bytes: Uint8Array, initialFuel = 0n): MeterResult {
   try {
-    return { ok: true, ...meter(bytes) };
+    return { ok: true, ...meter(bytes, initialFuel) };
   } catch (error) {
     if (error instanceof WasmFormatError) return { ok: false, problem: `cannot meter the module: ${error.message}` };
     throw error;
   }
 }
 
-function meter(bytes: Uint8Array): { bytes: Uint8Array; fuelGlobal: number } {
+function meter(bytes: Uint8Array, initialFuel: bigint): { bytes: Uint8Array; fuelGlobal: number } {
   const sections = readModuleSections(bytes);
   if (sections.exports.some((entry) => entry.name === FUEL_EXPORT)) throw new WasmFormatError(0, `the module already exports ${FUEL_EXPORT}`);
   const importedGlobals = sections.imports.filter((entry) => entry.kind === ExternalKind.global).length;
@@ -42,12 +46,12 @@ function meter(bytes: Uint8Array): { bytes: Uint8Array; fuelGlobal: number } {
   for (const range of sections.sections) {
     // A module without globals gets a global section, in its place before exports.
     if (!globalsWritten && range.id !== SectionId.custom && range.id > SectionId.global) {
-      parts.push(section(SectionId.global, concat([Uint8Array.from(unsignedLeb(1)), fuelGlobalEntry()])));
+      parts.push(section(SectionId.global, concat([Uint8Array.from(unsignedLeb(1)), fuelGlobalEntry(initialFuel)])));
       globalsWritten = true;
     }
     const contents = bytes.subarray(range.start, range.end);
     if (range.id === SectionId.global) {
-      parts.push(section(SectionId.global, appendToVector(contents, fuelGlobalEntry())));
+      parts.push(section(SectionId.global, appendToVector(contents, fuelGlobalEntry(initialFuel))));
       globalsWritten = true;
     } else if (range.id === SectionId.export) {
       parts.push(section(SectionId.export, appendToVector(contents, Uint8Array.from([...nameBytes(FUEL_EXPORT), ExternalKind.global, ...unsignedLeb(fuelGlobal)]))));
@@ -61,9 +65,9 @@ function meter(bytes: Uint8Array): { bytes: Uint8Array; fuelGlobal: number } {
   return { bytes: concat(parts), fuelGlobal };
 }
 
-/** `(global (mut i64) (i64.const 0))`. */
-function fuelGlobalEntry(): Uint8Array {
-  return Uint8Array.from([ValueType.i64, 1, Opcode.i64Const, 0, Opcode.end]);
+/** `(global (mut i64) (i64.const initialFuel))`. */
+function fuelGlobalEntry(initialFuel: bigint): Uint8Array {
+  return Uint8Array.from([ValueType.i64, 1, Opcode.i64Const, ...signedLeb(initialFuel), Opcode.end]);
 }
 
 /** A vector's contents with one more element at its end. */
