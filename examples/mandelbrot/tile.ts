@@ -1,7 +1,8 @@
 // One tile of a Mandelbrot image as a peergrid work unit (AssemblyScript). Arguments:
-// "<x0> <y0> <x1> <y1> <width> <height> <maxIterations>": the tile's corner points in the complex
-// plane and its size in pixels. Output: width × height bytes, one grey level per pixel (0 inside
-// the set), row by row; a job renders many tiles and assembles them into one PNG.
+// "<column> <row> <columns> <rows> <x0> <y0> <x1> <y1> <width> <height> <maxIterations>": which
+// tile of a columns × rows grid over the region from (x0, y0) to (x1, y1) of the complex plane, and
+// the tile's size in pixels. Output: width × height bytes, one grey level per pixel (0 inside the
+// set), row by row; a job renders every tile and assembles them into one image.
 
 @external("peergrid", "args_size") declare function args_size(): i32;
 @external("peergrid", "args_read") declare function args_read(ptr: usize, offset: i32, length: i32): i32;
@@ -17,15 +18,26 @@ function readArgs(): string {
 
 export function run(): i32 {
   const parts = readArgs().trim().split(' ');
-  if (parts.length != 7) return 2;
-  const x0 = F64.parseFloat(parts[0]);
-  const y0 = F64.parseFloat(parts[1]);
-  const x1 = F64.parseFloat(parts[2]);
-  const y1 = F64.parseFloat(parts[3]);
-  const width = I32.parseInt(parts[4]);
-  const height = I32.parseInt(parts[5]);
-  const maxIterations = I32.parseInt(parts[6]);
+  if (parts.length != 11) return 2;
+  const column = I32.parseInt(parts[0]);
+  const row0 = I32.parseInt(parts[1]);
+  const columns = I32.parseInt(parts[2]);
+  const rows = I32.parseInt(parts[3]);
+  const regionX0 = F64.parseFloat(parts[4]);
+  const regionY0 = F64.parseFloat(parts[5]);
+  const regionX1 = F64.parseFloat(parts[6]);
+  const regionY1 = F64.parseFloat(parts[7]);
+  const width = I32.parseInt(parts[8]);
+  const height = I32.parseInt(parts[9]);
+  const maxIterations = I32.parseInt(parts[10]);
+  if (columns <= 0 || rows <= 0 || column < 0 || column >= columns || row0 < 0 || row0 >= rows) return 2;
   if (width <= 0 || height <= 0 || width > 4096 || height > 4096 || maxIterations <= 0) return 2;
+  const tileWidth = (regionX1 - regionX0) / <f64>columns;
+  const tileHeight = (regionY1 - regionY0) / <f64>rows;
+  const x0 = regionX0 + tileWidth * <f64>column;
+  const y0 = regionY0 + tileHeight * <f64>row0;
+  const x1 = x0 + tileWidth;
+  const y1 = y0 + tileHeight;
   const pixels = new Uint8Array(width * height);
   for (let row = 0; row < height; row++) {
     const ci = y0 + (y1 - y0) * (<f64>row / <f64>height);
