@@ -4,6 +4,8 @@
 export interface UnitWorkerData {
   /** The metered module (fuel-meter.ts), admitted by checkModule before. */
   readonly program: Uint8Array;
+  /** Names the metered program: a warm worker compiles it once and keeps the compiled module. */
+  readonly programKey: string;
   readonly input: Uint8Array;
   readonly args: Uint8Array;
   /** The checkpoint to resume from, or null to start afresh. */

@@ -66,31 +66,13 @@ export interface UnitOutcome {
   readonly detail: string;
 }
 
-/** Runs a unit; never throws for what the unit does. */
+/** Runs a unit in a worker of its own; never throws for what the unit does. (unit-pool.ts runs many on warm workers.) */
 export async function runUnit(run: UnitRun): Promise<UnitOutcome> {
   const limits = { ...DEFAULT_UNIT_LIMITS, ...run.limits };
   const startedMs = performance.now();
-  const admitted = checkModule(run.program, limits.policy);
-  if (!admitted.ok) return refusal(admitted.problems.join('; '), startedMs);
-  const metered = meterModule(run.program, limits.fuelMax);
-  if (!metered.ok) return refusal(metered.problem, startedMs);
-  const data: UnitWorkerData = {
-    program: metered.bytes,
-    input: run.input,
-    args: new TextEncoder().encode(run.args ?? ''),
-    checkpoint: run.checkpoint ?? null,
-    fuelExport: FUEL_EXPORT,
-    memory: admitted.memory ?? null,
-    outputBytesMax: limits.outputBytesMax,
-    checkpointBytesMax: limits.checkpointBytesMax,
-    seed: unitSeed(run.program, run.input, run.args ?? ''),
-  };
-  const worker = new Worker(new URL('./unit-worker.ts', import.meta.url), {
-    workerData: data,
-    resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMiB, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-    stdout: true,
-    stderr: true,
-  });
+  const prepared = prepareUnit(run, limits);
+  if (!prepared.ok) return refusal(prepared.detail, startedMs);
+  const worker = startSandboxWorker(limits, prepared.data);
   return new Promise<UnitOutcome>((resolve) => {
     let settled = false;
     const finish = (outcome: Omit<UnitOutcome, 'wallMs'>): void => {
@@ -100,30 +82,117 @@ export async function runUnit(run: UnitRun): Promise<UnitOutcome> {
       resolve({ ...outcome, wallMs: Math.round(performance.now() - startedMs) });
     };
     const wallTimer = setTimeout(() => {
-      finish({ status: 'timed_out', exitCode: null, output: new Uint8Array(0), fuelUsed: null, detail: `still running after ${limits.wallTimeMs} ms: stopped` });
+      finish(timedOut(limits));
       stopWorker(worker, limits.terminateGraceMs, run.onTerminateHung ?? endProcess);
     }, limits.wallTimeMs);
     worker.on('message', (message: UnitWorkerMessage) => {
-      if (message.type === 'progress') run.onProgress?.(message.fraction);
-      else if (message.type === 'checkpoint') run.onCheckpoint?.(message.bytes);
-      else {
-        const fuelUsed = message.end === 'instantiation_failed' ? null : limits.fuelMax - BigInt(message.fuelLeft);
-        const status: UnitStatus = message.end !== 'exited' ? message.end : message.exitCode === 0 ? 'ok' : 'failed';
-        finish({ status, exitCode: message.exitCode, output: message.output, fuelUsed, detail: status === 'failed' ? `run() returned ${message.exitCode}` : message.detail });
-        void worker.terminate();
-      }
+      if (!handleReport(message, run)) return;
+      finish(finishedOutcome(message as DoneMessage, limits));
+      void worker.terminate();
     });
-    worker.on('error', (error) => {
-      // The worker's own heap limit, or a failure of the host side: the unit is stopped either way.
-      finish({ status: 'trapped', exitCode: null, output: new Uint8Array(0), fuelUsed: null, detail: `the sandbox stopped the unit: ${error.message}` });
-    });
-    worker.on('exit', (code) => {
-      finish({ status: 'trapped', exitCode: null, output: new Uint8Array(0), fuelUsed: null, detail: `the sandbox worker exited (code ${code}) before the unit finished` });
-    });
+    worker.on('error', (error) => finish(sandboxStopped(`the sandbox stopped the unit: ${error.message}`)));
+    worker.on('exit', (code) => finish(sandboxStopped(`the sandbox worker exited (code ${code}) before the unit finished`)));
   });
 }
 
-function refusal(detail: string, startedMs: number): UnitOutcome {
+type DoneMessage = Extract<UnitWorkerMessage, { type: 'done' }>;
+
+/** Admits and meters the unit and builds what its worker is given; or why it is refused. */
+export function prepareUnit(run: UnitRun, limits: UnitLimits): { readonly ok: true; readonly data: UnitWorkerData } | { readonly ok: false; readonly detail: string } {
+  const program = preparedPrograms.prepare(run.program, limits);
+  if (!program.ok) return program;
+  return {
+    ok: true,
+    data: {
+      program: program.metered,
+      programKey: program.key,
+      input: run.input,
+      args: new TextEncoder().encode(run.args ?? ''),
+      checkpoint: run.checkpoint ?? null,
+      fuelExport: FUEL_EXPORT,
+      memory: program.memory,
+      outputBytesMax: limits.outputBytesMax,
+      checkpointBytesMax: limits.checkpointBytesMax,
+      seed: unitSeed(run.program, run.input, run.args ?? ''),
+    },
+  };
+}
+
+/** A sandbox worker: with `data`, it runs that unit; without, it waits for units (unit-pool.ts). */
+export function startSandboxWorker(limits: UnitLimits, data?: UnitWorkerData): Worker {
+  return new Worker(new URL('./unit-worker.ts', import.meta.url), {
+    workerData: data ?? null,
+    resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMiB, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+    stdout: true,
+    stderr: true,
+  });
+}
+
+/** Passes progress and checkpoints on; true when the message is the unit's end. */
+export function handleReport(message: UnitWorkerMessage, run: UnitRun): boolean {
+  if (message.type === 'progress') run.onProgress?.(message.fraction);
+  else if (message.type === 'checkpoint') run.onCheckpoint?.(message.bytes);
+  else return true;
+  return false;
+}
+
+export function finishedOutcome(message: DoneMessage, limits: UnitLimits): Omit<UnitOutcome, 'wallMs'> {
+  const fuelUsed = message.end === 'instantiation_failed' ? null : limits.fuelMax - BigInt(message.fuelLeft);
+  const status: UnitStatus = message.end !== 'exited' ? message.end : message.exitCode === 0 ? 'ok' : 'failed';
+  return { status, exitCode: message.exitCode, output: message.output, fuelUsed, detail: status === 'failed' ? `run() returned ${message.exitCode}` : message.detail };
+}
+
+export function timedOut(limits: UnitLimits): Omit<UnitOutcome, 'wallMs'> {
+  return { status: 'timed_out', exitCode: null, output: new Uint8Array(0), fuelUsed: null, detail: `still running after ${limits.wallTimeMs} ms: stopped` };
+}
+
+export function sandboxStopped(detail: string): Omit<UnitOutcome, 'wallMs'> {
+  return { status: 'trapped', exitCode: null, output: new Uint8Array(0), fuelUsed: null, detail };
+}
+
+/**
+ * Programs admitted and metered, by their hash and the limits they were metered for: a job runs one
+ * program over many units, and admitting and rewriting it each time cost more than a trivial unit.
+ */
+class PreparedPrograms {
+  private readonly entries = new Map<string, PreparedProgram>();
+  private readonly entriesMax: number;
+
+  constructor(entriesMax: number) {
+    this.entriesMax = entriesMax;
+  }
+
+  prepare(bytes: Uint8Array, limits: UnitLimits): PreparedProgram {
+    const key = `${createHash('sha256').update(bytes).digest('hex')}/${limits.fuelMax}/${JSON.stringify(limits.policy)}`;
+    const known = this.entries.get(key);
+    if (known !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, known);
+      return known;
+    }
+    const prepared = prepareProgram(bytes, limits, key);
+    this.entries.set(key, prepared);
+    if (this.entries.size > this.entriesMax) this.entries.delete(this.entries.keys().next().value as string);
+    return prepared;
+  }
+}
+
+type PreparedProgram =
+  | { readonly ok: true; readonly key: string; readonly metered: Uint8Array; readonly memory: UnitWorkerData['memory'] }
+  | { readonly ok: false; readonly detail: string };
+
+function prepareProgram(bytes: Uint8Array, limits: UnitLimits, key: string): PreparedProgram {
+  const admitted = checkModule(bytes, limits.policy);
+  if (!admitted.ok) return { ok: false, detail: admitted.problems.join('; ') };
+  const metered = meterModule(bytes, limits.fuelMax);
+  if (!metered.ok) return { ok: false, detail: metered.problem };
+  return { ok: true, key, metered: metered.bytes, memory: admitted.memory ?? null };
+}
+
+/** A few dozen programs: a node runs units of a handful of jobs at a time. */
+const preparedPrograms = new PreparedPrograms(32);
+
+export function refusal(detail: string, startedMs: number): UnitOutcome {
   return { status: 'refused', exitCode: null, output: new Uint8Array(0), fuelUsed: null, wallMs: Math.round(performance.now() - startedMs), detail };
 }
 
@@ -134,13 +203,14 @@ function unitSeed(program: Uint8Array, input: Uint8Array, args: string): number 
   return digest.readUIntBE(0, 6) * 16 + (digest[6] >> 4);
 }
 
-function stopWorker(worker: Worker, graceMs: number, onHung: () => void): void {
+/** Terminates a worker; if that does not finish within the grace period, `onHung` runs. */
+export function stopWorker(worker: Worker, graceMs: number, onHung: () => void): void {
   const hung = setTimeout(onHung, graceMs);
   hung.unref();
   void worker.terminate().finally(() => clearTimeout(hung));
 }
 
-function endProcess(): void {
+export function endProcess(): void {
   process.stderr.write('peergrid: a work unit\'s worker did not stop when terminated; ending the process\n');
   process.exit(70);
 }

@@ -1,8 +1,12 @@
 /**
- * The body of a sandbox worker (unit-sandbox.ts): instantiates one metered unit with the host ABI
- * (services/compute/wasm/host-abi.ts) as its only imports, runs `run()`, and reports how it ended.
- * The unit sees its input, arguments and checkpoint through the ABI and nothing else; its output
- * and checkpoint are capped here, and its memory is the one created here with its maximum.
+ * The body of a sandbox worker (unit-sandbox.ts, unit-pool.ts): instantiates a metered unit with
+ * the host ABI (services/compute/wasm/host-abi.ts) as its only imports, runs `run()`, and reports
+ * how it ended. The unit sees its input, arguments and checkpoint through the ABI and nothing
+ * else; its output and checkpoint are capped here, and its memory is the one created here with its
+ * maximum. Started with workerData, it runs that one unit; without, it runs the units it is sent,
+ * one after another, each in a fresh instance and memory (a warm worker of the pool). Units run no
+ * JavaScript of their own, so nothing of one unit is left for the next but what this file keeps,
+ * which is nothing.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AbiStatus } from '../../services/compute/wasm/host-abi.ts';
@@ -14,11 +18,22 @@ const PROGRESS_INTERVAL_MS = 200;
 
 class UnitAbort extends Error {}
 
-function post(message: UnitWorkerMessage, transfer: ArrayBuffer[] = []): void {
-  parentPort?.postMessage(message, transfer);
+/** Compiled programs of the units this worker ran, by key (a warm worker runs many units of one job). */
+const compiled = new Map<string, object>();
+const COMPILED_MAX = 16;
+
+function compile(data: UnitWorkerData): object {
+  const known = compiled.get(data.programKey);
+  if (known !== undefined) return known;
+  const module = new (wasmApi().Module)(data.program);
+  compiled.set(data.programKey, module);
+  if (compiled.size > COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
+  return module;
 }
 
-function run(data: UnitWorkerData): void {
+type Post = (message: UnitWorkerMessage, transfer?: ArrayBuffer[]) => void;
+
+function run(data: UnitWorkerData, post: Post): void {
   const api = wasmApi();
   let memory: WasmMemory | undefined = data.memory?.imported ? new api.Memory({ initial: data.memory.minPages, maximum: data.memory.maxPages }) : undefined;
   const output: Uint8Array[] = [];
@@ -87,7 +102,7 @@ function run(data: UnitWorkerData): void {
   try {
     let instance;
     try {
-      instance = new api.Instance(new api.Module(data.program), imports);
+      instance = new api.Instance(compile(data), imports);
     } catch (error) {
       // A start function that traps or runs out of fuel fails here too.
       end = 'instantiation_failed';
@@ -119,4 +134,10 @@ function run(data: UnitWorkerData): void {
   post({ type: 'done', end, exitCode, output: joined, fuelLeft: fuelLeft.toString(), detail }, [joined.buffer]);
 }
 
-run(workerData as UnitWorkerData);
+if (workerData !== null && workerData !== undefined) {
+  run(workerData as UnitWorkerData, (message, transfer = []) => parentPort?.postMessage(message, transfer));
+} else {
+  parentPort?.on('message', (job: { readonly id: number; readonly data: UnitWorkerData }) => {
+    run(job.data, (message, transfer = []) => parentPort?.postMessage({ ...message, id: job.id }, transfer));
+  });
+}
