@@ -73,6 +73,19 @@ export class GridNodeProcess {
     return { bytes: Number(answer.bytes), durationMs: Number(answer.durationMs) };
   }
 
+  /** Starts a CPU profile of the child (stopped and written by profileStop). */
+  async profileStart(): Promise<void> {
+    const answer = await this.child.command({ op: 'profileStart' });
+    if (typeof answer.error === 'string') throw new Error(`${this.name}: ${answer.error}`);
+  }
+
+  /** Stops the child's profiles and has it write them beside `path`; resolves with its garbage collections meanwhile. */
+  async profileStop(path: string): Promise<unknown> {
+    const answer = await this.child.command({ op: 'profileStop', path });
+    if (typeof answer.error === 'string') throw new Error(`${this.name}: ${answer.error}`);
+    return { collections: answer.collections, memory: answer.memory };
+  }
+
   cpuSeconds(): number | null {
     return this.child.cpuSeconds();
   }

@@ -10,11 +10,17 @@
  * Stdout: `{"event":"started",…}` (the CLI's fields), `{"event":"joined",…}`, then one answer per
  * command read on stdin as a JSON line, carrying the command's `seq`:
  *   {"op":"rawPull","seq":1,"peerId":"…","bytes":N}   pull N bytes from that peer over one raw stream
+ *   {"op":"profileStart","seq":2}                       start CPU and allocation profiles of this process
+ *   {"op":"profileStop","seq":3,"path":"…"}             stop them, write them to path (.cpuprofile, and
+ *                                                       .heapprofile beside it); answer with the GCs meanwhile
  * It stops gracefully on SIGTERM, SIGINT or the end of stdin (so it never outlives the benchmark).
  */
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startNodeApi, type NodeApiServer } from '../../src/api/node-api.ts';
@@ -127,7 +133,56 @@ async function answer(command: Record<string, unknown>): Promise<Record<string, 
   if (command.op === 'rawPull' && typeof command.peerId === 'string' && typeof command.bytes === 'number') {
     return rawPull(node.libp2pNode, command.peerId, command.bytes);
   }
+  if (command.op === 'profileStart') return profileStart();
+  if (command.op === 'profileStop' && typeof command.path === 'string') return profileStop(command.path);
   throw new Error(`unknown command: ${JSON.stringify(command)}`);
+}
+
+/** A CPU profile of one stretch of a benchmark (a fetch alone, say), rather than of the whole process. */
+let profiler: Session | null = null;
+
+/**
+ * Garbage collections during the profile: count and milliseconds by kind and flags (node:perf_hooks
+ * constants: kind 4 major, 1 minor, 8 incremental; flags 64 the old generation's allocation limit
+ * reached, 32 external memory) — a fetch's major collections come from the arrays it allocates.
+ */
+let collections: Record<string, { count: number; ms: number }> = {};
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const detail = (entry as unknown as { detail?: { kind?: number; flags?: number } }).detail;
+    const kind = `kind ${detail?.kind ?? '?'} flags ${detail?.flags ?? '?'}`;
+    const total = (collections[kind] ??= { count: 0, ms: 0 });
+    total.count++;
+    total.ms += entry.duration;
+  }
+});
+
+async function profileStart(): Promise<Record<string, unknown>> {
+  if (profiler !== null) throw new Error('a profile is running already');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  collections = {};
+  gcObserver.observe({ entryTypes: ['gc'] });
+  profiler = session;
+  return { profiling: true };
+}
+
+/** Writes the CPU profile to `path` and the allocation profile beside it (.heapprofile); answers with the collections. */
+async function profileStop(path: string): Promise<Record<string, unknown>> {
+  const session = profiler;
+  if (session === null) throw new Error('no profile is running');
+  profiler = null;
+  gcObserver.disconnect();
+  const { profile } = await session.post('Profiler.stop');
+  const { profile: heap } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  await writeFile(path, JSON.stringify(profile));
+  await writeFile(path.replace(/\.cpuprofile$/, '') + '.heapprofile', JSON.stringify(heap));
+  return { path, collections, memory: process.memoryUsage() };
 }
 
 /** Answers each raw stream's request with that many bytes, written with backpressure, then ends it. */

@@ -138,6 +138,27 @@ describe('request-response over libp2p', () => {
     }
   });
 
+  it('sends a frame given as a head and a body as one frame; a payload of neither kind is the handler’s error', async () => {
+    const block = patternBytes(MiB, 9);
+    const { server: registered, protocol, errors, offences } = await serve(server, async (_context, request) => {
+      if (request[0] === 0) return [{ head: Uint8Array.of(0xaa, 0xbb), body: block }, { head: Uint8Array.of(7), body: new Uint8Array(0) }];
+      return ['not bytes' as unknown as Uint8Array];
+    });
+    try {
+      const frames = await requestFrames(client, targetOf(server), protocol, Uint8Array.of(0), clientOptions({ responseFrameBytesMax: 2 * MiB }));
+      assert.equal(frames.length, 2);
+      assert.deepEqual([...frames[0].subarray(0, 2)], [0xaa, 0xbb]);
+      assertSameBytes(frames[0].subarray(2), block, 'the body behind its head');
+      assert.deepEqual(frames[1], Uint8Array.of(7));
+      await expectFailure(requestFrames(client, targetOf(server), protocol, Uint8Array.of(1), clientOptions()), 'reset');
+      await waitFor('the error report', () => errors.length === 1);
+      assert.match(String(errors[0]), /neither a Uint8Array nor a \{ head, body \}/);
+      assert.deepEqual(offences, []);
+    } finally {
+      await registered.unregister();
+    }
+  });
+
   it('aborts promptly mid-response when the caller’s signal fires, and the handler’s signal aborts too', async () => {
     let handlerSignal: AbortSignal | null = null;
     const { server: registered, protocol, offences } = await serve(server, async function* (_context, _request, signal) {

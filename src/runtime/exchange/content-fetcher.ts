@@ -69,6 +69,11 @@ const DISCOVERY_RETRY_DELAY_MS = 500;
 const LIKELY_HOLDERS_MAX = 16;
 /** Blocks rebuilt from fragments at once. */
 const REBUILDS_IN_FLIGHT_MAX = 8;
+/**
+ * Blocks received and verified but not yet stored, beyond which no new request is sent: 64 of the
+ * 256 KiB average is 16 MiB (256 MiB of the largest, 4 MiB blocks), several batches of the writer.
+ */
+const ACCEPTING_BLOCKS_MAX = 64;
 
 interface Wanted {
   readonly cid: CID;
@@ -114,9 +119,17 @@ class FetchRun {
   /** Blocks of the swarm with no usable holder left, being looked for again (rediscoverStuck). */
   private readonly rediscovering = new Set<string>();
   private readonly peers = new Map<string, PeerRef>();
+  /** Holders whose channels were opened ahead (prepareHolder), by kernel address. */
+  private readonly prepared = new Set<string>();
+  /** Peer ids by kernel address: parsing an address for every block and holder was a visible cost. */
+  private readonly names = new Map<string, string>();
   /** Nodes that held blocks of this content: asked first about the next blocks (holder-discovery.ts). */
   private readonly likelyHolders = new Map<string, PeerRef>();
   private readonly requests = new Map<number, AbortController>();
+  /** The scheduler's name of the holder each request went to. */
+  private readonly requestPeers = new Map<number, string>();
+  /** Requests the scheduler cancelled whose answers are still checked, not used (applyCancelsAndPenalties). */
+  private readonly checkOnly = new Set<number>();
   private readonly sourcePeers = new Set<string>();
   private readonly penalised: string[] = [];
   private blocksDone = 0;
@@ -149,7 +162,9 @@ class FetchRun {
       if (this.unavailable.length > 0) throw new ContentUnavailableError(this.unavailable);
       if (this.finished()) break;
       this.startDiscovery();
-      this.sendRequests();
+      // Verified blocks waiting for the disk hold back new requests: a slow disk then slows the
+      // network, rather than filling memory.
+      if (this.accepting < ACCEPTING_BLOCKS_MAX) this.sendRequests();
       await this.nextEvent();
       this.scheduler.tick(this.parts.nowMs());
       this.applyCancelsAndPenalties();
@@ -190,6 +205,8 @@ class FetchRun {
       for (const child of blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher)) stack.push({ ...child, discoveryRounds: 0 });
     }
     this.reportProgress();
+    // New blocks to look for: the loop starts their discovery now, not when this block is stored.
+    if (this.toDiscover.length > 0) this.notify();
   }
 
   /**
@@ -237,6 +254,7 @@ class FetchRun {
       } else if (holders !== undefined && holders.copies.length > 0) {
         this.inSwarm.set(text, wanted);
         this.scheduler.want(text, holders.copies.map((peer) => this.peerName(peer)));
+        for (const peer of holders.copies) this.prepareHolder(peer);
       } else if (holders !== undefined && (holders.fragments.length > 0 || this.parts.holdings.piecesOf(text).length > 0)) {
         // A block of the swarm whose copies are all gone is rebuilt instead.
         if (this.rediscovering.delete(text)) this.inSwarm.delete(text);
@@ -270,8 +288,14 @@ class FetchRun {
       const peer = this.peers.get(request.peer) as PeerRef;
       const controller = new AbortController();
       this.requests.set(request.requestId, controller);
+      this.requestPeers.set(request.requestId, request.peer);
       void this.parts.client.getBlock(peer, wanted.cid, controller.signal).then(
         async (answer) => {
+          if (this.checkOnly.delete(request.requestId)) {
+            this.requests.delete(request.requestId);
+            if (answer.kind === 'block' && !matchesCid(wanted.cid, answer.bytes, sha256)) this.penalise(peer, 'a block that does not match its CID');
+            return;
+          }
           if (!this.requests.delete(request.requestId)) return;
           const nowMs = this.parts.nowMs();
           if (answer.kind === 'notFound') this.scheduler.notFound(request.requestId, nowMs);
@@ -284,16 +308,30 @@ class FetchRun {
             this.scheduler.delivered(request.requestId, nowMs, answer.bytes.length);
             this.sourcePeers.add(request.peer);
             this.bytesFetched += answer.bytes.length;
+            // While blocks wait to be asked for, the holder's freed slot is filled at once, not
+            // once this block's batch is written (an fsync later), which left a single source idle
+            // a third of the time. In the endgame there is nothing to fill it with but duplicate
+            // requests: those wait for the write as before, so that a holder's first, slower
+            // answers are not raced at once by one that has just shown it is fast.
+            if (this.scheduler.blocksWaiting() > 0) this.notify();
             await this.accept(wanted, answer.bytes);
           }
         },
         (error: unknown) => {
+          if (this.checkOnly.delete(request.requestId)) {
+            this.requests.delete(request.requestId);
+            if (error instanceof ExchangeProtocolError) this.penalise(peer, error.message);
+            return;
+          }
           if (!this.requests.delete(request.requestId)) return;
           const nowMs = this.parts.nowMs();
           if (error instanceof ExchangeProtocolError) this.scheduler.invalid(request.requestId, nowMs, error.message);
           else this.scheduler.failed(request.requestId, nowMs, (error as Error).message);
         },
-      ).catch((error: unknown) => (this.failure ??= error)).finally(() => this.notify());
+      ).catch((error: unknown) => (this.failure ??= error)).finally(() => {
+        this.requestPeers.delete(request.requestId);
+        this.notify();
+      });
     }
   }
 
@@ -333,6 +371,15 @@ class FetchRun {
 
   private applyCancelsAndPenalties(): void {
     for (const requestId of this.scheduler.takeCancels()) {
+      // A spare copy asked of a holder that has delivered nothing yet is left to run: its answer,
+      // if it comes before the fetch ends, is still checked (not used). Faster holders win every
+      // race at the start of a fetch, when a new holder has only a block or two in flight; cut
+      // short, a holder sending bad data went unnoticed. It costs those one or two blocks.
+      const peer = this.requestPeers.get(requestId);
+      if (peer !== undefined && this.requests.has(requestId) && !this.sourcePeers.has(peer) && !this.penalised.includes(peer)) {
+        this.checkOnly.add(requestId);
+        continue;
+      }
       this.requests.get(requestId)?.abort();
       this.requests.delete(requestId);
     }
@@ -349,8 +396,24 @@ class FetchRun {
     this.parts.penalize(peer, reason);
   }
 
+  /**
+   * A holder new to this fetch gets its request channel opened now, before the scheduler asks it:
+   * otherwise its first blocks would travel slower than those of holders already connected, and
+   * the endgame would give them to those (a holder sending bad data then went unnoticed).
+   */
+  private prepareHolder(peer: PeerRef): void {
+    if (this.prepared.has(peer.address)) return;
+    this.prepared.add(peer.address);
+    this.parts.client.prepare?.(peer);
+  }
+
   private peerName(peer: PeerRef): string {
-    const name = peerIdTextOf(peer) ?? idToHex(peer);
+    let name = this.names.get(peer.address);
+    if (name === undefined) {
+      const peerId = peerIdTextOf(peer);
+      if (peerId !== null) this.names.set(peer.address, peerId);
+      name = peerId ?? idToHex(peer);
+    }
     this.peers.set(name, peer);
     return name;
   }

@@ -1,11 +1,13 @@
 /**
  * Binds the exchange service (exchange-service.ts) to libp2p: `/peergrid/blocks/1.0.0`, one request
- * per stream, answered with one frame. A request that does not decode is the sender's offence
- * (reported to the peer guard, which may ban it), answered with a refusal so an honest but newer
- * client learns why. A banned peer's streams are refused before they are read.
+ * per stream, answered with one frame; and `/peergrid/blocks-channel/1.0.0`, the same requests on
+ * one long-lived stream per peer (a request channel), which readers use for their getBlock
+ * requests. A request that does not decode is the sender's offence (reported to the peer guard,
+ * which may ban it), answered with a refusal so an honest but newer client learns why. A banned
+ * peer's requests are refused before they are read.
  */
 import type { Libp2p } from '@libp2p/interface';
-import { BLOCKS_PROTOCOL, decodeRequest, encodeResponse } from '../../services/storage/exchange/exchange-messages.ts';
+import { BLOCKS_CHANNEL_PROTOCOL, BLOCKS_PROTOCOL, decodeRequest, encodeResponse, encodeResponseParts } from '../../services/storage/exchange/exchange-messages.ts';
 import { ExchangeLimits } from '../../services/storage/exchange/exchange-limits.ts';
 import { Offence, type OffenceKind, type PeerGuard } from '../../transport/peer-guard.ts';
 import { handleRequests, type RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
@@ -29,6 +31,11 @@ export const ExchangeServerLimits = {
    */
   sendsPerPeerMax: 2,
   requestTimeoutMs: 30_000,
+  /**
+   * Requests one channel may have unanswered: as many as a peer's streams (a swarm pipelines 8 per
+   * holder). The client keeps to it (exchange-client.ts); beyond it is an offence.
+   */
+  channelRequestsInFlightMax: 32,
 } as const;
 
 export function serveExchange(libp2p: Libp2p, service: ExchangeService, options: ExchangeServerOptions): Promise<RequestServer> {
@@ -38,6 +45,8 @@ export function serveExchange(libp2p: Libp2p, service: ExchangeService, options:
   };
   return handleRequests(libp2p, {
     protocol: BLOCKS_PROTOCOL,
+    channelProtocol: BLOCKS_CHANNEL_PROTOCOL,
+    channelRequestsInFlightMax: ExchangeServerLimits.channelRequestsInFlightMax,
     requestBytesMax: ExchangeLimits.messageBytesMax,
     requestTimeoutMs: ExchangeServerLimits.requestTimeoutMs,
     inboundStreamsPerPeerMax: ExchangeServerLimits.inboundStreamsPerPeerMax,
@@ -56,7 +65,8 @@ export function serveExchange(libp2p: Libp2p, service: ExchangeService, options:
         return [encodeResponse({ kind: 'refused', reason: 'invalid', message: `an undecodable request: ${decoded.error}` })];
       }
       const response = await service.answer(context.remotePeerId, decoded.value);
-      return [encodeResponse(response)];
+      // A block goes out as it is, behind its answer's fields, not copied into a message first.
+      return [encodeResponseParts(response)];
     },
   });
 }

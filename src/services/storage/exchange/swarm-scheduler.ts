@@ -291,6 +291,14 @@ export class SwarmScheduler {
 
   // ---- queries -------------------------------------------------------------------------------------
 
+  /**
+   * Blocks waiting to be asked for: wanted, with a usable holder, no request in flight. None while
+   * the endgame runs (every block that can be asked for is in flight).
+   */
+  blocksWaiting(): number {
+    return this.queue.length;
+  }
+
   /** Whether every block wanted has been delivered. */
   isDone(): boolean {
     return this.blocksPending === 0;

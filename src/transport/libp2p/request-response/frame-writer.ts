@@ -37,9 +37,19 @@ export function lengthPrefix(length: number): Uint8Array {
 }
 
 /** Writes `payload` as one frame; returns the bytes written (prefix included). Throws if the stream fails or closes. */
-export async function writeFrame(stream: Stream, payload: Uint8Array, options: FrameWriteOptions): Promise<number> {
-  if (payload.length === 0) throw new RangeError('a frame cannot be empty (the decoder refuses empty frames)');
-  const pieces = splitFrame(payload);
+export function writeFrame(stream: Stream, payload: Uint8Array, options: FrameWriteOptions): Promise<number> {
+  return writeFrameWithHeader(stream, EMPTY, payload, options);
+}
+
+/**
+ * Writes `header` and `body` as one frame (a block answer's fields before the block, say), without
+ * first copying the body behind the header. Aborting `options.signal` while a frame is half sent
+ * leaves the stream out of step with its framing: a writer that shares a stream among frames
+ * (frame-queue.ts) aborts only with the stream.
+ */
+export async function writeFrameWithHeader(stream: Stream, header: Uint8Array, body: Uint8Array, options: FrameWriteOptions): Promise<number> {
+  if (header.length + body.length === 0) throw new RangeError('a frame cannot be empty (the decoder refuses empty frames)');
+  const pieces = splitFrame(header, body);
   let bytes = 0;
   for (const piece of pieces) {
     if (options.pacer === undefined || options.pacer === null) {
@@ -57,18 +67,48 @@ export async function writeFrame(stream: Stream, payload: Uint8Array, options: F
   return bytes;
 }
 
-/** The frame of `payload` as a copied head (prefix and first bytes) and, for a large payload, the uncopied rest. */
-function splitFrame(payload: Uint8Array): Uint8Array[] {
-  const prefix = lengthPrefix(payload.length);
-  if (prefix.length + payload.length <= HEAD_BYTES) return [encodeFrame(payload)];
-  const headPayloadBytes = HEAD_BYTES - prefix.length;
-  const head = new Uint8Array(HEAD_BYTES);
+const EMPTY = new Uint8Array(0);
+
+/** The frame as a copied head (prefix, header and first bytes of the body) and, for a large body, its uncopied rest. */
+function splitFrame(header: Uint8Array, body: Uint8Array): Uint8Array[] {
+  const length = header.length + body.length;
+  const prefix = lengthPrefix(length);
+  if (header.length === 0 && prefix.length + length <= HEAD_BYTES) return [encodeFrame(body)];
+  const headBodyBytes = Math.min(body.length, Math.max(0, HEAD_BYTES - prefix.length - header.length));
+  const head = new Uint8Array(prefix.length + header.length + headBodyBytes);
   head.set(prefix);
-  head.set(payload.subarray(0, headPayloadBytes), prefix.length);
-  return [head, payload.subarray(headPayloadBytes)];
+  head.set(header, prefix.length);
+  head.set(body.subarray(0, headBodyBytes), prefix.length + header.length);
+  return headBodyBytes === body.length ? [head] : [head, body.subarray(headBodyBytes)];
 }
 
-async function sendWithBackpressure(stream: Stream, bytes: Uint8Array, options: FrameWriteOptions): Promise<void> {
+/**
+ * Frames (each a header and a body) copied into one array with their prefixes, to be sent with one
+ * `send`: one muxer frame, so one window update from the reader, and one Noise message per 64 KiB
+ * rather than a short one for every small piece.
+ */
+export function joinFrames(frames: readonly { readonly header: Uint8Array; readonly body: Uint8Array }[]): Uint8Array {
+  let total = 0;
+  for (const frame of frames) {
+    const length = frame.header.length + frame.body.length;
+    total += varintBytes(length) + length;
+  }
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const frame of frames) {
+    const prefix = lengthPrefix(frame.header.length + frame.body.length);
+    joined.set(prefix, at);
+    at += prefix.length;
+    joined.set(frame.header, at);
+    at += frame.header.length;
+    joined.set(frame.body, at);
+    at += frame.body.length;
+  }
+  return joined;
+}
+
+/** Sends `bytes` whole (a frame, or frames joined), waiting for the stream to drain before and after. */
+export async function sendWithBackpressure(stream: Stream, bytes: Uint8Array, options: FrameWriteOptions): Promise<void> {
   // A wait that ended because the stream took more may have left it full again (the muxer window).
   await waitForDrain(stream, options.signal, options.stallTimeoutMs);
   options.signal.throwIfAborted();

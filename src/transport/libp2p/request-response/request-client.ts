@@ -8,17 +8,11 @@
  * connection are capped by libp2p (64 unless this node also serves the protocol, see
  * request-server.ts), so a caller bounds its requests in flight per peer below that.
  */
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
-import { CODE_P2P, type Multiaddr } from '@multiformats/multiaddr';
-import { openThroughGate } from './first-stream-gate.ts';
+import type { Libp2p, Stream } from '@libp2p/interface';
+import { openRequestStream, type RequestTarget } from './open-request-stream.ts';
 import { RequestExchange, type ExchangeLimits } from './request-exchange.ts';
 
-export interface RequestTarget {
-  readonly peerId: PeerId | string;
-  /** Where to dial when we have no connection to the peer; by peer id (the peer store) when absent. */
-  readonly multiaddrs?: readonly Multiaddr[];
-}
+export type { RequestTarget } from './open-request-stream.ts';
 
 export interface RequestOptions extends ExchangeLimits {
   /** Aborting it resets the stream at once ('aborted'), e.g. to cancel a duplicate request. */
@@ -34,18 +28,10 @@ export interface RequestOptions extends ExchangeLimits {
  */
 export function sendRequest(libp2p: Libp2p, target: RequestTarget, protocol: string, request: Uint8Array, options: RequestOptions): AsyncIterable<Uint8Array> {
   checkRequest(request, options);
-  const open = (signal: AbortSignal): Promise<Stream> => {
-    const peerId = typeof target.peerId === 'string' ? peerIdFromString(target.peerId) : target.peerId;
-    const connected = (): boolean => libp2p.getConnections(peerId).some((connection) => connection.status === 'open');
-    const multiaddrs = target.multiaddrs ?? [];
-    const openStream = (): Promise<Stream> => {
-      const dialTarget = connected() || multiaddrs.length === 0 ? peerId : multiaddrs.map((address) => withPeerSuffix(address, peerId));
-      // negotiateFully: false writes the protocol name and the request together: one round trip
-      // less per request (we always write first, so the stream opens on the remote at once).
-      return libp2p.dialProtocol(dialTarget, protocol, { signal, runOnLimitedConnection: options.runOnLimitedConnection ?? false, negotiateFully: false });
-    };
-    return openThroughGate(libp2p, peerId, connected, openStream, signal);
-  };
+  // negotiateFully: false writes the protocol name and the request together: one round trip less
+  // per request (we always write first, so the stream opens on the remote at once).
+  const open = (signal: AbortSignal): Promise<Stream> =>
+    openRequestStream(libp2p, target, protocol, { runOnLimitedConnection: options.runOnLimitedConnection ?? false, negotiateFully: false }, signal);
   const limits: ExchangeLimits = {
     responseFrameBytesMax: options.responseFrameBytesMax,
     responseFramesMax: options.responseFramesMax,
@@ -60,14 +46,6 @@ export async function requestFrames(libp2p: Libp2p, target: RequestTarget, proto
   const frames: Uint8Array[] = [];
   for await (const frame of sendRequest(libp2p, target, protocol, request, options)) frames.push(frame);
   return frames;
-}
-
-/** The multiaddr with /p2p/<peer id> at its end, so libp2p checks who answers; a different peer id there is refused. */
-function withPeerSuffix(address: Multiaddr, peerId: PeerId): Multiaddr {
-  const last = address.getComponents().at(-1);
-  if (last?.code !== CODE_P2P) return address.encapsulate(`/p2p/${peerId.toString()}`);
-  if (last.value !== peerId.toString()) throw new RangeError(`${address.toString()} names another peer than ${peerId.toString()}`);
-  return address;
 }
 
 function checkRequest(request: Uint8Array, options: RequestOptions): void {

@@ -13,8 +13,9 @@
 import type { PeerId, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { Offence, type OffenceKind } from '../../peer-guard.ts';
 import { FrameDecoder } from '../frames.ts';
-import { writeFrame } from './frame-writer.ts';
+import { writeFrameWithHeader } from './frame-writer.ts';
 import type { PeerSendOrder } from './peer-send-order.ts';
+import { frameLength, framePieces, type ResponseFrame } from './response-frame.ts';
 import type { SendPacer } from './send-pacer.ts';
 import { chunksOf, isOversizeFrameError } from './stream-chunks.ts';
 import { WriteStalledError } from './stream-drain.ts';
@@ -26,10 +27,10 @@ export interface RequestContext {
 }
 
 /**
- * Answers one request with payloads, each sent as one frame (none may be empty). It should stop
- * when `signal` aborts: the client has gone, or the stream was cut.
+ * Answers one request with payloads, each sent as one frame (none may be empty; response-frame.ts).
+ * It should stop when `signal` aborts: the client has gone, or the stream was cut.
  */
-export type RequestHandler = (context: RequestContext, request: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array> | Promise<Uint8Array[]>;
+export type RequestHandler = (context: RequestContext, request: Uint8Array, signal: AbortSignal) => AsyncIterable<ResponseFrame> | Promise<ResponseFrame[]>;
 
 export interface ServeStreamSettings {
   readonly handler: RequestHandler;
@@ -81,14 +82,14 @@ export function serveRequestStream(stream: Stream, context: RequestContext, sett
   const respond = async (payloadRequest: Uint8Array): Promise<void> => {
     try {
       const result = settings.handler(context, payloadRequest, signal);
-      const payloads: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = isAsyncIterable(result) ? result : await result;
-      const small = Array.isArray(payloads) && payloads.reduce((sum: number, payload: Uint8Array) => sum + payload.length, 0) <= SMALL_RESPONSE_BYTES_MAX;
+      const payloads: AsyncIterable<ResponseFrame> | Iterable<ResponseFrame> = isAsyncIterable(result) ? result : await result;
+      const small = Array.isArray(payloads) && payloads.reduce((sum: number, payload: ResponseFrame) => sum + frameLength(framePieces(payload)), 0) <= SMALL_RESPONSE_BYTES_MAX;
       const release = settings.sendOrder === null || small || signal.aborted ? null : await settings.sendOrder.turn(context.remotePeerId, signal);
       try {
         for await (const payload of payloads) {
           if (signal.aborted) return;
-          if (!(payload instanceof Uint8Array)) throw new TypeError('the handler gave a payload that is not a Uint8Array');
-          events.onFrameSent(await writeFrame(stream, payload, { signal, pacer: settings.pacer, stallTimeoutMs: settings.responseStallTimeoutMs }));
+          const { head, body } = framePieces(payload);
+          events.onFrameSent(await writeFrameWithHeader(stream, head, body, { signal, pacer: settings.pacer, stallTimeoutMs: settings.responseStallTimeoutMs }));
         }
       } finally {
         release?.();
@@ -186,6 +187,6 @@ async function closeWriting(stream: Stream, signal: AbortSignal, stallTimeoutMs:
   }
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
+function isAsyncIterable(value: unknown): value is AsyncIterable<ResponseFrame> {
   return typeof value === 'object' && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }

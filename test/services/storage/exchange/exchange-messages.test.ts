@@ -11,8 +11,8 @@ import { BlockstoreLimits } from '../../../../src/runtime/storage/blockstore-lim
 import { CID, Codec, SHA2_256 } from '../../../../src/services/storage/dag/cids.ts';
 import { ExchangeLimits } from '../../../../src/services/storage/exchange/exchange-limits.ts';
 import {
-  BLOCKS_PROTOCOL, answersRequest, decodeRequest, decodeResponse, encodeRequest, encodeResponse, encodedRequestSize,
-  encodedResponseSize, RefusalReason, RequestCode, type ExchangeRequest, type ExchangeResponse,
+  BLOCKS_CHANNEL_PROTOCOL, BLOCKS_PROTOCOL, answersRequest, decodeOwnedResponse, decodeRequest, decodeResponse, encodeRequest, encodeResponse,
+  encodeResponseParts, encodedRequestSize, encodedResponseSize, RefusalReason, RequestCode, type ExchangeRequest, type ExchangeResponse,
 } from '../../../../src/services/storage/exchange/exchange-messages.ts';
 import { fitUtf8 } from '../../../../src/services/storage/exchange/message-text.ts';
 
@@ -152,8 +152,54 @@ describe('golden encodings: the wire format cannot change silently', () => {
     }
   });
 
-  it('names the protocol', () => {
+  it('names the protocols', () => {
     assert.equal(BLOCKS_PROTOCOL, '/peergrid/blocks/1.0.0');
+    assert.equal(BLOCKS_CHANNEL_PROTOCOL, '/peergrid/blocks-channel/1.0.0');
+  });
+
+  it('sends a block or a record as its fields and its bytes, which join into the pinned encoding', () => {
+    for (const [response, expected] of responses) {
+      const { head, body } = encodeResponseParts(response);
+      assert.equal(hex(head) + hex(body), expected.replaceAll(' ', ''), response.kind);
+      if (response.kind === 'block') assert.equal(body, response.bytes, 'the block itself, not a copy');
+      else if (response.kind === 'fragment') assert.equal(body, response.record, 'the record itself, not a copy');
+      else assert.equal(body.length, 0);
+    }
+  });
+});
+
+describe('a response decoded in place (decodeOwnedResponse)', () => {
+  it('decodes what decodeResponse does, for random responses and their mutations', () => {
+    fc.assert(
+      fc.property(responseArb, editsArb, (response, edits) => {
+        for (const bytes of [encodeResponse(response), mutate(encodeResponse(response), edits)]) {
+          const copied = decodeResponse(bytes);
+          const owned = decodeOwnedResponse(bytes);
+          assert.equal(owned.ok, copied.ok);
+          if (owned.ok && copied.ok) assert.deepEqual(plain(owned.value), plain(copied.value));
+          else if (!owned.ok && !copied.ok) assert.equal(owned.error, copied.error);
+        }
+      }),
+      { seed: 31, numRuns: 1000 },
+    );
+  });
+
+  it('leaves a block in the input, a view rather than a copy', () => {
+    const bytes = encodeResponse({ kind: 'block', bytes: Uint8Array.of(1, 2, 3) });
+    const decoded = decodeOwnedResponse(bytes);
+    assert.ok(decoded.ok && decoded.value.kind === 'block');
+    assert.equal(decoded.value.bytes.buffer, bytes.buffer);
+    assert.deepEqual([...decoded.value.bytes], [1, 2, 3]);
+  });
+
+  it('never throws on random bytes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.uint8Array({ maxLength: 120 }), (kind, body) => {
+        const result = decodeOwnedResponse(Uint8Array.from([1, 0x80 + kind, ...body]));
+        if (!result.ok) assert.equal(typeof result.error, 'string');
+      }),
+      { seed: 32, numRuns: 3000 },
+    );
   });
 });
 

@@ -60,6 +60,21 @@ describe('pipelining: the caps on requests in flight', () => {
     assert.deepEqual(swarm.nextRequests(1), []);
   });
 
+  it('counts the blocks waiting to be asked for: none once every one is in flight', () => {
+    const swarm = scheduler({ inFlightPerPeerMax: 2 });
+    wantAll(swarm, 5, ['a']);
+    assert.equal(swarm.blocksWaiting(), 5);
+    const requests = swarm.nextRequests(0);
+    assert.equal(requests.length, 2);
+    assert.equal(swarm.blocksWaiting(), 3);
+    swarm.failed(requests[0].requestId, 1, 'reset');
+    assert.equal(swarm.blocksWaiting(), 4, 'a failed request puts its block back');
+    for (let step = 2; swarm.blocksWaiting() > 0; step++) {
+      for (const request of swarm.nextRequests(step)) swarm.delivered(request.requestId, step + 0.5, BLOCK);
+    }
+    assert.equal(swarm.blocksWaiting(), 0);
+  });
+
   it('never asks for more than there is: a block with one holder is asked once', () => {
     const swarm = scheduler({ endgameCopiesMax: 1 });
     wantAll(swarm, 3, ['a']);
