@@ -1,7 +1,8 @@
 /**
- * Writes blocks to the store in batches, one batch in flight while the next one gathers, so the
- * caller's reading, hashing or fetching overlaps the writes and their fsyncs, and a batch costs
- * one index commit instead of one per block (docs/storage-blockstore.md, "put").
+ * Writes blocks to the store in batches, a batch or two in flight while the next one gathers, so
+ * the caller's reading, hashing or fetching overlaps the writes and their fsyncs, and a batch costs
+ * one pack and one index commit instead of a file and a commit per block
+ * (docs/storage-blockstore.md, "put").
  *
  * `batchBytes` says when a batch is sent: the importer gathers 8 MiB (a chunker produces blocks
  * faster than the disk takes them); the fetcher sends whatever arrived while the previous write
@@ -16,6 +17,12 @@ export interface BlockWriterOptions {
   readonly batchBytes: number;
   /** The store's default when absent. */
   readonly durability?: Durability;
+  /**
+   * Batches being written at once (default 1). Two let one batch's fsyncs overlap the next one's
+   * write: a durable 512 MiB add ran at 166–187 MiB/s with one, 247–267 with two batches of
+   * 16 MiB (2026-11-27, alternating runs on a quiet machine).
+   */
+  readonly writesInFlightMax?: number;
 }
 
 export class BlockWriter {
@@ -24,7 +31,7 @@ export class BlockWriter {
   private readonly options: BlockWriterOptions;
   private pending: BlockInput[] = [];
   private pendingBytes = 0;
-  private inFlight: Promise<void> = Promise.resolve();
+  private readonly writes = new Set<Promise<void>>();
   /** The error of a batch in flight, raised by the next add or flush (never left unhandled). */
   private failure: unknown = null;
   /** Blocks handed to the store so far. */
@@ -53,13 +60,14 @@ export class BlockWriter {
   /** Waits for every block given so far to be stored; throws the first write's error. */
   async flush(): Promise<void> {
     await this.send();
-    await this.inFlight;
+    await Promise.all(this.writes);
     if (this.failure !== null) throw this.failure;
   }
 
   private async send(): Promise<void> {
-    // At most one batch in flight: wait for the previous one, and surface its error.
-    await this.inFlight;
+    // At most writesInFlightMax batches in flight: wait for one to finish, and surface its error.
+    const inFlightMax = Math.max(1, this.options.writesInFlightMax ?? 1);
+    while (this.writes.size >= inFlightMax) await Promise.race(this.writes);
     if (this.failure !== null) throw this.failure;
     if (this.pending.length === 0) return;
     const batch = this.pending;
@@ -69,11 +77,12 @@ export class BlockWriter {
     this.batches++;
     // A long upload or fetch outlives a session's lifetime unless each batch renews it.
     this.session.renew();
-    this.inFlight = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true, durability: this.options.durability }).then(
+    const write: Promise<void> = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true, durability: this.options.durability }).then(
       () => undefined,
       (error: unknown) => {
-        this.failure = error;
+        this.failure ??= error;
       },
-    );
+    ).finally(() => this.writes.delete(write));
+    this.writes.add(write);
   }
 }

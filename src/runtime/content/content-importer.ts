@@ -23,8 +23,9 @@ import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockWriter } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
 
-/** Blocks are written to the store this many bytes at a time (one index transaction each). */
-export const IMPORT_BATCH_BYTES = 8 << 20;
+/** Blocks are written to the store this many bytes at a time (one pack and one index transaction each), two batches at once. */
+export const IMPORT_BATCH_BYTES = 16 << 20;
+export const IMPORT_WRITES_IN_FLIGHT = 2;
 /** Bytes read from a file at a time. */
 const READ_BYTES = 1 << 20;
 
@@ -62,7 +63,7 @@ export interface Added {
 export async function addPath(path: string, store: Blockstore, options: AddOptions = {}): Promise<AddResult> {
   const session = store.openSession();
   try {
-    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES });
+    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT });
     const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[] };
     const added = await addEntry(path, writer, options, totals);
     if (added === null) throw new Error(`${path} is neither a file nor a directory`);

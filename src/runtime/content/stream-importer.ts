@@ -12,7 +12,7 @@ import type { ContentCipher } from '../../services/storage/crypt/content-cipher.
 import type { CID } from '../../services/storage/dag/cids.ts';
 import type { Blockstore, BlockSession } from '../storage/blockstore.ts';
 import { BlockWriter } from './block-writer.ts';
-import { addFileStream, IMPORT_BATCH_BYTES } from './content-importer.ts';
+import { addFileStream, IMPORT_BATCH_BYTES, IMPORT_WRITES_IN_FLIGHT } from './content-importer.ts';
 
 export interface StreamAddOptions {
   /** Encrypt under this cipher (convergent encryption); plain UnixFS when absent. */
@@ -34,7 +34,7 @@ export interface StreamAddResult {
 export async function addStream(source: AsyncIterable<Uint8Array>, store: Blockstore, options: StreamAddOptions = {}): Promise<StreamAddResult> {
   const session = store.openSession();
   try {
-    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES });
+    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT });
     let bytes = 0;
     let chunks = 0;
     const added = await addFileStream(source, writer, options, (chunkBytes) => {
