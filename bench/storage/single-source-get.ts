@@ -115,3 +115,10 @@ function mibps(bytes: number, seconds: number): number {
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
+
+// Run alone: `node bench/storage/single-source-get.ts [MiB]` (256 by default) prints the JSON object.
+if (import.meta.main) {
+  const fileMiB = Number(process.argv[2] ?? 256);
+  const result = await singleSourceGetBenchmark((line) => process.stderr.write(`${line}\n`), fileMiB * MiB);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}

@@ -189,3 +189,15 @@ async function measureFetch(
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
+
+// Run alone: `node bench/storage/swarm.ts [MiB] [sources…]` (64 MiB; 2 4 8 sources at 1 MiB/s each, then the slow-source run at 8).
+if (import.meta.main) {
+  const [fileMiB = '64', ...counts] = process.argv.slice(2);
+  const result = await swarmBenchmark((line) => process.stderr.write(`${line}\n`), {
+    fileBytes: Number(fileMiB) * 1024 * 1024,
+    rateBytesPerSecond: 1024 * 1024,
+    sourceCounts: counts.length > 0 ? counts.map(Number) : [2, 4, 8],
+    slowRunSources: 8,
+  });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
