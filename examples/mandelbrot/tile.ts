@@ -4,17 +4,7 @@
 // the tile's size in pixels. Output: width × height bytes, one grey level per pixel (0 inside the
 // set), row by row; a job renders every tile and assembles them into one image.
 
-@external("peergrid", "args_size") declare function args_size(): i32;
-@external("peergrid", "args_read") declare function args_read(ptr: usize, offset: i32, length: i32): i32;
-@external("peergrid", "output_write") declare function output_write(ptr: usize, length: i32): i32;
-@external("peergrid", "progress") declare function progress(fraction: f64): void;
-
-function readArgs(): string {
-  const size = args_size();
-  const buffer = new ArrayBuffer(size);
-  args_read(changetype<usize>(buffer), 0, size);
-  return String.UTF8.decode(buffer);
-}
+import { output_write, progress, readArgs } from "../peergrid";
 
 export function run(): i32 {
   const parts = readArgs().trim().split(' ');

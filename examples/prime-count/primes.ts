@@ -3,17 +3,7 @@
 // counts. Trial division by odd numbers up to the square root: simple, and heavy enough to be worth
 // spreading over volunteers.
 
-@external("peergrid", "args_size") declare function args_size(): i32;
-@external("peergrid", "args_read") declare function args_read(ptr: usize, offset: i32, length: i32): i32;
-@external("peergrid", "output_write") declare function output_write(ptr: usize, length: i32): i32;
-@external("peergrid", "progress") declare function progress(fraction: f64): void;
-
-function readArgs(): string {
-  const size = args_size();
-  const buffer = new ArrayBuffer(size);
-  args_read(changetype<usize>(buffer), 0, size);
-  return String.UTF8.decode(buffer);
-}
+import { progress, readArgs, writeText } from "../peergrid";
 
 function isPrime(n: u64): bool {
   if (n < 2) return false;
@@ -37,6 +27,5 @@ export function run(): i32 {
     if (isPrime(n)) count++;
     if ((n - from) % 10000 == 0 && span > 0) progress(<f64>(n - from) / <f64>span);
   }
-  const text = String.UTF8.encode(count.toString());
-  return output_write(changetype<usize>(text), text.byteLength) == 0 ? 0 : 1;
+  return writeText(count.toString()) == 0 ? 0 : 1;
 }

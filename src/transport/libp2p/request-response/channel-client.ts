@@ -15,6 +15,7 @@
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { FrameDecoder } from '../frames.ts';
 import { CHANNEL_HEADER_BYTES_MAX, CHANNEL_ID_MAX, ChannelKind, decodeChannelMessage, encodeChannelHeader } from './channel-messages.ts';
+import { SilenceWatch } from './silence-watch.ts';
 import { FrameQueue } from './frame-queue.ts';
 import { RequestFailedError, RequestFailure, type RequestFailureReason } from './request-failed-error.ts';
 import { chunksOf, isOversizeFrameError } from './stream-chunks.ts';
@@ -62,8 +63,7 @@ export class RequestChannel {
   private lastId = 0;
   private lastSentId = 0;
   private closed = false;
-  private lastByteAtMs = performance.now();
-  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly silence: SilenceWatch;
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** `stream` is open and negotiated; `onClosed` is called once, when the channel takes no more requests. */
@@ -71,6 +71,8 @@ export class RequestChannel {
     this.stream = stream;
     this.limits = limits;
     this.onClosed = onClosed;
+    this.silence = new SilenceWatch(limits.idleTimeoutMs, () => !this.closed && this.sent.size > 0, () =>
+      this.fail(RequestFailure.timeout, `no byte from the server for ${limits.idleTimeoutMs} ms`));
     this.frames = new FrameQueue(stream, { signal: this.controller.signal });
     this.decoder = new FrameDecoder(limits.responseFrameBytesMax + CHANNEL_HEADER_BYTES_MAX);
     if (stream.status !== 'open') {
@@ -128,8 +130,7 @@ export class RequestChannel {
     this.sent.set(pending.id, pending);
     if (this.sent.size === 1) {
       // The server owes us bytes from now on.
-      this.lastByteAtMs = performance.now();
-      this.armIdleTimer(this.limits.idleTimeoutMs);
+      this.silence.start();
     }
     this.frames.write(encodeChannelHeader(ChannelKind.request, pending.id), pending.payload, false).catch((error: unknown) => {
       if (!this.closed) this.fail(RequestFailure.reset, `cannot send a request: ${describe(error)}`, error);
@@ -156,7 +157,7 @@ export class RequestChannel {
 
   private onMessage(event: StreamMessageEvent): void {
     if (this.closed) return;
-    this.lastByteAtMs = performance.now();
+    this.silence.heard();
     for (const chunk of chunksOf(event.data)) {
       const result = this.decoder.push(chunk);
       if (!result.ok) {
@@ -205,7 +206,7 @@ export class RequestChannel {
       this.send(this.waiting.shift() as Pending);
     }
     if (this.closed) return;
-    if (this.sent.size === 0) this.clearIdleTimer();
+    if (this.sent.size === 0) this.silence.stop();
     if (this.requestsPending === 0) this.armCloseTimer();
   }
 
@@ -231,7 +232,7 @@ export class RequestChannel {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    this.clearIdleTimer();
+    this.silence.stop();
     this.clearCloseTimer();
     this.onClosed(this);
   }
@@ -250,23 +251,6 @@ export class RequestChannel {
     if (pending.timer !== null) clearTimeout(pending.timer);
     pending.timer = null;
     pending.signal?.removeEventListener('abort', pending.onAbort);
-  }
-
-  /** Fires when nothing has come for idleTimeoutMs while requests wait; re-arms itself for the rest otherwise. */
-  private armIdleTimer(delayMs: number): void {
-    this.clearIdleTimer();
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.closed || this.sent.size === 0) return;
-      const silentMs = performance.now() - this.lastByteAtMs;
-      if (silentMs >= this.limits.idleTimeoutMs) this.fail(RequestFailure.timeout, `no byte from the server for ${this.limits.idleTimeoutMs} ms`);
-      else this.armIdleTimer(this.limits.idleTimeoutMs - silentMs);
-    }, Math.max(1, Math.ceil(delayMs)));
-  }
-
-  private clearIdleTimer(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
   }
 
   private armCloseTimer(): void {

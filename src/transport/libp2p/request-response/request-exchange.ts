@@ -11,6 +11,7 @@
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { FrameDecoder } from '../frames.ts';
 import { writeFrame } from './frame-writer.ts';
+import { SilenceWatch } from './silence-watch.ts';
 import { RequestFailedError, RequestFailure, type RequestFailureReason } from './request-failed-error.ts';
 import { chunksOf, isOversizeFrameError } from './stream-chunks.ts';
 
@@ -61,13 +62,14 @@ export class RequestExchange implements AsyncIterable<Uint8Array>, AsyncIterator
   private failureThrown = false;
   private iterated = false;
   private wholeTimer: ReturnType<typeof setTimeout> | null = null;
-  private idleTimer: ReturnType<typeof setTimeout> | null = null;
-  private lastByteAtMs = 0;
+  private readonly silence: SilenceWatch;
 
   /** `open` dials and negotiates the protocol; it must give up when its signal aborts. */
   constructor(open: (signal: AbortSignal) => Promise<Stream>, request: Uint8Array, limits: ExchangeLimits, signal?: AbortSignal) {
     this.limits = limits;
     this.request = request;
+    this.silence = new SilenceWatch(limits.idleTimeoutMs, () => !this.finished && !this.paused, () =>
+      this.fail(RequestFailure.timeout, `no byte from the server for ${limits.idleTimeoutMs} ms`));
     this.decoder = new FrameDecoder(limits.responseFrameBytesMax);
     this.callerSignal = signal;
     if (signal?.aborted === true) {
@@ -150,8 +152,7 @@ export class RequestExchange implements AsyncIterable<Uint8Array>, AsyncIterator
     // added it, and the end must be taken after that.
     if (stream.readableEnded) queueMicrotask(() => this.onEnd());
     else stream.addEventListener('end', () => this.onEnd(), { once: true });
-    this.lastByteAtMs = performance.now();
-    this.armIdleTimer(this.limits.idleTimeoutMs);
+    this.silence.start();
     void this.writeRequest(stream);
   }
 
@@ -168,7 +169,7 @@ export class RequestExchange implements AsyncIterable<Uint8Array>, AsyncIterator
 
   private onMessage(event: StreamMessageEvent): void {
     if (this.finished) return;
-    this.lastByteAtMs = performance.now();
+    this.silence.heard();
     for (const chunk of chunksOf(event.data)) {
       const result = this.decoder.push(chunk);
       if (!result.ok) {
@@ -237,33 +238,15 @@ export class RequestExchange implements AsyncIterable<Uint8Array>, AsyncIterator
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER_BYTES_MAX);
     stream.pause();
     // Silence while we hold the stream is ours, not the server's.
-    this.clearIdleTimer();
+    this.silence.stop();
   }
 
   private resume(): void {
     const stream = this.stream;
     this.paused = false;
     if (this.finished || stream === null || stream.readStatus !== 'paused') return;
-    this.lastByteAtMs = performance.now();
-    this.armIdleTimer(this.limits.idleTimeoutMs);
+    this.silence.start();
     stream.resume();
-  }
-
-  /** Fires when nothing has come for idleTimeoutMs; re-arms itself for the rest otherwise, so bytes cost no timer each. */
-  private armIdleTimer(delayMs: number): void {
-    this.clearIdleTimer();
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.finished || this.paused) return;
-      const silentMs = performance.now() - this.lastByteAtMs;
-      if (silentMs >= this.limits.idleTimeoutMs) this.fail(RequestFailure.timeout, `no byte from the server for ${this.limits.idleTimeoutMs} ms`);
-      else this.armIdleTimer(this.limits.idleTimeoutMs - silentMs);
-    }, Math.max(1, Math.ceil(delayMs)));
-  }
-
-  private clearIdleTimer(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
   }
 
   /** Stops the timers and the caller's abort listener: the network part is over. */
@@ -271,7 +254,7 @@ export class RequestExchange implements AsyncIterable<Uint8Array>, AsyncIterator
     this.finished = true;
     if (this.wholeTimer !== null) clearTimeout(this.wholeTimer);
     this.wholeTimer = null;
-    this.clearIdleTimer();
+    this.silence.stop();
     this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
   }
 
