@@ -1,0 +1,202 @@
+/**
+ * A job's coordination state as a pure state machine (issue 5, items 4–6): which units need a
+ * replica, who holds which lease, what the replicas reported and the quorum's verdict. The node
+ * that coordinates a job drives it with time and events; the same code will run in the simulator.
+ *
+ * - Volunteers pull work (`lease`): a unit gets replicas on distinct workers until the policy's
+ *   count is running or reported (judgeUnit says when more are needed).
+ * - Leases end by a report, or expire when their heartbeats stop (`tick`): the replica's slot is
+ *   then offered again, and its last checkpoint (kept by the host) lets the next worker resume.
+ * - Stragglers (Condor's and MapReduce's backup tasks): once no unit needs a replica, a worker
+ *   asking for work gets a speculative extra replica of the unit whose lease is oldest, if that
+ *   lease has run longer than `stragglerAfterMs`; once per unit.
+ * - A unit is done when its replicas reach the quorum, failed when they cannot (inconclusive) or
+ *   when `failuresMax` replicas failed outright.
+ */
+import { judgeUnit, type ReplicaResult, type UnitVerdict, type ValidationPolicy } from './validation-policy.ts';
+
+export interface JobStateOptions {
+  readonly units: number;
+  readonly validation: ValidationPolicy;
+  /** A lease without a heartbeat for this long is presumed lost. */
+  readonly leaseMs: number;
+  /** A lease running this long makes its unit a straggler (once nothing else needs workers). */
+  readonly stragglerAfterMs: number;
+  /** Replicas of a unit that may fail (trap, time out, …) before the unit is failed. */
+  readonly failuresMax: number;
+}
+
+export interface Lease {
+  readonly id: number;
+  readonly unit: number;
+  readonly worker: string;
+  readonly speculative: boolean;
+}
+
+export type UnitPhase = 'open' | 'done' | 'failed';
+
+interface UnitRecord {
+  phase: UnitPhase;
+  readonly results: ReplicaResult[];
+  /** Workers that ran or run a replica: a unit's replicas go to distinct workers. */
+  readonly workers: Set<string>;
+  /** Replicas started: running or reported. */
+  started: number;
+  failures: number;
+  speculated: boolean;
+  verdict: UnitVerdict | null;
+}
+
+interface LeaseRecord extends Lease {
+  readonly startedAtMs: number;
+  lastHeardAtMs: number;
+}
+
+export interface JobProgress {
+  readonly total: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly running: number;
+}
+
+export class JobState {
+  private readonly options: JobStateOptions;
+  private readonly units: UnitRecord[];
+  private readonly leases = new Map<number, LeaseRecord>();
+  private nextLeaseId = 1;
+  /** Where to start looking for a unit needing replicas: everything before it is settled or full. */
+  private cursor = 0;
+
+  constructor(options: JobStateOptions) {
+    this.options = options;
+    this.units = Array.from({ length: options.units }, () => ({ phase: 'open' as UnitPhase, results: [], workers: new Set<string>(), started: 0, failures: 0, speculated: false, verdict: null }));
+  }
+
+  /** Work for a worker that asks: a replica of the first unit that needs one (and that it has not run), else a straggler's backup, else null. */
+  lease(worker: string, nowMs: number): Lease | null {
+    for (let index = this.cursor; index < this.units.length; index++) {
+      const unit = this.units[index];
+      if (unit.phase !== 'open' || !this.needsReplica(unit)) {
+        if (index === this.cursor && (unit.phase !== 'open' || unit.started >= this.options.validation.replicas)) this.cursor++;
+        continue;
+      }
+      if (unit.workers.has(worker)) continue;
+      return this.start(index, worker, false, nowMs);
+    }
+    return this.straggler(worker, nowMs);
+  }
+
+  /** The worker holding the lease is alive; false if the lease is unknown (expired, or never was). */
+  heartbeat(leaseId: number, nowMs: number): boolean {
+    const lease = this.leases.get(leaseId);
+    if (lease === undefined) return false;
+    lease.lastHeardAtMs = nowMs;
+    return true;
+  }
+
+  /**
+   * A replica's result. Returns the unit's verdict once it is settled (accepted or failed), else
+   * null. A report for a lease that is not held (expired, or a forgery) is ignored: false.
+   */
+  report(leaseId: number, outcome: { readonly outputHash: string; readonly fuel: bigint } | { readonly failed: string }): { readonly accepted: boolean; readonly verdict: UnitVerdict | null } {
+    const lease = this.leases.get(leaseId);
+    if (lease === undefined) return { accepted: false, verdict: null };
+    this.leases.delete(leaseId);
+    const unit = this.units[lease.unit];
+    if (unit.phase !== 'open') return { accepted: true, verdict: unit.verdict };
+    if ('failed' in outcome) {
+      unit.failures++;
+      unit.started--;
+      if (unit.failures >= this.options.failuresMax) this.settle(lease.unit, 'failed', null);
+      else this.reopen(lease.unit);
+      return { accepted: true, verdict: unit.verdict };
+    }
+    unit.results.push({ worker: lease.worker, outputHash: outcome.outputHash, fuel: outcome.fuel });
+    const verdict = judgeUnit(unit.results, this.options.validation, this.runningOrReported(lease.unit));
+    if (verdict.state === 'accepted') this.settle(lease.unit, 'done', verdict);
+    else if (verdict.state === 'inconclusive') this.settle(lease.unit, 'failed', verdict);
+    else if (verdict.replicasToAdd > 0) this.reopen(lease.unit);
+    return { accepted: true, verdict: unit.verdict };
+  }
+
+  /** Expires leases not heard from within leaseMs; returns them (their units are offered again). */
+  tick(nowMs: number): Lease[] {
+    const expired: Lease[] = [];
+    for (const lease of this.leases.values()) {
+      if (nowMs - lease.lastHeardAtMs < this.options.leaseMs) continue;
+      this.leases.delete(lease.id);
+      const unit = this.units[lease.unit];
+      if (unit.phase === 'open') {
+        unit.started--;
+        this.reopen(lease.unit);
+      }
+      expired.push({ id: lease.id, unit: lease.unit, worker: lease.worker, speculative: lease.speculative });
+    }
+    return expired;
+  }
+
+  phaseOf(unit: number): UnitPhase {
+    return this.units[unit].phase;
+  }
+
+  verdictOf(unit: number): UnitVerdict | null {
+    return this.units[unit].verdict;
+  }
+
+  progress(): JobProgress {
+    let done = 0;
+    let failed = 0;
+    for (const unit of this.units) {
+      if (unit.phase === 'done') done++;
+      else if (unit.phase === 'failed') failed++;
+    }
+    return { total: this.units.length, done, failed, running: this.leases.size };
+  }
+
+  get finished(): boolean {
+    return this.units.every((unit) => unit.phase !== 'open');
+  }
+
+  private needsReplica(unit: UnitRecord): boolean {
+    // Replicas to reach the policy's count, or more when the ones reported disagree.
+    if (unit.started < this.options.validation.replicas) return true;
+    const verdict = judgeUnit(unit.results, this.options.validation, unit.started);
+    return verdict.state === 'waiting' && verdict.replicasToAdd > 0 && unit.started < this.options.validation.replicasMax;
+  }
+
+  private runningOrReported(index: number): number {
+    return this.units[index].started;
+  }
+
+  private start(index: number, worker: string, speculative: boolean, nowMs: number): Lease {
+    const unit = this.units[index];
+    unit.started++;
+    unit.workers.add(worker);
+    const lease: LeaseRecord = { id: this.nextLeaseId++, unit: index, worker, speculative, startedAtMs: nowMs, lastHeardAtMs: nowMs };
+    this.leases.set(lease.id, lease);
+    return { id: lease.id, unit: index, worker, speculative };
+  }
+
+  private straggler(worker: string, nowMs: number): Lease | null {
+    let oldest: LeaseRecord | undefined;
+    for (const lease of this.leases.values()) {
+      const unit = this.units[lease.unit];
+      if (unit.phase !== 'open' || unit.speculated || unit.workers.has(worker) || nowMs - lease.startedAtMs < this.options.stragglerAfterMs) continue;
+      if (oldest === undefined || lease.startedAtMs < oldest.startedAtMs) oldest = lease;
+    }
+    if (oldest === undefined) return null;
+    this.units[oldest.unit].speculated = true;
+    return this.start(oldest.unit, worker, true, nowMs);
+  }
+
+  private settle(index: number, phase: UnitPhase, verdict: UnitVerdict | null): void {
+    const unit = this.units[index];
+    unit.phase = phase;
+    unit.verdict = verdict;
+    // Replicas still running for it are no longer needed: their leases end with their reports.
+  }
+
+  private reopen(index: number): void {
+    if (index < this.cursor) this.cursor = index;
+  }
+}
