@@ -80,7 +80,7 @@ export class UnitPool {
       slot.job = job;
       slot.timer = setTimeout(() => {
         this.finish(slot, timedOut(job.limits));
-        this.replace(slot, true);
+        this.replace(slot, job.limits.terminateGraceMs);
       }, job.limits.wallTimeMs);
       // Copied, not moved: the metered program is cached for the job's next units.
       try {
@@ -93,15 +93,11 @@ export class UnitPool {
 
   private newSlot(): Slot | undefined {
     if (this.slots.length >= this.size || this.closed) return undefined;
-    const slot: Slot = { worker: this.startWorker(), job: undefined, timer: undefined, retired: false };
+    // One worker serves every unit, so its heap limit is the default's, whatever a unit's limits say.
+    const slot: Slot = { worker: startSandboxWorker(DEFAULT_UNIT_LIMITS), job: undefined, timer: undefined, retired: false };
     this.slots.push(slot);
     this.watch(slot);
     return slot;
-  }
-
-  private startWorker(): Worker {
-    // The largest heap any unit may ask for is the default's; a pool's workers share one setting.
-    return startSandboxWorker(DEFAULT_UNIT_LIMITS);
   }
 
   private watch(slot: Slot): void {
@@ -116,7 +112,7 @@ export class UnitPool {
     const failed = (detail: string): void => {
       if (slot.retired) return;
       if (slot.job !== undefined) this.finish(slot, sandboxStopped(detail));
-      this.replace(slot, false);
+      this.replace(slot, null);
     };
     worker.on('error', (error) => failed(`the sandbox stopped the unit: ${error.message}`));
     worker.on('exit', (code) => failed(`the sandbox worker exited (code ${code}) before the unit finished`));
@@ -131,12 +127,12 @@ export class UnitPool {
     job.resolve({ ...outcome, wallMs: Math.round(performance.now() - job.startedMs) });
   }
 
-  /** A worker that timed out or failed goes; a fresh one takes its place when work comes. */
-  private replace(slot: Slot, terminate: boolean): void {
+  /** A worker that timed out (terminated, with this grace) or failed (null) goes; a fresh one takes its place when work comes. */
+  private replace(slot: Slot, terminateGraceMs: number | null): void {
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     slot.retired = true;
-    if (terminate) stopWorker(slot.worker, DEFAULT_UNIT_LIMITS.terminateGraceMs, this.onTerminateHung);
+    if (terminateGraceMs !== null) stopWorker(slot.worker, terminateGraceMs, this.onTerminateHung);
     this.dispatch();
   }
 }

@@ -16,7 +16,6 @@ export interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => WasmInstance;
   Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
-  RuntimeError: new (...args: unknown[]) => Error;
 }
 
 export function wasmApi(): WasmApi {

@@ -66,6 +66,9 @@ export interface Usage {
 
 const PAGE_ROWS = 1000;
 
+/** The `pack` of a row whose bytes are still a loose file of layout version 1 (loose-block-migration.ts). */
+export const LOOSE_PACK = 0;
+
 interface RawBlockRow {
   digest: Uint8Array;
   codec: number;
@@ -236,9 +239,9 @@ export class BlockIndex {
     for (const child of children) insert.run(parent, child);
   }
 
-  /** One block's row no longer points into `pack` (0, a loose file, has no row to count). */
+  /** One block's row no longer points into `pack` (LOOSE_PACK, a loose file, has no row to count). */
   private leavePack(pack: number, size: number): void {
-    if (pack === 0) return;
+    if (pack === LOOSE_PACK) return;
     this.statement('UPDATE packs SET live_blocks = live_blocks - 1, live_bytes = live_bytes - ? WHERE id = ?').run(size, pack);
   }
 
@@ -330,32 +333,33 @@ export class BlockIndex {
   }
 
   /**
-   * Compaction's commit: the moved rows point into the new pack (live with their count), and the
-   * old packs, which nothing live is left in, become 'removing'. Rows whose bytes did not verify
-   * were dropped before (dropRows).
+   * Moves rows into a new pack in one transaction: compaction's commit (from the packs it
+   * rewrote), and the layout-version-1 migration's (from pack 0, the loose files). Only rows still
+   * in one of `from` move; the new pack goes live with their count, and each old pack with no row
+   * left becomes 'removing' (returned: remove their files). Rows whose bytes did not verify were
+   * dropped before (dropRows).
    */
   relocate(moves: readonly { readonly digest: Uint8Array; readonly offset: number; readonly size: number }[], into: { readonly id: number; readonly bytes: number } | undefined, from: readonly number[]): number[] {
-    const move = this.statement('UPDATE blocks SET pack = ?, offset = ? WHERE digest = ? AND pack = ? RETURNING size');
+    const where = this.statement('SELECT pack FROM blocks WHERE digest = ?');
+    const move = this.statement('UPDATE blocks SET pack = ?, offset = ? WHERE digest = ?');
+    const fromSet = new Set(from);
     return this.transaction(true, () => {
       let liveBytes = 0;
       let liveBlocks = 0;
-      const fromSet = new Set(from);
-      const where = this.statement('SELECT pack FROM blocks WHERE digest = ?');
-      for (const moved of moves) {
+      for (const moved of into === undefined ? [] : moves) {
         const row = where.get(moved.digest) as { pack: number } | undefined;
-        if (row === undefined || !fromSet.has(row.pack) || into === undefined) continue;
-        move.run(into.id, moved.offset, moved.digest, row.pack);
-        this.leavePack(row.pack, moved.size);
+        if (row === undefined || !fromSet.has(row.pack)) continue;
+        move.run((into as { id: number }).id, moved.offset, moved.digest);
         liveBytes += moved.size;
         liveBlocks++;
       }
       if (into !== undefined) {
         this.statement("UPDATE packs SET state = 'live', bytes = ?, live_blocks = ?, live_bytes = ? WHERE id = ?").run(into.bytes, liveBlocks, liveBytes, into.id);
       }
-      // Whatever the counters say, nothing points into the old packs any more.
+      // Whatever the counters say, an old pack no row points into is done with (pack 0 has no row).
       const emptied: number[] = [];
       for (const id of from) {
-        if (this.statement('SELECT 1 FROM blocks WHERE pack = ? LIMIT 1').get(id) !== undefined) continue;
+        if (id === LOOSE_PACK || this.statement('SELECT 1 FROM blocks WHERE pack = ? LIMIT 1').get(id) !== undefined) continue;
         this.statement("UPDATE packs SET state = 'removing', live_blocks = 0, live_bytes = 0 WHERE id = ?").run(id);
         emptied.push(id);
       }
@@ -407,22 +411,9 @@ export class BlockIndex {
 
   // Layout version 1 (a file per block): what the migration into packs reads and changes.
 
-  /** Rows whose bytes are still a loose file of layout version 1 (pack 0). */
+  /** Rows whose bytes are still a loose file of layout version 1 (LOOSE_PACK). */
   looseRows(limit: number): BlockRow[] {
-    return (this.statement('SELECT * FROM blocks WHERE pack = 0 ORDER BY digest LIMIT ?').all(limit) as unknown as RawBlockRow[]).map(toBlockRow);
-  }
-
-  /** Loose blocks now written into pack `into`: their rows point there and the pack is live. */
-  packLooseRows(moves: readonly { readonly digest: Uint8Array; readonly offset: number; readonly size: number }[], into: { readonly id: number; readonly bytes: number }): void {
-    const move = this.statement('UPDATE blocks SET pack = ?, offset = ? WHERE digest = ? AND pack = 0');
-    this.transaction(true, () => {
-      let liveBytes = 0;
-      for (const moved of moves) {
-        move.run(into.id, moved.offset, moved.digest);
-        liveBytes += moved.size;
-      }
-      this.statement("UPDATE packs SET state = 'live', bytes = ?, live_blocks = ?, live_bytes = ? WHERE id = ?").run(into.bytes, moves.length, liveBytes, into.id);
-    });
+    return (this.statement('SELECT * FROM blocks WHERE pack = ? ORDER BY digest LIMIT ?').all(LOOSE_PACK, limit) as unknown as RawBlockRow[]).map(toBlockRow);
   }
 
   /** Layout version 1's journal of digests whose file and row might disagree, if the store still has it. */

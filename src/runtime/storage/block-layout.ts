@@ -31,15 +31,10 @@ export const LayoutNames = {
 } as const;
 
 const DIGEST_HEX = /^[0-9a-f]{64}$/;
-const SHARD_HEX = /^[0-9a-f]{2}$/;
 const PACK_NAME = /^([0-9a-f]{16})\.pack$/;
 
 export function isDigestHex(name: string): boolean {
   return DIGEST_HEX.test(name);
-}
-
-export function isShardName(name: string): boolean {
-  return SHARD_HEX.test(name);
 }
 
 /** The name of pack `id`'s file. */
@@ -59,16 +54,8 @@ export function packIdOf(name: string): number | undefined {
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
-export function shardOf(hex: string): string {
-  return hex.slice(0, 2);
-}
-
-export function shardPath(root: string, shard: string): string {
-  return join(root, shard);
-}
-
 export function blockPath(root: string, hex: string): string {
-  return join(root, shardOf(hex), hex);
+  return join(root, hex.slice(0, 2), hex);
 }
 
 /** A fresh name in tmp/ for a write of this file: unique per write, so concurrent writers never share one. */

@@ -13,6 +13,7 @@
 import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { blockProblem } from './block-cid.ts';
+import { LOOSE_PACK } from './block-index.ts';
 import { allShards, blockPath, isDigestHex, removeFile } from './block-layout.ts';
 import { BlockstoreLimits } from './blockstore-limits.ts';
 import { writePackFile, type PackBlock } from './pack-files.ts';
@@ -46,7 +47,7 @@ export async function migrateLooseBlocks(parts: StoreParts): Promise<number> {
     if (blocks.length === 0) continue;
     const id = index.beginPack(parts.nowUnixMs());
     const pack = await writePackFile(root, id, blocks, true);
-    index.packLooseRows(blocks.map((block, position) => ({ digest: block.digest, offset: pack.offsets[position], size: block.size })), { id, bytes: pack.bytes });
+    index.relocate(blocks.map((block, position) => ({ digest: block.digest, offset: pack.offsets[position], size: block.size })), { id, bytes: pack.bytes }, [LOOSE_PACK]);
     migrated += blocks.length;
   }
   await emptyShards(parts);

@@ -21,8 +21,6 @@ export interface CompactionReport {
   readonly packsCompacted: number;
   /** Old pack bytes removed minus new pack bytes written. */
   readonly diskBytesFreed: number;
-  /** Blocks whose bytes did not verify while copied: quarantined, rows dropped. */
-  readonly corrupt: number;
 }
 
 /** Packs looked at per call: a store full of sparse packs is compacted over several gcs. */
@@ -33,14 +31,11 @@ export async function compactSparsePacks(parts: StoreParts, options: { readonly 
   const sparse = parts.index.sparsePacks(options.liveFractionMax, PACKS_PER_CALL_MAX);
   let packsCompacted = 0;
   let diskBytesFreed = 0;
-  let corrupt = 0;
   for (const group of groupsOf(sparse, BlockstoreLimits.compactionPackBytesMax)) {
-    const result = await compactGroup(parts, group);
     packsCompacted += group.length;
-    diskBytesFreed += result.freed;
-    corrupt += result.corrupt;
+    diskBytesFreed += await compactGroup(parts, group);
   }
-  return { packsCompacted, diskBytesFreed, corrupt };
+  return { packsCompacted, diskBytesFreed };
 }
 
 /** Consecutive packs whose live bytes together fit one new pack (a single larger one goes alone). */
@@ -61,7 +56,8 @@ function groupsOf(packs: readonly PackRow[], liveBytesMax: number): PackRow[][] 
   return groups;
 }
 
-async function compactGroup(parts: StoreParts, group: readonly PackRow[]): Promise<{ readonly freed: number; readonly corrupt: number }> {
+/** Rewrites one group's live blocks into a new pack; returns the disk bytes freed. */
+async function compactGroup(parts: StoreParts, group: readonly PackRow[]): Promise<number> {
   const { index, readers, root } = parts;
   const copies: (PackBlock & { readonly row: BlockRow })[] = [];
   const bad: Uint8Array[] = [];
@@ -101,5 +97,5 @@ async function compactGroup(parts: StoreParts, group: readonly PackRow[]): Promi
     emptied = [...emptied, ...index.relocate([], undefined, groupIds)];
   }
   const freed = await removePacksNow(parts, [...new Set(emptied)]);
-  return { freed: freed - written, corrupt: bad.length };
+  return freed - written;
 }

@@ -112,7 +112,7 @@ export class JobState {
       return { accepted: true, verdict: unit.verdict };
     }
     unit.results.push({ worker: lease.worker, outputHash: outcome.outputHash, fuel: outcome.fuel });
-    const verdict = judgeUnit(unit.results, this.options.validation, this.runningOrReported(lease.unit));
+    const verdict = judgeUnit(unit.results, this.options.validation, unit.started);
     if (verdict.state === 'accepted') this.settle(lease.unit, 'done', verdict);
     else if (verdict.state === 'inconclusive') this.settle(lease.unit, 'failed', verdict);
     else if (verdict.replicasToAdd > 0) this.reopen(lease.unit);
@@ -162,10 +162,6 @@ export class JobState {
     if (unit.started < this.options.validation.replicas) return true;
     const verdict = judgeUnit(unit.results, this.options.validation, unit.started);
     return verdict.state === 'waiting' && verdict.replicasToAdd > 0 && unit.started < this.options.validation.replicasMax;
-  }
-
-  private runningOrReported(index: number): number {
-    return this.units[index].started;
   }
 
   private start(index: number, worker: string, speculative: boolean, nowMs: number): Lease {

@@ -111,12 +111,11 @@ function checkMemory(sections: ModuleSections, policy: ModulePolicy, problems: s
 }
 
 function checkTables(sections: ModuleSections, policy: ModulePolicy, problems: string[]): void {
+  // A table without a maximum is allowed: growing it is bounded by the engine (V8: 10^7 elements)
+  // and each table.grow costs fuel like any instruction.
   for (const table of sections.tables) {
-    if (table.max === undefined || table.max > policy.tableElementsMax) {
-      // A table without a maximum could grow until the volunteer's memory runs out.
-      if (table.min > policy.tableElementsMax) problems.push(`a table starts with ${table.min} elements; at most ${policy.tableElementsMax}`);
-      else if (table.max !== undefined) problems.push(`a table's maximum is ${table.max} elements; at most ${policy.tableElementsMax}`);
-    }
+    if (table.min > policy.tableElementsMax) problems.push(`a table starts with ${table.min} elements; at most ${policy.tableElementsMax}`);
+    else if (table.max !== undefined && table.max > policy.tableElementsMax) problems.push(`a table's maximum is ${table.max} elements; at most ${policy.tableElementsMax}`);
   }
 }
 
