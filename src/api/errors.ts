@@ -3,6 +3,7 @@
  * an HTTP status and a JSON body. A handler throws; the server answers. Nothing a client sends can
  * make the server throw past this mapping.
  */
+import { JobNotFoundError, JobRefusedError } from '../runtime/compute/job-errors.ts';
 import {
   BlockCorruptError, BlockMismatchError, BlockNotFoundError, BlockstoreArgumentError, BlockstoreClosedError, BlockTooLargeError,
   ContentInputError, ContentNotFoundError, ContentRequestError, DagError, InvalidCidError, NotAFileError, UnsupportedHashError,
@@ -103,6 +104,8 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     return answer(400, 'bad_request', error.message);
   }
   if (error instanceof ContentNotFoundError || error instanceof BlockNotFoundError) return answer(404, 'not_found', error.message);
+  if (error instanceof JobNotFoundError) return answer(404, 'job_not_found', error.message);
+  if (error instanceof JobRefusedError) return error.reason === 'forbidden' ? answer(403, 'forbidden', error.message) : answer(503, 'unavailable', error.message);
   if (error instanceof NotAFileError) return answer(422, 'is_a_directory', error.message);
   if (error instanceof DagError) return answer(422, 'bad_dag', error.message);
   if (error instanceof ContentInputError) return answer(422, 'unprocessable', error.message);

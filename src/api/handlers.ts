@@ -9,6 +9,7 @@ import type { ContentStore } from '../runtime/content-store.ts';
 import type { FetchProgress } from '../runtime/exchange/content-fetcher.ts';
 import type { PlacementProgress } from '../runtime/exchange/content-placer.ts';
 import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
+import type { GridCompute } from '../runtime/compute/grid-compute.ts';
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
 import { badRequest, busy, errorAnswer, payloadTooLarge } from './errors.ts';
 import { parseKey } from './key.ts';
@@ -22,8 +23,13 @@ export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openF
 /** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
 export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'status'>;
 
+/** What the handlers need of the node's computation (runtime/compute/grid-compute.ts). */
+export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus'>;
+
 /** What the handlers need of a node: the NodeRuntime's programmatic API. */
-export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & { readonly content: ContentApi; readonly grid: GridApi };
+export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & {
+  readonly content: ContentApi; readonly grid: GridApi; readonly compute: ComputeApi;
+};
 
 export function nodeHandlers(node: NodeApi): RouteHandlers {
   return {
@@ -165,6 +171,44 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     importCar: async ({ body }) => {
       const report = await node.content.importCar(body);
       return { ...report, roots: [...report.roots], refusedCids: [...report.refusedCids] };
+    },
+
+    jobSubmit: ({ body }) => node.compute.submit(body.job),
+
+    jobList: async () => ({ jobs: node.compute.list().map((job) => ({ ...job })) }),
+
+    jobStatus: async ({ params }) => {
+      const { status, coordinator } = await node.compute.status(params.jobId);
+      return {
+        jobId: status.jobId, name: status.name, state: status.phase, units: { ...status.units }, submitter: status.submitter,
+        submittedAtUnixMs: status.submittedAtUnixMs, unitStates: status.unitStates, coordinator,
+      };
+    },
+
+    jobResults: async ({ params, query }) => {
+      const page = await node.compute.results(params.jobId, query.from ?? 0, query.limit ?? 256);
+      return {
+        jobId: params.jobId,
+        entries: page.entries.map((entry) => ({
+          unit: entry.unit, args: entry.args, state: entry.state, outputHash: entry.outputHash, fuel: entry.fuel,
+          outputBase64: entry.output === null ? null : Buffer.from(entry.output).toString('base64'),
+        })),
+        nextUnit: page.nextUnit,
+      };
+    },
+
+    jobCancel: async ({ params }) => {
+      await node.compute.cancel(params.jobId);
+      return { jobId: params.jobId, cancelled: true };
+    },
+
+    computeStatus: async () => {
+      const status = node.compute.computeStatus();
+      return {
+        volunteer: status.volunteer === null ? null : { ...status.volunteer, advert: { ...status.volunteer.advert } },
+        coordinating: status.coordinating.map((job) => ({ jobId: job.jobId, state: job.phase, name: job.name })),
+        workers: status.workers.map((worker) => ({ ...worker })),
+      };
     },
   };
 }

@@ -14,7 +14,7 @@ import { Limits } from '../core/limits.ts';
 import { keySchema } from './key.ts';
 import { ApiLimits } from './limits.ts';
 import {
-  array, boolean, integer, nullable, number, object, oneOf, optional, queryFlag, queryInteger, record, string, type Infer, type Schema,
+  anyJson, array, boolean, integer, nullable, number, object, oneOf, optional, queryFlag, queryInteger, record, string, type Infer, type Schema,
 } from './schema.ts';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -238,6 +238,47 @@ export const gridStatusSchema = object({
   peers: array(object({
     peer: string(), bytesStoredFor: count, bytesServedTo: count, blocksStoredFor: count, blocksServedTo: count, refusals: count, invalidBlocks: count,
   }, response)),
+}, response);
+
+const jobIdSchema = string({ minLength: 1, maxBytes: 128, description: "a job's id (the CID of its manifest)" });
+const jobParams = object({ jobId: jobIdSchema }, request);
+const unitCounts = object({ total: count, done: count, failed: count, running: count }, response);
+
+/** A job as its coordinator reports it (services/compute/grid/compute-messages.ts, JobStatusReport). */
+export const jobStatusSchema = object({
+  jobId: string(),
+  name: string(),
+  /** running, done (every unit settled), cancelled, or expired (past its deadline). */
+  state: oneOf('running', 'done', 'cancelled', 'expired'),
+  units: unitCounts,
+  submitter: string(),
+  submittedAtUnixMs: count,
+  /** One letter per unit — o open, d done, f failed — for jobs of at most 4,096 units; else null. */
+  unitStates: nullable(string()),
+  /** The libp2p peer id of the node coordinating the job. */
+  coordinator: string(),
+}, response);
+
+export const jobResultSchema = object({
+  unit: count,
+  args: string(),
+  state: oneOf('open', 'done', 'failed'),
+  /** The accepted output, base64; null until the unit is done. */
+  outputBase64: nullable(string()),
+  /** sha2-256 of the accepted output, hex. */
+  outputHash: nullable(string()),
+  /** Fuel the accepted replicas burnt. */
+  fuel: nullable(count),
+}, response);
+
+export const computeStatusSchema = object({
+  volunteer: nullable(object({
+    workers: count, unitsRun: count, unitsReported: count, leasesLost: count, leasesHeld: count, jobsKnown: count,
+    advert: object({ cores: count, memoryMiB: count, speed: number({ min: 0 }), domain: string(), uptimeMs: count }, response),
+  }, response)),
+  coordinating: array(object({ jobId: string(), state: string(), name: string() }, response)),
+  /** Workers of the jobs coordinated here, most recently seen first, with their standing. */
+  workers: array(object({ worker: string(), resultsAgreed: count, resultsWrong: count, blacklisted: boolean() }, response)),
 }, response);
 
 export const routes = {
@@ -470,6 +511,63 @@ export const routes = {
       refused: count,
       refusedCids: array(string()),
     }, response),
+  }),
+
+  // Computation (issue 5): jobs on the grid, and this node's part in them.
+  jobSubmit: route({
+    method: 'POST',
+    path: '/api/v1/jobs',
+    summary: "submits a job: job.json's value with its program (and inputs) as CIDs of stored content; the node closest to the job's key coordinates it",
+    params: noParams,
+    query: null,
+    body: object({ job: anyJson('a job.json object (docs/COMPUTE.md)') }, request),
+    bodyBytesMax: 4 * 1024 * 1024,
+    response: object({ jobId: string(), coordinator: string() }, response),
+  }),
+  jobList: route({
+    method: 'GET',
+    path: '/api/v1/jobs',
+    summary: 'the jobs submitted from this node, newest first',
+    params: noParams,
+    query: null,
+    body: null,
+    response: object({ jobs: array(object({ jobId: string(), name: string(), submittedAtUnixMs: count }, response)) }, response),
+  }),
+  jobStatus: route({
+    method: 'GET',
+    path: '/api/v1/jobs/:jobId',
+    summary: "a job's state and units, from its coordinator",
+    params: jobParams,
+    query: null,
+    body: null,
+    response: jobStatusSchema,
+  }),
+  jobResults: route({
+    method: 'GET',
+    path: '/api/v1/jobs/:jobId/results',
+    summary: "a page of a job's units with their accepted outputs, from unit `from`; nextUnit is null on the last page",
+    params: jobParams,
+    query: object({ from: optional(queryInteger({ min: 0, max: 2 ** 32 })), limit: optional(queryInteger({ min: 1, max: 1024 })) }, request),
+    body: null,
+    response: object({ jobId: string(), entries: array(jobResultSchema, { maxItems: 1024 }), nextUnit: nullable(count) }, response),
+  }),
+  jobCancel: route({
+    method: 'DELETE',
+    path: '/api/v1/jobs/:jobId',
+    summary: 'cancels a job submitted from this node',
+    params: jobParams,
+    query: null,
+    body: null,
+    response: object({ jobId: string(), cancelled: boolean() }, response),
+  }),
+  computeStatus: route({
+    method: 'GET',
+    path: '/api/v1/compute',
+    summary: "this node's part in computation: its volunteer's counts and advert, and the jobs it coordinates",
+    params: noParams,
+    query: null,
+    body: null,
+    response: computeStatusSchema,
   }),
 } as const;
 

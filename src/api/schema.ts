@@ -159,6 +159,14 @@ export function array<T>(item: Schema<T>, rules: { readonly maxItems?: number } 
   };
 }
 
+/**
+ * Any JSON value, passed on as it is: for a document whose own parser reports every problem at
+ * once, by path (job.json: services/compute/jobs/job-spec.ts). The body's size bound still holds.
+ */
+export function anyJson(description: string): Schema<unknown> {
+  return { description, check: (value) => ok(value) };
+}
+
 /** An object whose every field holds the same kind of value, such as a set of named counters. */
 export function record<T>(item: Schema<T>): Schema<Record<string, T>> {
   const description = `an object of ${item.description}`;

@@ -15,6 +15,11 @@ import { fsckCommand } from './fsck/command.ts';
 import { gcCommand } from './gc/command.ts';
 import { getCommand } from './get/command.ts';
 import { importCommand } from './import/command.ts';
+import { jobCancelCommand } from './job-cancel/command.ts';
+import { jobLsCommand } from './job-ls/command.ts';
+import { jobResultsCommand } from './job-results/command.ts';
+import { jobStatusCommand } from './job-status/command.ts';
+import { jobSubmitCommand } from './job-submit/command.ts';
 import { lookupCommand } from './lookup/command.ts';
 import { lsCommand } from './ls/command.ts';
 import { nodeStartCommand } from './node/command.ts';
@@ -54,6 +59,7 @@ const TOP: readonly TopEntry[] = [
   fsckCommand,
   exportCommand,
   importCommand,
+  { name: 'job', summary: 'run jobs on the grid: WebAssembly units on volunteers', subcommands: [jobSubmitCommand, jobStatusCommand, jobResultsCommand, jobCancelCommand, jobLsCommand] },
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
   devnetCommand,
   { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand] },

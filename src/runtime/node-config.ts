@@ -12,6 +12,7 @@ import { checkDhtConfig, defaultDhtConfig, type DhtConfig } from '../core/config
 import { DataFiles, writeFileAtomically } from './data-dir.ts';
 import { isBoolean, isNonNegativeInteger, isPositiveInteger, isRecord, isStringArray } from './config-values.ts';
 import { defaultRelayConfig, isAutoSwitch, parseRelayConfig, type AutoSwitch, type RelayConfig } from './relay-config.ts';
+import { defaultComputeConfig, parseComputeConfig, type ComputeConfig } from './compute-config.ts';
 import { defaultStorageConfig, parseStorageConfig, storageConfigFileContent, type StorageConfig } from './storage-config.ts';
 
 export interface NodeConfig {
@@ -41,6 +42,8 @@ export interface NodeConfig {
   readonly holePunching: boolean;
   /** Content on the grid: the default redundancy, the quota for others, maintenance (storage-config.ts). */
   readonly storage: StorageConfig;
+  /** Computation on the grid: volunteering, sandbox workers, domain, leases (compute-config.ts). */
+  readonly compute: ComputeConfig;
   readonly dht: DhtConfig;
 }
 
@@ -69,6 +72,7 @@ export const defaultNodeConfig: NodeConfig = {
   mdns: 'auto',
   holePunching: true,
   storage: defaultStorageConfig,
+  compute: defaultComputeConfig,
   dht: nodeDhtDefaults,
 };
 
@@ -146,6 +150,7 @@ export function parseNodeConfig(content: unknown, problems: string[]): NodeConfi
     mdns: pick('mdns', isAutoSwitch, "'auto', true or false"),
     holePunching: pick('holePunching', isBoolean, 'true or false'),
     storage: parseStorageConfig(content.storage, problems),
+    compute: parseComputeConfig(content.compute, problems),
     dht: parseDhtOverrides(content.dht, problems),
   };
 }

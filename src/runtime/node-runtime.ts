@@ -21,6 +21,7 @@ import { isCircuit } from '../transport/libp2p/reachability.ts';
 import { monotonicClock } from './clock.ts';
 import { ContentStore } from './content-store.ts';
 import { GridStorage } from './exchange/grid-storage.ts';
+import { GridCompute } from './compute/grid-compute.ts';
 import { CryptoRandom } from './crypto-random.ts';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './data-dir.ts';
 import { loadOrCreateIdentity } from './identity-file.ts';
@@ -89,6 +90,8 @@ export class NodeRuntime {
   readonly content: ContentStore;
   /** Content on the grid: placement, retrieval, what we hold for others (exchange/grid-storage.ts). */
   readonly grid: GridStorage;
+  /** Computation on the grid: jobs submitted, coordinated and volunteered for (compute/grid-compute.ts). */
+  readonly compute: GridCompute;
   private readonly lock: DataDirLock;
   private readonly log: (record: Record<string, unknown>) => void;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
@@ -98,11 +101,12 @@ export class NodeRuntime {
   private constructor(parts: {
     dataDir: string; config: NodeConfig; libp2p: Libp2p; transport: Libp2pTransport; driver: NodeDriver; lock: DataDirLock;
     log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry; lanPeers: LanPeers;
-    content: ContentStore; grid: GridStorage;
+    content: ContentStore; grid: GridStorage; compute: GridCompute;
   }) {
     this.dataDir = parts.dataDir;
     this.content = parts.content;
     this.grid = parts.grid;
+    this.compute = parts.compute;
     this.config = parts.config;
     this.libp2p = parts.libp2p;
     this.transport = parts.transport;
@@ -142,6 +146,7 @@ export class NodeRuntime {
     let libp2p: Libp2p | null = null;
     let content: ContentStore | null = null;
     let grid: GridStorage | null = null;
+    let compute: GridCompute | null = null;
     try {
       const identity = await loadOrCreateIdentity(options.dataDir);
       const fileConfig = await loadOrCreateNodeConfig(options.dataDir);
@@ -189,13 +194,21 @@ export class NodeRuntime {
         libp2p, content, dataDir: options.dataDir, config: config.storage, guard, self: transport.self, nowMs: clock.nowMs, log,
         closestNodes: (key) => closestNodes(driver, key),
       });
+      const gridStorage = grid;
+      const store = content;
+      compute = await GridCompute.start({
+        libp2p, guard, self: transport.self, dataDir: options.dataDir, config: config.compute, nowMs: clock.nowMs, log,
+        closestNodes: (key) => closestNodes(driver, key),
+        fetchFile: (cid, bytesMax) => fetchFileBytes(gridStorage, store, cid, bytesMax),
+      });
       log({
         level: 'info', event: 'resumed', identityCreated: identity.created,
         contacts: snapshot?.contacts.length ?? 0, values: snapshot?.values.length ?? 0, bootstrap: others.length,
       });
-      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content, grid });
+      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content, grid, compute });
     } catch (error) {
       try {
+        await compute?.stop();
         await grid?.stop();
         await libp2p?.stop();
       } finally {
@@ -301,6 +314,7 @@ export class NodeRuntime {
     for (const event of ADDRESS_EVENTS) this.libp2p.removeEventListener(event, this.onAddressesChanged);
     // Saved before leaving: leave() tells contacts we are gone, but we keep them for the restart.
     await this.saveSnapshot();
+    await this.compute.stop();
     await this.grid.stop();
     this.driver.stop({ leave: this.config.leaveOnShutdown });
     await this.transport.close(this.config.shutdownFlushMs);
@@ -333,6 +347,21 @@ async function closestNodes(driver: NodeDriver, key: Id): Promise<readonly PeerR
   // costs a failed store, and the piece goes to the next closest.
   const known = driver.contacts().map((contact) => contact.peer);
   return [...closest, ...known];
+}
+
+/** A stored file's bytes (a program, a unit's input), brought from the grid when not here; at most bytesMax. */
+async function fetchFileBytes(grid: GridStorage, content: ContentStore, cid: string, bytesMax: number): Promise<Uint8Array> {
+  await grid.fetch(cid);
+  const file = await content.openFile(cid);
+  if (file.bytes > bytesMax) throw new RangeError(`${cid} has ${file.bytes} bytes, over ${bytesMax}`);
+  const bytes = new Uint8Array(file.bytes);
+  let offset = 0;
+  for await (const chunk of file.body) {
+    if (offset + chunk.length > bytes.length) throw new RangeError(`${cid} is longer than its ${file.bytes} bytes`);
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }
 
 /** Bootstrap multiaddrs as PeerRefs; one without a peer id is a configuration error. */

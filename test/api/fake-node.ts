@@ -6,7 +6,7 @@
 import { idFromHex, idToHex, type Id } from '../../src/core/id.ts';
 import type { LookupDone, PutDone } from '../../src/core/node-io.ts';
 import { peerRef, type PeerRef } from '../../src/core/peer.ts';
-import type { ContentApi, GridApi, NodeApi } from '../../src/api/handlers.ts';
+import type { ComputeApi, ContentApi, GridApi, NodeApi } from '../../src/api/handlers.ts';
 import type { ContactReport } from '../../src/runtime/node-driver.ts';
 import { NodeStoppedError } from '../../src/runtime/node-driver.ts';
 import type { RuntimeStatus } from '../../src/runtime/node-runtime.ts';
@@ -37,6 +37,12 @@ export class FakeNode implements NodeApi {
       throw new TypeError('this FakeNode has no grid');
     },
   };
+  /** No computation by default (every call fails as a bug would); job-routes tests put a stand-in here. */
+  compute: ComputeApi = new Proxy({} as ComputeApi, {
+    get: () => () => {
+      throw new TypeError('this FakeNode has no compute');
+    },
+  });
   private readonly other: PeerRef = peerRef(idFromHex(OTHER_ID), `${PEER_ID} /ip4/127.0.0.1/tcp/4100`);
 
   status(): RuntimeStatus {

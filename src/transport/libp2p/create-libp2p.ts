@@ -4,6 +4,7 @@
  * - transports: TCP, WebSockets (/tcp/N/ws, for networks that pass only web traffic), and circuit
  *   relay v2, so relayed addresses can be dialled and listened on;
  * - Noise and Yamux on every connection; identify and ping;
+ * - gossipsub, on which coordinators announce jobs to volunteers (runtime/compute/);
  * - AutoNAT, which asks peers to dial our public addresses back and verifies the ones that work;
  * - a relay server for others while we are publicly reachable (relay-server-service.ts), and relay
  *   reservations for ourselves while we are not (relay-reservations-service.ts);
@@ -17,6 +18,7 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { autoNAT } from '@libp2p/autonat';
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { dcutr } from '@libp2p/dcutr';
+import { gossipsub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { ConnectionGater, Ed25519PrivateKey, Libp2p, PeerDiscovery, PeerId, PeerInfo } from '@libp2p/interface';
 import { mdns, type MulticastDNSComponents } from '@libp2p/mdns';
@@ -130,6 +132,9 @@ export async function startLibp2pNode(options: Libp2pNodeOptions): Promise<Libp2
     services: {
       identify: identify(),
       ping: ping(),
+      // Job adverts (issue 5: runtime/compute/): signed by their coordinator, dropped with no one to
+      // hear them rather than failing the publish.
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
       autoNAT: autoNAT(),
       ...(options.holePunching === false ? {} : { dcutr: dcutr() }),
       ...(relay.serve === 'never' ? {} : { relayServer: relayServer(relay.serve, relay.limits) }),

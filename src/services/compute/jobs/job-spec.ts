@@ -61,7 +61,8 @@ export const JobSpecLimits = {
 export const DEFAULT_JOB_LIMITS: JobLimits = {
   fuelMax: 100_000_000_000n,
   wallTimeSeconds: 600,
-  outputBytesMax: 64 * 1024 * 1024,
+  // Outputs travel inline in the compute protocol's reports, which cap them at 1 MiB for now.
+  outputBytesMax: 1024 * 1024,
   memoryPagesMax: 4096,
 };
 

@@ -24,7 +24,15 @@ export interface JobStateOptions {
   readonly stragglerAfterMs: number;
   /** Replicas of a unit that may fail (trap, time out, …) before the unit is failed. */
   readonly failuresMax: number;
+  /**
+   * The verdict on a unit's results so far; by default the policy's fixed quorum (judgeUnit).
+   * Adaptive replication plugs in here: a judge that weighs who reported (credibility) may accept
+   * one result of a trusted worker, or ask for more replicas behind a doubtful one.
+   */
+  readonly judge?: UnitJudge;
 }
+
+export type UnitJudge = (unit: number, results: readonly ReplicaResult[], replicasStarted: number) => UnitVerdict;
 
 export interface Lease {
   readonly id: number;
@@ -64,11 +72,13 @@ export class JobState {
   private readonly units: UnitRecord[];
   private readonly leases = new Map<number, LeaseRecord>();
   private nextLeaseId = 1;
+  private readonly judge: UnitJudge;
   /** Where to start looking for a unit needing replicas: everything before it is settled or full. */
   private cursor = 0;
 
   constructor(options: JobStateOptions) {
     this.options = options;
+    this.judge = options.judge ?? ((_unit, results, started) => judgeUnit(results, options.validation, started));
     this.units = Array.from({ length: options.units }, () => ({ phase: 'open' as UnitPhase, results: [], workers: new Set<string>(), started: 0, failures: 0, speculated: false, verdict: null }));
   }
 
@@ -76,7 +86,7 @@ export class JobState {
   lease(worker: string, nowMs: number): Lease | null {
     for (let index = this.cursor; index < this.units.length; index++) {
       const unit = this.units[index];
-      if (unit.phase !== 'open' || !this.needsReplica(unit)) {
+      if (unit.phase !== 'open' || !this.needsReplica(unit, index)) {
         if (index === this.cursor && (unit.phase !== 'open' || unit.started >= this.options.validation.replicas)) this.cursor++;
         continue;
       }
@@ -98,7 +108,7 @@ export class JobState {
    * A replica's result. Returns the unit's verdict once it is settled (accepted or failed), else
    * null. A report for a lease that is not held (expired, or a forgery) is ignored: false.
    */
-  report(leaseId: number, outcome: { readonly outputHash: string; readonly fuel: bigint } | { readonly failed: string }): { readonly accepted: boolean; readonly verdict: UnitVerdict | null } {
+  report(leaseId: number, outcome: { readonly outputHash: string; readonly fuel: bigint; readonly resumedFrom?: string } | { readonly failed: string }): { readonly accepted: boolean; readonly verdict: UnitVerdict | null } {
     const lease = this.leases.get(leaseId);
     if (lease === undefined) return { accepted: false, verdict: null };
     this.leases.delete(leaseId);
@@ -111,12 +121,52 @@ export class JobState {
       else this.reopen(lease.unit);
       return { accepted: true, verdict: unit.verdict };
     }
-    unit.results.push({ worker: lease.worker, outputHash: outcome.outputHash, fuel: outcome.fuel });
-    const verdict = judgeUnit(unit.results, this.options.validation, unit.started);
+    unit.results.push({ worker: lease.worker, outputHash: outcome.outputHash, fuel: outcome.fuel, ...(outcome.resumedFrom === undefined ? {} : { resumedFrom: outcome.resumedFrom }) });
+    // The checkpoint's maker is behind this result too: no replica of this unit for it.
+    if (outcome.resumedFrom !== undefined) unit.workers.add(outcome.resumedFrom);
+    const verdict = this.judge(lease.unit, unit.results, unit.started);
     if (verdict.state === 'accepted') this.settle(lease.unit, 'done', verdict);
     else if (verdict.state === 'inconclusive') this.settle(lease.unit, 'failed', verdict);
     else if (verdict.replicasToAdd > 0) this.reopen(lease.unit);
     return { accepted: true, verdict: unit.verdict };
+  }
+
+  /**
+   * Replicas that units want started now, counted up to `limit` (the scan stops there): what a
+   * coordinator announces, and how it tells whether more workers ask than there is work.
+   */
+  replicasWanted(limit: number): number {
+    let wanted = 0;
+    for (let index = this.cursor; index < this.units.length && wanted < limit; index++) {
+      const unit = this.units[index];
+      if (unit.phase !== 'open' || !this.needsReplica(unit, index)) continue;
+      wanted += Math.max(1, this.options.validation.replicas - unit.started);
+    }
+    return Math.min(wanted, limit);
+  }
+
+  /** The lease, while it is held. */
+  leaseOf(leaseId: number): Lease | undefined {
+    const lease = this.leases.get(leaseId);
+    return lease === undefined ? undefined : { id: lease.id, unit: lease.unit, worker: lease.worker, speculative: lease.speculative };
+  }
+
+  /**
+   * Ends a lease without a result and without a failure: the worker gave it back (it could not
+   * fetch the program, or is shutting down), or its unit is settled and the replica is not needed.
+   * The unit is offered again if it still needs the replica; the worker may get it again.
+   */
+  release(leaseId: number): boolean {
+    const lease = this.leases.get(leaseId);
+    if (lease === undefined) return false;
+    this.leases.delete(leaseId);
+    const unit = this.units[lease.unit];
+    if (unit.phase === 'open') {
+      unit.started--;
+      unit.workers.delete(lease.worker);
+      this.reopen(lease.unit);
+    }
+    return true;
   }
 
   /** Expires leases not heard from within leaseMs; returns them (their units are offered again). */
@@ -157,10 +207,10 @@ export class JobState {
     return this.units.every((unit) => unit.phase !== 'open');
   }
 
-  private needsReplica(unit: UnitRecord): boolean {
+  private needsReplica(unit: UnitRecord, index: number): boolean {
     // Replicas to reach the policy's count, or more when the ones reported disagree.
     if (unit.started < this.options.validation.replicas) return true;
-    const verdict = judgeUnit(unit.results, this.options.validation, unit.started);
+    const verdict = this.judge(index, unit.results, unit.started);
     return verdict.state === 'waiting' && verdict.replicasToAdd > 0 && unit.started < this.options.validation.replicasMax;
   }
 
@@ -174,6 +224,8 @@ export class JobState {
   }
 
   private straggler(worker: string, nowMs: number): Lease | null {
+    // Backups off (adaptive validation wants replicas to go out one at a time): skip the scan.
+    if (this.options.stragglerAfterMs === Number.POSITIVE_INFINITY) return null;
     let oldest: LeaseRecord | undefined;
     for (const lease of this.leases.values()) {
       const unit = this.units[lease.unit];

@@ -46,6 +46,11 @@ export interface ReplicaResult {
   /** sha2-256 of the output, hex. */
   readonly outputHash: string;
   readonly fuel: bigint;
+  /**
+   * The worker whose checkpoint this replica resumed from, when it did: its result rests on that
+   * worker's word too, and its fuel counts only what was burnt after the checkpoint.
+   */
+  readonly resumedFrom?: string;
 }
 
 export type UnitVerdict =
@@ -55,28 +60,56 @@ export type UnitVerdict =
 
 /**
  * The verdict on a unit from the results in so far. One result per worker counts (a worker that
- * answers twice is not two votes); results agree when hash and fuel are equal.
+ * answers twice is not two votes). Results agree when their output hashes are equal and, between
+ * replicas that ran from the start, their fuel too (units are deterministic). A replica resumed
+ * from another worker's checkpoint is compared by its output alone, and its vote needs both
+ * workers: two votes count only when no worker is behind both, so a checkpoint cannot smuggle one
+ * worker's word into two votes.
  */
 export function judgeUnit(results: readonly ReplicaResult[], policy: ValidationPolicy, replicasStarted: number): UnitVerdict {
   const byWorker = new Map<string, ReplicaResult>();
   for (const result of results) if (!byWorker.has(result.worker)) byWorker.set(result.worker, result);
   const groups = new Map<string, ReplicaResult[]>();
-  for (const result of byWorker.values()) {
-    const key = `${result.outputHash}/${result.fuel}`;
-    const group = groups.get(key) ?? [];
-    group.push(result);
-    groups.set(key, group);
+  const fresh = [...byWorker.values()].filter((result) => result.resumedFrom === undefined);
+  const resumed = [...byWorker.values()].filter((result) => result.resumedFrom !== undefined);
+  for (const result of fresh) addTo(groups, `${result.outputHash}/${result.fuel}`, result);
+  for (const result of resumed) {
+    // Joins the largest group of its output, whatever that group's fuel.
+    const matching = [...groups.entries()].filter(([, group]) => group[0].outputHash === result.outputHash).sort((a, b) => b[1].length - a[1].length)[0];
+    addTo(groups, matching?.[0] ?? `${result.outputHash}/resumed`, result);
   }
-  const largest = [...groups.values()].sort((a, b) => b.length - a.length)[0];
-  if (largest !== undefined && largest.length >= policy.quorum) {
-    const agreeing = largest.map((result) => result.worker);
+  const scored = [...groups.values()].map((group) => ({ group, votes: independentVotes(group) })).sort((a, b) => b.votes - a.votes);
+  const best = scored[0];
+  if (best !== undefined && best.votes >= policy.quorum) {
+    const agreeing = best.group.map((result) => result.worker);
     const disagreeing = [...byWorker.values()].filter((result) => !agreeing.includes(result.worker)).map((result) => result.worker);
-    return { state: 'accepted', outputHash: largest[0].outputHash, fuel: largest[0].fuel, agreeing, disagreeing };
+    const reference = best.group.find((result) => result.resumedFrom === undefined) ?? best.group[0];
+    return { state: 'accepted', outputHash: reference.outputHash, fuel: reference.fuel, agreeing, disagreeing };
   }
   // Replicas still running may yet make the quorum; ask for more only when they cannot.
   const stillRunning = Math.max(0, replicasStarted - byWorker.size);
-  const needed = policy.quorum - (largest?.length ?? 0);
+  const needed = policy.quorum - (best?.votes ?? 0);
   const toAdd = Math.max(0, needed - stillRunning);
   if (replicasStarted + toAdd > policy.replicasMax) return { state: 'inconclusive', distinctResults: groups.size };
   return { state: 'waiting', replicasToAdd: toAdd };
+}
+
+function addTo(groups: Map<string, ReplicaResult[]>, key: string, result: ReplicaResult): void {
+  const group = groups.get(key);
+  if (group === undefined) groups.set(key, [result]);
+  else group.push(result);
+}
+
+/** Votes in a group of agreeing results whose workers do not overlap (fresh results first: each rests on one worker). */
+function independentVotes(group: readonly ReplicaResult[]): number {
+  const used = new Set<string>();
+  let votes = 0;
+  const ordered = [...group].sort((a, b) => Number(a.resumedFrom !== undefined) - Number(b.resumedFrom !== undefined));
+  for (const result of ordered) {
+    const behind = result.resumedFrom === undefined ? [result.worker] : [result.worker, result.resumedFrom];
+    if (behind.some((worker) => used.has(worker))) continue;
+    for (const worker of behind) used.add(worker);
+    votes++;
+  }
+  return votes;
 }

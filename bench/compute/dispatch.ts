@@ -1,0 +1,178 @@
+/**
+ * Jobs on a loopback devnet (issue 5's dispatchUnitsPerSec and efficiency1s): a `peergrid devnet`
+ * of `nodes` processes (one sandbox worker each), a job submitted through the CLI, and the time
+ * from submission to the job's end, read from the coordinator's status.
+ *
+ * - dispatch: `units` trivial units (run() returns 0), one replica each — what matching, leases,
+ *   reports and validation cost per unit, the units themselves costing nearly nothing. Beside it,
+ *   the same units on one warm pool of as many workers in this process (no grid at all).
+ * - efficiency: `longUnits` units of about `unitSeconds` each (a busy loop of fixed fuel), one replica
+ *   each, against the same units run in a local pool of as many workers: local time / grid time.
+ *
+ * Run alone: `node bench/compute/dispatch.ts [units] [longUnits]`. Every node runs in its own process
+ * group and is killed by group id in the end, whatever happened.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import wabtInit from 'wabt';
+import { createApiClient } from '../../src/api/client.ts';
+import { main } from '../../src/cli/main.ts';
+import { UnitPool } from '../../src/runtime/compute/unit-pool.ts';
+
+type Say = (line: string) => void;
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const TRIVIAL = '(module (memory 1 1) (func (export "run") (result i32) (i32.const 0)))';
+/** A loop of `n` iterations, n from the arguments' first byte times 10^7 ('1' → 10^7): about 0.1 s per 10^7 here. */
+const BUSY = `(module
+  (import "peergrid" "args_read" (func $args_read (param i32 i32 i32) (result i32)))
+  (memory 1 1)
+  (func (export "run") (result i32) (local $n i64) (local $i i64)
+    (drop (call $args_read (i32.const 0) (i32.const 0) (i32.const 1)))
+    (local.set $n (i64.mul (i64.extend_i32_u (i32.sub (i32.load8_u (i32.const 0)) (i32.const 48))) (i64.const 10000000)))
+    (block $done (loop $next
+      (br_if $done (i64.ge_u (local.get $i) (local.get $n)))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br $next)))
+    (i32.const 0)))`;
+
+async function assemble(text: string): Promise<Uint8Array> {
+  const wabt = await wabtInit();
+  const module = wabt.parseWat('unit.wat', text);
+  try {
+    return new Uint8Array(module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
+}
+
+interface Devnet {
+  readonly apis: string[];
+  readonly stop: () => Promise<void>;
+}
+
+async function startDevnet(dir: string, nodes: number): Promise<Devnet> {
+  for (let index = 0; index < nodes; index++) {
+    await mkdir(join(dir, `node-${index}`), { recursive: true });
+    await writeFile(join(dir, `node-${index}`, 'config.json'), JSON.stringify({ compute: { workers: 1 } }));
+  }
+  const child = spawn(process.execPath, ['bin/peergrid.js', 'devnet', '--nodes', String(nodes), '--dir', dir, '--api-port', '0'], { cwd: repoRoot, stdio: 'ignore', detached: true });
+  const killGroup = (pid: number | undefined): void => {
+    try {
+      if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  };
+  const entries = async (): Promise<{ api: string; pid: number }[] | null> => {
+    try {
+      return JSON.parse(await readFile(join(dir, 'devnet.json'), 'utf8')) as { api: string; pid: number }[];
+    } catch {
+      return null;
+    }
+  };
+  const deadline = performance.now() + 180_000;
+  let list: { api: string; pid: number }[] | null = null;
+  while ((list = await entries()) === null) {
+    if (performance.now() > deadline || child.exitCode !== null) {
+      killGroup(child.pid);
+      throw new Error('the devnet did not start');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const started = list;
+  return {
+    apis: started.map((entry) => entry.api),
+    stop: async () => {
+      try {
+        process.kill(-(child.pid as number), 'SIGTERM');
+      } catch {
+        // Gone already.
+      }
+      const until = performance.now() + 30_000;
+      while (child.exitCode === null && child.signalCode === null && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
+      killGroup(child.pid);
+      for (const entry of started) killGroup(entry.pid);
+    },
+  };
+}
+
+async function cli(argv: readonly string[]): Promise<string> {
+  let out = '';
+  let err = '';
+  const status = await main(argv, { out: (text) => (out += text), err: (text) => (err += text), env: {} });
+  if (status !== 0) throw new Error(`peergrid ${argv.join(' ')}: ${err}`);
+  return out;
+}
+
+/** Submits the job and returns the seconds from submission to its end. */
+async function runJob(api: string, dir: string, name: string, program: Uint8Array, job: Record<string, unknown>): Promise<number> {
+  await writeFile(join(dir, `${name}.wasm`), program);
+  await writeFile(join(dir, `${name}.json`), JSON.stringify({ name, program: `${name}.wasm`, ...job }));
+  const client = createApiClient({ baseUrl: api });
+  const started = performance.now();
+  const { jobId } = JSON.parse(await cli(['job', 'submit', join(dir, `${name}.json`), '--json', '--api', api])) as { jobId: string };
+  for (;;) {
+    const status = await client.jobStatus({ jobId });
+    if (status.state !== 'running') {
+      if (status.state !== 'done' || status.units.done !== status.units.total) throw new Error(`${name} ended ${status.state}: ${JSON.stringify(status.units)}`);
+      return (performance.now() - started) / 1000;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function localSeconds(program: Uint8Array, workers: number, args: readonly string[]): Promise<number> {
+  const pool = new UnitPool({ size: workers });
+  try {
+    await Promise.all(Array.from({ length: workers }, () => pool.run({ program, input: new Uint8Array(0), args: '0' })));
+    const started = performance.now();
+    const outcomes = await Promise.all(args.map((unitArgs) => pool.run({ program, input: new Uint8Array(0), args: unitArgs })));
+    if (outcomes.some((outcome) => outcome.status !== 'ok')) throw new Error('a unit failed in the local pool');
+    return (performance.now() - started) / 1000;
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function dispatchBenchmark(say: Say, options: { nodes?: number; units?: number; longUnits?: number } = {}): Promise<Record<string, number>> {
+  const nodes = options.nodes ?? 3;
+  const units = options.units ?? 20_000;
+  const longUnits = options.longUnits ?? 12;
+  const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-dispatch-'));
+  const trivial = await assemble(TRIVIAL);
+  const busy = await assemble(BUSY);
+  const devnet = await startDevnet(join(dir, 'devnet'), nodes);
+  try {
+    const job = { validation: { replicas: 1, quorum: 1, replicasMax: 3 }, limits: { wallTimeSeconds: 60, outputBytesMax: 1024 } };
+    // A first small job warms every node (program fetch, worker start).
+    await runJob(devnet.apis[0], dir, 'warm', trivial, { ...job, units: { sweep: { from: 0, to: 200, step: 1 }, template: '{from}' } });
+    const gridSeconds = await runJob(devnet.apis[0], dir, 'trivial', trivial, { ...job, units: { sweep: { from: 0, to: units, step: 1 }, template: '{from}' } });
+    const dispatchUnitsPerSec = Math.round(units / gridSeconds);
+    const localTrivialSeconds = await localSeconds(trivial, nodes, Array.from({ length: units }, (_, index) => String(index)));
+    say(`  dispatch: ${units} trivial units on ${nodes} nodes in ${gridSeconds.toFixed(2)} s (${dispatchUnitsPerSec}/s); a local pool of ${nodes}: ${Math.round(units / localTrivialSeconds)}/s`);
+    const digit = '9';
+    const longArgs = Array.from({ length: longUnits }, (_, index) => `${digit} ${index}`);
+    const localLongSeconds = await localSeconds(busy, nodes, longArgs);
+    const gridLongSeconds = await runJob(devnet.apis[0], dir, 'long', busy, { ...job, units: { args: longArgs } });
+    const unitSeconds = (localLongSeconds * nodes) / longUnits;
+    say(`  efficiency: ${longUnits} units of ${unitSeconds.toFixed(2)} s: local pool ${localLongSeconds.toFixed(2)} s, grid ${gridLongSeconds.toFixed(2)} s`);
+    return {
+      nodes, units, dispatchUnitsPerSec, localPoolUnitsPerSec: Math.round(units / localTrivialSeconds),
+      longUnits, unitSeconds: Math.round(unitSeconds * 100) / 100,
+      efficiency: Math.round((localLongSeconds / gridLongSeconds) * 1000) / 1000,
+    };
+  } finally {
+    await devnet.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const [units, longUnits] = process.argv.slice(2).map(Number);
+  const result = await dispatchBenchmark((line) => process.stderr.write(`${line}\n`), { ...(units > 0 ? { units } : {}), ...(longUnits > 0 ? { longUnits } : {}) });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}

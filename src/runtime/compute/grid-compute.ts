@@ -1,0 +1,289 @@
+/**
+ * Computation on the grid, as one node runs it (issue 5; docs/COMPUTE.md, "Jobs on the grid"):
+ *
+ * - as a submitter: a job (job.json with its program and inputs already stored as CIDs) becomes a
+ *   manifest whose CID is the job's id; the job goes to the node closest to that id's key (a
+ *   lookup), which coordinates it — this node, if it is the closest. Status, results and cancel
+ *   find the coordinator the same way. The jobs submitted here are remembered in jobs.json.
+ * - as a coordinator: JobHost (job-host.ts) runs the jobs given to it and announces them by gossip.
+ * - as a volunteer: Volunteer (volunteer.ts) hears those adverts and pulls units for its sandbox.
+ *
+ * NodeRuntime composes it as `compute`; the HTTP API calls submit, status, results, cancel and list.
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism, totalmem } from 'node:os';
+import type { Libp2p } from '@libp2p/interface';
+import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub';
+import { compareDistance, idEquals, type Id } from '../../core/id.ts';
+import type { PeerRef } from '../../core/peer.ts';
+import type { ComputeRequest, ComputeResponse, JobStatusReport, UnitResultEntry } from '../../services/compute/grid/compute-messages.ts';
+import { ComputeLimits, ComputeRefusal } from '../../services/compute/grid/compute-messages.ts';
+import { decodeJobAdvert, JOBS_TOPIC } from '../../services/compute/grid/job-advert.ts';
+import { encodeManifest, jobIdOf } from '../../services/compute/grid/job-manifest.ts';
+import type { ResourceAdvert } from '../../services/compute/grid/resource-advert.ts';
+import { parseJobSpec } from '../../services/compute/jobs/job-spec.ts';
+import { parseStorageCid } from '../../services/storage/dag/cids.ts';
+import { blockKeyOf } from '../../services/storage/placement/block-key.ts';
+import type { PeerGuard } from '../../transport/peer-guard.ts';
+import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
+import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
+import type { ComputeConfig } from '../compute-config.ts';
+import { ContentRequestError } from '../content-store-errors.ts';
+import { targetOf } from '../exchange/exchange-client.ts';
+import type { ClosestNodes } from '../exchange/holder-discovery.ts';
+import { ComputeClient } from './compute-client.ts';
+import { serveCompute } from './compute-server.ts';
+import { JobNotFoundError, JobRefusedError } from './job-errors.ts';
+import { JobHost } from './job-host.ts';
+import { SubmittedJobs, type SubmittedJob } from './submitted-jobs.ts';
+import { UnitPool } from './unit-pool.ts';
+import { Volunteer, type VolunteerStats } from './volunteer.ts';
+import { measureSpeed } from './speed-benchmark.ts';
+
+
+export interface GridComputeParts {
+  readonly libp2p: Libp2p;
+  readonly guard: PeerGuard;
+  readonly self: PeerRef;
+  readonly dataDir: string;
+  readonly closestNodes: ClosestNodes;
+  /** A stored file's bytes by CID, fetched from the grid when not here; at most bytesMax. */
+  readonly fetchFile: (cid: string, bytesMax: number) => Promise<Uint8Array>;
+  readonly config: ComputeConfig;
+  readonly nowMs: () => number;
+  readonly log: (record: Record<string, unknown>) => void;
+}
+
+export interface ComputeStatus {
+  readonly volunteer: (VolunteerStats & { readonly workers: number; readonly advert: ResourceAdvert }) | null;
+  readonly coordinating: readonly { readonly jobId: string; readonly phase: string; readonly name: string }[];
+  /** The workers this node coordinated lately, with their standing. */
+  readonly workers: readonly { readonly worker: string; readonly resultsAgreed: number; readonly resultsWrong: number; readonly blacklisted: boolean }[];
+}
+
+export class GridCompute {
+  private readonly parts: GridComputeParts;
+  private readonly peerId: string;
+  private readonly host: JobHost;
+  private readonly client: ComputeClient;
+  private readonly pool: UnitPool | null;
+  private readonly volunteer: Volunteer | null;
+  private readonly submitted: SubmittedJobs;
+  private readonly startedAtMs: number;
+  private readonly advert: ResourceAdvert;
+  private readonly pubsub: GossipSub | undefined;
+  private server: RequestServer | null = null;
+  /** Where each job was last found. */
+  private readonly coordinators = new Map<string, string>();
+  private readonly onMessage: (event: CustomEvent) => void;
+
+  private constructor(parts: GridComputeParts, submitted: SubmittedJobs, speed: number) {
+    this.parts = parts;
+    this.peerId = parts.libp2p.peerId.toString();
+    this.submitted = submitted;
+    this.startedAtMs = parts.nowMs();
+    this.pubsub = (parts.libp2p.services as { pubsub?: GossipSub }).pubsub;
+    const workers = parts.config.workers > 0 ? parts.config.workers : Math.max(1, availableParallelism() - 1);
+    this.advert = { cores: workers, memoryMiB: Math.floor(totalmem() / (1024 * 1024) / Math.max(1, workers)), speed, domain: parts.config.domain, uptimeMs: 0 };
+    this.client = new ComputeClient(parts.libp2p, { peerId: this.peerId, answer: async (peerId, request) => this.answer(peerId, request) });
+    this.host = new JobHost({
+      nowMs: parts.nowMs, log: parts.log, coordinator: { leaseMs: parts.config.leaseMs },
+      multiaddrs: () => parts.libp2p.getMultiaddrs().map(String),
+      publish: (bytes) => this.publish(bytes),
+    });
+    this.pool = parts.config.volunteer ? new UnitPool({ size: workers }) : null;
+    this.volunteer = this.pool === null ? null : new Volunteer({
+      client: this.client, pool: this.pool, workers, fetchFile: parts.fetchFile, nowMs: parts.nowMs, log: parts.log, leaseMs: parts.config.leaseMs,
+      wrongOutputs: parts.config.faultWrongOutputs,
+      advert: () => ({ ...this.advert, uptimeMs: Math.max(0, Math.round(parts.nowMs() - this.startedAtMs)) }),
+    });
+    this.onMessage = (event) => this.heard(event.detail as { type: string; topic: string; data: Uint8Array; from?: { toString(): string } });
+  }
+
+  static async start(parts: GridComputeParts): Promise<GridCompute> {
+    const submitted = await SubmittedJobs.open(parts.dataDir);
+    const compute = new GridCompute(parts, submitted, await measureSpeed());
+    compute.server = await serveCompute(parts.libp2p, (peerId, request) => compute.answer(peerId, request), { guard: parts.guard, nowMs: parts.nowMs, log: parts.log });
+    compute.host.start();
+    compute.volunteer?.start();
+    if (compute.pubsub !== undefined) {
+      // Malformed adverts are rejected, which gossipsub's peer score counts against their sender.
+      compute.pubsub.topicValidators.set(JOBS_TOPIC, (_peer, message) => (decodeJobAdvert(message.data).ok ? TopicValidatorResult.Accept : TopicValidatorResult.Reject));
+      compute.pubsub.addEventListener('message', compute.onMessage);
+      compute.pubsub.subscribe(JOBS_TOPIC);
+    }
+    return compute;
+  }
+
+  async stop(): Promise<void> {
+    if (this.pubsub !== undefined) {
+      this.pubsub.removeEventListener('message', this.onMessage);
+      this.pubsub.topicValidators.delete(JOBS_TOPIC);
+    }
+    await this.volunteer?.stop();
+    this.host.stop();
+    await this.server?.unregister();
+    await this.pool?.close();
+  }
+
+  /**
+   * Submits a job: `job` is job.json's value with its program (and inputs) as CIDs of content
+   * already on the grid. Throws ContentRequestError for a job that is not valid.
+   */
+  async submit(job: unknown): Promise<{ readonly jobId: string; readonly coordinator: string }> {
+    const parsed = parseJobSpec(job);
+    if (!parsed.ok) throw new ContentRequestError(`job.json: ${parsed.problems.join('; ')}`);
+    const { spec } = parsed;
+    if (parseStorageCid(spec.program) === null) throw new ContentRequestError('job.json: program: store the program first and give its CID (the CLI does this)');
+    if (spec.units.kind === 'inputs' && spec.units.inputs.some((input) => parseStorageCid(input) === null)) throw new ContentRequestError('job.json: units.inputs: each input must be a CID of stored content (the CLI stores them)');
+    if (spec.limits.outputBytesMax > ComputeLimits.inlineOutputBytesMax) throw new ContentRequestError(`job.json: limits.outputBytesMax: at most ${ComputeLimits.inlineOutputBytesMax} bytes for jobs on the grid for now`);
+    let manifest: Uint8Array;
+    try {
+      manifest = encodeManifest({ spec, submitter: this.peerId, submittedAtUnixMs: Date.now() });
+    } catch (error) {
+      throw new ContentRequestError(`job.json: ${(error as Error).message}`);
+    }
+    const jobId = jobIdOf(manifest, sha256);
+    const refusals: string[] = [];
+    for (const candidate of await this.candidates(jobId)) {
+      try {
+        const answer = await this.askCandidate(candidate, { kind: 'submit', manifest });
+        if (answer.kind === 'submitted') {
+          this.coordinators.set(jobId, candidate.peerId);
+          await this.submitted.add({ jobId, name: spec.name, submittedAtUnixMs: Date.now() });
+          return { jobId, coordinator: candidate.peerId };
+        }
+        if (answer.kind === 'refused' && answer.reason === ComputeRefusal.invalid) throw new ContentRequestError(`the coordinator refused the job: ${answer.message}`);
+        refusals.push(`${candidate.peerId}: ${answer.kind === 'refused' ? answer.message : answer.kind}`);
+      } catch (error) {
+        if (error instanceof ContentRequestError) throw error;
+        refusals.push(`${candidate.peerId}: ${(error as Error).message}`);
+      }
+    }
+    throw new JobRefusedError('unavailable', `no node took the job: ${refusals.slice(0, 4).join('; ') || 'no nodes known'}`);
+  }
+
+  /** The job's state from its coordinator, and who that is (a libp2p peer id). */
+  async status(jobId: string): Promise<{ readonly status: JobStatusReport; readonly coordinator: string }> {
+    const answer = await this.askCoordinator(jobId, { kind: 'status', jobId });
+    if (answer.kind !== 'jobStatus') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a status request`);
+    return { status: answer.status, coordinator: this.coordinators.get(jobId) ?? '' };
+  }
+
+  async results(jobId: string, fromUnit: number, unitsMax: number): Promise<{ readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null }> {
+    const answer = await this.askCoordinator(jobId, { kind: 'results', jobId, fromUnit, unitsMax: Math.min(unitsMax, ComputeLimits.resultsPerPageMax) });
+    if (answer.kind !== 'results') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a results request`);
+    return { entries: answer.entries, nextUnit: answer.nextUnit };
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const answer = await this.askCoordinator(jobId, { kind: 'cancel', jobId });
+    if (answer.kind !== 'cancelled') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a cancel request`);
+  }
+
+  /** The jobs submitted from this node, newest first. */
+  list(): readonly SubmittedJob[] {
+    return this.submitted.list();
+  }
+
+  /** What this node does for the grid's computation: its volunteer's counts and the jobs it coordinates. */
+  computeStatus(): ComputeStatus {
+    return {
+      volunteer: this.volunteer === null ? null : { ...this.volunteer.status(), workers: this.advert.cores, advert: this.advert },
+      coordinating: this.host.list(),
+      workers: this.host.standings(50).map(({ worker, standing }) => ({ worker, resultsAgreed: standing.resultsAgreed, resultsWrong: standing.resultsWrong, blacklisted: standing.blacklisted })),
+    };
+  }
+
+  /** Answers a compute request from `peerId` (or from this node itself). */
+  private async answer(peerId: string, request: ComputeRequest): Promise<ComputeResponse> {
+    if (request.kind === 'submit') {
+      const hosted = this.host.host(request.manifest);
+      return hosted.ok ? { kind: 'submitted', jobId: hosted.jobId } : { kind: 'refused', reason: hosted.reason, message: hosted.message };
+    }
+    return this.host.answer(peerId, request);
+  }
+
+  /** Asks the job's coordinator: the one it was found at, else the nodes closest to its key in turn. */
+  private async askCoordinator(jobId: string, request: ComputeRequest): Promise<ComputeResponse> {
+    if (parseStorageCid(jobId) === null) throw new ContentRequestError(`job id: not a CID: ${jobId}`);
+    const problems: string[] = [];
+    const known = this.coordinators.get(jobId);
+    const candidates = await this.candidates(jobId);
+    if (known !== undefined) candidates.sort((a, b) => (a.peerId === known ? -1 : b.peerId === known ? 1 : 0));
+    for (const candidate of candidates.slice(0, 8)) {
+      try {
+        const answer = await this.askCandidate(candidate, request);
+        if (answer.kind === 'refused') {
+          if (answer.reason === ComputeRefusal.forbidden) throw new JobRefusedError(answer.reason, answer.message);
+          problems.push(answer.message);
+          continue;
+        }
+        this.coordinators.set(jobId, candidate.peerId);
+        return answer;
+      } catch (error) {
+        if (error instanceof JobRefusedError) throw error;
+        problems.push(`${candidate.peerId}: ${(error as Error).message}`);
+      }
+    }
+    throw new JobNotFoundError(jobId, problems.slice(0, 3).join('; ') || 'no nodes known');
+  }
+
+  private askCandidate(candidate: Candidate, request: ComputeRequest): Promise<ComputeResponse> {
+    if (candidate.peerId === this.peerId) return this.answer(this.peerId, request);
+    return this.client.ask(candidate.target, request);
+  }
+
+  /** This node and the nodes a lookup finds, closest to the job's key first. */
+  private async candidates(jobId: string): Promise<Candidate[]> {
+    const cid = parseStorageCid(jobId);
+    const key: Id | null = cid === null ? null : blockKeyOf(cid);
+    if (key === null) return [];
+    const seen = new Set<string>();
+    const peers: PeerRef[] = [this.parts.self];
+    for (const peer of await this.parts.closestNodes(key)) {
+      if (idEquals(peer, this.parts.self)) continue;
+      peers.push(peer);
+    }
+    peers.sort((a, b) => compareDistance(key, a, b));
+    const candidates: Candidate[] = [];
+    for (const peer of peers) {
+      if (idEquals(peer, this.parts.self)) {
+        candidates.push({ peerId: this.peerId, target: { peerId: this.peerId } });
+        continue;
+      }
+      try {
+        const target = targetOf(peer);
+        const peerId = target.peerId.toString();
+        if (seen.has(peerId)) continue;
+        seen.add(peerId);
+        candidates.push({ peerId, target });
+      } catch {
+        // A contact without a usable address: skipped.
+      }
+    }
+    return candidates;
+  }
+
+  private publish(bytes: Uint8Array): void {
+    // Our own volunteer hears our adverts directly: gossip does not deliver to its sender.
+    const decoded = decodeJobAdvert(bytes);
+    if (decoded.ok) this.volunteer?.offer(this.peerId, decoded.value);
+    this.pubsub?.publish(JOBS_TOPIC, bytes).catch((error: unknown) => this.parts.log({ level: 'debug', event: 'advertNotPublished', error: String(error) }));
+  }
+
+  private heard(message: { type: string; topic: string; data: Uint8Array; from?: { toString(): string } }): void {
+    if (message.topic !== JOBS_TOPIC || message.type !== 'signed' || message.from === undefined) return;
+    const decoded = decodeJobAdvert(message.data);
+    if (decoded.ok) this.volunteer?.offer(message.from.toString(), decoded.value);
+  }
+}
+
+interface Candidate {
+  readonly peerId: string;
+  readonly target: RequestTarget;
+}
+
+function sha256(bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest();
+}

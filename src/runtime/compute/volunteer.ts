@@ -1,0 +1,355 @@
+/**
+ * This node as a volunteer (issue 5, items 4–5; seed §3.3, SETI@home's pull model): it hears job
+ * adverts (gossip), pulls leases from a job's coordinator when its sandbox has room, runs the units
+ * on warm workers (unit-pool.ts) with the job's limits, and reports results in batches, with
+ * heartbeats (and each unit's latest checkpoint) for the leases it still runs — so a unit it cannot
+ * finish resumes elsewhere from that checkpoint.
+ *
+ * - Room: enough leases to keep every worker busy for about `queueMs` (measured from the job's
+ *   units so far), at least one per worker: trivial units come in batches, long ones one at a time.
+ * - A job's manifest is fetched from its coordinator once and checked against the job's id (its
+ *   CID); its program and inputs come from the grid and are checked against their CIDs there.
+ * - A coordinator that refuses (not qualified, finished) or fails is left alone for a while.
+ * - A lease the coordinator calls lost (expired, or its unit settled by others) is not reported.
+ */
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { multiaddr } from '@multiformats/multiaddr';
+import { ComputeLimits, type Heartbeat, type LeaseGrant, type ReportedStatus, type UnitReport } from '../../services/compute/grid/compute-messages.ts';
+import type { JobAdvert } from '../../services/compute/grid/job-advert.ts';
+import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
+import { unsuitability, type ResourceAdvert } from '../../services/compute/grid/resource-advert.ts';
+import { DEFAULT_MODULE_POLICY } from '../../services/compute/wasm/module-policy.ts';
+import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
+import type { ComputeClient } from './compute-client.ts';
+import type { UnitPool } from './unit-pool.ts';
+import type { UnitOutcome } from './unit-sandbox.ts';
+import { createHash } from 'node:crypto';
+
+export interface VolunteerParts {
+  readonly client: ComputeClient;
+  readonly pool: UnitPool;
+  /** Workers in the pool. */
+  readonly workers: number;
+  readonly advert: () => ResourceAdvert;
+  /** A stored file's bytes by CID, from the grid if not here (verified there), at most `bytesMax`. */
+  readonly fetchFile: (cid: string, bytesMax: number) => Promise<Uint8Array>;
+  readonly nowMs: () => number;
+  readonly log: (record: Record<string, unknown>) => void;
+  /** The coordinators' lease time (heartbeats go at a third of it). */
+  readonly leaseMs?: number;
+  /** Fault injection (compute-config.ts, faultWrongOutputs): report a wrong output for every unit, as a cheater would. */
+  readonly wrongOutputs?: boolean;
+}
+
+export const VolunteerTuning = {
+  /** Work queued per worker, by the job's measured unit time. */
+  queueMs: 1000,
+  leasesPerRequestMax: 128,
+  /** Results are sent this long after the first one is ready (or at once when this many wait). */
+  reportDelayMs: 20,
+  reportBatchMax: 256,
+  /** A coordinator that refused or failed is asked again after this long. */
+  backoffMs: 5000,
+  /** Adverts not repeated within this long are forgotten. */
+  advertTtlMs: 15_000,
+  programsCachedMax: 8,
+} as const;
+
+interface KnownJob {
+  readonly jobId: string;
+  coordinator: string;
+  multiaddrs: readonly Multiaddr[];
+  advert: JobAdvert;
+  heardAtMs: number;
+  backoffUntilMs: number;
+  manifest: JobManifest | null;
+  /** Mean wall time of this job's units run here (ms), 0 before the first. */
+  meanUnitMs: number;
+  unitsRun: number;
+  asking: boolean;
+}
+
+interface HeldLease {
+  readonly jobId: string;
+  readonly grant: LeaseGrant;
+  checkpoint: Uint8Array | null;
+  checkpointSent: boolean;
+  progress: number;
+  lost: boolean;
+}
+
+export interface VolunteerStats {
+  readonly unitsRun: number;
+  readonly unitsReported: number;
+  readonly leasesLost: number;
+  readonly leasesHeld: number;
+  readonly jobsKnown: number;
+}
+
+export class Volunteer {
+  private readonly parts: VolunteerParts;
+  private readonly jobs = new Map<string, KnownJob>();
+  private readonly held = new Map<string, HeldLease>();
+  private readonly reports = new Map<string, UnitReport[]>();
+  private readonly programs = new Map<string, Promise<Uint8Array>>();
+  private reportTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private stopped = false;
+  private roundRobin = 0;
+  private stats = { unitsRun: 0, unitsReported: 0, leasesLost: 0 };
+
+  constructor(parts: VolunteerParts) {
+    this.parts = parts;
+  }
+
+  start(): void {
+    const leaseMs = this.parts.leaseMs ?? 15_000;
+    this.heartbeatTimer = setInterval(() => this.sendHeartbeats(), Math.max(200, Math.floor(leaseMs / 3)));
+    this.heartbeatTimer.unref();
+  }
+
+  /** Stops asking for work; what runs is given back (reported unavailable) so others take it at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    if (this.reportTimer !== null) clearTimeout(this.reportTimer);
+    for (const [key, lease] of this.held) {
+      if (lease.lost) continue;
+      lease.lost = true;
+      this.queueReport(lease.jobId, { lease: lease.grant.lease, status: 'unavailable', output: null, fuel: 0, wallMs: 0 });
+      this.held.delete(key);
+    }
+    await this.flushReports();
+  }
+
+  status(): VolunteerStats {
+    return { ...this.stats, leasesHeld: this.held.size, jobsKnown: this.jobs.size };
+  }
+
+  /** An advert heard by gossip, from the coordinator that signed it. */
+  offer(from: string, advert: JobAdvert): void {
+    if (this.stopped) return;
+    const nowMs = this.parts.nowMs();
+    const unsuitable = unsuitability(advert.requirements, this.parts.advert());
+    if (unsuitable !== null) return;
+    const multiaddrs = parseMultiaddrs(advert.multiaddrs);
+    const known = this.jobs.get(advert.jobId);
+    if (known === undefined) {
+      this.jobs.set(advert.jobId, {
+        jobId: advert.jobId, coordinator: from, multiaddrs, advert, heardAtMs: nowMs, backoffUntilMs: 0, manifest: null, meanUnitMs: 0, unitsRun: 0, asking: false,
+      });
+    } else {
+      known.coordinator = from;
+      known.multiaddrs = multiaddrs;
+      known.advert = advert;
+      known.heardAtMs = nowMs;
+    }
+    this.pump();
+  }
+
+  /** Asks for work while there is room. */
+  private pump(): void {
+    if (this.stopped) return;
+    const nowMs = this.parts.nowMs();
+    const candidates = [...this.jobs.values()].filter((job) => {
+      if (nowMs - job.heardAtMs > VolunteerTuning.advertTtlMs) {
+        this.jobs.delete(job.jobId);
+        return false;
+      }
+      return !job.asking && job.backoffUntilMs <= nowMs && job.advert.unitsWaiting > 0;
+    });
+    if (candidates.length === 0) return;
+    // Jobs in turn, so that one big job does not starve the others.
+    const job = candidates[this.roundRobin++ % candidates.length];
+    const room = this.roomFor(job);
+    if (room > 0) void this.askLeases(job, room);
+  }
+
+  private roomFor(job: KnownJob): number {
+    const perWorker = job.meanUnitMs > 0 ? Math.max(1, Math.round(VolunteerTuning.queueMs / job.meanUnitMs)) : 1;
+    const wanted = Math.min(VolunteerTuning.leasesPerRequestMax, this.parts.workers * Math.min(perWorker, 64) + this.parts.workers);
+    return Math.max(0, wanted - this.held.size);
+  }
+
+  private async askLeases(job: KnownJob, slots: number): Promise<void> {
+    job.asking = true;
+    try {
+      const manifest = job.manifest ?? await this.loadManifest(job);
+      const answer = await this.parts.client.ask(this.targetOf(job), { kind: 'lease', jobId: job.jobId, advert: this.parts.advert(), slots });
+      if (answer.kind === 'refused') {
+        job.backoffUntilMs = this.parts.nowMs() + VolunteerTuning.backoffMs;
+        if (answer.reason === 'finished' || answer.reason === 'unknownJob' || answer.reason === 'notQualified' || answer.reason === 'forbidden') this.jobs.delete(job.jobId);
+        return;
+      }
+      if (answer.kind !== 'leases') throw new Error(`a ${answer.kind} answer to a lease request`);
+      if (answer.leases.length === 0) {
+        job.backoffUntilMs = this.parts.nowMs() + Math.max(answer.retryAfterMs, 200);
+        job.advert = { ...job.advert, unitsWaiting: 0 };
+        return;
+      }
+      for (const grant of answer.leases) this.run(job, manifest, grant);
+    } catch (error) {
+      job.backoffUntilMs = this.parts.nowMs() + VolunteerTuning.backoffMs;
+      this.parts.log({ level: 'debug', event: 'leaseRequestFailed', jobId: job.jobId, error: (error as Error).message });
+    } finally {
+      job.asking = false;
+    }
+    this.pump();
+  }
+
+  private async loadManifest(job: KnownJob): Promise<JobManifest> {
+    const answer = await this.parts.client.ask(this.targetOf(job), { kind: 'manifest', jobId: job.jobId });
+    if (answer.kind !== 'manifest') throw new Error(`no manifest for ${job.jobId}: ${answer.kind === 'refused' ? answer.message : answer.kind}`);
+    if (jobIdOf(answer.manifest, sha256) !== job.jobId) throw new Error(`the manifest of ${job.jobId} does not match its id`);
+    const decoded = decodeManifest(answer.manifest);
+    if (!decoded.ok) throw new Error(`the manifest of ${job.jobId}: ${decoded.error}`);
+    job.manifest = decoded.manifest;
+    return decoded.manifest;
+  }
+
+  private run(job: KnownJob, manifest: JobManifest, grant: LeaseGrant): void {
+    const key = `${job.jobId}/${grant.lease}`;
+    const held: HeldLease = { jobId: job.jobId, grant, checkpoint: null, checkpointSent: true, progress: 0, lost: false };
+    this.held.set(key, held);
+    void this.execute(manifest, grant, held).then((report) => {
+      this.held.delete(key);
+      if (held.lost) return;
+      if (report.status !== 'unavailable') {
+        this.stats.unitsRun++;
+        job.unitsRun++;
+        job.meanUnitMs += (Math.max(1, report.wallMs) - job.meanUnitMs) / Math.min(job.unitsRun, 20);
+      }
+      this.queueReport(job.jobId, report);
+      this.pump();
+    });
+  }
+
+  private async execute(manifest: JobManifest, grant: LeaseGrant, held: HeldLease): Promise<UnitReport> {
+    const { limits } = manifest.spec;
+    let program: Uint8Array;
+    let input: Uint8Array;
+    try {
+      program = await this.program(manifest.spec.program);
+      input = grant.input === null ? new Uint8Array(0) : await this.parts.fetchFile(grant.input, ComputeLimits.messageBytesMax);
+    } catch (error) {
+      this.parts.log({ level: 'info', event: 'unitUnavailable', lease: grant.lease, error: (error as Error).message });
+      return { lease: grant.lease, status: 'unavailable', output: null, fuel: 0, wallMs: 0 };
+    }
+    if (held.lost || this.stopped) return { lease: grant.lease, status: 'unavailable', output: null, fuel: 0, wallMs: 0 };
+    const outcome = await this.parts.pool.run({
+      program, input, args: grant.args, checkpoint: grant.checkpoint,
+      limits: {
+        fuelMax: limits.fuelMax, wallTimeMs: limits.wallTimeSeconds * 1000,
+        outputBytesMax: Math.min(limits.outputBytesMax, ComputeLimits.inlineOutputBytesMax),
+        checkpointBytesMax: ComputeLimits.checkpointBytesMax,
+        policy: { ...DEFAULT_MODULE_POLICY, memoryPagesMax: Math.min(limits.memoryPagesMax, DEFAULT_MODULE_POLICY.memoryPagesMax) },
+      },
+      onProgress: (fraction) => {
+        held.progress = Math.min(1, Math.max(0, fraction));
+      },
+      onCheckpoint: (bytes) => {
+        held.checkpoint = bytes;
+        held.checkpointSent = false;
+      },
+    });
+    const report = reportOf(grant.lease, outcome);
+    if (this.parts.wrongOutputs !== true || report.output === null) return report;
+    return { ...report, output: new Uint8Array([...report.output, 0x21]) };
+  }
+
+  private program(cid: string): Promise<Uint8Array> {
+    let program = this.programs.get(cid);
+    if (program === undefined) {
+      program = this.parts.fetchFile(cid, DEFAULT_MODULE_POLICY.moduleBytesMax);
+      // A failed fetch is not remembered: the next unit tries again.
+      program.catch(() => this.programs.delete(cid));
+      this.programs.set(cid, program);
+      while (this.programs.size > VolunteerTuning.programsCachedMax) this.programs.delete(this.programs.keys().next().value as string);
+    }
+    return program;
+  }
+
+  private queueReport(jobId: string, report: UnitReport): void {
+    let queued = this.reports.get(jobId);
+    if (queued === undefined) this.reports.set(jobId, queued = []);
+    queued.push(report);
+    if (queued.length >= VolunteerTuning.reportBatchMax) void this.flushReports();
+    else this.reportTimer ??= setTimeout(() => void this.flushReports(), VolunteerTuning.reportDelayMs);
+  }
+
+  private async flushReports(): Promise<void> {
+    if (this.reportTimer !== null) clearTimeout(this.reportTimer);
+    this.reportTimer = null;
+    const batches = [...this.reports.entries()];
+    this.reports.clear();
+    await Promise.all(batches.map(([jobId, results]) => this.send(jobId, results, [])));
+  }
+
+  private sendHeartbeats(): void {
+    const byJob = new Map<string, Heartbeat[]>();
+    for (const lease of this.held.values()) {
+      if (lease.lost) continue;
+      const beats = byJob.get(lease.jobId) ?? [];
+      beats.push({ lease: lease.grant.lease, progress: lease.progress, checkpoint: lease.checkpointSent ? null : lease.checkpoint });
+      lease.checkpointSent = true;
+      byJob.set(lease.jobId, beats);
+    }
+    for (const [jobId, beats] of byJob) {
+      for (let start = 0; start < beats.length; start += ComputeLimits.reportsPerRequestMax) void this.send(jobId, [], beats.slice(start, start + ComputeLimits.reportsPerRequestMax));
+    }
+  }
+
+  private async send(jobId: string, results: readonly UnitReport[], heartbeats: readonly Heartbeat[]): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (job === undefined) return;
+    for (let start = 0; start < Math.max(results.length, 1); start += ComputeLimits.reportsPerRequestMax) {
+      const slice = results.slice(start, start + ComputeLimits.reportsPerRequestMax);
+      try {
+        const answer = await this.parts.client.ask(this.targetOf(job), { kind: 'report', jobId, results: slice, heartbeats: start === 0 ? heartbeats : [] });
+        if (answer.kind === 'reported') {
+          this.stats.unitsReported += slice.length;
+          for (const lease of answer.lost) this.markLost(jobId, lease);
+        }
+      } catch (error) {
+        this.parts.log({ level: 'debug', event: 'reportFailed', jobId, error: (error as Error).message });
+      }
+    }
+  }
+
+  private markLost(jobId: string, lease: number): void {
+    const held = this.held.get(`${jobId}/${lease}`);
+    if (held === undefined || held.lost) return;
+    held.lost = true;
+    this.stats.leasesLost++;
+  }
+
+  private targetOf(job: KnownJob): RequestTarget {
+    return { peerId: job.coordinator, multiaddrs: job.multiaddrs };
+  }
+}
+
+function reportOf(lease: number, outcome: UnitOutcome): UnitReport {
+  const status: ReportedStatus = outcome.status === 'exited' ? 'failed' : outcome.status;
+  return {
+    lease, status,
+    output: status === 'ok' ? outcome.output : null,
+    fuel: outcome.fuelUsed === null ? 0 : Number(outcome.fuelUsed),
+    wallMs: Math.max(0, Math.round(outcome.wallMs)),
+  };
+}
+
+function parseMultiaddrs(texts: readonly string[]): Multiaddr[] {
+  const parsed: Multiaddr[] = [];
+  for (const text of texts) {
+    try {
+      parsed.push(multiaddr(text));
+    } catch {
+      // An advert with an address we cannot read: the others may do.
+    }
+  }
+  return parsed;
+}
+
+function sha256(bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest();
+}

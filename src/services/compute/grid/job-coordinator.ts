@@ -1,0 +1,307 @@
+/**
+ * One job as its coordinator runs it (issue 5, items 4–6): JobState (who holds which unit, the
+ * quorum's verdicts) behind the compute protocol's requests. Pure: the node hosting the job
+ * (runtime/compute/job-host.ts) passes in time, hashes and what peers asked, stores the accepted
+ * outputs it is handed, and sends the answers.
+ *
+ * - grant: a volunteer that pulls work is checked against the job's requirements (its advert,
+ *   resource-advert.ts) and gets up to `slots` leases, each with the unit's arguments, input and
+ *   the checkpoint a departed worker left. When fewer units are left than volunteers asking, the
+ *   job's rank decides (Condor's Rank): only the best-ranked of those heard from lately get work.
+ * - report: results are judged by the validation policy (JobState, validation-policy.ts); a
+ *   report or heartbeat for a lease the sender does not hold is ignored and named back as lost, so
+ *   the volunteer stops it. A heartbeat's checkpoint is kept per unit, for whoever runs it next.
+ * - tick: leases without heartbeats expire (their units are offered again); past the deadline the
+ *   job expires.
+ */
+import { JobState, type UnitJudge } from '../jobs/job-state.ts';
+import { unitAt, unitCount } from '../jobs/unit-plan.ts';
+import type { JobManifest } from './job-manifest.ts';
+import { ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
+import { rankOf, unsuitability, type ResourceAdvert } from './resource-advert.ts';
+
+export interface CoordinatorOptions {
+  /** A lease not heard from for this long expires (volunteers send heartbeats at a third of it). */
+  readonly leaseMs: number;
+  readonly stragglerAfterMs: number;
+  readonly failuresMax: number;
+  /** How long a volunteer that asked counts as waiting, for ranking. */
+  readonly askersWindowMs: number;
+  readonly judge?: UnitJudge;
+}
+
+export const DEFAULT_COORDINATOR_OPTIONS: CoordinatorOptions = {
+  leaseMs: 15_000,
+  stragglerAfterMs: 60_000,
+  failuresMax: 3,
+  askersWindowMs: 5_000,
+};
+
+export type GrantAnswer =
+  | { readonly ok: true; readonly leases: readonly LeaseGrant[] }
+  | { readonly ok: false; readonly reason: ComputeRefusal; readonly message: string };
+
+/** An output the quorum accepted: the host keeps its bytes (the job's results). */
+export interface AcceptedOutput {
+  readonly unit: number;
+  readonly outputHash: string;
+  readonly output: Uint8Array;
+}
+
+export interface ReportAnswer {
+  /** Leases named in the request that the sender does not hold (any more): it should stop them. */
+  readonly lost: readonly number[];
+  readonly accepted: readonly AcceptedOutput[];
+  /** Who agreed with each accepted result (in the order they reported) and who was outvoted: for the workers' standing. */
+  readonly verdicts: readonly { readonly unit: number; readonly agreeing: readonly string[]; readonly disagreeing: readonly string[] }[];
+}
+
+interface Asker {
+  readonly rank: number;
+  readonly atMs: number;
+}
+
+/** sha2-256 of bytes as lowercase hex; injected (node:crypto in a node, anything in a test). */
+export type HashHex = (bytes: Uint8Array) => string;
+
+export class JobCoordinator {
+  readonly jobId: string;
+  readonly manifest: JobManifest;
+  private readonly options: CoordinatorOptions;
+  private readonly state: JobState;
+  private readonly unitsTotal: number;
+  private readonly deadlineAtMs: number;
+  private phase: JobPhase = JobPhase.running;
+  /** Each running lease's latest checkpoint (from its heartbeats). */
+  private readonly leaseCheckpoints = new Map<number, { readonly unit: number; readonly worker: string; readonly bytes: Uint8Array }>();
+  /**
+   * Checkpoints of leases that ended without a result (the worker vanished or gave the unit back),
+   * by unit: the next lease of that unit resumes from it. Never a running replica's: replicas of a
+   * unit must stay independent.
+   */
+  private readonly orphanCheckpoints = new Map<number, { readonly worker: string; readonly bytes: Uint8Array }>();
+  /** Leases that resumed from another worker's checkpoint, and whose. */
+  private readonly resumedFrom = new Map<number, string>();
+  /** Outputs reported for units not yet settled: per unit, by hash. */
+  private readonly pendingOutputs = new Map<number, Map<string, Uint8Array>>();
+  private readonly accepted = new Map<number, { readonly outputHash: string; readonly fuel: bigint }>();
+  private readonly askers = new Map<string, Asker>();
+  /** Leases each worker holds: a busy worker does not compete for the last units. */
+  private readonly held = new Map<string, number>();
+
+  constructor(jobId: string, manifest: JobManifest, nowMs: number, options: CoordinatorOptions = DEFAULT_COORDINATOR_OPTIONS) {
+    this.jobId = jobId;
+    this.manifest = manifest;
+    this.options = options;
+    this.unitsTotal = unitCount(manifest.spec.units);
+    this.deadlineAtMs = nowMs + manifest.spec.deadlineSeconds * 1000;
+    this.state = new JobState({
+      units: this.unitsTotal, validation: manifest.spec.validation, leaseMs: options.leaseMs,
+      stragglerAfterMs: options.stragglerAfterMs, failuresMax: options.failuresMax,
+      ...(options.judge === undefined ? {} : { judge: options.judge }),
+    });
+  }
+
+  get currentPhase(): JobPhase {
+    return this.phase;
+  }
+
+  /** Replicas waiting for a worker (counted up to a million). */
+  get unitsWaiting(): number {
+    return this.state.replicasWanted(1_000_000);
+  }
+
+  grant(worker: string, advert: ResourceAdvert, slots: number, nowMs: number): GrantAnswer {
+    if (this.phase !== JobPhase.running) return { ok: false, reason: ComputeRefusal.finished, message: `the job is ${this.phase}` };
+    const unsuitable = unsuitability(this.manifest.spec.requirements, advert);
+    if (unsuitable !== null) return { ok: false, reason: ComputeRefusal.notQualified, message: unsuitable };
+    const allowed = Math.min(slots, this.slotsByRank(worker, rankOf(this.manifest.spec.rank, advert), nowMs));
+    const leases: LeaseGrant[] = [];
+    while (leases.length < allowed) {
+      const lease = this.state.lease(worker, nowMs);
+      if (lease === null) break;
+      const planned = unitAt(this.manifest.spec.units, lease.unit);
+      const orphan = this.orphanCheckpoints.get(lease.unit);
+      let checkpoint: Uint8Array | null = null;
+      if (orphan !== undefined && orphan.worker !== worker) {
+        this.orphanCheckpoints.delete(lease.unit);
+        this.resumedFrom.set(lease.id, orphan.worker);
+        checkpoint = orphan.bytes;
+      }
+      leases.push({ lease: lease.id, unit: lease.unit, args: planned.args, input: planned.input, checkpoint });
+    }
+    if (leases.length > 0) this.held.set(worker, (this.held.get(worker) ?? 0) + leases.length);
+    // Nothing this worker may run (it ran the replicas left): it must not keep worse-ranked
+    // workers, who could, waiting behind it.
+    if (leases.length === 0) this.askers.delete(worker);
+    return { ok: true, leases };
+  }
+
+  report(worker: string, results: readonly UnitReport[], heartbeats: readonly Heartbeat[], hashHex: HashHex, nowMs: number): ReportAnswer {
+    const lost: number[] = [];
+    const accepted: AcceptedOutput[] = [];
+    const verdicts: { unit: number; agreeing: readonly string[]; disagreeing: readonly string[] }[] = [];
+    for (const heartbeat of heartbeats) {
+      const lease = this.state.leaseOf(heartbeat.lease);
+      if (lease === undefined || lease.worker !== worker) {
+        lost.push(heartbeat.lease);
+        continue;
+      }
+      if (this.state.phaseOf(lease.unit) !== 'open') {
+        // Settled by the others' replicas: this one is not needed any more.
+        this.state.release(lease.id);
+        this.ended(worker);
+        this.leaseCheckpoints.delete(lease.id);
+        this.resumedFrom.delete(lease.id);
+        lost.push(heartbeat.lease);
+        continue;
+      }
+      this.state.heartbeat(lease.id, nowMs);
+      if (heartbeat.checkpoint !== null) this.leaseCheckpoints.set(lease.id, { unit: lease.unit, worker, bytes: heartbeat.checkpoint });
+    }
+    for (const result of results) {
+      const lease = this.state.leaseOf(result.lease);
+      if (lease === undefined || lease.worker !== worker) {
+        lost.push(result.lease);
+        continue;
+      }
+      this.ended(worker);
+      if (result.status === 'unavailable') {
+        // The volunteer could not run it (no program, shutting down): not the unit's failure.
+        this.state.release(lease.id);
+        this.orphan(lease.id);
+        continue;
+      }
+      const resumedFrom = this.resumedFrom.get(lease.id);
+      this.resumedFrom.delete(lease.id);
+      this.leaseCheckpoints.delete(lease.id);
+      let outcome: { readonly outputHash: string; readonly fuel: bigint } | { readonly failed: string };
+      if (result.status === 'ok' && result.output !== null) {
+        const outputHash = hashHex(result.output);
+        this.holdPending(lease.unit, outputHash, result.output);
+        outcome = { outputHash, fuel: BigInt(result.fuel), ...(resumedFrom === undefined ? {} : { resumedFrom }) };
+      } else {
+        outcome = { failed: result.status };
+      }
+      const { verdict } = this.state.report(lease.id, outcome);
+      if (this.state.phaseOf(lease.unit) === 'open') continue;
+      const acceptedVerdict = verdict?.state === 'accepted' ? verdict : null;
+      this.settled(lease.unit, acceptedVerdict, accepted);
+      if (acceptedVerdict !== null) verdicts.push({ unit: lease.unit, agreeing: acceptedVerdict.agreeing, disagreeing: acceptedVerdict.disagreeing });
+    }
+    if (this.state.finished && this.phase === JobPhase.running) this.phase = JobPhase.done;
+    return { lost, accepted, verdicts };
+  }
+
+  /** Expires silent leases, and the job at its deadline. */
+  tick(nowMs: number): void {
+    if (this.phase !== JobPhase.running) return;
+    for (const lease of this.state.tick(nowMs)) {
+      this.orphan(lease.id);
+      this.ended(lease.worker);
+      // It went silent: not a volunteer waiting for work.
+      this.askers.delete(lease.worker);
+    }
+    if (nowMs >= this.deadlineAtMs) this.phase = JobPhase.expired;
+    for (const [worker, asker] of this.askers) if (nowMs - asker.atMs > this.options.askersWindowMs) this.askers.delete(worker);
+  }
+
+  /** Only the submitter may cancel; false when `peer` may not. */
+  cancel(peer: string): boolean {
+    if (peer !== this.manifest.submitter) return false;
+    if (this.phase === JobPhase.running) this.phase = JobPhase.cancelled;
+    this.pendingOutputs.clear();
+    return true;
+  }
+
+  status(): JobStatusReport {
+    const progress = this.state.progress();
+    return {
+      jobId: this.jobId,
+      name: this.manifest.spec.name,
+      phase: this.phase,
+      units: { total: progress.total, done: progress.done, failed: progress.failed, running: this.phase === JobPhase.running ? progress.running : 0 },
+      submitter: this.manifest.submitter,
+      submittedAtUnixMs: this.manifest.submittedAtUnixMs,
+      unitStates: this.unitsTotal <= 4096 ? this.unitStates() : null,
+    };
+  }
+
+  /** A page of units from `fromUnit`, with the accepted outputs' hashes (the host adds their bytes). */
+  results(fromUnit: number, unitsMax: number): { readonly entries: readonly Omit<UnitResultEntry, 'output'>[]; readonly nextUnit: number | null } {
+    const entries: Omit<UnitResultEntry, 'output'>[] = [];
+    const end = Math.min(this.unitsTotal, fromUnit + unitsMax);
+    for (let unit = fromUnit; unit < end; unit++) {
+      const phase = this.state.phaseOf(unit);
+      const accepted = this.accepted.get(unit);
+      entries.push({
+        unit, args: unitAt(this.manifest.spec.units, unit).args, state: phase,
+        outputHash: accepted?.outputHash ?? null, fuel: accepted === undefined ? null : Number(accepted.fuel),
+      });
+    }
+    return { entries, nextUnit: end < this.unitsTotal ? end : null };
+  }
+
+  /**
+   * How many of `slots` this worker may take, given the job's rank and who else asked lately. A
+   * pull model ranks only the volunteers that compete at once: those that asked within the window
+   * and hold none of this job's leases now (a busy one asks again when it is free).
+   */
+  private slotsByRank(worker: string, rank: number, nowMs: number): number {
+    this.askers.set(worker, { rank, atMs: nowMs });
+    const competing = [...this.askers.entries()].filter(([name]) => name === worker || (this.held.get(name) ?? 0) === 0);
+    const waiting = this.state.replicasWanted(competing.length);
+    if (waiting >= competing.length) return Number.MAX_SAFE_INTEGER;
+    // Scarce: the `waiting` best-ranked competitors get one unit each; ties by name, so every
+    // coordinator would decide alike.
+    const better = competing.filter(([name, other]) => other.rank > rank || (other.rank === rank && name < worker)).length;
+    return better < Math.max(1, waiting) ? 1 : 0;
+  }
+
+  private ended(worker: string): void {
+    const count = (this.held.get(worker) ?? 0) - 1;
+    if (count > 0) this.held.set(worker, count);
+    else this.held.delete(worker);
+  }
+
+  /**
+   * A lease ended without a result: its checkpoint, if any, is for the unit's next lease — unless
+   * the lease had resumed from another's checkpoint itself: a checkpoint resting on two workers'
+   * word would need both named in the vote, so the unit starts afresh instead.
+   */
+  private orphan(leaseId: number): void {
+    const checkpoint = this.leaseCheckpoints.get(leaseId);
+    const resumed = this.resumedFrom.has(leaseId);
+    this.leaseCheckpoints.delete(leaseId);
+    this.resumedFrom.delete(leaseId);
+    if (checkpoint === undefined || resumed || this.state.phaseOf(checkpoint.unit) !== 'open') return;
+    this.orphanCheckpoints.set(checkpoint.unit, { worker: checkpoint.worker, bytes: checkpoint.bytes });
+  }
+
+  private settled(unit: number, verdict: { readonly outputHash: string; readonly fuel: bigint } | null, accepted: AcceptedOutput[]): void {
+    this.orphanCheckpoints.delete(unit);
+    const outputs = this.pendingOutputs.get(unit);
+    // Replicas of this unit's outputs are no longer needed, whatever they said.
+    this.pendingOutputs.delete(unit);
+    if (verdict === null) return;
+    this.accepted.set(unit, { outputHash: verdict.outputHash, fuel: verdict.fuel });
+    const output = outputs?.get(verdict.outputHash);
+    if (output !== undefined) accepted.push({ unit, outputHash: verdict.outputHash, output });
+  }
+
+  private holdPending(unit: number, outputHash: string, bytes: Uint8Array): void {
+    let outputs = this.pendingOutputs.get(unit);
+    if (outputs === undefined) this.pendingOutputs.set(unit, outputs = new Map());
+    // One copy per distinct output, however many replicas sent it.
+    if (!outputs.has(outputHash)) outputs.set(outputHash, bytes);
+  }
+
+  private unitStates(): string {
+    let states = '';
+    for (let unit = 0; unit < this.unitsTotal; unit++) {
+      const phase = this.state.phaseOf(unit);
+      states += phase === 'done' ? 'd' : phase === 'failed' ? 'f' : 'o';
+    }
+    return states;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Jobs on an 8-process devnet (`peergrid devnet --nodes 8`), as issue 5 asks, through the CLI
+ * (main() in this process) and the nodes' HTTP APIs:
+ *
+ * - a 200-unit job (the prime-count example, 2-of-2 validation) submitted from one node, which is
+ *   then SIGKILLed: the submitter goes offline;
+ * - two workers SIGKILLed mid-job: their leases expire (3 s here) and their units go elsewhere;
+ * - one node a cheater (config compute.faultWrongOutputs): every result it reports is wrong;
+ * - the job completes with every output equal to a count made here, the cheater is blacklisted by
+ *   the coordinator, and the submitter, restarted on its data directory, lists its job and finds
+ *   it done.
+ *
+ * Every process runs in its own process group and is killed by group id in after(). Nothing waits
+ * a fixed time: conditions are polled with generous bounds.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { createApiClient, type ApiClient } from '../../src/api/client.ts';
+import { main, type CliIo } from '../../src/cli/main.ts';
+import { compileExample } from '../../examples/build-example.ts';
+import { NodeProcess } from '../runtime/node-process.ts';
+import { DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
+
+const NODE_COUNT = 8;
+const START_TIMEOUT_MS = 150_000;
+const JOB_TIMEOUT_MS = 300_000;
+const CHEATER = 7;
+const RANGE_END = 4_000_000;
+const STEP = 20_000;
+
+async function peergrid(argv: readonly string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (text) => (out += text), err: (text) => (err += text), env: {} };
+  const status = await main(argv, io);
+  return { status, out, err };
+}
+
+async function json(argv: readonly string[]): Promise<Record<string, unknown>> {
+  const run = await peergrid(argv);
+  assert.equal(run.status, 0, `${argv.join(' ')}: ${run.err}`);
+  return JSON.parse(run.out) as Record<string, unknown>;
+}
+
+async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Primes in [from, to) for every unit, by a sieve here. */
+function expectedCounts(): Map<string, string> {
+  const composite = new Uint8Array(RANGE_END);
+  composite[0] = 1;
+  composite[1] = 1;
+  for (let n = 2; n * n < RANGE_END; n++) if (composite[n] === 0) for (let m = n * n; m < RANGE_END; m += n) composite[m] = 1;
+  const counts = new Map<string, string>();
+  for (let from = 0; from < RANGE_END; from += STEP) {
+    let count = 0;
+    for (let n = from; n < from + STEP; n++) if (composite[n] === 0) count++;
+    counts.set(`${from} ${from + STEP}`, String(count));
+  }
+  return counts;
+}
+
+const peerIdOf = (entry: DevnetEntry): string => entry.multiaddrs[0].replace(/^.*\/p2p\//, '');
+
+describe('jobs on an 8-process devnet', () => {
+  let devnet: DevnetProcess | null = null;
+  let restarted: NodeProcess | null = null;
+  let dir = '';
+
+  after(async () => {
+    restarted?.kill();
+    if (devnet !== null) {
+      if (devnet.running) await devnet.stop(30_000).catch(() => {});
+      devnet.kill();
+    }
+    if (dir !== '' && process.env.PEERGRID_KEEP_TEST_DIR !== '1') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('completes a 200-unit job with every output right, through 2 killed workers, a cheater and an offline submitter', { timeout: 900_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'peergrid-compute-devnet-'));
+    for (let index = 0; index < NODE_COUNT; index++) {
+      await mkdir(join(dir, `node-${index}`));
+      const compute = { leaseMs: 3000, workers: 1, ...(index === CHEATER ? { faultWrongOutputs: true } : {}) };
+      await writeFile(join(dir, `node-${index}`, 'config.json'), JSON.stringify({ compute }));
+    }
+    const jobDir = join(dir, 'job');
+    await mkdir(jobDir);
+    await compileExample(fileURLToPath(new URL('../../examples/prime-count/primes.ts', import.meta.url)), join(jobDir, 'primes.wasm'));
+    await writeFile(join(jobDir, 'job.json'), JSON.stringify({
+      name: 'primes below 4e6', program: 'primes.wasm',
+      units: { sweep: { from: 0, to: RANGE_END, step: STEP }, template: '{from} {to}' },
+      validation: { replicas: 2, quorum: 2, replicasMax: 5 },
+      limits: { wallTimeSeconds: 60 },
+    }));
+
+    devnet = DevnetProcess.start(['--nodes', String(NODE_COUNT), '--api-port', '0'], dir);
+    const entries = await devnet.entries(START_TIMEOUT_MS);
+    const apis: ApiClient[] = entries.map((entry) => createApiClient({ baseUrl: entry.api }));
+    const byPeerId = new Map(entries.map((entry, index) => [peerIdOf(entry), index]));
+
+    // Submit from a node that will not coordinate the job (the coordinator is the node closest to
+    // the job's key, which the submission time decides): that node then goes offline.
+    let submitter = 1;
+    let jobId = '';
+    let coordinator = -1;
+    for (;;) {
+      const submitted = await json(['job', 'submit', join(jobDir, 'job.json'), '--json', '--api', entries[submitter].api]);
+      jobId = submitted.jobId as string;
+      const status = await apis[submitter].jobStatus({ jobId });
+      coordinator = byPeerId.get(status.coordinator) ?? -1;
+      assert.ok(coordinator >= 0, 'the coordinator is a devnet node');
+      if (coordinator !== submitter && coordinator !== CHEATER) break;
+      await apis[submitter].jobCancel({ jobId });
+      submitter = submitter === 1 ? 2 : 1;
+    }
+    const status = (index: number) => apis[index].jobStatus({ jobId });
+    assert.deepEqual((await status(coordinator)).units.total, 200);
+    signalGroup(entries[submitter].pid, 'SIGKILL');
+
+    // Two workers (neither the coordinator nor the cheater) die once the job is under way.
+    await eventually('a quarter of the units done', async () => (await status(coordinator)).units.done >= 50, JOB_TIMEOUT_MS);
+    const victims = entries.map((_, index) => index).filter((index) => index !== coordinator && index !== submitter && index !== CHEATER).slice(0, 2);
+    for (const victim of victims) signalGroup(entries[victim].pid, 'SIGKILL');
+    const observer = entries.map((_, index) => index).find((index) => index !== submitter && !victims.includes(index)) as number;
+
+    await eventually('the job done', async () => (await status(observer)).state === 'done', JOB_TIMEOUT_MS);
+    const finished = await status(observer);
+    assert.deepEqual(finished.units, { total: 200, done: 200, failed: 0, running: 0 });
+
+    const resultsDir = join(dir, 'results');
+    const written = await json(['job', 'results', jobId, '-o', resultsDir, '--json', '--api', entries[observer].api]);
+    assert.equal(written.written, 200);
+    const results = JSON.parse(await readFile(join(resultsDir, 'results.json'), 'utf8')) as { units: { args: string; output: string }[] };
+    const expected = expectedCounts();
+    const wrong: string[] = [];
+    for (const unit of results.units) {
+      const output = await readFile(join(resultsDir, unit.output), 'utf8');
+      if (output !== expected.get(unit.args)) wrong.push(`${unit.args}: ${output} (expected ${expected.get(unit.args)})`);
+    }
+    assert.deepEqual(wrong, [], 'every accepted output is right');
+
+    // The cheater's results were outvoted: the coordinator gives it no more work.
+    const compute = await apis[coordinator].computeStatus();
+    const cheater = compute.workers.find((worker) => worker.worker === peerIdOf(entries[CHEATER]));
+    assert.ok(cheater !== undefined, 'the cheater ran units');
+    assert.ok(cheater.resultsWrong >= 1 && cheater.blacklisted, `the cheater's standing fell: ${JSON.stringify(cheater)}`);
+    assert.ok(compute.workers.filter((worker) => worker.blacklisted).length === 1, 'no honest worker was blacklisted');
+
+    // The submitter comes back on its data directory and finds its job, done.
+    restarted = NodeProcess.start(['--data-dir', entries[submitter].dataDir, '--bootstrap', entries[observer].multiaddrs[0], '--api', '127.0.0.1:0']);
+    const started = await restarted.event('started', START_TIMEOUT_MS);
+    await restarted.event('joined', START_TIMEOUT_MS);
+    const back = createApiClient({ baseUrl: started.api as string });
+    assert.deepEqual((await back.jobList()).jobs.map((job) => job.jobId).includes(jobId), true, 'it remembers the job it submitted');
+    await eventually('the returned submitter finds its job', async () => {
+      try {
+        return (await back.jobStatus({ jobId })).state === 'done';
+      } catch {
+        return false;
+      }
+    }, 60_000);
+  });
+});

@@ -1,0 +1,131 @@
+/** One job as its coordinator runs it: requirements, leases, results, checkpoints of departed workers, rank, cancel, deadline. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { JobCoordinator, type CoordinatorOptions } from '../../../../src/services/compute/grid/job-coordinator.ts';
+import type { JobManifest } from '../../../../src/services/compute/grid/job-manifest.ts';
+import type { UnitReport } from '../../../../src/services/compute/grid/compute-messages.ts';
+import { parseJobSpec } from '../../../../src/services/compute/jobs/job-spec.ts';
+import { judgeUnit } from '../../../../src/services/compute/jobs/validation-policy.ts';
+
+const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+const hashHex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const ADVERT = { cores: 2, memoryMiB: 1024, speed: 100, domain: '', uptimeMs: 0 };
+const OPTIONS: CoordinatorOptions = { leaseMs: 1000, stragglerAfterMs: 60_000, failuresMax: 2, askersWindowMs: 5000 };
+
+function manifest(extra: Record<string, unknown> = {}, units = 3): JobManifest {
+  const parsed = parseJobSpec({ name: 'test', program: PROGRAM, units: { sweep: { from: 0, to: units, step: 1 }, template: 'n={from}' }, deadlineSeconds: 60, ...extra });
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.problems.join('; '));
+  return { spec: parsed.spec, submitter: 'owner', submittedAtUnixMs: 0 };
+}
+
+const output = (text: string) => new TextEncoder().encode(text);
+const ok = (lease: number, text: string): UnitReport => ({ lease, status: 'ok', output: output(text), fuel: 10, wallMs: 1 });
+
+function leasesOf(job: JobCoordinator, worker: string, slots: number, nowMs = 0, advert = ADVERT) {
+  const answer = job.grant(worker, advert, slots, nowMs);
+  assert.ok(answer.ok, answer.ok ? '' : answer.message);
+  return answer.leases;
+}
+
+describe('JobCoordinator', () => {
+  it('hands units with their arguments to qualified workers, and gives the accepted outputs to the host', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 } }), 0, OPTIONS);
+    const a = leasesOf(job, 'a', 8);
+    const b = leasesOf(job, 'b', 8);
+    assert.deepEqual(a.map((lease) => lease.args), ['n=0', 'n=1', 'n=2']);
+    assert.deepEqual(b.map((lease) => lease.unit), [0, 1, 2]);
+    job.report('a', a.map((lease) => ok(lease.lease, `out${lease.unit}`)), [], hashHex, 1);
+    const answer = job.report('b', b.map((lease) => ok(lease.lease, `out${lease.unit}`)), [], hashHex, 1);
+    assert.deepEqual(answer.accepted.map((accepted) => new TextDecoder().decode(accepted.output)), ['out0', 'out1', 'out2']);
+    assert.equal(job.currentPhase, 'done');
+    const page = job.results(0, 10);
+    assert.deepEqual(page.entries.map((entry) => [entry.state, entry.outputHash]), [0, 1, 2].map((unit) => ['done', hashHex(output(`out${unit}`))]));
+    assert.equal(job.status().unitStates, 'ddd');
+  });
+
+  it('refuses a volunteer that does not meet the requirements, with the reason', () => {
+    const job = new JobCoordinator('job', manifest({ requirements: { cores: 4, memoryMiB: 0 } }), 0, OPTIONS);
+    const answer = job.grant('small', ADVERT, 1, 0);
+    assert.deepEqual(answer, { ok: false, reason: 'notQualified', message: 'needs 4 cores, offered 2' });
+  });
+
+  it('names leases a worker does not hold as lost, and ignores reports on them', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 1, quorum: 1 } }, 1), 0, OPTIONS);
+    const [lease] = leasesOf(job, 'a', 1);
+    const forged = job.report('mallory', [ok(lease.lease, 'forged')], [], hashHex, 1);
+    assert.deepEqual(forged, { lost: [lease.lease], accepted: [], verdicts: [] });
+    assert.equal(job.status().units.done, 0);
+    const real = job.report('a', [ok(lease.lease, 'real')], [], hashHex, 2);
+    assert.equal(real.accepted.length, 1);
+    assert.deepEqual(real.verdicts, [{ unit: 0, agreeing: ['a'], disagreeing: [] }]);
+  });
+
+  it("gives a departed worker's checkpoint to the next worker, never to a concurrent replica, and counts the resumed result with its maker", () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 } }, 1), 0, OPTIONS);
+    const [a] = leasesOf(job, 'a', 1);
+    job.report('a', [], [{ lease: a.lease, progress: 0.5, checkpoint: output('half') }], hashHex, 100);
+    const [b] = leasesOf(job, 'b', 1, 200);
+    assert.equal(b.checkpoint, null, 'a running replica\'s checkpoint is not shared');
+    job.report('b', [], [{ lease: b.lease, progress: 0.1, checkpoint: null }], hashHex, 1500);
+    job.tick(1500);
+    const [c] = leasesOf(job, 'c', 1, 1600);
+    assert.deepEqual(c.checkpoint, output('half'), 'a\'s lease expired: c resumes from its checkpoint');
+    // c's result rests on a's word too; with b it makes two independent votes.
+    job.report('c', [{ ...ok(c.lease, 'result'), fuel: 3 }], [], hashHex, 1700);
+    assert.equal(job.status().units.done, 0);
+    job.report('b', [ok(b.lease, 'result')], [], hashHex, 1800);
+    assert.equal(job.status().units.done, 1, 'the resumed replica agrees by its output, whatever its fuel');
+  });
+
+  it('never counts a checkpoint\'s maker and the replica resumed from it as two votes, nor gives the maker another replica', () => {
+    const maker = { worker: 'b', outputHash: 'wrong', fuel: 10n };
+    const resumed = { worker: 'c', outputHash: 'wrong', fuel: 4n, resumedFrom: 'b' };
+    assert.equal(judgeUnit([maker, resumed], { replicas: 2, quorum: 2, replicasMax: 5 }, 2).state, 'waiting');
+    assert.equal(judgeUnit([{ ...maker, worker: 'a' }, resumed], { replicas: 2, quorum: 2, replicasMax: 5 }, 2).state, 'accepted');
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 } }, 1), 0, OPTIONS);
+    const [a] = leasesOf(job, 'a', 1);
+    const [b] = leasesOf(job, 'b', 1);
+    job.report('b', [], [{ lease: b.lease, progress: 0.5, checkpoint: output('poisoned') }], hashHex, 100);
+    job.report('a', [], [{ lease: a.lease, progress: 0.5, checkpoint: null }], hashHex, 1000);
+    job.tick(1500);
+    const [c] = leasesOf(job, 'c', 1, 1600);
+    assert.deepEqual(c.checkpoint, output('poisoned'));
+    job.report('a', [ok(a.lease, 'wrong')], [], hashHex, 1700);
+    job.report('c', [ok(c.lease, 'wrong')], [], hashHex, 1800);
+    // a and c agree; c's result rests on b's checkpoint, and a and {b, c} are independent.
+    assert.equal(job.status().units.done, 1);
+    const second = new JobCoordinator('job2', manifest({ validation: { replicas: 2, quorum: 2 } }, 1), 0, OPTIONS);
+    const [x] = leasesOf(second, 'x', 1);
+    second.report('x', [], [{ lease: x.lease, progress: 0.5, checkpoint: output('mine') }], hashHex, 100);
+    second.tick(1200);
+    const [y] = leasesOf(second, 'y', 1, 1300);
+    assert.deepEqual(y.checkpoint, output('mine'));
+    assert.deepEqual(leasesOf(second, 'x', 1, 1300), [], 'the checkpoint maker gets no replica of the unit it is behind');
+  });
+
+  it('gives the last units to the best-ranked volunteers asking, and passes over one that cannot take them', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 }, rank: 'speed' }, 1), 0, OPTIONS);
+    const [first] = leasesOf(job, 'fast', 1, 0, { ...ADVERT, speed: 1000 });
+    job.report('fast', [ok(first.lease, 'x')], [], hashHex, 10);
+    // One replica left, three asking: slow and medium wait while fast (the best) asks, but fast has run it.
+    assert.deepEqual(leasesOf(job, 'slow', 1, 20, { ...ADVERT, speed: 1 }), []);
+    assert.deepEqual(leasesOf(job, 'medium', 1, 21, { ...ADVERT, speed: 50 }), []);
+    assert.deepEqual(leasesOf(job, 'fast', 1, 22, { ...ADVERT, speed: 1000 }), [], 'fast ran this unit already');
+    assert.equal(leasesOf(job, 'medium', 1, 23, { ...ADVERT, speed: 50 }).length, 1, 'with fast out of the way, the better of the others gets it');
+  });
+
+  it('lets only the submitter cancel, and expires at the deadline', () => {
+    const job = new JobCoordinator('job', manifest(), 0, OPTIONS);
+    assert.equal(job.cancel('someone'), false);
+    assert.equal(job.currentPhase, 'running');
+    assert.equal(job.cancel('owner'), true);
+    assert.equal(job.currentPhase, 'cancelled');
+    assert.equal(job.grant('a', ADVERT, 1, 0).ok, false);
+    const late = new JobCoordinator('late', manifest(), 0, OPTIONS);
+    late.tick(59_999);
+    assert.equal(late.currentPhase, 'running');
+    late.tick(60_000);
+    assert.equal(late.currentPhase, 'expired');
+  });
+});
