@@ -1,10 +1,13 @@
 /**
- * `npm run bench -- compute` (issue 5): one JSON object with the issue's figures. Only
- * `meteringOverhead` can be measured so far (bench/compute/metering.ts), with the sandbox's own
- * unit rate beside it (bench/compute/sandbox-rate.ts); the others need devnet jobs and the
- * simulator's cheaters, which are not built yet — they are null, and `notMeasured` says why,
- * rather than a number nobody measured.
+ * `npm run bench -- compute` (issue 5): one JSON object with the issue's figures —
+ * dispatchUnitsPerSec and efficiency1s on a loopback devnet (bench/compute/dispatch.ts),
+ * meteringOverhead (bench/compute/metering.ts), wrongAcceptedRate and redundancyMean from the
+ * simulator's cheaters (bench/compute/cheaters.ts), with the sandbox's own unit rate beside them
+ * (bench/compute/sandbox-rate.ts). workLostPerDepartureMsP50 is not measured yet: it is null, and
+ * `notMeasured` says why, rather than a number nobody measured.
  */
+import { cheatersBenchmark } from './cheaters.ts';
+import { dispatchBenchmark } from './dispatch.ts';
 import { meteringBenchmark } from './metering.ts';
 import { sandboxRateBenchmark } from './sandbox-rate.ts';
 
@@ -15,22 +18,23 @@ export async function computeBenchmark(say: Say): Promise<Record<string, unknown
   const metering = await meteringBenchmark(say);
   say('the sandbox: trivial units on warm workers and with a worker each');
   const sandbox = await sandboxRateBenchmark(say);
-  const notBuilt = 'not built yet (docs/COMPUTE.md, "Not built yet")';
+  say('jobs on a loopback devnet of 3 nodes: trivial units, then units of about a second, against a local pool');
+  const dispatch = await dispatchBenchmark(say);
+  say('the simulator: 10^4 nodes, 20% colluding cheaters, churn (about two minutes)');
+  const cheaters = await cheatersBenchmark(say);
   return {
-    dispatchUnitsPerSec: null,
-    efficiency1s: null,
+    dispatchUnitsPerSec: dispatch.dispatchUnitsPerSec,
+    efficiency1s: dispatch.efficiency,
     meteringOverhead: metering.meteringOverhead,
     workLostPerDepartureMsP50: null,
-    wrongAcceptedRate: null,
-    redundancyMean: null,
+    wrongAcceptedRate: cheaters.wrongAcceptedRate,
+    redundancyMean: cheaters.redundancyMean,
     metering,
     sandbox,
+    dispatch,
+    cheaters,
     notMeasured: {
-      dispatchUnitsPerSec: `jobs on a devnet: ${notBuilt} (sandbox.poolUnitsPerSec is one node's sandbox alone, the ceiling under it)`,
-      efficiency1s: `the sandbox and jobs: ${notBuilt}`,
-      workLostPerDepartureMsP50: `leases and checkpoints: ${notBuilt}`,
-      wrongAcceptedRate: `replicated validation in the simulator: ${notBuilt}`,
-      redundancyMean: `replicated validation in the simulator: ${notBuilt}`,
+      workLostPerDepartureMsP50: 'needs a devnet run that kills workers running checkpointing units and sums the work redone: not built yet (docs/COMPUTE.md)',
     },
   };
 }

@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
-import { main, type CliIo } from '../../src/cli/main.ts';
 import { compileExample } from '../../examples/build-example.ts';
 import { NodeProcess } from '../runtime/node-process.ts';
+import { eventually, peergridJson } from './devnet-cli.ts';
 import { DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
 
 const NODE_COUNT = 8;
@@ -32,27 +32,6 @@ const CHEATER = 7;
 const RANGE_END = 4_000_000;
 const STEP = 20_000;
 
-async function peergrid(argv: readonly string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (text) => (out += text), err: (text) => (err += text), env: {} };
-  const status = await main(argv, io);
-  return { status, out, err };
-}
-
-async function json(argv: readonly string[]): Promise<Record<string, unknown>> {
-  const run = await peergrid(argv);
-  assert.equal(run.status, 0, `${argv.join(' ')}: ${run.err}`);
-  return JSON.parse(run.out) as Record<string, unknown>;
-}
-
-async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Primes in [from, to) for every unit, by a sieve here. */
 function expectedCounts(): Map<string, string> {
@@ -113,7 +92,7 @@ describe('jobs on an 8-process devnet', () => {
     let jobId = '';
     let coordinator = -1;
     for (;;) {
-      const submitted = await json(['job', 'submit', join(jobDir, 'job.json'), '--json', '--api', entries[submitter].api]);
+      const submitted = await peergridJson(['job', 'submit', join(jobDir, 'job.json'), '--json', '--api', entries[submitter].api]);
       jobId = submitted.jobId as string;
       const status = await apis[submitter].jobStatus({ jobId });
       coordinator = byPeerId.get(status.coordinator) ?? -1;
@@ -137,7 +116,7 @@ describe('jobs on an 8-process devnet', () => {
     assert.deepEqual(finished.units, { total: 200, done: 200, failed: 0, running: 0 });
 
     const resultsDir = join(dir, 'results');
-    const written = await json(['job', 'results', jobId, '-o', resultsDir, '--json', '--api', entries[observer].api]);
+    const written = await peergridJson(['job', 'results', jobId, '-o', resultsDir, '--json', '--api', entries[observer].api]);
     assert.equal(written.written, 200);
     const results = JSON.parse(await readFile(join(resultsDir, 'results.json'), 'utf8')) as { units: { args: string; output: string }[] };
     const expected = expectedCounts();

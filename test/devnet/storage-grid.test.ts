@@ -19,35 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
-import { main, type CliIo } from '../../src/cli/main.ts';
+import { eventually, peergrid, peergridJson } from './devnet-cli.ts';
 import { DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
 
 const NODE_COUNT = 10;
 const START_TIMEOUT_MS = 150_000;
 const GETTER = 9;
 
-async function peergrid(argv: readonly string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (text) => (out += text), err: (text) => (err += text), env: {} };
-  const status = await main(argv, io);
-  return { status, out, err };
-}
-
-async function putJson(argv: readonly string[]): Promise<Record<string, unknown>> {
-  const run = await peergrid(argv);
-  assert.equal(run.status, 0, run.err);
-  return JSON.parse(run.out) as Record<string, unknown>;
-}
-
-/** Polls an async condition until it holds, or fails after `timeoutMs`. */
-async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -96,7 +74,7 @@ describe('storage on a 10-process devnet', () => {
     // 1. 64 MiB, three copies of each block; two holders killed; the get is byte-identical.
     const big = randomBytes(64 * 1024 * 1024);
     await writeFile(join(dir, 'big.bin'), big);
-    const put = await putJson(['put', join(dir, 'big.bin'), '--replicas', '3', '--api', entries[1].api, '--json']);
+    const put = await peergridJson(['put', join(dir, 'big.bin'), '--replicas', '3', '--api', entries[1].api, '--json']);
     const placement = put.placement as { blocks: number; piecesStored: number; piecesWanted: number; nodes: number; blocksShort: number };
     assert.equal(placement.blocksShort, 0, JSON.stringify(placement));
     assert.equal(placement.piecesStored, placement.blocks * 3);
@@ -123,7 +101,7 @@ describe('storage on a 10-process devnet', () => {
     const medium = randomBytes(16 * 1024 * 1024);
     await writeFile(join(dir, 'medium.bin'), medium);
     const uploader = live().find((index) => index !== GETTER && index !== 0) as number;
-    const erasure = await putJson(['put', join(dir, 'medium.bin'), '--erasure', '4+2', '--api', entries[uploader].api, '--json']);
+    const erasure = await peergridJson(['put', join(dir, 'medium.bin'), '--erasure', '4+2', '--api', entries[uploader].api, '--json']);
     const erasurePlacement = erasure.placement as { blocks: number; piecesStored: number; blocksShort: number };
     assert.equal(erasurePlacement.blocksShort, 0, JSON.stringify(erasurePlacement));
     assert.equal(erasurePlacement.piecesStored, erasurePlacement.blocks * 6);

@@ -44,7 +44,7 @@ export interface VolunteerParts {
 export const VolunteerTuning = {
   /** Work queued per worker, by the job's measured unit time. */
   queueMs: 1000,
-  leasesPerRequestMax: 128,
+  leasesPerRequestMax: ComputeLimits.leasesPerRequestMax,
   /** Results are sent this long after the first one is ready (or at once when this many wait). */
   reportDelayMs: 20,
   reportBatchMax: 256,
@@ -53,6 +53,8 @@ export const VolunteerTuning = {
   /** Adverts not repeated within this long are forgotten. */
   advertTtlMs: 15_000,
   programsCachedMax: 8,
+  /** A checkpoint a unit saved reaches its coordinator within this long. */
+  checkpointDelayMs: 1000,
 } as const;
 
 interface KnownJob {
@@ -94,6 +96,7 @@ export class Volunteer {
   private readonly programs = new Map<string, Promise<Uint8Array>>();
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private checkpointTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private roundRobin = 0;
   private stats = { unitsRun: 0, unitsReported: 0, leasesLost: 0 };
@@ -113,6 +116,7 @@ export class Volunteer {
     this.stopped = true;
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     if (this.reportTimer !== null) clearTimeout(this.reportTimer);
+    if (this.checkpointTimer !== null) clearTimeout(this.checkpointTimer);
     for (const [key, lease] of this.held) {
       if (lease.lost) continue;
       lease.lost = true;
@@ -165,10 +169,15 @@ export class Volunteer {
     if (room > 0) void this.askLeases(job, room);
   }
 
+  /**
+   * Leases to ask for now: up to what keeps the workers busy for queueMs, asked once the queue is
+   * down to half of it (one request per half-queue, not one per finished unit).
+   */
   private roomFor(job: KnownJob): number {
     const perWorker = job.meanUnitMs > 0 ? Math.max(1, Math.round(VolunteerTuning.queueMs / job.meanUnitMs)) : 1;
-    const wanted = Math.min(VolunteerTuning.leasesPerRequestMax, this.parts.workers * Math.min(perWorker, 64) + this.parts.workers);
-    return Math.max(0, wanted - this.held.size);
+    const wanted = Math.min(VolunteerTuning.leasesPerRequestMax, this.parts.workers * perWorker + this.parts.workers);
+    if (this.held.size > Math.floor(wanted / 2)) return 0;
+    return wanted - this.held.size;
   }
 
   private async askLeases(job: KnownJob, slots: number): Promise<void> {
@@ -250,6 +259,7 @@ export class Volunteer {
       onCheckpoint: (bytes) => {
         held.checkpoint = bytes;
         held.checkpointSent = false;
+        this.checkpointSoon();
       },
     });
     const report = reportOf(grant.lease, outcome);
@@ -283,6 +293,20 @@ export class Volunteer {
     const batches = [...this.reports.entries()];
     this.reports.clear();
     await Promise.all(batches.map(([jobId, results]) => this.send(jobId, results, [])));
+  }
+
+  /**
+   * A new checkpoint goes to the coordinator within checkpointDelayMs rather than at the next
+   * periodic heartbeat: what a departure loses is the work since the last checkpoint the
+   * coordinator has, so it should have each one soon (and at most one beat per delay is sent).
+   */
+  private checkpointSoon(): void {
+    if (this.checkpointTimer !== null || this.stopped) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      this.sendHeartbeats();
+    }, VolunteerTuning.checkpointDelayMs);
+    this.checkpointTimer.unref();
   }
 
   private sendHeartbeats(): void {
