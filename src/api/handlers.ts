@@ -207,6 +207,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       return {
         volunteer: status.volunteer === null ? null : { ...status.volunteer, advert: { ...status.volunteer.advert } },
         coordinating: status.coordinating.map((job) => ({ jobId: job.jobId, state: job.phase, name: job.name })),
+        copies: [...status.copies],
         workers: status.workers.map((worker) => ({ ...worker })),
       };
     },

@@ -277,6 +277,8 @@ export const computeStatusSchema = object({
     advert: object({ cores: count, memoryMiB: count, speed: number({ min: 0 }), domain: string(), uptimeMs: count }, response),
   }, response)),
   coordinating: array(object({ jobId: string(), state: string(), name: string() }, response)),
+  /** Jobs this node keeps a copy of (it takes one over if its coordinator goes). */
+  copies: array(string()),
   /** Workers of the jobs coordinated here, most recently seen first, with their standing. */
   workers: array(object({ worker: string(), resultsAgreed: count, resultsWrong: count, blacklisted: boolean() }, response)),
 }, response);

@@ -8,7 +8,9 @@
  * - one node a cheater (config compute.faultWrongOutputs): every result it reports is wrong;
  * - the job completes with every output equal to a count made here, the cheater is blacklisted by
  *   the coordinator, and the submitter, restarted on its data directory, lists its job and finds
- *   it done.
+ *   it done;
+ * - a second job's coordinator SIGKILLed mid-job: a node keeping a copy of the job's state takes
+ *   over, and the job completes, every output right.
  *
  * Every process runs in its own process group and is killed by group id in after(). Nothing waits
  * a fixed time: conditions are polled with generous bounds.
@@ -64,7 +66,7 @@ describe('jobs on an 8-process devnet', () => {
     if (dir !== '' && process.env.PEERGRID_KEEP_TEST_DIR !== '1') await rm(dir, { recursive: true, force: true });
   });
 
-  it('completes a 200-unit job with every output right, through 2 killed workers, a cheater and an offline submitter', { timeout: 900_000 }, async () => {
+  it('completes 200-unit jobs with every output right, through 2 killed workers, a cheater, an offline submitter and a killed coordinator', { timeout: 900_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), 'peergrid-compute-devnet-'));
     for (let index = 0; index < NODE_COUNT; index++) {
       await mkdir(join(dir, `node-${index}`));
@@ -147,5 +149,41 @@ describe('jobs on an 8-process devnet', () => {
         return false;
       }
     }, 60_000);
+
+    // A second job whose coordinator is SIGKILLed mid-job: a node that kept a copy of its state
+    // takes over, and the job completes, every output right.
+    const live = entries.map((_, index) => index).filter((index) => index !== submitter && !victims.includes(index));
+    const second = await peergridJson(['job', 'submit', join(jobDir, 'job.json'), '--json', '--api', entries[observer].api]);
+    const secondId = second.jobId as string;
+    const firstCoordinator = byPeerId.get((await apis[observer].jobStatus({ jobId: secondId })).coordinator) ?? -1;
+    assert.ok(live.includes(firstCoordinator));
+    // Its coordinator syncs it to copies on other nodes about once a second.
+    const others = [...live.filter((index) => index !== firstCoordinator).map((index) => apis[index]), back];
+    await eventually('a copy of the second job on another node', async () => (await Promise.all(others.map(async (api) => (await api.computeStatus()).copies))).some((copies) => copies.includes(secondId)), JOB_TIMEOUT_MS);
+    await eventually('a tenth of the second job done', async () => (await apis[firstCoordinator].jobStatus({ jobId: secondId })).units.done >= 20, JOB_TIMEOUT_MS);
+    assert.ok((await apis[firstCoordinator].jobStatus({ jobId: secondId })).units.done < 200, 'the job is not over when its coordinator dies');
+    signalGroup(entries[firstCoordinator].pid, 'SIGKILL');
+    const asker = live.find((index) => index !== firstCoordinator) as number;
+    await eventually('the second job done under another coordinator', async () => {
+      try {
+        return (await apis[asker].jobStatus({ jobId: secondId })).state === 'done';
+      } catch {
+        return false;
+      }
+    }, JOB_TIMEOUT_MS);
+    const takenOver = await apis[asker].jobStatus({ jobId: secondId });
+    assert.deepEqual(takenOver.units, { total: 200, done: 200, failed: 0, running: 0 });
+    // The live devnet nodes and the returned submitter: one of them kept a copy and coordinates now.
+    const coordinating = await Promise.all(others.map(async (api) => (await api.computeStatus()).coordinating.some((job) => job.jobId === secondId)));
+    assert.ok(coordinating.includes(true), 'a node that kept a copy coordinates the job now');
+    const secondDir = join(dir, 'results-2');
+    await peergridJson(['job', 'results', secondId, '-o', secondDir, '--json', '--api', entries[asker].api]);
+    const secondResults = JSON.parse(await readFile(join(secondDir, 'results.json'), 'utf8')) as { units: { args: string; output: string }[] };
+    const secondWrong: string[] = [];
+    for (const unit of secondResults.units) {
+      const output = await readFile(join(secondDir, unit.output), 'utf8');
+      if (output !== expected.get(unit.args)) secondWrong.push(`${unit.args}: ${output}`);
+    }
+    assert.deepEqual(secondWrong, [], 'every output of the job taken over is right, those accepted before the takeover too');
   });
 });

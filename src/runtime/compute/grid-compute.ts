@@ -57,6 +57,8 @@ export interface GridComputeParts {
 export interface ComputeStatus {
   readonly volunteer: (VolunteerStats & { readonly workers: number; readonly advert: ResourceAdvert }) | null;
   readonly coordinating: readonly { readonly jobId: string; readonly phase: string; readonly name: string }[];
+  /** Jobs this node keeps a copy of, for their coordinators. */
+  readonly copies: readonly string[];
   /** The workers this node coordinated lately, with their standing. */
   readonly workers: readonly { readonly worker: string; readonly resultsAgreed: number; readonly resultsWrong: number; readonly blacklisted: boolean }[];
 }
@@ -90,6 +92,8 @@ export class GridCompute {
       nowMs: parts.nowMs, log: parts.log, coordinator: { leaseMs: parts.config.leaseMs },
       multiaddrs: () => parts.libp2p.getMultiaddrs().map(String),
       publish: (bytes) => this.publish(bytes),
+      backupsFor: async (jobId) => (await this.candidates(jobId)).filter((candidate) => candidate.peerId !== this.peerId),
+      ask: (target, request) => this.client.ask(target, request),
     });
     this.pool = parts.config.volunteer ? new UnitPool({ size: workers }) : null;
     this.volunteer = this.pool === null ? null : new Volunteer({
@@ -191,6 +195,7 @@ export class GridCompute {
     return {
       volunteer: this.volunteer === null ? null : { ...this.volunteer.status(), workers: this.advert.cores, advert: this.advert },
       coordinating: this.host.list(),
+      copies: this.host.copiesKept(),
       workers: this.host.standings(50).map(({ worker, standing }) => ({ worker, resultsAgreed: standing.resultsAgreed, resultsWrong: standing.resultsWrong, blacklisted: standing.blacklisted })),
     };
   }
@@ -198,7 +203,7 @@ export class GridCompute {
   /** Answers a compute request from `peerId` (or from this node itself). */
   private async answer(peerId: string, request: ComputeRequest): Promise<ComputeResponse> {
     if (request.kind === 'submit') {
-      const hosted = this.host.host(request.manifest);
+      const hosted = this.host.host(peerId, request.manifest);
       return hosted.ok ? { kind: 'submitted', jobId: hosted.jobId } : { kind: 'refused', reason: hosted.reason, message: hosted.message };
     }
     return this.host.answer(peerId, request);

@@ -1,11 +1,14 @@
 /**
- * The jobs this node coordinates (issue 5, item 4): each a JobCoordinator (pure,
- * services/compute/grid/job-coordinator.ts) with the outputs its quorums accepted. The host answers
- * the compute protocol's requests about them, expires silent leases, and announces every job with
- * units waiting on the jobs topic, so that volunteers come and pull.
+ * The jobs this node coordinates, and its copies of jobs others coordinate (issue 5, item 4).
  *
- * Kept in memory: a restarted coordinator has lost its jobs (docs/COMPUTE.md, "Not built yet":
- * replicating a job's state on the nodes next closest to its key).
+ * As a coordinator: each job is a JobCoordinator (pure, services/compute/grid/job-coordinator.ts)
+ * with the outputs its quorums accepted. The host answers the compute protocol's requests about
+ * them, expires silent leases, announces every running job on the jobs topic (so that volunteers
+ * come and pull, and know whom to report to), and about once a second syncs each job — manifest, state snapshot and
+ * the outputs accepted since — to the nodes next closest to its key (`backupsFor`).
+ *
+ * As a copy (job-replicas.ts): it keeps what a coordinator syncs, answers status and results from
+ * it, and takes the job over when the coordinator has gone silent and does not answer.
  */
 import { createHash } from 'node:crypto';
 import type { ComputeRequest, ComputeResponse, UnitResultEntry } from '../../services/compute/grid/compute-messages.ts';
@@ -14,6 +17,8 @@ import { encodeJobAdvert } from '../../services/compute/grid/job-advert.ts';
 import { DEFAULT_COORDINATOR_OPTIONS, JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
 import { decodeManifest, jobIdOf } from '../../services/compute/grid/job-manifest.ts';
 import { CredibilityBook, type WorkerStanding } from '../../services/compute/validation/credibility-book.ts';
+import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
+import { JobReplicas, ReplicaLimits, type ReplicaJob } from './job-replicas.ts';
 
 export interface JobHostParts {
   readonly nowMs: () => number;
@@ -21,27 +26,58 @@ export interface JobHostParts {
   readonly publish: (advert: Uint8Array) => void;
   /** Our dialable multiaddrs (with /p2p/), for the adverts. */
   readonly multiaddrs: () => readonly string[];
+  /** The nodes that keep copies of a job: the next closest to its key, closest first (not us). */
+  readonly backupsFor: (jobId: string) => Promise<readonly { readonly peerId: string; readonly target: RequestTarget }[]>;
+  /** Sends a compute request to another node. */
+  readonly ask: (target: RequestTarget, request: ComputeRequest) => Promise<ComputeResponse>;
   readonly log: (record: Record<string, unknown>) => void;
   readonly coordinator?: Partial<CoordinatorOptions>;
-  /** How often jobs with waiting units are announced (default 2 s). */
+  /** How often jobs with waiting replicas are announced (default 2 s). */
   readonly advertIntervalMs?: number;
+  /** How often each job is synced to its copies (default 1 s). */
+  readonly syncIntervalMs?: number;
+  /** A copy of rank r takes over after r × this long without a sync (default 5 s). */
+  readonly takeoverAfterMs?: number;
 }
 
 export const JobHostLimits = {
   /** Jobs running here at once; a further submission is refused as busy (the submitter tries the next node). */
   runningJobsMax: 64,
+  /** Running jobs of one submitter at once here, so that one node cannot take every slot. */
+  runningJobsPerSubmitterMax: 16,
   /** Finished jobs kept for their results; the oldest is dropped beyond it. */
   finishedJobsMax: 256,
   tickIntervalMs: 500,
   /** Workers whose standing this node remembers (the least recently seen forgotten first). */
   workersRemembered: 100_000,
+  /** Nodes that keep a copy of each job. */
+  copies: 2,
+  /** Accepted outputs sent in one sync, at most (the rest follow in the next). */
+  syncOutputBytesMax: 4 * 1024 * 1024,
+  /** A node whose sync failed is passed over as a copy for this long. */
+  copyRetryAfterMs: 30_000,
+  /** A copy this long past its turn has been dropped by its coordinator: it never takes over. */
+  copyStaleAfterMs: 15_000,
+  /** Probes of a silent coordinator that must fail, in a row, before a copy takes over. */
+  probesToTakeOver: 2,
 } as const;
 
 interface HostedJob {
   readonly coordinator: JobCoordinator;
   readonly manifestBytes: Uint8Array;
   readonly outputs: Map<number, Uint8Array>;
+  /** Units in the order their outputs were accepted: copies receive them in this order. */
+  readonly acceptedOrder: number[];
+  /** Each copy's node and how many outputs (in order) it holds. */
+  readonly copies: Map<string, number>;
+  /** When a sync to a node last failed: it is passed over for a while. */
+  readonly copyFailedAtMs: Map<string, number>;
+  readonly syncsInFlight: Set<string>;
   finishLogged: boolean;
+  /** Its copies' nodes are being looked up. */
+  choosing: boolean;
+  /** The job ended and every copy has its final state. */
+  finalSynced: boolean;
 }
 
 export type HostAnswer = { readonly ok: true; readonly jobId: string } | { readonly ok: false; readonly reason: ComputeRefusal; readonly message: string };
@@ -50,58 +86,67 @@ export class JobHost {
   private readonly parts: JobHostParts;
   private readonly options: CoordinatorOptions;
   private readonly jobs = new Map<string, HostedJob>();
+  private readonly replicas: JobReplicas;
   /**
    * The standing of the workers that ran units of the jobs coordinated here (issue 5, item 6): a
    * worker outvoted by an accepted result is blacklisted and gets no more work from this node.
    */
   private readonly standing = new CredibilityBook({ cheatersFraction: 0.2, workersMax: JobHostLimits.workersRemembered });
-  private tickTimer: ReturnType<typeof setInterval> | null = null;
-  private advertTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(parts: JobHostParts) {
     this.parts = parts;
     this.options = { ...DEFAULT_COORDINATOR_OPTIONS, ...parts.coordinator };
+    this.replicas = new JobReplicas(this.options);
   }
 
   start(): void {
-    this.tickTimer = setInterval(() => this.tick(), JobHostLimits.tickIntervalMs);
-    this.tickTimer.unref();
-    this.advertTimer = setInterval(() => this.announce(), this.parts.advertIntervalMs ?? 2000);
-    this.advertTimer.unref();
+    const every = (intervalMs: number, run: () => void): void => {
+      const timer = setInterval(run, intervalMs);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(JobHostLimits.tickIntervalMs, () => this.tick());
+    every(this.parts.advertIntervalMs ?? 2000, () => this.announce());
+    every(this.parts.syncIntervalMs ?? 1000, () => this.syncJobs());
   }
 
   stop(): void {
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
-    if (this.advertTimer !== null) clearInterval(this.advertTimer);
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
   }
 
-  /** Takes on a job from its manifest's bytes (checked); the same job again is not an error. */
-  host(manifestBytes: Uint8Array): HostAnswer {
+  /**
+   * Takes on a job `peerId` submits, from its manifest's bytes (checked: the manifest must name the
+   * sender as its submitter, the one who may cancel it); the same job again is not an error.
+   */
+  host(peerId: string, manifestBytes: Uint8Array): HostAnswer {
     const jobId = jobIdOf(manifestBytes, sha256);
     if (this.jobs.has(jobId)) return { ok: true, jobId };
     const decoded = decodeManifest(manifestBytes);
     if (!decoded.ok) return { ok: false, reason: ComputeRefusal.invalid, message: decoded.error };
+    if (decoded.manifest.submitter !== peerId) return { ok: false, reason: ComputeRefusal.invalid, message: 'the manifest names another node as its submitter' };
     if (decoded.manifest.spec.limits.outputBytesMax > ComputeLimits.inlineOutputBytesMax) {
       return { ok: false, reason: ComputeRefusal.invalid, message: `limits.outputBytesMax: at most ${ComputeLimits.inlineOutputBytesMax} bytes on the grid for now` };
     }
     const running = [...this.jobs.values()].filter((job) => job.coordinator.currentPhase === JobPhase.running).length;
     if (running >= JobHostLimits.runningJobsMax) return { ok: false, reason: ComputeRefusal.busy, message: `this node coordinates ${running} jobs already` };
+    const ofSubmitter = [...this.jobs.values()].filter((job) => job.coordinator.currentPhase === JobPhase.running && job.coordinator.manifest.submitter === peerId).length;
+    if (ofSubmitter >= JobHostLimits.runningJobsPerSubmitterMax) {
+      return { ok: false, reason: ComputeRefusal.busy, message: `this node coordinates ${ofSubmitter} running jobs of yours already` };
+    }
     const coordinator = new JobCoordinator(jobId, decoded.manifest, this.parts.nowMs(), this.options);
-    this.jobs.set(jobId, { coordinator, manifestBytes, outputs: new Map(), finishLogged: false });
-    this.dropOldFinished();
+    this.adopt(jobId, coordinator, manifestBytes, new Map(), []);
     this.parts.log({ level: 'info', event: 'jobHosted', jobId, name: decoded.manifest.spec.name, units: coordinator.status().units.total });
     this.announce();
+    void this.syncJobs();
     return { ok: true, jobId };
   }
 
-  has(jobId: string): boolean {
-    return this.jobs.has(jobId);
-  }
-
-  /** Answers a request about a job hosted here (submit is the caller's: it may forward). */
+  /** Answers a request about a job coordinated here, or kept here as a copy (submit is the caller's: it may forward). */
   answer(peerId: string, request: Exclude<ComputeRequest, { kind: 'submit' }>): ComputeResponse {
+    if (request.kind === 'sync') return this.acceptSync(peerId, request);
     const job = this.jobs.get(request.jobId);
-    if (job === undefined) return refused(ComputeRefusal.unknownJob, `no job ${request.jobId} here`);
+    if (job === undefined) return this.answerFromCopy(request);
     const { coordinator } = job;
     const nowMs = this.parts.nowMs();
     switch (request.kind) {
@@ -115,7 +160,10 @@ export class JobHost {
       }
       case 'report': {
         const answer = coordinator.report(peerId, request.results, request.heartbeats, hashHex, nowMs);
-        for (const accepted of answer.accepted) job.outputs.set(accepted.unit, accepted.output);
+        for (const accepted of answer.accepted) {
+          job.outputs.set(accepted.unit, accepted.output);
+          job.acceptedOrder.push(accepted.unit);
+        }
         for (const verdict of answer.verdicts) {
           for (const worker of this.standing.recordAccepted(verdict.agreeing, verdict.disagreeing)) {
             this.parts.log({ level: 'warn', event: 'workerBlacklisted', worker, jobId: request.jobId, unit: verdict.unit, reason: 'its result was outvoted' });
@@ -127,7 +175,7 @@ export class JobHost {
       case 'status':
         return { kind: 'jobStatus', status: coordinator.status() };
       case 'results':
-        return this.resultsPage(job, request.fromUnit, request.unitsMax);
+        return resultsPage(coordinator, job.outputs, request.fromUnit, request.unitsMax);
       case 'cancel':
         if (!coordinator.cancel(peerId)) return refused(ComputeRefusal.forbidden, 'only the node that submitted a job may cancel it');
         this.finished(job);
@@ -140,26 +188,43 @@ export class JobHost {
     return [...this.jobs.entries()].reverse().map(([jobId, job]) => ({ jobId, phase: job.coordinator.currentPhase, name: job.coordinator.manifest.spec.name }));
   }
 
+  /** The jobs this node keeps copies of. */
+  copiesKept(): string[] {
+    return this.replicas.jobIds();
+  }
+
   /** The standing of the workers seen lately, most recent first (at most `count`). */
   standings(count: number): { readonly worker: string; readonly standing: WorkerStanding }[] {
     const snapshot = this.standing.snapshot();
     return snapshot.workers.slice(-count).reverse().map(([worker]) => ({ worker, standing: this.standing.standingOf(worker) as WorkerStanding }));
   }
 
-  private resultsPage(job: HostedJob, fromUnit: number, unitsMax: number): ComputeResponse {
-    const page = job.coordinator.results(fromUnit, unitsMax);
-    const entries: UnitResultEntry[] = [];
-    // Outputs inline, as many as fit in one answer; the rest on the next page.
-    let bytes = 0;
-    const budget = ComputeLimits.messageBytesMax - 256 * 1024;
-    for (const entry of page.entries) {
-      const output = job.outputs.get(entry.unit) ?? null;
-      const size = (output?.length ?? 0) + entry.args.length + 128;
-      if (entries.length > 0 && bytes + size > budget) return { kind: 'results', entries, nextUnit: entry.unit };
-      bytes += size;
-      entries.push({ ...entry, output });
+  /** A copy answers what it can read; what would change the job goes to its coordinator. */
+  private answerFromCopy(request: Exclude<ComputeRequest, { kind: 'submit' | 'sync' }>): ComputeResponse {
+    const replica = this.replicas.get(request.jobId);
+    if (replica === undefined) return refused(ComputeRefusal.unknownJob, `no job ${request.jobId} here`);
+    if (request.kind === 'status') return { kind: 'jobStatus', status: replica.coordinator.status() };
+    if (request.kind === 'results') return resultsPage(replica.coordinator, replica.outputs, request.fromUnit, request.unitsMax);
+    if (request.kind === 'manifest') return { kind: 'manifest', manifest: replica.manifestBytes };
+    return refused(ComputeRefusal.unavailable, `this node keeps a copy of the job; ${replica.primary} coordinates it`);
+  }
+
+  private acceptSync(peerId: string, sync: Extract<ComputeRequest, { kind: 'sync' }>): ComputeResponse {
+    if (this.jobs.has(sync.jobId)) return refused(ComputeRefusal.busy, 'this node coordinates the job itself');
+    const accepted = this.replicas.accept(peerId, sync, this.parts.nowMs());
+    if ('problem' in accepted) {
+      this.parts.log({ level: 'info', event: 'jobSyncRefused', jobId: sync.jobId, from: peerId, problem: accepted.problem });
+      return refused(ComputeRefusal.invalid, accepted.problem);
     }
-    return { kind: 'results', entries, nextUnit: page.nextUnit };
+    return { kind: 'synced', outputsHeld: accepted.outputsHeld };
+  }
+
+  private adopt(jobId: string, coordinator: JobCoordinator, manifestBytes: Uint8Array, outputs: Map<number, Uint8Array>, acceptedOrder: number[]): void {
+    this.jobs.set(jobId, {
+      coordinator, manifestBytes, outputs, acceptedOrder, copies: new Map(), copyFailedAtMs: new Map(), syncsInFlight: new Set(),
+      finishLogged: coordinator.currentPhase !== JobPhase.running, choosing: false, finalSynced: false,
+    });
+    this.dropOldFinished();
   }
 
   private tick(): void {
@@ -169,13 +234,112 @@ export class JobHost {
       job.coordinator.tick(nowMs);
       if (job.coordinator.currentPhase !== JobPhase.running) this.finished(job);
     }
+    for (const replica of this.replicas.silent(nowMs, this.parts.takeoverAfterMs ?? 5000)) void this.probe(replica);
+  }
+
+  /**
+   * The coordinator of a copy went silent: is it gone? After `probesToTakeOver` failed probes in a
+   * row this node goes on with the job — unless its copy is stale (its coordinator chose other
+   * nodes for copies a while ago, and theirs are fresher).
+   */
+  private async probe(replica: ReplicaJob): Promise<void> {
+    replica.probing = true;
+    const probeStartedAtMs = this.parts.nowMs();
+    let problem: string | null = null;
+    try {
+      const answer = await this.parts.ask({ peerId: replica.primary }, { kind: 'status', jobId: replica.jobId });
+      if (answer.kind !== 'jobStatus') problem = answer.kind === 'refused' ? answer.message : `a ${answer.kind} answer`;
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    replica.probing = false;
+    const nowMs = this.parts.nowMs();
+    const silentMs = nowMs - replica.lastSyncAtMs;
+    const takeoverAfterMs = (this.parts.takeoverAfterMs ?? 5000) * replica.rank;
+    if (problem === null) {
+      replica.probesFailed = 0;
+      // It runs, but syncs to other nodes now: our copy is stale, and in time, forgotten.
+      if (silentMs > ReplicaLimits.orphanedAfterMs) this.replicas.delete(replica.jobId);
+      return;
+    }
+    replica.probesFailed++;
+    if (replica.probesFailed === 1) replica.silentAtFirstProbeMs = probeStartedAtMs - replica.lastSyncAtMs;
+    this.parts.log({ level: 'info', event: 'jobCoordinatorSilent', jobId: replica.jobId, coordinator: replica.primary, silentMs, probesFailed: replica.probesFailed, problem });
+    if (replica.probesFailed < JobHostLimits.probesToTakeOver) return;
+    // Stale is judged by the silence when probing began: a slow probe (a dial that times out)
+    // must not make a fresh copy look stale.
+    if (replica.silentAtFirstProbeMs > takeoverAfterMs + JobHostLimits.copyStaleAfterMs) return;
+    if (this.replicas.get(replica.jobId) !== replica || this.jobs.has(replica.jobId)) return;
+    const restored = JobCoordinator.restore(replica.jobId, replica.manifest, replica.snapshot, nowMs, this.options);
+    if (typeof restored === 'string') return;
+    this.replicas.delete(replica.jobId);
+    this.adopt(replica.jobId, restored, replica.manifestBytes, replica.outputs, replica.acceptedOrder);
+    this.parts.log({ level: 'warn', event: 'jobTakenOver', jobId: replica.jobId, from: replica.primary, units: restored.status().units, silentMs });
+    this.announce();
+    void this.syncJobs();
   }
 
   private announce(): void {
     const multiaddrs = this.parts.multiaddrs();
     for (const [jobId, job] of this.jobs) {
-      if (job.coordinator.currentPhase !== JobPhase.running || job.coordinator.unitsWaiting === 0) continue;
+      // Announced even with nothing waiting: the adverts also tell volunteers who coordinates the
+      // job now (after a takeover, their reports and heartbeats must come here).
+      if (job.coordinator.currentPhase !== JobPhase.running) continue;
       this.parts.publish(encodeJobAdvert({ jobId, unitsWaiting: job.coordinator.unitsWaiting, requirements: job.coordinator.manifest.spec.requirements, multiaddrs }));
+    }
+  }
+
+  /**
+   * Sends each job's state and new outputs to the nodes that keep its copies: the closest to its
+   * key but for nodes whose last sync failed lately (a dead node must not cost the job a copy).
+   * Each copy's sync runs on its own, so a slow one holds up none of the others.
+   */
+  private async syncJobs(): Promise<void> {
+    const nowMs = this.parts.nowMs();
+    await Promise.all([...this.jobs.entries()].map(async ([jobId, job]) => {
+      if (job.choosing || job.finalSynced) return;
+      job.choosing = true;
+      let copies: readonly { readonly peerId: string; readonly target: RequestTarget }[];
+      try {
+        copies = (await this.parts.backupsFor(jobId)).filter((copy) => nowMs - (job.copyFailedAtMs.get(copy.peerId) ?? -Infinity) > JobHostLimits.copyRetryAfterMs).slice(0, JobHostLimits.copies);
+      } catch (error) {
+        this.parts.log({ level: 'debug', event: 'jobSyncFailed', jobId, error: (error as Error).message });
+        return;
+      } finally {
+        job.choosing = false;
+      }
+      const ended = job.coordinator.currentPhase !== JobPhase.running;
+      const snapshot = job.coordinator.snapshot(this.parts.nowMs());
+      const synced = await Promise.all(copies.map((copy, index) => this.syncCopy(jobId, job, copy, index + 1, snapshot)));
+      if (ended && copies.length > 0 && synced.every(Boolean)) job.finalSynced = true;
+    }));
+  }
+
+  /** One sync to one copy; true when the copy holds every accepted output. */
+  private async syncCopy(jobId: string, job: HostedJob, copy: { readonly peerId: string; readonly target: RequestTarget }, rank: number, snapshot: unknown): Promise<boolean> {
+    if (job.syncsInFlight.has(copy.peerId)) return false;
+    job.syncsInFlight.add(copy.peerId);
+    const from = job.copies.get(copy.peerId) ?? 0;
+    const outputs: { unit: number; output: Uint8Array }[] = [];
+    let bytes = 0;
+    for (const unit of job.acceptedOrder.slice(from, from + ComputeLimits.resultsPerPageMax)) {
+      const output = job.outputs.get(unit) ?? new Uint8Array(0);
+      if (outputs.length > 0 && bytes + output.length > JobHostLimits.syncOutputBytesMax) break;
+      bytes += output.length;
+      outputs.push({ unit, output });
+    }
+    try {
+      const answer = await this.parts.ask(copy.target, { kind: 'sync', jobId, manifest: job.manifestBytes, rank, snapshot, outputsFrom: from, outputs });
+      if (answer.kind !== 'synced') throw new Error(answer.kind === 'refused' ? answer.message : `a ${answer.kind} answer`);
+      job.copies.set(copy.peerId, answer.outputsHeld);
+      job.copyFailedAtMs.delete(copy.peerId);
+      return answer.outputsHeld >= job.acceptedOrder.length;
+    } catch (error) {
+      job.copyFailedAtMs.set(copy.peerId, this.parts.nowMs());
+      this.parts.log({ level: 'debug', event: 'jobCopyNotSynced', jobId, copy: copy.peerId, error: (error as Error).message });
+      return false;
+    } finally {
+      job.syncsInFlight.delete(copy.peerId);
     }
   }
 
@@ -190,6 +354,22 @@ export class JobHost {
     const finished = [...this.jobs.entries()].filter(([, job]) => job.coordinator.currentPhase !== JobPhase.running);
     for (const [jobId] of finished.slice(0, Math.max(0, finished.length - JobHostLimits.finishedJobsMax))) this.jobs.delete(jobId);
   }
+}
+
+/** A page of units with their accepted outputs inline, as many as fit in one answer; the rest on the next page. */
+function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, Uint8Array>, fromUnit: number, unitsMax: number): ComputeResponse {
+  const page = coordinator.results(fromUnit, unitsMax);
+  const entries: UnitResultEntry[] = [];
+  let bytes = 0;
+  const budget = ComputeLimits.messageBytesMax - 256 * 1024;
+  for (const entry of page.entries) {
+    const output = outputs.get(entry.unit) ?? null;
+    const size = (output?.length ?? 0) + entry.args.length + 128;
+    if (entries.length > 0 && bytes + size > budget) return { kind: 'results', entries, nextUnit: entry.unit };
+    bytes += size;
+    entries.push({ ...entry, output });
+  }
+  return { kind: 'results', entries, nextUnit: page.nextUnit };
 }
 
 function refused(reason: ComputeRefusal, message: string): ComputeResponse {

@@ -53,6 +53,8 @@ export const VolunteerTuning = {
   /** Adverts not repeated within this long are forgotten. */
   advertTtlMs: 15_000,
   programsCachedMax: 8,
+  /** Results a coordinator did not take (it failed) are sent again after this long. */
+  reportRetryMs: 1000,
   /** A checkpoint a unit saved reaches its coordinator within this long. */
   checkpointDelayMs: 1000,
 } as const;
@@ -93,6 +95,9 @@ export class Volunteer {
   private readonly jobs = new Map<string, KnownJob>();
   private readonly held = new Map<string, HeldLease>();
   private readonly reports = new Map<string, UnitReport[]>();
+  /** Jobs with a report or heartbeat request on its way. */
+  private readonly reporting = new Set<string>();
+  private readonly beating = new Set<string>();
   private readonly programs = new Map<string, Promise<Uint8Array>>();
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
@@ -287,12 +292,24 @@ export class Volunteer {
     else this.reportTimer ??= setTimeout(() => void this.flushReports(), VolunteerTuning.reportDelayMs);
   }
 
+  /**
+   * Sends what each job has queued, one request per job at a time: results that come while a job's
+   * report is on its way wait for the next (a coordinator caps the streams a peer may open).
+   */
   private async flushReports(): Promise<void> {
     if (this.reportTimer !== null) clearTimeout(this.reportTimer);
     this.reportTimer = null;
-    const batches = [...this.reports.entries()];
-    this.reports.clear();
-    await Promise.all(batches.map(([jobId, results]) => this.send(jobId, results, [])));
+    const batches = [...this.reports.entries()].filter(([jobId]) => !this.reporting.has(jobId));
+    for (const [jobId] of batches) this.reports.delete(jobId);
+    await Promise.all(batches.map(async ([jobId, results]) => {
+      this.reporting.add(jobId);
+      try {
+        await this.send(jobId, results, []);
+      } finally {
+        this.reporting.delete(jobId);
+      }
+      if ((this.reports.get(jobId)?.length ?? 0) > 0) this.reportTimer ??= setTimeout(() => void this.flushReports(), VolunteerTuning.reportDelayMs);
+    }));
   }
 
   /**
@@ -319,7 +336,16 @@ export class Volunteer {
       byJob.set(lease.jobId, beats);
     }
     for (const [jobId, beats] of byJob) {
-      for (let start = 0; start < beats.length; start += ComputeLimits.reportsPerRequestMax) void this.send(jobId, [], beats.slice(start, start + ComputeLimits.reportsPerRequestMax));
+      // One heartbeat request per job at a time; the next beat carries what this one could not.
+      if (this.beating.has(jobId)) continue;
+      this.beating.add(jobId);
+      void (async () => {
+        try {
+          for (let start = 0; start < beats.length; start += ComputeLimits.reportsPerRequestMax) await this.send(jobId, [], beats.slice(start, start + ComputeLimits.reportsPerRequestMax));
+        } finally {
+          this.beating.delete(jobId);
+        }
+      })();
     }
   }
 
@@ -336,8 +362,20 @@ export class Volunteer {
         }
       } catch (error) {
         this.parts.log({ level: 'debug', event: 'reportFailed', jobId, error: (error as Error).message });
+        // Kept and sent again (to whoever coordinates the job by then: a copy takes over from a
+        // coordinator that went), until the job's adverts stop and it is forgotten.
+        if (slice.length > 0) this.retryReports(jobId, slice);
       }
     }
+  }
+
+  private retryReports(jobId: string, results: readonly UnitReport[]): void {
+    if (this.stopped) return;
+    let queued = this.reports.get(jobId);
+    if (queued === undefined) this.reports.set(jobId, queued = []);
+    queued.push(...results);
+    if (this.reportTimer !== null) clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => void this.flushReports(), VolunteerTuning.reportRetryMs);
   }
 
   private markLost(jobId: string, lease: number): void {

@@ -13,6 +13,8 @@
  *   status     anyone          jobStatus | refused
  *   results    anyone          results | refused        (a page of units, accepted outputs inline)
  *   cancel     the submitter   cancelled | refused
+ *   sync       a coordinator   synced | refused         (to the nodes keeping a copy of its job:
+ *                                                        manifest, state, new accepted outputs)
  *
  * Decoders never throw: every field is read through CborRecord with a bound, and any problem comes
  * back as `{ ok: false, error }` (the server penalises the sender). Encoders trust their input
@@ -121,7 +123,17 @@ export type ComputeRequest =
   | { readonly kind: 'report'; readonly jobId: string; readonly results: readonly UnitReport[]; readonly heartbeats: readonly Heartbeat[] }
   | { readonly kind: 'status'; readonly jobId: string }
   | { readonly kind: 'results'; readonly jobId: string; readonly fromUnit: number; readonly unitsMax: number }
-  | { readonly kind: 'cancel'; readonly jobId: string };
+  | { readonly kind: 'cancel'; readonly jobId: string }
+  | {
+    readonly kind: 'sync'; readonly jobId: string; readonly manifest: Uint8Array;
+    /** This copy's place among the job's copies (1 first): it takes over after rank × the silence allowed. */
+    readonly rank: number;
+    /** JobCoordinator.snapshot(): checked when restored. */
+    readonly snapshot: unknown;
+    /** Accepted outputs in the order they were accepted, from the `outputsFrom`-th. */
+    readonly outputsFrom: number;
+    readonly outputs: readonly { readonly unit: number; readonly output: Uint8Array }[];
+  };
 
 export type ComputeResponse =
   | { readonly kind: 'submitted'; readonly jobId: string }
@@ -131,6 +143,7 @@ export type ComputeResponse =
   | { readonly kind: 'jobStatus'; readonly status: JobStatusReport }
   | { readonly kind: 'results'; readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null }
   | { readonly kind: 'cancelled' }
+  | { readonly kind: 'synced'; readonly outputsHeld: number }
   | { readonly kind: 'refused'; readonly reason: ComputeRefusal; readonly message: string };
 
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -139,8 +152,8 @@ export function encodeComputeMessage(message: ComputeRequest | ComputeResponse):
   return DagCbor.encode(toCbor(message));
 }
 
-const REQUEST_KINDS = ['submit', 'manifest', 'lease', 'report', 'status', 'results', 'cancel'] as const;
-const RESPONSE_KINDS = ['submitted', 'manifest', 'leases', 'reported', 'jobStatus', 'results', 'cancelled', 'refused'] as const;
+const REQUEST_KINDS = ['submit', 'manifest', 'lease', 'report', 'status', 'results', 'cancel', 'sync'] as const;
+const RESPONSE_KINDS = ['submitted', 'manifest', 'leases', 'reported', 'jobStatus', 'results', 'cancelled', 'synced', 'refused'] as const;
 
 export function decodeComputeRequest(bytes: Uint8Array): Decoded<ComputeRequest> {
   return decodeWith(bytes, (record) => readRequest(record, record.oneOf('kind', REQUEST_KINDS)));
@@ -180,6 +193,14 @@ function readRequest(record: CborRecord, kind: (typeof REQUEST_KINDS)[number]): 
     case 'status': return { kind, jobId: jobId() };
     case 'results': return { kind, jobId: jobId(), fromUnit: record.integer('fromUnit', 0, 2 ** 32), unitsMax: record.integer('unitsMax', 1, ComputeLimits.resultsPerPageMax) };
     case 'cancel': return { kind, jobId: jobId() };
+    case 'sync': return {
+      kind, jobId: jobId(), manifest: record.bytes('manifest', ManifestLimits.manifestBytesMax), rank: record.integer('rank', 1, 16),
+      snapshot: record.field('snapshot').value, outputsFrom: record.integer('outputsFrom', 0, 2 ** 32),
+      outputs: record.list('outputs', ComputeLimits.resultsPerPageMax, (item, path) => {
+        const output = new CborRecord(item, path);
+        return { unit: output.integer('unit', 0, 2 ** 32), output: output.bytes('output', ComputeLimits.inlineOutputBytesMax) };
+      }),
+    };
   }
 }
 
@@ -192,6 +213,7 @@ function readResponse(record: CborRecord, kind: (typeof RESPONSE_KINDS)[number])
     case 'jobStatus': return { kind, status: readJobStatus(record.record('status')) };
     case 'results': return { kind, entries: record.list('entries', ComputeLimits.resultsPerPageMax, readResultEntry), nextUnit: record.integerOrNull('nextUnit', 0, 2 ** 32) };
     case 'cancelled': return { kind };
+    case 'synced': return { kind, outputsHeld: record.integer('outputsHeld', 0, 2 ** 32) };
     case 'refused': return { kind, reason: record.oneOf('reason', Object.values(ComputeRefusal)), message: record.text('message', ComputeLimits.textBytesMax) };
   }
 }

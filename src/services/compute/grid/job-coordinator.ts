@@ -15,6 +15,7 @@
  *   job expires.
  */
 import { JobState, type UnitJudge } from '../jobs/job-state.ts';
+import { CborRecord, FieldProblem } from './cbor-record.ts';
 import { unitAt, unitCount } from '../jobs/unit-plan.ts';
 import type { JobManifest } from './job-manifest.ts';
 import { ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
@@ -61,6 +62,14 @@ interface Asker {
   readonly atMs: number;
 }
 
+function stateOptions(units: number, manifest: JobManifest, options: CoordinatorOptions) {
+  return {
+    units, validation: manifest.spec.validation, leaseMs: options.leaseMs,
+    stragglerAfterMs: options.stragglerAfterMs, failuresMax: options.failuresMax,
+    ...(options.judge === undefined ? {} : { judge: options.judge }),
+  };
+}
+
 /** sha2-256 of bytes as lowercase hex; injected (node:crypto in a node, anything in a test). */
 export type HashHex = (bytes: Uint8Array) => string;
 
@@ -70,7 +79,7 @@ export class JobCoordinator {
   private readonly options: CoordinatorOptions;
   private readonly state: JobState;
   private readonly unitsTotal: number;
-  private readonly deadlineAtMs: number;
+  private deadlineAtMs: number;
   private phase: JobPhase = JobPhase.running;
   /** Each running lease's latest checkpoint (from its heartbeats). */
   private readonly leaseCheckpoints = new Map<number, { readonly unit: number; readonly worker: string; readonly bytes: Uint8Array }>();
@@ -89,17 +98,61 @@ export class JobCoordinator {
   /** Leases each worker holds: a busy worker does not compete for the last units. */
   private readonly held = new Map<string, number>();
 
-  constructor(jobId: string, manifest: JobManifest, nowMs: number, options: CoordinatorOptions = DEFAULT_COORDINATOR_OPTIONS) {
+  constructor(jobId: string, manifest: JobManifest, nowMs: number, options: CoordinatorOptions = DEFAULT_COORDINATOR_OPTIONS, state?: JobState) {
     this.jobId = jobId;
     this.manifest = manifest;
     this.options = options;
     this.unitsTotal = unitCount(manifest.spec.units);
     this.deadlineAtMs = nowMs + manifest.spec.deadlineSeconds * 1000;
-    this.state = new JobState({
-      units: this.unitsTotal, validation: manifest.spec.validation, leaseMs: options.leaseMs,
-      stragglerAfterMs: options.stragglerAfterMs, failuresMax: options.failuresMax,
-      ...(options.judge === undefined ? {} : { judge: options.judge }),
-    });
+    this.state = state ?? new JobState(stateOptions(this.unitsTotal, manifest, options));
+  }
+
+  /**
+   * The coordinator's state as a dag-cbor value, for the nodes that keep a copy (job-host.ts):
+   * the job state, the phase, the time left, and the checkpoints it holds. Accepted outputs travel
+   * beside it, as they are accepted.
+   */
+  snapshot(nowMs: number): Record<string, unknown> {
+    return {
+      state: this.state.snapshot(),
+      phase: this.phase,
+      deadlineInMs: Math.max(0, Math.round(this.deadlineAtMs - nowMs)),
+      orphanCheckpoints: [...this.orphanCheckpoints.entries()].map(([unit, checkpoint]) => ({ unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
+      leaseCheckpoints: [...this.leaseCheckpoints.entries()].map(([lease, checkpoint]) => ({ lease, unit: checkpoint.unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
+      resumedFrom: [...this.resumedFrom.entries()].map(([lease, worker]) => ({ lease, worker })),
+    };
+  }
+
+  /** A coordinator that goes on from a snapshot (checked: it comes from another node), or the problem with it. */
+  static restore(jobId: string, manifest: JobManifest, value: unknown, nowMs: number, options: CoordinatorOptions = DEFAULT_COORDINATOR_OPTIONS): JobCoordinator | string {
+    try {
+      const record = new CborRecord(value, 'snapshot');
+      const units = unitCount(manifest.spec.units);
+      const restored = JobState.restore(stateOptions(units, manifest, options), record.field('state').value, nowMs);
+      if ('problem' in restored) return `snapshot.state: ${restored.problem}`;
+      const coordinator = new JobCoordinator(jobId, manifest, nowMs, options, restored.state);
+      coordinator.phase = record.oneOf('phase', Object.values(JobPhase));
+      coordinator.deadlineAtMs = nowMs + record.integer('deadlineInMs', 0, 90 * 24 * 3600 * 1000);
+      const checkpointBytesMax = 1024 * 1024;
+      for (const item of record.list('orphanCheckpoints', units, (entry, path) => new CborRecord(entry, path))) {
+        coordinator.orphanCheckpoints.set(item.integer('unit', 0, units - 1), { worker: item.text('worker', 256), bytes: item.bytes('bytes', checkpointBytesMax) });
+      }
+      for (const item of record.list('leaseCheckpoints', units * 16, (entry, path) => new CborRecord(entry, path))) {
+        coordinator.leaseCheckpoints.set(item.integer('lease', 1, Number.MAX_SAFE_INTEGER), { unit: item.integer('unit', 0, units - 1), worker: item.text('worker', 256), bytes: item.bytes('bytes', checkpointBytesMax) });
+      }
+      for (const item of record.list('resumedFrom', units * 16, (entry, path) => new CborRecord(entry, path))) {
+        coordinator.resumedFrom.set(item.integer('lease', 1, Number.MAX_SAFE_INTEGER), item.text('worker', 256));
+      }
+      for (let unit = 0; unit < units; unit++) {
+        const verdict = coordinator.state.verdictOf(unit);
+        if (verdict?.state === 'accepted') coordinator.accepted.set(unit, { outputHash: verdict.outputHash, fuel: verdict.fuel });
+      }
+      for (const lease of coordinator.state.heldLeases()) coordinator.held.set(lease.worker, (coordinator.held.get(lease.worker) ?? 0) + 1);
+      return coordinator;
+    } catch (error) {
+      if (error instanceof FieldProblem) return error.message;
+      throw error;
+    }
   }
 
   get currentPhase(): JobPhase {

@@ -14,6 +14,7 @@
  *   when `failuresMax` replicas failed outright.
  */
 import { judgeUnit, type ReplicaResult, type UnitVerdict, type ValidationPolicy } from './validation-policy.ts';
+import { checkSnapshot, type JobStateSnapshot, type UnitSnapshot } from './job-state-snapshot.ts';
 
 export interface JobStateOptions {
   readonly units: number;
@@ -143,6 +144,56 @@ export class JobState {
       wanted += Math.max(1, this.options.validation.replicas - unit.started);
     }
     return Math.min(wanted, limit);
+  }
+
+  /**
+   * The state as plain data, for the nodes that keep a copy of a coordinator's jobs. Settled units
+   * keep only their verdict; open ones their results and workers too.
+   */
+  snapshot(): JobStateSnapshot {
+    const units: UnitSnapshot[] = this.units.map((unit) => {
+      const verdict = unit.verdict?.state === 'accepted' ? { outputHash: unit.verdict.outputHash, fuel: unit.verdict.fuel.toString(), agreeing: [...unit.verdict.agreeing], disagreeing: [...unit.verdict.disagreeing] } : null;
+      if (unit.phase !== 'open') return { phase: unit.phase, verdict };
+      return {
+        phase: unit.phase, verdict, started: unit.started, failures: unit.failures, speculated: unit.speculated, workers: [...unit.workers],
+        results: unit.results.map((result) => ({ worker: result.worker, outputHash: result.outputHash, fuel: result.fuel.toString(), ...(result.resumedFrom === undefined ? {} : { resumedFrom: result.resumedFrom }) })),
+      };
+    });
+    const leases = [...this.leases.values()].map((lease) => ({ id: lease.id, unit: lease.unit, worker: lease.worker, speculative: lease.speculative }));
+    return { version: 1, units, leases, nextLeaseId: this.nextLeaseId };
+  }
+
+  /**
+   * A JobState from a snapshot (checked: it comes from another node); its leases count as heard
+   * from now, so their workers have a lease time to reach the new coordinator. Null with the
+   * problem when the snapshot does not fit `options`.
+   */
+  static restore(options: JobStateOptions, value: unknown, nowMs: number): { readonly state: JobState } | { readonly problem: string } {
+    const checked = checkSnapshot(value, options.units);
+    if (typeof checked === 'string') return { problem: checked };
+    const state = new JobState(options);
+    checked.units.forEach((snapshot, index) => {
+      const unit = state.units[index];
+      unit.phase = snapshot.phase;
+      unit.verdict = snapshot.verdict === null ? (snapshot.phase === 'failed' ? { state: 'inconclusive', distinctResults: 0 } : null)
+        : { state: 'accepted', outputHash: snapshot.verdict.outputHash, fuel: BigInt(snapshot.verdict.fuel), agreeing: snapshot.verdict.agreeing, disagreeing: snapshot.verdict.disagreeing };
+      if (snapshot.phase !== 'open') return;
+      unit.started = snapshot.started ?? 0;
+      unit.failures = snapshot.failures ?? 0;
+      unit.speculated = snapshot.speculated ?? false;
+      for (const worker of snapshot.workers ?? []) unit.workers.add(worker);
+      for (const result of snapshot.results ?? []) {
+        unit.results.push({ worker: result.worker, outputHash: result.outputHash, fuel: BigInt(result.fuel), ...(result.resumedFrom === undefined ? {} : { resumedFrom: result.resumedFrom }) });
+      }
+    });
+    for (const lease of checked.leases) state.leases.set(lease.id, { ...lease, startedAtMs: nowMs, lastHeardAtMs: nowMs });
+    state.nextLeaseId = checked.nextLeaseId;
+    return { state };
+  }
+
+  /** The leases held now. */
+  heldLeases(): Lease[] {
+    return [...this.leases.values()].map((lease) => ({ id: lease.id, unit: lease.unit, worker: lease.worker, speculative: lease.speculative }));
   }
 
   /** The lease, while it is held. */

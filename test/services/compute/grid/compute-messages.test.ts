@@ -23,6 +23,7 @@ const requests: ComputeRequest[] = [
   { kind: 'status', jobId: JOB },
   { kind: 'results', jobId: JOB, fromUnit: 10, unitsMax: 100 },
   { kind: 'cancel', jobId: JOB },
+  { kind: 'sync', jobId: JOB, manifest: new Uint8Array([5]), rank: 2, snapshot: { phase: 'running', state: [1, 'x'] }, outputsFrom: 4, outputs: [{ unit: 9, output: new Uint8Array([1, 2]) }] },
 ];
 
 const responses: ComputeResponse[] = [
@@ -33,6 +34,7 @@ const responses: ComputeResponse[] = [
   { kind: 'jobStatus', status: { jobId: JOB, name: 'pi', phase: 'running', units: { total: 3, done: 1, failed: 0, running: 2 }, submitter: 'peer', submittedAtUnixMs: 5, unitStates: 'doo' } },
   { kind: 'results', entries: [{ unit: 0, args: 'a', state: 'done', output: new Uint8Array([1]), outputHash: 'ab', fuel: 3 }, { unit: 1, args: 'b', state: 'open', output: null, outputHash: null, fuel: null }], nextUnit: null },
   { kind: 'cancelled' },
+  { kind: 'synced', outputsHeld: 12 },
   { kind: 'refused', reason: 'notQualified', message: 'needs 8 cores' },
 ];
 
@@ -52,6 +54,7 @@ describe('compute messages', () => {
 
   it('refuses a response read as a request, and the reverse', () => {
     assert.equal(decodeComputeRequest(encodeComputeMessage(responses[6])).ok, false);
+    assert.equal(decodeComputeRequest(encodeComputeMessage(responses[7])).ok, false);
     assert.equal(decodeComputeResponse(encodeComputeMessage(requests[6])).ok, false);
   });
 

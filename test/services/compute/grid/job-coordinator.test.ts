@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import * as DagCbor from '@ipld/dag-cbor';
+import fc from 'fast-check';
 import { JobCoordinator, type CoordinatorOptions } from '../../../../src/services/compute/grid/job-coordinator.ts';
 import type { JobManifest } from '../../../../src/services/compute/grid/job-manifest.ts';
 import type { UnitReport } from '../../../../src/services/compute/grid/compute-messages.ts';
@@ -127,5 +129,41 @@ describe('JobCoordinator', () => {
     assert.equal(late.currentPhase, 'running');
     late.tick(60_000);
     assert.equal(late.currentPhase, 'expired');
+  });
+});
+
+describe('JobCoordinator snapshots', () => {
+  it('go on where the coordinator was: leases, results, checkpoints, verdicts and the time left', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 } }, 3), 0, OPTIONS);
+    const a = leasesOf(job, 'a', 3);
+    const b = leasesOf(job, 'b', 1);
+    job.report('a', [ok(a[0].lease, 'x0')], [{ lease: a[1].lease, progress: 0.5, checkpoint: output('half') }], hashHex, 100);
+    job.report('b', [ok(b[0].lease, 'x0')], [], hashHex, 110);
+    const snapshot = job.snapshot(10_000);
+    // Through dag-cbor, as a sync carries it.
+    const carried = DagCbor.decode(DagCbor.encode(snapshot));
+    const copy = JobCoordinator.restore('job', job.manifest, carried, 500, OPTIONS);
+    assert.ok(typeof copy !== 'string', String(copy));
+    assert.deepEqual(copy.status(), job.status());
+    assert.deepEqual(copy.results(0, 3).entries, job.results(0, 3).entries);
+    // a's lease on unit 2 goes on with the copy; a report on it counts there.
+    job.tick(1000);
+    const answer = copy.report('a', [ok(a[2].lease, 'x2')], [], hashHex, 600);
+    assert.deepEqual(answer.lost, []);
+    // The deadline is what was left: 60 s from 0, snapshotted at 10 s, restored at 500 ms.
+    copy.tick(500 + 49_999);
+    assert.equal(copy.currentPhase, 'running');
+    copy.tick(500 + 50_000);
+    assert.equal(copy.currentPhase, 'expired');
+  });
+
+  it('refuses a snapshot that is not one, with the reason, and never throws', () => {
+    const job = new JobCoordinator('job', manifest({}, 3), 0, OPTIONS);
+    const good = DagCbor.decode(DagCbor.encode(job.snapshot(0))) as Record<string, unknown>;
+    const cases: unknown[] = [null, 7, 'text', {}, { ...good, phase: 'won' }, { ...good, state: { ...(good.state as object), units: [] } }, { ...good, orphanCheckpoints: [{ unit: 99, worker: 'a', bytes: new Uint8Array(1) }] }];
+    for (const value of cases) assert.equal(typeof JobCoordinator.restore('job', job.manifest, value, 0, OPTIONS), 'string');
+    fc.assert(fc.property(fc.anything(), (value) => {
+      JobCoordinator.restore('job', job.manifest, value, 0, OPTIONS);
+    }), { numRuns: 500 });
   });
 });

@@ -1,0 +1,112 @@
+/**
+ * Copies of jobs that other nodes coordinate (issue 5, item 4: "a job's coordination state is
+ * replicated on the nodes closest to the job's key"). A coordinator sends the next closest nodes
+ * its job's manifest, state and newly accepted outputs about once a second (JobHost.syncJobs); each
+ * copy is restored into a JobCoordinator at once — so a bad sync is refused when it comes, not
+ * found out at a takeover — and kept idle: it answers status and results, grants nothing.
+ *
+ * When syncs stop for `takeoverAfterMs` × its rank, the copy asks the coordinator whether it is
+ * still there; if not, it is handed to the host to coordinate (`due`). Ranks stagger the copies,
+ * and the one that takes over syncs to the others, which then follow it instead.
+ */
+import { createHash } from 'node:crypto';
+import type { ComputeRequest } from '../../services/compute/grid/compute-messages.ts';
+import { JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
+import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
+
+export interface ReplicaJob {
+  readonly jobId: string;
+  coordinator: JobCoordinator;
+  manifestBytes: Uint8Array;
+  manifest: JobManifest;
+  /** The last snapshot as it came: a takeover restores it again, so that its leases count from then. */
+  snapshot: unknown;
+  /** Accepted outputs by unit, and how many of the coordinator's accepted outputs (in its order) we hold. */
+  readonly outputs: Map<number, Uint8Array>;
+  readonly acceptedOrder: number[];
+  /** The libp2p peer id of the node that coordinates it. */
+  primary: string;
+  rank: number;
+  lastSyncAtMs: number;
+  probing: boolean;
+  /** Probes of the silent coordinator that failed in a row. */
+  probesFailed: number;
+  /** How long the coordinator had been silent when the first of those probes began. */
+  silentAtFirstProbeMs: number;
+}
+
+export type SyncRequest = Extract<ComputeRequest, { kind: 'sync' }>;
+
+export const ReplicaLimits = {
+  /** Copies kept at once; a sync of a further job is refused. */
+  replicasMax: 256,
+  /** A copy whose coordinator is alive but no longer syncs it (it chose other nodes) is dropped after this long. */
+  orphanedAfterMs: 120_000,
+} as const;
+
+export class JobReplicas {
+  private readonly replicas = new Map<string, ReplicaJob>();
+  private readonly options: CoordinatorOptions;
+
+  constructor(options: CoordinatorOptions) {
+    this.options = options;
+  }
+
+  get(jobId: string): ReplicaJob | undefined {
+    return this.replicas.get(jobId);
+  }
+
+  delete(jobId: string): void {
+    this.replicas.delete(jobId);
+  }
+
+  get size(): number {
+    return this.replicas.size;
+  }
+
+  jobIds(): string[] {
+    return [...this.replicas.keys()];
+  }
+
+  /** Takes a sync from `peerId`; returns the outputs now held in order, or the problem. */
+  accept(peerId: string, sync: SyncRequest, nowMs: number): { readonly outputsHeld: number } | { readonly problem: string } {
+    if (jobIdOf(sync.manifest, sha256) !== sync.jobId) return { problem: 'the manifest does not match the job id' };
+    let replica = this.replicas.get(sync.jobId);
+    if (replica === undefined && this.replicas.size >= ReplicaLimits.replicasMax) return { problem: `this node keeps ${this.replicas.size} copies already` };
+    const decoded = decodeManifest(sync.manifest);
+    if (!decoded.ok) return { problem: decoded.error };
+    const restored = JobCoordinator.restore(sync.jobId, decoded.manifest, sync.snapshot, nowMs, this.options);
+    if (typeof restored === 'string') return { problem: restored };
+    if (replica === undefined) {
+      replica = {
+        jobId: sync.jobId, coordinator: restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot: sync.snapshot,
+        outputs: new Map(), acceptedOrder: [], primary: peerId, rank: sync.rank, lastSyncAtMs: nowMs, probing: false, probesFailed: 0, silentAtFirstProbeMs: 0,
+      };
+      this.replicas.set(sync.jobId, replica);
+    }
+    replica.coordinator = restored;
+    replica.snapshot = sync.snapshot;
+    replica.primary = peerId;
+    replica.rank = sync.rank;
+    replica.lastSyncAtMs = nowMs;
+    replica.probesFailed = 0;
+    // Outputs come in the coordinator's order; a gap (a lost sync) is refilled from what we report.
+    if (sync.outputsFrom <= replica.acceptedOrder.length) {
+      for (const [index, output] of sync.outputs.entries()) {
+        if (sync.outputsFrom + index < replica.acceptedOrder.length) continue;
+        replica.acceptedOrder.push(output.unit);
+        replica.outputs.set(output.unit, output.output);
+      }
+    }
+    return { outputsHeld: replica.acceptedOrder.length };
+  }
+
+  /** Copies whose coordinator has been silent past their rank's turn and that are not being probed. */
+  silent(nowMs: number, takeoverAfterMs: number): ReplicaJob[] {
+    return [...this.replicas.values()].filter((replica) => !replica.probing && nowMs - replica.lastSyncAtMs > takeoverAfterMs * replica.rank);
+  }
+}
+
+function sha256(bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest();
+}

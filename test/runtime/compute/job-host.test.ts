@@ -1,0 +1,74 @@
+/** The jobs a node coordinates and the copies it keeps: submission checks, syncs, answers from a copy. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { ComputeRequest, ComputeResponse } from '../../../src/services/compute/grid/compute-messages.ts';
+import { encodeManifest } from '../../../src/services/compute/grid/job-manifest.ts';
+import { parseJobSpec } from '../../../src/services/compute/jobs/job-spec.ts';
+import { JobHost, JobHostLimits } from '../../../src/runtime/compute/job-host.ts';
+
+const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+
+function manifestBytes(submitter: string, name = 'job', at = 1): Uint8Array {
+  const parsed = parseJobSpec({ name, program: PROGRAM, units: { sweep: { from: 0, to: 4, step: 1 }, template: '{from}' }, validation: { replicas: 1, quorum: 1 } });
+  assert.ok(parsed.ok);
+  return encodeManifest({ spec: parsed.spec, submitter, submittedAtUnixMs: at });
+}
+
+function host(sent: ComputeRequest[] = []): JobHost {
+  return new JobHost({
+    nowMs: () => 1000, publish: () => {}, multiaddrs: () => [], log: () => {},
+    backupsFor: async () => [{ peerId: 'copy', target: { peerId: 'copy' } }],
+    ask: async (_target, request): Promise<ComputeResponse> => {
+      sent.push(request);
+      return { kind: 'synced', outputsHeld: 0 };
+    },
+  });
+}
+
+describe('JobHost', () => {
+  it('takes a job only from the submitter its manifest names, and so many of one submitter', () => {
+    const node = host();
+    const refused = node.host('mallory', manifestBytes('alice'));
+    assert.deepEqual(refused, { ok: false, reason: 'invalid', message: 'the manifest names another node as its submitter' });
+    for (let index = 0; index < JobHostLimits.runningJobsPerSubmitterMax; index++) assert.equal(node.host('alice', manifestBytes('alice', 'job', index)).ok, true);
+    const over = node.host('alice', manifestBytes('alice', 'job', 999));
+    assert.equal(over.ok, false);
+    if (!over.ok) assert.equal(over.reason, 'busy');
+    assert.equal(node.host('bob', manifestBytes('bob')).ok, true, 'another submitter still gets in');
+  });
+
+  it('syncs a job to its copies; a copy answers status and results, and sends the rest to the coordinator', async () => {
+    const sent: ComputeRequest[] = [];
+    const coordinator = host(sent);
+    const hosted = coordinator.host('alice', manifestBytes('alice'));
+    assert.ok(hosted.ok);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const sync = sent.find((request) => request.kind === 'sync');
+    assert.ok(sync !== undefined && sync.kind === 'sync', 'hosting a job syncs it at once');
+    assert.equal(sync.rank, 1);
+    const copy = host();
+    assert.deepEqual(copy.answer('coordinator-peer', sync), { kind: 'synced', outputsHeld: 0 });
+    const status = copy.answer('anyone', { kind: 'status', jobId: hosted.jobId });
+    assert.equal(status.kind, 'jobStatus');
+    if (status.kind === 'jobStatus') assert.deepEqual(status.status.units, { total: 4, done: 0, failed: 0, running: 0 });
+    assert.equal(copy.answer('anyone', { kind: 'results', jobId: hosted.jobId, fromUnit: 0, unitsMax: 10 }).kind, 'results');
+    const lease = copy.answer('volunteer', { kind: 'lease', jobId: hosted.jobId, advert: { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 }, slots: 1 });
+    assert.deepEqual(lease, { kind: 'refused', reason: 'unavailable', message: `this node keeps a copy of the job; coordinator-peer coordinates it` });
+    assert.deepEqual(copy.copiesKept(), [hosted.jobId]);
+  });
+
+  it('refuses a sync that does not hold together, with the reason', () => {
+    const copy = host();
+    const manifest = manifestBytes('alice');
+    const jobId = createHash('sha256').update(manifest).digest('hex');
+    const wrongId = copy.answer('peer', { kind: 'sync', jobId, manifest, rank: 1, snapshot: {}, outputsFrom: 0, outputs: [] });
+    assert.deepEqual(wrongId, { kind: 'refused', reason: 'invalid', message: 'the manifest does not match the job id' });
+    const coordinator = host();
+    const hosted = coordinator.host('alice', manifest);
+    assert.ok(hosted.ok);
+    const garbage = copy.answer('peer', { kind: 'sync', jobId: hosted.jobId, manifest, rank: 1, snapshot: { state: 'nonsense' }, outputsFrom: 0, outputs: [] });
+    assert.equal(garbage.kind, 'refused');
+    assert.deepEqual(copy.copiesKept(), []);
+  });
+});
