@@ -24,7 +24,7 @@ export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openF
 export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'status'>;
 
 /** What the handlers need of the node's computation (runtime/compute/grid-compute.ts). */
-export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus'>;
+export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus' | 'ledgerEntries'>;
 
 /** What the handlers need of a node: the NodeRuntime's programmatic API. */
 export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & {
@@ -192,6 +192,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
         entries: page.entries.map((entry) => ({
           unit: entry.unit, args: entry.args, state: entry.state, outputHash: entry.outputHash, fuel: entry.fuel,
           outputBase64: entry.output === null ? null : Buffer.from(entry.output).toString('base64'),
+          workers: entry.workers.map((worker) => ({ ...worker })),
         })),
         nextUnit: page.nextUnit,
       };
@@ -201,6 +202,8 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       await node.compute.cancel(params.jobId);
       return { jobId: params.jobId, cancelled: true };
     },
+
+    ledger: async () => ({ peers: node.compute.ledgerEntries().map((entry) => ({ peer: entry.peer, given: { ...entry.given }, received: { ...entry.received } })) }),
 
     computeStatus: async () => {
       const status = node.compute.computeStatus();

@@ -269,6 +269,8 @@ export const jobResultSchema = object({
   outputHash: nullable(string()),
   /** Fuel the accepted replicas burnt. */
   fuel: nullable(count),
+  /** The workers whose results were accepted, with their receipts' fuel and wall time. */
+  workers: array(object({ worker: string(), fuel: count, wallMs: count }, response)),
 }, response);
 
 export const computeStatusSchema = object({
@@ -282,6 +284,8 @@ export const computeStatusSchema = object({
   /** Workers of the jobs coordinated here, most recently seen first, with their standing. */
   workers: array(object({ worker: string(), resultsAgreed: count, resultsWrong: count, blacklisted: boolean() }, response)),
 }, response);
+
+const workTotals = object({ units: count, fuel: count, wallMs: count }, response);
 
 export const routes = {
   status: route({
@@ -561,6 +565,15 @@ export const routes = {
     query: null,
     body: null,
     response: object({ jobId: string(), cancelled: boolean() }, response),
+  }),
+  ledger: route({
+    method: 'GET',
+    path: '/api/v1/ledger',
+    summary: 'work given to and received from each peer: units, fuel and wall time from countersigned receipts, most work first',
+    params: noParams,
+    query: null,
+    body: null,
+    response: object({ peers: array(object({ peer: string(), given: workTotals, received: workTotals }, response)) }, response),
   }),
   computeStatus: route({
     method: 'GET',

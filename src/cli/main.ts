@@ -20,6 +20,7 @@ import { jobLsCommand } from './job-ls/command.ts';
 import { jobResultsCommand } from './job-results/command.ts';
 import { jobStatusCommand } from './job-status/command.ts';
 import { jobSubmitCommand } from './job-submit/command.ts';
+import { ledgerCommand } from './ledger/command.ts';
 import { lookupCommand } from './lookup/command.ts';
 import { lsCommand } from './ls/command.ts';
 import { nodeStartCommand } from './node/command.ts';
@@ -60,6 +61,7 @@ const TOP: readonly TopEntry[] = [
   exportCommand,
   importCommand,
   { name: 'job', summary: 'run jobs on the grid: WebAssembly units on volunteers', subcommands: [jobSubmitCommand, jobStatusCommand, jobResultsCommand, jobCancelCommand, jobLsCommand] },
+  ledgerCommand,
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
   devnetCommand,
   { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand] },

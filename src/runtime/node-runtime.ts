@@ -197,7 +197,7 @@ export class NodeRuntime {
       const gridStorage = grid;
       const store = content;
       compute = await GridCompute.start({
-        libp2p, guard, self: transport.self, dataDir: options.dataDir, config: config.compute, nowMs: clock.nowMs, log,
+        libp2p, privateKey: identity.privateKey, guard, self: transport.self, dataDir: options.dataDir, config: config.compute, nowMs: clock.nowMs, log,
         closestNodes: (key) => closestNodes(driver, key),
         fetchFile: (cid, bytesMax) => fetchFileBytes(gridStorage, store, cid, bytesMax),
       });

@@ -8,7 +8,8 @@
  * - one node a cheater (config compute.faultWrongOutputs): every result it reports is wrong;
  * - the job completes with every output equal to a count made here, the cheater is blacklisted by
  *   the coordinator, and the submitter, restarted on its data directory, lists its job and finds
- *   it done;
+ *   it done; its ledger counts the receipts in its results as work received, and each live honest
+ *   volunteer's ledger the receipts naming it as work given;
  * - a second job's coordinator SIGKILLed mid-job: a node keeping a copy of the job's state takes
  *   over, and the job completes, every output right.
  *
@@ -137,7 +138,7 @@ describe('jobs on an 8-process devnet', () => {
     assert.ok(compute.workers.filter((worker) => worker.blacklisted).length === 1, 'no honest worker was blacklisted');
 
     // The submitter comes back on its data directory and finds its job, done.
-    restarted = NodeProcess.start(['--data-dir', entries[submitter].dataDir, '--bootstrap', entries[observer].multiaddrs[0], '--api', '127.0.0.1:0']);
+    restarted = NodeProcess.start(['--data-dir', entries[submitter].dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', entries[observer].multiaddrs[0], '--api', '127.0.0.1:0']);
     const started = await restarted.event('started', START_TIMEOUT_MS);
     await restarted.event('joined', START_TIMEOUT_MS);
     const back = createApiClient({ baseUrl: started.api as string });
@@ -150,34 +151,58 @@ describe('jobs on an 8-process devnet', () => {
       }
     }, 60_000);
 
+    // Accounting: the returned submitter fetches its results and its ledger counts every receipt
+    // in them as work received; each live honest volunteer's ledger counts, as work given to the
+    // submitter, exactly the receipts that name it.
+    const page = await back.jobResults({ jobId }, { from: 0, limit: 256 });
+    const receipts = page.entries.flatMap((entry) => entry.workers.map((worker) => worker.worker));
+    assert.ok(receipts.length >= 400, `two agreeing workers behind every unit: ${receipts.length} receipts`);
+    const received = (await back.ledger()).peers.reduce((sum, entry) => sum + entry.received.units, 0);
+    assert.equal(received, receipts.length);
+    const submitterPeer = peerIdOf(entries[submitter]);
+    const honest = entries.map((_, index) => index).filter((index) => index !== submitter && index !== CHEATER && !victims.includes(index));
+    await eventually('every live volunteer holding its receipts', async () => {
+      const given = await Promise.all(honest.map(async (index) => (await apis[index].ledger()).peers.find((entry) => entry.peer === submitterPeer)?.given.units ?? 0));
+      if (process.env.PEERGRID_DEBUG_RECEIPTS === '1') process.stderr.write(`DEBUG given ${JSON.stringify(given)} expected ${JSON.stringify(honest.map((index) => receipts.filter((worker) => worker === peerIdOf(entries[index])).length))} honest ${JSON.stringify(honest)} coordinator ${coordinator}\n`);
+      return honest.every((index, at) => given[at] === receipts.filter((worker) => worker === peerIdOf(entries[index])).length);
+    }, 20_000);
+
     // A second job whose coordinator is SIGKILLed mid-job: a node that kept a copy of its state
     // takes over, and the job completes, every output right.
-    const live = entries.map((_, index) => index).filter((index) => index !== submitter && !victims.includes(index));
+    // The nodes alive now: the devnet's (not the killed ones) and the returned submitter.
+    const alive = [
+      ...entries.map((entry, index) => ({ peerId: peerIdOf(entry), api: apis[index], url: entry.api, kill: () => signalGroup(entry.pid, 'SIGKILL') }))
+        .filter((_, index) => index !== submitter && !victims.includes(index)),
+      { peerId: submitterPeer, api: back, url: started.api as string, kill: () => restarted?.kill() },
+    ];
     const second = await peergridJson(['job', 'submit', join(jobDir, 'job.json'), '--json', '--api', entries[observer].api]);
     const secondId = second.jobId as string;
-    const firstCoordinator = byPeerId.get((await apis[observer].jobStatus({ jobId: secondId })).coordinator) ?? -1;
-    assert.ok(live.includes(firstCoordinator));
+    const firstPeer = (await apis[observer].jobStatus({ jobId: secondId })).coordinator;
+    const first = alive.find((node) => node.peerId === firstPeer);
+    assert.ok(first !== undefined, 'a live node coordinates the second job');
+    const survivors = alive.filter((node) => node !== first);
+    const others = survivors.map((node) => node.api);
     // Its coordinator syncs it to copies on other nodes about once a second.
-    const others = [...live.filter((index) => index !== firstCoordinator).map((index) => apis[index]), back];
     await eventually('a copy of the second job on another node', async () => (await Promise.all(others.map(async (api) => (await api.computeStatus()).copies))).some((copies) => copies.includes(secondId)), JOB_TIMEOUT_MS);
-    await eventually('a tenth of the second job done', async () => (await apis[firstCoordinator].jobStatus({ jobId: secondId })).units.done >= 20, JOB_TIMEOUT_MS);
-    assert.ok((await apis[firstCoordinator].jobStatus({ jobId: secondId })).units.done < 200, 'the job is not over when its coordinator dies');
-    signalGroup(entries[firstCoordinator].pid, 'SIGKILL');
-    const asker = live.find((index) => index !== firstCoordinator) as number;
+    await eventually('a tenth of the second job done', async () => (await first.api.jobStatus({ jobId: secondId })).units.done >= 20, JOB_TIMEOUT_MS);
+    assert.ok((await first.api.jobStatus({ jobId: secondId })).units.done < 200, 'the job is not over when its coordinator dies');
+    first.kill();
+    const asker = others[0];
+    const askerUrl = survivors[0].url;
     await eventually('the second job done under another coordinator', async () => {
       try {
-        return (await apis[asker].jobStatus({ jobId: secondId })).state === 'done';
+        return (await asker.jobStatus({ jobId: secondId })).state === 'done';
       } catch {
         return false;
       }
     }, JOB_TIMEOUT_MS);
-    const takenOver = await apis[asker].jobStatus({ jobId: secondId });
+    const takenOver = await asker.jobStatus({ jobId: secondId });
     assert.deepEqual(takenOver.units, { total: 200, done: 200, failed: 0, running: 0 });
-    // The live devnet nodes and the returned submitter: one of them kept a copy and coordinates now.
+    // One of the nodes still alive kept a copy and coordinates now.
     const coordinating = await Promise.all(others.map(async (api) => (await api.computeStatus()).coordinating.some((job) => job.jobId === secondId)));
     assert.ok(coordinating.includes(true), 'a node that kept a copy coordinates the job now');
     const secondDir = join(dir, 'results-2');
-    await peergridJson(['job', 'results', secondId, '-o', secondDir, '--json', '--api', entries[asker].api]);
+    await peergridJson(['job', 'results', secondId, '-o', secondDir, '--json', '--api', askerUrl]);
     const secondResults = JSON.parse(await readFile(join(secondDir, 'results.json'), 'utf8')) as { units: { args: string; output: string }[] };
     const secondWrong: string[] = [];
     for (const unit of secondResults.units) {

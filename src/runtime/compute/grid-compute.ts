@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
-import type { Libp2p } from '@libp2p/interface';
+import type { Libp2p, PrivateKey } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub';
 import { compareDistance, idEquals, type Id } from '../../core/id.ts';
 import type { PeerRef } from '../../core/peer.ts';
@@ -39,10 +40,13 @@ import { SubmittedJobs, type SubmittedJob } from './submitted-jobs.ts';
 import { UnitPool } from './unit-pool.ts';
 import { Volunteer, type VolunteerStats } from './volunteer.ts';
 import { measureSpeed } from './speed-benchmark.ts';
+import { WorkLedger, type LedgerEntry } from './work-ledger.ts';
 
 
 export interface GridComputeParts {
   readonly libp2p: Libp2p;
+  /** This node's identity key: it signs reports and receipts (services/compute/grid/receipts.ts). */
+  readonly privateKey: PrivateKey;
   readonly guard: PeerGuard;
   readonly self: PeerRef;
   readonly dataDir: string;
@@ -71,6 +75,7 @@ export class GridCompute {
   private readonly pool: UnitPool | null;
   private readonly volunteer: Volunteer | null;
   private readonly submitted: SubmittedJobs;
+  private readonly ledger: WorkLedger;
   private readonly startedAtMs: number;
   private readonly advert: ResourceAdvert;
   private readonly pubsub: GossipSub | undefined;
@@ -79,10 +84,12 @@ export class GridCompute {
   private readonly coordinators = new Map<string, string>();
   private readonly onMessage: (event: CustomEvent) => void;
 
-  private constructor(parts: GridComputeParts, submitted: SubmittedJobs, speed: number) {
+  private constructor(parts: GridComputeParts, submitted: SubmittedJobs, ledger: WorkLedger, speed: number) {
     this.parts = parts;
     this.peerId = parts.libp2p.peerId.toString();
     this.submitted = submitted;
+    this.ledger = ledger;
+    const sign = async (bytes: Uint8Array): Promise<Uint8Array> => parts.privateKey.sign(bytes);
     this.startedAtMs = parts.nowMs();
     this.pubsub = (parts.libp2p.services as { pubsub?: GossipSub }).pubsub;
     const workers = parts.config.workers > 0 ? parts.config.workers : Math.max(1, availableParallelism() - 1);
@@ -94,11 +101,16 @@ export class GridCompute {
       publish: (bytes) => this.publish(bytes),
       backupsFor: async (jobId) => (await this.candidates(jobId)).filter((candidate) => candidate.peerId !== this.peerId),
       ask: (target, request) => this.client.ask(target, request),
+      self: this.peerId, sign, verify: verifySignature,
     });
     this.pool = parts.config.volunteer ? new UnitPool({ size: workers }) : null;
     this.volunteer = this.pool === null ? null : new Volunteer({
       client: this.client, pool: this.pool, workers, fetchFile: parts.fetchFile, nowMs: parts.nowMs, log: parts.log, leaseMs: parts.config.leaseMs,
       wrongOutputs: parts.config.faultWrongOutputs,
+      self: this.peerId, sign, verify: verifySignature,
+      onReceipts: (submitter, receipts) => {
+        for (const receipt of receipts) ledger.given(submitter, receipt);
+      },
       advert: () => ({ ...this.advert, uptimeMs: Math.max(0, Math.round(parts.nowMs() - this.startedAtMs)) }),
     });
     this.onMessage = (event) => this.heard(event.detail as { type: string; topic: string; data: Uint8Array; from?: { toString(): string } });
@@ -106,7 +118,8 @@ export class GridCompute {
 
   static async start(parts: GridComputeParts): Promise<GridCompute> {
     const submitted = await SubmittedJobs.open(parts.dataDir);
-    const compute = new GridCompute(parts, submitted, await measureSpeed());
+    const ledger = await WorkLedger.open(parts.dataDir);
+    const compute = new GridCompute(parts, submitted, ledger, await measureSpeed());
     compute.server = await serveCompute(parts.libp2p, (peerId, request) => compute.answer(peerId, request), { guard: parts.guard, nowMs: parts.nowMs, log: parts.log });
     compute.host.start();
     compute.volunteer?.start();
@@ -128,6 +141,7 @@ export class GridCompute {
     this.host.stop();
     await this.server?.unregister();
     await this.pool?.close();
+    await this.ledger.flush();
   }
 
   /**
@@ -177,12 +191,24 @@ export class GridCompute {
   async results(jobId: string, fromUnit: number, unitsMax: number): Promise<{ readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null }> {
     const answer = await this.askCoordinator(jobId, { kind: 'results', jobId, fromUnit, unitsMax: Math.min(unitsMax, ComputeLimits.resultsPerPageMax) });
     if (answer.kind !== 'results') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a results request`);
+    // Work others did for a job submitted here: the ledger's "received" side.
+    if (this.submitted.has(jobId)) {
+      for (const entry of answer.entries) {
+        if (entry.state !== 'done' || entry.outputHash === null) continue;
+        for (const worker of entry.workers) this.ledger.received({ jobId, unit: entry.unit, worker: worker.worker, fuel: worker.fuel, wallMs: worker.wallMs, outputHash: entry.outputHash });
+      }
+    }
     return { entries: answer.entries, nextUnit: answer.nextUnit };
   }
 
   async cancel(jobId: string): Promise<void> {
     const answer = await this.askCoordinator(jobId, { kind: 'cancel', jobId });
     if (answer.kind !== 'cancelled') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a cancel request`);
+  }
+
+  /** Work given to and received from each peer (`peergrid ledger`). */
+  ledgerEntries(): LedgerEntry[] {
+    return this.ledger.entries();
   }
 
   /** The jobs submitted from this node, newest first. */
@@ -287,6 +313,16 @@ export class GridCompute {
 interface Candidate {
   readonly peerId: string;
   readonly target: RequestTarget;
+}
+
+/** Checks `peerId`'s signature with the public key inside its peer id (Ed25519 ids carry it); false when it cannot. */
+async function verifySignature(peerId: string, bytes: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  try {
+    const publicKey = peerIdFromString(peerId).publicKey;
+    return publicKey === undefined ? false : await publicKey.verify(bytes, signature);
+  } catch {
+    return false;
+  }
 }
 
 function sha256(bytes: Uint8Array): Uint8Array {

@@ -18,6 +18,7 @@ import { DEFAULT_COORDINATOR_OPTIONS, JobCoordinator, type CoordinatorOptions } 
 import { decodeManifest, jobIdOf } from '../../services/compute/grid/job-manifest.ts';
 import { CredibilityBook, type WorkerStanding } from '../../services/compute/validation/credibility-book.ts';
 import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
+import { receiptBatchBytes, reportClaimBytes } from '../../services/compute/grid/receipts.ts';
 import { JobReplicas, ReplicaLimits, type ReplicaJob } from './job-replicas.ts';
 
 export interface JobHostParts {
@@ -31,6 +32,11 @@ export interface JobHostParts {
   /** Sends a compute request to another node. */
   readonly ask: (target: RequestTarget, request: ComputeRequest) => Promise<ComputeResponse>;
   readonly log: (record: Record<string, unknown>) => void;
+  /** This node's libp2p peer id, the signer of its receipts. */
+  readonly self: string;
+  /** Signs with this node's key; checks a peer's signature by its peer id (receipts.ts). */
+  readonly sign: (bytes: Uint8Array) => Promise<Uint8Array>;
+  readonly verify: (peerId: string, bytes: Uint8Array, signature: Uint8Array) => Promise<boolean>;
   readonly coordinator?: Partial<CoordinatorOptions>;
   /** How often jobs with waiting replicas are announced (default 2 s). */
   readonly advertIntervalMs?: number;
@@ -143,7 +149,7 @@ export class JobHost {
   }
 
   /** Answers a request about a job coordinated here, or kept here as a copy (submit is the caller's: it may forward). */
-  answer(peerId: string, request: Exclude<ComputeRequest, { kind: 'submit' }>): ComputeResponse {
+  async answer(peerId: string, request: Exclude<ComputeRequest, { kind: 'submit' }>): Promise<ComputeResponse> {
     if (request.kind === 'sync') return this.acceptSync(peerId, request);
     const job = this.jobs.get(request.jobId);
     if (job === undefined) return this.answerFromCopy(request);
@@ -159,7 +165,12 @@ export class JobHost {
         return { kind: 'leases', leases: answer.leases, retryAfterMs: answer.leases.length === 0 ? 1000 : 0 };
       }
       case 'report': {
-        const answer = coordinator.report(peerId, request.results, request.heartbeats, hashHex, nowMs);
+        // The worker's signed claim: a report its sender does not stand behind is refused, unread.
+        if (!(await this.parts.verify(peerId, reportClaimBytes(request.jobId, request.results, hashHex), request.signature))) {
+          this.parts.log({ level: 'info', event: 'reportRefused', jobId: request.jobId, from: peerId, reason: 'a signature that does not match its sender' });
+          return refused(ComputeRefusal.invalid, 'the report\'s signature does not match its sender');
+        }
+        const answer = coordinator.report(peerId, request.results, request.heartbeats, hashHex, this.parts.nowMs());
         for (const accepted of answer.accepted) {
           job.outputs.set(accepted.unit, accepted.output);
           job.acceptedOrder.push(accepted.unit);
@@ -170,7 +181,9 @@ export class JobHost {
           }
         }
         if (coordinator.currentPhase !== JobPhase.running) this.finished(job);
-        return { kind: 'reported', lost: answer.lost };
+        const receipts = coordinator.receiptsFor(peerId, request.receiptsFrom);
+        const signature = receipts.length === 0 ? null : await this.parts.sign(receiptBatchBytes(this.parts.self, request.receiptsFrom, receipts));
+        return { kind: 'reported', lost: answer.lost, receiptsFrom: request.receiptsFrom, receipts, signature };
       }
       case 'status':
         return { kind: 'jobStatus', status: coordinator.status() };

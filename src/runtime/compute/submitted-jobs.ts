@@ -4,8 +4,9 @@
  * coordinators). Written whole, atomically (temporary file, fsync, rename); at most
  * `submittedJobsMax`, the oldest dropped first.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../data-dir.ts';
 
 export interface SubmittedJob {
   readonly jobId: string;
@@ -39,6 +40,10 @@ export class SubmittedJobs {
     return new SubmittedJobs(path, jobs);
   }
 
+  has(jobId: string): boolean {
+    return this.jobs.some((job) => job.jobId === jobId);
+  }
+
   /** Newest first. */
   list(): readonly SubmittedJob[] {
     return [...this.jobs].reverse();
@@ -49,7 +54,7 @@ export class SubmittedJobs {
     this.jobs.push(job);
     if (this.jobs.length > SUBMITTED_JOBS_MAX) this.jobs = this.jobs.slice(-SUBMITTED_JOBS_MAX);
     const text = JSON.stringify(this.jobs);
-    this.writing = this.writing.then(() => writeAtomically(this.path, text));
+    this.writing = this.writing.then(() => writeFileAtomically(this.path, text));
     return this.writing;
   }
 }
@@ -58,16 +63,4 @@ function isSubmittedJob(value: unknown): value is SubmittedJob {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   return typeof record.jobId === 'string' && typeof record.name === 'string' && typeof record.submittedAtUnixMs === 'number';
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
 }

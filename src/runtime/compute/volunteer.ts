@@ -16,6 +16,7 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import { multiaddr } from '@multiformats/multiaddr';
 import { ComputeLimits, type Heartbeat, type LeaseGrant, type ReportedStatus, type UnitReport } from '../../services/compute/grid/compute-messages.ts';
 import type { JobAdvert } from '../../services/compute/grid/job-advert.ts';
+import { receiptBatchBytes, reportClaimBytes, type Receipt } from '../../services/compute/grid/receipts.ts';
 import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
 import { unsuitability, type ResourceAdvert } from '../../services/compute/grid/resource-advert.ts';
 import { DEFAULT_MODULE_POLICY } from '../../services/compute/wasm/module-policy.ts';
@@ -39,6 +40,13 @@ export interface VolunteerParts {
   readonly leaseMs?: number;
   /** Fault injection (compute-config.ts, faultWrongOutputs): report a wrong output for every unit, as a cheater would. */
   readonly wrongOutputs?: boolean;
+  /** This node's libp2p peer id. */
+  readonly self: string;
+  /** Signs our reports; checks a coordinator's countersignature by its peer id (receipts.ts). */
+  readonly sign: (bytes: Uint8Array) => Promise<Uint8Array>;
+  readonly verify: (peerId: string, bytes: Uint8Array, signature: Uint8Array) => Promise<boolean>;
+  /** Receipts for work this node did for `submitter`'s job, checked: for the ledger. */
+  readonly onReceipts: (submitter: string, receipts: readonly Receipt[]) => void;
 }
 
 export const VolunteerTuning = {
@@ -55,6 +63,8 @@ export const VolunteerTuning = {
   programsCachedMax: 8,
   /** Results a coordinator did not take (it failed) are sent again after this long. */
   reportRetryMs: 1000,
+  /** How long after our last results of a job we keep asking its coordinator for receipts due. */
+  receiptsCollectedForMs: 60_000,
   /** A checkpoint a unit saved reaches its coordinator within this long. */
   checkpointDelayMs: 1000,
 } as const;
@@ -71,6 +81,10 @@ interface KnownJob {
   meanUnitMs: number;
   unitsRun: number;
   asking: boolean;
+  /** Its coordinator said it is over: no more asking for work. */
+  finished: boolean;
+  /** Receipts of this job we hold: the next answer brings those after. */
+  receiptsHeld: number;
 }
 
 interface HeldLease {
@@ -98,6 +112,8 @@ export class Volunteer {
   /** Jobs with a report or heartbeat request on its way. */
   private readonly reporting = new Set<string>();
   private readonly beating = new Set<string>();
+  /** When we last reported results of each job: receipts may still be due. */
+  private readonly lastResultsAtMs = new Map<string, number>();
   private readonly programs = new Map<string, Promise<Uint8Array>>();
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
@@ -145,7 +161,7 @@ export class Volunteer {
     const known = this.jobs.get(advert.jobId);
     if (known === undefined) {
       this.jobs.set(advert.jobId, {
-        jobId: advert.jobId, coordinator: from, multiaddrs, advert, heardAtMs: nowMs, backoffUntilMs: 0, manifest: null, meanUnitMs: 0, unitsRun: 0, asking: false,
+        jobId: advert.jobId, coordinator: from, multiaddrs, advert, heardAtMs: nowMs, backoffUntilMs: 0, manifest: null, meanUnitMs: 0, unitsRun: 0, asking: false, finished: false, receiptsHeld: 0,
       });
     } else {
       known.coordinator = from;
@@ -165,7 +181,7 @@ export class Volunteer {
         this.jobs.delete(job.jobId);
         return false;
       }
-      return !job.asking && job.backoffUntilMs <= nowMs && job.advert.unitsWaiting > 0;
+      return !job.asking && !job.finished && job.backoffUntilMs <= nowMs && job.advert.unitsWaiting > 0;
     });
     if (candidates.length === 0) return;
     // Jobs in turn, so that one big job does not starve the others.
@@ -192,7 +208,9 @@ export class Volunteer {
       const answer = await this.parts.client.ask(this.targetOf(job), { kind: 'lease', jobId: job.jobId, advert: this.parts.advert(), slots });
       if (answer.kind === 'refused') {
         job.backoffUntilMs = this.parts.nowMs() + VolunteerTuning.backoffMs;
-        if (answer.reason === 'finished' || answer.reason === 'unknownJob' || answer.reason === 'notQualified' || answer.reason === 'forbidden') this.jobs.delete(job.jobId);
+        // A finished job is kept (not asked for work) while receipts may still be due for it.
+        if (answer.reason === 'finished') job.finished = true;
+        else if (answer.reason === 'unknownJob' || answer.reason === 'notQualified' || answer.reason === 'forbidden') this.jobs.delete(job.jobId);
         return;
       }
       if (answer.kind !== 'leases') throw new Error(`a ${answer.kind} answer to a lease request`);
@@ -328,6 +346,13 @@ export class Volunteer {
 
   private sendHeartbeats(): void {
     const byJob = new Map<string, Heartbeat[]>();
+    // A job whose results we reported lately gets a beat even without leases: receipts for results
+    // accepted after our last report (when a later replica agreed) come back with its answer.
+    const nowMs = this.parts.nowMs();
+    for (const [jobId, atMs] of this.lastResultsAtMs) {
+      if (nowMs - atMs > VolunteerTuning.receiptsCollectedForMs || !this.jobs.has(jobId)) this.lastResultsAtMs.delete(jobId);
+      else byJob.set(jobId, []);
+    }
     for (const lease of this.held.values()) {
       if (lease.lost) continue;
       const beats = byJob.get(lease.jobId) ?? [];
@@ -341,7 +366,8 @@ export class Volunteer {
       this.beating.add(jobId);
       void (async () => {
         try {
-          for (let start = 0; start < beats.length; start += ComputeLimits.reportsPerRequestMax) await this.send(jobId, [], beats.slice(start, start + ComputeLimits.reportsPerRequestMax));
+          // At least one request, also with no beats: it collects the receipts due.
+          for (let start = 0; start === 0 || start < beats.length; start += ComputeLimits.reportsPerRequestMax) await this.send(jobId, [], beats.slice(start, start + ComputeLimits.reportsPerRequestMax));
         } finally {
           this.beating.delete(jobId);
         }
@@ -355,10 +381,16 @@ export class Volunteer {
     for (let start = 0; start < Math.max(results.length, 1); start += ComputeLimits.reportsPerRequestMax) {
       const slice = results.slice(start, start + ComputeLimits.reportsPerRequestMax);
       try {
-        const answer = await this.parts.client.ask(this.targetOf(job), { kind: 'report', jobId, results: slice, heartbeats: start === 0 ? heartbeats : [] });
+        const signature = await this.parts.sign(reportClaimBytes(jobId, slice, hashHex));
+        const coordinator = job.coordinator;
+        const answer = await this.parts.client.ask(this.targetOf(job), { kind: 'report', jobId, results: slice, heartbeats: start === 0 ? heartbeats : [], signature, receiptsFrom: job.receiptsHeld });
         if (answer.kind === 'reported') {
           this.stats.unitsReported += slice.length;
+          if (slice.length > 0) this.lastResultsAtMs.set(jobId, this.parts.nowMs());
           for (const lease of answer.lost) this.markLost(jobId, lease);
+          await this.takeReceipts(job, coordinator, answer.receiptsFrom, answer.receipts, answer.signature);
+        } else if (answer.kind === 'refused') {
+          this.parts.log({ level: 'info', event: 'reportRefused', jobId, coordinator, results: slice.length, reason: answer.reason, message: answer.message });
         }
       } catch (error) {
         this.parts.log({ level: 'debug', event: 'reportFailed', jobId, error: (error as Error).message });
@@ -367,6 +399,31 @@ export class Volunteer {
         if (slice.length > 0) this.retryReports(jobId, slice);
       }
     }
+  }
+
+  /**
+   * Receipts the coordinator countersigned for our accepted results: checked against its peer id
+   * and kept in the ledger as work given to the job's submitter. Unsigned or forged ones are
+   * dropped (and logged): the work may have been done, but nobody vouched for it.
+   */
+  private async takeReceipts(job: KnownJob, coordinator: string, from: number, receipts: readonly Receipt[], signature: Uint8Array | null): Promise<void> {
+    // Only the batch that follows what we hold (two answers may bring the same one).
+    if (receipts.length === 0 || from !== job.receiptsHeld) return;
+    const valid = signature !== null && await this.parts.verify(coordinator, receiptBatchBytes(coordinator, from, receipts), signature);
+    if (!valid) {
+      this.parts.log({ level: 'warn', event: 'receiptsRefused', jobId: job.jobId, coordinator, receipts: receipts.length, reason: 'the countersignature does not match the coordinator' });
+      return;
+    }
+    let manifest = job.manifest;
+    try {
+      manifest ??= await this.loadManifest(job);
+    } catch (error) {
+      this.parts.log({ level: 'info', event: 'receiptsNotKept', jobId: job.jobId, receipts: receipts.length, reason: (error as Error).message });
+      return;
+    }
+    if (from !== job.receiptsHeld) return;
+    job.receiptsHeld += receipts.length;
+    this.parts.onReceipts(manifest.submitter, receipts.filter((receipt) => receipt.worker === this.parts.self && receipt.jobId === job.jobId));
   }
 
   private retryReports(jobId: string, results: readonly UnitReport[]): void {
@@ -414,4 +471,8 @@ function parseMultiaddrs(texts: readonly string[]): Multiaddr[] {
 
 function sha256(bytes: Uint8Array): Uint8Array {
   return createHash('sha256').update(bytes).digest();
+}
+
+function hashHex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

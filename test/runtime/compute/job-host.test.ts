@@ -18,6 +18,7 @@ function manifestBytes(submitter: string, name = 'job', at = 1): Uint8Array {
 function host(sent: ComputeRequest[] = []): JobHost {
   return new JobHost({
     nowMs: () => 1000, publish: () => {}, multiaddrs: () => [], log: () => {},
+    self: 'host', sign: async () => new Uint8Array(64), verify: async () => true,
     backupsFor: async () => [{ peerId: 'copy', target: { peerId: 'copy' } }],
     ask: async (_target, request): Promise<ComputeResponse> => {
       sent.push(request);
@@ -48,26 +49,26 @@ describe('JobHost', () => {
     assert.ok(sync !== undefined && sync.kind === 'sync', 'hosting a job syncs it at once');
     assert.equal(sync.rank, 1);
     const copy = host();
-    assert.deepEqual(copy.answer('coordinator-peer', sync), { kind: 'synced', outputsHeld: 0 });
-    const status = copy.answer('anyone', { kind: 'status', jobId: hosted.jobId });
+    assert.deepEqual(await copy.answer('coordinator-peer', sync), { kind: 'synced', outputsHeld: 0 });
+    const status = await copy.answer('anyone', { kind: 'status', jobId: hosted.jobId });
     assert.equal(status.kind, 'jobStatus');
     if (status.kind === 'jobStatus') assert.deepEqual(status.status.units, { total: 4, done: 0, failed: 0, running: 0 });
-    assert.equal(copy.answer('anyone', { kind: 'results', jobId: hosted.jobId, fromUnit: 0, unitsMax: 10 }).kind, 'results');
-    const lease = copy.answer('volunteer', { kind: 'lease', jobId: hosted.jobId, advert: { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 }, slots: 1 });
+    assert.equal((await copy.answer('anyone', { kind: 'results', jobId: hosted.jobId, fromUnit: 0, unitsMax: 10 })).kind, 'results');
+    const lease = await copy.answer('volunteer', { kind: 'lease', jobId: hosted.jobId, advert: { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 }, slots: 1 });
     assert.deepEqual(lease, { kind: 'refused', reason: 'unavailable', message: `this node keeps a copy of the job; coordinator-peer coordinates it` });
     assert.deepEqual(copy.copiesKept(), [hosted.jobId]);
   });
 
-  it('refuses a sync that does not hold together, with the reason', () => {
+  it('refuses a sync that does not hold together, with the reason', async () => {
     const copy = host();
     const manifest = manifestBytes('alice');
     const jobId = createHash('sha256').update(manifest).digest('hex');
-    const wrongId = copy.answer('peer', { kind: 'sync', jobId, manifest, rank: 1, snapshot: {}, outputsFrom: 0, outputs: [] });
+    const wrongId = await copy.answer('peer', { kind: 'sync', jobId, manifest, rank: 1, snapshot: {}, outputsFrom: 0, outputs: [] });
     assert.deepEqual(wrongId, { kind: 'refused', reason: 'invalid', message: 'the manifest does not match the job id' });
     const coordinator = host();
     const hosted = coordinator.host('alice', manifest);
     assert.ok(hosted.ok);
-    const garbage = copy.answer('peer', { kind: 'sync', jobId: hosted.jobId, manifest, rank: 1, snapshot: { state: 'nonsense' }, outputsFrom: 0, outputs: [] });
+    const garbage = await copy.answer('peer', { kind: 'sync', jobId: hosted.jobId, manifest, rank: 1, snapshot: { state: 'nonsense' }, outputsFrom: 0, outputs: [] });
     assert.equal(garbage.kind, 'refused');
     assert.deepEqual(copy.copiesKept(), []);
   });

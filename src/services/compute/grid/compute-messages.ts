@@ -24,6 +24,7 @@ import * as DagCbor from '@ipld/dag-cbor';
 import { CborRecord, FieldProblem } from './cbor-record.ts';
 import { ManifestLimits } from './job-manifest.ts';
 import { advertFromCbor, advertToCbor, type ResourceAdvert } from './resource-advert.ts';
+import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
 
 export const COMPUTE_PROTOCOL = '/peergrid/compute/1.0.0';
 
@@ -38,6 +39,11 @@ export const ComputeLimits = {
   reportsPerRequestMax: 512,
   resultsPerPageMax: 1024,
   jobIdBytesMax: 128,
+  /** An Ed25519 signature is 64 bytes; room for other key types. */
+  signatureBytesMax: 1024,
+  receiptsPerAnswerMax: 4096,
+  /** Workers named with a unit's result (its agreeing replicas). */
+  workersPerUnitMax: 16,
   argsBytesMax: 4096,
   textBytesMax: 1024,
 } as const;
@@ -114,13 +120,21 @@ export interface UnitResultEntry {
   /** sha2-256 of the accepted output, hex. */
   readonly outputHash: string | null;
   readonly fuel: number | null;
+  /** The workers whose results were accepted, with what their receipts say (empty when not known). */
+  readonly workers: readonly { readonly worker: string; readonly fuel: number; readonly wallMs: number }[];
 }
 
 export type ComputeRequest =
   | { readonly kind: 'submit'; readonly manifest: Uint8Array }
   | { readonly kind: 'manifest'; readonly jobId: string }
   | { readonly kind: 'lease'; readonly jobId: string; readonly advert: ResourceAdvert; readonly slots: number }
-  | { readonly kind: 'report'; readonly jobId: string; readonly results: readonly UnitReport[]; readonly heartbeats: readonly Heartbeat[] }
+  | {
+    readonly kind: 'report'; readonly jobId: string; readonly results: readonly UnitReport[]; readonly heartbeats: readonly Heartbeat[];
+    /** The worker's signature of its claim (receipts.ts, reportClaimBytes). */
+    readonly signature: Uint8Array;
+    /** How many of its receipts for this job the worker holds: the answer brings those after. */
+    readonly receiptsFrom: number;
+  }
   | { readonly kind: 'status'; readonly jobId: string }
   | { readonly kind: 'results'; readonly jobId: string; readonly fromUnit: number; readonly unitsMax: number }
   | { readonly kind: 'cancel'; readonly jobId: string }
@@ -139,7 +153,14 @@ export type ComputeResponse =
   | { readonly kind: 'submitted'; readonly jobId: string }
   | { readonly kind: 'manifest'; readonly manifest: Uint8Array }
   | { readonly kind: 'leases'; readonly leases: readonly LeaseGrant[]; readonly retryAfterMs: number }
-  | { readonly kind: 'reported'; readonly lost: readonly number[] }
+  | {
+    readonly kind: 'reported'; readonly lost: readonly number[];
+    /**
+     * The sender's receipts for its accepted results from the `receiptsFrom`-th it asked for,
+     * countersigned together (receipts.ts); signature null when none.
+     */
+    readonly receiptsFrom: number; readonly receipts: readonly Receipt[]; readonly signature: Uint8Array | null;
+  }
   | { readonly kind: 'jobStatus'; readonly status: JobStatusReport }
   | { readonly kind: 'results'; readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null }
   | { readonly kind: 'cancelled' }
@@ -189,6 +210,8 @@ function readRequest(record: CborRecord, kind: (typeof REQUEST_KINDS)[number]): 
       kind, jobId: jobId(),
       results: record.list('results', ComputeLimits.reportsPerRequestMax, readUnitReport),
       heartbeats: record.list('heartbeats', ComputeLimits.reportsPerRequestMax, readHeartbeat),
+      signature: record.bytes('signature', ComputeLimits.signatureBytesMax),
+      receiptsFrom: record.integer('receiptsFrom', 0, 2 ** 32),
     };
     case 'status': return { kind, jobId: jobId() };
     case 'results': return { kind, jobId: jobId(), fromUnit: record.integer('fromUnit', 0, 2 ** 32), unitsMax: record.integer('unitsMax', 1, ComputeLimits.resultsPerPageMax) };
@@ -209,7 +232,12 @@ function readResponse(record: CborRecord, kind: (typeof RESPONSE_KINDS)[number])
     case 'submitted': return { kind, jobId: record.text('jobId', ComputeLimits.jobIdBytesMax) };
     case 'manifest': return { kind, manifest: record.bytes('manifest', ManifestLimits.manifestBytesMax) };
     case 'leases': return { kind, leases: record.list('leases', ComputeLimits.leasesPerRequestMax, readLeaseGrant), retryAfterMs: record.integer('retryAfterMs', 0, 3_600_000) };
-    case 'reported': return { kind, lost: record.list('lost', ComputeLimits.reportsPerRequestMax * 2, (item, path) => leaseNumber(item, path)) };
+    case 'reported': return {
+      kind, lost: record.list('lost', ComputeLimits.reportsPerRequestMax * 2, (item, path) => leaseNumber(item, path)),
+      receiptsFrom: record.integer('receiptsFrom', 0, 2 ** 32),
+      receipts: record.list('receipts', ComputeLimits.receiptsPerAnswerMax, receiptFromCbor),
+      signature: record.bytesOrNull('signature', ComputeLimits.signatureBytesMax),
+    };
     case 'jobStatus': return { kind, status: readJobStatus(record.record('status')) };
     case 'results': return { kind, entries: record.list('entries', ComputeLimits.resultsPerPageMax, readResultEntry), nextUnit: record.integerOrNull('nextUnit', 0, 2 ** 32) };
     case 'cancelled': return { kind };
@@ -284,6 +312,10 @@ function readResultEntry(item: unknown, path: string): UnitResultEntry {
     output: record.bytesOrNull('output', ComputeLimits.inlineOutputBytesMax),
     outputHash: record.textOrNull('outputHash', 64),
     fuel: record.integerOrNull('fuel', 0, Number.MAX_SAFE_INTEGER),
+    workers: record.list('workers', ComputeLimits.workersPerUnitMax, (worker, workerPath) => {
+      const fields = new CborRecord(worker, workerPath);
+      return { worker: fields.text('worker', 128), fuel: fields.integer('fuel', 0, Number.MAX_SAFE_INTEGER), wallMs: fields.integer('wallMs', 0, 7 * 24 * 3600 * 1000) };
+    }),
   };
 }
 
@@ -291,5 +323,6 @@ function readResultEntry(item: unknown, path: string): UnitResultEntry {
 function toCbor(message: ComputeRequest | ComputeResponse): Record<string, unknown> {
   if (message.kind === 'lease') return { ...message, advert: advertToCbor(message.advert) };
   if (message.kind === 'jobStatus') return { kind: message.kind, status: { ...message.status, units: { ...message.status.units } } };
+  if (message.kind === 'reported') return { ...message, receipts: message.receipts.map(receiptToCbor) };
   return { ...message };
 }

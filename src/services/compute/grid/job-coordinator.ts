@@ -18,8 +18,9 @@ import { JobState, type UnitJudge } from '../jobs/job-state.ts';
 import { CborRecord, FieldProblem } from './cbor-record.ts';
 import { unitAt, unitCount } from '../jobs/unit-plan.ts';
 import type { JobManifest } from './job-manifest.ts';
-import { ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
+import { ComputeLimits, ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
 import { rankOf, unsuitability, type ResourceAdvert } from './resource-advert.ts';
+import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
 
 export interface CoordinatorOptions {
   /** A lease not heard from for this long expires (volunteers send heartbeats at a third of it). */
@@ -62,6 +63,9 @@ interface Asker {
   readonly atMs: number;
 }
 
+/** Receipts handed out in one answer, at most (the rest with the next). */
+const RECEIPTS_PER_ANSWER_MAX = 1024;
+
 function stateOptions(units: number, manifest: JobManifest, options: CoordinatorOptions) {
   return {
     units, validation: manifest.spec.validation, leaseMs: options.leaseMs,
@@ -95,6 +99,15 @@ export class JobCoordinator {
   private readonly pendingOutputs = new Map<number, Map<string, Uint8Array>>();
   private readonly accepted = new Map<number, { readonly outputHash: string; readonly fuel: bigint }>();
   private readonly askers = new Map<string, Asker>();
+  /** What each worker reported for units not settled yet (fuel, wall time): its receipt if it is accepted. */
+  private readonly claims = new Map<number, Map<string, { readonly fuel: number; readonly wallMs: number }>>();
+  /**
+   * Each worker's receipts, in the order they were issued: a worker asks from the count it holds,
+   * so a lost answer loses no receipt (it is handed out again).
+   */
+  private readonly receiptsOf = new Map<string, Receipt[]>();
+  /** The receipts of each accepted unit: who did the work (for the submitter's ledger). */
+  private readonly unitReceipts = new Map<number, readonly Receipt[]>();
   /** Leases each worker holds: a busy worker does not compete for the last units. */
   private readonly held = new Map<string, number>();
 
@@ -120,6 +133,8 @@ export class JobCoordinator {
       orphanCheckpoints: [...this.orphanCheckpoints.entries()].map(([unit, checkpoint]) => ({ unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
       leaseCheckpoints: [...this.leaseCheckpoints.entries()].map(([lease, checkpoint]) => ({ lease, unit: checkpoint.unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
       resumedFrom: [...this.resumedFrom.entries()].map(([lease, worker]) => ({ lease, worker })),
+      unitReceipts: [...this.unitReceipts.values()].flat().map(receiptToCbor),
+      receiptsOf: [...this.receiptsOf.values()].flat().map(receiptToCbor),
     };
   }
 
@@ -143,6 +158,13 @@ export class JobCoordinator {
       for (const item of record.list('resumedFrom', units * 16, (entry, path) => new CborRecord(entry, path))) {
         coordinator.resumedFrom.set(item.integer('lease', 1, Number.MAX_SAFE_INTEGER), item.text('worker', 256));
       }
+      const receipts = (name: string) => record.list(name, units * ComputeLimits.workersPerUnitMax, receiptFromCbor).filter((receipt) => receipt.jobId === jobId && receipt.unit < units);
+      for (const receipt of receipts('unitReceipts')) coordinator.unitReceipts.set(receipt.unit, [...(coordinator.unitReceipts.get(receipt.unit) ?? []), receipt]);
+      for (const receipt of receipts('receiptsOf')) {
+        const list = coordinator.receiptsOf.get(receipt.worker) ?? [];
+        list.push(receipt);
+        coordinator.receiptsOf.set(receipt.worker, list);
+      }
       for (let unit = 0; unit < units; unit++) {
         const verdict = coordinator.state.verdictOf(unit);
         if (verdict?.state === 'accepted') coordinator.accepted.set(unit, { outputHash: verdict.outputHash, fuel: verdict.fuel });
@@ -159,9 +181,9 @@ export class JobCoordinator {
     return this.phase;
   }
 
-  /** Replicas waiting for a worker (counted up to a million). */
+  /** Units waiting for a worker (counted up to a million). */
   get unitsWaiting(): number {
-    return this.state.replicasWanted(1_000_000);
+    return this.state.unitsWanted(1_000_000).length;
   }
 
   grant(worker: string, advert: ResourceAdvert, slots: number, nowMs: number): GrantAnswer {
@@ -232,6 +254,9 @@ export class JobCoordinator {
       if (result.status === 'ok' && result.output !== null) {
         const outputHash = hashHex(result.output);
         this.holdPending(lease.unit, outputHash, result.output);
+        let claims = this.claims.get(lease.unit);
+        if (claims === undefined) this.claims.set(lease.unit, claims = new Map());
+        claims.set(worker, { fuel: result.fuel, wallMs: result.wallMs });
         outcome = { outputHash, fuel: BigInt(result.fuel), ...(resumedFrom === undefined ? {} : { resumedFrom }) };
       } else {
         outcome = { failed: result.status };
@@ -257,6 +282,11 @@ export class JobCoordinator {
     }
     if (nowMs >= this.deadlineAtMs) this.phase = JobPhase.expired;
     for (const [worker, asker] of this.askers) if (nowMs - asker.atMs > this.options.askersWindowMs) this.askers.delete(worker);
+  }
+
+  /** `worker`'s receipts (its accepted results) from the `from`-th it holds, a batch at most. */
+  receiptsFor(worker: string, from: number): Receipt[] {
+    return (this.receiptsOf.get(worker) ?? []).slice(from, from + RECEIPTS_PER_ANSWER_MAX);
   }
 
   /** Only the submitter may cancel; false when `peer` may not. */
@@ -290,25 +320,28 @@ export class JobCoordinator {
       entries.push({
         unit, args: unitAt(this.manifest.spec.units, unit).args, state: phase,
         outputHash: accepted?.outputHash ?? null, fuel: accepted === undefined ? null : Number(accepted.fuel),
+        workers: (this.unitReceipts.get(unit) ?? []).map((receipt) => ({ worker: receipt.worker, fuel: receipt.fuel, wallMs: receipt.wallMs })),
       });
     }
     return { entries, nextUnit: end < this.unitsTotal ? end : null };
   }
 
   /**
-   * How many of `slots` this worker may take, given the job's rank and who else asked lately. A
-   * pull model ranks only the volunteers that compete at once: those that asked within the window
-   * and hold none of this job's leases now (a busy one asks again when it is free).
+   * How many of `slots` this worker may take, given the job's rank and who else wants the work. A
+   * pull model can rank only the volunteers around at once: those that asked within the window,
+   * hold none of this job's leases now (a busy one asks again when it is free) and could run one of
+   * the units waiting (not a replica of theirs already). When fewer units wait than such
+   * volunteers, only the best-ranked get one each; the others wait for the next ask.
    */
   private slotsByRank(worker: string, rank: number, nowMs: number): number {
     this.askers.set(worker, { rank, atMs: nowMs });
-    const competing = [...this.askers.entries()].filter(([name]) => name === worker || (this.held.get(name) ?? 0) === 0);
-    const waiting = this.state.replicasWanted(competing.length);
-    if (waiting >= competing.length) return Number.MAX_SAFE_INTEGER;
-    // Scarce: the `waiting` best-ranked competitors get one unit each; ties by name, so every
-    // coordinator would decide alike.
+    const wanted = this.state.unitsWanted(this.askers.size);
+    const competing = [...this.askers.entries()].filter(([name]) =>
+      name === worker || ((this.held.get(name) ?? 0) === 0 && wanted.some((unit) => !this.state.hasWorkedOn(unit, name))));
+    if (wanted.length >= competing.length) return Number.MAX_SAFE_INTEGER;
+    // Ties by name, so every coordinator would decide alike.
     const better = competing.filter(([name, other]) => other.rank > rank || (other.rank === rank && name < worker)).length;
-    return better < Math.max(1, waiting) ? 1 : 0;
+    return better < Math.max(1, wanted.length) ? 1 : 0;
   }
 
   private ended(worker: string): void {
@@ -331,12 +364,26 @@ export class JobCoordinator {
     this.orphanCheckpoints.set(checkpoint.unit, { worker: checkpoint.worker, bytes: checkpoint.bytes });
   }
 
-  private settled(unit: number, verdict: { readonly outputHash: string; readonly fuel: bigint } | null, accepted: AcceptedOutput[]): void {
+  private settled(unit: number, verdict: { readonly outputHash: string; readonly fuel: bigint; readonly agreeing?: readonly string[] } | null, accepted: AcceptedOutput[]): void {
     this.orphanCheckpoints.delete(unit);
     const outputs = this.pendingOutputs.get(unit);
+    const claims = this.claims.get(unit);
     // Replicas of this unit's outputs are no longer needed, whatever they said.
     this.pendingOutputs.delete(unit);
+    this.claims.delete(unit);
     if (verdict === null) return;
+    const receipts: Receipt[] = [];
+    for (const worker of verdict.agreeing ?? []) {
+      const claim = claims?.get(worker);
+      if (claim === undefined) continue;
+      const receipt: Receipt = { jobId: this.jobId, unit, worker, fuel: claim.fuel, wallMs: claim.wallMs, outputHash: verdict.outputHash };
+      receipts.push(receipt);
+      let issued = this.receiptsOf.get(worker);
+      if (issued === undefined) this.receiptsOf.set(worker, issued = []);
+      // One per unit the worker ran: bounded by the job's units.
+      issued.push(receipt);
+    }
+    this.unitReceipts.set(unit, receipts);
     this.accepted.set(unit, { outputHash: verdict.outputHash, fuel: verdict.fuel });
     const output = outputs?.get(verdict.outputHash);
     if (output !== undefined) accepted.push({ unit, outputHash: verdict.outputHash, output });

@@ -133,17 +133,21 @@ export class JobState {
   }
 
   /**
-   * Replicas that units want started now, counted up to `limit` (the scan stops there): what a
-   * coordinator announces, and how it tells whether more workers ask than there is work.
+   * The units that want a replica started now, from the first, up to `limit` of them (the scan stops
+   * there): what a coordinator announces, and how it tells whether more workers ask than there is work.
    */
-  replicasWanted(limit: number): number {
-    let wanted = 0;
-    for (let index = this.cursor; index < this.units.length && wanted < limit; index++) {
+  unitsWanted(limit: number): number[] {
+    const wanted: number[] = [];
+    for (let index = this.cursor; index < this.units.length && wanted.length < limit; index++) {
       const unit = this.units[index];
-      if (unit.phase !== 'open' || !this.needsReplica(unit, index)) continue;
-      wanted += Math.max(1, this.options.validation.replicas - unit.started);
+      if (unit.phase === 'open' && this.needsReplica(unit, index)) wanted.push(index);
     }
-    return Math.min(wanted, limit);
+    return wanted;
+  }
+
+  /** Whether `worker` ran, runs, or is behind (a checkpoint) a replica of `unit`: it gets no other. */
+  hasWorkedOn(unit: number, worker: string): boolean {
+    return this.units[unit].workers.has(worker);
   }
 
   /**

@@ -19,6 +19,8 @@ const requests: ComputeRequest[] = [
     kind: 'report', jobId: JOB,
     results: [{ lease: 1, status: 'ok', output: new Uint8Array([9]), fuel: 77, wallMs: 5 }, { lease: 2, status: 'out_of_fuel', output: null, fuel: 0, wallMs: 9 }],
     heartbeats: [{ lease: 3, progress: 0.5, checkpoint: new Uint8Array([4, 4]) }, { lease: 4, progress: 0, checkpoint: null }],
+    signature: new Uint8Array(64).fill(3),
+    receiptsFrom: 7,
   },
   { kind: 'status', jobId: JOB },
   { kind: 'results', jobId: JOB, fromUnit: 10, unitsMax: 100 },
@@ -30,9 +32,10 @@ const responses: ComputeResponse[] = [
   { kind: 'submitted', jobId: JOB },
   { kind: 'manifest', manifest: new Uint8Array([7]) },
   { kind: 'leases', leases: [{ lease: 5, unit: 0, args: '1 2', input: null, checkpoint: null }, { lease: 6, unit: 1, args: '', input: JOB, checkpoint: new Uint8Array([1]) }], retryAfterMs: 0 },
-  { kind: 'reported', lost: [3, 9] },
+  { kind: 'reported', lost: [3, 9], receiptsFrom: 0, receipts: [], signature: null },
+  { kind: 'reported', lost: [], receiptsFrom: 2, receipts: [{ jobId: JOB, unit: 4, worker: 'peer', fuel: 9, wallMs: 12, outputHash: 'ab' }], signature: new Uint8Array(64).fill(1) },
   { kind: 'jobStatus', status: { jobId: JOB, name: 'pi', phase: 'running', units: { total: 3, done: 1, failed: 0, running: 2 }, submitter: 'peer', submittedAtUnixMs: 5, unitStates: 'doo' } },
-  { kind: 'results', entries: [{ unit: 0, args: 'a', state: 'done', output: new Uint8Array([1]), outputHash: 'ab', fuel: 3 }, { unit: 1, args: 'b', state: 'open', output: null, outputHash: null, fuel: null }], nextUnit: null },
+  { kind: 'results', entries: [{ unit: 0, args: 'a', state: 'done', output: new Uint8Array([1]), outputHash: 'ab', fuel: 3, workers: [{ worker: 'w', fuel: 3, wallMs: 2 }] }, { unit: 1, args: 'b', state: 'open', output: null, outputHash: null, fuel: null, workers: [] }], nextUnit: null },
   { kind: 'cancelled' },
   { kind: 'synced', outputsHeld: 12 },
   { kind: 'refused', reason: 'notQualified', message: 'needs 8 cores' },
@@ -54,7 +57,7 @@ describe('compute messages', () => {
 
   it('refuses a response read as a request, and the reverse', () => {
     assert.equal(decodeComputeRequest(encodeComputeMessage(responses[6])).ok, false);
-    assert.equal(decodeComputeRequest(encodeComputeMessage(responses[7])).ok, false);
+    assert.equal(decodeComputeRequest(encodeComputeMessage(responses[8])).ok, false);
     assert.equal(decodeComputeResponse(encodeComputeMessage(requests[6])).ok, false);
   });
 
@@ -63,9 +66,10 @@ describe('compute messages', () => {
       [{ kind: 'lease', jobId: JOB, advert: ADVERT, slots: ComputeLimits.leasesPerRequestMax + 1 }, /slots/],
       [{ kind: 'lease', jobId: JOB, advert: { ...ADVERT, cores: 0 }, slots: 1 }, /advert\.cores/],
       [{ kind: 'lease', jobId: 'x'.repeat(500), advert: ADVERT, slots: 1 }, /jobId/],
-      [{ kind: 'report', jobId: JOB, results: [{ lease: 1, status: 'ok', output: new Uint8Array(ComputeLimits.inlineOutputBytesMax + 1), fuel: 1, wallMs: 1 }], heartbeats: [] }, /results\[0\]\.output/],
-      [{ kind: 'report', jobId: JOB, results: [{ lease: 1, status: 'hacked', output: null, fuel: 1, wallMs: 1 }], heartbeats: [] }, /results\[0\]\.status/],
-      [{ kind: 'report', jobId: JOB, results: [], heartbeats: [{ lease: 1, progress: 2, checkpoint: null }] }, /heartbeats\[0\]\.progress/],
+      [{ kind: 'report', jobId: JOB, results: [{ lease: 1, status: 'ok', output: new Uint8Array(ComputeLimits.inlineOutputBytesMax + 1), fuel: 1, wallMs: 1 }], heartbeats: [], signature: new Uint8Array(64), receiptsFrom: 0 }, /results\[0\]\.output/],
+      [{ kind: 'report', jobId: JOB, results: [{ lease: 1, status: 'hacked', output: null, fuel: 1, wallMs: 1 }], heartbeats: [], signature: new Uint8Array(64), receiptsFrom: 0 }, /results\[0\]\.status/],
+      [{ kind: 'report', jobId: JOB, results: [], heartbeats: [{ lease: 1, progress: 2, checkpoint: null }], signature: new Uint8Array(64), receiptsFrom: 0 }, /heartbeats\[0\]\.progress/],
+      [{ kind: 'report', jobId: JOB, results: [], heartbeats: [], receiptsFrom: 0 }, /signature/],
       [{ kind: 'results', jobId: JOB, fromUnit: -1, unitsMax: 1 }, /fromUnit/],
       [{ kind: 'launch' }, /kind/],
     ];

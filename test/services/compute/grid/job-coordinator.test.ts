@@ -9,6 +9,7 @@ import type { JobManifest } from '../../../../src/services/compute/grid/job-mani
 import type { UnitReport } from '../../../../src/services/compute/grid/compute-messages.ts';
 import { parseJobSpec } from '../../../../src/services/compute/jobs/job-spec.ts';
 import { judgeUnit } from '../../../../src/services/compute/jobs/validation-policy.ts';
+import { receiptBatchBytes, reportClaimBytes } from '../../../../src/services/compute/grid/receipts.ts';
 
 const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 const hashHex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -106,15 +107,20 @@ describe('JobCoordinator', () => {
     assert.deepEqual(leasesOf(second, 'x', 1, 1300), [], 'the checkpoint maker gets no replica of the unit it is behind');
   });
 
-  it('gives the last units to the best-ranked volunteers asking, and passes over one that cannot take them', () => {
-    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 }, rank: 'speed' }, 1), 0, OPTIONS);
-    const [first] = leasesOf(job, 'fast', 1, 0, { ...ADVERT, speed: 1000 });
+  it('gives the last unit to the best-ranked volunteer around, and never keeps one waiting for a volunteer that cannot take it', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 1, quorum: 1 }, rank: 'speed' }, 2), 0, OPTIONS);
+    const fast = { ...ADVERT, speed: 1000 };
+    const slow = { ...ADVERT, speed: 1 };
+    const [first] = leasesOf(job, 'fast', 1, 0, fast);
     job.report('fast', [ok(first.lease, 'x')], [], hashHex, 10);
-    // One replica left, three asking: slow and medium wait while fast (the best) asks, but fast has run it.
-    assert.deepEqual(leasesOf(job, 'slow', 1, 20, { ...ADVERT, speed: 1 }), []);
-    assert.deepEqual(leasesOf(job, 'medium', 1, 21, { ...ADVERT, speed: 50 }), []);
-    assert.deepEqual(leasesOf(job, 'fast', 1, 22, { ...ADVERT, speed: 1000 }), [], 'fast ran this unit already');
-    assert.equal(leasesOf(job, 'medium', 1, 23, { ...ADVERT, speed: 50 }).length, 1, 'with fast out of the way, the better of the others gets it');
+    // One unit left; fast (idle, asked lately, able to run it) is better: slow waits.
+    assert.deepEqual(leasesOf(job, 'slow', 1, 20, slow), []);
+    assert.equal(leasesOf(job, 'fast', 1, 21, fast).length, 1, 'the better volunteer gets it');
+    // A volunteer that ran the unit waiting does not count.
+    const replicated = new JobCoordinator('job2', manifest({ validation: { replicas: 2, quorum: 2 }, rank: 'speed' }, 1), 0, OPTIONS);
+    const [mine] = leasesOf(replicated, 'fast', 1, 0, fast);
+    replicated.report('fast', [ok(mine.lease, 'x')], [], hashHex, 10);
+    assert.equal(leasesOf(replicated, 'slow', 1, 20, slow).length, 1, 'fast ran its replica: slow is the only one who can');
   });
 
   it('lets only the submitter cancel, and expires at the deadline', () => {
@@ -165,5 +171,35 @@ describe('JobCoordinator snapshots', () => {
     fc.assert(fc.property(fc.anything(), (value) => {
       JobCoordinator.restore('job', job.manifest, value, 0, OPTIONS);
     }), { numRuns: 500 });
+  });
+});
+
+describe('JobCoordinator receipts', () => {
+  it('issues a receipt to each worker whose result was accepted, hands them out from what the worker holds, and names them with the unit', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 } }, 1), 0, OPTIONS);
+    const [a] = leasesOf(job, 'a', 1);
+    const [b] = leasesOf(job, 'b', 1);
+    job.report('a', [{ ...ok(a.lease, 'right'), wallMs: 40 }], [], hashHex, 1);
+    job.report('b', [{ ...ok(b.lease, 'wrong'), wallMs: 41 }], [], hashHex, 2);
+    const [c] = leasesOf(job, 'c', 1, 3);
+    job.report('c', [{ ...ok(c.lease, 'right'), wallMs: 42 }], [], hashHex, 4);
+    const outputHash = hashHex(output('right'));
+    assert.deepEqual(job.receiptsFor('a', 0), [{ jobId: 'job', unit: 0, worker: 'a', fuel: 10, wallMs: 40, outputHash }]);
+    assert.deepEqual(job.receiptsFor('c', 0), [{ jobId: 'job', unit: 0, worker: 'c', fuel: 10, wallMs: 42, outputHash }]);
+    assert.deepEqual(job.receiptsFor('b', 0), [], 'the outvoted worker gets none');
+    assert.deepEqual(job.receiptsFor('a', 1), [], 'a worker that holds its one receipt is given none');
+    assert.deepEqual(job.receiptsFor('a', 0).length, 1, 'asked again from 0 (an answer was lost): given again');
+    assert.deepEqual(job.results(0, 1).entries[0].workers, [{ worker: 'a', fuel: 10, wallMs: 40 }, { worker: 'c', fuel: 10, wallMs: 42 }]);
+  });
+
+  it('signs claims and receipts over canonical bytes: any field changed, other bytes', () => {
+    const receipt = { jobId: 'job', unit: 1, worker: 'w', fuel: 5, wallMs: 6, outputHash: 'ab' };
+    const bytes = receiptBatchBytes('coordinator', 0, [receipt]);
+    assert.deepEqual(receiptBatchBytes('coordinator', 0, [{ ...receipt }]), bytes);
+    for (const changed of [{ ...receipt, fuel: 6 }, { ...receipt, worker: 'x' }, { ...receipt, outputHash: 'ac' }]) assert.notDeepEqual(receiptBatchBytes('coordinator', 0, [changed]), bytes);
+    assert.notDeepEqual(receiptBatchBytes('another', 0, [receipt]), bytes);
+    assert.notDeepEqual(receiptBatchBytes('coordinator', 1, [receipt]), bytes);
+    const report = ok(1, 'x');
+    assert.notDeepEqual(reportClaimBytes('job', [report], hashHex), reportClaimBytes('job', [{ ...report, fuel: 11 }], hashHex));
   });
 });
