@@ -354,7 +354,8 @@ export class Volunteer {
       else byJob.set(jobId, []);
     }
     for (const lease of this.held.values()) {
-      if (lease.lost) continue;
+      // A job with a beat on its way is left for the next round, its checkpoints still unsent.
+      if (lease.lost || this.beating.has(lease.jobId)) continue;
       const beats = byJob.get(lease.jobId) ?? [];
       beats.push({ lease: lease.grant.lease, progress: lease.progress, checkpoint: lease.checkpointSent ? null : lease.checkpoint });
       lease.checkpointSent = true;

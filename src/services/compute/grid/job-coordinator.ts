@@ -95,6 +95,8 @@ export class JobCoordinator {
   private readonly orphanCheckpoints = new Map<number, { readonly worker: string; readonly bytes: Uint8Array }>();
   /** Leases that resumed from another worker's checkpoint, and whose. */
   private readonly resumedFrom = new Map<number, string>();
+  /** The checkpoint each resumed lease was given: back to its unit if the lease ends before saving its own. */
+  private readonly resumedCheckpoints = new Map<number, { readonly unit: number; readonly worker: string; readonly bytes: Uint8Array }>();
   /** Outputs reported for units not yet settled: per unit, by hash. */
   private readonly pendingOutputs = new Map<number, Map<string, Uint8Array>>();
   private readonly accepted = new Map<number, { readonly outputHash: string; readonly fuel: bigint }>();
@@ -132,7 +134,7 @@ export class JobCoordinator {
       deadlineInMs: Math.max(0, Math.round(this.deadlineAtMs - nowMs)),
       orphanCheckpoints: [...this.orphanCheckpoints.entries()].map(([unit, checkpoint]) => ({ unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
       leaseCheckpoints: [...this.leaseCheckpoints.entries()].map(([lease, checkpoint]) => ({ lease, unit: checkpoint.unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
-      resumedFrom: [...this.resumedFrom.entries()].map(([lease, worker]) => ({ lease, worker })),
+      resumedFrom: [...this.resumedFrom.entries()].map(([lease, worker]) => ({ lease, worker, checkpoint: this.resumedCheckpoints.get(lease)?.bytes ?? null, unit: this.resumedCheckpoints.get(lease)?.unit ?? 0 })),
       unitReceipts: [...this.unitReceipts.values()].flat().map(receiptToCbor),
       receiptsOf: [...this.receiptsOf.values()].flat().map(receiptToCbor),
     };
@@ -156,7 +158,11 @@ export class JobCoordinator {
         coordinator.leaseCheckpoints.set(item.integer('lease', 1, Number.MAX_SAFE_INTEGER), { unit: item.integer('unit', 0, units - 1), worker: item.text('worker', 256), bytes: item.bytes('bytes', checkpointBytesMax) });
       }
       for (const item of record.list('resumedFrom', units * 16, (entry, path) => new CborRecord(entry, path))) {
-        coordinator.resumedFrom.set(item.integer('lease', 1, Number.MAX_SAFE_INTEGER), item.text('worker', 256));
+        const lease = item.integer('lease', 1, Number.MAX_SAFE_INTEGER);
+        const worker = item.text('worker', 256);
+        coordinator.resumedFrom.set(lease, worker);
+        const bytes = item.bytesOrNull('checkpoint', checkpointBytesMax);
+        if (bytes !== null) coordinator.resumedCheckpoints.set(lease, { unit: item.integer('unit', 0, units - 1), worker, bytes });
       }
       const receipts = (name: string) => record.list(name, units * ComputeLimits.workersPerUnitMax, receiptFromCbor).filter((receipt) => receipt.jobId === jobId && receipt.unit < units);
       for (const receipt of receipts('unitReceipts')) coordinator.unitReceipts.set(receipt.unit, [...(coordinator.unitReceipts.get(receipt.unit) ?? []), receipt]);
@@ -201,6 +207,7 @@ export class JobCoordinator {
       if (orphan !== undefined && orphan.worker !== worker) {
         this.orphanCheckpoints.delete(lease.unit);
         this.resumedFrom.set(lease.id, orphan.worker);
+        this.resumedCheckpoints.set(lease.id, { unit: lease.unit, worker: orphan.worker, bytes: orphan.bytes });
         checkpoint = orphan.bytes;
       }
       leases.push({ lease: lease.id, unit: lease.unit, args: planned.args, input: planned.input, checkpoint });
@@ -228,6 +235,7 @@ export class JobCoordinator {
         this.ended(worker);
         this.leaseCheckpoints.delete(lease.id);
         this.resumedFrom.delete(lease.id);
+        this.resumedCheckpoints.delete(lease.id);
         lost.push(heartbeat.lease);
         continue;
       }
@@ -249,6 +257,7 @@ export class JobCoordinator {
       }
       const resumedFrom = this.resumedFrom.get(lease.id);
       this.resumedFrom.delete(lease.id);
+      this.resumedCheckpoints.delete(lease.id);
       this.leaseCheckpoints.delete(lease.id);
       let outcome: { readonly outputHash: string; readonly fuel: bigint } | { readonly failed: string };
       if (result.status === 'ok' && result.output !== null) {
@@ -356,12 +365,16 @@ export class JobCoordinator {
    * word would need both named in the vote, so the unit starts afresh instead.
    */
   private orphan(leaseId: number): void {
-    const checkpoint = this.leaseCheckpoints.get(leaseId);
-    const resumed = this.resumedFrom.has(leaseId);
+    const own = this.leaseCheckpoints.get(leaseId);
+    const given = this.resumedCheckpoints.get(leaseId);
     this.leaseCheckpoints.delete(leaseId);
     this.resumedFrom.delete(leaseId);
-    if (checkpoint === undefined || resumed || this.state.phaseOf(checkpoint.unit) !== 'open') return;
-    this.orphanCheckpoints.set(checkpoint.unit, { worker: checkpoint.worker, bytes: checkpoint.bytes });
+    this.resumedCheckpoints.delete(leaseId);
+    // A resumed lease that saved nothing of its own hands back the checkpoint it was given: still
+    // one worker's word (its maker's), and the work up to it is not lost.
+    const next = given !== undefined ? (own === undefined ? given : undefined) : own;
+    if (next === undefined || this.state.phaseOf(next.unit) !== 'open') return;
+    this.orphanCheckpoints.set(next.unit, { worker: next.worker, bytes: next.bytes });
   }
 
   private settled(unit: number, verdict: { readonly outputHash: string; readonly fuel: bigint; readonly agreeing?: readonly string[] } | null, accepted: AcceptedOutput[]): void {

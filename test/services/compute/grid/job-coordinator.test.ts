@@ -203,3 +203,23 @@ describe('JobCoordinator receipts', () => {
     assert.notDeepEqual(reportClaimBytes('job', [report], hashHex), reportClaimBytes('job', [{ ...report, fuel: 11 }], hashHex));
   });
 });
+
+describe('JobCoordinator checkpoints across departures', () => {
+  it('gives a checkpoint back when the lease that resumed from it ends before saving its own, and drops one resting on two workers', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 1, quorum: 1 } }, 1), 0, OPTIONS);
+    const [a] = leasesOf(job, 'a', 1);
+    job.report('a', [], [{ lease: a.lease, progress: 0.5, checkpoint: output('from-a') }], hashHex, 100);
+    job.tick(1200);
+    const [b] = leasesOf(job, 'b', 1, 1300);
+    assert.deepEqual(b.checkpoint, output('from-a'));
+    // b leaves before saving anything: c resumes from a's checkpoint, not from scratch.
+    job.tick(2400);
+    const [c] = leasesOf(job, 'c', 1, 2500);
+    assert.deepEqual(c.checkpoint, output('from-a'));
+    // c saves its own (resting on a and c) and leaves: d starts afresh.
+    job.report('c', [], [{ lease: c.lease, progress: 0.8, checkpoint: output('from-c') }], hashHex, 2600);
+    job.tick(3700);
+    const [d] = leasesOf(job, 'd', 1, 3800);
+    assert.equal(d.checkpoint, null);
+  });
+});
