@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
-import type { Libp2p, PrivateKey } from '@libp2p/interface';
+import type { Libp2p, PrivateKey, PublicKey } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub';
 import { compareDistance, idEquals, type Id } from '../../core/id.ts';
@@ -315,11 +315,20 @@ interface Candidate {
   readonly target: RequestTarget;
 }
 
+/** Public keys of the peers whose signatures were checked lately: making one costs more than a check. */
+const publicKeys = new Map<string, PublicKey | null>();
+const PUBLIC_KEYS_CACHED_MAX = 4096;
+
 /** Checks `peerId`'s signature with the public key inside its peer id (Ed25519 ids carry it); false when it cannot. */
 async function verifySignature(peerId: string, bytes: Uint8Array, signature: Uint8Array): Promise<boolean> {
   try {
-    const publicKey = peerIdFromString(peerId).publicKey;
-    return publicKey === undefined ? false : await publicKey.verify(bytes, signature);
+    let publicKey = publicKeys.get(peerId);
+    if (publicKey === undefined) {
+      publicKey = peerIdFromString(peerId).publicKey ?? null;
+      publicKeys.set(peerId, publicKey);
+      if (publicKeys.size > PUBLIC_KEYS_CACHED_MAX) publicKeys.delete(publicKeys.keys().next().value as string);
+    }
+    return publicKey === null ? false : await publicKey.verify(bytes, signature);
   } catch {
     return false;
   }

@@ -11,6 +11,7 @@
  * it, and takes the job over when the coordinator has gone silent and does not answer.
  */
 import { createHash } from 'node:crypto';
+import * as DagCbor from '@ipld/dag-cbor';
 import type { ComputeRequest, ComputeResponse, UnitResultEntry } from '../../services/compute/grid/compute-messages.ts';
 import { ComputeLimits, ComputeRefusal, JobPhase } from '../../services/compute/grid/compute-messages.ts';
 import { encodeJobAdvert } from '../../services/compute/grid/job-advert.ts';
@@ -62,6 +63,10 @@ export const JobHostLimits = {
   syncOutputBytesMax: 4 * 1024 * 1024,
   /** A node whose sync failed is passed over as a copy for this long. */
   copyRetryAfterMs: 30_000,
+  /** The nodes keeping a job's copies are looked up again this often (or when one fails). */
+  copiesRechosenAfterMs: 30_000,
+  /** A job is synced at most every (time its snapshot took) × this. */
+  syncCostFactor: 50,
   /** A copy this long past its turn has been dropped by its coordinator: it never takes over. */
   copyStaleAfterMs: 15_000,
   /** Probes of a silent coordinator that must fail, in a row, before a copy takes over. */
@@ -82,6 +87,9 @@ interface HostedJob {
   finishLogged: boolean;
   /** Its copies' nodes are being looked up. */
   choosing: boolean;
+  chosenCopies: readonly { readonly peerId: string; readonly target: RequestTarget }[];
+  copiesChosenAtMs: number;
+  nextSyncAtMs: number;
   /** The job ended and every copy has its final state. */
   finalSynced: boolean;
 }
@@ -236,6 +244,7 @@ export class JobHost {
     this.jobs.set(jobId, {
       coordinator, manifestBytes, outputs, acceptedOrder, copies: new Map(), copyFailedAtMs: new Map(), syncsInFlight: new Set(),
       finishLogged: coordinator.currentPhase !== JobPhase.running, choosing: false, finalSynced: false,
+      chosenCopies: [], copiesChosenAtMs: -Infinity, nextSyncAtMs: -Infinity,
     });
     this.dropOldFinished();
   }
@@ -310,26 +319,34 @@ export class JobHost {
   private async syncJobs(): Promise<void> {
     const nowMs = this.parts.nowMs();
     await Promise.all([...this.jobs.entries()].map(async ([jobId, job]) => {
-      if (job.choosing || job.finalSynced) return;
-      job.choosing = true;
-      let copies: readonly { readonly peerId: string; readonly target: RequestTarget }[];
-      try {
-        copies = (await this.parts.backupsFor(jobId)).filter((copy) => nowMs - (job.copyFailedAtMs.get(copy.peerId) ?? -Infinity) > JobHostLimits.copyRetryAfterMs).slice(0, JobHostLimits.copies);
-      } catch (error) {
-        this.parts.log({ level: 'debug', event: 'jobSyncFailed', jobId, error: (error as Error).message });
-        return;
-      } finally {
-        job.choosing = false;
+      if (job.choosing || job.finalSynced || nowMs < job.nextSyncAtMs) return;
+      let copies = job.chosenCopies;
+      if (nowMs - job.copiesChosenAtMs > JobHostLimits.copiesRechosenAfterMs || copies.some((copy) => job.copyFailedAtMs.has(copy.peerId))) {
+        job.choosing = true;
+        try {
+          copies = (await this.parts.backupsFor(jobId)).filter((copy) => nowMs - (job.copyFailedAtMs.get(copy.peerId) ?? -Infinity) > JobHostLimits.copyRetryAfterMs).slice(0, JobHostLimits.copies);
+          job.chosenCopies = copies;
+          job.copiesChosenAtMs = nowMs;
+        } catch (error) {
+          this.parts.log({ level: 'debug', event: 'jobSyncFailed', jobId, error: (error as Error).message });
+          return;
+        } finally {
+          job.choosing = false;
+        }
       }
       const ended = job.coordinator.currentPhase !== JobPhase.running;
-      const snapshot = job.coordinator.snapshot(this.parts.nowMs());
+      const startedMs = performance.now();
+      const snapshot = DagCbor.encode(job.coordinator.snapshot(this.parts.nowMs()));
+      // A big job's snapshot costs: sync it less often, so that copies never take more than a few
+      // per cent of the coordinator's time (the copies' decoding and restoring cost about as much).
+      job.nextSyncAtMs = nowMs + Math.max(this.parts.syncIntervalMs ?? 1000, (performance.now() - startedMs) * JobHostLimits.syncCostFactor);
       const synced = await Promise.all(copies.map((copy, index) => this.syncCopy(jobId, job, copy, index + 1, snapshot)));
       if (ended && copies.length > 0 && synced.every(Boolean)) job.finalSynced = true;
     }));
   }
 
   /** One sync to one copy; true when the copy holds every accepted output. */
-  private async syncCopy(jobId: string, job: HostedJob, copy: { readonly peerId: string; readonly target: RequestTarget }, rank: number, snapshot: unknown): Promise<boolean> {
+  private async syncCopy(jobId: string, job: HostedJob, copy: { readonly peerId: string; readonly target: RequestTarget }, rank: number, snapshot: Uint8Array): Promise<boolean> {
     if (job.syncsInFlight.has(copy.peerId)) return false;
     job.syncsInFlight.add(copy.peerId);
     const from = job.copies.get(copy.peerId) ?? 0;

@@ -10,6 +10,7 @@
  * and the one that takes over syncs to the others, which then follow it instead.
  */
 import { createHash } from 'node:crypto';
+import * as DagCbor from '@ipld/dag-cbor';
 import type { ComputeRequest } from '../../services/compute/grid/compute-messages.ts';
 import { JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
 import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
@@ -75,17 +76,23 @@ export class JobReplicas {
     if (replica === undefined && this.replicas.size >= ReplicaLimits.replicasMax) return { problem: `this node keeps ${this.replicas.size} copies already` };
     const decoded = decodeManifest(sync.manifest);
     if (!decoded.ok) return { problem: decoded.error };
-    const restored = JobCoordinator.restore(sync.jobId, decoded.manifest, sync.snapshot, nowMs, this.options);
+    let snapshot: unknown;
+    try {
+      snapshot = DagCbor.decode(sync.snapshot);
+    } catch (error) {
+      return { problem: `the snapshot is not dag-cbor: ${(error as Error).message}` };
+    }
+    const restored = JobCoordinator.restore(sync.jobId, decoded.manifest, snapshot, nowMs, this.options);
     if (typeof restored === 'string') return { problem: restored };
     if (replica === undefined) {
       replica = {
-        jobId: sync.jobId, coordinator: restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot: sync.snapshot,
+        jobId: sync.jobId, coordinator: restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot,
         outputs: new Map(), acceptedOrder: [], primary: peerId, rank: sync.rank, lastSyncAtMs: nowMs, probing: false, probesFailed: 0, silentAtFirstProbeMs: 0,
       };
       this.replicas.set(sync.jobId, replica);
     }
     replica.coordinator = restored;
-    replica.snapshot = sync.snapshot;
+    replica.snapshot = snapshot;
     replica.primary = peerId;
     replica.rank = sync.rank;
     replica.lastSyncAtMs = nowMs;

@@ -4,7 +4,8 @@
  * did for this node's jobs (received: from the receipts in the results of jobs submitted here).
  * Units, fuel and wall time, summed; each receipt counted once (by job, unit and worker).
  *
- * Kept in <dataDir>/ledger.json, written whole and atomically at most every `saveDelayMs`; bounded:
+ * Kept in <dataDir>/ledger.json, written whole and atomically at most every `saveDelayMs` (30 s) and
+ * at shutdown; bounded:
  * the receipts remembered for de-duplication are the newest `receiptKeysMax`, and peers beyond
  * `peersMax` are merged away oldest first.
  */
@@ -30,7 +31,8 @@ const FILE_NAME = 'ledger.json';
 export const WorkLedgerLimits = {
   receiptKeysMax: 200_000,
   peersMax: 10_000,
-  saveDelayMs: 2000,
+  /** Written at most this often (and at shutdown): a crash loses at most this much of the ledger. */
+  saveDelayMs: 30_000,
 } as const;
 
 export class WorkLedger {

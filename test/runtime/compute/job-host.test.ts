@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import * as DagCbor from '@ipld/dag-cbor';
 import type { ComputeRequest, ComputeResponse } from '../../../src/services/compute/grid/compute-messages.ts';
 import { encodeManifest } from '../../../src/services/compute/grid/job-manifest.ts';
 import { parseJobSpec } from '../../../src/services/compute/jobs/job-spec.ts';
@@ -63,13 +64,15 @@ describe('JobHost', () => {
     const copy = host();
     const manifest = manifestBytes('alice');
     const jobId = createHash('sha256').update(manifest).digest('hex');
-    const wrongId = await copy.answer('peer', { kind: 'sync', jobId, manifest, rank: 1, snapshot: {}, outputsFrom: 0, outputs: [] });
+    const wrongId = await copy.answer('peer', { kind: 'sync', jobId, manifest, rank: 1, snapshot: DagCbor.encode({}), outputsFrom: 0, outputs: [] });
     assert.deepEqual(wrongId, { kind: 'refused', reason: 'invalid', message: 'the manifest does not match the job id' });
     const coordinator = host();
     const hosted = coordinator.host('alice', manifest);
     assert.ok(hosted.ok);
-    const garbage = await copy.answer('peer', { kind: 'sync', jobId: hosted.jobId, manifest, rank: 1, snapshot: { state: 'nonsense' }, outputsFrom: 0, outputs: [] });
+    const garbage = await copy.answer('peer', { kind: 'sync', jobId: hosted.jobId, manifest, rank: 1, snapshot: DagCbor.encode({ state: 'nonsense' }), outputsFrom: 0, outputs: [] });
     assert.equal(garbage.kind, 'refused');
+    const notCbor = await copy.answer('peer', { kind: 'sync', jobId: hosted.jobId, manifest, rank: 1, snapshot: new Uint8Array([0xff, 0x00]), outputsFrom: 0, outputs: [] });
+    assert.equal(notCbor.kind, 'refused');
     assert.deepEqual(copy.copiesKept(), []);
   });
 });

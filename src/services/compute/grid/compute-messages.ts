@@ -142,8 +142,8 @@ export type ComputeRequest =
     readonly kind: 'sync'; readonly jobId: string; readonly manifest: Uint8Array;
     /** This copy's place among the job's copies (1 first): it takes over after rank × the silence allowed. */
     readonly rank: number;
-    /** JobCoordinator.snapshot(): checked when restored. */
-    readonly snapshot: unknown;
+    /** JobCoordinator.snapshot() as dag-cbor, encoded once for every copy: checked when restored. */
+    readonly snapshot: Uint8Array;
     /** Accepted outputs in the order they were accepted, from the `outputsFrom`-th. */
     readonly outputsFrom: number;
     readonly outputs: readonly { readonly unit: number; readonly output: Uint8Array }[];
@@ -218,7 +218,7 @@ function readRequest(record: CborRecord, kind: (typeof REQUEST_KINDS)[number]): 
     case 'cancel': return { kind, jobId: jobId() };
     case 'sync': return {
       kind, jobId: jobId(), manifest: record.bytes('manifest', ManifestLimits.manifestBytesMax), rank: record.integer('rank', 1, 16),
-      snapshot: record.field('snapshot').value, outputsFrom: record.integer('outputsFrom', 0, 2 ** 32),
+      snapshot: record.bytes('snapshot', ComputeLimits.messageBytesMax), outputsFrom: record.integer('outputsFrom', 0, 2 ** 32),
       outputs: record.list('outputs', ComputeLimits.resultsPerPageMax, (item, path) => {
         const output = new CborRecord(item, path);
         return { unit: output.integer('unit', 0, 2 ** 32), output: output.bytes('output', ComputeLimits.inlineOutputBytesMax) };

@@ -25,7 +25,7 @@ const requests: ComputeRequest[] = [
   { kind: 'status', jobId: JOB },
   { kind: 'results', jobId: JOB, fromUnit: 10, unitsMax: 100 },
   { kind: 'cancel', jobId: JOB },
-  { kind: 'sync', jobId: JOB, manifest: new Uint8Array([5]), rank: 2, snapshot: { phase: 'running', state: [1, 'x'] }, outputsFrom: 4, outputs: [{ unit: 9, output: new Uint8Array([1, 2]) }] },
+  { kind: 'sync', jobId: JOB, manifest: new Uint8Array([5]), rank: 2, snapshot: new Uint8Array([0xa0]), outputsFrom: 4, outputs: [{ unit: 9, output: new Uint8Array([1, 2]) }] },
 ];
 
 const responses: ComputeResponse[] = [
