@@ -181,7 +181,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       const { status, coordinator } = await node.compute.status(params.jobId);
       return {
         jobId: status.jobId, name: status.name, state: status.phase, units: { ...status.units }, submitter: status.submitter,
-        submittedAtUnixMs: status.submittedAtUnixMs, unitStates: status.unitStates, coordinator,
+        submittedAtUnixMs: status.submittedAtUnixMs, unitStates: status.unitStates, coordinator, fromCopy: status.fromCopy,
       };
     },
 

@@ -255,8 +255,10 @@ export const jobStatusSchema = object({
   submittedAtUnixMs: count,
   /** One letter per unit — o open, d done, f failed — for jobs of at most 4,096 units; else null. */
   unitStates: nullable(string()),
-  /** The libp2p peer id of the node coordinating the job. */
+  /** The libp2p peer id of the node that answered: the job's coordinator, or a node keeping a copy (fromCopy). */
   coordinator: string(),
+  /** The coordinator could not be reached: this is a copy's state as of its last sync. */
+  fromCopy: boolean(),
 }, response);
 
 export const jobResultSchema = object({

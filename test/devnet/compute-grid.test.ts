@@ -17,7 +17,7 @@
  * a fixed time: conditions are polled with generous bounds.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ import { createApiClient, type ApiClient } from '../../src/api/client.ts';
 import { compileExample } from '../../examples/build-example.ts';
 import { NodeProcess } from '../runtime/node-process.ts';
 import { eventually, peergridJson } from './devnet-cli.ts';
-import { DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
+import { cleanUpDevnet, DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
 
 const NODE_COUNT = 8;
 const START_TIMEOUT_MS = 150_000;
@@ -60,11 +60,7 @@ describe('jobs on an 8-process devnet', () => {
 
   after(async () => {
     restarted?.kill();
-    if (devnet !== null) {
-      if (devnet.running) await devnet.stop(30_000).catch(() => {});
-      devnet.kill();
-    }
-    if (dir !== '' && process.env.PEERGRID_KEEP_TEST_DIR !== '1') await rm(dir, { recursive: true, force: true });
+    await cleanUpDevnet(devnet, dir);
   });
 
   it('completes 200-unit jobs with every output right, through 2 killed workers, a cheater, an offline submitter and a killed coordinator', { timeout: 900_000 }, async () => {

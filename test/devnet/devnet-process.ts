@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DevnetEntry } from '../../src/cli/devnet/devnet-file.ts';
@@ -92,4 +93,17 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // The group is already gone.
   }
+}
+
+/**
+ * What every devnet test's after() does: the devnet stopped gracefully if it still runs, then
+ * whatever is left of it killed by process group, and its directory removed (kept with
+ * PEERGRID_KEEP_TEST_DIR=1, for the nodes' logs after a failure).
+ */
+export async function cleanUpDevnet(devnet: DevnetProcess | null, dir: string): Promise<void> {
+  if (devnet !== null) {
+    if (devnet.running) await devnet.stop(30_000).catch(() => {});
+    devnet.kill();
+  }
+  if (dir !== '' && process.env.PEERGRID_KEEP_TEST_DIR !== '1') await rm(dir, { recursive: true, force: true });
 }

@@ -20,7 +20,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -29,7 +29,7 @@ import { ApiUnreachableError } from '../../src/api/client-errors.ts';
 import { compareDistance, idFromHex } from '../../src/core/id.ts';
 import { NodeProcess } from '../runtime/node-process.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
+import { cleanUpDevnet, DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
 
 const NODE_COUNT = 12;
 const KILLED = [3, 7, 11];
@@ -62,11 +62,7 @@ describe('a 12-process devnet', () => {
 
   after(async () => {
     restarted?.kill();
-    if (devnet !== null) {
-      if (devnet.running) await devnet.stop(30_000).catch(() => {});
-      devnet.kill();
-    }
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
+    await cleanUpDevnet(devnet, dir);
   });
 
   it('joins through one bootstrap, finds every node, survives 3 SIGKILLs and a restart', { timeout: 600_000 }, async () => {

@@ -14,13 +14,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
 import { eventually, peergrid, peergridJson } from './devnet-cli.ts';
-import { DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
+import { cleanUpDevnet, DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
 
 const NODE_COUNT = 10;
 const START_TIMEOUT_MS = 150_000;
@@ -36,12 +36,7 @@ describe('storage on a 10-process devnet', () => {
   let dir = '';
 
   after(async () => {
-    if (devnet !== null) {
-      if (devnet.running) await devnet.stop(30_000).catch(() => {});
-      devnet.kill();
-    }
-    // PEERGRID_KEEP_TEST_DIR=1 keeps the nodes' logs for a look after a failure.
-    if (dir !== '' && process.env.PEERGRID_KEEP_TEST_DIR !== '1') await rm(dir, { recursive: true, force: true });
+    await cleanUpDevnet(devnet, dir);
   });
 
   it('R = 3 survives two SIGKILLed holders and is repaired; erasure 4+2 survives two more', { timeout: 900_000 }, async () => {

@@ -25,7 +25,7 @@ function formatStatus(status: JobStatus): string {
   let out = `job          ${status.jobId}\nname         ${status.name}\nstate        ${status.state}\n`;
   out += `units        ${done} done, ${failed} failed, ${running} running, ${total - done - failed} to go, of ${total}\n`;
   out += `submitted    ${new Date(status.submittedAtUnixMs).toISOString()} by ${status.submitter}\n`;
-  out += `coordinator  ${status.coordinator}\n`;
+  out += status.fromCopy ? `answered by  ${status.coordinator}, keeping a copy: the coordinator did not answer; this is the state at the copy's last sync\n` : `coordinator  ${status.coordinator}\n`;
   if (status.unitStates !== null) out += `per unit     ${status.unitStates}  (d done, f failed, o open)\n`;
   return out;
 }

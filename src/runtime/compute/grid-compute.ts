@@ -183,13 +183,13 @@ export class GridCompute {
 
   /** The job's state from its coordinator, and who that is (a libp2p peer id). */
   async status(jobId: string): Promise<{ readonly status: JobStatusReport; readonly coordinator: string }> {
-    const answer = await this.askCoordinator(jobId, { kind: 'status', jobId });
+    const { answer, peerId } = await this.askCoordinator(jobId, { kind: 'status', jobId });
     if (answer.kind !== 'jobStatus') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a status request`);
-    return { status: answer.status, coordinator: this.coordinators.get(jobId) ?? '' };
+    return { status: answer.status, coordinator: peerId };
   }
 
   async results(jobId: string, fromUnit: number, unitsMax: number): Promise<{ readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null }> {
-    const answer = await this.askCoordinator(jobId, { kind: 'results', jobId, fromUnit, unitsMax: Math.min(unitsMax, ComputeLimits.resultsPerPageMax) });
+    const { answer } = await this.askCoordinator(jobId, { kind: 'results', jobId, fromUnit, unitsMax: Math.min(unitsMax, ComputeLimits.resultsPerPageMax) });
     if (answer.kind !== 'results') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a results request`);
     // Work others did for a job submitted here: the ledger's "received" side.
     if (this.submitted.has(jobId)) {
@@ -202,7 +202,7 @@ export class GridCompute {
   }
 
   async cancel(jobId: string): Promise<void> {
-    const answer = await this.askCoordinator(jobId, { kind: 'cancel', jobId });
+    const { answer } = await this.askCoordinator(jobId, { kind: 'cancel', jobId });
     if (answer.kind !== 'cancelled') throw new JobRefusedError('protocol', `a ${answer.kind} answer to a cancel request`);
   }
 
@@ -236,12 +236,16 @@ export class GridCompute {
   }
 
   /** Asks the job's coordinator: the one it was found at, else the nodes closest to its key in turn. */
-  private async askCoordinator(jobId: string, request: ComputeRequest): Promise<ComputeResponse> {
+  /** The answer of the job's coordinator (or, if none answers, of a node keeping a copy), and who gave it. */
+  private async askCoordinator(jobId: string, request: ComputeRequest): Promise<{ readonly answer: ComputeResponse; readonly peerId: string }> {
     if (parseStorageCid(jobId) === null) throw new ContentRequestError(`job id: not a CID: ${jobId}`);
     const problems: string[] = [];
     const known = this.coordinators.get(jobId);
     const candidates = await this.candidates(jobId);
     if (known !== undefined) candidates.sort((a, b) => (a.peerId === known ? -1 : b.peerId === known ? 1 : 0));
+    // A copy's answer (as of its last sync) is kept only in case no coordinator answers: after a
+    // takeover, a copy nearer the key than the new coordinator must not hide it.
+    let fromCopy: { readonly answer: ComputeResponse; readonly peerId: string } | null = null;
     for (const candidate of candidates.slice(0, 8)) {
       try {
         const answer = await this.askCandidate(candidate, request);
@@ -250,13 +254,18 @@ export class GridCompute {
           problems.push(answer.message);
           continue;
         }
+        if ((answer.kind === 'jobStatus' && answer.status.fromCopy) || (answer.kind === 'results' && answer.fromCopy)) {
+          fromCopy ??= { answer, peerId: candidate.peerId };
+          continue;
+        }
         this.coordinators.set(jobId, candidate.peerId);
-        return answer;
+        return { answer, peerId: candidate.peerId };
       } catch (error) {
         if (error instanceof JobRefusedError) throw error;
         problems.push(`${candidate.peerId}: ${(error as Error).message}`);
       }
     }
+    if (fromCopy !== null) return fromCopy;
     throw new JobNotFoundError(jobId, problems.slice(0, 3).join('; ') || 'no nodes known');
   }
 

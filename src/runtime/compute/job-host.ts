@@ -224,8 +224,8 @@ export class JobHost {
   private answerFromCopy(request: Exclude<ComputeRequest, { kind: 'submit' | 'sync' }>): ComputeResponse {
     const replica = this.replicas.get(request.jobId);
     if (replica === undefined) return refused(ComputeRefusal.unknownJob, `no job ${request.jobId} here`);
-    if (request.kind === 'status') return { kind: 'jobStatus', status: replica.coordinator.status() };
-    if (request.kind === 'results') return resultsPage(replica.coordinator, replica.outputs, request.fromUnit, request.unitsMax);
+    if (request.kind === 'status') return { kind: 'jobStatus', status: { ...replica.coordinator.status(), fromCopy: true } };
+    if (request.kind === 'results') return resultsPage(replica.coordinator, replica.outputs, request.fromUnit, request.unitsMax, true);
     if (request.kind === 'manifest') return { kind: 'manifest', manifest: replica.manifestBytes };
     return refused(ComputeRefusal.unavailable, `this node keeps a copy of the job; ${replica.primary} coordinates it`);
   }
@@ -289,8 +289,12 @@ export class JobHost {
     this.parts.log({ level: 'info', event: 'jobCoordinatorSilent', jobId: replica.jobId, coordinator: replica.primary, silentMs, probesFailed: replica.probesFailed, problem });
     if (replica.probesFailed < JobHostLimits.probesToTakeOver) return;
     // Stale is judged by the silence when probing began: a slow probe (a dial that times out)
-    // must not make a fresh copy look stale.
-    if (replica.silentAtFirstProbeMs > takeoverAfterMs + JobHostLimits.copyStaleAfterMs) return;
+    // must not make a fresh copy look stale. A stale copy is forgotten in time: another node has
+    // the job (or nobody does, and then this copy would only answer with an old state).
+    if (replica.silentAtFirstProbeMs > takeoverAfterMs + JobHostLimits.copyStaleAfterMs) {
+      if (silentMs > ReplicaLimits.orphanedAfterMs) this.replicas.delete(replica.jobId);
+      return;
+    }
     if (this.replicas.get(replica.jobId) !== replica || this.jobs.has(replica.jobId)) return;
     const restored = JobCoordinator.restore(replica.jobId, replica.manifest, replica.snapshot, nowMs, this.options);
     if (typeof restored === 'string') return;
@@ -387,7 +391,7 @@ export class JobHost {
 }
 
 /** A page of units with their accepted outputs inline, as many as fit in one answer; the rest on the next page. */
-function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, Uint8Array>, fromUnit: number, unitsMax: number): ComputeResponse {
+function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, Uint8Array>, fromUnit: number, unitsMax: number, fromCopy = false): ComputeResponse {
   const page = coordinator.results(fromUnit, unitsMax);
   const entries: UnitResultEntry[] = [];
   let bytes = 0;
@@ -395,11 +399,11 @@ function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, U
   for (const entry of page.entries) {
     const output = outputs.get(entry.unit) ?? null;
     const size = (output?.length ?? 0) + entry.args.length + 128;
-    if (entries.length > 0 && bytes + size > budget) return { kind: 'results', entries, nextUnit: entry.unit };
+    if (entries.length > 0 && bytes + size > budget) return { kind: 'results', entries, nextUnit: entry.unit, fromCopy };
     bytes += size;
     entries.push({ ...entry, output });
   }
-  return { kind: 'results', entries, nextUnit: page.nextUnit };
+  return { kind: 'results', entries, nextUnit: page.nextUnit, fromCopy };
 }
 
 function refused(reason: ComputeRefusal, message: string): ComputeResponse {

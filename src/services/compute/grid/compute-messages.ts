@@ -110,6 +110,8 @@ export interface JobStatusReport {
   readonly submittedAtUnixMs: number;
   /** One letter per unit (o open, d done, f failed) for jobs of at most 4,096 units; else null. */
   readonly unitStates: string | null;
+  /** Answered by a node keeping a copy of the job (as of its last sync), not by its coordinator. */
+  readonly fromCopy: boolean;
 }
 
 export interface UnitResultEntry {
@@ -162,7 +164,7 @@ export type ComputeResponse =
     readonly receiptsFrom: number; readonly receipts: readonly Receipt[]; readonly signature: Uint8Array | null;
   }
   | { readonly kind: 'jobStatus'; readonly status: JobStatusReport }
-  | { readonly kind: 'results'; readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null }
+  | { readonly kind: 'results'; readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null; readonly fromCopy: boolean }
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'synced'; readonly outputsHeld: number }
   | { readonly kind: 'refused'; readonly reason: ComputeRefusal; readonly message: string };
@@ -239,7 +241,7 @@ function readResponse(record: CborRecord, kind: (typeof RESPONSE_KINDS)[number])
       signature: record.bytesOrNull('signature', ComputeLimits.signatureBytesMax),
     };
     case 'jobStatus': return { kind, status: readJobStatus(record.record('status')) };
-    case 'results': return { kind, entries: record.list('entries', ComputeLimits.resultsPerPageMax, readResultEntry), nextUnit: record.integerOrNull('nextUnit', 0, 2 ** 32) };
+    case 'results': return { kind, entries: record.list('entries', ComputeLimits.resultsPerPageMax, readResultEntry), nextUnit: record.integerOrNull('nextUnit', 0, 2 ** 32), fromCopy: record.boolean('fromCopy') };
     case 'cancelled': return { kind };
     case 'synced': return { kind, outputsHeld: record.integer('outputsHeld', 0, 2 ** 32) };
     case 'refused': return { kind, reason: record.oneOf('reason', Object.values(ComputeRefusal)), message: record.text('message', ComputeLimits.textBytesMax) };
@@ -300,6 +302,7 @@ function readJobStatus(record: CborRecord): JobStatusReport {
     submitter: record.text('submitter', ComputeLimits.textBytesMax),
     submittedAtUnixMs: record.integer('submittedAtUnixMs', 0, Number.MAX_SAFE_INTEGER),
     unitStates: record.textOrNull('unitStates', 4096),
+    fromCopy: record.boolean('fromCopy'),
   };
 }
 

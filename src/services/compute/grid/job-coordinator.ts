@@ -316,6 +316,7 @@ export class JobCoordinator {
       submitter: this.manifest.submitter,
       submittedAtUnixMs: this.manifest.submittedAtUnixMs,
       unitStates: this.unitsTotal <= 4096 ? this.unitStates() : null,
+      fromCopy: false,
     };
   }
 
