@@ -86,11 +86,12 @@ describe('storage on a 10-process devnet', () => {
     assert.equal(sha256(await readFile(bigOut)), sha256(big));
 
     // 2. The lost copies are re-created once the grace period is over. (The getter's fetched
-    // copies are not the grid's: they are not in its holdings.)
+    // copies are not the grid's: they are not in its holdings.) The bound is generous: the suite
+    // runs two devnet files at once on two cores, and repair then took from 100 to over 120 s.
     await eventually('the pieces held on live nodes back to what they were', async () => {
       const heldNow = (await piecesHeld()).reduce((sum, count) => sum + count, 0);
       return heldNow >= heldBefore;
-    }, 120_000);
+    }, 300_000);
 
     // 3. Erasure 4+2 on another node; it and the node with the most fragments killed.
     const medium = randomBytes(16 * 1024 * 1024);
