@@ -87,7 +87,7 @@ describe('storage on a 10-process devnet', () => {
 
     // 2. The lost copies are re-created once the grace period is over. (The getter's fetched
     // copies are not the grid's: they are not in its holdings.) The bound is generous: the suite
-    // runs two devnet files at once on two cores, and repair then took from 100 to over 120 s.
+    // runs two devnet files at once on two cores, and a clean-clone run once passed 120 s here.
     await eventually('the pieces held on live nodes back to what they were', async () => {
       const heldNow = (await piecesHeld()).reduce((sum, count) => sum + count, 0);
       return heldNow >= heldBefore;
