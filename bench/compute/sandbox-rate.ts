@@ -1,7 +1,7 @@
 /**
  * How many trivial units a second one node's sandbox runs: a warm pool (unit-pool.ts) against a
  * worker per unit (runUnit), the same unit, in the same run. Not the issue's dispatchUnitsPerSec,
- * which is measured over a devnet with matching and results (not built yet): this is the ceiling
+ * which is measured over a devnet with matching and results (bench/compute/dispatch.ts): this is the ceiling
  * the sandbox itself puts under it. Run alone: `node bench/compute/sandbox-rate.ts`.
  */
 import wabtInit from 'wabt';

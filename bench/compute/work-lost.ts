@@ -29,7 +29,7 @@ import { Volunteer, VolunteerTuning } from '../../src/runtime/compute/volunteer.
 import {
   decodeComputeRequest, decodeComputeResponse, encodeComputeMessage, type ComputeRequest, type ComputeResponse, type JobStatusReport,
 } from '../../src/services/compute/grid/compute-messages.ts';
-import { decodeJobAdvert, type JobAdvert } from '../../src/services/compute/grid/job-advert.ts';
+import type { JobAdvert } from '../../src/services/compute/grid/job-advert.ts';
 import { encodeManifest } from '../../src/services/compute/grid/job-manifest.ts';
 import { parseJobSpec } from '../../src/services/compute/jobs/job-spec.ts';
 import { Codec, cidOf } from '../../src/services/storage/dag/cids.ts';
@@ -298,7 +298,7 @@ export class LoopbackGrid {
     this.leaseMs = leaseMs;
     const parts = {
       nowMs: now, multiaddrs: () => [], log: () => {}, coordinator: { leaseMs },
-      publish: (bytes: Uint8Array) => this.publish(bytes),
+      publish: (advert: JobAdvert) => this.publish(advert),
       backupsFor: async () => [],
       ask: async (): Promise<ComputeResponse> => {
         throw new Error('no other node in this grid');
@@ -393,10 +393,7 @@ export class LoopbackGrid {
     this.host.stop();
   }
 
-  private publish(bytes: Uint8Array): void {
-    const decoded = decodeJobAdvert(bytes);
-    if (!decoded.ok) throw new Error(`the coordinator published an undecodable advert: ${decoded.error}`);
-    const advert = decoded.value;
+  private publish(advert: JobAdvert): void {
     this.latestAdvert = advert;
     setImmediate(() => {
       for (const member of this.liveMembers()) member.volunteer.offer(COORDINATOR, advert);

@@ -10,7 +10,6 @@
  *
  * NodeRuntime composes it as `compute`; the HTTP API calls submit, status, results, cancel and list.
  */
-import { createHash } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
 import type { Libp2p, PrivateKey, PublicKey } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -19,7 +18,7 @@ import { compareDistance, idEquals, type Id } from '../../core/id.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import type { ComputeRequest, ComputeResponse, JobStatusReport, UnitResultEntry } from '../../services/compute/grid/compute-messages.ts';
 import { ComputeLimits, ComputeRefusal } from '../../services/compute/grid/compute-messages.ts';
-import { decodeJobAdvert, JOBS_TOPIC } from '../../services/compute/grid/job-advert.ts';
+import { decodeJobAdvert, encodeJobAdvert, JOBS_TOPIC, type JobAdvert } from '../../services/compute/grid/job-advert.ts';
 import { encodeManifest, jobIdOf } from '../../services/compute/grid/job-manifest.ts';
 import type { ResourceAdvert } from '../../services/compute/grid/resource-advert.ts';
 import { parseJobSpec } from '../../services/compute/jobs/job-spec.ts';
@@ -41,6 +40,7 @@ import { UnitPool } from './unit-pool.ts';
 import { Volunteer, type VolunteerStats } from './volunteer.ts';
 import { measureSpeed } from './speed-benchmark.ts';
 import { WorkLedger, type LedgerEntry } from './work-ledger.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 
 export interface GridComputeParts {
@@ -305,11 +305,10 @@ export class GridCompute {
     return candidates;
   }
 
-  private publish(bytes: Uint8Array): void {
+  private publish(advert: JobAdvert): void {
     // Our own volunteer hears our adverts directly: gossip does not deliver to its sender.
-    const decoded = decodeJobAdvert(bytes);
-    if (decoded.ok) this.volunteer?.offer(this.peerId, decoded.value);
-    this.pubsub?.publish(JOBS_TOPIC, bytes).catch((error: unknown) => this.parts.log({ level: 'debug', event: 'advertNotPublished', error: String(error) }));
+    this.volunteer?.offer(this.peerId, advert);
+    this.pubsub?.publish(JOBS_TOPIC, encodeJobAdvert(advert)).catch((error: unknown) => this.parts.log({ level: 'debug', event: 'advertNotPublished', error: String(error) }));
   }
 
   private heard(message: { type: string; topic: string; data: Uint8Array; from?: { toString(): string } }): void {
@@ -341,8 +340,4 @@ async function verifySignature(peerId: string, bytes: Uint8Array, signature: Uin
   } catch {
     return false;
   }
-}
-
-function sha256(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest();
 }

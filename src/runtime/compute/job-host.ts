@@ -10,22 +10,22 @@
  * As a copy (job-replicas.ts): it keeps what a coordinator syncs, answers status and results from
  * it, and takes the job over when the coordinator has gone silent and does not answer.
  */
-import { createHash } from 'node:crypto';
 import * as DagCbor from '@ipld/dag-cbor';
 import type { ComputeRequest, ComputeResponse, UnitResultEntry } from '../../services/compute/grid/compute-messages.ts';
 import { ComputeLimits, ComputeRefusal, JobPhase } from '../../services/compute/grid/compute-messages.ts';
-import { encodeJobAdvert } from '../../services/compute/grid/job-advert.ts';
+import type { JobAdvert } from '../../services/compute/grid/job-advert.ts';
 import { DEFAULT_COORDINATOR_OPTIONS, JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
 import { decodeManifest, jobIdOf } from '../../services/compute/grid/job-manifest.ts';
 import { CredibilityBook, type WorkerStanding } from '../../services/compute/validation/credibility-book.ts';
 import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
 import { receiptBatchBytes, reportClaimBytes } from '../../services/compute/grid/receipts.ts';
 import { JobReplicas, ReplicaLimits, type ReplicaJob } from './job-replicas.ts';
+import { sha256, sha256Hex } from '../content/content-hash.ts';
 
 export interface JobHostParts {
   readonly nowMs: () => number;
   /** Sends a job advert to the grid (gossip). */
-  readonly publish: (advert: Uint8Array) => void;
+  readonly publish: (advert: JobAdvert) => void;
   /** Our dialable multiaddrs (with /p2p/), for the adverts. */
   readonly multiaddrs: () => readonly string[];
   /** The nodes that keep copies of a job: the next closest to its key, closest first (not us). */
@@ -174,11 +174,11 @@ export class JobHost {
       }
       case 'report': {
         // The worker's signed claim: a report its sender does not stand behind is refused, unread.
-        if (!(await this.parts.verify(peerId, reportClaimBytes(request.jobId, request.results, hashHex), request.signature))) {
+        if (!(await this.parts.verify(peerId, reportClaimBytes(request.jobId, request.results, sha256Hex), request.signature))) {
           this.parts.log({ level: 'info', event: 'reportRefused', jobId: request.jobId, from: peerId, reason: 'a signature that does not match its sender' });
           return refused(ComputeRefusal.invalid, 'the report\'s signature does not match its sender');
         }
-        const answer = coordinator.report(peerId, request.results, request.heartbeats, hashHex, this.parts.nowMs());
+        const answer = coordinator.report(peerId, request.results, request.heartbeats, sha256Hex, this.parts.nowMs());
         for (const accepted of answer.accepted) {
           job.outputs.set(accepted.unit, accepted.output);
           job.acceptedOrder.push(accepted.unit);
@@ -311,7 +311,7 @@ export class JobHost {
       // Announced even with nothing waiting: the adverts also tell volunteers who coordinates the
       // job now (after a takeover, their reports and heartbeats must come here).
       if (job.coordinator.currentPhase !== JobPhase.running) continue;
-      this.parts.publish(encodeJobAdvert({ jobId, unitsWaiting: job.coordinator.unitsWaiting, requirements: job.coordinator.manifest.spec.requirements, multiaddrs }));
+      this.parts.publish({ jobId, unitsWaiting: job.coordinator.unitsWaiting, requirements: job.coordinator.manifest.spec.requirements, multiaddrs });
     }
   }
 
@@ -408,12 +408,4 @@ function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, U
 
 function refused(reason: ComputeRefusal, message: string): ComputeResponse {
   return { kind: 'refused', reason, message };
-}
-
-function sha256(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest();
-}
-
-function hashHex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -9,11 +9,11 @@
  * still there; if not, it is handed to the host to coordinate (`due`). Ranks stagger the copies,
  * and the one that takes over syncs to the others, which then follow it instead.
  */
-import { createHash } from 'node:crypto';
 import * as DagCbor from '@ipld/dag-cbor';
 import type { ComputeRequest } from '../../services/compute/grid/compute-messages.ts';
 import { JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
 import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 export interface ReplicaJob {
   readonly jobId: string;
@@ -112,8 +112,4 @@ export class JobReplicas {
   silent(nowMs: number, takeoverAfterMs: number): ReplicaJob[] {
     return [...this.replicas.values()].filter((replica) => !replica.probing && nowMs - replica.lastSyncAtMs > takeoverAfterMs * replica.rank);
   }
-}
-
-function sha256(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest();
 }

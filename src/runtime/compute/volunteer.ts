@@ -24,7 +24,7 @@ import type { RequestTarget } from '../../transport/libp2p/request-response/requ
 import type { ComputeClient } from './compute-client.ts';
 import type { UnitPool } from './unit-pool.ts';
 import type { UnitOutcome } from './unit-sandbox.ts';
-import { createHash } from 'node:crypto';
+import { sha256, sha256Hex } from '../content/content-hash.ts';
 
 export interface VolunteerParts {
   readonly client: ComputeClient;
@@ -382,7 +382,7 @@ export class Volunteer {
     for (let start = 0; start < Math.max(results.length, 1); start += ComputeLimits.reportsPerRequestMax) {
       const slice = results.slice(start, start + ComputeLimits.reportsPerRequestMax);
       try {
-        const signature = await this.parts.sign(reportClaimBytes(jobId, slice, hashHex));
+        const signature = await this.parts.sign(reportClaimBytes(jobId, slice, sha256Hex));
         const coordinator = job.coordinator;
         const answer = await this.parts.client.ask(this.targetOf(job), { kind: 'report', jobId, results: slice, heartbeats: start === 0 ? heartbeats : [], signature, receiptsFrom: job.receiptsHeld });
         if (answer.kind === 'reported') {
@@ -468,12 +468,4 @@ function parseMultiaddrs(texts: readonly string[]): Multiaddr[] {
     }
   }
   return parsed;
-}
-
-function sha256(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest();
-}
-
-function hashHex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

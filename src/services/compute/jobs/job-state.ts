@@ -1,7 +1,7 @@
 /**
  * A job's coordination state as a pure state machine (issue 5, items 4–6): which units need a
  * replica, who holds which lease, what the replicas reported and the quorum's verdict. The node
- * that coordinates a job drives it with time and events; the same code will run in the simulator.
+ * that coordinates a job drives it with time and events; the same code runs in the simulator (the cheaters experiment).
  *
  * - Volunteers pull work (`lease`): a unit gets replicas on distinct workers until the policy's
  *   count is running or reported (judgeUnit says when more are needed).
