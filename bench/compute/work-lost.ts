@@ -300,6 +300,7 @@ export class LoopbackGrid {
       nowMs: now, multiaddrs: () => [], log: () => {}, coordinator: { leaseMs },
       publish: (advert: JobAdvert) => this.publish(advert),
       backupsFor: async () => [],
+      compareNearness: () => 0,
       ask: async (): Promise<ComputeResponse> => {
         throw new Error('no other node in this grid');
       },

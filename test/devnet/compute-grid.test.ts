@@ -53,6 +53,25 @@ function expectedCounts(): Map<string, string> {
 
 const peerIdOf = (entry: DevnetEntry): string => entry.multiaddrs[0].replace(/^.*\/p2p\//, '');
 
+/** Events about a job worth reading when a wait for it times out (the rest of a node's log is noise there). */
+const JOB_EVENTS = /"event":"(jobHosted|jobFinished|jobTakenOver|jobYielded|jobCoordinatorSilent|jobCoordinatorFound|jobSyncRefused|jobCopyNotSynced|reportRefused|workerBlacklisted)"/;
+
+/**
+ * What each live node says of a job (its answer to status, whether it coordinates the job or keeps a
+ * copy) and the job's events in the nodes' logs: printed when a wait for the job times out.
+ */
+async function explainJob(jobId: string, nodes: readonly { readonly name: string; readonly api: ApiClient; readonly log: () => Promise<string> }[]): Promise<string> {
+  const lines: string[] = [];
+  for (const node of nodes) {
+    const status = await node.api.jobStatus({ jobId }).then((answer) => JSON.stringify({ state: answer.state, units: answer.units, coordinator: answer.coordinator, fromCopy: answer.fromCopy }), (error: unknown) => `status failed: ${String(error)}`);
+    const compute = await node.api.computeStatus().then((answer) => `coordinates: ${answer.coordinating.some((job) => job.jobId === jobId)}, copy: ${answer.copies.includes(jobId)}, volunteer: ${JSON.stringify(answer.volunteer === null ? null : { ...answer.volunteer, advert: undefined })}`, (error: unknown) => `compute status failed: ${String(error)}`);
+    lines.push(`${node.name}: ${status}; ${compute}`);
+    const events = (await node.log().catch(() => '')).split('\n').filter((line) => line.includes(jobId) && JOB_EVENTS.test(line));
+    for (const event of events.slice(-20)) lines.push(`  ${event.slice(0, 400)}`);
+  }
+  return lines.join('\n');
+}
+
 describe('jobs on an 8-process devnet', () => {
   let devnet: DevnetProcess | null = null;
   let restarted: NodeProcess | null = null;
@@ -110,7 +129,9 @@ describe('jobs on an 8-process devnet', () => {
     for (const victim of victims) signalGroup(entries[victim].pid, 'SIGKILL');
     const observer = entries.map((_, index) => index).find((index) => index !== submitter && !victims.includes(index)) as number;
 
-    await eventually('the job done', async () => (await status(observer)).state === 'done', JOB_TIMEOUT_MS);
+    const devnetNodes = (indices: readonly number[]) => indices.map((index) => ({ name: `node-${index}`, api: apis[index], log: () => readFile(join(dir, `node-${index}.log`), 'utf8') }));
+    const live = entries.map((_, index) => index).filter((index) => index !== submitter && !victims.includes(index));
+    await eventually('the job done', async () => (await status(observer)).state === 'done', JOB_TIMEOUT_MS, () => explainJob(jobId, devnetNodes(live)));
     const finished = await status(observer);
     assert.deepEqual(finished.units, { total: 200, done: 200, failed: 0, running: 0 });
 
@@ -157,19 +178,22 @@ describe('jobs on an 8-process devnet', () => {
     assert.equal(received, receipts.length);
     const submitterPeer = peerIdOf(entries[submitter]);
     const honest = entries.map((_, index) => index).filter((index) => index !== submitter && index !== CHEATER && !victims.includes(index));
+    const givenByHonest = () => Promise.all(honest.map(async (index) => (await apis[index].ledger()).peers.find((entry) => entry.peer === submitterPeer)?.given.units ?? 0));
+    const expectedByHonest = honest.map((index) => receipts.filter((worker) => worker === peerIdOf(entries[index])).length);
     await eventually('every live volunteer holding its receipts', async () => {
-      const given = await Promise.all(honest.map(async (index) => (await apis[index].ledger()).peers.find((entry) => entry.peer === submitterPeer)?.given.units ?? 0));
-      if (process.env.PEERGRID_DEBUG_RECEIPTS === '1') process.stderr.write(`DEBUG given ${JSON.stringify(given)} expected ${JSON.stringify(honest.map((index) => receipts.filter((worker) => worker === peerIdOf(entries[index])).length))} honest ${JSON.stringify(honest)} coordinator ${coordinator}\n`);
-      return honest.every((index, at) => given[at] === receipts.filter((worker) => worker === peerIdOf(entries[index])).length);
-    }, 20_000);
+      const given = await givenByHonest();
+      return honest.every((_, at) => given[at] === expectedByHonest[at]);
+    }, 20_000, async () => `nodes ${JSON.stringify(honest)} (coordinator ${coordinator}) hold receipts ${JSON.stringify(await givenByHonest())}, expected ${JSON.stringify(expectedByHonest)}\n${await explainJob(jobId, devnetNodes(honest))}`);
 
     // A second job whose coordinator is SIGKILLed mid-job: a node that kept a copy of its state
     // takes over, and the job completes, every output right.
     // The nodes alive now: the devnet's (not the killed ones) and the returned submitter.
     const alive = [
-      ...entries.map((entry, index) => ({ peerId: peerIdOf(entry), api: apis[index], url: entry.api, kill: () => signalGroup(entry.pid, 'SIGKILL') }))
-        .filter((_, index) => index !== submitter && !victims.includes(index)),
-      { peerId: submitterPeer, api: back, url: started.api as string, kill: () => restarted?.kill() },
+      ...entries.map((entry, index) => ({
+        name: `node-${index}`, peerId: peerIdOf(entry), api: apis[index], url: entry.api, kill: () => signalGroup(entry.pid, 'SIGKILL'),
+        log: () => readFile(join(dir, `node-${index}.log`), 'utf8'),
+      })).filter((_, index) => index !== submitter && !victims.includes(index)),
+      { name: 'restarted submitter', peerId: submitterPeer, api: back, url: started.api as string, kill: () => restarted?.kill(), log: async () => restarted?.stderr ?? '' },
     ];
     const second = await peergridJson(['job', 'submit', join(jobDir, 'job.json'), '--json', '--api', entries[observer].api]);
     const secondId = second.jobId as string;
@@ -191,7 +215,7 @@ describe('jobs on an 8-process devnet', () => {
       } catch {
         return false;
       }
-    }, JOB_TIMEOUT_MS);
+    }, JOB_TIMEOUT_MS, () => explainJob(secondId, survivors));
     const takenOver = await asker.jobStatus({ jobId: secondId });
     assert.deepEqual(takenOver.units, { total: 200, done: 200, failed: 0, running: 0 });
     // One of the nodes still alive kept a copy and coordinates now.

@@ -17,11 +17,17 @@ export async function peergridJson(argv: readonly string[]): Promise<Record<stri
   return JSON.parse(run.out) as Record<string, unknown>;
 }
 
-/** Polls an async condition until it holds, or fails after `timeoutMs`. */
-export async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+/**
+ * Polls an async condition until it holds, or fails after `timeoutMs` — with what `explain` then
+ * finds, so that a failure on a CI machine can be understood from its output alone.
+ */
+export async function eventually(what: string, condition: () => Promise<boolean>, timeoutMs: number, explain?: () => Promise<string>): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {
-    if (performance.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) {
+      const found = explain === undefined ? '' : `\n${await explain().catch((error: unknown) => `(explaining failed: ${String(error)})`)}`;
+      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}${found}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -30,6 +30,7 @@ import type { RequestServer } from '../../transport/libp2p/request-response/requ
 import type { ComputeConfig } from '../compute-config.ts';
 import { ContentRequestError } from '../content-store-errors.ts';
 import { targetOf } from '../exchange/exchange-client.ts';
+import { kernelIdOfPeerId } from '../../transport/libp2p/kernel-id.ts';
 import type { ClosestNodes } from '../exchange/holder-discovery.ts';
 import { ComputeClient } from './compute-client.ts';
 import { serveCompute } from './compute-server.ts';
@@ -99,6 +100,7 @@ export class GridCompute {
       nowMs: parts.nowMs, log: parts.log, coordinator: { leaseMs: parts.config.leaseMs },
       multiaddrs: () => parts.libp2p.getMultiaddrs().map(String),
       publish: (bytes) => this.publish(bytes),
+      compareNearness: nearnessToJob,
       backupsFor: async (jobId) => (await this.candidates(jobId)).filter((candidate) => candidate.peerId !== this.peerId),
       ask: (target, request) => this.client.ask(target, request),
       self: this.peerId, sign, verify: verifySignature,
@@ -321,6 +323,25 @@ export class GridCompute {
 interface Candidate {
   readonly peerId: string;
   readonly target: RequestTarget;
+}
+
+/**
+ * Orders two peers by the distance of their kernel ids to a job's key (negative: `a` is nearer).
+ * A peer whose id cannot be read counts as the farthest; two of those by their text.
+ */
+function nearnessToJob(jobId: string, a: string, b: string): number {
+  const cid = parseStorageCid(jobId);
+  const key = cid === null ? null : blockKeyOf(cid);
+  const idOf = (peerId: string): Id | null => {
+    try {
+      return kernelIdOfPeerId(peerIdFromString(peerId));
+    } catch {
+      return null;
+    }
+  };
+  const [idA, idB] = [idOf(a), idOf(b)];
+  if (key === null || idA === null || idB === null) return idA !== null ? -1 : idB !== null ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  return compareDistance(key, idA, idB);
 }
 
 /** Public keys of the peers whose signatures were checked lately: making one costs more than a check. */

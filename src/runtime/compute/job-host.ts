@@ -28,6 +28,11 @@ export interface JobHostParts {
   readonly publish: (advert: JobAdvert) => void;
   /** Our dialable multiaddrs (with /p2p/), for the adverts. */
   readonly multiaddrs: () => readonly string[];
+  /**
+   * Orders two nodes by their distance to a job's key: negative when `a` is nearer. Of two nodes
+   * that coordinate one job at once, the later generation goes on, and of equals the nearer.
+   */
+  readonly compareNearness: (jobId: string, a: string, b: string) => number;
   /** The nodes that keep copies of a job: the next closest to its key, closest first (not us). */
   readonly backupsFor: (jobId: string) => Promise<readonly { readonly peerId: string; readonly target: RequestTarget }[]>;
   /** Sends a compute request to another node. */
@@ -65,12 +70,20 @@ export const JobHostLimits = {
   copyRetryAfterMs: 30_000,
   /** The nodes keeping a job's copies are looked up again this often (or when one fails). */
   copiesRechosenAfterMs: 30_000,
-  /** A job is synced at most every (time its snapshot took) × this. */
+  /** A job is synced at most every (time its snapshot took) × this… */
   syncCostFactor: 50,
-  /** A copy this long past its turn has been dropped by its coordinator: it never takes over. */
+  /** …and at least this often, well within copyStaleAfterMs. */
+  syncIntervalMaxMs: 4000,
+  /** A copy this long past its turn when its coordinator went silent had been dropped by it: it is stale. */
   copyStaleAfterMs: 15_000,
+  /** A stale copy takes over only this long × its rank after its first failed probe, if no other node has by then. */
+  staleCopyWaitsMs: 30_000,
   /** Probes of a silent coordinator that must fail, in a row, before a copy takes over. */
   probesToTakeOver: 2,
+  /** A node that coordinates a job we coordinate too is sent our state at most this often. */
+  rivalToldAgainAfterMs: 5000,
+  /** Nodes near a job's key asked, before a takeover, whether one coordinates the job already. */
+  nodesAskedBeforeTakeover: 8,
 } as const;
 
 interface HostedJob {
@@ -84,6 +97,8 @@ interface HostedJob {
   /** When a sync to a node last failed: it is passed over for a while. */
   readonly copyFailedAtMs: Map<string, number>;
   readonly syncsInFlight: Set<string>;
+  /** Nodes that coordinate the job too, and when we last sent them our state so that they yield. */
+  readonly rivalsToldAtMs: Map<string, number>;
   finishLogged: boolean;
   /** Its copies' nodes are being looked up. */
   choosing: boolean;
@@ -230,19 +245,47 @@ export class JobHost {
     return refused(ComputeRefusal.unavailable, `this node keeps a copy of the job; ${replica.primary} coordinates it`);
   }
 
+  /**
+   * A copy's sync. When this node coordinates the job too (two copies took over at once, or a
+   * coordinator thought gone came back), one of the two must yield, and both must pick the same
+   * one: the later generation goes on, and of equal generations the node nearer the job's key.
+   * The one that yields keeps a copy of the other's state; its own progress since is redone.
+   */
   private acceptSync(peerId: string, sync: Extract<ComputeRequest, { kind: 'sync' }>): ComputeResponse {
-    if (this.jobs.has(sync.jobId)) return refused(ComputeRefusal.busy, 'this node coordinates the job itself');
+    const hosted = this.jobs.get(sync.jobId);
     const accepted = this.replicas.accept(peerId, sync, this.parts.nowMs());
     if ('problem' in accepted) {
       this.parts.log({ level: 'info', event: 'jobSyncRefused', jobId: sync.jobId, from: peerId, problem: accepted.problem });
       return refused(ComputeRefusal.invalid, accepted.problem);
     }
+    if (hosted !== undefined) {
+      const theirs = this.replicas.get(sync.jobId)?.coordinator.generation ?? -1;
+      if (!this.yieldsTo(sync.jobId, hosted.coordinator.generation, peerId, theirs)) {
+        this.replicas.delete(sync.jobId);
+        // The other node learns it must yield from our state, sent to it at once (not again and
+        // again: should it not yield, the two would bounce syncs between them).
+        const nowMs = this.parts.nowMs();
+        if (nowMs - (hosted.rivalsToldAtMs.get(peerId) ?? -Infinity) < JobHostLimits.rivalToldAgainAfterMs) return refused(ComputeRefusal.busy, 'this node coordinates the job itself');
+        if (hosted.rivalsToldAtMs.size >= 64) hosted.rivalsToldAtMs.clear();
+        hosted.rivalsToldAtMs.set(peerId, nowMs);
+        void this.syncCopy(sync.jobId, hosted, { peerId, target: { peerId } }, JobHostLimits.copies + 1, DagCbor.encode(hosted.coordinator.snapshot(this.parts.nowMs())));
+        return refused(ComputeRefusal.busy, 'this node coordinates the job itself');
+      }
+      this.jobs.delete(sync.jobId);
+      this.parts.log({ level: 'warn', event: 'jobYielded', jobId: sync.jobId, to: peerId, generation: hosted.coordinator.generation, theirs, units: hosted.coordinator.status().units });
+    }
     return { kind: 'synced', outputsHeld: accepted.outputsHeld };
+  }
+
+  /** Whether this node, coordinating a job at `generation`, must leave it to `peerId`, which coordinates it at `theirs`. */
+  private yieldsTo(jobId: string, generation: number, peerId: string, theirs: number): boolean {
+    if (theirs !== generation) return theirs > generation;
+    return this.parts.compareNearness(jobId, peerId, this.parts.self) < 0;
   }
 
   private adopt(jobId: string, coordinator: JobCoordinator, manifestBytes: Uint8Array, outputs: Map<number, Uint8Array>, acceptedOrder: number[]): void {
     this.jobs.set(jobId, {
-      coordinator, manifestBytes, outputs, acceptedOrder, copies: new Map(), copyFailedAtMs: new Map(), syncsInFlight: new Set(),
+      coordinator, manifestBytes, outputs, acceptedOrder, copies: new Map(), copyFailedAtMs: new Map(), syncsInFlight: new Set(), rivalsToldAtMs: new Map(),
       finishLogged: coordinator.currentPhase !== JobPhase.running, choosing: false, finalSynced: false,
       chosenCopies: [], copiesChosenAtMs: -Infinity, nextSyncAtMs: -Infinity,
     });
@@ -261,8 +304,9 @@ export class JobHost {
 
   /**
    * The coordinator of a copy went silent: is it gone? After `probesToTakeOver` failed probes in a
-   * row this node goes on with the job — unless its copy is stale (its coordinator chose other
-   * nodes for copies a while ago, and theirs are fresher).
+   * row this node goes on with the job, unless some other node near the job's key coordinates it
+   * already. A stale copy (its coordinator chose other nodes for copies a while before it went
+   * silent) waits `staleCopyWaitsMs` × its rank longer first, so that a fresher copy goes on rather than it.
    */
   private async probe(replica: ReplicaJob): Promise<void> {
     replica.probing = true;
@@ -271,6 +315,7 @@ export class JobHost {
     try {
       const answer = await this.parts.ask({ peerId: replica.primary }, { kind: 'status', jobId: replica.jobId });
       if (answer.kind !== 'jobStatus') problem = answer.kind === 'refused' ? answer.message : `a ${answer.kind} answer`;
+      else if (answer.status.fromCopy) problem = 'it keeps only a copy of the job now';
     } catch (error) {
       problem = (error as Error).message;
     }
@@ -285,24 +330,57 @@ export class JobHost {
       return;
     }
     replica.probesFailed++;
-    if (replica.probesFailed === 1) replica.silentAtFirstProbeMs = probeStartedAtMs - replica.lastSyncAtMs;
-    this.parts.log({ level: 'info', event: 'jobCoordinatorSilent', jobId: replica.jobId, coordinator: replica.primary, silentMs, probesFailed: replica.probesFailed, problem });
+    if (replica.probesFailed === 1) {
+      replica.silentAtFirstProbeMs = probeStartedAtMs - replica.lastSyncAtMs;
+      replica.firstProbeFailedAtMs = nowMs;
+    }
+    if (replica.probesFailed <= JobHostLimits.probesToTakeOver || replica.probesFailed % 20 === 0) {
+      this.parts.log({ level: 'info', event: 'jobCoordinatorSilent', jobId: replica.jobId, coordinator: replica.primary, silentMs, probesFailed: replica.probesFailed, problem });
+    }
     if (replica.probesFailed < JobHostLimits.probesToTakeOver) return;
     // Stale is judged by the silence when probing began: a slow probe (a dial that times out)
-    // must not make a fresh copy look stale. A stale copy is forgotten in time: another node has
-    // the job (or nobody does, and then this copy would only answer with an old state).
-    if (replica.silentAtFirstProbeMs > takeoverAfterMs + JobHostLimits.copyStaleAfterMs) {
-      if (silentMs > ReplicaLimits.orphanedAfterMs) this.replicas.delete(replica.jobId);
+    // must not make a fresh copy look stale.
+    const stale = replica.silentAtFirstProbeMs > takeoverAfterMs + JobHostLimits.copyStaleAfterMs;
+    if (stale && nowMs - replica.firstProbeFailedAtMs < JobHostLimits.staleCopyWaitsMs * replica.rank) return;
+    if (this.replicas.get(replica.jobId) !== replica || this.jobs.has(replica.jobId)) return;
+    // Another copy may have taken over already and not synced to this one yet: follow it.
+    replica.probing = true;
+    const elsewhere = await this.coordinatorElsewhere(replica).finally(() => (replica.probing = false));
+    if (elsewhere !== null) {
+      replica.primary = elsewhere;
+      replica.probesFailed = 0;
+      replica.lastSyncAtMs = this.parts.nowMs();
+      this.parts.log({ level: 'info', event: 'jobCoordinatorFound', jobId: replica.jobId, coordinator: elsewhere });
       return;
     }
     if (this.replicas.get(replica.jobId) !== replica || this.jobs.has(replica.jobId)) return;
-    const restored = JobCoordinator.restore(replica.jobId, replica.manifest, replica.snapshot, nowMs, this.options);
+    const restored = JobCoordinator.restore(replica.jobId, replica.manifest, replica.snapshot, this.parts.nowMs(), this.options);
     if (typeof restored === 'string') return;
+    restored.takeOver();
     this.replicas.delete(replica.jobId);
     this.adopt(replica.jobId, restored, replica.manifestBytes, replica.outputs, replica.acceptedOrder);
-    this.parts.log({ level: 'warn', event: 'jobTakenOver', jobId: replica.jobId, from: replica.primary, units: restored.status().units, silentMs });
+    this.parts.log({ level: 'warn', event: 'jobTakenOver', jobId: replica.jobId, from: replica.primary, generation: restored.generation, units: restored.status().units, silentMs });
     this.announce();
     void this.syncJobs();
+  }
+
+  /** A node near the job's key, other than the silent one, that answers as its coordinator; null if none does. */
+  private async coordinatorElsewhere(replica: ReplicaJob): Promise<string | null> {
+    let nodes: readonly { readonly peerId: string; readonly target: RequestTarget }[];
+    try {
+      nodes = (await this.parts.backupsFor(replica.jobId)).filter((node) => node.peerId !== replica.primary).slice(0, JobHostLimits.nodesAskedBeforeTakeover);
+    } catch {
+      return null;
+    }
+    const answers = await Promise.all(nodes.map(async (node) => {
+      try {
+        const answer = await this.parts.ask(node.target, { kind: 'status', jobId: replica.jobId });
+        return answer.kind === 'jobStatus' && !answer.status.fromCopy ? node.peerId : null;
+      } catch {
+        return null;
+      }
+    }));
+    return answers.find((peerId) => peerId !== null) ?? null;
   }
 
   private announce(): void {
@@ -343,7 +421,10 @@ export class JobHost {
       const snapshot = DagCbor.encode(job.coordinator.snapshot(this.parts.nowMs()));
       // A big job's snapshot costs: sync it less often, so that copies never take more than a few
       // per cent of the coordinator's time (the copies' decoding and restoring cost about as much).
-      job.nextSyncAtMs = nowMs + Math.max(this.parts.syncIntervalMs ?? 1000, (performance.now() - startedMs) * JobHostLimits.syncCostFactor);
+      // Never rarer than syncIntervalMaxMs, though: on a loaded machine the cost measured can be
+      // large, and a copy synced less often than copyStaleAfterMs would count itself stale.
+      const costMs = (performance.now() - startedMs) * JobHostLimits.syncCostFactor;
+      job.nextSyncAtMs = nowMs + Math.min(JobHostLimits.syncIntervalMaxMs, Math.max(this.parts.syncIntervalMs ?? 1000, costMs));
       const synced = await Promise.all(copies.map((copy, index) => this.syncCopy(jobId, job, copy, index + 1, snapshot)));
       if (ended && copies.length > 0 && synced.every(Boolean)) job.finalSynced = true;
     }));

@@ -32,8 +32,9 @@ export interface ReplicaJob {
   probing: boolean;
   /** Probes of the silent coordinator that failed in a row. */
   probesFailed: number;
-  /** How long the coordinator had been silent when the first of those probes began. */
+  /** How long the coordinator had been silent when the first of those probes began, and when it failed. */
   silentAtFirstProbeMs: number;
+  firstProbeFailedAtMs: number;
 }
 
 export type SyncRequest = Extract<ComputeRequest, { kind: 'sync' }>;
@@ -87,7 +88,7 @@ export class JobReplicas {
     if (replica === undefined) {
       replica = {
         jobId: sync.jobId, coordinator: restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot,
-        outputs: new Map(), acceptedOrder: [], primary: peerId, rank: sync.rank, lastSyncAtMs: nowMs, probing: false, probesFailed: 0, silentAtFirstProbeMs: 0,
+        outputs: new Map(), acceptedOrder: [], primary: peerId, rank: sync.rank, lastSyncAtMs: nowMs, probing: false, probesFailed: 0, silentAtFirstProbeMs: 0, firstProbeFailedAtMs: 0,
       };
       this.replicas.set(sync.jobId, replica);
     }

@@ -21,6 +21,7 @@ function host(sent: ComputeRequest[] = []): JobHost {
     nowMs: () => 1000, publish: () => {}, multiaddrs: () => [], log: () => {},
     self: 'host', sign: async () => new Uint8Array(64), verify: async () => true,
     backupsFor: async () => [{ peerId: 'copy', target: { peerId: 'copy' } }],
+    compareNearness: () => 0,
     ask: async (_target, request): Promise<ComputeResponse> => {
       sent.push(request);
       return { kind: 'synced', outputsHeld: 0 };

@@ -85,6 +85,12 @@ export class JobCoordinator {
   private readonly unitsTotal: number;
   private deadlineAtMs: number;
   private phase: JobPhase = JobPhase.running;
+  /**
+   * How many times the job was taken over (0 under the node it was submitted to). Of two nodes
+   * that both coordinate the job, which happens when copies take over at once, the one with the
+   * higher generation goes on (job-host.ts): its state is the newer.
+   */
+  private generationValue = 0;
   /** Each running lease's latest checkpoint (from its heartbeats). */
   private readonly leaseCheckpoints = new Map<number, { readonly unit: number; readonly worker: string; readonly bytes: Uint8Array }>();
   /**
@@ -131,6 +137,7 @@ export class JobCoordinator {
     return {
       state: this.state.snapshot(),
       phase: this.phase,
+      generation: this.generationValue,
       deadlineInMs: Math.max(0, Math.round(this.deadlineAtMs - nowMs)),
       orphanCheckpoints: [...this.orphanCheckpoints.entries()].map(([unit, checkpoint]) => ({ unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
       leaseCheckpoints: [...this.leaseCheckpoints.entries()].map(([lease, checkpoint]) => ({ lease, unit: checkpoint.unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
@@ -149,6 +156,7 @@ export class JobCoordinator {
       if ('problem' in restored) return `snapshot.state: ${restored.problem}`;
       const coordinator = new JobCoordinator(jobId, manifest, nowMs, options, restored.state);
       coordinator.phase = record.oneOf('phase', Object.values(JobPhase));
+      coordinator.generationValue = record.integer('generation', 0, Number.MAX_SAFE_INTEGER);
       coordinator.deadlineAtMs = nowMs + record.integer('deadlineInMs', 0, 90 * 24 * 3600 * 1000);
       const checkpointBytesMax = 1024 * 1024;
       for (const item of record.list('orphanCheckpoints', units, (entry, path) => new CborRecord(entry, path))) {
@@ -181,6 +189,15 @@ export class JobCoordinator {
       if (error instanceof FieldProblem) return error.message;
       throw error;
     }
+  }
+
+  get generation(): number {
+    return this.generationValue;
+  }
+
+  /** A copy goes on as the job's coordinator: a generation later than the one it copied. */
+  takeOver(): void {
+    this.generationValue++;
   }
 
   get currentPhase(): JobPhase {
