@@ -359,7 +359,7 @@ export class JobHost {
     restored.takeOver();
     this.replicas.delete(replica.jobId);
     this.adopt(replica.jobId, restored, replica.manifestBytes, replica.outputs, replica.acceptedOrder);
-    this.parts.log({ level: 'warn', event: 'jobTakenOver', jobId: replica.jobId, from: replica.primary, generation: restored.generation, units: restored.status().units, silentMs });
+    this.parts.log({ level: 'warn', event: 'jobTakenOver', jobId: replica.jobId, from: replica.primary, generation: restored.generation, phase: restored.currentPhase, units: restored.status().units, silentMs });
     this.announce();
     void this.syncJobs();
   }
