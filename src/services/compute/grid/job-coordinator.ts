@@ -276,6 +276,13 @@ export class JobCoordinator {
       this.resumedFrom.delete(lease.id);
       this.resumedCheckpoints.delete(lease.id);
       this.leaseCheckpoints.delete(lease.id);
+      if (this.state.phaseOf(lease.unit) !== 'open') {
+        // A replica of a unit the others settled meanwhile: judged against the accepted result.
+        this.state.release(lease.id);
+        const late = this.lateResult(lease.unit, worker, result, hashHex);
+        if (late !== null) verdicts.push(late);
+        continue;
+      }
       let outcome: { readonly outputHash: string; readonly fuel: bigint } | { readonly failed: string };
       if (result.status === 'ok' && result.output !== null) {
         const outputHash = hashHex(result.output);
@@ -409,15 +416,37 @@ export class JobCoordinator {
       if (claim === undefined) continue;
       const receipt: Receipt = { jobId: this.jobId, unit, worker, fuel: claim.fuel, wallMs: claim.wallMs, outputHash: verdict.outputHash };
       receipts.push(receipt);
-      let issued = this.receiptsOf.get(worker);
-      if (issued === undefined) this.receiptsOf.set(worker, issued = []);
-      // One per unit the worker ran: bounded by the job's units.
-      issued.push(receipt);
+      this.issue(receipt);
     }
     this.unitReceipts.set(unit, receipts);
     this.accepted.set(unit, { outputHash: verdict.outputHash, fuel: verdict.fuel });
     const output = outputs?.get(verdict.outputHash);
     if (output !== undefined) accepted.push({ unit, outputHash: verdict.outputHash, output });
+  }
+
+  /**
+   * A result for a unit settled before it came (a replica still running when the quorum was
+   * reached). The unit stays as it was accepted — its output, its verdict — but the result still
+   * counts for its worker: one that agrees with the accepted result earns a receipt for the work,
+   * one that does not is outvoted by it (a worker's standing, job-host.ts). Nothing for a unit
+   * that failed, or a result that is not an output.
+   */
+  private lateResult(unit: number, worker: string, result: UnitReport, hashHex: HashHex): ReportAnswer['verdicts'][number] | null {
+    const accepted = this.accepted.get(unit);
+    if (accepted === undefined || result.status !== 'ok' || result.output === null) return null;
+    const outputHash = hashHex(result.output);
+    if (outputHash !== accepted.outputHash || BigInt(result.fuel) !== accepted.fuel) return { unit, agreeing: [], disagreeing: [worker] };
+    const receipt: Receipt = { jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash };
+    this.issue(receipt);
+    this.unitReceipts.set(unit, [...(this.unitReceipts.get(unit) ?? []), receipt]);
+    return { unit, agreeing: [worker], disagreeing: [] };
+  }
+
+  private issue(receipt: Receipt): void {
+    let issued = this.receiptsOf.get(receipt.worker);
+    if (issued === undefined) this.receiptsOf.set(receipt.worker, issued = []);
+    // One per unit the worker ran: bounded by the job's units.
+    issued.push(receipt);
   }
 
   private holdPending(unit: number, outputHash: string, bytes: Uint8Array): void {

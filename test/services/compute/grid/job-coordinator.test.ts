@@ -192,6 +192,22 @@ describe('JobCoordinator receipts', () => {
     assert.deepEqual(job.results(0, 1).entries[0].workers, [{ worker: 'a', fuel: 10, wallMs: 40 }, { worker: 'c', fuel: 10, wallMs: 42 }]);
   });
 
+  it('settles a unit once: a replica that reports after the quorum was reached gets a receipt if it agrees and is outvoted if not', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 3, quorum: 2 } }, 2), 0, OPTIONS);
+    const [a0, a1] = leasesOf(job, 'a', 2);
+    const [b0, b1] = leasesOf(job, 'b', 2);
+    const [c0, c1] = leasesOf(job, 'c', 2);
+    job.report('a', [ok(a0.lease, 'right0'), ok(a1.lease, 'right1')], [], hashHex, 1);
+    const settling = job.report('b', [ok(b0.lease, 'right0'), ok(b1.lease, 'right1')], [], hashHex, 2);
+    assert.equal(settling.accepted.length, 2);
+    const late = job.report('c', [ok(c0.lease, 'right0'), ok(c1.lease, 'wrong1')], [], hashHex, 3);
+    assert.deepEqual(late.accepted, [], 'no output is accepted again');
+    assert.deepEqual(late.verdicts, [{ unit: 0, agreeing: ['c'], disagreeing: [] }, { unit: 1, agreeing: [], disagreeing: ['c'] }]);
+    assert.deepEqual(['a', 'b', 'c'].map((worker) => job.receiptsFor(worker, 0).map((receipt) => receipt.unit)), [[0, 1], [0, 1], [0]], 'one receipt per unit and agreeing worker');
+    assert.deepEqual(job.results(0, 2).entries.map((entry) => entry.workers.map((worker) => worker.worker)), [['a', 'b', 'c'], ['a', 'b']]);
+    assert.deepEqual(job.report('c', [ok(c0.lease, 'right0')], [], hashHex, 4).lost, [c0.lease], 'a lease reported once is gone');
+  });
+
   it('signs claims and receipts over canonical bytes: any field changed, other bytes', () => {
     const receipt = { jobId: 'job', unit: 1, worker: 'w', fuel: 5, wallMs: 6, outputHash: 'ab' };
     const bytes = receiptBatchBytes('coordinator', 0, [receipt]);
