@@ -81,8 +81,8 @@ export class GridCompute {
   private readonly advert: ResourceAdvert;
   private readonly pubsub: GossipSub | undefined;
   private server: RequestServer | null = null;
-  /** Where each job was last found. */
-  private readonly coordinators = new Map<string, string>();
+  /** Where each job was last found (the most recent last). */
+  private readonly coordinators = new Map<string, Candidate>();
   private readonly onMessage: (event: CustomEvent) => void;
 
   private constructor(parts: GridComputeParts, submitted: SubmittedJobs, ledger: WorkLedger, speed: number) {
@@ -169,7 +169,7 @@ export class GridCompute {
       try {
         const answer = await this.askCandidate(candidate, { kind: 'submit', manifest });
         if (answer.kind === 'submitted') {
-          this.coordinators.set(jobId, candidate.peerId);
+          this.rememberCoordinator(jobId, candidate);
           await this.submitted.add({ jobId, name: spec.name, submittedAtUnixMs: Date.now() });
           return { jobId, coordinator: candidate.peerId };
         }
@@ -237,14 +237,30 @@ export class GridCompute {
     return this.host.answer(peerId, request);
   }
 
-  /** Asks the job's coordinator: the one it was found at, else the nodes closest to its key in turn. */
-  /** The answer of the job's coordinator (or, if none answers, of a node keeping a copy), and who gave it. */
+  /**
+   * The answer of the job's coordinator (or, if none answers, of a node keeping a copy), and who
+   * gave it. The node it was last found at is asked first, alone: a job's status is polled, and a
+   * lookup for each poll would cost every node near the key CPU that units could use. Only when
+   * that node fails, refuses or keeps no more than a copy are the nodes closest to the key asked in
+   * turn.
+   */
   private async askCoordinator(jobId: string, request: ComputeRequest): Promise<{ readonly answer: ComputeResponse; readonly peerId: string }> {
     if (parseStorageCid(jobId) === null) throw new ContentRequestError(`job id: not a CID: ${jobId}`);
     const problems: string[] = [];
     const known = this.coordinators.get(jobId);
-    const candidates = await this.candidates(jobId);
-    if (known !== undefined) candidates.sort((a, b) => (a.peerId === known ? -1 : b.peerId === known ? 1 : 0));
+    if (known !== undefined) {
+      try {
+        const answer = await this.askCandidate(known, request);
+        if (answer.kind === 'refused' && answer.reason === ComputeRefusal.forbidden) throw new JobRefusedError(answer.reason, answer.message);
+        if (answer.kind !== 'refused' && !isFromCopy(answer)) return { answer, peerId: known.peerId };
+        if (answer.kind === 'refused') problems.push(answer.message);
+      } catch (error) {
+        if (error instanceof JobRefusedError) throw error;
+        problems.push(`${known.peerId}: ${(error as Error).message}`);
+      }
+      this.coordinators.delete(jobId);
+    }
+    const candidates = (await this.candidates(jobId)).filter((candidate) => candidate.peerId !== known?.peerId);
     // A copy's answer (as of its last sync) is kept only in case no coordinator answers: after a
     // takeover, a copy nearer the key than the new coordinator must not hide it.
     let fromCopy: { readonly answer: ComputeResponse; readonly peerId: string } | null = null;
@@ -256,11 +272,11 @@ export class GridCompute {
           problems.push(answer.message);
           continue;
         }
-        if ((answer.kind === 'jobStatus' && answer.status.fromCopy) || (answer.kind === 'results' && answer.fromCopy)) {
+        if (isFromCopy(answer)) {
           fromCopy ??= { answer, peerId: candidate.peerId };
           continue;
         }
-        this.coordinators.set(jobId, candidate.peerId);
+        this.rememberCoordinator(jobId, candidate);
         return { answer, peerId: candidate.peerId };
       } catch (error) {
         if (error instanceof JobRefusedError) throw error;
@@ -269,6 +285,12 @@ export class GridCompute {
     }
     if (fromCopy !== null) return fromCopy;
     throw new JobNotFoundError(jobId, problems.slice(0, 3).join('; ') || 'no nodes known');
+  }
+
+  private rememberCoordinator(jobId: string, candidate: Candidate): void {
+    this.coordinators.delete(jobId);
+    this.coordinators.set(jobId, candidate);
+    if (this.coordinators.size > COORDINATORS_REMEMBERED) this.coordinators.delete(this.coordinators.keys().next().value as string);
   }
 
   private askCandidate(candidate: Candidate, request: ComputeRequest): Promise<ComputeResponse> {
@@ -318,6 +340,14 @@ export class GridCompute {
     const decoded = decodeJobAdvert(message.data);
     if (decoded.ok) this.volunteer?.offer(message.from.toString(), decoded.value);
   }
+}
+
+/** Jobs whose coordinator this node remembers, at most (the least recently found forgotten first). */
+const COORDINATORS_REMEMBERED = 4096;
+
+/** An answer from a node that keeps only a copy of the job (as of its last sync). */
+function isFromCopy(answer: ComputeResponse): boolean {
+  return (answer.kind === 'jobStatus' && answer.status.fromCopy) || (answer.kind === 'results' && answer.fromCopy);
 }
 
 interface Candidate {
