@@ -19,7 +19,8 @@ import { decodeManifest, jobIdOf } from '../../services/compute/grid/job-manifes
 import { CredibilityBook, type WorkerStanding } from '../../services/compute/validation/credibility-book.ts';
 import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
 import { receiptBatchBytes, reportClaimBytes } from '../../services/compute/grid/receipts.ts';
-import { JobReplicas, ReplicaLimits, type ReplicaJob } from './job-replicas.ts';
+import { JobReplicas } from './job-replicas.ts';
+import { probeSilentCoordinator, type CopyWatch } from './job-takeover.ts';
 import { sha256, sha256Hex } from '../content/content-hash.ts';
 
 export interface JobHostParts {
@@ -72,18 +73,10 @@ export const JobHostLimits = {
   copiesRechosenAfterMs: 30_000,
   /** A job is synced at most every (time its snapshot took) × this… */
   syncCostFactor: 50,
-  /** …and at least this often, well within copyStaleAfterMs. */
+  /** …and at least this often, well within TakeoverLimits.copyStaleAfterMs. */
   syncIntervalMaxMs: 4000,
-  /** A copy this long past its turn when its coordinator went silent had been dropped by it: it is stale. */
-  copyStaleAfterMs: 15_000,
-  /** A stale copy takes over only this long × its rank after its first failed probe, if no other node has by then. */
-  staleCopyWaitsMs: 30_000,
-  /** Probes of a silent coordinator that must fail, in a row, before a copy takes over. */
-  probesToTakeOver: 2,
   /** A node that coordinates a job we coordinate too is sent our state at most this often. */
   rivalToldAgainAfterMs: 5000,
-  /** Nodes near a job's key asked, before a takeover, whether one coordinates the job already. */
-  nodesAskedBeforeTakeover: 8,
 } as const;
 
 interface HostedJob {
@@ -122,11 +115,23 @@ export class JobHost {
    */
   private readonly standing = new CredibilityBook({ cheatersFraction: 0.2, workersMax: JobHostLimits.workersRemembered });
   private readonly timers: ReturnType<typeof setInterval>[] = [];
+  /** What watching the copies kept here needs of this host (job-takeover.ts). */
+  private readonly watch: CopyWatch;
 
   constructor(parts: JobHostParts) {
     this.parts = parts;
     this.options = { ...DEFAULT_COORDINATOR_OPTIONS, ...parts.coordinator };
     this.replicas = new JobReplicas(this.options);
+    this.watch = {
+      nowMs: parts.nowMs, log: parts.log, ask: parts.ask, backupsFor: parts.backupsFor,
+      takeoverAfterMs: parts.takeoverAfterMs ?? 5000, options: this.options, replicas: this.replicas,
+      coordinates: (jobId) => this.jobs.has(jobId),
+      goOn: (replica, coordinator) => {
+        this.adopt(replica.jobId, coordinator, replica.manifestBytes, replica.outputs, replica.acceptedOrder);
+        this.announce();
+        void this.syncJobs();
+      },
+    };
   }
 
   start(): void {
@@ -299,88 +304,7 @@ export class JobHost {
       job.coordinator.tick(nowMs);
       if (job.coordinator.currentPhase !== JobPhase.running) this.finished(job);
     }
-    for (const replica of this.replicas.silent(nowMs, this.parts.takeoverAfterMs ?? 5000)) void this.probe(replica);
-  }
-
-  /**
-   * The coordinator of a copy went silent: is it gone? After `probesToTakeOver` failed probes in a
-   * row this node goes on with the job, unless some other node near the job's key coordinates it
-   * already. A stale copy (its coordinator chose other nodes for copies a while before it went
-   * silent) waits `staleCopyWaitsMs` × its rank longer first, so that a fresher copy goes on rather than it.
-   */
-  private async probe(replica: ReplicaJob): Promise<void> {
-    replica.probing = true;
-    const probeStartedAtMs = this.parts.nowMs();
-    let problem: string | null = null;
-    try {
-      const answer = await this.parts.ask({ peerId: replica.primary }, { kind: 'status', jobId: replica.jobId });
-      if (answer.kind !== 'jobStatus') problem = answer.kind === 'refused' ? answer.message : `a ${answer.kind} answer`;
-      else if (answer.status.fromCopy) problem = 'it keeps only a copy of the job now';
-    } catch (error) {
-      problem = (error as Error).message;
-    }
-    replica.probing = false;
-    const nowMs = this.parts.nowMs();
-    const silentMs = nowMs - replica.lastSyncAtMs;
-    const takeoverAfterMs = (this.parts.takeoverAfterMs ?? 5000) * replica.rank;
-    if (problem === null) {
-      replica.probesFailed = 0;
-      // It runs, but syncs to other nodes now: our copy is stale, and in time, forgotten.
-      if (silentMs > ReplicaLimits.orphanedAfterMs) this.replicas.delete(replica.jobId);
-      return;
-    }
-    replica.probesFailed++;
-    if (replica.probesFailed === 1) {
-      replica.silentAtFirstProbeMs = probeStartedAtMs - replica.lastSyncAtMs;
-      replica.firstProbeFailedAtMs = nowMs;
-    }
-    if (replica.probesFailed <= JobHostLimits.probesToTakeOver || replica.probesFailed % 20 === 0) {
-      this.parts.log({ level: 'info', event: 'jobCoordinatorSilent', jobId: replica.jobId, coordinator: replica.primary, silentMs, probesFailed: replica.probesFailed, problem });
-    }
-    if (replica.probesFailed < JobHostLimits.probesToTakeOver) return;
-    // Stale is judged by the silence when probing began: a slow probe (a dial that times out)
-    // must not make a fresh copy look stale.
-    const stale = replica.silentAtFirstProbeMs > takeoverAfterMs + JobHostLimits.copyStaleAfterMs;
-    if (stale && nowMs - replica.firstProbeFailedAtMs < JobHostLimits.staleCopyWaitsMs * replica.rank) return;
-    if (this.replicas.get(replica.jobId) !== replica || this.jobs.has(replica.jobId)) return;
-    // Another copy may have taken over already and not synced to this one yet: follow it.
-    replica.probing = true;
-    const elsewhere = await this.coordinatorElsewhere(replica).finally(() => (replica.probing = false));
-    if (elsewhere !== null) {
-      replica.primary = elsewhere;
-      replica.probesFailed = 0;
-      replica.lastSyncAtMs = this.parts.nowMs();
-      this.parts.log({ level: 'info', event: 'jobCoordinatorFound', jobId: replica.jobId, coordinator: elsewhere });
-      return;
-    }
-    if (this.replicas.get(replica.jobId) !== replica || this.jobs.has(replica.jobId)) return;
-    const restored = JobCoordinator.restore(replica.jobId, replica.manifest, replica.snapshot, this.parts.nowMs(), this.options);
-    if (typeof restored === 'string') return;
-    restored.takeOver();
-    this.replicas.delete(replica.jobId);
-    this.adopt(replica.jobId, restored, replica.manifestBytes, replica.outputs, replica.acceptedOrder);
-    this.parts.log({ level: 'warn', event: 'jobTakenOver', jobId: replica.jobId, from: replica.primary, generation: restored.generation, phase: restored.currentPhase, units: restored.status().units, silentMs });
-    this.announce();
-    void this.syncJobs();
-  }
-
-  /** A node near the job's key, other than the silent one, that answers as its coordinator; null if none does. */
-  private async coordinatorElsewhere(replica: ReplicaJob): Promise<string | null> {
-    let nodes: readonly { readonly peerId: string; readonly target: RequestTarget }[];
-    try {
-      nodes = (await this.parts.backupsFor(replica.jobId)).filter((node) => node.peerId !== replica.primary).slice(0, JobHostLimits.nodesAskedBeforeTakeover);
-    } catch {
-      return null;
-    }
-    const answers = await Promise.all(nodes.map(async (node) => {
-      try {
-        const answer = await this.parts.ask(node.target, { kind: 'status', jobId: replica.jobId });
-        return answer.kind === 'jobStatus' && !answer.status.fromCopy ? node.peerId : null;
-      } catch {
-        return null;
-      }
-    }));
-    return answers.find((peerId) => peerId !== null) ?? null;
+    for (const replica of this.replicas.silent(nowMs, this.parts.takeoverAfterMs ?? 5000)) void probeSilentCoordinator(this.watch, replica);
   }
 
   private announce(): void {
@@ -422,7 +346,7 @@ export class JobHost {
       // A big job's snapshot costs: sync it less often, so that copies never take more than a few
       // per cent of the coordinator's time (the copies' decoding and restoring cost about as much).
       // Never rarer than syncIntervalMaxMs, though: on a loaded machine the cost measured can be
-      // large, and a copy synced less often than copyStaleAfterMs would count itself stale.
+      // large, and a copy synced less often than TakeoverLimits.copyStaleAfterMs would count itself stale.
       const costMs = (performance.now() - startedMs) * JobHostLimits.syncCostFactor;
       job.nextSyncAtMs = nowMs + Math.min(JobHostLimits.syncIntervalMaxMs, Math.max(this.parts.syncIntervalMs ?? 1000, costMs));
       const synced = await Promise.all(copies.map((copy, index) => this.syncCopy(jobId, job, copy, index + 1, snapshot)));

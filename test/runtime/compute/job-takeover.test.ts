@@ -9,6 +9,7 @@ import type { ComputeRequest, ComputeResponse } from '../../../src/services/comp
 import { encodeManifest } from '../../../src/services/compute/grid/job-manifest.ts';
 import { parseJobSpec } from '../../../src/services/compute/jobs/job-spec.ts';
 import { JobHost, JobHostLimits } from '../../../src/runtime/compute/job-host.ts';
+import { TakeoverLimits } from '../../../src/runtime/compute/job-takeover.ts';
 
 const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 const flush = async (): Promise<void> => {
@@ -168,10 +169,10 @@ describe('taking over a job whose coordinator went', () => {
     await grid.pass(2000);
     // a's syncs to b fail (b still hears a when it asks): a syncs c and d instead, and b's copy goes stale.
     grid.cut.add('a>b');
-    await grid.pass(JobHostLimits.copyStaleAfterMs + 10_000);
+    await grid.pass(TakeoverLimits.copyStaleAfterMs + 10_000);
     grid.dead.add('a');
     grid.cut.clear();
-    await grid.pass(JobHostLimits.staleCopyWaitsMs + 20_000);
+    await grid.pass(TakeoverLimits.staleCopyWaitsMs + 20_000);
     assert.deepEqual(takeovers(grid), ['c@1']);
     assert.deepEqual(grid.coordinators(jobId), ['c']);
   });
@@ -182,12 +183,12 @@ describe('taking over a job whose coordinator went', () => {
     await grid.pass(2000);
     grid.cut.add('a>b');
     grid.cut.add('a>c');
-    await grid.pass(JobHostLimits.copyStaleAfterMs + 10_000);
+    await grid.pass(TakeoverLimits.copyStaleAfterMs + 10_000);
     grid.dead.add('a');
     grid.cut.clear();
     await grid.pass(10_000);
     assert.deepEqual(grid.coordinators(jobId), [], 'a stale copy waits');
-    await grid.pass(JobHostLimits.staleCopyWaitsMs * 2);
+    await grid.pass(TakeoverLimits.staleCopyWaitsMs * 2);
     assert.deepEqual(grid.coordinators(jobId), ['b']);
     assert.deepEqual(takeovers(grid), ['b@1']);
   });
