@@ -255,8 +255,10 @@ export class JobHost {
    * coordinator thought gone came back), one of the two must yield, and both must pick the same
    * one: the later generation goes on, and of equal generations the node nearer the job's key.
    * The one that yields keeps a copy of the other's state; its own progress since is redone.
+   * Only a node among the nearest to the job's key is yielded to: one far from it, claiming a
+   * later generation, would otherwise take any job from its coordinator.
    */
-  private acceptSync(peerId: string, sync: Extract<ComputeRequest, { kind: 'sync' }>): ComputeResponse {
+  private async acceptSync(peerId: string, sync: Extract<ComputeRequest, { kind: 'sync' }>): Promise<ComputeResponse> {
     const hosted = this.jobs.get(sync.jobId);
     const accepted = this.replicas.accept(peerId, sync, this.parts.nowMs());
     if ('problem' in accepted) {
@@ -265,7 +267,9 @@ export class JobHost {
     }
     if (hosted !== undefined) {
       const theirs = this.replicas.get(sync.jobId)?.coordinator.generation ?? -1;
-      if (!this.yieldsTo(sync.jobId, hosted.coordinator.generation, peerId, theirs)) {
+      const yields = this.yieldsTo(sync.jobId, hosted.coordinator.generation, peerId, theirs) && await this.isNearKey(sync.jobId, peerId);
+      if (this.jobs.get(sync.jobId) !== hosted) return { kind: 'synced', outputsHeld: accepted.outputsHeld };
+      if (!yields) {
         this.replicas.delete(sync.jobId);
         // The other node learns it must yield from our state, sent to it at once (not again and
         // again: should it not yield, the two would bounce syncs between them).
@@ -280,6 +284,18 @@ export class JobHost {
       this.parts.log({ level: 'warn', event: 'jobYielded', jobId: sync.jobId, to: peerId, generation: hosted.coordinator.generation, theirs, units: hosted.coordinator.status().units });
     }
     return { kind: 'synced', outputsHeld: accepted.outputsHeld };
+  }
+
+  /** Whether `peerId` is among the nodes nearest the job's key that this node finds (copies' worth and two more). */
+  private async isNearKey(jobId: string, peerId: string): Promise<boolean> {
+    try {
+      const nearest = (await this.parts.backupsFor(jobId)).slice(0, JobHostLimits.copies + 2);
+      if (nearest.some((node) => node.peerId === peerId)) return true;
+    } catch {
+      // No lookup, no proof: the job stays here.
+    }
+    this.parts.log({ level: 'info', event: 'jobSyncRefused', jobId, from: peerId, problem: 'it claims the job but is not among the nodes nearest its key' });
+    return false;
   }
 
   /** Whether this node, coordinating a job at `generation`, must leave it to `peerId`, which coordinates it at `theirs`. */

@@ -4,6 +4,7 @@
  * copies notice one after the other, at the same moment, or the old coordinator comes back.
  */
 import assert from 'node:assert/strict';
+import * as DagCbor from '@ipld/dag-cbor';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { ComputeRequest, ComputeResponse } from '../../../src/services/compute/grid/compute-messages.ts';
 import { encodeManifest } from '../../../src/services/compute/grid/job-manifest.ts';
@@ -191,5 +192,21 @@ describe('taking over a job whose coordinator went', () => {
     await grid.pass(TakeoverLimits.staleCopyWaitsMs * 2);
     assert.deepEqual(grid.coordinators(jobId), ['b']);
     assert.deepEqual(takeovers(grid), ['b@1']);
+  });
+
+  it('a coordinator yields to a later generation only from a node among the nearest to the key', async () => {
+    grid = new Grid(['a', 'b', 'c', 'd', 'e', 'f']);
+    const jobId = submit(grid, 'a');
+    await grid.pass(2000);
+    const sync = grid.sent.findLast((request) => request.kind === 'sync');
+    assert.ok(sync !== undefined && sync.kind === 'sync');
+    const snapshot = DagCbor.decode(sync.snapshot) as Record<string, unknown>;
+    const claim = { ...sync, snapshot: DagCbor.encode({ ...snapshot, generation: 7 }) };
+    const a = grid.hosts.get('a') as JobHost;
+    assert.equal((await a.answer('f', claim)).kind, 'refused', 'f, the farthest, is not yielded to');
+    assert.deepEqual(grid.coordinators(jobId), ['a']);
+    assert.equal((await a.answer('b', claim)).kind, 'synced', 'b, near the key, is');
+    assert.deepEqual(grid.coordinators(jobId), []);
+    assert.ok(a.copiesKept().includes(jobId), 'a keeps a copy of what b claims');
   });
 });
