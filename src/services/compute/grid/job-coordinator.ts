@@ -240,6 +240,16 @@ export class JobCoordinator {
     const lost: number[] = [];
     const accepted: AcceptedOutput[] = [];
     const verdicts: { unit: number; agreeing: readonly string[]; disagreeing: readonly string[] }[] = [];
+    if (this.phase !== JobPhase.running) {
+      // The job is over: its results and receipts are final (the submitter may have fetched them).
+      // What replicas still report is named lost, so that their volunteers stop them; it earns nothing.
+      for (const leaseId of [...heartbeats.map((beat) => beat.lease), ...results.map((result) => result.lease)]) {
+        const lease = this.state.leaseOf(leaseId);
+        if (lease !== undefined && lease.worker === worker && this.state.release(leaseId)) this.ended(worker);
+        lost.push(leaseId);
+      }
+      return { lost, accepted, verdicts };
+    }
     for (const heartbeat of heartbeats) {
       const lease = this.state.leaseOf(heartbeat.lease);
       if (lease === undefined || lease.worker !== worker) {

@@ -193,7 +193,8 @@ describe('JobCoordinator receipts', () => {
   });
 
   it('settles a unit once: a replica that reports after the quorum was reached gets a receipt if it agrees and is outvoted if not', () => {
-    const job = new JobCoordinator('job', manifest({ validation: { replicas: 3, quorum: 2 } }, 2), 0, OPTIONS);
+    // Three units, the third never run: the job is still running when the late replica reports.
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 3, quorum: 2 } }, 3), 0, OPTIONS);
     const [a0, a1] = leasesOf(job, 'a', 2);
     const [b0, b1] = leasesOf(job, 'b', 2);
     const [c0, c1] = leasesOf(job, 'c', 2);
@@ -206,6 +207,20 @@ describe('JobCoordinator receipts', () => {
     assert.deepEqual(['a', 'b', 'c'].map((worker) => job.receiptsFor(worker, 0).map((receipt) => receipt.unit)), [[0, 1], [0, 1], [0]], 'one receipt per unit and agreeing worker');
     assert.deepEqual(job.results(0, 2).entries.map((entry) => entry.workers.map((worker) => worker.worker)), [['a', 'b', 'c'], ['a', 'b']]);
     assert.deepEqual(job.report('c', [ok(c0.lease, 'right0')], [], hashHex, 4).lost, [c0.lease], 'a lease reported once is gone');
+  });
+
+  it('takes no more results once the job is over: late replicas are named lost and earn no receipt', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 3, quorum: 2 } }, 1), 0, OPTIONS);
+    const [a] = leasesOf(job, 'a', 1);
+    const [b] = leasesOf(job, 'b', 1);
+    const [c] = leasesOf(job, 'c', 1);
+    job.report('a', [ok(a.lease, 'right')], [], hashHex, 1);
+    job.report('b', [ok(b.lease, 'right')], [], hashHex, 2);
+    assert.equal(job.currentPhase, 'done');
+    const late = job.report('c', [ok(c.lease, 'right')], [], hashHex, 3);
+    assert.deepEqual(late, { lost: [c.lease], accepted: [], verdicts: [] });
+    assert.deepEqual(job.receiptsFor('c', 0), []);
+    assert.deepEqual(job.results(0, 1).entries[0].workers.map((worker) => worker.worker), ['a', 'b'], 'the results are as they were when the job ended');
   });
 
   it('signs claims and receipts over canonical bytes: any field changed, other bytes', () => {
