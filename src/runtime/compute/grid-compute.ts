@@ -35,7 +35,7 @@ import type { ClosestNodes } from '../exchange/holder-discovery.ts';
 import { ComputeClient } from './compute-client.ts';
 import { serveCompute } from './compute-server.ts';
 import { JobNotFoundError, JobRefusedError } from './job-errors.ts';
-import { JobHost, JobHostLimits } from './job-host.ts';
+import { JobHost } from './job-host.ts';
 import { SubmittedJobs, type SubmittedJob } from './submitted-jobs.ts';
 import { UnitPool } from './unit-pool.ts';
 import { Volunteer, type VolunteerStats } from './volunteer.ts';
@@ -109,7 +109,6 @@ export class GridCompute {
     this.volunteer = this.pool === null ? null : new Volunteer({
       client: this.client, pool: this.pool, workers, fetchFile: parts.fetchFile, nowMs: parts.nowMs, log: parts.log, leaseMs: parts.config.leaseMs,
       wrongOutputs: parts.config.faultWrongOutputs,
-      isNearJobKey: async (jobId, peerId) => (await this.candidates(jobId)).filter((candidate) => candidate.peerId !== this.peerId).slice(0, JobHostLimits.nearestMayCoordinate).some((candidate) => candidate.peerId === peerId),
       self: this.peerId, sign, verify: verifySignature,
       onReceipts: (submitter, receipts) => {
         for (const receipt of receipts) ledger.given(submitter, receipt);

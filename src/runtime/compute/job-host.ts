@@ -75,11 +75,6 @@ export const JobHostLimits = {
   syncCostFactor: 50,
   /** …and at least this often, well within TakeoverLimits.copyStaleAfterMs. */
   syncIntervalMaxMs: 4000,
-  /**
-   * The nodes nearest a job's key (other than oneself) that may coordinate it: the node it went to,
-   * the copies that take over, and one more for a lookup that misses one.
-   */
-  nearestMayCoordinate: 4,
   /** A node that coordinates a job we coordinate too is sent our state at most this often. */
   rivalToldAgainAfterMs: 5000,
 } as const;
@@ -291,10 +286,10 @@ export class JobHost {
     return { kind: 'synced', outputsHeld: accepted.outputsHeld };
   }
 
-  /** Whether `peerId` is among the nodes nearest the job's key that this node finds (nearestMayCoordinate). */
+  /** Whether `peerId` is among the nodes nearest the job's key that this node finds (copies' worth and two more). */
   private async isNearKey(jobId: string, peerId: string): Promise<boolean> {
     try {
-      const nearest = (await this.parts.backupsFor(jobId)).slice(0, JobHostLimits.nearestMayCoordinate);
+      const nearest = (await this.parts.backupsFor(jobId)).slice(0, JobHostLimits.copies + 2);
       if (nearest.some((node) => node.peerId === peerId)) return true;
     } catch {
       // No lookup, no proof: the job stays here.

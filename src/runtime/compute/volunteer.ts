@@ -38,11 +38,6 @@ export interface VolunteerParts {
   readonly log: (record: Record<string, unknown>) => void;
   /** The coordinators' lease time (heartbeats go at a third of it). */
   readonly leaseMs?: number;
-  /**
-   * Whether a node is among the nearest to a job's key — those that may coordinate it (the node it
-   * went to, and the copies that take over). Without it every advert's sender is believed.
-   */
-  readonly isNearJobKey?: (jobId: string, peerId: string) => Promise<boolean>;
   /** Fault injection (compute-config.ts, faultWrongOutputs): report a wrong output for every unit, as a cheater would. */
   readonly wrongOutputs?: boolean;
   /** This node's libp2p peer id. */
@@ -72,10 +67,6 @@ export const VolunteerTuning = {
   receiptsCollectedForMs: 60_000,
   /** A checkpoint a unit saved reaches its coordinator within this long. */
   checkpointDelayMs: 1000,
-  /** Whether an advert's sender is near its job's key is looked up again after this long. */
-  advertVettedForMs: 60_000,
-  advertVerdictsKept: 1024,
-  advertsVettedAtOnceMax: 16,
 } as const;
 
 interface KnownJob {
@@ -124,9 +115,6 @@ export class Volunteer {
   /** When we last reported results of each job: receipts may still be due. */
   private readonly lastResultsAtMs = new Map<string, number>();
   private readonly programs = new Map<string, Promise<Uint8Array>>();
-  /** Adverts whose sender is being looked up, and what was found (job and sender as the key). */
-  private readonly vetting = new Set<string>();
-  private readonly vetted = new Map<string, { readonly near: boolean; readonly atMs: number }>();
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private checkpointTimer: ReturnType<typeof setTimeout> | null = null;
@@ -163,44 +151,12 @@ export class Volunteer {
     return { ...this.stats, leasesHeld: this.held.size, jobsKnown: this.jobs.size };
   }
 
-  /**
-   * An advert heard by gossip, from the coordinator that signed it. A job's first advert, or one
-   * from another node than the job's coordinator so far (after a takeover), is followed only once
-   * its sender is found among the nodes nearest the job's key: any node can publish an advert, and
-   * one far from the key must not draw the volunteers' reports of someone else's job to itself.
-   */
+  /** An advert heard by gossip, from the coordinator that signed it. */
   offer(from: string, advert: JobAdvert): void {
     if (this.stopped) return;
+    const nowMs = this.parts.nowMs();
     const unsuitable = unsuitability(advert.requirements, this.parts.advert());
     if (unsuitable !== null) return;
-    const known = this.jobs.get(advert.jobId);
-    const isNearJobKey = this.parts.isNearJobKey;
-    if (known?.coordinator === from || from === this.parts.self || isNearJobKey === undefined) {
-      this.follow(from, advert);
-      return;
-    }
-    const key = `${advert.jobId} ${from}`;
-    const nowMs = this.parts.nowMs();
-    const vetted = this.vetted.get(key);
-    if (vetted !== undefined && nowMs - vetted.atMs < VolunteerTuning.advertVettedForMs) {
-      if (vetted.near) this.follow(from, advert);
-      return;
-    }
-    if (this.vetting.has(key) || this.vetting.size >= VolunteerTuning.advertsVettedAtOnceMax) return;
-    this.vetting.add(key);
-    void isNearJobKey(advert.jobId, from).catch(() => false).then((near) => {
-      this.vetting.delete(key);
-      this.vetted.delete(key);
-      this.vetted.set(key, { near, atMs: this.parts.nowMs() });
-      if (this.vetted.size > VolunteerTuning.advertVerdictsKept) this.vetted.delete(this.vetted.keys().next().value as string);
-      if (near) this.follow(from, advert);
-      else this.parts.log({ level: 'info', event: 'advertIgnored', jobId: advert.jobId, from, reason: 'its sender is not among the nodes nearest the job\'s key' });
-    });
-  }
-
-  private follow(from: string, advert: JobAdvert): void {
-    if (this.stopped) return;
-    const nowMs = this.parts.nowMs();
     const multiaddrs = parseMultiaddrs(advert.multiaddrs);
     const known = this.jobs.get(advert.jobId);
     if (known === undefined) {
