@@ -75,6 +75,12 @@ export const JobHostLimits = {
   syncCostFactor: 50,
   /** …and at least this often, well within TakeoverLimits.copyStaleAfterMs. */
   syncIntervalMaxMs: 4000,
+  /**
+   * A coordinator yields a job only to a node among this many nearest its key: the copies and the
+   * node it went to, with room for the dead ones a lookup still lists for a while (a coordinator
+   * that died is why there are two).
+   */
+  yieldToNearestNodes: 8,
   /** A node that coordinates a job we coordinate too is sent our state at most this often. */
   rivalToldAgainAfterMs: 5000,
 } as const;
@@ -286,10 +292,10 @@ export class JobHost {
     return { kind: 'synced', outputsHeld: accepted.outputsHeld };
   }
 
-  /** Whether `peerId` is among the nodes nearest the job's key that this node finds (copies' worth and two more). */
+  /** Whether `peerId` is among the nodes nearest the job's key that this node finds (yieldToNearestNodes). */
   private async isNearKey(jobId: string, peerId: string): Promise<boolean> {
     try {
-      const nearest = (await this.parts.backupsFor(jobId)).slice(0, JobHostLimits.copies + 2);
+      const nearest = (await this.parts.backupsFor(jobId)).slice(0, JobHostLimits.yieldToNearestNodes);
       if (nearest.some((node) => node.peerId === peerId)) return true;
     } catch {
       // No lookup, no proof: the job stays here.

@@ -195,7 +195,7 @@ describe('taking over a job whose coordinator went', () => {
   });
 
   it('a coordinator yields to a later generation only from a node among the nearest to the key', async () => {
-    grid = new Grid(['a', 'b', 'c', 'd', 'e', 'f']);
+    grid = new Grid(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
     const jobId = submit(grid, 'a');
     await grid.pass(2000);
     const sync = grid.sent.findLast((request) => request.kind === 'sync');
@@ -203,7 +203,8 @@ describe('taking over a job whose coordinator went', () => {
     const snapshot = DagCbor.decode(sync.snapshot) as Record<string, unknown>;
     const claim = { ...sync, snapshot: DagCbor.encode({ ...snapshot, generation: 7 }) };
     const a = grid.hosts.get('a') as JobHost;
-    assert.equal((await a.answer('f', claim)).kind, 'refused', 'f, the farthest, is not yielded to');
+    assert.equal(JobHostLimits.yieldToNearestNodes, 8, 'j is the ninth nearest other node');
+    assert.equal((await a.answer('j', claim)).kind, 'refused', 'j, the farthest, is not yielded to');
     assert.deepEqual(grid.coordinators(jobId), ['a']);
     assert.equal((await a.answer('b', claim)).kind, 'synced', 'b, near the key, is');
     assert.deepEqual(grid.coordinators(jobId), []);
