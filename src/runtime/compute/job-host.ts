@@ -129,7 +129,7 @@ export class JobHost {
     this.options = { ...DEFAULT_COORDINATOR_OPTIONS, ...parts.coordinator };
     this.replicas = new JobReplicas(this.options);
     this.watch = {
-      nowMs: parts.nowMs, log: parts.log, ask: parts.ask, backupsFor: parts.backupsFor,
+      nowMs: parts.nowMs, log: parts.log, ask: parts.ask, backupsFor: parts.backupsFor, self: parts.self,
       takeoverAfterMs: parts.takeoverAfterMs ?? 5000, options: this.options, replicas: this.replicas,
       coordinates: (jobId) => this.jobs.has(jobId),
       goOn: (replica, coordinator) => {

@@ -18,6 +18,7 @@ import { JobCoordinator, type CoordinatorOptions } from '../../services/compute/
 import type { ComputeRequest, ComputeResponse } from '../../services/compute/grid/compute-messages.ts';
 import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
 import { ReplicaLimits, type JobReplicas, type ReplicaJob } from './job-replicas.ts';
+import { sha256 } from '../content/content-hash.ts';
 
 export const TakeoverLimits = {
   /** Probes of a silent coordinator that must fail, in a row, before a copy takes over. */
@@ -39,6 +40,8 @@ export interface CopyWatch {
   readonly ask: (target: RequestTarget, request: ComputeRequest) => Promise<ComputeResponse>;
   /** The nodes next closest to a job's key (not us), closest first. */
   readonly backupsFor: (jobId: string) => Promise<readonly { readonly peerId: string; readonly target: RequestTarget }[]>;
+  /** This node's peer id. */
+  readonly self: string;
   /** A copy of rank r takes over after r × this long without a sync. */
   readonly takeoverAfterMs: number;
   readonly options: CoordinatorOptions;
@@ -97,10 +100,21 @@ export async function probeSilentCoordinator(watch: CopyWatch, replica: ReplicaJ
   if (!stillOurs(watch, replica)) return;
   const restored = JobCoordinator.restore(replica.jobId, replica.manifest, replica.snapshot, watch.nowMs(), watch.options);
   if (typeof restored === 'string') return;
-  restored.takeOver();
+  restored.takeOver(leaseIdFloor(restored.generation + 1, watch.self));
   watch.replicas.delete(replica.jobId);
   watch.log({ level: 'warn', event: 'jobTakenOver', jobId: replica.jobId, from: replica.primary, generation: restored.generation, phase: restored.currentPhase, units: restored.status().units, silentMs });
   watch.goOn(replica, restored);
+}
+
+/**
+ * Where the lease numbers of a coordinator of `generation` start: apart from every other
+ * coordinator's of the job (a range of 2^20 per node and generation, the node's taken from the
+ * hash of its peer id), so that two copies taking over at once do not collide either.
+ */
+export function leaseIdFloor(generation: number, self: string): number {
+  const salt = sha256(new TextEncoder().encode(self));
+  const node = ((salt[0] << 12) | (salt[1] << 4) | (salt[2] >> 4)) >>> 0;
+  return Math.min(generation, 8191) * 2 ** 40 + node * 2 ** 20;
 }
 
 /** The copy is still kept here (no sync replaced it meanwhile) and the job not coordinated here. */

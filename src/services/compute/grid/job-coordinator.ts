@@ -195,9 +195,14 @@ export class JobCoordinator {
     return this.generationValue;
   }
 
-  /** A copy goes on as the job's coordinator: a generation later than the one it copied. */
-  takeOver(): void {
+  /**
+   * A copy goes on as the job's coordinator: a generation later than the one it copied, its leases
+   * numbered from `leaseIdFloor` (volunteers may still hold leases the old coordinator granted after
+   * its last snapshot: the same number for another unit would pass one unit's result for another's).
+   */
+  takeOver(leaseIdFloor: number): void {
     this.generationValue++;
+    this.state.numberLeasesFrom(leaseIdFloor);
   }
 
   get currentPhase(): JobPhase {

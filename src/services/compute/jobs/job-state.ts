@@ -133,6 +133,14 @@ export class JobState {
   }
 
   /**
+   * Leases from now on are numbered from `first` at least: a coordinator that takes a job over
+   * numbers its leases apart from those its predecessor may have granted after its last snapshot.
+   */
+  numberLeasesFrom(first: number): void {
+    this.nextLeaseId = Math.max(this.nextLeaseId, first);
+  }
+
+  /**
    * The units that want a replica started now, from the first, up to `limit` of them (the scan stops
    * there): what a coordinator announces, and how it tells whether more workers ask than there is work.
    */

@@ -163,6 +163,22 @@ describe('JobCoordinator snapshots', () => {
     assert.equal(copy.currentPhase, 'expired');
   });
 
+  it('number a taken-over job\'s leases from the floor given, through the codec and another snapshot', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 1, quorum: 1 } }, 4), 0, OPTIONS);
+    const [first] = leasesOf(job, 'a', 1);
+    const taken = JobCoordinator.restore('job', job.manifest, DagCbor.decode(DagCbor.encode(job.snapshot(1))), 1, OPTIONS);
+    assert.ok(typeof taken !== 'string');
+    const floor = 3 * 2 ** 40 + 12_345 * 2 ** 20;
+    taken.takeOver(floor);
+    assert.equal(taken.generation, 1);
+    const [next] = leasesOf(taken, 'b', 1);
+    assert.ok(next.lease >= floor && next.lease !== first.lease, `lease ${next.lease}`);
+    const again = JobCoordinator.restore('job', job.manifest, DagCbor.decode(DagCbor.encode(taken.snapshot(2))), 2, OPTIONS);
+    assert.ok(typeof again !== 'string', String(again));
+    assert.equal(again.generation, 1);
+    assert.deepEqual(again.report('b', [ok(next.lease, 'out')], [], hashHex, 3).lost, [], 'the big lease number survives the snapshot');
+  });
+
   it('refuses a snapshot that is not one, with the reason, and never throws', () => {
     const job = new JobCoordinator('job', manifest({}, 3), 0, OPTIONS);
     const good = DagCbor.decode(DagCbor.encode(job.snapshot(0))) as Record<string, unknown>;
