@@ -199,12 +199,14 @@ export class JobHost {
         return { kind: 'leases', leases: answer.leases, retryAfterMs: answer.leases.length === 0 ? 1000 : 0 };
       }
       case 'report': {
+        // Each output is hashed once, for the claim and for the quorum alike.
+        const outputHash = hashOnce();
         // The worker's signed claim: a report its sender does not stand behind is refused, unread.
-        if (!(await this.parts.verify(peerId, reportClaimBytes(request.jobId, request.results, sha256Hex), request.signature))) {
+        if (!(await this.parts.verify(peerId, reportClaimBytes(request.jobId, request.results, outputHash), request.signature))) {
           this.parts.log({ level: 'info', event: 'reportRefused', jobId: request.jobId, from: peerId, reason: 'a signature that does not match its sender' });
           return refused(ComputeRefusal.invalid, 'the report\'s signature does not match its sender');
         }
-        const answer = coordinator.report(peerId, request.results, request.heartbeats, sha256Hex, this.parts.nowMs());
+        const answer = coordinator.report(peerId, request.results, request.heartbeats, outputHash, this.parts.nowMs());
         for (const accepted of answer.accepted) {
           job.outputs.set(accepted.unit, accepted.output);
           job.acceptedOrder.push(accepted.unit);
@@ -431,6 +433,16 @@ function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, U
     entries.push({ ...entry, output });
   }
   return { kind: 'results', entries, nextUnit: page.nextUnit, fromCopy };
+}
+
+/** sha2-256 hex that remembers what it hashed: one report's outputs are hashed for two purposes. */
+function hashOnce(): (bytes: Uint8Array) => string {
+  const hashes = new Map<Uint8Array, string>();
+  return (bytes) => {
+    let hash = hashes.get(bytes);
+    if (hash === undefined) hashes.set(bytes, hash = sha256Hex(bytes));
+    return hash;
+  };
 }
 
 function refused(reason: ComputeRefusal, message: string): ComputeResponse {

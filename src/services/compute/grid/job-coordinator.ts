@@ -294,7 +294,7 @@ export class JobCoordinator {
       if (this.state.phaseOf(lease.unit) !== 'open') {
         // A replica of a unit the others settled meanwhile: judged against the accepted result.
         this.state.release(lease.id);
-        const late = this.lateResult(lease.unit, worker, result, hashHex);
+        const late = this.lateResult(lease.unit, worker, result, resumedFrom !== undefined, hashHex);
         if (late !== null) verdicts.push(late);
         continue;
       }
@@ -443,14 +443,16 @@ export class JobCoordinator {
    * A result for a unit settled before it came (a replica still running when the quorum was
    * reached). The unit stays as it was accepted — its output, its verdict — but the result still
    * counts for its worker: one that agrees with the accepted result earns a receipt for the work,
-   * one that does not is outvoted by it (a worker's standing, job-host.ts). Nothing for a unit
-   * that failed, or a result that is not an output.
+   * one that does not is outvoted by it (a worker's standing, job-host.ts). Agreement is the
+   * quorum's (validation-policy.ts): the output and the fuel, but only the output for a replica
+   * resumed from a checkpoint (its fuel counts from there). Nothing for a unit that failed, or a
+   * result that is not an output.
    */
-  private lateResult(unit: number, worker: string, result: UnitReport, hashHex: HashHex): ReportAnswer['verdicts'][number] | null {
+  private lateResult(unit: number, worker: string, result: UnitReport, resumed: boolean, hashHex: HashHex): ReportAnswer['verdicts'][number] | null {
     const accepted = this.accepted.get(unit);
     if (accepted === undefined || result.status !== 'ok' || result.output === null) return null;
     const outputHash = hashHex(result.output);
-    if (outputHash !== accepted.outputHash || BigInt(result.fuel) !== accepted.fuel) return { unit, agreeing: [], disagreeing: [worker] };
+    if (outputHash !== accepted.outputHash || (!resumed && BigInt(result.fuel) !== accepted.fuel)) return { unit, agreeing: [], disagreeing: [worker] };
     const receipt: Receipt = { jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash };
     this.issue(receipt);
     this.unitReceipts.set(unit, [...(this.unitReceipts.get(unit) ?? []), receipt]);

@@ -225,6 +225,22 @@ describe('JobCoordinator receipts', () => {
     assert.deepEqual(job.report('c', [ok(c0.lease, 'right0')], [], hashHex, 4).lost, [c0.lease], 'a lease reported once is gone');
   });
 
+  it('judges a late replica resumed from a checkpoint by its output alone, as the quorum does', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 3, quorum: 2 } }, 2), 0, { ...OPTIONS, leaseMs: 100 });
+    const [a] = leasesOf(job, 'a', 1);
+    const [b] = leasesOf(job, 'b', 1);
+    const [c] = leasesOf(job, 'c', 1);
+    job.report('c', [], [{ lease: c.lease, progress: 0.5, checkpoint: output('half') }], hashHex, 10);
+    for (const [worker, lease] of [['a', a], ['b', b]] as const) job.report(worker, [], [{ lease: lease.lease, progress: 0.5, checkpoint: null }], hashHex, 150);
+    job.tick(200);
+    const [d] = leasesOf(job, 'd', 1, 200);
+    assert.deepEqual(d.checkpoint, output('half'), 'd resumes from c\'s checkpoint');
+    job.report('a', [ok(a.lease, 'right')], [], hashHex, 201);
+    job.report('b', [ok(b.lease, 'right')], [], hashHex, 202);
+    const late = job.report('d', [{ ...ok(d.lease, 'right'), fuel: 4 }], [], hashHex, 203);
+    assert.deepEqual(late.verdicts, [{ unit: 0, agreeing: ['d'], disagreeing: [] }], 'less fuel, burnt after the checkpoint, is no disagreement');
+  });
+
   it('takes no more results once the job is over: late replicas are named lost and earn no receipt', () => {
     const job = new JobCoordinator('job', manifest({ validation: { replicas: 3, quorum: 2 } }, 1), 0, OPTIONS);
     const [a] = leasesOf(job, 'a', 1);
