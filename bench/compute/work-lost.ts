@@ -36,6 +36,7 @@ import { Codec, cidOf } from '../../src/services/storage/dag/cids.ts';
 import { randomBelow } from '../../src/core/random.ts';
 import { Prng } from '../../src/sim/prng.ts';
 import { quantileSorted } from '../../src/sim/stats.ts';
+import { CryptoRandom } from '../../src/runtime/crypto-random.ts';
 
 type Say = (line: string) => void;
 
@@ -305,6 +306,7 @@ export class LoopbackGrid {
         throw new Error('no other node in this grid');
       },
       self: COORDINATOR, ...signer(COORDINATOR),
+      random: new CryptoRandom(),
     };
     this.host = new JobHost(parts);
     this.host.start();

@@ -11,7 +11,9 @@
  *   it done; its ledger counts the receipts in its results as work received, and each live honest
  *   volunteer's ledger the receipts naming it as work given;
  * - a second job's coordinator SIGKILLed mid-job: a node keeping a copy of the job's state takes
- *   over, and the job completes, every output right.
+ *   over, and the job completes, every output right;
+ * - a third job in adaptive mode (credibility and spot checks), the cheater still volunteering:
+ *   every output right, none accepted on the cheater's word.
  *
  * Every process runs in its own process group and is killed by group id in after(). Nothing waits
  * a fixed time: conditions are polled with generous bounds.
@@ -249,5 +251,32 @@ describe('jobs on an 8-process devnet', () => {
       if (output !== expected.get(unit.args)) secondWrong.push(`${unit.args}: ${output}`);
     }
     assert.deepEqual(secondWrong, [], 'every output of the job taken over is right, those accepted before the takeover too');
+
+    // A third job in adaptive mode (credibility and spot checks), the cheater still among the
+    // volunteers: its coordinator computes the spot checks' answers itself, every output is right,
+    // and the cheater agreed with none of them.
+    const adaptiveJob = join(jobDir, 'adaptive.json');
+    await writeFile(adaptiveJob, JSON.stringify({
+      name: 'primes below 2e7, adaptive', program: 'primes.wasm',
+      units: { sweep: { from: 0, to: RANGE_END, step: STEP }, template: '{from} {to}' },
+      // 20 known units, computed by the coordinator while the others run the job's 200 (at about
+      // three replicas each): the checks are ready long before the job ends.
+      validation: { mode: 'adaptive', errorRateMax: 1e-2, spotCheckRate: 0.1 },
+      limits: { wallTimeSeconds: 60 },
+    }));
+    const third = await peergridJson(['job', 'submit', adaptiveJob, '--json', '--api', askerUrl]);
+    const thirdId = third.jobId as string;
+    await eventually('the adaptive job done', async () => (await asker.jobStatus({ jobId: thirdId })).state === 'done', JOB_TIMEOUT_MS, () => explainJob(thirdId, survivors));
+    const thirdPage = await asker.jobResults({ jobId: thirdId }, { from: 0, limit: 256 });
+    assert.equal(thirdPage.entries.length, 200);
+    const thirdWrong = thirdPage.entries.filter((entry) => entry.state !== 'done' || entry.workers.some((worker) => worker.worker === peerIdOf(entries[CHEATER])));
+    assert.deepEqual(thirdWrong.map((entry) => entry.unit), [], 'every unit done, none on the cheater\'s word');
+    const thirdDir = join(dir, 'results-3');
+    await peergridJson(['job', 'results', thirdId, '-o', thirdDir, '--json', '--api', askerUrl]);
+    const thirdResults = JSON.parse(await readFile(join(thirdDir, 'results.json'), 'utf8')) as { units: { args: string; output: string }[] };
+    for (const unit of thirdResults.units) assert.equal(await readFile(join(thirdDir, unit.output), 'utf8'), expected.get(unit.args), unit.args);
+    const thirdCoordinator = (await asker.jobStatus({ jobId: thirdId })).coordinator;
+    const thirdLog = await alive.find((node) => node.peerId === thirdCoordinator)?.log();
+    assert.match(thirdLog ?? '', new RegExp(`"event":"spotChecksReady","jobId":"${thirdId}"`), 'its coordinator computed the known answers');
   });
 });

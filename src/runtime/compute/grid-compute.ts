@@ -38,6 +38,8 @@ import { JobNotFoundError, JobRefusedError } from './job-errors.ts';
 import { JobHost } from './job-host.ts';
 import { SubmittedJobs, type SubmittedJob } from './submitted-jobs.ts';
 import { UnitPool } from './unit-pool.ts';
+import { runUnitsHere } from './local-unit.ts';
+import { CryptoRandom } from '../crypto-random.ts';
 import { Volunteer, type VolunteerStats } from './volunteer.ts';
 import { measureSpeed } from './speed-benchmark.ts';
 import { WorkLedger, type LedgerEntry } from './work-ledger.ts';
@@ -74,6 +76,8 @@ export class GridCompute {
   private readonly host: JobHost;
   private readonly client: ComputeClient;
   private readonly pool: UnitPool | null;
+  /** A node that does not volunteer still runs the known units of the adaptive jobs it coordinates: on a pool of one, made when first needed. */
+  private knownAnswersPool: UnitPool | null = null;
   private readonly volunteer: Volunteer | null;
   private readonly submitted: SubmittedJobs;
   private readonly ledger: WorkLedger;
@@ -104,6 +108,8 @@ export class GridCompute {
       backupsFor: async (jobId) => (await this.candidates(jobId)).filter((candidate) => candidate.peerId !== this.peerId),
       ask: (target, request) => this.client.ask(target, request),
       self: this.peerId, sign, verify: verifySignature,
+      random: new CryptoRandom(),
+      knownAnswers: (manifest, units) => runUnitsHere({ pool: this.poolForKnownAnswers(), fetchFile: parts.fetchFile }, manifest, units),
     });
     this.pool = parts.config.volunteer ? new UnitPool({ size: workers }) : null;
     this.volunteer = this.pool === null ? null : new Volunteer({
@@ -143,7 +149,14 @@ export class GridCompute {
     this.host.stop();
     await this.server?.unregister();
     await this.pool?.close();
+    await this.knownAnswersPool?.close();
     await this.ledger.flush();
+  }
+
+  private poolForKnownAnswers(): UnitPool {
+    if (this.pool !== null) return this.pool;
+    this.knownAnswersPool ??= new UnitPool({ size: 1 });
+    return this.knownAnswersPool;
   }
 
   /**

@@ -15,7 +15,8 @@ import type { ComputeRequest, ComputeResponse, UnitResultEntry } from '../../ser
 import { ComputeLimits, ComputeRefusal, JobPhase } from '../../services/compute/grid/compute-messages.ts';
 import type { JobAdvert } from '../../services/compute/grid/job-advert.ts';
 import { DEFAULT_COORDINATOR_OPTIONS, JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
-import { decodeManifest, jobIdOf } from '../../services/compute/grid/job-manifest.ts';
+import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
+import type { Random } from '../../core/random.ts';
 import { CredibilityBook, type WorkerStanding } from '../../services/compute/validation/credibility-book.ts';
 import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
 import { receiptBatchBytes, reportClaimBytes } from '../../services/compute/grid/receipts.ts';
@@ -51,6 +52,14 @@ export interface JobHostParts {
   readonly syncIntervalMs?: number;
   /** A copy of rank r takes over after r × this long without a sync (default 5 s). */
   readonly takeoverAfterMs?: number;
+  /** Draws which units of an adaptive job are known and which leases are spot checks. */
+  readonly random: Random;
+  /**
+   * Runs units of a job on this node and gives each one's output hash and fuel (null for one that
+   * did not end with an output): the known answers of an adaptive job's spot checks. Without it,
+   * adaptive jobs run without spot checks (their workers' standing grows only from confirmed results).
+   */
+  readonly knownAnswers?: (manifest: JobManifest, units: readonly number[]) => Promise<readonly ({ readonly outputHash: string; readonly fuel: bigint } | null)[]>;
 }
 
 export const JobHostLimits = {
@@ -126,7 +135,7 @@ export class JobHost {
 
   constructor(parts: JobHostParts) {
     this.parts = parts;
-    this.options = { ...DEFAULT_COORDINATOR_OPTIONS, ...parts.coordinator };
+    this.options = { ...DEFAULT_COORDINATOR_OPTIONS, ...parts.coordinator, standing: this.standing, random: parts.random };
     this.replicas = new JobReplicas(this.options);
     this.watch = {
       nowMs: parts.nowMs, log: parts.log, ask: parts.ask, backupsFor: parts.backupsFor, self: parts.self,
@@ -193,7 +202,7 @@ export class JobHost {
       case 'manifest':
         return { kind: 'manifest', manifest: job.manifestBytes };
       case 'lease': {
-        if (this.standing.isBlacklisted(peerId)) return refused(ComputeRefusal.forbidden, 'a result of yours was outvoted by an accepted one: this node gives you no more work');
+        if (this.standing.isBlacklisted(peerId)) return refused(ComputeRefusal.forbidden, 'a result of yours was proven wrong (outvoted by an accepted one, or a failed spot check): this node gives you no more work');
         const answer = coordinator.grant(peerId, request.advert, request.slots, nowMs);
         if (!answer.ok) return refused(answer.reason, answer.message);
         return { kind: 'leases', leases: answer.leases, retryAfterMs: answer.leases.length === 0 ? 1000 : 0 };
@@ -215,6 +224,9 @@ export class JobHost {
           for (const worker of this.standing.recordAccepted(verdict.agreeing, verdict.disagreeing)) {
             this.parts.log({ level: 'warn', event: 'workerBlacklisted', worker, jobId: request.jobId, unit: verdict.unit, reason: 'its result was outvoted' });
           }
+        }
+        for (const check of answer.spotChecks) {
+          if (check.outcome === 'failed') this.parts.log({ level: 'warn', event: 'workerBlacklisted', worker: check.worker, jobId: request.jobId, unit: check.unit, reason: 'it failed a spot check' });
         }
         if (coordinator.currentPhase !== JobPhase.running) this.finished(job);
         const receipts = coordinator.receiptsFor(peerId, request.receiptsFrom);
@@ -319,6 +331,32 @@ export class JobHost {
       chosenCopies: [], copiesChosenAtMs: -Infinity, nextSyncAtMs: -Infinity,
     });
     this.dropOldFinished();
+    void this.computeKnownAnswers(jobId, coordinator);
+  }
+
+  /**
+   * The answers of an adaptive job's spot checks, computed here (a job taken over brings those its
+   * predecessor computed, in its snapshot). They are queued on the pool together, so that they are
+   * in while the job is young; until then the job runs without spot checks.
+   */
+  private async computeKnownAnswers(jobId: string, coordinator: JobCoordinator): Promise<void> {
+    const knownAnswers = this.parts.knownAnswers;
+    if (knownAnswers === undefined || coordinator.currentPhase !== JobPhase.running) return;
+    const units = coordinator.knownUnitsWanted();
+    if (units.length === 0) return;
+    let answers: readonly ({ readonly outputHash: string; readonly fuel: bigint } | null)[];
+    try {
+      answers = await knownAnswers(coordinator.manifest, units);
+    } catch (error) {
+      this.parts.log({ level: 'info', event: 'knownAnswersFailed', jobId, error: (error as Error).message });
+      return;
+    }
+    // The job may have ended, or gone to another node, meanwhile.
+    if (this.jobs.get(jobId)?.coordinator !== coordinator || coordinator.currentPhase !== JobPhase.running) return;
+    answers.forEach((answer, index) => {
+      if (answer !== null && index < units.length) coordinator.addKnownAnswer(units[index], answer.outputHash, answer.fuel);
+    });
+    if (coordinator.knownAnswers > 0) this.parts.log({ level: 'info', event: 'spotChecksReady', jobId, knownUnits: coordinator.knownAnswers });
   }
 
   private tick(): void {
@@ -410,7 +448,8 @@ export class JobHost {
     if (job.finishLogged) return;
     job.finishLogged = true;
     const status = job.coordinator.status();
-    this.parts.log({ level: 'info', event: 'jobFinished', jobId: status.jobId, phase: status.phase, units: status.units });
+    const spotChecks = job.coordinator.spotCheckCounts();
+    this.parts.log({ level: 'info', event: 'jobFinished', jobId: status.jobId, phase: status.phase, units: status.units, ...(spotChecks === null ? {} : { spotChecks }) });
   }
 
   private dropOldFinished(): void {

@@ -23,6 +23,7 @@ import { DEFAULT_MODULE_POLICY } from '../../services/compute/wasm/module-policy
 import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
 import type { ComputeClient } from './compute-client.ts';
 import type { UnitPool } from './unit-pool.ts';
+import { unitLimitsOf } from './local-unit.ts';
 import type { UnitOutcome } from './unit-sandbox.ts';
 import { sha256, sha256Hex } from '../content/content-hash.ts';
 
@@ -270,12 +271,7 @@ export class Volunteer {
     if (held.lost || this.stopped) return { lease: grant.lease, status: 'unavailable', output: null, fuel: 0, wallMs: 0 };
     const outcome = await this.parts.pool.run({
       program, input, args: grant.args, checkpoint: grant.checkpoint,
-      limits: {
-        fuelMax: limits.fuelMax, wallTimeMs: limits.wallTimeSeconds * 1000,
-        outputBytesMax: Math.min(limits.outputBytesMax, ComputeLimits.inlineOutputBytesMax),
-        checkpointBytesMax: ComputeLimits.checkpointBytesMax,
-        policy: { ...DEFAULT_MODULE_POLICY, memoryPagesMax: Math.min(limits.memoryPagesMax, DEFAULT_MODULE_POLICY.memoryPagesMax) },
-      },
+      limits: unitLimitsOf(limits),
       onProgress: (fraction) => {
         held.progress = Math.min(1, Math.max(0, fraction));
       },

@@ -7,6 +7,7 @@ import type { ComputeRequest, ComputeResponse } from '../../../src/services/comp
 import { encodeManifest } from '../../../src/services/compute/grid/job-manifest.ts';
 import { parseJobSpec } from '../../../src/services/compute/jobs/job-spec.ts';
 import { JobHost, JobHostLimits } from '../../../src/runtime/compute/job-host.ts';
+import { CryptoRandom } from '../../../src/runtime/crypto-random.ts';
 
 const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 
@@ -21,7 +22,7 @@ function host(sent: ComputeRequest[] = []): JobHost {
     nowMs: () => 1000, publish: () => {}, multiaddrs: () => [], log: () => {},
     self: 'host', sign: async () => new Uint8Array(64), verify: async () => true,
     backupsFor: async () => [{ peerId: 'copy', target: { peerId: 'copy' } }],
-    compareNearness: () => 0,
+    compareNearness: () => 0, random: new CryptoRandom(),
     ask: async (_target, request): Promise<ComputeResponse> => {
       sent.push(request);
       return { kind: 'synced', outputsHeld: 0 };
@@ -75,5 +76,36 @@ describe('JobHost', () => {
     const notCbor = await copy.answer('peer', { kind: 'sync', jobId: hosted.jobId, manifest, rank: 1, snapshot: new Uint8Array([0xff, 0x00]), outputsFrom: 0, outputs: [] });
     assert.equal(notCbor.kind, 'refused');
     assert.deepEqual(copy.copiesKept(), []);
+  });
+
+  it('computes the known answers of an adaptive job itself, and blacklists a worker that fails a spot check', async () => {
+    const events: Record<string, unknown>[] = [];
+    const computed: number[] = [];
+    const node = new JobHost({
+      nowMs: () => 1000, publish: () => {}, multiaddrs: () => [], log: (record) => events.push(record),
+      self: 'host', sign: async () => new Uint8Array(64), verify: async () => true,
+      backupsFor: async () => [], compareNearness: () => 0, random: new CryptoRandom(),
+      ask: async (): Promise<ComputeResponse> => ({ kind: 'synced', outputsHeld: 0 }),
+      knownAnswers: async (_manifest, units) => {
+        computed.push(...units);
+        return units.map((unit) => ({ outputHash: createHash('sha256').update(`u${unit}`).digest('hex'), fuel: 10n }));
+      },
+    });
+    const parsed = parseJobSpec({ name: 'adaptive', program: PROGRAM, units: { sweep: { from: 0, to: 4, step: 1 }, template: '{from}' }, validation: { mode: 'adaptive', spotCheckRate: 0.999999 } });
+    assert.ok(parsed.ok);
+    const hosted = node.host('alice', encodeManifest({ spec: parsed.spec, submitter: 'alice', submittedAtUnixMs: 1 }));
+    assert.ok(hosted.ok);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(computed.sort(), [0, 1, 2, 3], 'a job of 4 units: each is known (at least two, about the rate, at most 32)');
+    assert.ok(events.some((event) => event.event === 'spotChecksReady'));
+    const advert = { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 };
+    const leases = await node.answer('cheater', { kind: 'lease', jobId: hosted.jobId, advert, slots: 1 });
+    assert.ok(leases.kind === 'leases' && leases.leases.length === 1);
+    const lease = leases.leases[0].lease;
+    await node.answer('cheater', { kind: 'report', jobId: hosted.jobId, results: [{ lease, status: 'ok', output: new TextEncoder().encode('a lie'), fuel: 10, wallMs: 1 }], heartbeats: [], signature: new Uint8Array(64), receiptsFrom: 0 });
+    assert.ok(events.some((event) => event.event === 'workerBlacklisted' && event.worker === 'cheater' && event.reason === 'it failed a spot check'));
+    const again = await node.answer('cheater', { kind: 'lease', jobId: hosted.jobId, advert, slots: 1 });
+    assert.equal(again.kind, 'refused');
+    node.stop();
   });
 });

@@ -11,6 +11,7 @@ import { encodeManifest } from '../../../src/services/compute/grid/job-manifest.
 import { parseJobSpec } from '../../../src/services/compute/jobs/job-spec.ts';
 import { JobHost, JobHostLimits } from '../../../src/runtime/compute/job-host.ts';
 import { TakeoverLimits } from '../../../src/runtime/compute/job-takeover.ts';
+import { CryptoRandom } from '../../../src/runtime/crypto-random.ts';
 
 const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 const flush = async (): Promise<void> => {
@@ -31,7 +32,7 @@ class Grid {
       const host = new JobHost({
         nowMs: () => this.nowMs, publish: () => {}, multiaddrs: () => [], self: name,
         log: (record) => this.events.push({ node: name, ...record }),
-        sign: async () => new Uint8Array(64), verify: async () => true,
+        sign: async () => new Uint8Array(64), verify: async () => true, random: new CryptoRandom(),
         compareNearness: (_jobId, a, b) => (a < b ? -1 : a > b ? 1 : 0),
         backupsFor: async () => [...this.hosts.keys()].filter((other) => other !== name).map((peerId) => ({ peerId, target: { peerId } })),
         ask: async (target, request) => this.carry(name, target.peerId.toString(), request),

@@ -13,6 +13,10 @@
  *   the volunteer stops it. A heartbeat's checkpoint is kept per unit, for whoever runs it next.
  * - tick: leases without heartbeats expire (their units are offered again); past the deadline the
  *   job expires.
+ * - Adaptive validation (job.json's `"mode": "adaptive"`, adaptive-policy.ts): units are judged by
+ *   the credibility of who reported them (adaptive-judge.ts, against the node's standing book), with
+ *   no speculative backups (a colluder must not see a fellow's replica before it reports), and a
+ *   share of leases are spot checks of units the node computed itself (spot-leases.ts).
  */
 import { JobState, type UnitJudge } from '../jobs/job-state.ts';
 import { CborRecord, FieldProblem } from './cbor-record.ts';
@@ -21,6 +25,10 @@ import type { JobManifest } from './job-manifest.ts';
 import { ComputeLimits, ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
 import { rankOf, unsuitability, type ResourceAdvert } from './resource-advert.ts';
 import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
+import type { Random } from '../../../core/random.ts';
+import { AdaptiveJudge } from '../validation/adaptive-judge.ts';
+import { CredibilityBook } from '../validation/credibility-book.ts';
+import { SpotLeases, type SpotOutcome } from './spot-leases.ts';
 
 export interface CoordinatorOptions {
   /** A lease not heard from for this long expires (volunteers send heartbeats at a third of it). */
@@ -29,7 +37,12 @@ export interface CoordinatorOptions {
   readonly failuresMax: number;
   /** How long a volunteer that asked counts as waiting, for ranking. */
   readonly askersWindowMs: number;
+  /** Judges every unit, whatever the job asks (tests and the simulator); otherwise the job's policy decides. */
   readonly judge?: UnitJudge;
+  /** The node's standing book: adaptive jobs are judged by it (without one, each adaptive job keeps a book of its own). */
+  readonly standing?: CredibilityBook;
+  /** For spot checks: which units are known, and which leases check. */
+  readonly random?: Random;
 }
 
 export const DEFAULT_COORDINATOR_OPTIONS: CoordinatorOptions = {
@@ -56,6 +69,8 @@ export interface ReportAnswer {
   readonly accepted: readonly AcceptedOutput[];
   /** Who agreed with each accepted result (in the order they reported) and who was outvoted: for the workers' standing. */
   readonly verdicts: readonly { readonly unit: number; readonly agreeing: readonly string[]; readonly disagreeing: readonly string[] }[];
+  /** Spot checks answered in this report (the book has recorded them; a failed one blacklisted its worker). */
+  readonly spotChecks: readonly { readonly unit: number; readonly worker: string; readonly outcome: SpotOutcome }[];
 }
 
 interface Asker {
@@ -66,11 +81,21 @@ interface Asker {
 /** Receipts handed out in one answer, at most (the rest with the next). */
 const RECEIPTS_PER_ANSWER_MAX = 1024;
 
+/** The options with a standing book for an adaptive job: the node's, or one of the job's own. */
+function withStanding(manifest: JobManifest, options: CoordinatorOptions): CoordinatorOptions {
+  const { adaptive } = manifest.spec;
+  if (adaptive === null || options.standing !== undefined) return options;
+  return { ...options, standing: new CredibilityBook({ cheatersFraction: adaptive.cheatersFraction, workersMax: adaptive.workersMax }) };
+}
+
 function stateOptions(units: number, manifest: JobManifest, options: CoordinatorOptions) {
+  const { adaptive } = manifest.spec;
+  const judge = options.judge ?? (adaptive !== null && options.standing !== undefined ? new AdaptiveJudge(adaptive, options.standing).judge : undefined);
   return {
     units, validation: manifest.spec.validation, leaseMs: options.leaseMs,
-    stragglerAfterMs: options.stragglerAfterMs, failuresMax: options.failuresMax,
-    ...(options.judge === undefined ? {} : { judge: options.judge }),
+    // Adaptive replicas go out one at a time: a backup would let a colluder see a fellow's replica.
+    stragglerAfterMs: adaptive === null ? options.stragglerAfterMs : Number.POSITIVE_INFINITY, failuresMax: options.failuresMax,
+    ...(judge === undefined ? {} : { judge }),
   };
 }
 
@@ -118,14 +143,41 @@ export class JobCoordinator {
   private readonly unitReceipts = new Map<number, readonly Receipt[]>();
   /** Leases each worker holds: a busy worker does not compete for the last units. */
   private readonly held = new Map<string, number>();
+  /** Spot checks, for an adaptive job whose node can weigh and check workers; else null. */
+  private readonly spot: SpotLeases | null;
 
-  constructor(jobId: string, manifest: JobManifest, nowMs: number, options: CoordinatorOptions = DEFAULT_COORDINATOR_OPTIONS, state?: JobState) {
+  constructor(jobId: string, manifest: JobManifest, nowMs: number, given: CoordinatorOptions = DEFAULT_COORDINATOR_OPTIONS, state?: JobState) {
+    const options = withStanding(manifest, given);
     this.jobId = jobId;
     this.manifest = manifest;
     this.options = options;
     this.unitsTotal = unitCount(manifest.spec.units);
     this.deadlineAtMs = nowMs + manifest.spec.deadlineSeconds * 1000;
     this.state = state ?? new JobState(stateOptions(this.unitsTotal, manifest, options));
+    const { adaptive } = manifest.spec;
+    this.spot = adaptive !== null && adaptive.spotCheckRate > 0 && options.standing !== undefined && options.random !== undefined
+      ? new SpotLeases(adaptive.spotCheckRate, options.standing, options.random, this.unitsTotal) : null;
+  }
+
+  /** The units whose right answers this job's spot checks want computed by the node (none unless adaptive with spot checks). */
+  knownUnitsWanted(): number[] {
+    if (this.spot === null || this.spot.knownAnswers.length > 0) return [];
+    return this.spot.knownUnitsWanted();
+  }
+
+  /** A unit's right answer, computed by the node itself: for spot checks. */
+  addKnownAnswer(unit: number, outputHash: string, fuel: bigint): void {
+    this.spot?.addKnownAnswer({ unit, outputHash, fuel });
+  }
+
+  /** How many units' answers the spot checks know. */
+  get knownAnswers(): number {
+    return this.spot?.knownAnswers.length ?? 0;
+  }
+
+  /** The job's spot checks so far (this coordinator's: a takeover starts counting afresh); null for a job without. */
+  spotCheckCounts(): { readonly known: number; readonly issued: number; readonly passed: number; readonly failed: number } | null {
+    return this.spot === null ? null : { known: this.spot.knownAnswers.length, ...this.spot.counts };
   }
 
   /**
@@ -142,6 +194,7 @@ export class JobCoordinator {
       orphanCheckpoints: [...this.orphanCheckpoints.entries()].map(([unit, checkpoint]) => ({ unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
       leaseCheckpoints: [...this.leaseCheckpoints.entries()].map(([lease, checkpoint]) => ({ lease, unit: checkpoint.unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
       resumedFrom: [...this.resumedFrom.entries()].map(([lease, worker]) => ({ lease, worker, checkpoint: this.resumedCheckpoints.get(lease)?.bytes ?? null, unit: this.resumedCheckpoints.get(lease)?.unit ?? 0 })),
+      knownAnswers: (this.spot?.knownAnswers ?? []).map((answer) => ({ unit: answer.unit, outputHash: answer.outputHash, fuel: answer.fuel.toString() })),
       unitReceipts: [...this.unitReceipts.values()].flat().map(receiptToCbor),
       receiptsOf: [...this.receiptsOf.values()].flat().map(receiptToCbor),
     };
@@ -152,9 +205,10 @@ export class JobCoordinator {
     try {
       const record = new CborRecord(value, 'snapshot');
       const units = unitCount(manifest.spec.units);
-      const restored = JobState.restore(stateOptions(units, manifest, options), record.field('state').value, nowMs);
+      const withBook = withStanding(manifest, options);
+      const restored = JobState.restore(stateOptions(units, manifest, withBook), record.field('state').value, nowMs);
       if ('problem' in restored) return `snapshot.state: ${restored.problem}`;
-      const coordinator = new JobCoordinator(jobId, manifest, nowMs, options, restored.state);
+      const coordinator = new JobCoordinator(jobId, manifest, nowMs, withBook, restored.state);
       coordinator.phase = record.oneOf('phase', Object.values(JobPhase));
       coordinator.generationValue = record.integer('generation', 0, Number.MAX_SAFE_INTEGER);
       coordinator.deadlineAtMs = nowMs + record.integer('deadlineInMs', 0, 90 * 24 * 3600 * 1000);
@@ -171,6 +225,13 @@ export class JobCoordinator {
         coordinator.resumedFrom.set(lease, worker);
         const bytes = item.bytesOrNull('checkpoint', checkpointBytesMax);
         if (bytes !== null) coordinator.resumedCheckpoints.set(lease, { unit: item.integer('unit', 0, units - 1), worker, bytes });
+      }
+      if (record.has('knownAnswers')) {
+        for (const item of record.list('knownAnswers', units, (entry, path) => new CborRecord(entry, path))) {
+          const fuel = item.text('fuel', 24);
+          if (!/^[0-9]{1,20}$/.test(fuel)) throw new FieldProblem('snapshot.knownAnswers: fuel is not a count');
+          coordinator.addKnownAnswer(item.integer('unit', 0, units - 1), item.text('outputHash', 64), BigInt(fuel));
+        }
       }
       const receipts = (name: string) => record.list(name, units * ComputeLimits.workersPerUnitMax, receiptFromCbor).filter((receipt) => receipt.jobId === jobId && receipt.unit < units);
       for (const receipt of receipts('unitReceipts')) coordinator.unitReceipts.set(receipt.unit, [...(coordinator.unitReceipts.get(receipt.unit) ?? []), receipt]);
@@ -221,6 +282,13 @@ export class JobCoordinator {
     const allowed = Math.min(slots, this.slotsByRank(worker, rankOf(this.manifest.spec.rank, advert), nowMs));
     const leases: LeaseGrant[] = [];
     while (leases.length < allowed) {
+      // Each lease is a spot check with the job's rate (volunteers take several per request).
+      const check = this.spot?.offer(worker, nowMs, (unit) => this.state.hasWorkedOn(unit, worker), () => this.state.takeLeaseId());
+      if (check !== null && check !== undefined) {
+        const planned = unitAt(this.manifest.spec.units, check.unit);
+        leases.push({ lease: check.lease, unit: check.unit, args: planned.args, input: planned.input, checkpoint: null });
+        continue;
+      }
       const lease = this.state.lease(worker, nowMs);
       if (lease === null) break;
       const planned = unitAt(this.manifest.spec.units, lease.unit);
@@ -245,19 +313,22 @@ export class JobCoordinator {
     const lost: number[] = [];
     const accepted: AcceptedOutput[] = [];
     const verdicts: { unit: number; agreeing: readonly string[]; disagreeing: readonly string[] }[] = [];
+    const spotChecks: { unit: number; worker: string; outcome: SpotOutcome }[] = [];
     if (this.phase !== JobPhase.running) {
       // The job is over: its results and receipts are final (the submitter may have fetched them).
       // What replicas still report is named lost, so that their volunteers stop them; it earns nothing.
       for (const leaseId of [...heartbeats.map((beat) => beat.lease), ...results.map((result) => result.lease)]) {
         const lease = this.state.leaseOf(leaseId);
         if (lease !== undefined && lease.worker === worker && this.state.release(leaseId)) this.ended(worker);
+        else if (this.spot?.holds(leaseId, worker) === true && this.spot.release(leaseId)) this.ended(worker);
         lost.push(leaseId);
       }
-      return { lost, accepted, verdicts };
+      return { lost, accepted, verdicts, spotChecks };
     }
     for (const heartbeat of heartbeats) {
       const lease = this.state.leaseOf(heartbeat.lease);
       if (lease === undefined || lease.worker !== worker) {
+        if (this.spot?.heartbeat(heartbeat.lease, worker, nowMs) === true) continue;
         lost.push(heartbeat.lease);
         continue;
       }
@@ -277,6 +348,12 @@ export class JobCoordinator {
     for (const result of results) {
       const lease = this.state.leaseOf(result.lease);
       if (lease === undefined || lease.worker !== worker) {
+        if (this.spot?.holds(result.lease, worker) === true) {
+          this.ended(worker);
+          const answered = this.spotAnswer(worker, result, hashHex);
+          if (answered !== null) spotChecks.push(answered);
+          continue;
+        }
         lost.push(result.lease);
         continue;
       }
@@ -316,7 +393,7 @@ export class JobCoordinator {
       if (acceptedVerdict !== null) verdicts.push({ unit: lease.unit, agreeing: acceptedVerdict.agreeing, disagreeing: acceptedVerdict.disagreeing });
     }
     if (this.state.finished && this.phase === JobPhase.running) this.phase = JobPhase.done;
-    return { lost, accepted, verdicts };
+    return { lost, accepted, verdicts, spotChecks };
   }
 
   /** Expires silent leases, and the job at its deadline. */
@@ -327,6 +404,10 @@ export class JobCoordinator {
       this.ended(lease.worker);
       // It went silent: not a volunteer waiting for work.
       this.askers.delete(lease.worker);
+    }
+    for (const worker of this.spot?.expire(nowMs, this.options.leaseMs) ?? []) {
+      this.ended(worker);
+      this.askers.delete(worker);
     }
     if (nowMs >= this.deadlineAtMs) this.phase = JobPhase.expired;
     for (const [worker, asker] of this.askers) if (nowMs - asker.atMs > this.options.askersWindowMs) this.askers.delete(worker);
@@ -457,6 +538,20 @@ export class JobCoordinator {
     this.issue(receipt);
     this.unitReceipts.set(unit, [...(this.unitReceipts.get(unit) ?? []), receipt]);
     return { unit, agreeing: [worker], disagreeing: [] };
+  }
+
+  /**
+   * A worker's answer to a spot check: recorded in the standing book by SpotLeases; a right one
+   * earns a receipt like any accepted work (the worker cannot tell it was a check).
+   */
+  private spotAnswer(worker: string, result: UnitReport, hashHex: HashHex): { unit: number; worker: string; outcome: SpotOutcome } | null {
+    const unit = this.spot?.unitOf(result.lease);
+    if (this.spot === null || unit === undefined) return null;
+    const outputHash = result.status === 'ok' && result.output !== null ? hashHex(result.output) : null;
+    const outcome = this.spot.answer(result.lease, outputHash, BigInt(result.fuel));
+    if (outcome === null) return null;
+    if (outcome === 'passed' && outputHash !== null) this.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
+    return { unit, worker, outcome };
   }
 
   private issue(receipt: Receipt): void {

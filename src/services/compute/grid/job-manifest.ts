@@ -34,7 +34,7 @@ export function encodeManifest(manifest: JobManifest): Uint8Array {
       units: unitsToJson(spec.units),
       requirements: { ...spec.requirements, domains: [...spec.requirements.domains] },
       rank: spec.rank,
-      validation: { ...spec.validation },
+      validation: spec.adaptive === null ? { ...spec.validation } : { ...spec.adaptive },
       limits: { ...spec.limits, fuelMax: Number(spec.limits.fuelMax) },
       deadlineSeconds: spec.deadlineSeconds,
     },

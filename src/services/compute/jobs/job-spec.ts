@@ -6,6 +6,7 @@
  * it never throws. docs/COMPUTE.md ("job.json") documents the format with examples.
  */
 import { DEFAULT_VALIDATION, parseValidation, type ValidationPolicy } from './validation-policy.ts';
+import { adaptiveJobValidation, parseAdaptivePolicy, type AdaptivePolicy } from '../validation/adaptive-policy.ts';
 
 export interface JobSpec {
   readonly name: string;
@@ -14,7 +15,10 @@ export interface JobSpec {
   readonly units: UnitSource;
   readonly requirements: Requirements;
   readonly rank: Rank;
+  /** What JobState is given: the fixed quorum, or in adaptive mode one replica to start with (adaptive-policy.ts). */
   readonly validation: ValidationPolicy;
+  /** Adaptive replication by credibility with spot checks, when job.json asks for it (`"mode": "adaptive"`); null for the fixed quorum. */
+  readonly adaptive: AdaptivePolicy | null;
   readonly limits: JobLimits;
   /** Seconds from submission after which unfinished units are given up. */
   readonly deadlineSeconds: number;
@@ -87,11 +91,32 @@ export function parseJobSpec(input: string | unknown): ParsedJobSpec {
   const units = parseUnits(at.child('units'), problems);
   const requirements = parseRequirements(at.child('requirements'));
   const rank = (at.oneOf('rank', Object.values(Rank)) as Rank | undefined) ?? Rank.speed;
-  const validation = at.has('validation') ? parseValidation(at.raw('validation'), 'validation', problems) : DEFAULT_VALIDATION;
+  const { validation, adaptive } = parseValidationField(at, problems);
   const limits = parseLimits(at.child('limits'));
   const deadlineSeconds = at.number('deadlineSeconds', { min: 1, max: JobSpecLimits.deadlineSecondsMax, integer: true }) ?? 24 * 3600;
   if (problems.length > 0 || units === undefined) return { ok: false, problems: problems.length > 0 ? problems : ['units: missing'] };
-  return { ok: true, spec: { name, program, units, requirements, rank, validation, limits, deadlineSeconds } };
+  return { ok: true, spec: { name, program, units, requirements, rank, validation, adaptive, limits, deadlineSeconds } };
+}
+
+/**
+ * `validation`: the fixed quorum ({"replicas", "quorum", "replicasMax"}, optionally with
+ * `"mode": "quorum"`) or adaptive replication ({"mode": "adaptive", …}).
+ */
+function parseValidationField(at: Fields, problems: string[]): { validation: ValidationPolicy; adaptive: AdaptivePolicy | null } {
+  if (!at.has('validation')) return { validation: DEFAULT_VALIDATION, adaptive: null };
+  const raw = at.raw('validation');
+  const mode = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).mode : undefined;
+  if (mode === 'adaptive') {
+    const adaptive = parseAdaptivePolicy(raw, 'validation', problems);
+    return { validation: adaptiveJobValidation(adaptive), adaptive };
+  }
+  if (mode !== undefined && mode !== 'quorum') {
+    problems.push('validation.mode: must be "quorum" (the default) or "adaptive"');
+    return { validation: DEFAULT_VALIDATION, adaptive: null };
+  }
+  if (mode === undefined) return { validation: parseValidation(raw, 'validation', problems), adaptive: null };
+  const { mode: _mode, ...fixed } = raw as Record<string, unknown>;
+  return { validation: parseValidation(fixed, 'validation', problems), adaptive: null };
 }
 
 function parseUnits(at: Fields, problems: string[]): UnitSource | undefined {

@@ -140,6 +140,11 @@ export class JobState {
     this.nextLeaseId = Math.max(this.nextLeaseId, first);
   }
 
+  /** A lease number for a lease kept outside this state (a spot check): numbered with the others, so never the same. */
+  takeLeaseId(): number {
+    return this.nextLeaseId++;
+  }
+
   /**
    * The units that want a replica started now, from the first, up to `limit` of them (the scan stops
    * there): what a coordinator announces, and how it tells whether more workers ask than there is work.

@@ -26,7 +26,7 @@ import type { UnitJudge } from '../jobs/job-state.ts';
 import type { ReplicaResult, UnitVerdict } from '../jobs/validation-policy.ts';
 import type { AdaptivePolicy } from './adaptive-policy.ts';
 import type { CredibilityBook } from './credibility-book.ts';
-import { groupCredibilities } from './lie-bound.ts';
+import { groupCredibilities, lieBound } from './lie-bound.ts';
 
 interface Group {
   readonly outputHash: string;
@@ -86,7 +86,16 @@ export class AdaptiveJudge {
   /** The lie weight of agreeing workers in report order: the first one's lie bound, times f per further member. */
   lieWeight(workers: readonly string[]): number {
     if (workers.length === 0) return 1;
-    return this.book.lieBound(workers[0]) * this.policy.cheatersFraction ** (workers.length - 1);
+    return this.lieBoundOf(workers[0]) * this.policy.cheatersFraction ** (workers.length - 1);
+  }
+
+  /**
+   * A worker's lie bound against this job's share of colluders (a node's book serves jobs that
+   * assume different shares); 1 when blacklisted.
+   */
+  private lieBoundOf(worker: string): number {
+    if (this.book.isBlacklisted(worker)) return 1;
+    return lieBound(this.book.evidence(worker), this.policy.cheatersFraction);
   }
 
   private credibleGroup(results: readonly ReplicaResult[]): UnitVerdict | null {
@@ -127,7 +136,7 @@ export class AdaptiveJudge {
         key = largest?.[0] ?? `${result.outputHash}/resumed`;
       }
       const makers = result.resumedFrom === undefined ? [result.worker] : [result.worker, result.resumedFrom];
-      const bound = Math.max(...makers.map((worker) => this.book.lieBound(worker)));
+      const bound = Math.max(...makers.map((worker) => this.lieBoundOf(worker)));
       const group = groups.get(key);
       if (group === undefined) {
         groups.set(key, { outputHash: result.outputHash, fuel: result.fuel, workers: [result.worker], firstLieBound: bound, votes: 1, behind: new Set(makers) });

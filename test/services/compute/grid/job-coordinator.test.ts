@@ -57,7 +57,7 @@ describe('JobCoordinator', () => {
     const job = new JobCoordinator('job', manifest({ validation: { replicas: 1, quorum: 1 } }, 1), 0, OPTIONS);
     const [lease] = leasesOf(job, 'a', 1);
     const forged = job.report('mallory', [ok(lease.lease, 'forged')], [], hashHex, 1);
-    assert.deepEqual(forged, { lost: [lease.lease], accepted: [], verdicts: [] });
+    assert.deepEqual(forged, { lost: [lease.lease], accepted: [], verdicts: [], spotChecks: [] });
     assert.equal(job.status().units.done, 0);
     const real = job.report('a', [ok(lease.lease, 'real')], [], hashHex, 2);
     assert.equal(real.accepted.length, 1);
@@ -250,7 +250,7 @@ describe('JobCoordinator receipts', () => {
     job.report('b', [ok(b.lease, 'right')], [], hashHex, 2);
     assert.equal(job.currentPhase, 'done');
     const late = job.report('c', [ok(c.lease, 'right')], [], hashHex, 3);
-    assert.deepEqual(late, { lost: [c.lease], accepted: [], verdicts: [] });
+    assert.deepEqual(late, { lost: [c.lease], accepted: [], verdicts: [], spotChecks: [] });
     assert.deepEqual(job.receiptsFor('c', 0), []);
     assert.deepEqual(job.results(0, 1).entries[0].workers.map((worker) => worker.worker), ['a', 'b'], 'the results are as they were when the job ended');
   });
