@@ -20,7 +20,7 @@ import type { Random } from '../../core/random.ts';
 import { CredibilityBook, type WorkerStanding } from '../../services/compute/validation/credibility-book.ts';
 import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
 import { receiptBatchBytes, reportClaimBytes } from '../../services/compute/grid/receipts.ts';
-import { JobReplicas } from './job-replicas.ts';
+import { JobReplicas, type SyncHeld } from './job-replicas.ts';
 import { probeSilentCoordinator, type CopyWatch } from './job-takeover.ts';
 import { sha256, sha256Hex } from '../content/content-hash.ts';
 
@@ -100,8 +100,10 @@ interface HostedJob {
   readonly outputs: Map<number, Uint8Array>;
   /** Units in the order their outputs were accepted: copies receive them in this order. */
   readonly acceptedOrder: number[];
-  /** Each copy's node and how many outputs (in order) it holds. */
-  readonly copies: Map<string, number>;
+  /** Each copy's node and what it holds of the outputs, settled units and receipts (each in our order): its next sync starts there. */
+  readonly copies: Map<string, SyncHeld>;
+  /** Names our order of settling and issuing for this job (snapshot-merge.ts): this node, and its turn at the job. */
+  readonly log: string;
   /** When a sync to a node last failed: it is passed over for a while. */
   readonly copyFailedAtMs: Map<string, number>;
   readonly syncsInFlight: Set<string>;
@@ -130,6 +132,8 @@ export class JobHost {
    */
   private readonly standing = new CredibilityBook({ cheatersFraction: 0.2, workersMax: JobHostLimits.workersRemembered });
   private readonly timers: ReturnType<typeof setInterval>[] = [];
+  /** Jobs taken on so far (each gets a log name of its own). */
+  private adopted = 0;
   /** What watching the copies kept here needs of this host (job-takeover.ts). */
   private readonly watch: CopyWatch;
 
@@ -288,7 +292,7 @@ export class JobHost {
     if (hosted !== undefined) {
       const theirs = this.replicas.get(sync.jobId)?.coordinator.generation ?? -1;
       const yields = this.yieldsTo(sync.jobId, hosted.coordinator.generation, peerId, theirs) && await this.isNearKey(sync.jobId, peerId);
-      if (this.jobs.get(sync.jobId) !== hosted) return { kind: 'synced', outputsHeld: accepted.outputsHeld };
+      if (this.jobs.get(sync.jobId) !== hosted) return { kind: 'synced', ...accepted };
       if (!yields) {
         this.replicas.delete(sync.jobId);
         // The other node learns it must yield from our state, sent to it at once (not again and
@@ -297,13 +301,13 @@ export class JobHost {
         if (nowMs - (hosted.rivalsToldAtMs.get(peerId) ?? -Infinity) < JobHostLimits.rivalToldAgainAfterMs) return refused(ComputeRefusal.busy, 'this node coordinates the job itself');
         if (hosted.rivalsToldAtMs.size >= 64) hosted.rivalsToldAtMs.clear();
         hosted.rivalsToldAtMs.set(peerId, nowMs);
-        void this.syncCopy(sync.jobId, hosted, { peerId, target: { peerId } }, JobHostLimits.copies + 1, DagCbor.encode(hosted.coordinator.snapshot(this.parts.nowMs())));
+        void this.syncCopy(sync.jobId, hosted, { peerId, target: { peerId } }, JobHostLimits.copies + 1);
         return refused(ComputeRefusal.busy, 'this node coordinates the job itself');
       }
       this.jobs.delete(sync.jobId);
       this.parts.log({ level: 'warn', event: 'jobYielded', jobId: sync.jobId, to: peerId, generation: hosted.coordinator.generation, theirs, units: hosted.coordinator.status().units });
     }
-    return { kind: 'synced', outputsHeld: accepted.outputsHeld };
+    return { kind: 'synced', ...accepted };
   }
 
   /** Whether `peerId` is among the nodes nearest the job's key that this node finds (yieldToNearestNodes). */
@@ -327,6 +331,7 @@ export class JobHost {
   private adopt(jobId: string, coordinator: JobCoordinator, manifestBytes: Uint8Array, outputs: Map<number, Uint8Array>, acceptedOrder: number[]): void {
     this.jobs.set(jobId, {
       coordinator, manifestBytes, outputs, acceptedOrder, copies: new Map(), copyFailedAtMs: new Map(), syncsInFlight: new Set(), rivalsToldAtMs: new Map(),
+      log: `${this.parts.self}/${coordinator.generation}/${++this.adopted}`,
       finishLogged: coordinator.currentPhase !== JobPhase.running, choosing: false, finalSynced: false,
       chosenCopies: [], copiesChosenAtMs: -Infinity, nextSyncAtMs: -Infinity,
     });
@@ -403,24 +408,34 @@ export class JobHost {
         }
       }
       const ended = job.coordinator.currentPhase !== JobPhase.running;
-      const startedMs = performance.now();
-      const snapshot = DagCbor.encode(job.coordinator.snapshot(this.parts.nowMs()));
-      // A big job's snapshot costs: sync it less often, so that copies never take more than a few
-      // per cent of the coordinator's time (the copies' decoding and restoring cost about as much).
-      // Never rarer than syncIntervalMaxMs, though: on a loaded machine the cost measured can be
-      // large, and a copy synced less often than TakeoverLimits.copyStaleAfterMs would count itself stale.
-      const costMs = (performance.now() - startedMs) * JobHostLimits.syncCostFactor;
+      // Each copy's snapshot is built before its send's first wait, so the cost is known here.
+      let encodeMs = 0;
+      const pending = copies.map((copy, index) => this.syncCopy(jobId, job, copy, index + 1, (ms) => (encodeMs += ms)));
+      // A sync costs what changed since the last (a sparse snapshot), but a job with many units in
+      // flight still costs: sync it less often, so that copies never take more than a few per cent
+      // of the coordinator's time. Never rarer than syncIntervalMaxMs, though: on a loaded machine the
+      // cost measured can be large, and a copy synced less often than TakeoverLimits.copyStaleAfterMs
+      // would count itself stale.
+      const costMs = encodeMs * JobHostLimits.syncCostFactor;
       job.nextSyncAtMs = nowMs + Math.min(JobHostLimits.syncIntervalMaxMs, Math.max(this.parts.syncIntervalMs ?? 1000, costMs));
-      const synced = await Promise.all(copies.map((copy, index) => this.syncCopy(jobId, job, copy, index + 1, snapshot)));
+      const synced = await Promise.all(pending);
       if (ended && copies.length > 0 && synced.every(Boolean)) job.finalSynced = true;
     }));
   }
 
-  /** One sync to one copy; true when the copy holds every accepted output. */
-  private async syncCopy(jobId: string, job: HostedJob, copy: { readonly peerId: string; readonly target: RequestTarget }, rank: number, snapshot: Uint8Array): Promise<boolean> {
+  /**
+   * One sync to one copy, of what it does not hold yet; true when the copy holds everything now.
+   * What building its snapshot cost goes to `onEncoded`, before the first wait.
+   */
+  private async syncCopy(jobId: string, job: HostedJob, copy: { readonly peerId: string; readonly target: RequestTarget }, rank: number, onEncoded: (ms: number) => void = () => {}): Promise<boolean> {
     if (job.syncsInFlight.has(copy.peerId)) return false;
     job.syncsInFlight.add(copy.peerId);
-    const from = job.copies.get(copy.peerId) ?? 0;
+    const held = job.copies.get(copy.peerId) ?? { outputsHeld: 0, settledHeld: 0, receiptsHeld: 0 };
+    const from = held.outputsHeld;
+    const end = job.coordinator.snapshotEnd;
+    const startedMs = performance.now();
+    const snapshot = DagCbor.encode({ ...job.coordinator.snapshot(this.parts.nowMs(), { settled: held.settledHeld, receipts: held.receiptsHeld }), log: job.log });
+    onEncoded(performance.now() - startedMs);
     const outputs: { unit: number; output: Uint8Array }[] = [];
     let bytes = 0;
     for (const unit of job.acceptedOrder.slice(from, from + ComputeLimits.resultsPerPageMax)) {
@@ -432,9 +447,9 @@ export class JobHost {
     try {
       const answer = await this.parts.ask(copy.target, { kind: 'sync', jobId, manifest: job.manifestBytes, rank, snapshot, outputsFrom: from, outputs });
       if (answer.kind !== 'synced') throw new Error(answer.kind === 'refused' ? answer.message : `a ${answer.kind} answer`);
-      job.copies.set(copy.peerId, answer.outputsHeld);
+      job.copies.set(copy.peerId, { outputsHeld: answer.outputsHeld, settledHeld: answer.settledHeld, receiptsHeld: answer.receiptsHeld });
       job.copyFailedAtMs.delete(copy.peerId);
-      return answer.outputsHeld >= job.acceptedOrder.length;
+      return answer.outputsHeld >= job.acceptedOrder.length && answer.settledHeld >= end.settled && answer.receiptsHeld >= end.receipts;
     } catch (error) {
       job.copyFailedAtMs.set(copy.peerId, this.parts.nowMs());
       this.parts.log({ level: 'debug', event: 'jobCopyNotSynced', jobId, copy: copy.peerId, error: (error as Error).message });

@@ -13,6 +13,7 @@ import * as DagCbor from '@ipld/dag-cbor';
 import type { ComputeRequest } from '../../services/compute/grid/compute-messages.ts';
 import { JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
 import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
+import { mergeSnapshot, type HeldSnapshot } from '../../services/compute/grid/snapshot-merge.ts';
 import { sha256 } from '../content/content-hash.ts';
 
 export interface ReplicaJob {
@@ -20,8 +21,10 @@ export interface ReplicaJob {
   coordinator: JobCoordinator;
   manifestBytes: Uint8Array;
   manifest: JobManifest;
-  /** The last snapshot as it came: a takeover restores it again, so that its leases count from then. */
+  /** The whole snapshot as of the last sync (its parts merged, snapshot-merge.ts): a takeover restores it again, so that its leases count from then. */
   snapshot: unknown;
+  /** The same with the coordinator's log and how many settled units and receipts it holds. */
+  held: HeldSnapshot;
   /** Accepted outputs by unit, and how many of the coordinator's accepted outputs (in its order) we hold. */
   readonly outputs: Map<number, Uint8Array>;
   readonly acceptedOrder: number[];
@@ -38,6 +41,13 @@ export interface ReplicaJob {
 }
 
 export type SyncRequest = Extract<ComputeRequest, { kind: 'sync' }>;
+
+/** What a copy holds after a sync, each in its coordinator's order. */
+export interface SyncHeld {
+  readonly outputsHeld: number;
+  readonly settledHeld: number;
+  readonly receiptsHeld: number;
+}
 
 export const ReplicaLimits = {
   /** Copies kept at once; a sync of a further job is refused. */
@@ -70,30 +80,44 @@ export class JobReplicas {
     return [...this.replicas.keys()];
   }
 
-  /** Takes a sync from `peerId`; returns the outputs now held in order, or the problem. */
-  accept(peerId: string, sync: SyncRequest, nowMs: number): { readonly outputsHeld: number } | { readonly problem: string } {
+  /**
+   * Takes a sync from `peerId`; returns what is now held (outputs, settled units and receipts, each
+   * in the coordinator's order), or the problem. A snapshot that does not follow on from what is
+   * held (a lost sync, or another coordinator's order) changes nothing but the time last heard:
+   * the answer tells the coordinator where to send from.
+   */
+  accept(peerId: string, sync: SyncRequest, nowMs: number): SyncHeld | { readonly problem: string } {
     if (jobIdOf(sync.manifest, sha256) !== sync.jobId) return { problem: 'the manifest does not match the job id' };
     let replica = this.replicas.get(sync.jobId);
     if (replica === undefined && this.replicas.size >= ReplicaLimits.replicasMax) return { problem: `this node keeps ${this.replicas.size} copies already` };
     const decoded = decodeManifest(sync.manifest);
     if (!decoded.ok) return { problem: decoded.error };
-    let snapshot: unknown;
+    let part: unknown;
     try {
-      snapshot = DagCbor.decode(sync.snapshot);
+      part = DagCbor.decode(sync.snapshot);
     } catch (error) {
       return { problem: `the snapshot is not dag-cbor: ${(error as Error).message}` };
     }
+    const merged = mergeSnapshot(replica?.held, part);
+    if ('problem' in merged) return { problem: merged.problem };
+    if ('gap' in merged) {
+      if (replica === undefined || replica.primary !== peerId) return { outputsHeld: replica?.acceptedOrder.length ?? 0, settledHeld: 0, receiptsHeld: 0 };
+      replica.lastSyncAtMs = nowMs;
+      return { outputsHeld: replica.acceptedOrder.length, settledHeld: replica.held.settled, receiptsHeld: replica.held.receipts };
+    }
+    const snapshot = merged.held.value;
     const restored = JobCoordinator.restore(sync.jobId, decoded.manifest, snapshot, nowMs, this.options);
     if (typeof restored === 'string') return { problem: restored };
     if (replica === undefined) {
       replica = {
-        jobId: sync.jobId, coordinator: restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot,
+        jobId: sync.jobId, coordinator: restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot, held: merged.held,
         outputs: new Map(), acceptedOrder: [], primary: peerId, rank: sync.rank, lastSyncAtMs: nowMs, probing: false, probesFailed: 0, silentAtFirstProbeMs: 0, firstProbeFailedAtMs: 0,
       };
       this.replicas.set(sync.jobId, replica);
     }
     replica.coordinator = restored;
     replica.snapshot = snapshot;
+    replica.held = merged.held;
     replica.primary = peerId;
     replica.rank = sync.rank;
     replica.lastSyncAtMs = nowMs;
@@ -106,7 +130,7 @@ export class JobReplicas {
         replica.outputs.set(output.unit, output.output);
       }
     }
-    return { outputsHeld: replica.acceptedOrder.length };
+    return { outputsHeld: replica.acceptedOrder.length, settledHeld: merged.held.settled, receiptsHeld: merged.held.receipts };
   }
 
   /** Copies whose coordinator has been silent past their rank's turn and that are not being probed. */

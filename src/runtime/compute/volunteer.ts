@@ -54,8 +54,14 @@ export const VolunteerTuning = {
   /** Work queued per worker, by the job's measured unit time. */
   queueMs: 1000,
   leasesPerRequestMax: ComputeLimits.leasesPerRequestMax,
-  /** Results are sent this long after the first one is ready (or at once when this many wait). */
+  /** Results are sent this long after the first one is ready (or at once when this many wait)… */
   reportDelayMs: 20,
+  /**
+   * …and this long for a job whose units take less than shortUnitMs: such units finish by the
+   * hundred, and a report each 20 ms would cost the coordinator a request per few units.
+   */
+  shortUnitsReportDelayMs: 100,
+  shortUnitMs: 10,
   reportBatchMax: 256,
   /** A coordinator that refused or failed is asked again after this long. */
   backoffMs: 5000,
@@ -303,7 +309,12 @@ export class Volunteer {
     if (queued === undefined) this.reports.set(jobId, queued = []);
     queued.push(report);
     if (queued.length >= VolunteerTuning.reportBatchMax) void this.flushReports();
-    else this.reportTimer ??= setTimeout(() => void this.flushReports(), VolunteerTuning.reportDelayMs);
+    else this.reportTimer ??= setTimeout(() => void this.flushReports(), this.reportDelayFor(jobId));
+  }
+
+  private reportDelayFor(jobId: string): number {
+    const meanUnitMs = this.jobs.get(jobId)?.meanUnitMs ?? 0;
+    return meanUnitMs > 0 && meanUnitMs < VolunteerTuning.shortUnitMs ? VolunteerTuning.shortUnitsReportDelayMs : VolunteerTuning.reportDelayMs;
   }
 
   /**
@@ -322,7 +333,7 @@ export class Volunteer {
       } finally {
         this.reporting.delete(jobId);
       }
-      if ((this.reports.get(jobId)?.length ?? 0) > 0) this.reportTimer ??= setTimeout(() => void this.flushReports(), VolunteerTuning.reportDelayMs);
+      if ((this.reports.get(jobId)?.length ?? 0) > 0) this.reportTimer ??= setTimeout(() => void this.flushReports(), this.reportDelayFor(jobId));
     }));
   }
 

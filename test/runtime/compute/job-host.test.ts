@@ -25,7 +25,7 @@ function host(sent: ComputeRequest[] = []): JobHost {
     compareNearness: () => 0, random: new CryptoRandom(),
     ask: async (_target, request): Promise<ComputeResponse> => {
       sent.push(request);
-      return { kind: 'synced', outputsHeld: 0 };
+      return { kind: 'synced', outputsHeld: 0, settledHeld: 0, receiptsHeld: 0 };
     },
   });
 }
@@ -52,7 +52,7 @@ describe('JobHost', () => {
     assert.ok(sync !== undefined && sync.kind === 'sync', 'hosting a job syncs it at once');
     assert.equal(sync.rank, 1);
     const copy = host();
-    assert.deepEqual(await copy.answer('coordinator-peer', sync), { kind: 'synced', outputsHeld: 0 });
+    assert.deepEqual(await copy.answer('coordinator-peer', sync), { kind: 'synced', outputsHeld: 0, settledHeld: 0, receiptsHeld: 0 });
     const status = await copy.answer('anyone', { kind: 'status', jobId: hosted.jobId });
     assert.equal(status.kind, 'jobStatus');
     if (status.kind === 'jobStatus') assert.deepEqual(status.status.units, { total: 4, done: 0, failed: 0, running: 0 });
@@ -85,7 +85,7 @@ describe('JobHost', () => {
       nowMs: () => 1000, publish: () => {}, multiaddrs: () => [], log: (record) => events.push(record),
       self: 'host', sign: async () => new Uint8Array(64), verify: async () => true,
       backupsFor: async () => [], compareNearness: () => 0, random: new CryptoRandom(),
-      ask: async (): Promise<ComputeResponse> => ({ kind: 'synced', outputsHeld: 0 }),
+      ask: async (): Promise<ComputeResponse> => ({ kind: 'synced', outputsHeld: 0, settledHeld: 0, receiptsHeld: 0 }),
       knownAnswers: async (_manifest, units) => {
         computed.push(...units);
         return units.map((unit) => ({ outputHash: createHash('sha256').update(`u${unit}`).digest('hex'), fuel: 10n }));

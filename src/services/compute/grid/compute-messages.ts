@@ -166,7 +166,8 @@ export type ComputeResponse =
   | { readonly kind: 'jobStatus'; readonly status: JobStatusReport }
   | { readonly kind: 'results'; readonly entries: readonly UnitResultEntry[]; readonly nextUnit: number | null; readonly fromCopy: boolean }
   | { readonly kind: 'cancelled' }
-  | { readonly kind: 'synced'; readonly outputsHeld: number }
+  /** What the copy holds of the coordinator's accepted outputs, settled units and receipts, each in the coordinator's order: the next sync starts there. */
+  | { readonly kind: 'synced'; readonly outputsHeld: number; readonly settledHeld: number; readonly receiptsHeld: number }
   | { readonly kind: 'refused'; readonly reason: ComputeRefusal; readonly message: string };
 
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -243,7 +244,7 @@ function readResponse(record: CborRecord, kind: (typeof RESPONSE_KINDS)[number])
     case 'jobStatus': return { kind, status: readJobStatus(record.record('status')) };
     case 'results': return { kind, entries: record.list('entries', ComputeLimits.resultsPerPageMax, readResultEntry), nextUnit: record.integerOrNull('nextUnit', 0, 2 ** 32), fromCopy: record.boolean('fromCopy') };
     case 'cancelled': return { kind };
-    case 'synced': return { kind, outputsHeld: record.integer('outputsHeld', 0, 2 ** 32) };
+    case 'synced': return { kind, outputsHeld: record.integer('outputsHeld', 0, 2 ** 32), settledHeld: record.integer('settledHeld', 0, 2 ** 32), receiptsHeld: record.integer('receiptsHeld', 0, 2 ** 32) };
     case 'refused': return { kind, reason: record.oneOf('reason', Object.values(ComputeRefusal)), message: record.text('message', ComputeLimits.textBytesMax) };
   }
 }

@@ -99,6 +99,12 @@ function stateOptions(units: number, manifest: JobManifest, options: Coordinator
   };
 }
 
+/** Where a snapshot for a copy starts: the settled units and receipts it holds already. */
+export interface SnapshotFrom {
+  readonly settled: number;
+  readonly receipts: number;
+}
+
 /** sha2-256 of bytes as lowercase hex; injected (node:crypto in a node, anything in a test). */
 export type HashHex = (bytes: Uint8Array) => string;
 
@@ -141,6 +147,9 @@ export class JobCoordinator {
   private readonly receiptsOf = new Map<string, Receipt[]>();
   /** The receipts of each accepted unit: who did the work (for the submitter's ledger). */
   private readonly unitReceipts = new Map<number, readonly Receipt[]>();
+  /** Every receipt in the order it was issued, and every settled unit in the order it settled: what copies are sent from where they are. */
+  private readonly receiptLog: Receipt[] = [];
+  private readonly settledLog: number[] = [];
   /** Leases each worker holds: a busy worker does not compete for the last units. */
   private readonly held = new Map<string, number>();
   /** Spot checks, for an adaptive job whose node can weigh and check workers; else null. */
@@ -182,12 +191,20 @@ export class JobCoordinator {
 
   /**
    * The coordinator's state as a dag-cbor value, for the nodes that keep a copy (job-host.ts):
-   * the job state, the phase, the time left, and the checkpoints it holds. Accepted outputs travel
-   * beside it, as they are accepted.
+   * the job state, the phase, the time left, the checkpoints it holds and the receipts. Settled units
+   * and receipts are final, so a copy that holds the first `from.settled` units settled and the first
+   * `from.receipts` receipts issued is sent only those after (snapshot-merge.ts puts them together
+   * again); from zero it is whole, which is what `restore` takes. Accepted outputs travel beside it,
+   * as they are accepted.
    */
-  snapshot(nowMs: number): Record<string, unknown> {
+  snapshot(nowMs: number, from: SnapshotFrom = { settled: 0, receipts: 0 }): Record<string, unknown> {
+    const settledFrom = Math.min(from.settled, this.settledLog.length);
+    const receiptsFrom = Math.min(from.receipts, this.receiptLog.length);
     return {
-      state: this.state.snapshot(),
+      state: this.state.snapshot(this.settledLog.slice(settledFrom)),
+      settledFrom,
+      receiptsFrom,
+      receipts: this.receiptLog.slice(receiptsFrom).map(receiptToCbor),
       phase: this.phase,
       generation: this.generationValue,
       deadlineInMs: Math.max(0, Math.round(this.deadlineAtMs - nowMs)),
@@ -195,9 +212,12 @@ export class JobCoordinator {
       leaseCheckpoints: [...this.leaseCheckpoints.entries()].map(([lease, checkpoint]) => ({ lease, unit: checkpoint.unit, worker: checkpoint.worker, bytes: checkpoint.bytes })),
       resumedFrom: [...this.resumedFrom.entries()].map(([lease, worker]) => ({ lease, worker, checkpoint: this.resumedCheckpoints.get(lease)?.bytes ?? null, unit: this.resumedCheckpoints.get(lease)?.unit ?? 0 })),
       knownAnswers: (this.spot?.knownAnswers ?? []).map((answer) => ({ unit: answer.unit, outputHash: answer.outputHash, fuel: answer.fuel.toString() })),
-      unitReceipts: [...this.unitReceipts.values()].flat().map(receiptToCbor),
-      receiptsOf: [...this.receiptsOf.values()].flat().map(receiptToCbor),
     };
+  }
+
+  /** How many units have settled and receipts been issued: where the next snapshot for a copy holding everything starts. */
+  get snapshotEnd(): SnapshotFrom {
+    return { settled: this.settledLog.length, receipts: this.receiptLog.length };
   }
 
   /** A coordinator that goes on from a snapshot (checked: it comes from another node), or the problem with it. */
@@ -206,9 +226,13 @@ export class JobCoordinator {
       const record = new CborRecord(value, 'snapshot');
       const units = unitCount(manifest.spec.units);
       const withBook = withStanding(manifest, options);
-      const restored = JobState.restore(stateOptions(units, manifest, withBook), record.field('state').value, nowMs);
+      if (record.integer('settledFrom', 0, 0) !== 0 || record.integer('receiptsFrom', 0, 0) !== 0) return 'snapshot: not whole';
+      const stateValue = record.field('state').value;
+      const restored = JobState.restore(stateOptions(units, manifest, withBook), stateValue, nowMs);
       if ('problem' in restored) return `snapshot.state: ${restored.problem}`;
       const coordinator = new JobCoordinator(jobId, manifest, nowMs, withBook, restored.state);
+      // Checked by JobState.restore: [unit, verdict] pairs, in the order they settled.
+      for (const [unit] of (stateValue as { settled: readonly (readonly [number, unknown])[] }).settled) coordinator.settledLog.push(unit);
       coordinator.phase = record.oneOf('phase', Object.values(JobPhase));
       coordinator.generationValue = record.integer('generation', 0, Number.MAX_SAFE_INTEGER);
       coordinator.deadlineAtMs = nowMs + record.integer('deadlineInMs', 0, 90 * 24 * 3600 * 1000);
@@ -233,12 +257,8 @@ export class JobCoordinator {
           coordinator.addKnownAnswer(item.integer('unit', 0, units - 1), item.text('outputHash', 64), BigInt(fuel));
         }
       }
-      const receipts = (name: string) => record.list(name, units * ComputeLimits.workersPerUnitMax, receiptFromCbor).filter((receipt) => receipt.jobId === jobId && receipt.unit < units);
-      for (const receipt of receipts('unitReceipts')) coordinator.unitReceipts.set(receipt.unit, [...(coordinator.unitReceipts.get(receipt.unit) ?? []), receipt]);
-      for (const receipt of receipts('receiptsOf')) {
-        const list = coordinator.receiptsOf.get(receipt.worker) ?? [];
-        list.push(receipt);
-        coordinator.receiptsOf.set(receipt.worker, list);
+      for (const receipt of record.list('receipts', units * ComputeLimits.workersPerUnitMax, receiptFromCbor)) {
+        if (receipt.jobId === jobId && receipt.unit < units) coordinator.issue(receipt);
       }
       for (let unit = 0; unit < units; unit++) {
         const verdict = coordinator.state.verdictOf(unit);
@@ -499,6 +519,7 @@ export class JobCoordinator {
   }
 
   private settled(unit: number, verdict: { readonly outputHash: string; readonly fuel: bigint; readonly agreeing?: readonly string[] } | null, accepted: AcceptedOutput[]): void {
+    this.settledLog.push(unit);
     this.orphanCheckpoints.delete(unit);
     const outputs = this.pendingOutputs.get(unit);
     const claims = this.claims.get(unit);
@@ -506,15 +527,11 @@ export class JobCoordinator {
     this.pendingOutputs.delete(unit);
     this.claims.delete(unit);
     if (verdict === null) return;
-    const receipts: Receipt[] = [];
     for (const worker of verdict.agreeing ?? []) {
       const claim = claims?.get(worker);
       if (claim === undefined) continue;
-      const receipt: Receipt = { jobId: this.jobId, unit, worker, fuel: claim.fuel, wallMs: claim.wallMs, outputHash: verdict.outputHash };
-      receipts.push(receipt);
-      this.issue(receipt);
+      this.issue({ jobId: this.jobId, unit, worker, fuel: claim.fuel, wallMs: claim.wallMs, outputHash: verdict.outputHash });
     }
-    this.unitReceipts.set(unit, receipts);
     this.accepted.set(unit, { outputHash: verdict.outputHash, fuel: verdict.fuel });
     const output = outputs?.get(verdict.outputHash);
     if (output !== undefined) accepted.push({ unit, outputHash: verdict.outputHash, output });
@@ -534,9 +551,7 @@ export class JobCoordinator {
     if (accepted === undefined || result.status !== 'ok' || result.output === null) return null;
     const outputHash = hashHex(result.output);
     if (outputHash !== accepted.outputHash || (!resumed && BigInt(result.fuel) !== accepted.fuel)) return { unit, agreeing: [], disagreeing: [worker] };
-    const receipt: Receipt = { jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash };
-    this.issue(receipt);
-    this.unitReceipts.set(unit, [...(this.unitReceipts.get(unit) ?? []), receipt]);
+    this.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
     return { unit, agreeing: [worker], disagreeing: [] };
   }
 
@@ -554,11 +569,14 @@ export class JobCoordinator {
     return { unit, worker, outcome };
   }
 
+  /** A receipt for work done on a unit (a replica that agreed, or a spot check passed): the worker's, and listed with the unit's results. */
   private issue(receipt: Receipt): void {
     let issued = this.receiptsOf.get(receipt.worker);
     if (issued === undefined) this.receiptsOf.set(receipt.worker, issued = []);
     // One per unit the worker ran: bounded by the job's units.
     issued.push(receipt);
+    this.unitReceipts.set(receipt.unit, [...(this.unitReceipts.get(receipt.unit) ?? []), receipt]);
+    this.receiptLog.push(receipt);
   }
 
   private holdPending(unit: number, outputHash: string, bytes: Uint8Array): void {

@@ -3,6 +3,11 @@
  * coordinator sends the nodes that keep a copy of its jobs, so that one of them can go on with the
  * job if the coordinator goes (issue 5, item 4). A snapshot comes from another node, so restoring
  * one checks every field first; checkSnapshot never throws.
+ *
+ * Sparse, so that a sync costs what changed rather than the whole job: open units that nothing has
+ * happened to yet are left out (a unit in neither list is such a unit), and settled units — final
+ * once settled — are listed only as far as the caller asks (a coordinator sends each copy those
+ * settled since its last sync; the copy keeps the rest, snapshot-merge.ts).
  */
 import type { UnitPhase } from './job-state.ts';
 
@@ -21,15 +26,19 @@ export interface ResultSnapshot {
   readonly resumedFrom?: string;
 }
 
-/** A settled unit keeps its phase and verdict; an open one also what its replicas did. */
-export interface UnitSnapshot {
-  readonly phase: UnitPhase;
+/** A settled unit: its phase and verdict (null for a failed one). */
+export interface SettledSnapshot {
+  readonly phase: 'done' | 'failed';
   readonly verdict: AcceptedSnapshot | null;
-  readonly started?: number;
-  readonly failures?: number;
-  readonly speculated?: boolean;
-  readonly workers?: readonly string[];
-  readonly results?: readonly ResultSnapshot[];
+}
+
+/** An open unit something has happened to: what its replicas did. */
+export interface OpenSnapshot {
+  readonly started: number;
+  readonly failures: number;
+  readonly speculated: boolean;
+  readonly workers: readonly string[];
+  readonly results: readonly ResultSnapshot[];
 }
 
 export interface LeaseSnapshot {
@@ -40,8 +49,11 @@ export interface LeaseSnapshot {
 }
 
 export interface JobStateSnapshot {
-  readonly version: 1;
-  readonly units: readonly UnitSnapshot[];
+  readonly version: 2;
+  /** [unit, its state], units in increasing order. */
+  readonly open: readonly (readonly [number, OpenSnapshot])[];
+  /** [unit, its verdict], in the order the coordinator settled them. */
+  readonly settled: readonly (readonly [number, SettledSnapshot])[];
   readonly leases: readonly LeaseSnapshot[];
   readonly nextLeaseId: number;
 }
@@ -49,15 +61,27 @@ export interface JobStateSnapshot {
 const NAME_LENGTH_MAX = 256;
 const LIST_MAX = 64;
 
-/** The snapshot, or what is wrong with it. */
+/** The snapshot, or what is wrong with it (a unit listed twice, as open and settled, or out of range included). */
 export function checkSnapshot(value: unknown, units: number): JobStateSnapshot | string {
-  if (!isRecord(value) || value.version !== 1) return 'not a version-1 job state';
-  if (!Array.isArray(value.units) || value.units.length !== units) return `not ${units} units`;
+  if (!isRecord(value) || value.version !== 2) return 'not a version-2 job state';
+  if (!Array.isArray(value.open) || value.open.length > units) return `open: not a list of at most ${units} units`;
+  if (!Array.isArray(value.settled) || value.settled.length > units) return `settled: not a list of at most ${units} units`;
   if (!Array.isArray(value.leases) || value.leases.length > units * 16) return 'leases: not a list of at most 16 per unit';
   if (!isCount(value.nextLeaseId) || value.nextLeaseId < 1) return 'nextLeaseId: not a positive integer';
-  for (const [index, unit] of value.units.entries()) {
-    const problem = unitProblem(unit);
-    if (problem !== null) return `units[${index}]: ${problem}`;
+  const listed = new Set<number>();
+  const entry = (item: unknown, name: string, index: number): string | null => {
+    if (!Array.isArray(item) || item.length !== 2 || !isCount(item[0]) || item[0] >= units) return `${name}[${index}]: not [unit, state] of this job`;
+    if (listed.has(item[0])) return `${name}[${index}]: unit ${item[0]} listed twice`;
+    listed.add(item[0]);
+    return null;
+  };
+  for (const [index, item] of value.open.entries()) {
+    const problem = entry(item, 'open', index) ?? openProblem((item as unknown[])[1]);
+    if (problem !== null) return problem.startsWith('open[') ? problem : `open[${index}]: ${problem}`;
+  }
+  for (const [index, item] of value.settled.entries()) {
+    const problem = entry(item, 'settled', index) ?? settledProblem((item as unknown[])[1]);
+    if (problem !== null) return problem.startsWith('settled[') ? problem : `settled[${index}]: ${problem}`;
   }
   for (const [index, lease] of value.leases.entries()) {
     if (!isRecord(lease) || !isCount(lease.id) || lease.id < 1 || lease.id >= (value.nextLeaseId as number) || !isCount(lease.unit) || lease.unit >= units
@@ -66,15 +90,19 @@ export function checkSnapshot(value: unknown, units: number): JobStateSnapshot |
   return value as unknown as JobStateSnapshot;
 }
 
-function unitProblem(unit: unknown): string | null {
+function settledProblem(unit: unknown): string | null {
   if (!isRecord(unit)) return 'not an object';
-  if (unit.phase !== 'open' && unit.phase !== 'done' && unit.phase !== 'failed') return 'phase: not open, done or failed';
+  if (unit.phase !== 'done' && unit.phase !== 'failed') return 'phase: not done or failed';
   if (unit.verdict !== null) {
     const verdict = unit.verdict;
     if (!isRecord(verdict) || !isHash(verdict.outputHash) || !isFuel(verdict.fuel) || !isNameList(verdict.agreeing) || !isNameList(verdict.disagreeing)) return 'verdict: not an accepted verdict';
   }
   if (unit.phase === 'done' && unit.verdict === null) return 'a done unit without its verdict';
-  if (unit.phase !== 'open') return null;
+  return null;
+}
+
+function openProblem(unit: unknown): string | null {
+  if (!isRecord(unit)) return 'not an object';
   if (!isCount(unit.started) || !isCount(unit.failures) || typeof unit.speculated !== 'boolean' || !isNameList(unit.workers)) return 'an open unit without its replicas';
   if (!Array.isArray(unit.results) || unit.results.length > LIST_MAX) return 'results: not a list';
   for (const result of unit.results) {

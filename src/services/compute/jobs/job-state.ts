@@ -14,7 +14,7 @@
  *   when `failuresMax` replicas failed outright.
  */
 import { judgeUnit, type ReplicaResult, type UnitVerdict, type ValidationPolicy } from './validation-policy.ts';
-import { checkSnapshot, type JobStateSnapshot, type UnitSnapshot } from './job-state-snapshot.ts';
+import { checkSnapshot, type JobStateSnapshot, type OpenSnapshot, type SettledSnapshot } from './job-state-snapshot.ts';
 
 export interface JobStateOptions {
   readonly units: number;
@@ -164,45 +164,65 @@ export class JobState {
   }
 
   /**
-   * The state as plain data, for the nodes that keep a copy of a coordinator's jobs. Settled units
-   * keep only their verdict; open ones their results and workers too.
+   * The state as plain data, for the nodes that keep a copy of a coordinator's jobs: the open units
+   * something has happened to, the leases, and the settled units named in `settledUnits` (all of
+   * them by default, in unit order) with their verdicts. Units in neither list are open and untouched.
    */
-  snapshot(): JobStateSnapshot {
-    const units: UnitSnapshot[] = this.units.map((unit) => {
-      const verdict = unit.verdict?.state === 'accepted' ? { outputHash: unit.verdict.outputHash, fuel: unit.verdict.fuel.toString(), agreeing: [...unit.verdict.agreeing], disagreeing: [...unit.verdict.disagreeing] } : null;
-      if (unit.phase !== 'open') return { phase: unit.phase, verdict };
-      return {
-        phase: unit.phase, verdict, started: unit.started, failures: unit.failures, speculated: unit.speculated, workers: [...unit.workers],
+  snapshot(settledUnits?: readonly number[]): JobStateSnapshot {
+    const open: [number, OpenSnapshot][] = [];
+    this.units.forEach((unit, index) => {
+      if (unit.phase !== 'open' || (unit.started === 0 && unit.failures === 0 && !unit.speculated && unit.workers.size === 0 && unit.results.length === 0)) return;
+      open.push([index, {
+        started: unit.started, failures: unit.failures, speculated: unit.speculated, workers: [...unit.workers],
         results: unit.results.map((result) => ({ worker: result.worker, outputHash: result.outputHash, fuel: result.fuel.toString(), ...(result.resumedFrom === undefined ? {} : { resumedFrom: result.resumedFrom }) })),
-      };
+      }]);
     });
+    const settled: [number, SettledSnapshot][] = [];
+    for (const index of settledUnits ?? this.settledUnits()) {
+      const unit = this.units[index];
+      if (unit === undefined || unit.phase === 'open') continue;
+      const verdict = unit.verdict?.state === 'accepted' ? { outputHash: unit.verdict.outputHash, fuel: unit.verdict.fuel.toString(), agreeing: [...unit.verdict.agreeing], disagreeing: [...unit.verdict.disagreeing] } : null;
+      settled.push([index, { phase: unit.phase, verdict }]);
+    }
     const leases = [...this.leases.values()].map((lease) => ({ id: lease.id, unit: lease.unit, worker: lease.worker, speculative: lease.speculative }));
-    return { version: 1, units, leases, nextLeaseId: this.nextLeaseId };
+    return { version: 2, open, settled, leases, nextLeaseId: this.nextLeaseId };
+  }
+
+  /** The settled units (done or failed), in unit order. */
+  settledUnits(): number[] {
+    const settled: number[] = [];
+    this.units.forEach((unit, index) => {
+      if (unit.phase !== 'open') settled.push(index);
+    });
+    return settled;
   }
 
   /**
    * A JobState from a snapshot (checked: it comes from another node); its leases count as heard
-   * from now, so their workers have a lease time to reach the new coordinator. Null with the
-   * problem when the snapshot does not fit `options`.
+   * from now, so their workers have a lease time to reach the new coordinator. Units the snapshot
+   * lists neither as open nor as settled are open and untouched. Null with the problem when the
+   * snapshot does not fit `options`.
    */
   static restore(options: JobStateOptions, value: unknown, nowMs: number): { readonly state: JobState } | { readonly problem: string } {
     const checked = checkSnapshot(value, options.units);
     if (typeof checked === 'string') return { problem: checked };
     const state = new JobState(options);
-    checked.units.forEach((snapshot, index) => {
+    for (const [index, snapshot] of checked.settled) {
       const unit = state.units[index];
       unit.phase = snapshot.phase;
-      unit.verdict = snapshot.verdict === null ? (snapshot.phase === 'failed' ? { state: 'inconclusive', distinctResults: 0 } : null)
+      unit.verdict = snapshot.verdict === null ? { state: 'inconclusive', distinctResults: 0 }
         : { state: 'accepted', outputHash: snapshot.verdict.outputHash, fuel: BigInt(snapshot.verdict.fuel), agreeing: snapshot.verdict.agreeing, disagreeing: snapshot.verdict.disagreeing };
-      if (snapshot.phase !== 'open') return;
-      unit.started = snapshot.started ?? 0;
-      unit.failures = snapshot.failures ?? 0;
-      unit.speculated = snapshot.speculated ?? false;
-      for (const worker of snapshot.workers ?? []) unit.workers.add(worker);
-      for (const result of snapshot.results ?? []) {
+    }
+    for (const [index, snapshot] of checked.open) {
+      const unit = state.units[index];
+      unit.started = snapshot.started;
+      unit.failures = snapshot.failures;
+      unit.speculated = snapshot.speculated;
+      for (const worker of snapshot.workers) unit.workers.add(worker);
+      for (const result of snapshot.results) {
         unit.results.push({ worker: result.worker, outputHash: result.outputHash, fuel: BigInt(result.fuel), ...(result.resumedFrom === undefined ? {} : { resumedFrom: result.resumedFrom }) });
       }
-    });
+    }
     for (const lease of checked.leases) state.leases.set(lease.id, { ...lease, startedAtMs: nowMs, lastHeardAtMs: nowMs });
     state.nextLeaseId = checked.nextLeaseId;
     return { state };

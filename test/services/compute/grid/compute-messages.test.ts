@@ -37,7 +37,7 @@ const responses: ComputeResponse[] = [
   { kind: 'jobStatus', status: { jobId: JOB, name: 'pi', phase: 'running', units: { total: 3, done: 1, failed: 0, running: 2 }, submitter: 'peer', submittedAtUnixMs: 5, unitStates: 'doo', fromCopy: false } },
   { kind: 'results', entries: [{ unit: 0, args: 'a', state: 'done', output: new Uint8Array([1]), outputHash: 'ab', fuel: 3, workers: [{ worker: 'w', fuel: 3, wallMs: 2 }] }, { unit: 1, args: 'b', state: 'open', output: null, outputHash: null, fuel: null, workers: [] }], nextUnit: null, fromCopy: true },
   { kind: 'cancelled' },
-  { kind: 'synced', outputsHeld: 12 },
+  { kind: 'synced', outputsHeld: 12, settledHeld: 30, receiptsHeld: 31 },
   { kind: 'refused', reason: 'notQualified', message: 'needs 8 cores' },
 ];
 

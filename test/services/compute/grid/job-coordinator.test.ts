@@ -182,8 +182,20 @@ describe('JobCoordinator snapshots', () => {
   it('refuses a snapshot that is not one, with the reason, and never throws', () => {
     const job = new JobCoordinator('job', manifest({}, 3), 0, OPTIONS);
     const good = DagCbor.decode(DagCbor.encode(job.snapshot(0))) as Record<string, unknown>;
-    const cases: unknown[] = [null, 7, 'text', {}, { ...good, phase: 'won' }, { ...good, state: { ...(good.state as object), units: [] } }, { ...good, orphanCheckpoints: [{ unit: 99, worker: 'a', bytes: new Uint8Array(1) }] }];
-    for (const value of cases) assert.equal(typeof JobCoordinator.restore('job', job.manifest, value, 0, OPTIONS), 'string');
+    const state = good.state as Record<string, unknown>;
+    const settled = { phase: 'failed', verdict: null };
+    const open = { started: 1, failures: 0, speculated: false, workers: ['a'], results: [] };
+    const cases: unknown[] = [
+      null, 7, 'text', {}, { ...good, phase: 'won' }, { ...good, orphanCheckpoints: [{ unit: 99, worker: 'a', bytes: new Uint8Array(1) }] },
+      { ...good, state: { ...state, version: 1 } },
+      { ...good, state: { ...state, settled: [[3, settled]] } },
+      { ...good, state: { ...state, settled: [[1, settled], [1, settled]] } },
+      { ...good, state: { ...state, settled: [[1, settled]], open: [[1, open]] } },
+      { ...good, state: { ...state, open: [[0, { ...open, started: -1 }]] } },
+      { ...good, settledFrom: 2 },
+    ];
+    for (const value of cases) assert.equal(typeof JobCoordinator.restore('job', job.manifest, value, 0, OPTIONS), 'string', JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? String(item) : item)));
+    assert.equal(typeof JobCoordinator.restore('job', job.manifest, { ...good, state: { ...state, settled: [[1, settled]], open: [[0, open]] } }, 0, OPTIONS), 'object', 'a sparse state is whole');
     fc.assert(fc.property(fc.anything(), (value) => {
       JobCoordinator.restore('job', job.manifest, value, 0, OPTIONS);
     }), { numRuns: 500 });
