@@ -227,10 +227,13 @@ export class JobHost {
         for (const verdict of answer.verdicts) {
           for (const worker of this.standing.recordAccepted(verdict.agreeing, verdict.disagreeing)) {
             this.parts.log({ level: 'warn', event: 'workerBlacklisted', worker, jobId: request.jobId, unit: verdict.unit, reason: 'its result was outvoted' });
+            this.backtrack(worker);
           }
         }
         for (const check of answer.spotChecks) {
-          if (check.outcome === 'failed') this.parts.log({ level: 'warn', event: 'workerBlacklisted', worker: check.worker, jobId: request.jobId, unit: check.unit, reason: 'it failed a spot check' });
+          if (check.outcome !== 'failed') continue;
+          this.parts.log({ level: 'warn', event: 'workerBlacklisted', worker: check.worker, jobId: request.jobId, unit: check.unit, reason: 'it failed a spot check' });
+          this.backtrack(check.worker);
         }
         if (coordinator.currentPhase !== JobPhase.running) this.finished(job);
         const receipts = coordinator.receiptsFor(peerId, request.receiptsFrom);
@@ -245,6 +248,16 @@ export class JobHost {
         if (!coordinator.cancel(peerId)) return refused(ComputeRefusal.forbidden, 'only the node that submitted a job may cancel it');
         this.finished(job);
         return { kind: 'cancelled' };
+    }
+  }
+
+  /** A worker was blacklisted: every running job here reopens the units that stood on its word (JobCoordinator.backtrack). */
+  private backtrack(worker: string): void {
+    for (const [jobId, job] of this.jobs) {
+      const reopened = job.coordinator.backtrack(worker, (other) => this.standing.isBlacklisted(other));
+      if (reopened.length === 0) continue;
+      for (const unit of reopened) job.outputs.delete(unit);
+      this.parts.log({ level: 'warn', event: 'unitsReopened', jobId, worker, units: reopened.length });
     }
   }
 
@@ -434,7 +447,8 @@ export class JobHost {
     const from = held.outputsHeld;
     const end = job.coordinator.snapshotEnd;
     const startedMs = performance.now();
-    const snapshot = DagCbor.encode({ ...job.coordinator.snapshot(this.parts.nowMs(), { settled: held.settledHeld, receipts: held.receiptsHeld }), log: job.log });
+    // Units reopened by backtracking were final: a new log name, so that copies take the whole again.
+    const snapshot = DagCbor.encode({ ...job.coordinator.snapshot(this.parts.nowMs(), { settled: held.settledHeld, receipts: held.receiptsHeld }), log: `${job.log}/${job.coordinator.reopens}` });
     onEncoded(performance.now() - startedMs);
     const outputs: { unit: number; output: Uint8Array }[] = [];
     let bytes = 0;
@@ -480,7 +494,8 @@ function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, U
   let bytes = 0;
   const budget = ComputeLimits.messageBytesMax - 256 * 1024;
   for (const entry of page.entries) {
-    const output = outputs.get(entry.unit) ?? null;
+    // Only an accepted unit's output (a copy may still hold one of a unit reopened since).
+    const output = entry.outputHash === null ? null : outputs.get(entry.unit) ?? null;
     const size = (output?.length ?? 0) + entry.args.length + 128;
     if (entries.length > 0 && bytes + size > budget) return { kind: 'results', entries, nextUnit: entry.unit, fromCopy };
     bytes += size;

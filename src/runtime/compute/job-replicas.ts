@@ -101,9 +101,9 @@ export class JobReplicas {
     const merged = mergeSnapshot(replica?.held, part);
     if ('problem' in merged) return { problem: merged.problem };
     if ('gap' in merged) {
-      if (replica === undefined || replica.primary !== peerId) return { outputsHeld: replica?.acceptedOrder.length ?? 0, settledHeld: 0, receiptsHeld: 0 };
-      replica.lastSyncAtMs = nowMs;
-      return { outputsHeld: replica.acceptedOrder.length, settledHeld: replica.held.settled, receiptsHeld: replica.held.receipts };
+      // The coordinator is there; it sends from what we hold next time (the whole, for another log).
+      if (replica !== undefined && replica.primary === peerId) replica.lastSyncAtMs = nowMs;
+      return { outputsHeld: replica?.acceptedOrder.length ?? 0, settledHeld: merged.gap.settled, receiptsHeld: merged.gap.receipts };
     }
     const snapshot = merged.held.value;
     const restored = JobCoordinator.restore(sync.jobId, decoded.manifest, snapshot, nowMs, this.options);

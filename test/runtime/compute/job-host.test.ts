@@ -78,7 +78,7 @@ describe('JobHost', () => {
     assert.deepEqual(copy.copiesKept(), []);
   });
 
-  it('computes the known answers of an adaptive job itself, and blacklists a worker that fails a spot check', async () => {
+  it('computes the known answers of an adaptive job itself, blacklists a worker that fails a spot check, and reopens what it was trusted with', async () => {
     const events: Record<string, unknown>[] = [];
     const computed: number[] = [];
     const node = new JobHost({
@@ -91,6 +91,20 @@ describe('JobHost', () => {
         return units.map((unit) => ({ outputHash: createHash('sha256').update(`u${unit}`).digest('hex'), fuel: 10n }));
       },
     });
+    const advert = { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 };
+    const report = (jobId: string, lease: number, text: string) => node.answer('cheater', { kind: 'report', jobId, results: [{ lease, status: 'ok', output: new TextEncoder().encode(text), fuel: 10, wallMs: 1 }], heartbeats: [], signature: new Uint8Array(64), receiptsFrom: 0 });
+    // A job of another submitter, on one replica a unit: the cheater's lie there is accepted, for now.
+    const trusting = node.host('bob', manifestBytes('bob'));
+    assert.ok(trusting.ok);
+    const trustingLease = await node.answer('cheater', { kind: 'lease', jobId: trusting.jobId, advert, slots: 1 });
+    assert.ok(trustingLease.kind === 'leases' && trustingLease.leases.length === 1);
+    await report(trusting.jobId, trustingLease.leases[0].lease, 'a lie too');
+    const statusOf = async (jobId: string) => {
+      const answer = await node.answer('anyone', { kind: 'status', jobId });
+      assert.ok(answer.kind === 'jobStatus');
+      return answer.status.units.done;
+    };
+    assert.equal(await statusOf(trusting.jobId), 1);
     const parsed = parseJobSpec({ name: 'adaptive', program: PROGRAM, units: { sweep: { from: 0, to: 4, step: 1 }, template: '{from}' }, validation: { mode: 'adaptive', spotCheckRate: 0.999999 } });
     assert.ok(parsed.ok);
     const hosted = node.host('alice', encodeManifest({ spec: parsed.spec, submitter: 'alice', submittedAtUnixMs: 1 }));
@@ -98,12 +112,13 @@ describe('JobHost', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(computed.sort(), [0, 1, 2, 3], 'a job of 4 units: each is known (at least two, about the rate, at most 32)');
     assert.ok(events.some((event) => event.event === 'spotChecksReady'));
-    const advert = { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 };
     const leases = await node.answer('cheater', { kind: 'lease', jobId: hosted.jobId, advert, slots: 1 });
     assert.ok(leases.kind === 'leases' && leases.leases.length === 1);
-    const lease = leases.leases[0].lease;
-    await node.answer('cheater', { kind: 'report', jobId: hosted.jobId, results: [{ lease, status: 'ok', output: new TextEncoder().encode('a lie'), fuel: 10, wallMs: 1 }], heartbeats: [], signature: new Uint8Array(64), receiptsFrom: 0 });
+    await report(hosted.jobId, leases.leases[0].lease, 'a lie');
     assert.ok(events.some((event) => event.event === 'workerBlacklisted' && event.worker === 'cheater' && event.reason === 'it failed a spot check'));
+    // Caught: the unit it was trusted with in the other job is opened again.
+    assert.ok(events.some((event) => event.event === 'unitsReopened' && event.jobId === trusting.jobId && event.units === 1));
+    assert.equal(await statusOf(trusting.jobId), 0);
     const again = await node.answer('cheater', { kind: 'lease', jobId: hosted.jobId, advert, slots: 1 });
     assert.equal(again.kind, 'refused');
     node.stop();

@@ -26,7 +26,7 @@ import { ComputeLimits, ComputeRefusal, JobPhase, type Heartbeat, type JobStatus
 import { rankOf, unsuitability, type ResourceAdvert } from './resource-advert.ts';
 import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
 import type { Random } from '../../../core/random.ts';
-import { AdaptiveJudge } from '../validation/adaptive-judge.ts';
+import { AdaptiveJudge, lieWeightOf } from '../validation/adaptive-judge.ts';
 import { CredibilityBook } from '../validation/credibility-book.ts';
 import { SpotLeases, type SpotOutcome } from './spot-leases.ts';
 
@@ -149,7 +149,9 @@ export class JobCoordinator {
   private readonly unitReceipts = new Map<number, readonly Receipt[]>();
   /** Every receipt in the order it was issued, and every settled unit in the order it settled: what copies are sent from where they are. */
   private readonly receiptLog: Receipt[] = [];
-  private readonly settledLog: number[] = [];
+  private settledLog: number[] = [];
+  /** Settled units opened again (backtracking): each time, copies are sent the whole state again. */
+  private reopenedCount = 0;
   /** Leases each worker holds: a busy worker does not compete for the last units. */
   private readonly held = new Map<string, number>();
   /** Spot checks, for an adaptive job whose node can weigh and check workers; else null. */
@@ -213,6 +215,44 @@ export class JobCoordinator {
       resumedFrom: [...this.resumedFrom.entries()].map(([lease, worker]) => ({ lease, worker, checkpoint: this.resumedCheckpoints.get(lease)?.bytes ?? null, unit: this.resumedCheckpoints.get(lease)?.unit ?? 0 })),
       knownAnswers: (this.spot?.knownAnswers ?? []).map((answer) => ({ unit: answer.unit, outputHash: answer.outputHash, fuel: answer.fuel.toString() })),
     };
+  }
+
+  /** Units opened again by backtracking so far: a snapshot's log changes with it (settled units were final until then). */
+  get reopens(): number {
+    return this.reopenedCount;
+  }
+
+  /**
+   * Backtracking (Sarmenta FGCS 2002 §4.2: a caught saboteur's results are all suspect): `worker`
+   * was blacklisted, so the accepted units whose verdict rested on it and no longer stands without
+   * it — fewer agreeing than the quorum, or, in adaptive mode, a lie weight above errorRateMax — are
+   * opened again and rerun from scratch. Only while the job runs: a finished job's results may be
+   * in its submitter's hands. The receipts already issued stay (they were handed out, signed).
+   * Returns the units reopened; the host drops their outputs.
+   */
+  backtrack(worker: string, isBlacklisted: (worker: string) => boolean): number[] {
+    if (this.phase !== JobPhase.running) return [];
+    const reopened: number[] = [];
+    for (const unit of this.accepted.keys()) {
+      const verdict = this.state.verdictOf(unit);
+      if (verdict?.state !== 'accepted' || !verdict.agreeing.includes(worker)) continue;
+      const remaining = verdict.agreeing.filter((other) => other !== worker && !isBlacklisted(other));
+      const { adaptive } = this.manifest.spec;
+      const stands = adaptive !== null && this.options.standing !== undefined
+        ? lieWeightOf(this.options.standing, adaptive, remaining) <= adaptive.errorRateMax
+        : remaining.length >= this.manifest.spec.validation.quorum;
+      if (stands || !this.state.reopen(unit)) continue;
+      this.accepted.delete(unit);
+      this.pendingOutputs.delete(unit);
+      this.claims.delete(unit);
+      reopened.push(unit);
+    }
+    if (reopened.length > 0) {
+      const gone = new Set(reopened);
+      this.settledLog = this.settledLog.filter((unit) => !gone.has(unit));
+      this.reopenedCount += reopened.length;
+    }
+    return reopened;
   }
 
   /** How many units have settled and receipts been issued: where the next snapshot for a copy holding everything starts. */
@@ -470,7 +510,8 @@ export class JobCoordinator {
       entries.push({
         unit, args: unitAt(this.manifest.spec.units, unit).args, state: phase,
         outputHash: accepted?.outputHash ?? null, fuel: accepted === undefined ? null : Number(accepted.fuel),
-        workers: (this.unitReceipts.get(unit) ?? []).map((receipt) => ({ worker: receipt.worker, fuel: receipt.fuel, wallMs: receipt.wallMs })),
+        // Receipts for the output accepted now (a unit reopened by backtracking may hold some for a lie).
+        workers: (this.unitReceipts.get(unit) ?? []).filter((receipt) => receipt.outputHash === accepted?.outputHash).map((receipt) => ({ worker: receipt.worker, fuel: receipt.fuel, wallMs: receipt.wallMs })),
       });
     }
     return { entries, nextUnit: end < this.unitsTotal ? end : null };

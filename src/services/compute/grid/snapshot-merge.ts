@@ -18,7 +18,8 @@ export interface HeldSnapshot {
   readonly receipts: number;
 }
 
-export type MergedSnapshot = { readonly held: HeldSnapshot } | { readonly gap: true } | { readonly problem: string };
+/** The whole snapshot; or a gap, with what the copy can be sent from (0 for another log); or what is wrong. */
+export type MergedSnapshot = { readonly held: HeldSnapshot } | { readonly gap: { readonly settled: number; readonly receipts: number } } | { readonly problem: string };
 
 /** The whole snapshot `part` makes with what is held, a gap, or what is wrong with its shape (its contents are restore's to check). */
 export function mergeSnapshot(held: HeldSnapshot | undefined, part: unknown): MergedSnapshot {
@@ -30,7 +31,8 @@ export function mergeSnapshot(held: HeldSnapshot | undefined, part: unknown): Me
   if (typeof log !== 'string' || log.length === 0 || log.length > 256) return { problem: 'snapshot.log: not a name' };
   if (!Array.isArray(settled) || !Array.isArray(receipts)) return { problem: 'snapshot: state.settled and receipts must be lists' };
   if (settledFrom === 0 && receiptsFrom === 0) return { held: { value: part, log, settled: settled.length, receipts: receipts.length } };
-  if (held === undefined || held.log !== log || settledFrom > held.settled || receiptsFrom > held.receipts) return { gap: true };
+  if (held === undefined || held.log !== log) return { gap: { settled: 0, receipts: 0 } };
+  if (settledFrom > held.settled || receiptsFrom > held.receipts) return { gap: { settled: held.settled, receipts: held.receipts } };
   const before = held.value.state as { settled: readonly unknown[] };
   const wholeSettled = [...before.settled.slice(0, settledFrom), ...settled];
   const wholeReceipts = [...(held.value.receipts as readonly unknown[]).slice(0, receiptsFrom), ...receipts];

@@ -119,7 +119,7 @@ export class JobState {
       unit.failures++;
       unit.started--;
       if (unit.failures >= this.options.failuresMax) this.settle(lease.unit, 'failed', null);
-      else this.reopen(lease.unit);
+      else this.offerAgain(lease.unit);
       return { accepted: true, verdict: unit.verdict };
     }
     unit.results.push({ worker: lease.worker, outputHash: outcome.outputHash, fuel: outcome.fuel, ...(outcome.resumedFrom === undefined ? {} : { resumedFrom: outcome.resumedFrom }) });
@@ -128,7 +128,7 @@ export class JobState {
     const verdict = this.judge(lease.unit, unit.results, unit.started);
     if (verdict.state === 'accepted') this.settle(lease.unit, 'done', verdict);
     else if (verdict.state === 'inconclusive') this.settle(lease.unit, 'failed', verdict);
-    else if (verdict.replicasToAdd > 0) this.reopen(lease.unit);
+    else if (verdict.replicasToAdd > 0) this.offerAgain(lease.unit);
     return { accepted: true, verdict: unit.verdict };
   }
 
@@ -228,6 +228,30 @@ export class JobState {
     return { state };
   }
 
+  /**
+   * Opens a settled unit again, from scratch (backtracking: a worker its verdict rested on was
+   * caught lying since). Its replicas still running count as started; the results it had do not
+   * (a rerun from zero is always safe). False if the unit is open already.
+   */
+  reopen(index: number): boolean {
+    const unit = this.units[index];
+    if (unit === undefined || unit.phase === 'open') return false;
+    unit.phase = 'open';
+    unit.verdict = null;
+    unit.results.length = 0;
+    unit.workers.clear();
+    unit.failures = 0;
+    unit.speculated = false;
+    unit.started = 0;
+    for (const lease of this.leases.values()) {
+      if (lease.unit !== index) continue;
+      unit.started++;
+      unit.workers.add(lease.worker);
+    }
+    this.offerAgain(index);
+    return true;
+  }
+
   /** The leases held now. */
   heldLeases(): Lease[] {
     return [...this.leases.values()].map((lease) => ({ id: lease.id, unit: lease.unit, worker: lease.worker, speculative: lease.speculative }));
@@ -252,7 +276,7 @@ export class JobState {
     if (unit.phase === 'open') {
       unit.started--;
       unit.workers.delete(lease.worker);
-      this.reopen(lease.unit);
+      this.offerAgain(lease.unit);
     }
     return true;
   }
@@ -266,7 +290,7 @@ export class JobState {
       const unit = this.units[lease.unit];
       if (unit.phase === 'open') {
         unit.started--;
-        this.reopen(lease.unit);
+        this.offerAgain(lease.unit);
       }
       expired.push({ id: lease.id, unit: lease.unit, worker: lease.worker, speculative: lease.speculative });
     }
@@ -332,7 +356,7 @@ export class JobState {
     // Replicas still running for it are no longer needed: their leases end with their reports.
   }
 
-  private reopen(index: number): void {
+  private offerAgain(index: number): void {
     if (index < this.cursor) this.cursor = index;
   }
 }

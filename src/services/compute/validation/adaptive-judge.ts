@@ -40,6 +40,21 @@ interface Group {
   readonly behind: Set<string>;
 }
 
+/**
+ * A worker's lie bound against a job's share of colluders (a node's book serves jobs that assume
+ * different shares); 1 when blacklisted.
+ */
+function lieBoundIn(book: CredibilityBook, policy: AdaptivePolicy, worker: string): number {
+  if (book.isBlacklisted(worker)) return 1;
+  return lieBound(book.evidence(worker), policy.cheatersFraction);
+}
+
+/** The lie weight of agreeing workers in report order: the first one's lie bound, times f per further member (1 for none). */
+export function lieWeightOf(book: CredibilityBook, policy: AdaptivePolicy, workers: readonly string[]): number {
+  if (workers.length === 0) return 1;
+  return lieBoundIn(book, policy, workers[0]) * policy.cheatersFraction ** (workers.length - 1);
+}
+
 export class AdaptiveJudge {
   private readonly policy: AdaptivePolicy;
   private readonly book: CredibilityBook;
@@ -85,17 +100,11 @@ export class AdaptiveJudge {
 
   /** The lie weight of agreeing workers in report order: the first one's lie bound, times f per further member. */
   lieWeight(workers: readonly string[]): number {
-    if (workers.length === 0) return 1;
-    return this.lieBoundOf(workers[0]) * this.policy.cheatersFraction ** (workers.length - 1);
+    return lieWeightOf(this.book, this.policy, workers);
   }
 
-  /**
-   * A worker's lie bound against this job's share of colluders (a node's book serves jobs that
-   * assume different shares); 1 when blacklisted.
-   */
   private lieBoundOf(worker: string): number {
-    if (this.book.isBlacklisted(worker)) return 1;
-    return lieBound(this.book.evidence(worker), this.policy.cheatersFraction);
+    return lieBoundIn(this.book, this.policy, worker);
   }
 
   private credibleGroup(results: readonly ReplicaResult[]): UnitVerdict | null {

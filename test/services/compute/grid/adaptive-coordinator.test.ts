@@ -149,3 +149,50 @@ describe('JobCoordinator in adaptive mode', () => {
     assert.match(String(JobCoordinator.restore('job', job.manifest, bad, 0, options(newBook()))), /fuel is not a count/);
   });
 });
+
+describe('JobCoordinator backtracking', () => {
+  it('reopens the units that stood on a worker caught lying since, reruns them, and sends copies the whole state again', () => {
+    const book = newBook();
+    for (let check = 0; check < Math.ceil(evidenceFor(1e-4, 0.2)); check++) book.recordSpotCheck('veteran', true);
+    const job = new JobCoordinator('job', manifest({ mode: 'adaptive', spotCheckRate: 0 }, 4), 0, options(book));
+    const leases = leasesOf(job, 'veteran', 3);
+    job.report('veteran', leases.map((lease) => ok(lease.lease, lease.unit === 1 ? 'lie' : 'right')), [], hashHex, 1);
+    assert.equal(job.status().units.done, 3, "a veteran's word was enough, its lie on unit 1 too");
+    const before = job.snapshotEnd;
+    assert.deepEqual(job.backtrack('someone-else', () => false), []);
+    // Caught elsewhere (a spot check, another job): its word is worth nothing now.
+    book.blacklist('veteran');
+    assert.deepEqual(job.backtrack('veteran', (worker) => book.isBlacklisted(worker)), [0, 1, 2]);
+    assert.equal(job.reopens, 3);
+    assert.deepEqual(job.status().units, { total: 4, done: 0, failed: 0, running: 0 });
+    assert.equal(job.results(1, 1).entries[0].outputHash, null);
+    assert.deepEqual(job.results(1, 1).entries[0].workers, [], "the liar's receipt is not listed with the unit");
+    const whole = DagCbor.decode(DagCbor.encode(job.snapshot(2))) as { state: { settled: unknown[] } };
+    assert.equal(whole.state.settled.length, 0);
+    assert.ok(job.snapshotEnd.settled < before.settled);
+    // Rerun by newcomers: six agreeing each at 1e-4.
+    for (const worker of ['n1', 'n2', 'n3', 'n4', 'n5', 'n6']) {
+      const again = leasesOf(job, worker, 4, 10);
+      job.report(worker, again.map((lease) => ok(lease.lease, 'right')), [], hashHex, 11);
+    }
+    assert.equal(job.status().units.done, 4);
+    assert.equal(job.currentPhase, 'done');
+    const restored = JobCoordinator.restore('job', job.manifest, DagCbor.decode(DagCbor.encode(job.snapshot(12))), 12, options(newBook()));
+    assert.ok(restored instanceof JobCoordinator, String(restored));
+    assert.deepEqual(restored.results(0, 4).entries.map((entry) => entry.outputHash), job.results(0, 4).entries.map((entry) => entry.outputHash));
+    assert.deepEqual(job.backtrack('n1', () => true), [], 'once the job is over, its results are final');
+  });
+
+  it('in a fixed quorum, reopens a unit whose agreeing workers fall below the quorum', () => {
+    const job = new JobCoordinator('job', manifest({ replicas: 2, quorum: 2 }, 2), 0, options(newBook()));
+    for (const worker of ['a', 'b']) {
+      const [lease] = leasesOf(job, worker, 1);
+      job.report(worker, [ok(lease.lease, 'right')], [], hashHex, 1);
+    }
+    assert.equal(job.status().units.done, 1);
+    assert.deepEqual(job.backtrack('c', (worker) => worker === 'c'), [], 'c was behind no verdict');
+    assert.deepEqual(job.backtrack('a', (worker) => worker === 'a'), [0], 'b alone is not a quorum of two');
+    const [again] = leasesOf(job, 'b', 1, 2);
+    assert.equal(again.unit, 0, 'unit 0 is offered again, from scratch (so a small grid can still run it)');
+  });
+});

@@ -90,9 +90,9 @@ describe('sparse snapshots', () => {
     const end = job.snapshotEnd;
     work(job, 'a', 8, 6);
     work(job, 'b', 8, 7);
-    assert.deepEqual(mergeSnapshot(first.held, carried({ ...job.snapshot(8, end), log: 'x/0/1' })), { gap: true }, 'units 8 to 15 were never sent');
-    assert.deepEqual(mergeSnapshot(first.held, carried({ ...job.snapshot(8, { settled: 8, receipts: 16 }), log: 'y/1/1' })), { gap: true }, 'another coordinator counts in its own order');
-    assert.deepEqual(mergeSnapshot(undefined, carried({ ...job.snapshot(8, { settled: 8, receipts: 16 }), log: 'x/0/1' })), { gap: true }, 'nothing held to follow on from');
+    assert.deepEqual(mergeSnapshot(first.held, carried({ ...job.snapshot(8, end), log: 'x/0/1' })), { gap: { settled: 8, receipts: 16 } }, 'units 8 to 15 were never sent: send from 8');
+    assert.deepEqual(mergeSnapshot(first.held, carried({ ...job.snapshot(8, { settled: 8, receipts: 16 }), log: 'y/1/1' })), { gap: { settled: 0, receipts: 0 } }, 'another coordinator counts in its own order: send the whole');
+    assert.deepEqual(mergeSnapshot(undefined, carried({ ...job.snapshot(8, { settled: 8, receipts: 16 }), log: 'x/0/1' })), { gap: { settled: 0, receipts: 0 } }, 'nothing held to follow on from');
     const next = mergeSnapshot(first.held, carried({ ...job.snapshot(8, { settled: 8, receipts: 16 }), log: 'x/0/1' }));
     assert.ok('held' in next);
     assert.equal(next.held.settled, 24);
