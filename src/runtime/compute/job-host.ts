@@ -281,9 +281,13 @@ export class JobHost {
   private answerFromCopy(request: Exclude<ComputeRequest, { kind: 'submit' | 'sync' }>): ComputeResponse {
     const replica = this.replicas.get(request.jobId);
     if (replica === undefined) return refused(ComputeRefusal.unknownJob, `no job ${request.jobId} here`);
-    if (request.kind === 'status') return { kind: 'jobStatus', status: { ...replica.coordinator.status(), fromCopy: true } };
-    if (request.kind === 'results') return resultsPage(replica.coordinator, replica.outputs, request.fromUnit, request.unitsMax, true);
     if (request.kind === 'manifest') return { kind: 'manifest', manifest: replica.manifestBytes };
+    if (request.kind === 'status' || request.kind === 'results') {
+      const coordinator = this.replicas.coordinatorOf(replica);
+      if (typeof coordinator === 'string') return refused(ComputeRefusal.unavailable, `this node's copy of the job does not restore (${coordinator}); ${replica.primary} coordinates it`);
+      if (request.kind === 'status') return { kind: 'jobStatus', status: { ...coordinator.status(), fromCopy: true } };
+      return resultsPage(coordinator, replica.outputs, request.fromUnit, request.unitsMax, true);
+    }
     return refused(ComputeRefusal.unavailable, `this node keeps a copy of the job; ${replica.primary} coordinates it`);
   }
 
@@ -303,7 +307,7 @@ export class JobHost {
       return refused(ComputeRefusal.invalid, accepted.problem);
     }
     if (hosted !== undefined) {
-      const theirs = this.replicas.get(sync.jobId)?.coordinator.generation ?? -1;
+      const theirs = this.replicas.generationOf(sync.jobId);
       const yields = this.yieldsTo(sync.jobId, hosted.coordinator.generation, peerId, theirs) && await this.isNearKey(sync.jobId, peerId);
       if (this.jobs.get(sync.jobId) !== hosted) return { kind: 'synced', ...accepted };
       if (!yields) {

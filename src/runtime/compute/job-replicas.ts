@@ -1,9 +1,12 @@
 /**
  * Copies of jobs that other nodes coordinate (issue 5, item 4: "a job's coordination state is
  * replicated on the nodes closest to the job's key"). A coordinator sends the next closest nodes
- * its job's manifest, state and newly accepted outputs about once a second (JobHost.syncJobs); each
- * copy is restored into a JobCoordinator at once — so a bad sync is refused when it comes, not
- * found out at a takeover — and kept idle: it answers status and results, grants nothing.
+ * its job's manifest, state and newly accepted outputs about once a second (JobHost.syncJobs). A
+ * whole snapshot (the first, or after the coordinator's order changed) is restored into a
+ * JobCoordinator at once, so a bad one is refused when it comes; a part (what settled since) is
+ * checked for its shape and merged (snapshot-merge.ts), and the whole restored only when asked for
+ * — status, results, a takeover — since restoring a big job costs time in proportion to its units
+ * (0.4 s for 200,000). The copy is kept idle: it answers status and results, grants nothing.
  *
  * When syncs stop for `takeoverAfterMs` × its rank, the copy asks the coordinator whether it is
  * still there; if not, it is handed to the host to coordinate (`due`). Ranks stagger the copies,
@@ -14,11 +17,14 @@ import type { ComputeRequest } from '../../services/compute/grid/compute-message
 import { JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
 import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
 import { mergeSnapshot, type HeldSnapshot } from '../../services/compute/grid/snapshot-merge.ts';
+import { checkSnapshot } from '../../services/compute/jobs/job-state-snapshot.ts';
+import { unitCount } from '../../services/compute/jobs/unit-plan.ts';
 import { sha256 } from '../content/content-hash.ts';
 
 export interface ReplicaJob {
   readonly jobId: string;
-  coordinator: JobCoordinator;
+  /** The job restored from `snapshot`, once asked for (status, results): null until then, and again after each sync. */
+  restored: JobCoordinator | null;
   manifestBytes: Uint8Array;
   manifest: JobManifest;
   /** The whole snapshot as of the last sync (its parts merged, snapshot-merge.ts): a takeover restores it again, so that its leases count from then. */
@@ -106,16 +112,23 @@ export class JobReplicas {
       return { outputsHeld: replica?.acceptedOrder.length ?? 0, settledHeld: merged.gap.settled, receiptsHeld: merged.gap.receipts };
     }
     const snapshot = merged.held.value;
-    const restored = JobCoordinator.restore(sync.jobId, decoded.manifest, snapshot, nowMs, this.options);
-    if (typeof restored === 'string') return { problem: restored };
+    let restored: JobCoordinator | null = null;
+    if (merged.held.value === part) {
+      const whole = JobCoordinator.restore(sync.jobId, decoded.manifest, snapshot, nowMs, this.options);
+      if (typeof whole === 'string') return { problem: whole };
+      restored = whole;
+    } else {
+      const problem = partProblem(part as { state: unknown }, unitCount(decoded.manifest.spec.units));
+      if (problem !== null) return { problem };
+    }
     if (replica === undefined) {
       replica = {
-        jobId: sync.jobId, coordinator: restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot, held: merged.held,
+        jobId: sync.jobId, restored, manifestBytes: sync.manifest, manifest: decoded.manifest, snapshot, held: merged.held,
         outputs: new Map(), acceptedOrder: [], primary: peerId, rank: sync.rank, lastSyncAtMs: nowMs, probing: false, probesFailed: 0, silentAtFirstProbeMs: 0, firstProbeFailedAtMs: 0,
       };
       this.replicas.set(sync.jobId, replica);
     }
-    replica.coordinator = restored;
+    replica.restored = restored;
     replica.snapshot = snapshot;
     replica.held = merged.held;
     replica.primary = peerId;
@@ -133,8 +146,29 @@ export class JobReplicas {
     return { outputsHeld: replica.acceptedOrder.length, settledHeld: merged.held.settled, receiptsHeld: merged.held.receipts };
   }
 
+  /** The job as of the copy's last sync, restored now if it was not yet; the problem if it does not restore. */
+  coordinatorOf(replica: ReplicaJob): JobCoordinator | string {
+    if (replica.restored !== null) return replica.restored;
+    const restored = JobCoordinator.restore(replica.jobId, replica.manifest, replica.snapshot, replica.lastSyncAtMs, this.options);
+    if (typeof restored === 'string') return restored;
+    replica.restored = restored;
+    return restored;
+  }
+
+  /** The generation of the job's coordinator as of the copy's last sync (-1 if unknown). */
+  generationOf(jobId: string): number {
+    const generation = (this.replicas.get(jobId)?.snapshot as { generation?: unknown } | undefined)?.generation;
+    return typeof generation === 'number' && Number.isSafeInteger(generation) ? generation : -1;
+  }
+
   /** Copies whose coordinator has been silent past their rank's turn and that are not being probed. */
   silent(nowMs: number, takeoverAfterMs: number): ReplicaJob[] {
     return [...this.replicas.values()].filter((replica) => !replica.probing && nowMs - replica.lastSyncAtMs > takeoverAfterMs * replica.rank);
   }
+}
+
+/** What is wrong with the shape of a part of a snapshot, or null (its units and leases are checked; the whole is checked when restored). */
+function partProblem(part: { state: unknown }, units: number): string | null {
+  const state = checkSnapshot(part.state, units);
+  return typeof state === 'string' ? `snapshot.state: ${state}` : null;
 }

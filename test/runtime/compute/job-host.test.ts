@@ -123,4 +123,52 @@ describe('JobHost', () => {
     assert.equal(again.kind, 'refused');
     node.stop();
   });
+
+  it('syncs a copy with what settled since its last sync, and the copy restores the whole when asked', async () => {
+    const copy = host();
+    const sent: { settledFrom: number; settled: number; log: string }[] = [];
+    const coordinator = new JobHost({
+      nowMs: () => performance.now(), publish: () => {}, multiaddrs: () => [], log: () => {},
+      self: 'host', sign: async () => new Uint8Array(64), verify: async () => true, random: new CryptoRandom(),
+      backupsFor: async () => [{ peerId: 'copy', target: { peerId: 'copy' } }], compareNearness: () => 0, syncIntervalMs: 10,
+      ask: async (_target, request): Promise<ComputeResponse> => {
+        if (request.kind === 'sync') {
+          const part = DagCbor.decode(request.snapshot) as { settledFrom: number; state: { settled: unknown[] }; log: string };
+          sent.push({ settledFrom: part.settledFrom, settled: part.state.settled.length, log: part.log });
+        }
+        return copy.answer('host', request as Exclude<ComputeRequest, { kind: 'submit' }>);
+      },
+    });
+    const hosted = coordinator.host('alice', manifestBytes('alice'));
+    assert.ok(hosted.ok);
+    coordinator.start();
+    try {
+      const advert = { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 };
+      for (let round = 0; round < 2; round++) {
+        const leases = await coordinator.answer('worker', { kind: 'lease', jobId: hosted.jobId, advert, slots: 2 });
+        assert.ok(leases.kind === 'leases' && leases.leases.length === 2);
+        await coordinator.answer('worker', { kind: 'report', jobId: hosted.jobId, results: leases.leases.map((lease) => ({ lease: lease.lease, status: 'ok' as const, output: new TextEncoder().encode(`u${lease.unit}`), fuel: 1, wallMs: 1 })), heartbeats: [], signature: new Uint8Array(64), receiptsFrom: 0 });
+        const done = (round + 1) * 2;
+        for (let wait = 0; wait < 200; wait++) {
+          const status = await copy.answer('anyone', { kind: 'status', jobId: hosted.jobId });
+          if (status.kind === 'jobStatus' && status.status.units.done === done) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const status = await copy.answer('anyone', { kind: 'status', jobId: hosted.jobId });
+        assert.ok(status.kind === 'jobStatus' && status.status.fromCopy);
+        assert.equal(status.status.units.done, done, `the copy follows: round ${round}`);
+      }
+    } finally {
+      coordinator.stop();
+    }
+    assert.equal(sent[0].settledFrom, 0, 'the first sync is whole');
+    assert.ok(sent.some((sync) => sync.settledFrom === 2 && sync.settled === 2), `a later one sends units 2 and 3 alone: ${JSON.stringify(sent)}`);
+    const results = await copy.answer('anyone', { kind: 'results', jobId: hosted.jobId, fromUnit: 0, unitsMax: 4 });
+    assert.ok(results.kind === 'results');
+    assert.deepEqual(results.entries.map((entry) => entry.output === null ? null : new TextDecoder().decode(entry.output)), ['u0', 'u1', 'u2', 'u3']);
+    // A part whose units are not this job's is refused when it comes.
+    const bad = await copy.answer('host', { kind: 'sync', jobId: hosted.jobId, manifest: manifestBytes('alice'), rank: 1, snapshot: DagCbor.encode({ state: { version: 2, open: [], settled: [[99, { phase: 'failed', verdict: null }]], leases: [], nextLeaseId: 1 }, settledFrom: 4, receiptsFrom: 4, receipts: [], log: sent[sent.length - 1].log }), outputsFrom: 4, outputs: [] });
+    assert.equal(bad.kind, 'refused');
+  });
 });
+
