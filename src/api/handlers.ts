@@ -190,7 +190,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       return {
         jobId: params.jobId,
         entries: page.entries.map((entry) => ({
-          unit: entry.unit, args: entry.args, state: entry.state, outputHash: entry.outputHash, fuel: entry.fuel,
+          unit: entry.unit, args: entry.args, state: entry.state, outputHash: entry.outputHash, outputCid: entry.outputCid, fuel: entry.fuel,
           outputBase64: entry.output === null ? null : Buffer.from(entry.output).toString('base64'),
           workers: entry.workers.map((worker) => ({ ...worker })),
         })),

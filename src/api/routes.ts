@@ -267,8 +267,10 @@ export const jobResultSchema = object({
   state: oneOf('open', 'done', 'failed'),
   /** The accepted output, base64; null until the unit is done. */
   outputBase64: nullable(string()),
-  /** sha2-256 of the accepted output, hex. */
+  /** sha2-256 of the accepted output, hex; `cid:<cid>` for an output stored on the grid. */
   outputHash: nullable(string()),
+  /** The CID of an accepted output too big for a report (over 1 MiB), stored on the grid by its worker: fetch it as content. */
+  outputCid: nullable(string()),
   /** Fuel the accepted replicas burnt. */
   fuel: nullable(count),
   /** The workers whose results were accepted, with their receipts' fuel and wall time. */

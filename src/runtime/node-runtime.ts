@@ -200,6 +200,7 @@ export class NodeRuntime {
         libp2p, privateKey: identity.privateKey, guard, self: transport.self, dataDir: options.dataDir, config: config.compute, nowMs: clock.nowMs, log,
         closestNodes: (key) => closestNodes(driver, key),
         fetchFile: (cid, bytesMax) => fetchFileBytes(gridStorage, store, cid, bytesMax),
+        storeOutput: (jobId, bytes) => storeOutput(gridStorage, store, jobId, bytes, log),
       });
       log({
         level: 'info', event: 'resumed', identityCreated: identity.created,
@@ -350,6 +351,20 @@ async function closestNodes(driver: NodeDriver, key: Id): Promise<readonly PeerR
 }
 
 /** A stored file's bytes (a program, a unit's input), brought from the grid when not here; at most bytesMax. */
+/**
+ * A unit's output too big for a report (issue 5): stored here as plain content — so that replicas
+ * with the same output name the same CID — pinned under the job's name, and placed on the grid
+ * with the node's redundancy in the background (the job goes on with the CID; this node serves it
+ * meanwhile).
+ */
+async function storeOutput(grid: GridStorage, content: ContentStore, jobId: string, bytes: Uint8Array, log: (record: Record<string, unknown>) => void): Promise<string> {
+  const added = await content.addFile((async function* one() {
+    yield bytes;
+  })(), { encrypt: false, pinName: `job-output:${jobId}` });
+  grid.place(added.cid).catch((error: Error) => log({ level: 'warn', event: 'outputNotPlaced', jobId, cid: added.cid, error: error.message }));
+  return added.cid;
+}
+
 async function fetchFileBytes(grid: GridStorage, content: ContentStore, cid: string, bytesMax: number): Promise<Uint8Array> {
   await grid.fetch(cid);
   const file = await content.openFile(cid);

@@ -13,7 +13,9 @@
  * - a second job's coordinator SIGKILLed mid-job: a node keeping a copy of the job's state takes
  *   over, and the job completes, every output right;
  * - a third job in adaptive mode (credibility and spot checks), the cheater still volunteering:
- *   every output right, none accepted on the cheater's word.
+ *   every output right, none accepted on the cheater's word;
+ * - a fourth job whose units write 3 MiB each, over what a report carries: the workers store the
+ *   outputs on the grid, the replicas agree on their CIDs, and `job results` fetches them.
  *
  * Every process runs in its own process group and is killed by group id in after(). Nothing waits
  * a fixed time: conditions are polled with generous bounds.
@@ -26,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
 import { compileExample } from '../../examples/build-example.ts';
+import { wat } from '../services/compute/wasm/wat.ts';
 import { NodeProcess } from '../runtime/node-process.ts';
 import { eventually, peergridJson } from './devnet-cli.ts';
 import { cleanUpDevnet, DevnetProcess, signalGroup, type DevnetEntry } from './devnet-process.ts';
@@ -40,6 +43,27 @@ const CHEATER = 7;
 const RANGE_END = 20_000_000;
 const STEP = 100_000;
 
+
+/** Writes 3 MiB: 48 times 64 KiB of the first byte of its arguments (over the 1 MiB a report carries inline). */
+const BIG_OUTPUT_WAT = `(module
+  (import "peergrid" "args_read" (func $args_read (param i32 i32 i32) (result i32)))
+  (import "peergrid" "output_write" (func $out (param i32 i32) (result i32)))
+  (memory (export "memory") 2 2)
+  (func (export "run") (result i32) (local $i i32) (local $b i32)
+    (drop (call $args_read (i32.const 0) (i32.const 0) (i32.const 1)))
+    (local.set $b (i32.mul (i32.load8_u (i32.const 0)) (i32.const 16843009)))
+    (block $filled (loop $fill
+      (br_if $filled (i32.ge_u (local.get $i) (i32.const 65536)))
+      (i32.store (i32.add (i32.const 65536) (local.get $i)) (local.get $b))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $fill)))
+    (local.set $i (i32.const 0))
+    (block $done (loop $write
+      (br_if $done (i32.ge_u (local.get $i) (i32.const 48)))
+      (drop (call $out (i32.const 65536) (i32.const 65536)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $write)))
+    (i32.const 0)))`;
 
 /** Primes in [from, to) for every unit, by a sieve here. */
 function expectedCounts(): Map<string, string> {
@@ -278,5 +302,26 @@ describe('jobs on an 8-process devnet', () => {
     const thirdCoordinator = (await asker.jobStatus({ jobId: thirdId })).coordinator;
     const thirdLog = await alive.find((node) => node.peerId === thirdCoordinator)?.log();
     assert.match(thirdLog ?? '', new RegExp(`"event":"spotChecksReady","jobId":"${thirdId}"`), 'its coordinator computed the known answers');
+
+    // A fourth job whose outputs (3 MiB each, the argument's first byte repeated) are over what a
+    // report carries: stored on the grid by their workers, compared by CID, fetched by `job results`.
+    await writeFile(join(jobDir, 'big.wasm'), await wat(BIG_OUTPUT_WAT));
+    await writeFile(join(jobDir, 'big.json'), JSON.stringify({
+      name: 'big outputs', program: 'big.wasm', units: { args: ['a', 'b', 'c', 'd'] },
+      validation: { replicas: 2, quorum: 2, replicasMax: 5 }, limits: { outputBytesMax: 8 * 1024 * 1024, wallTimeSeconds: 60 },
+    }));
+    const fourth = await peergridJson(['job', 'submit', join(jobDir, 'big.json'), '--json', '--api', askerUrl]);
+    const fourthId = fourth.jobId as string;
+    await eventually('the job of big outputs done', async () => (await asker.jobStatus({ jobId: fourthId })).state === 'done', JOB_TIMEOUT_MS, () => explainJob(fourthId, survivors));
+    const bigDir = join(dir, 'results-4');
+    const bigWritten = await peergridJson(['job', 'results', fourthId, '-o', bigDir, '--json', '--api', askerUrl]);
+    assert.equal(bigWritten.written, 4);
+    const bigResults = JSON.parse(await readFile(join(bigDir, 'results.json'), 'utf8')) as { units: { args: string; output: string; outputCid?: string }[] };
+    for (const unit of bigResults.units) {
+      assert.ok(unit.outputCid !== undefined, `unit ${unit.args} was stored on the grid`);
+      const bytes = await readFile(join(bigDir, unit.output));
+      assert.equal(bytes.length, 3 * 1024 * 1024);
+      assert.ok(bytes.every((byte) => byte === unit.args.charCodeAt(0)), `unit ${unit.args}: its bytes`);
+    }
   });
 });

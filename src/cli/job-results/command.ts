@@ -1,6 +1,7 @@
 /**
  * `peergrid job results <id> -o DIR`: writes each unit's accepted output to DIR/unit-NNNNNN.out and
- * DIR/results.json, the list of units with their arguments, state, output file, hash and fuel.
+ * DIR/results.json, the list of units with their arguments, state, output file, hash and fuel. An
+ * output over 1 MiB was stored on the grid by its worker: it is fetched by its CID.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,8 +40,15 @@ export async function runJobResults(args: readonly string[], io: CliIo): Promise
         output = unitFileName(entry.unit);
         await writeFile(join(directory, output), Buffer.from(entry.outputBase64, 'base64'));
         written++;
+      } else if (entry.outputCid !== null) {
+        // An output too big for a report was stored on the grid: fetched by its CID (which checks it).
+        output = unitFileName(entry.unit);
+        const cid = entry.outputCid;
+        const answer = await callApi(client.baseUrl, () => api.getContent({ ref: cid }));
+        await callApi(client.baseUrl, () => writeFile(join(directory, output as string), answer.body));
+        written++;
       }
-      units.push({ unit: entry.unit, args: entry.args, state: entry.state, output, outputHash: entry.outputHash, fuel: entry.fuel === null ? null : String(entry.fuel) });
+      units.push({ unit: entry.unit, args: entry.args, state: entry.state, output, outputHash: entry.outputHash, ...(entry.outputCid === null ? {} : { outputCid: entry.outputCid }), fuel: entry.fuel === null ? null : String(entry.fuel) });
     }
     if (page.nextUnit !== null && page.nextUnit <= start) throw new CommandFailedError(`the coordinator's results did not move on from unit ${start}`);
     from = page.nextUnit;

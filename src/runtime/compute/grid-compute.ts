@@ -56,6 +56,8 @@ export interface GridComputeParts {
   readonly closestNodes: ClosestNodes;
   /** A stored file's bytes by CID, fetched from the grid when not here; at most bytesMax. */
   readonly fetchFile: (cid: string, bytesMax: number) => Promise<Uint8Array>;
+  /** Stores a unit's output too big for a report on the grid, as plain content; its CID. */
+  readonly storeOutput?: (jobId: string, bytes: Uint8Array) => Promise<string>;
   readonly config: ComputeConfig;
   readonly nowMs: () => number;
   readonly log: (record: Record<string, unknown>) => void;
@@ -114,6 +116,7 @@ export class GridCompute {
     this.pool = parts.config.volunteer ? new UnitPool({ size: workers }) : null;
     this.volunteer = this.pool === null ? null : new Volunteer({
       client: this.client, pool: this.pool, workers, fetchFile: parts.fetchFile, nowMs: parts.nowMs, log: parts.log, leaseMs: parts.config.leaseMs,
+      ...(parts.storeOutput === undefined ? {} : { storeOutput: parts.storeOutput }),
       wrongOutputs: parts.config.faultWrongOutputs,
       self: this.peerId, sign, verify: verifySignature,
       onReceipts: (submitter, receipts) => {
@@ -169,7 +172,6 @@ export class GridCompute {
     const { spec } = parsed;
     if (parseStorageCid(spec.program) === null) throw new ContentRequestError('job.json: program: store the program first and give its CID (the CLI does this)');
     if (spec.units.kind === 'inputs' && spec.units.inputs.some((input) => parseStorageCid(input) === null)) throw new ContentRequestError('job.json: units.inputs: each input must be a CID of stored content (the CLI stores them)');
-    if (spec.limits.outputBytesMax > ComputeLimits.inlineOutputBytesMax) throw new ContentRequestError(`job.json: limits.outputBytesMax: at most ${ComputeLimits.inlineOutputBytesMax} bytes for jobs on the grid for now`);
     let manifest: Uint8Array;
     try {
       manifest = encodeManifest({ spec, submitter: this.peerId, submittedAtUnixMs: Date.now() });

@@ -178,9 +178,6 @@ export class JobHost {
     const decoded = decodeManifest(manifestBytes);
     if (!decoded.ok) return { ok: false, reason: ComputeRefusal.invalid, message: decoded.error };
     if (decoded.manifest.submitter !== peerId) return { ok: false, reason: ComputeRefusal.invalid, message: 'the manifest names another node as its submitter' };
-    if (decoded.manifest.spec.limits.outputBytesMax > ComputeLimits.inlineOutputBytesMax) {
-      return { ok: false, reason: ComputeRefusal.invalid, message: `limits.outputBytesMax: at most ${ComputeLimits.inlineOutputBytesMax} bytes on the grid for now` };
-    }
     const running = [...this.jobs.values()].filter((job) => job.coordinator.currentPhase === JobPhase.running).length;
     if (running >= JobHostLimits.runningJobsMax) return { ok: false, reason: ComputeRefusal.busy, message: `this node coordinates ${running} jobs already` };
     const ofSubmitter = [...this.jobs.values()].filter((job) => job.coordinator.currentPhase === JobPhase.running && job.coordinator.manifest.submitter === peerId).length;
@@ -498,8 +495,9 @@ function resultsPage(coordinator: JobCoordinator, outputs: ReadonlyMap<number, U
   let bytes = 0;
   const budget = ComputeLimits.messageBytesMax - 256 * 1024;
   for (const entry of page.entries) {
-    // Only an accepted unit's output (a copy may still hold one of a unit reopened since).
-    const output = entry.outputHash === null ? null : outputs.get(entry.unit) ?? null;
+    // Only an accepted unit's inline output (a copy may still hold one of a unit reopened since; a
+    // stored output is fetched by its CID).
+    const output = entry.outputHash === null || entry.outputCid !== null ? null : outputs.get(entry.unit) ?? null;
     const size = (output?.length ?? 0) + entry.args.length + 128;
     if (entries.length > 0 && bytes + size > budget) return { kind: 'results', entries, nextUnit: entry.unit, fromCopy };
     bytes += size;

@@ -16,7 +16,8 @@ import type { UnitLimits } from './unit-sandbox.ts';
 export function unitLimitsOf(limits: JobLimits): Partial<UnitLimits> {
   return {
     fuelMax: limits.fuelMax, wallTimeMs: limits.wallTimeSeconds * 1000,
-    outputBytesMax: Math.min(limits.outputBytesMax, ComputeLimits.inlineOutputBytesMax),
+    // Outputs above ComputeLimits.inlineOutputBytesMax go to the grid as content (volunteer.ts).
+    outputBytesMax: limits.outputBytesMax,
     checkpointBytesMax: ComputeLimits.checkpointBytesMax,
     policy: { ...DEFAULT_MODULE_POLICY, memoryPagesMax: Math.min(limits.memoryPagesMax, DEFAULT_MODULE_POLICY.memoryPagesMax) },
   };
@@ -46,7 +47,9 @@ export async function runUnitsHere(parts: LocalUnitParts, manifest: JobManifest,
       }
     }
     const outcome = await parts.pool.run({ program, input, args: planned.args, checkpoint: null, limits });
-    if (outcome.status !== 'ok' || outcome.fuelUsed === null) return null;
+    // A stored output is compared by its CID, which this node would have to import it to know: such
+    // a unit is not a known answer.
+    if (outcome.status !== 'ok' || outcome.fuelUsed === null || outcome.output.length > ComputeLimits.inlineOutputBytesMax) return null;
     return { outputHash: sha256Hex(outcome.output), fuel: outcome.fuelUsed };
   }));
 }

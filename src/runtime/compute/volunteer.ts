@@ -35,6 +35,11 @@ export interface VolunteerParts {
   readonly advert: () => ResourceAdvert;
   /** A stored file's bytes by CID, from the grid if not here (verified there), at most `bytesMax`. */
   readonly fetchFile: (cid: string, bytesMax: number) => Promise<Uint8Array>;
+  /**
+   * Stores an output too big to travel in a report (over ComputeLimits.inlineOutputBytesMax) on the
+   * grid as plain content, and gives its CID. Without it, such a unit is reported failed.
+   */
+  readonly storeOutput?: (jobId: string, bytes: Uint8Array) => Promise<string>;
   readonly nowMs: () => number;
   readonly log: (record: Record<string, unknown>) => void;
   /** The coordinators' lease time (heartbeats go at a third of it). */
@@ -250,7 +255,7 @@ export class Volunteer {
     const key = `${job.jobId}/${grant.lease}`;
     const held: HeldLease = { jobId: job.jobId, grant, checkpoint: null, checkpointSent: true, progress: 0, lost: false };
     this.held.set(key, held);
-    void this.execute(manifest, grant, held).then((report) => {
+    void this.execute(manifest, grant, held).then((report) => this.storedIfBig(job.jobId, report)).then((report) => {
       this.held.delete(key);
       if (held.lost) return;
       if (report.status !== 'unavailable') {
@@ -290,6 +295,20 @@ export class Volunteer {
     const report = reportOf(grant.lease, outcome);
     if (this.parts.wrongOutputs !== true || report.output === null) return report;
     return { ...report, output: new Uint8Array([...report.output, 0x21]) };
+  }
+
+  /** A report whose output is too big to travel in it names the output's CID instead, once stored on the grid. */
+  private async storedIfBig(jobId: string, report: UnitReport): Promise<UnitReport> {
+    if (report.output === null || report.output.length <= ComputeLimits.inlineOutputBytesMax) return report;
+    const { output, ...rest } = report;
+    if (this.parts.storeOutput === undefined) return { ...rest, status: 'failed', output: null };
+    try {
+      return { ...rest, output: null, outputCid: await this.parts.storeOutput(jobId, output) };
+    } catch (error) {
+      this.parts.log({ level: 'warn', event: 'outputNotStored', jobId, lease: report.lease, bytes: output.length, error: (error as Error).message });
+      // Not the unit's failure: the lease goes back, and another worker (or this one) runs it again.
+      return { ...rest, status: 'unavailable', output: null };
+    }
   }
 
   private program(cid: string): Promise<Uint8Array> {

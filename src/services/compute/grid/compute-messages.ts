@@ -25,13 +25,14 @@ import { CborRecord, FieldProblem } from './cbor-record.ts';
 import { ManifestLimits } from './job-manifest.ts';
 import { advertFromCbor, advertToCbor, type ResourceAdvert } from './resource-advert.ts';
 import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
+import { parseStorageCid } from '../../storage/dag/cids.ts';
 
 export const COMPUTE_PROTOCOL = '/peergrid/compute/1.0.0';
 
 export const ComputeLimits = {
   /** A request or response frame: a page of outputs, or a lease batch with checkpoints. */
   messageBytesMax: 8 * 1024 * 1024,
-  /** A unit's output sent inline in a report; a job's outputBytesMax may not exceed it. */
+  /** A unit's output sent inline in a report; a larger one goes to the grid as content, and the report names its CID. */
   inlineOutputBytesMax: 1024 * 1024,
   /** A checkpoint carried in a heartbeat or handed out with a lease. */
   checkpointBytesMax: 1024 * 1024,
@@ -81,10 +82,31 @@ export interface LeaseGrant {
 export interface UnitReport {
   readonly lease: number;
   readonly status: ReportedStatus;
-  /** The output, when status is ok. */
+  /** The output, when status is ok and it is at most inlineOutputBytesMax. */
   readonly output: Uint8Array | null;
+  /**
+   * A larger output's CID (plain, so that replicas with the same output name the same CID): the
+   * worker stored it on the grid, and output is null. Replicas agree when their CIDs do.
+   */
+  readonly outputCid?: string;
   readonly fuel: number;
   readonly wallMs: number;
+}
+
+/**
+ * What a reported output is compared by: sha2-256 hex of inline bytes, `cid:<cid>` for a stored
+ * one, null for none. The quorum, the claim a worker signs and the receipts all use it.
+ */
+export function reportedOutputKey(result: UnitReport, hashHex: (bytes: Uint8Array) => string): string | null {
+  if (result.output !== null) return hashHex(result.output);
+  return result.outputCid === undefined ? null : `${STORED_OUTPUT_PREFIX}${result.outputCid}`;
+}
+
+export const STORED_OUTPUT_PREFIX = 'cid:';
+
+/** The CID in an output key of a stored output, or null for an inline one's hash. */
+export function storedOutputCid(outputKey: string | null): string | null {
+  return outputKey !== null && outputKey.startsWith(STORED_OUTPUT_PREFIX) ? outputKey.slice(STORED_OUTPUT_PREFIX.length) : null;
 }
 
 export interface Heartbeat {
@@ -119,8 +141,10 @@ export interface UnitResultEntry {
   readonly args: string;
   readonly state: 'open' | 'done' | 'failed';
   readonly output: Uint8Array | null;
-  /** sha2-256 of the accepted output, hex. */
+  /** sha2-256 of the accepted output, hex; `cid:<cid>` for one stored on the grid. */
   readonly outputHash: string | null;
+  /** The CID of an accepted output stored on the grid (fetch it as content), else null. */
+  readonly outputCid: string | null;
   readonly fuel: number | null;
   /** The workers whose results were accepted, with what their receipts say (empty when not known). */
   readonly workers: readonly { readonly worker: string; readonly fuel: number; readonly wallMs: number }[];
@@ -276,9 +300,16 @@ function readUnitReport(item: unknown, path: string): UnitReport {
     lease: record.integer('lease', 1, Number.MAX_SAFE_INTEGER),
     status: record.oneOf('status', REPORTED_STATUSES),
     output: record.bytesOrNull('output', ComputeLimits.inlineOutputBytesMax),
+    ...(record.has('outputCid') ? { outputCid: cidText(record, 'outputCid') } : {}),
     fuel: record.integer('fuel', 0, Number.MAX_SAFE_INTEGER),
     wallMs: record.integer('wallMs', 0, 7 * 24 * 3600 * 1000),
   };
+}
+
+function cidText(record: CborRecord, name: string): string {
+  const text = record.text(name, 128);
+  if (parseStorageCid(text) === null) throw new FieldProblem(`${name}: not a CID`);
+  return text;
 }
 
 function readHeartbeat(item: unknown, path: string): Heartbeat {
@@ -314,7 +345,8 @@ function readResultEntry(item: unknown, path: string): UnitResultEntry {
     args: record.text('args', ComputeLimits.argsBytesMax),
     state: record.oneOf('state', ['open', 'done', 'failed'] as const),
     output: record.bytesOrNull('output', ComputeLimits.inlineOutputBytesMax),
-    outputHash: record.textOrNull('outputHash', 64),
+    outputHash: record.textOrNull('outputHash', 140),
+    outputCid: record.has('outputCid') && record.field('outputCid').value !== null ? cidText(record, 'outputCid') : null,
     fuel: record.integerOrNull('fuel', 0, Number.MAX_SAFE_INTEGER),
     workers: record.list('workers', ComputeLimits.workersPerUnitMax, (worker, workerPath) => {
       const fields = new CborRecord(worker, workerPath);

@@ -22,7 +22,7 @@ import { JobState, type UnitJudge } from '../jobs/job-state.ts';
 import { CborRecord, FieldProblem } from './cbor-record.ts';
 import { unitAt, unitCount } from '../jobs/unit-plan.ts';
 import type { JobManifest } from './job-manifest.ts';
-import { ComputeLimits, ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
+import { ComputeLimits, ComputeRefusal, JobPhase, reportedOutputKey, storedOutputCid, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
 import { rankOf, unsuitability, type ResourceAdvert } from './resource-advert.ts';
 import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
 import type { Random } from '../../../core/random.ts';
@@ -77,6 +77,8 @@ interface Asker {
   readonly rank: number;
   readonly atMs: number;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** Receipts handed out in one answer, at most (the rest with the next). */
 const RECEIPTS_PER_ANSWER_MAX = 1024;
@@ -436,9 +438,10 @@ export class JobCoordinator {
         continue;
       }
       let outcome: { readonly outputHash: string; readonly fuel: bigint } | { readonly failed: string };
-      if (result.status === 'ok' && result.output !== null) {
-        const outputHash = hashHex(result.output);
-        this.holdPending(lease.unit, outputHash, result.output);
+      const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
+      if (outputHash !== null) {
+        // A stored output's bytes are on the grid under its CID: nothing to hold here.
+        this.holdPending(lease.unit, outputHash, result.output ?? NO_BYTES);
         let claims = this.claims.get(lease.unit);
         if (claims === undefined) this.claims.set(lease.unit, claims = new Map());
         claims.set(worker, { fuel: result.fuel, wallMs: result.wallMs });
@@ -509,7 +512,7 @@ export class JobCoordinator {
       const accepted = this.accepted.get(unit);
       entries.push({
         unit, args: unitAt(this.manifest.spec.units, unit).args, state: phase,
-        outputHash: accepted?.outputHash ?? null, fuel: accepted === undefined ? null : Number(accepted.fuel),
+        outputHash: accepted?.outputHash ?? null, outputCid: storedOutputCid(accepted?.outputHash ?? null), fuel: accepted === undefined ? null : Number(accepted.fuel),
         // Receipts for the output accepted now (a unit reopened by backtracking may hold some for a lie).
         workers: (this.unitReceipts.get(unit) ?? []).filter((receipt) => receipt.outputHash === accepted?.outputHash).map((receipt) => ({ worker: receipt.worker, fuel: receipt.fuel, wallMs: receipt.wallMs })),
       });
@@ -589,8 +592,8 @@ export class JobCoordinator {
    */
   private lateResult(unit: number, worker: string, result: UnitReport, resumed: boolean, hashHex: HashHex): ReportAnswer['verdicts'][number] | null {
     const accepted = this.accepted.get(unit);
-    if (accepted === undefined || result.status !== 'ok' || result.output === null) return null;
-    const outputHash = hashHex(result.output);
+    const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
+    if (accepted === undefined || outputHash === null) return null;
     if (outputHash !== accepted.outputHash || (!resumed && BigInt(result.fuel) !== accepted.fuel)) return { unit, agreeing: [], disagreeing: [worker] };
     this.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
     return { unit, agreeing: [worker], disagreeing: [] };
@@ -603,7 +606,7 @@ export class JobCoordinator {
   private spotAnswer(worker: string, result: UnitReport, hashHex: HashHex): { unit: number; worker: string; outcome: SpotOutcome } | null {
     const unit = this.spot?.unitOf(result.lease);
     if (this.spot === null || unit === undefined) return null;
-    const outputHash = result.status === 'ok' && result.output !== null ? hashHex(result.output) : null;
+    const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
     const outcome = this.spot.answer(result.lease, outputHash, BigInt(result.fuel));
     if (outcome === null) return null;
     if (outcome === 'passed' && outputHash !== null) this.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });

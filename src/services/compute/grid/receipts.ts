@@ -17,7 +17,7 @@
  */
 import * as DagCbor from '@ipld/dag-cbor';
 import { CborRecord } from './cbor-record.ts';
-import type { UnitReport } from './compute-messages.ts';
+import { reportedOutputKey, type UnitReport } from './compute-messages.ts';
 
 export interface Receipt {
   readonly jobId: string;
@@ -35,7 +35,7 @@ export function reportClaimBytes(jobId: string, results: readonly UnitReport[], 
   return DagCbor.encode({
     purpose: 'peergrid/compute/report/1',
     jobId,
-    results: results.map((result) => ({ lease: result.lease, status: result.status, outputHash: result.output === null ? null : outputHashOf(result.output), fuel: result.fuel, wallMs: result.wallMs })),
+    results: results.map((result) => ({ lease: result.lease, status: result.status, outputHash: reportedOutputKey(result, outputHashOf), fuel: result.fuel, wallMs: result.wallMs })),
   });
 }
 

@@ -65,7 +65,7 @@ export const JobSpecLimits = {
 export const DEFAULT_JOB_LIMITS: JobLimits = {
   fuelMax: 100_000_000_000n,
   wallTimeSeconds: 600,
-  // Outputs travel inline in the compute protocol's reports, which cap them at 1 MiB for now.
+  // What travels inline in a report; a job may ask for more (its workers then store outputs on the grid).
   outputBytesMax: 1024 * 1024,
   memoryPagesMax: 4096,
 };

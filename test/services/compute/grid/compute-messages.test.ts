@@ -17,7 +17,7 @@ const requests: ComputeRequest[] = [
   { kind: 'lease', jobId: JOB, advert: ADVERT, slots: 8 },
   {
     kind: 'report', jobId: JOB,
-    results: [{ lease: 1, status: 'ok', output: new Uint8Array([9]), fuel: 77, wallMs: 5 }, { lease: 2, status: 'out_of_fuel', output: null, fuel: 0, wallMs: 9 }],
+    results: [{ lease: 1, status: 'ok', output: new Uint8Array([9]), fuel: 77, wallMs: 5 }, { lease: 2, status: 'out_of_fuel', output: null, fuel: 0, wallMs: 9 }, { lease: 5, status: 'ok', output: null, outputCid: JOB, fuel: 8, wallMs: 1 }],
     heartbeats: [{ lease: 3, progress: 0.5, checkpoint: new Uint8Array([4, 4]) }, { lease: 4, progress: 0, checkpoint: null }],
     signature: new Uint8Array(64).fill(3),
     receiptsFrom: 7,
@@ -35,7 +35,7 @@ const responses: ComputeResponse[] = [
   { kind: 'reported', lost: [3, 9], receiptsFrom: 0, receipts: [], signature: null },
   { kind: 'reported', lost: [], receiptsFrom: 2, receipts: [{ jobId: JOB, unit: 4, worker: 'peer', fuel: 9, wallMs: 12, outputHash: 'ab' }], signature: new Uint8Array(64).fill(1) },
   { kind: 'jobStatus', status: { jobId: JOB, name: 'pi', phase: 'running', units: { total: 3, done: 1, failed: 0, running: 2 }, submitter: 'peer', submittedAtUnixMs: 5, unitStates: 'doo', fromCopy: false } },
-  { kind: 'results', entries: [{ unit: 0, args: 'a', state: 'done', output: new Uint8Array([1]), outputHash: 'ab', fuel: 3, workers: [{ worker: 'w', fuel: 3, wallMs: 2 }] }, { unit: 1, args: 'b', state: 'open', output: null, outputHash: null, fuel: null, workers: [] }], nextUnit: null, fromCopy: true },
+  { kind: 'results', entries: [{ unit: 0, args: 'a', state: 'done', output: new Uint8Array([1]), outputHash: 'ab', outputCid: null, fuel: 3, workers: [{ worker: 'w', fuel: 3, wallMs: 2 }] }, { unit: 1, args: 'b', state: 'open', output: null, outputHash: null, outputCid: null, fuel: null, workers: [] }, { unit: 2, args: 'c', state: 'done', output: null, outputHash: `cid:${JOB}`, outputCid: JOB, fuel: 3, workers: [] }], nextUnit: null, fromCopy: true },
   { kind: 'cancelled' },
   { kind: 'synced', outputsHeld: 12, settledHeld: 30, receiptsHeld: 31 },
   { kind: 'refused', reason: 'notQualified', message: 'needs 8 cores' },

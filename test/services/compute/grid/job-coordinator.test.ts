@@ -298,3 +298,27 @@ describe('JobCoordinator checkpoints across departures', () => {
     assert.equal(d.checkpoint, null);
   });
 });
+
+describe('JobCoordinator with outputs stored on the grid', () => {
+  const CID_A = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+  const CID_B = 'bafkreibmu6gekxy7zasi47zaephbhqbf43aa43ppzkhhdgw3dx7vn5byau';
+  const stored = (lease: number, cid: string): UnitReport => ({ lease, status: 'ok', output: null, outputCid: cid, fuel: 10, wallMs: 1 });
+
+  it('compares replicas by the CID they name, and gives the CID with the result', () => {
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 }, limits: { outputBytesMax: 64 * 1024 * 1024 } }, 2), 0, OPTIONS);
+    const a = leasesOf(job, 'a', 2);
+    const b = leasesOf(job, 'b', 2);
+    job.report('a', a.map((lease) => stored(lease.lease, CID_A)), [], hashHex, 1);
+    const answer = job.report('b', b.map((lease) => stored(lease.lease, lease.unit === 0 ? CID_A : CID_B)), [], hashHex, 2);
+    assert.deepEqual(answer.verdicts.map((verdict) => verdict.unit), [0], 'unit 1: the CIDs differ');
+    const [entry] = job.results(0, 1).entries;
+    assert.deepEqual({ outputHash: entry.outputHash, outputCid: entry.outputCid }, { outputHash: `cid:${CID_A}`, outputCid: CID_A });
+    assert.deepEqual(job.receiptsFor('a', 0).map((receipt) => receipt.outputHash), [`cid:${CID_A}`]);
+    assert.equal(job.results(1, 1).entries[0].outputCid, null);
+    // An inline output and a stored one are different results, even of the same bytes.
+    const [c] = leasesOf(job, 'c', 1, 3);
+    assert.equal(c.unit, 1);
+    job.report('c', [ok(c.lease, 'inline')], [], hashHex, 4);
+    assert.equal(job.status().units.done, 1);
+  });
+});
