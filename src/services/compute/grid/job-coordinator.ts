@@ -25,6 +25,7 @@ import type { JobManifest } from './job-manifest.ts';
 import { ComputeLimits, ComputeRefusal, JobPhase, reportedOutputKey, storedOutputCid, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
 import { rankOf, unsuitability, type ResourceAdvert } from './resource-advert.ts';
 import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
+import { ReceiptBook } from './receipt-book.ts';
 import type { Random } from '../../../core/random.ts';
 import { AdaptiveJudge, lieWeightOf } from '../validation/adaptive-judge.ts';
 import { CredibilityBook } from '../validation/credibility-book.ts';
@@ -142,15 +143,8 @@ export class JobCoordinator {
   private readonly askers = new Map<string, Asker>();
   /** What each worker reported for units not settled yet (fuel, wall time): its receipt if it is accepted. */
   private readonly claims = new Map<number, Map<string, { readonly fuel: number; readonly wallMs: number }>>();
-  /**
-   * Each worker's receipts, in the order they were issued: a worker asks from the count it holds,
-   * so a lost answer loses no receipt (it is handed out again).
-   */
-  private readonly receiptsOf = new Map<string, Receipt[]>();
-  /** The receipts of each accepted unit: who did the work (for the submitter's ledger). */
-  private readonly unitReceipts = new Map<number, readonly Receipt[]>();
-  /** Every receipt in the order it was issued, and every settled unit in the order it settled: what copies are sent from where they are. */
-  private readonly receiptLog: Receipt[] = [];
+  private readonly receipts = new ReceiptBook();
+  /** Every settled unit in the order it settled: what copies are sent from where they are. */
   private settledLog: number[] = [];
   /** Settled units opened again (backtracking): each time, copies are sent the whole state again. */
   private reopenedCount = 0;
@@ -203,12 +197,12 @@ export class JobCoordinator {
    */
   snapshot(nowMs: number, from: SnapshotFrom = { settled: 0, receipts: 0 }): Record<string, unknown> {
     const settledFrom = Math.min(from.settled, this.settledLog.length);
-    const receiptsFrom = Math.min(from.receipts, this.receiptLog.length);
+    const receiptsFrom = Math.min(from.receipts, this.receipts.count);
     return {
       state: this.state.snapshot(this.settledLog.slice(settledFrom)),
       settledFrom,
       receiptsFrom,
-      receipts: this.receiptLog.slice(receiptsFrom).map(receiptToCbor),
+      receipts: this.receipts.since(receiptsFrom).map(receiptToCbor),
       phase: this.phase,
       generation: this.generationValue,
       deadlineInMs: Math.max(0, Math.round(this.deadlineAtMs - nowMs)),
@@ -259,7 +253,7 @@ export class JobCoordinator {
 
   /** How many units have settled and receipts been issued: where the next snapshot for a copy holding everything starts. */
   get snapshotEnd(): SnapshotFrom {
-    return { settled: this.settledLog.length, receipts: this.receiptLog.length };
+    return { settled: this.settledLog.length, receipts: this.receipts.count };
   }
 
   /** A coordinator that goes on from a snapshot (checked: it comes from another node), or the problem with it. */
@@ -300,7 +294,7 @@ export class JobCoordinator {
         }
       }
       for (const receipt of record.list('receipts', units * ComputeLimits.workersPerUnitMax, receiptFromCbor)) {
-        if (receipt.jobId === jobId && receipt.unit < units) coordinator.issue(receipt);
+        if (receipt.jobId === jobId && receipt.unit < units) coordinator.receipts.issue(receipt);
       }
       for (let unit = 0; unit < units; unit++) {
         const verdict = coordinator.state.verdictOf(unit);
@@ -478,7 +472,7 @@ export class JobCoordinator {
 
   /** `worker`'s receipts (its accepted results) from the `from`-th it holds, a batch at most. */
   receiptsFor(worker: string, from: number): Receipt[] {
-    return (this.receiptsOf.get(worker) ?? []).slice(from, from + RECEIPTS_PER_ANSWER_MAX);
+    return this.receipts.ofWorker(worker, from, RECEIPTS_PER_ANSWER_MAX);
   }
 
   /** Only the submitter may cancel; false when `peer` may not. */
@@ -514,7 +508,7 @@ export class JobCoordinator {
         unit, args: unitAt(this.manifest.spec.units, unit).args, state: phase,
         outputHash: accepted?.outputHash ?? null, outputCid: storedOutputCid(accepted?.outputHash ?? null), fuel: accepted === undefined ? null : Number(accepted.fuel),
         // Receipts for the output accepted now (a unit reopened by backtracking may hold some for a lie).
-        workers: (this.unitReceipts.get(unit) ?? []).filter((receipt) => receipt.outputHash === accepted?.outputHash).map((receipt) => ({ worker: receipt.worker, fuel: receipt.fuel, wallMs: receipt.wallMs })),
+        workers: this.receipts.ofUnit(unit).filter((receipt) => receipt.outputHash === accepted?.outputHash).map((receipt) => ({ worker: receipt.worker, fuel: receipt.fuel, wallMs: receipt.wallMs })),
       });
     }
     return { entries, nextUnit: end < this.unitsTotal ? end : null };
@@ -574,7 +568,7 @@ export class JobCoordinator {
     for (const worker of verdict.agreeing ?? []) {
       const claim = claims?.get(worker);
       if (claim === undefined) continue;
-      this.issue({ jobId: this.jobId, unit, worker, fuel: claim.fuel, wallMs: claim.wallMs, outputHash: verdict.outputHash });
+      this.receipts.issue({ jobId: this.jobId, unit, worker, fuel: claim.fuel, wallMs: claim.wallMs, outputHash: verdict.outputHash });
     }
     this.accepted.set(unit, { outputHash: verdict.outputHash, fuel: verdict.fuel });
     const output = outputs?.get(verdict.outputHash);
@@ -595,7 +589,7 @@ export class JobCoordinator {
     const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
     if (accepted === undefined || outputHash === null) return null;
     if (outputHash !== accepted.outputHash || (!resumed && BigInt(result.fuel) !== accepted.fuel)) return { unit, agreeing: [], disagreeing: [worker] };
-    this.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
+    this.receipts.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
     return { unit, agreeing: [worker], disagreeing: [] };
   }
 
@@ -609,18 +603,8 @@ export class JobCoordinator {
     const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
     const outcome = this.spot.answer(result.lease, outputHash, BigInt(result.fuel));
     if (outcome === null) return null;
-    if (outcome === 'passed' && outputHash !== null) this.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
+    if (outcome === 'passed' && outputHash !== null) this.receipts.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
     return { unit, worker, outcome };
-  }
-
-  /** A receipt for work done on a unit (a replica that agreed, or a spot check passed): the worker's, and listed with the unit's results. */
-  private issue(receipt: Receipt): void {
-    let issued = this.receiptsOf.get(receipt.worker);
-    if (issued === undefined) this.receiptsOf.set(receipt.worker, issued = []);
-    // One per unit the worker ran: bounded by the job's units.
-    issued.push(receipt);
-    this.unitReceipts.set(receipt.unit, [...(this.unitReceipts.get(receipt.unit) ?? []), receipt]);
-    this.receiptLog.push(receipt);
   }
 
   private holdPending(unit: number, outputHash: string, bytes: Uint8Array): void {
