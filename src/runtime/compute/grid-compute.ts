@@ -35,7 +35,8 @@ import type { ClosestNodes } from '../exchange/holder-discovery.ts';
 import { ComputeClient } from './compute-client.ts';
 import { serveCompute } from './compute-server.ts';
 import { JobNotFoundError, JobRefusedError } from './job-errors.ts';
-import { JobHost } from './job-host.ts';
+import { JobHost, STANDING_CONFIG } from './job-host.ts';
+import { StandingFile } from './standing-file.ts';
 import { SubmittedJobs, type SubmittedJob } from './submitted-jobs.ts';
 import { UnitPool } from './unit-pool.ts';
 import { runUnitsHere } from './local-unit.ts';
@@ -91,8 +92,11 @@ export class GridCompute {
   private readonly coordinators = new Map<string, Candidate>();
   private readonly onMessage: (event: CustomEvent) => void;
 
-  private constructor(parts: GridComputeParts, submitted: SubmittedJobs, ledger: WorkLedger, speed: number) {
+  private readonly standingFile: StandingFile;
+
+  private constructor(parts: GridComputeParts, submitted: SubmittedJobs, ledger: WorkLedger, standingFile: StandingFile, speed: number) {
     this.parts = parts;
+    this.standingFile = standingFile;
     this.peerId = parts.libp2p.peerId.toString();
     this.submitted = submitted;
     this.ledger = ledger;
@@ -110,7 +114,7 @@ export class GridCompute {
       backupsFor: async (jobId) => (await this.candidates(jobId)).filter((candidate) => candidate.peerId !== this.peerId),
       ask: (target, request) => this.client.ask(target, request),
       self: this.peerId, sign, verify: verifySignature,
-      random: new CryptoRandom(),
+      random: new CryptoRandom(), standing: standingFile.book,
       knownAnswers: (manifest, units) => runUnitsHere({ pool: this.poolForKnownAnswers(), fetchFile: parts.fetchFile }, manifest, units),
     });
     this.pool = parts.config.volunteer ? new UnitPool({ size: workers }) : null;
@@ -130,9 +134,11 @@ export class GridCompute {
   static async start(parts: GridComputeParts): Promise<GridCompute> {
     const submitted = await SubmittedJobs.open(parts.dataDir);
     const ledger = await WorkLedger.open(parts.dataDir);
-    const compute = new GridCompute(parts, submitted, ledger, await measureSpeed());
+    const standing = await StandingFile.open(parts.dataDir, STANDING_CONFIG, parts.log);
+    const compute = new GridCompute(parts, submitted, ledger, standing, await measureSpeed());
     compute.server = await serveCompute(parts.libp2p, (peerId, request) => compute.answer(peerId, request), { guard: parts.guard, nowMs: parts.nowMs, log: parts.log });
     compute.host.start();
+    standing.start();
     compute.volunteer?.start();
     if (compute.pubsub !== undefined) {
       // Malformed adverts are rejected, which gossipsub's peer score counts against their sender.
@@ -154,6 +160,7 @@ export class GridCompute {
     await this.pool?.close();
     await this.knownAnswersPool?.close();
     await this.ledger.flush();
+    await this.standingFile.stop();
   }
 
   private poolForKnownAnswers(): UnitPool {

@@ -54,6 +54,8 @@ export interface JobHostParts {
   readonly takeoverAfterMs?: number;
   /** Draws which units of an adaptive job are known and which leases are spot checks. */
   readonly random: Random;
+  /** The standing of workers this node remembers (standing-file.ts keeps it across restarts); a fresh book by default. */
+  readonly standing?: CredibilityBook;
   /**
    * Runs units of a job on this node and gives each one's output hash and fuel (null for one that
    * did not end with an output): the known answers of an adaptive job's spot checks. Without it,
@@ -119,6 +121,9 @@ interface HostedJob {
   finalSynced: boolean;
 }
 
+/** The standing book's configuration: the share of cheaters a worker's own record is weighed against, and how many workers are remembered. */
+export const STANDING_CONFIG = { cheatersFraction: 0.2, workersMax: JobHostLimits.workersRemembered } as const;
+
 export type HostAnswer = { readonly ok: true; readonly jobId: string } | { readonly ok: false; readonly reason: ComputeRefusal; readonly message: string };
 
 export class JobHost {
@@ -130,7 +135,7 @@ export class JobHost {
    * The standing of the workers that ran units of the jobs coordinated here (issue 5, item 6): a
    * worker outvoted by an accepted result is blacklisted and gets no more work from this node.
    */
-  private readonly standing = new CredibilityBook({ cheatersFraction: 0.2, workersMax: JobHostLimits.workersRemembered });
+  private readonly standing: CredibilityBook;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   /** Jobs taken on so far (each gets a log name of its own). */
   private adopted = 0;
@@ -139,6 +144,7 @@ export class JobHost {
 
   constructor(parts: JobHostParts) {
     this.parts = parts;
+    this.standing = parts.standing ?? new CredibilityBook(STANDING_CONFIG);
     this.options = { ...DEFAULT_COORDINATOR_OPTIONS, ...parts.coordinator, standing: this.standing, random: parts.random };
     this.replicas = new JobReplicas(this.options);
     this.watch = {

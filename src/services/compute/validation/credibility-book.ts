@@ -51,6 +51,7 @@ export class CredibilityBook {
   readonly config: CredibilityConfig;
   /** Insertion order is touch order: a Map keeps it, and re-inserting moves a worker to the end. */
   private readonly standings = new Map<string, WorkerStanding>();
+  private changesCount = 0;
 
   constructor(config: CredibilityConfig) {
     if (!(config.cheatersFraction > 0 && config.cheatersFraction < 1)) throw new RangeError('cheatersFraction must be in (0, 1)');
@@ -74,6 +75,11 @@ export class CredibilityBook {
 
   get size(): number {
     return this.standings.size;
+  }
+
+  /** Counts every change: a holder that saves the book saves it when this moved. */
+  get changes(): number {
+    return this.changesCount;
   }
 
   /** A copy of a worker's standing, or null for a worker unknown (a newcomer). */
@@ -134,6 +140,7 @@ export class CredibilityBook {
   }
 
   private touch(worker: string): WorkerStanding {
+    this.changesCount++;
     let standing = this.standings.get(worker);
     if (standing !== undefined) this.standings.delete(worker);
     else standing = { spotChecksPassed: 0, firstResultsConfirmed: 0, resultsAgreed: 0, resultsWrong: 0, blacklisted: false };
