@@ -31,6 +31,7 @@ import { pinLsCommand } from './pin-ls/command.ts';
 import { pinRmCommand } from './pin-rm/command.ts';
 import { putCommand } from './put/command.ts';
 import { simDurabilityCommand } from './sim-durability/command.ts';
+import { simExperimentCommand } from './sim-experiment/command.ts';
 import { simLookupCommand } from './sim-lookup/command.ts';
 import { statusCommand } from './status/command.ts';
 
@@ -64,7 +65,7 @@ const TOP: readonly TopEntry[] = [
   ledgerCommand,
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
   devnetCommand,
-  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand] },
+  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand, simExperimentCommand] },
 ];
 
 function isGroup(entry: TopEntry | null): entry is CommandGroup {

@@ -1,0 +1,45 @@
+/** The load-balance experiment: XOR-closest placement is right, virtual identifiers even the load, and the CLI checks its arguments. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { runLoadBalance, xorClosest } from '../../src/sim/experiments/survey/load-balance.ts';
+import { runSimExperiment } from '../../src/cli/sim-experiment/command.ts';
+import { UsageError } from '../../src/cli/args.ts';
+
+describe('load-balance', () => {
+  it('finds the identifier closest by XOR, as a search of every one does', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.nat({ max: 0xffff_ffff }), { minLength: 1, maxLength: 40 }), fc.nat({ max: 0xffff_ffff }), (raw, key) => {
+      const ids = Uint32Array.from([...raw].sort((a, b) => a - b));
+      let best = 0;
+      for (let index = 1; index < ids.length; index++) if (((ids[index] ^ key) >>> 0) < ((ids[best] ^ key) >>> 0)) best = index;
+      assert.equal(xorClosest(ids, key), best);
+    }), { numRuns: 500 });
+  });
+
+  it('measures the most loaded node against the mean, and virtual identifiers bring it down', () => {
+    const result = runLoadBalance({ seed: 4, nodes: [100, 2000], keysPerNode: 50 });
+    assert.equal(result.experiment, 'load-balance');
+    const [plain, virtual] = result.series;
+    assert.deepEqual(plain.points.map((point) => [point.nodes, point.virtualPerNode, point.keys]), [[100, 1, 5000], [2000, 1, 100_000]]);
+    assert.deepEqual(virtual.points.map((point) => point.virtualPerNode), [7, 11]);
+    for (const [index, point] of plain.points.entries()) {
+      assert.ok(point.maxOverMean > 2, `one identifier each, ${point.nodes} nodes: ${point.maxOverMean}`);
+      assert.ok(virtual.points[index].maxOverMean < point.maxOverMean, 'virtual identifiers even the load');
+      assert.ok(point.p99OverMean <= point.maxOverMean);
+    }
+    assert.deepEqual(runLoadBalance({ seed: 4, nodes: [100, 2000], keysPerNode: 50 }), result, 'the same for a seed');
+  });
+
+  it('runs from the CLI, as JSON, and refuses what it cannot run', () => {
+    let out = '';
+    let err = '';
+    runSimExperiment(['load-balance', '--nodes', '50,200', '--seed', '3', '--json'], { out: (text) => (out += text), err: (text) => (err += text), env: {} });
+    assert.equal(err, 'seed=3\n');
+    const parsed = JSON.parse(out) as { series: { points: unknown[] }[] };
+    assert.equal(parsed.series[0].points.length, 2);
+    const io = { out: () => {}, err: () => {}, env: {} };
+    for (const args of [[], ['flooding'], ['load-balance', 'extra'], ['load-balance', '--nodes', '5'], ['load-balance', '--nodes', 'x'], ['load-balance', '--keys-per-node', '0']]) {
+      assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));
+    }
+  });
+});
