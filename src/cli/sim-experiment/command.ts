@@ -1,23 +1,28 @@
 /**
- * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--keys-per-node K] [--json]`: one of
- * the survey's claims measured in the simulator (issue 6, item 2). With --json, one JSON object with
- * the series it measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so
- * far: `load-balance`; the others the issue names are not yet (docs/PROXIMITY.md).
+ * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--json] …`: one of the survey's claims
+ * measured in the simulator (issue 6, item 2). With --json, one JSON object with the series it
+ * measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so far:
+ * `load-balance` and `hops-vs-n`; the others the issue names are not yet (docs/EXPERIMENTS.md).
  */
 import { LOAD_BALANCE_DEFAULTS, runLoadBalance, type LoadBalanceResult } from '../../sim/experiments/survey/load-balance.ts';
+import { HOPS_VS_N_NODES, runHopsVsN, type HopsVsNResult } from '../../sim/experiments/survey/hops-vs-n.ts';
+import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
+import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
+const HOPS_NODES_MAX = 30_000;
 
 const OPTIONS = {
   seed: { type: 'string' },
   nodes: { type: 'string' },
   'keys-per-node': { type: 'string' },
+  lookups: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -28,11 +33,35 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   if (rest.length > 0) throw new UsageError(`one experiment at a time, got also: ${rest.join(' ')}`);
   if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new UsageError(`no experiment '${name}' (built: ${EXPERIMENTS.join(', ')})`);
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (name === 'hops-vs-n') {
+    if (values['keys-per-node'] !== undefined) throw new UsageError('--keys-per-node is for load-balance');
+    const nodes = values.nodes === undefined ? HOPS_VS_N_NODES : parseNodeList(values.nodes);
+    // Larger networks need `peergrid sim lookup`, which gives a run the heap it needs.
+    for (const count of nodes) if (count > HOPS_NODES_MAX) throw new UsageError(`--nodes: hops-vs-n runs up to ${HOPS_NODES_MAX} nodes in one process; for more, run peergrid sim lookup --nodes ${count}`);
+    const lookups = values.lookups === undefined ? 1000 : parseInteger('--lookups', values.lookups, 1, 1_000_000);
+    io.err(`seed=${seed}\n`);
+    // Each size runs as `peergrid sim lookup --nodes N --lookups L --seed S` would.
+    const plans = new Map(nodes.map((count) => [count, parseSimLookupArgs(['--nodes', String(count), '--lookups', String(lookups), '--seed', String(seed)])]));
+    const bitsPerDigit = [...plans.values()][0].experiment.dht.bitsPerDigit;
+    const result = runHopsVsN({ seed, nodes, lookups, bitsPerDigit }, (count) => runLookupExperiment((plans.get(count) as ReturnType<typeof parseSimLookupArgs>).experiment));
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatHopsVsN(result));
+    return;
+  }
+  if (values.lookups !== undefined) throw new UsageError('--lookups is for hops-vs-n');
   const nodes = values.nodes === undefined ? LOAD_BALANCE_DEFAULTS.nodes : parseNodeList(values.nodes);
   const keysPerNode = values['keys-per-node'] === undefined ? LOAD_BALANCE_DEFAULTS.keysPerNode : parseInteger('--keys-per-node', values['keys-per-node'], 1, 1000);
   io.err(`seed=${seed}\n`);
   const result = runLoadBalance({ seed, nodes, keysPerNode });
   io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatLoadBalance(result));
+}
+
+function formatHopsVsN(result: HopsVsNResult): string {
+  const lines = [`hops-vs-n (seed ${result.seed}, ${result.lookups} lookups a size, b = ${result.bitsPerDigit}): ${result.claim}`, ''];
+  lines.push('nodes      hops mean   p95   max   log_2^b n   log2 n   correct   latency p50');
+  for (const point of result.points) {
+    lines.push(`${String(point.nodes).padEnd(10)} ${point.hopsMean.toFixed(3).padStart(9)}   ${String(point.hopsP95).padStart(3)}   ${String(point.hopsMax).padStart(3)}   ${point.logBaseDigitN.toFixed(2).padStart(9)}   ${point.log2N.toFixed(2).padStart(6)}   ${point.correctRate.toFixed(3).padStart(7)}   ${String(Math.round(point.latencyP50Ms)).padStart(8)} ms`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function parseNodeList(text: string): number[] {
@@ -58,18 +87,21 @@ export function simExperimentUsage(): string {
 Measures one of the survey's claims in the simulator. Built so far:
   load-balance   keys per node by XOR placement with random identifiers, with and without
                  log2 n virtual identifiers per node (survey §4.6: max ≈ log n × mean)
+  hops-vs-n      lookup hops against network size (survey §3.1.2: O(log n)), each size as
+                 \`peergrid sim lookup --nodes N --lookups L --seed S\` would run it
 
 Options:
   --seed S              the run's seed (default: drawn, printed to stderr)
-  --nodes N,N,…         the network sizes (default ${LOAD_BALANCE_DEFAULTS.nodes.join(',')}; from ${NODES_MIN} to ${NODES_MAX})
-  --keys-per-node K     keys placed per node (default ${LOAD_BALANCE_DEFAULTS.keysPerNode})
+  --nodes N,N,…         the network sizes (load-balance: ${LOAD_BALANCE_DEFAULTS.nodes.join(',')}; hops-vs-n: ${HOPS_VS_N_NODES.join(',')})
+  --keys-per-node K     load-balance: keys placed per node (default ${LOAD_BALANCE_DEFAULTS.keysPerNode})
+  --lookups L           hops-vs-n: lookups at each size (default 1000)
   --json                one JSON object with the series measured
 `;
 }
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (built: load-balance)",
+  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };

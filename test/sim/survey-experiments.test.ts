@@ -1,4 +1,4 @@
-/** The load-balance experiment: XOR-closest placement is right, virtual identifiers even the load, and the CLI checks its arguments. */
+/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers) and hops-vs-n, and the CLI that runs them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -38,8 +38,21 @@ describe('load-balance', () => {
     const parsed = JSON.parse(out) as { series: { points: unknown[] }[] };
     assert.equal(parsed.series[0].points.length, 2);
     const io = { out: () => {}, err: () => {}, env: {} };
-    for (const args of [[], ['flooding'], ['load-balance', 'extra'], ['load-balance', '--nodes', '5'], ['load-balance', '--nodes', 'x'], ['load-balance', '--keys-per-node', '0']]) {
+    for (const args of [[], ['flooding'], ['load-balance', 'extra'], ['load-balance', '--nodes', '5'], ['load-balance', '--nodes', 'x'], ['load-balance', '--keys-per-node', '0'], ['load-balance', '--lookups', '5'], ['hops-vs-n', '--keys-per-node', '5'], ['hops-vs-n', '--nodes', '100000']]) {
       assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));
+    }
+  });
+
+  it('hops-vs-n: lookups at each size, their hops beside log n', () => {
+    let out = '';
+    runSimExperiment(['hops-vs-n', '--nodes', '40,200', '--lookups', '100', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    const result = JSON.parse(out) as { experiment: string; bitsPerDigit: number; points: { nodes: number; hopsMean: number; correctRate: number; logBaseDigitN: number; log2N: number }[] };
+    assert.equal(result.experiment, 'hops-vs-n');
+    assert.deepEqual(result.points.map((point) => point.nodes), [40, 200]);
+    for (const point of result.points) {
+      assert.equal(point.correctRate, 1);
+      assert.ok(point.hopsMean >= 1 && point.hopsMean <= point.logBaseDigitN + 1, JSON.stringify(point));
+      assert.equal(point.log2N, Math.round(Math.log2(point.nodes) * 1000) / 1000);
     }
   });
 });
