@@ -1,4 +1,4 @@
-/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers) and hops-vs-n, and the CLI that runs them. */
+/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n and flooding-vs-dht, and the CLI that runs them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -54,5 +54,21 @@ describe('load-balance', () => {
       assert.ok(point.hopsMean >= 1 && point.hopsMean <= point.logBaseDigitN + 1, JSON.stringify(point));
       assert.equal(point.log2N, Math.round(Math.log2(point.nodes) * 1000) / 1000);
     }
+  });
+
+  it('flooding-vs-dht: a flood costs more messages than a DHT lookup, and finds what it should', () => {
+    let out = '';
+    runSimExperiment(['flooding-vs-dht', '--nodes', '60,300', '--lookups', '50', '--queries', '100', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    type Figures = { messagesPerQuery: number; successRate: number };
+    const result = JSON.parse(out) as { experiment: string; points: { nodes: number; flooding: Figures; expandingRing: Figures; randomWalks: Figures; dht: Figures }[] };
+    assert.equal(result.experiment, 'flooding-vs-dht');
+    assert.deepEqual(result.points.map((point) => point.nodes), [60, 300]);
+    for (const point of result.points) {
+      assert.equal(point.dht.successRate, 1);
+      assert.ok(point.flooding.successRate > 0.9, JSON.stringify(point.flooding));
+      assert.ok(point.flooding.messagesPerQuery > 5 * point.dht.messagesPerQuery, JSON.stringify(point));
+      assert.ok(point.expandingRing.messagesPerQuery <= point.flooding.messagesPerQuery * 2);
+    }
+    assert.ok(result.points[1].flooding.messagesPerQuery > result.points[0].flooding.messagesPerQuery, "a flood's cost grows with n");
   });
 });

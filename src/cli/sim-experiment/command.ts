@@ -2,17 +2,19 @@
  * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--json] …`: one of the survey's claims
  * measured in the simulator (issue 6, item 2). With --json, one JSON object with the series it
  * measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so far:
- * `load-balance` and `hops-vs-n`; the others the issue names are not yet (docs/EXPERIMENTS.md).
+ * `load-balance`, `hops-vs-n` and `flooding-vs-dht`; the others the issue names are not yet (docs/EXPERIMENTS.md).
  */
 import { LOAD_BALANCE_DEFAULTS, runLoadBalance, type LoadBalanceResult } from '../../sim/experiments/survey/load-balance.ts';
 import { HOPS_VS_N_NODES, runHopsVsN, type HopsVsNResult } from '../../sim/experiments/survey/hops-vs-n.ts';
+import { FLOODING_DEFAULTS, runFloodingVsDht, type FloodingResult } from '../../sim/experiments/survey/flooding-vs-dht.ts';
+import type { LookupExperimentResult } from '../../sim/experiments/lookup-experiment.ts';
 import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
 import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance', 'hops-vs-n'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
@@ -23,6 +25,7 @@ const OPTIONS = {
   nodes: { type: 'string' },
   'keys-per-node': { type: 'string' },
   lookups: { type: 'string' },
+  queries: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -33,26 +36,46 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   if (rest.length > 0) throw new UsageError(`one experiment at a time, got also: ${rest.join(' ')}`);
   if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new UsageError(`no experiment '${name}' (built: ${EXPERIMENTS.join(', ')})`);
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
-  if (name === 'hops-vs-n') {
+  if (name === 'hops-vs-n' || name === 'flooding-vs-dht') {
     if (values['keys-per-node'] !== undefined) throw new UsageError('--keys-per-node is for load-balance');
-    const nodes = values.nodes === undefined ? HOPS_VS_N_NODES : parseNodeList(values.nodes);
+    if (name === 'hops-vs-n' && values.queries !== undefined) throw new UsageError('--queries is for flooding-vs-dht');
+    const nodes = values.nodes === undefined ? (name === 'hops-vs-n' ? HOPS_VS_N_NODES : FLOODING_DEFAULTS.nodes) : parseNodeList(values.nodes);
     // Larger networks need `peergrid sim lookup`, which gives a run the heap it needs.
-    for (const count of nodes) if (count > HOPS_NODES_MAX) throw new UsageError(`--nodes: hops-vs-n runs up to ${HOPS_NODES_MAX} nodes in one process; for more, run peergrid sim lookup --nodes ${count}`);
+    for (const count of nodes) if (count > HOPS_NODES_MAX) throw new UsageError(`--nodes: ${name} runs lookups on up to ${HOPS_NODES_MAX} nodes in one process; for more, run peergrid sim lookup --nodes ${count}`);
     const lookups = values.lookups === undefined ? 1000 : parseInteger('--lookups', values.lookups, 1, 1_000_000);
+    const lookupAt = lookupRunner(seed, lookups);
     io.err(`seed=${seed}\n`);
-    // Each size runs as `peergrid sim lookup --nodes N --lookups L --seed S` would.
-    const plans = new Map(nodes.map((count) => [count, parseSimLookupArgs(['--nodes', String(count), '--lookups', String(lookups), '--seed', String(seed)])]));
-    const bitsPerDigit = [...plans.values()][0].experiment.dht.bitsPerDigit;
-    const result = runHopsVsN({ seed, nodes, lookups, bitsPerDigit }, (count) => runLookupExperiment((plans.get(count) as ReturnType<typeof parseSimLookupArgs>).experiment));
-    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatHopsVsN(result));
+    if (name === 'hops-vs-n') {
+      const result = runHopsVsN({ seed, nodes, lookups, bitsPerDigit: lookupAt.bitsPerDigit }, lookupAt.run);
+      io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatHopsVsN(result));
+      return;
+    }
+    const queries = values.queries === undefined ? FLOODING_DEFAULTS.queries : parseInteger('--queries', values.queries, 1, 1_000_000);
+    const result = runFloodingVsDht({ ...FLOODING_DEFAULTS, seed, nodes, queries }, lookupAt.run);
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatFlooding(result));
     return;
   }
-  if (values.lookups !== undefined) throw new UsageError('--lookups is for hops-vs-n');
+  if (values.lookups !== undefined || values.queries !== undefined) throw new UsageError('--lookups and --queries are not for load-balance');
   const nodes = values.nodes === undefined ? LOAD_BALANCE_DEFAULTS.nodes : parseNodeList(values.nodes);
   const keysPerNode = values['keys-per-node'] === undefined ? LOAD_BALANCE_DEFAULTS.keysPerNode : parseInteger('--keys-per-node', values['keys-per-node'], 1, 1000);
   io.err(`seed=${seed}\n`);
   const result = runLoadBalance({ seed, nodes, keysPerNode });
   io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatLoadBalance(result));
+}
+
+/** Lookup runs as `peergrid sim lookup --nodes N --lookups L --seed S` would make them (its defaults). */
+function lookupRunner(seed: number, lookups: number): { readonly bitsPerDigit: number; readonly run: (nodes: number) => LookupExperimentResult } {
+  const planOf = (nodes: number) => parseSimLookupArgs(['--nodes', String(nodes), '--lookups', String(lookups), '--seed', String(seed)]);
+  return { bitsPerDigit: planOf(100).experiment.dht.bitsPerDigit, run: (nodes) => runLookupExperiment(planOf(nodes).experiment) };
+}
+
+function formatFlooding(result: FloodingResult): string {
+  const lines = [`flooding-vs-dht (seed ${result.seed}, ${result.options.queries} queries a size, degree ${result.options.degree}, copies on ${result.options.replication * 100}% of nodes): ${result.claim}`, ''];
+  lines.push('nodes      messages per query (success rate)');
+  lines.push(`           flood TTL ${result.options.ttl}        expanding ring      ${result.options.walkers} random walks     DHT lookup`);
+  const cell = (figures: { messagesPerQuery: number; successRate: number }): string => `${figures.messagesPerQuery.toFixed(1).padStart(8)} (${figures.successRate.toFixed(3)})`;
+  for (const point of result.points) lines.push(`${String(point.nodes).padEnd(10)} ${cell(point.flooding)}   ${cell(point.expandingRing)}   ${cell(point.randomWalks)}   ${cell(point.dht)}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function formatHopsVsN(result: HopsVsNResult): string {
@@ -89,19 +112,22 @@ Measures one of the survey's claims in the simulator. Built so far:
                  log2 n virtual identifiers per node (survey §4.6: max ≈ log n × mean)
   hops-vs-n      lookup hops against network size (survey §3.1.2: O(log n)), each size as
                  \`peergrid sim lookup --nodes N --lookups L --seed S\` would run it
+  flooding-vs-dht  messages per query and success of flooding (TTL 7), an expanding ring and 16
+                 random walks on a random graph of degree 4, against a DHT lookup (survey §3.1.1)
 
 Options:
   --seed S              the run's seed (default: drawn, printed to stderr)
   --nodes N,N,…         the network sizes (load-balance: ${LOAD_BALANCE_DEFAULTS.nodes.join(',')}; hops-vs-n: ${HOPS_VS_N_NODES.join(',')})
   --keys-per-node K     load-balance: keys placed per node (default ${LOAD_BALANCE_DEFAULTS.keysPerNode})
-  --lookups L           hops-vs-n: lookups at each size (default 1000)
+  --lookups L           hops-vs-n, flooding-vs-dht: lookups at each size (default 1000)
+  --queries Q           flooding-vs-dht: unstructured searches at each size (default ${FLOODING_DEFAULTS.queries})
   --json                one JSON object with the series measured
 `;
 }
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n)",
+  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };
