@@ -1,4 +1,4 @@
-/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n and flooding-vs-dht, and the CLI that runs them. */
+/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n, flooding-vs-dht and partition, and the CLI that runs them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -70,5 +70,23 @@ describe('load-balance', () => {
       assert.ok(point.expandingRing.messagesPerQuery <= point.flooding.messagesPerQuery * 2);
     }
     assert.ok(result.points[1].flooding.messagesPerQuery > result.points[0].flooding.messagesPerQuery, "a flood's cost grows with n");
+  });
+
+  it('partition: a region cut off finds fewer keys the smaller it is, and the CLI checks its arguments', () => {
+    let out = '';
+    runSimExperiment(['partition', '--nodes', '120', '--keys', '40', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    const result = JSON.parse(out) as { experiment: string; k: number; points: { share: number; nodesInside: number; keysAsked: number; reachableFromInside: number; reachableMin: number; reachableMax: number; oneHomeNode: number; kCopiesAtRandom: number }[] };
+    assert.equal(result.experiment, 'partition');
+    assert.deepEqual(result.points.map((point) => point.share), [0.02, 0.05, 0.1, 0.25, 0.5]);
+    const half = result.points[result.points.length - 1];
+    assert.ok(half.reachableFromInside > 0.9, `half the nodes hold nearly every key: ${half.reachableFromInside}`);
+    assert.ok(result.points[0].reachableFromInside < half.reachableFromInside, JSON.stringify(result.points));
+    for (const point of result.points) {
+      assert.equal(point.keysAsked, 3 * 40, 'three networks a share');
+      assert.ok(point.reachableMin <= point.reachableFromInside && point.reachableFromInside <= point.reachableMax);
+      assert.equal(point.kCopiesAtRandom, Math.round((1 - (1 - point.nodesInside / 120) ** result.k) * 1000) / 1000);
+    }
+    const io = { out: () => {}, err: () => {}, env: {} };
+    for (const args of [['partition', '--nodes', '10'], ['partition', '--lookups', '5'], ['load-balance', '--keys', '5']]) assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));
   });
 });

@@ -2,19 +2,20 @@
  * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--json] …`: one of the survey's claims
  * measured in the simulator (issue 6, item 2). With --json, one JSON object with the series it
  * measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so far:
- * `load-balance`, `hops-vs-n` and `flooding-vs-dht`; the others the issue names are not yet (docs/EXPERIMENTS.md).
+ * `load-balance`, `hops-vs-n`, `flooding-vs-dht` and `partition`; the others the issue names are not yet (docs/EXPERIMENTS.md).
  */
 import { LOAD_BALANCE_DEFAULTS, runLoadBalance, type LoadBalanceResult } from '../../sim/experiments/survey/load-balance.ts';
 import { HOPS_VS_N_NODES, runHopsVsN, type HopsVsNResult } from '../../sim/experiments/survey/hops-vs-n.ts';
 import { FLOODING_DEFAULTS, runFloodingVsDht, type FloodingResult } from '../../sim/experiments/survey/flooding-vs-dht.ts';
 import type { LookupExperimentResult } from '../../sim/experiments/lookup-experiment.ts';
+import { PARTITION_DEFAULTS, runPartition, type PartitionResult } from '../../sim/experiments/survey/partition.ts';
 import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
 import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
@@ -26,6 +27,7 @@ const OPTIONS = {
   'keys-per-node': { type: 'string' },
   lookups: { type: 'string' },
   queries: { type: 'string' },
+  keys: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -36,6 +38,21 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   if (rest.length > 0) throw new UsageError(`one experiment at a time, got also: ${rest.join(' ')}`);
   if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new UsageError(`no experiment '${name}' (built: ${EXPERIMENTS.join(', ')})`);
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (name === 'partition') {
+    if (values['keys-per-node'] !== undefined || values.lookups !== undefined || values.queries !== undefined) throw new UsageError('partition takes --nodes N (one size) and --keys K');
+    const nodes = values.nodes === undefined ? PARTITION_DEFAULTS.nodes : parseInteger('--nodes', values.nodes, 50, HOPS_NODES_MAX);
+    const keys = values.keys === undefined ? PARTITION_DEFAULTS.keys : parseInteger('--keys', values.keys, 1, 100_000);
+    // The DHT, latency and network `peergrid sim lookup` would use.
+    const plan = parseSimLookupArgs(['--nodes', String(nodes), '--seed', String(seed)]).experiment;
+    io.err(`seed=${seed}\n`);
+    const result = runPartition({
+      seed, nodes, keys, shares: PARTITION_DEFAULTS.shares, dht: plan.dht, latency: plan.latency, network: plan.network,
+      joinSpacingMs: plan.joinSpacingMs, settleMs: PARTITION_DEFAULTS.settleMs, worlds: PARTITION_DEFAULTS.worlds,
+    });
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatPartition(result));
+    return;
+  }
+  if (values.keys !== undefined) throw new UsageError('--keys is for partition');
   if (name === 'hops-vs-n' || name === 'flooding-vs-dht') {
     if (values['keys-per-node'] !== undefined) throw new UsageError('--keys-per-node is for load-balance');
     if (name === 'hops-vs-n' && values.queries !== undefined) throw new UsageError('--queries is for flooding-vs-dht');
@@ -78,6 +95,15 @@ function formatFlooding(result: FloodingResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+function formatPartition(result: PartitionResult): string {
+  const lines = [`partition (seed ${result.seed}, ${result.nodes} nodes, ${result.keys} keys, k = ${result.k}): ${result.claim}`, ''];
+  lines.push('share cut off   nodes inside   keys found from inside (least–most)   one home node   k copies at random');
+  for (const point of result.points) {
+    lines.push(`${point.share.toFixed(2).padStart(13)}   ${String(point.nodesInside).padStart(12)}   ${point.reachableFromInside.toFixed(3).padStart(14)} (${point.reachableMin.toFixed(3)}–${point.reachableMax.toFixed(3)})   ${point.oneHomeNode.toFixed(3).padStart(13)}   ${point.kCopiesAtRandom.toFixed(3).padStart(18)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function formatHopsVsN(result: HopsVsNResult): string {
   const lines = [`hops-vs-n (seed ${result.seed}, ${result.lookups} lookups a size, b = ${result.bitsPerDigit}): ${result.claim}`, ''];
   lines.push('nodes      hops mean   p95   max   log_2^b n   log2 n   correct   latency p50');
@@ -114,6 +140,7 @@ Measures one of the survey's claims in the simulator. Built so far:
                  \`peergrid sim lookup --nodes N --lookups L --seed S\` would run it
   flooding-vs-dht  messages per query and success of flooding (TTL 7), an expanding ring and 16
                  random walks on a random graph of degree 4, against a DHT lookup (survey §3.1.1)
+  partition      a random share of the nodes cut off: the keys found from inside (survey §4.7)
 
 Options:
   --seed S              the run's seed (default: drawn, printed to stderr)
@@ -121,13 +148,14 @@ Options:
   --keys-per-node K     load-balance: keys placed per node (default ${LOAD_BALANCE_DEFAULTS.keysPerNode})
   --lookups L           hops-vs-n, flooding-vs-dht: lookups at each size (default 1000)
   --queries Q           flooding-vs-dht: unstructured searches at each size (default ${FLOODING_DEFAULTS.queries})
+  --keys K              partition: values stored before the cut (default ${PARTITION_DEFAULTS.keys}; --nodes is one size, default ${PARTITION_DEFAULTS.nodes})
   --json                one JSON object with the series measured
 `;
 }
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht)",
+  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht, partition)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };
