@@ -84,11 +84,13 @@ function measure(options: PartitionOptions, share: number, seed: number): { read
   const world = new World({ seed, dht: options.dht, latency: options.latency, network: options.network, wire: false });
   const choice = world.stream(1);
   const joined: SimNode[] = [];
-  const done = new Map<number, boolean>();
+  // Operation ids are each node's own: an operation is known by its node and its id.
+  const done = new Map<string, boolean>();
+  const operation = (node: SimNode, id: number): string => `${node.index}/${id}`;
   world.onNodeEvent = (node, event) => {
     if (event.kind === 'joined') joined.push(node);
-    else if (event.kind === 'putDone') done.set(event.operationId, event.stored > 0);
-    else if (event.kind === 'lookupDone') done.set(event.operationId, event.value !== null);
+    else if (event.kind === 'putDone') done.set(operation(node, event.operationId), event.stored > 0);
+    else if (event.kind === 'lookupDone') done.set(operation(node, event.operationId), event.value !== null);
   };
   const bootstrap = (): PeerRef[] => (joined.length === 0 ? [] : [joined[Math.floor(choice.nextFloat() * joined.length)].peer]);
   for (let index = 0; index < options.nodes; index++) world.at(index * options.joinSpacingMs, () => world.start(world.createNode(), bootstrap()));
@@ -97,8 +99,11 @@ function measure(options: PartitionOptions, share: number, seed: number): { read
   world.runUntil(world.nowMs + 60_000);
   // The values, each stored from a random node; waited for.
   const keys: Id[] = Array.from({ length: options.keys }, () => randomId(choice));
-  const puts = keys.map((key, index) => world.put(joined[Math.floor(choice.nextFloat() * joined.length)], key, Uint8Array.of(index % 256)));
-  world.runWhile(() => puts.some((operation) => !done.has(operation)), world.nowMs + 10 * 60_000);
+  const puts = keys.map((key, index) => {
+    const node = joined[Math.floor(choice.nextFloat() * joined.length)];
+    return operation(node, world.put(node, key, Uint8Array.of(index % 256)));
+  });
+  world.runWhile(() => puts.some((put) => !done.has(put)), world.nowMs + 10 * 60_000);
   // Cut off a random share of the nodes.
   const order = joined.map((node) => node.index);
   for (let i = order.length - 1; i > 0; i--) {
@@ -110,7 +115,10 @@ function measure(options: PartitionOptions, share: number, seed: number): { read
   world.runUntil(world.nowMs + options.settleMs);
   const inside = joined.filter((node) => insideIndices.includes(node.index) && node.online);
   // Every key, asked for from a random node inside.
-  const gets = keys.map((key) => world.get(inside[Math.floor(choice.nextFloat() * inside.length)], key));
-  world.runWhile(() => gets.some((operation) => !done.has(operation)), world.nowMs + 10 * 60_000);
-  return { nodesInside: insideIndices.length, keysAsked: keys.length, found: gets.filter((operation) => done.get(operation) === true).length };
+  const gets = keys.map((key) => {
+    const node = inside[Math.floor(choice.nextFloat() * inside.length)];
+    return operation(node, world.get(node, key));
+  });
+  world.runWhile(() => gets.some((get) => !done.has(get)), world.nowMs + 10 * 60_000);
+  return { nodesInside: insideIndices.length, keysAsked: keys.length, found: gets.filter((get) => done.get(get) === true).length };
 }
