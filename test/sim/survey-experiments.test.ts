@@ -1,4 +1,4 @@
-/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n, flooding-vs-dht and partition, and the CLI that runs them. */
+/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n, flooding-vs-dht, partition and replication-vs-erasure, and the CLI that runs them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -88,5 +88,22 @@ describe('load-balance', () => {
     }
     const io = { out: () => {}, err: () => {}, env: {} };
     for (const args of [['partition', '--nodes', '10'], ['partition', '--lookups', '5'], ['load-balance', '--keys', '5']]) assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));
+  });
+
+  it('replication-vs-erasure: both at the same overheads; erasure coding repairs with more traffic', () => {
+    let out = '';
+    runSimExperiment(['replication-vs-erasure', '--nodes', '200', '--objects', '400', '--days', '30', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    type Point = { scheme: string; overhead: number; lostFraction: number; availability: number; repairBytesPerStoredByte: number };
+    const result = JSON.parse(out) as { experiment: string; series: { label: string; points: Point[] }[] };
+    assert.equal(result.experiment, 'replication-vs-erasure');
+    const [replication, erasure] = result.series;
+    assert.deepEqual(replication.points.map((point) => point.scheme), ['replicate:2', 'replicate:3', 'replicate:4']);
+    assert.deepEqual(erasure.points.map((point) => point.scheme), ['erasure:10+10', 'erasure:10+20', 'erasure:10+30']);
+    for (const [index, point] of erasure.points.entries()) {
+      assert.equal(point.overhead, replication.points[index].overhead);
+      assert.ok(point.repairBytesPerStoredByte > replication.points[index].repairBytesPerStoredByte, `rebuilding a fragment reads ten: ${JSON.stringify([point, replication.points[index]])}`);
+      for (const figure of [point, replication.points[index]]) assert.ok(figure.lostFraction >= 0 && figure.lostFraction <= 1 && figure.availability > 0 && figure.availability <= 1);
+    }
+    assert.throws(() => runSimExperiment(['partition', '--objects', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 });

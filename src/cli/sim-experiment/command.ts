@@ -2,20 +2,22 @@
  * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--json] …`: one of the survey's claims
  * measured in the simulator (issue 6, item 2). With --json, one JSON object with the series it
  * measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so far:
- * `load-balance`, `hops-vs-n`, `flooding-vs-dht` and `partition`; the others the issue names are not yet (docs/EXPERIMENTS.md).
+ * `load-balance`, `hops-vs-n`, `flooding-vs-dht`, `partition` and `replication-vs-erasure`; `churn` and `proximity` are
+ * not yet (docs/EXPERIMENTS.md).
  */
 import { LOAD_BALANCE_DEFAULTS, runLoadBalance, type LoadBalanceResult } from '../../sim/experiments/survey/load-balance.ts';
 import { HOPS_VS_N_NODES, runHopsVsN, type HopsVsNResult } from '../../sim/experiments/survey/hops-vs-n.ts';
 import { FLOODING_DEFAULTS, runFloodingVsDht, type FloodingResult } from '../../sim/experiments/survey/flooding-vs-dht.ts';
 import type { LookupExperimentResult } from '../../sim/experiments/lookup-experiment.ts';
 import { PARTITION_DEFAULTS, runPartition, type PartitionResult } from '../../sim/experiments/survey/partition.ts';
+import { REPLICATION_VS_ERASURE_DEFAULTS, runReplicationVsErasure, type ReplicationVsErasureResult } from '../../sim/experiments/survey/replication-vs-erasure.ts';
 import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
 import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
@@ -28,6 +30,8 @@ const OPTIONS = {
   lookups: { type: 'string' },
   queries: { type: 'string' },
   keys: { type: 'string' },
+  objects: { type: 'string' },
+  days: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -38,6 +42,18 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   if (rest.length > 0) throw new UsageError(`one experiment at a time, got also: ${rest.join(' ')}`);
   if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new UsageError(`no experiment '${name}' (built: ${EXPERIMENTS.join(', ')})`);
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (name !== 'replication-vs-erasure' && (values.objects !== undefined || values.days !== undefined)) throw new UsageError('--objects and --days are for replication-vs-erasure');
+  if (name === 'replication-vs-erasure') {
+    if (values['keys-per-node'] !== undefined || values.lookups !== undefined || values.queries !== undefined || values.keys !== undefined) throw new UsageError('replication-vs-erasure takes --nodes N (one size), --objects O and --days D');
+    const defaults = REPLICATION_VS_ERASURE_DEFAULTS;
+    const nodes = values.nodes === undefined ? defaults.nodes : parseInteger('--nodes', values.nodes, 100, 1_000_000);
+    const objects = values.objects === undefined ? defaults.objects : parseInteger('--objects', values.objects, 1, 10_000_000);
+    const days = values.days === undefined ? defaults.days : parseInteger('--days', values.days, 1, 3650);
+    io.err(`seed=${seed}\n`);
+    const result = runReplicationVsErasure({ ...defaults, seed, nodes, objects, days });
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatReplicationVsErasure(result));
+    return;
+  }
   if (name === 'partition') {
     if (values['keys-per-node'] !== undefined || values.lookups !== undefined || values.queries !== undefined) throw new UsageError('partition takes --nodes N (one size) and --keys K');
     const nodes = values.nodes === undefined ? PARTITION_DEFAULTS.nodes : parseInteger('--nodes', values.nodes, 50, HOPS_NODES_MAX);
@@ -95,6 +111,16 @@ function formatFlooding(result: FloodingResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+function formatReplicationVsErasure(result: ReplicationVsErasureResult): string {
+  const { options } = result;
+  const lines = [`replication-vs-erasure (seed ${result.seed}, ${options.objects} objects on ${options.nodes} nodes, ${options.days} days; ${options.permanentLossPerMonth * 100}% leave a month, ${options.offlineFraction * 100}% of time offline): ${result.claim}`, ''];
+  lines.push('scheme              overhead   lost          availability   repair bytes ÷ stored');
+  for (const series of result.series) {
+    for (const point of series.points) lines.push(`${point.scheme.padEnd(18)}  ${String(point.overhead).padStart(8)}   ${point.lostFraction.toExponential(2).padStart(10)}   ${point.availability.toFixed(6).padStart(12)}   ${point.repairBytesPerStoredByte.toFixed(3).padStart(21)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function formatPartition(result: PartitionResult): string {
   const lines = [`partition (seed ${result.seed}, ${result.nodes} nodes, ${result.keys} keys, k = ${result.k}): ${result.claim}`, ''];
   lines.push('share cut off   nodes inside   keys found from inside (least–most)   one home node   k copies at random');
@@ -141,6 +167,8 @@ Measures one of the survey's claims in the simulator. Built so far:
   flooding-vs-dht  messages per query and success of flooding (TTL 7), an expanding ring and 16
                  random walks on a random graph of degree 4, against a DHT lookup (survey §3.1.1)
   partition      a random share of the nodes cut off: the keys found from inside (survey §4.7)
+  replication-vs-erasure  objects lost, availability and repair traffic of replication and
+                 Reed–Solomon (10 data fragments) at storage overheads 2, 3, 4 (survey §4.7)
 
 Options:
   --seed S              the run's seed (default: drawn, printed to stderr)
@@ -149,13 +177,14 @@ Options:
   --lookups L           hops-vs-n, flooding-vs-dht: lookups at each size (default 1000)
   --queries Q           flooding-vs-dht: unstructured searches at each size (default ${FLOODING_DEFAULTS.queries})
   --keys K              partition: values stored before the cut (default ${PARTITION_DEFAULTS.keys}; --nodes is one size, default ${PARTITION_DEFAULTS.nodes})
+  --objects O, --days D replication-vs-erasure: objects stored and days simulated (default ${REPLICATION_VS_ERASURE_DEFAULTS.objects}, ${REPLICATION_VS_ERASURE_DEFAULTS.days}; --nodes default ${REPLICATION_VS_ERASURE_DEFAULTS.nodes})
   --json                one JSON object with the series measured
 `;
 }
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht, partition)",
+  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };
