@@ -32,6 +32,7 @@ import { pinRmCommand } from './pin-rm/command.ts';
 import { putCommand } from './put/command.ts';
 import { simDurabilityCommand } from './sim-durability/command.ts';
 import { simExperimentCommand } from './sim-experiment/command.ts';
+import { simReportCommand } from './sim-report/command.ts';
 import { simLookupCommand } from './sim-lookup/command.ts';
 import { statusCommand } from './status/command.ts';
 
@@ -65,7 +66,7 @@ const TOP: readonly TopEntry[] = [
   ledgerCommand,
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
   devnetCommand,
-  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand, simExperimentCommand] },
+  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand, simExperimentCommand, simReportCommand] },
 ];
 
 function isGroup(entry: TopEntry | null): entry is CommandGroup {
