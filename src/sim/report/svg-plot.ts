@@ -1,6 +1,6 @@
 /**
  * Line plots as self-contained SVG text, for the experiment report (issue 6, item 3). Our own: a
- * plotting library would be a dependency for forty lines. Axes are linear or log10; each series is
+ * plotting library would be a dependency for a hundred lines. Axes are linear or log10; each series is
  * a polyline with its points marked, in a fixed palette, with a legend.
  */
 
