@@ -1,4 +1,4 @@
-/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n, flooding-vs-dht, partition and replication-vs-erasure, and the CLI that runs them. */
+/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure and churn, and the CLI that runs them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -105,5 +105,18 @@ describe('load-balance', () => {
       for (const figure of [point, replication.points[index]]) assert.ok(figure.lostFraction >= 0 && figure.lostFraction <= 1 && figure.availability > 0 && figure.availability <= 1);
     }
     assert.throws(() => runSimExperiment(['partition', '--objects', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+  });
+
+  it('churn: lookups under each session length and the Mojo profile, with their maintenance cost', () => {
+    let out = '';
+    runSimExperiment(['churn', '--nodes', '60', '--sessions', '5', '--lookups', '50', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    const result = JSON.parse(out) as { experiment: string; points: { churn: string; medianSessionMinutes: number | null; correctRate: number; maintenanceBytesPerNodePerSec: number }[] };
+    assert.equal(result.experiment, 'churn');
+    assert.deepEqual(result.points.map((point) => [point.churn, point.medianSessionMinutes]), [['exp:5', 5], ['mojo', null]]);
+    for (const point of result.points) {
+      assert.ok(point.correctRate > 0.9, JSON.stringify(point));
+      assert.ok(point.maintenanceBytesPerNodePerSec > 0);
+    }
+    assert.throws(() => runSimExperiment(['load-balance', '--sessions', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 });

@@ -2,14 +2,15 @@
  * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--json] …`: one of the survey's claims
  * measured in the simulator (issue 6, item 2). With --json, one JSON object with the series it
  * measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so far:
- * `load-balance`, `hops-vs-n`, `flooding-vs-dht`, `partition` and `replication-vs-erasure`; `churn` and `proximity` are
- * not yet (docs/EXPERIMENTS.md).
+ * `load-balance`, `hops-vs-n`, `flooding-vs-dht`, `partition`, `replication-vs-erasure` and `churn` (without the
+ * plain-LRU comparison); `proximity` is not yet (docs/EXPERIMENTS.md).
  */
 import { LOAD_BALANCE_DEFAULTS, runLoadBalance, type LoadBalanceResult } from '../../sim/experiments/survey/load-balance.ts';
 import { HOPS_VS_N_NODES, runHopsVsN, type HopsVsNResult } from '../../sim/experiments/survey/hops-vs-n.ts';
 import { FLOODING_DEFAULTS, runFloodingVsDht, type FloodingResult } from '../../sim/experiments/survey/flooding-vs-dht.ts';
 import type { LookupExperimentResult } from '../../sim/experiments/lookup-experiment.ts';
 import { PARTITION_DEFAULTS, runPartition, type PartitionResult } from '../../sim/experiments/survey/partition.ts';
+import { CHURN_DEFAULTS, runChurn, type ChurnResult } from '../../sim/experiments/survey/churn.ts';
 import { REPLICATION_VS_ERASURE_DEFAULTS, runReplicationVsErasure, type ReplicationVsErasureResult } from '../../sim/experiments/survey/replication-vs-erasure.ts';
 import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
 import { parseSimLookupArgs } from '../sim-lookup/command.ts';
@@ -17,7 +18,7 @@ import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
@@ -31,6 +32,7 @@ const OPTIONS = {
   queries: { type: 'string' },
   keys: { type: 'string' },
   objects: { type: 'string' },
+  sessions: { type: 'string' },
   days: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -43,6 +45,19 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new UsageError(`no experiment '${name}' (built: ${EXPERIMENTS.join(', ')})`);
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
   if (name !== 'replication-vs-erasure' && (values.objects !== undefined || values.days !== undefined)) throw new UsageError('--objects and --days are for replication-vs-erasure');
+  if (name !== 'churn' && values.sessions !== undefined) throw new UsageError('--sessions is for churn');
+  if (name === 'churn') {
+    if (values['keys-per-node'] !== undefined || values.queries !== undefined || values.keys !== undefined) throw new UsageError('churn takes --nodes N (one size), --sessions M,M,… and --lookups L');
+    const nodes = values.nodes === undefined ? CHURN_DEFAULTS.nodes : parseInteger('--nodes', values.nodes, 50, HOPS_NODES_MAX);
+    const sessionMinutes = values.sessions === undefined ? CHURN_DEFAULTS.sessionMinutes : values.sessions.split(',').map((part) => parseInteger('--sessions', part.trim(), 1, 100_000));
+    if (sessionMinutes.length > POINTS_MAX) throw new UsageError(`--sessions: at most ${POINTS_MAX} medians`);
+    const lookups = values.lookups === undefined ? nodes : parseInteger('--lookups', values.lookups, 1, 1_000_000);
+    io.err(`seed=${seed}\n`);
+    // Each as `peergrid sim lookup --nodes N --lookups L --churn SPEC --seed S` would run it.
+    const result = runChurn({ seed, nodes, sessionMinutes }, (churn) => runLookupExperiment(parseSimLookupArgs(['--nodes', String(nodes), '--lookups', String(lookups), '--churn', churn, '--seed', String(seed)]).experiment));
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatChurn(result));
+    return;
+  }
   if (name === 'replication-vs-erasure') {
     if (values['keys-per-node'] !== undefined || values.lookups !== undefined || values.queries !== undefined || values.keys !== undefined) throw new UsageError('replication-vs-erasure takes --nodes N (one size), --objects O and --days D');
     const defaults = REPLICATION_VS_ERASURE_DEFAULTS;
@@ -111,6 +126,15 @@ function formatFlooding(result: FloodingResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+function formatChurn(result: ChurnResult): string {
+  const lines = [`churn (seed ${result.seed}, ${result.nodes} nodes): ${result.claim}`, ''];
+  lines.push('churn        correct   recall   latency p50   p95        maintenance B/s per node');
+  for (const point of result.points) {
+    lines.push(`${point.churn.padEnd(11)}  ${point.correctRate.toFixed(3).padStart(7)}   ${point.recallMean.toFixed(3).padStart(6)}   ${String(Math.round(point.latencyP50Ms)).padStart(8)} ms   ${String(Math.round(point.latencyP95Ms)).padStart(5)} ms   ${point.maintenanceBytesPerNodePerSec.toFixed(1).padStart(24)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function formatReplicationVsErasure(result: ReplicationVsErasureResult): string {
   const { options } = result;
   const lines = [`replication-vs-erasure (seed ${result.seed}, ${options.objects} objects on ${options.nodes} nodes, ${options.days} days; ${options.permanentLossPerMonth * 100}% leave a month, ${options.offlineFraction * 100}% of time offline): ${result.claim}`, ''];
@@ -169,6 +193,8 @@ Measures one of the survey's claims in the simulator. Built so far:
   partition      a random share of the nodes cut off: the keys found from inside (survey §4.7)
   replication-vs-erasure  objects lost, availability and repair traffic of replication and
                  Reed–Solomon (10 data fragments) at storage overheads 2, 3, 4 (survey §4.7)
+  churn          lookups under exponential sessions of each median, and the Mojo Nation
+                 profile: correctness, latency, maintenance traffic (survey §4.2)
 
 Options:
   --seed S              the run's seed (default: drawn, printed to stderr)
@@ -177,6 +203,7 @@ Options:
   --lookups L           hops-vs-n, flooding-vs-dht: lookups at each size (default 1000)
   --queries Q           flooding-vs-dht: unstructured searches at each size (default ${FLOODING_DEFAULTS.queries})
   --keys K              partition: values stored before the cut (default ${PARTITION_DEFAULTS.keys}; --nodes is one size, default ${PARTITION_DEFAULTS.nodes})
+  --sessions M,M,…      churn: median session minutes (default ${CHURN_DEFAULTS.sessionMinutes.join(',')}; mojo is always added)
   --objects O, --days D replication-vs-erasure: objects stored and days simulated (default ${REPLICATION_VS_ERASURE_DEFAULTS.objects}, ${REPLICATION_VS_ERASURE_DEFAULTS.days}; --nodes default ${REPLICATION_VS_ERASURE_DEFAULTS.nodes})
   --json                one JSON object with the series measured
 `;
@@ -184,7 +211,7 @@ Options:
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure)",
+  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure, churn)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };
