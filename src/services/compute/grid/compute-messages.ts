@@ -11,10 +11,11 @@
  *   lease      a volunteer     leases | refused         (its advert, and how many units it takes)
  *   report     a volunteer     reported | refused       (results, heartbeats with checkpoints)
  *   status     anyone          jobStatus | refused
- *   results    anyone          results | refused        (a page of units, accepted outputs inline)
+ *   results    anyone          results | refused        (a page of units, accepted outputs inline or by CID)
  *   cancel     the submitter   cancelled | refused
  *   sync       a coordinator   synced | refused         (to the nodes keeping a copy of its job:
- *                                                        manifest, state, new accepted outputs)
+ *                                                        manifest, what changed in its state and the
+ *                                                        outputs accepted since the copy's last sync)
  *
  * Decoders never throw: every field is read through CborRecord with a bound, and any problem comes
  * back as `{ ok: false, error }` (the server penalises the sender). Encoders trust their input
@@ -91,22 +92,6 @@ export interface UnitReport {
   readonly outputCid?: string;
   readonly fuel: number;
   readonly wallMs: number;
-}
-
-/**
- * What a reported output is compared by: sha2-256 hex of inline bytes, `cid:<cid>` for a stored
- * one, null for none. The quorum, the claim a worker signs and the receipts all use it.
- */
-export function reportedOutputKey(result: UnitReport, hashHex: (bytes: Uint8Array) => string): string | null {
-  if (result.output !== null) return hashHex(result.output);
-  return result.outputCid === undefined ? null : `${STORED_OUTPUT_PREFIX}${result.outputCid}`;
-}
-
-export const STORED_OUTPUT_PREFIX = 'cid:';
-
-/** The CID in an output key of a stored output, or null for an inline one's hash. */
-export function storedOutputCid(outputKey: string | null): string | null {
-  return outputKey !== null && outputKey.startsWith(STORED_OUTPUT_PREFIX) ? outputKey.slice(STORED_OUTPUT_PREFIX.length) : null;
 }
 
 export interface Heartbeat {

@@ -22,10 +22,11 @@ import { JobState, type UnitJudge } from '../jobs/job-state.ts';
 import { CborRecord, FieldProblem } from './cbor-record.ts';
 import { unitAt, unitCount } from '../jobs/unit-plan.ts';
 import type { JobManifest } from './job-manifest.ts';
-import { ComputeLimits, ComputeRefusal, JobPhase, reportedOutputKey, storedOutputCid, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
+import { ComputeLimits, ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';
 import { rankOf, unsuitability, type ResourceAdvert } from './resource-advert.ts';
 import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';
 import { ReceiptBook } from './receipt-book.ts';
+import { okOutputKey, storedOutputCid } from './output-key.ts';
 import type { Random } from '../../../core/random.ts';
 import { AdaptiveJudge, lieWeightOf } from '../validation/adaptive-judge.ts';
 import { CredibilityBook } from '../validation/credibility-book.ts';
@@ -229,11 +230,11 @@ export class JobCoordinator {
   backtrack(worker: string, isBlacklisted: (worker: string) => boolean): number[] {
     if (this.phase !== JobPhase.running) return [];
     const reopened: number[] = [];
+    const { adaptive } = this.manifest.spec;
     for (const unit of this.accepted.keys()) {
       const verdict = this.state.verdictOf(unit);
       if (verdict?.state !== 'accepted' || !verdict.agreeing.includes(worker)) continue;
       const remaining = verdict.agreeing.filter((other) => other !== worker && !isBlacklisted(other));
-      const { adaptive } = this.manifest.spec;
       const stands = adaptive !== null && this.options.standing !== undefined
         ? lieWeightOf(this.options.standing, adaptive, remaining) <= adaptive.errorRateMax
         : remaining.length >= this.manifest.spec.validation.quorum;
@@ -432,7 +433,7 @@ export class JobCoordinator {
         continue;
       }
       let outcome: { readonly outputHash: string; readonly fuel: bigint } | { readonly failed: string };
-      const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
+      const outputHash = okOutputKey(result, hashHex);
       if (outputHash !== null) {
         // A stored output's bytes are on the grid under its CID: nothing to hold here.
         this.holdPending(lease.unit, outputHash, result.output ?? NO_BYTES);
@@ -586,7 +587,7 @@ export class JobCoordinator {
    */
   private lateResult(unit: number, worker: string, result: UnitReport, resumed: boolean, hashHex: HashHex): ReportAnswer['verdicts'][number] | null {
     const accepted = this.accepted.get(unit);
-    const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
+    const outputHash = okOutputKey(result, hashHex);
     if (accepted === undefined || outputHash === null) return null;
     if (outputHash !== accepted.outputHash || (!resumed && BigInt(result.fuel) !== accepted.fuel)) return { unit, agreeing: [], disagreeing: [worker] };
     this.receipts.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });
@@ -600,7 +601,7 @@ export class JobCoordinator {
   private spotAnswer(worker: string, result: UnitReport, hashHex: HashHex): { unit: number; worker: string; outcome: SpotOutcome } | null {
     const unit = this.spot?.unitOf(result.lease);
     if (this.spot === null || unit === undefined) return null;
-    const outputHash = result.status === 'ok' ? reportedOutputKey(result, hashHex) : null;
+    const outputHash = okOutputKey(result, hashHex);
     const outcome = this.spot.answer(result.lease, outputHash, BigInt(result.fuel));
     if (outcome === null) return null;
     if (outcome === 'passed' && outputHash !== null) this.receipts.issue({ jobId: this.jobId, unit, worker, fuel: result.fuel, wallMs: result.wallMs, outputHash });

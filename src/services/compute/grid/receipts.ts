@@ -17,7 +17,8 @@
  */
 import * as DagCbor from '@ipld/dag-cbor';
 import { CborRecord } from './cbor-record.ts';
-import { reportedOutputKey, type UnitReport } from './compute-messages.ts';
+import type { UnitReport } from './compute-messages.ts';
+import { reportedOutputKey } from './output-key.ts';
 
 export interface Receipt {
   readonly jobId: string;

@@ -4,7 +4,7 @@
  * deterministic, so honest replicas agree byte for byte); while they disagree, more replicas are
  * asked for, up to `replicasMax`, and then the unit fails as inconclusive (BOINC's min_quorum,
  * target_nresults and max_total_results). Adaptive replication by worker credibility (Sarmenta,
- * FGCS 2002) is in ../validation/ (a UnitJudge for JobState); job.json does not accept it yet.
+ * FGCS 2002) is in ../validation/ (a UnitJudge for JobState), for job.json's `"mode": "adaptive"`.
  */
 export interface ValidationPolicy {
   readonly replicas: number;

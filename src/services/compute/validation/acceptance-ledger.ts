@@ -3,9 +3,9 @@
  * invalidated"): which workers each accepted unit of a job rested on, so that when one of them is
  * blacklisted the units that are no longer credible without it can be reopened.
  *
- * JobState settles units for good, so the coordinator keeps this ledger beside it and reruns the
- * units it returns (the simulator runs them as a recheck job; JobState would need
- * `reopen(unit, dropWorkers)` to do it in place). Memory: one entry per agreeing result of an
+ * The simulator keeps this ledger beside each job and reruns the units it returns as a recheck job,
+ * keeping the results that still count. A node does it in place instead (JobCoordinator.backtrack,
+ * JobState.reopen: the unit reruns from scratch). Memory: one entry per agreeing result of an
  * accepted unit, released when the job's results are delivered (drop the ledger).
  */
 import type { ReplicaResult } from '../jobs/validation-policy.ts';

@@ -113,7 +113,8 @@ function measure(options: PartitionOptions, share: number, seed: number): { read
   const insideIndices = order.slice(0, Math.max(1, Math.round(share * order.length)));
   world.network.partition([insideIndices]);
   world.runUntil(world.nowMs + options.settleMs);
-  const inside = joined.filter((node) => insideIndices.includes(node.index) && node.online);
+  const insideSet = new Set(insideIndices);
+  const inside = joined.filter((node) => insideSet.has(node.index) && node.online);
   // Every key, asked for from a random node inside.
   const gets = keys.map((key) => {
     const node = inside[Math.floor(choice.nextFloat() * inside.length)];
