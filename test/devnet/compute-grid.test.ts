@@ -283,8 +283,9 @@ describe('jobs on an 8-process devnet', () => {
     await writeFile(adaptiveJob, JSON.stringify({
       name: 'primes below 2e7, adaptive', program: 'primes.wasm',
       units: { sweep: { from: 0, to: RANGE_END, step: STEP }, template: '{from} {to}' },
-      // 20 known units, computed by the coordinator while the others run the job's 200 (at about
-      // three replicas each): the checks are ready long before the job ends.
+      // 20 known units, computed one at a time by the coordinator while the others run the job's
+      // 200 (at about three replicas each): each goes to the spot checks as it is in, the first
+      // within a unit's time of the job's start.
       validation: { mode: 'adaptive', errorRateMax: 1e-2, spotCheckRate: 0.1 },
       limits: { wallTimeSeconds: 60 },
     }));

@@ -115,7 +115,7 @@ export class GridCompute {
       ask: (target, request) => this.client.ask(target, request),
       self: this.peerId, sign, verify: verifySignature,
       random: new CryptoRandom(), standing: standingFile.book,
-      knownAnswers: (manifest, units) => runUnitsHere({ pool: this.poolForKnownAnswers(), fetchFile: parts.fetchFile }, manifest, units),
+      knownAnswers: (manifest, units, onEach) => runUnitsHere({ pool: this.poolForKnownAnswers(), fetchFile: parts.fetchFile }, manifest, units, onEach),
     });
     this.pool = parts.config.volunteer ? new UnitPool({ size: workers }) : null;
     this.volunteer = this.pool === null ? null : new Volunteer({

@@ -23,6 +23,7 @@ import { receiptBatchBytes, reportClaimBytes } from '../../services/compute/grid
 import { JobReplicas, type SyncHeld } from './job-replicas.ts';
 import { probeSilentCoordinator, type CopyWatch } from './job-takeover.ts';
 import { sha256, sha256Hex } from '../content/content-hash.ts';
+import type { LocalAnswer } from './local-unit.ts';
 
 export interface JobHostParts {
   readonly nowMs: () => number;
@@ -61,7 +62,7 @@ export interface JobHostParts {
    * did not end with an output): the known answers of an adaptive job's spot checks. Without it,
    * adaptive jobs run without spot checks (their workers' standing grows only from confirmed results).
    */
-  readonly knownAnswers?: (manifest: JobManifest, units: readonly number[]) => Promise<readonly ({ readonly outputHash: string; readonly fuel: bigint } | null)[]>;
+  readonly knownAnswers?: (manifest: JobManifest, units: readonly number[], onEach: (index: number, answer: LocalAnswer | null) => void) => Promise<unknown>;
 }
 
 export const JobHostLimits = {
@@ -361,27 +362,28 @@ export class JobHost {
 
   /**
    * The answers of an adaptive job's spot checks, computed here (a job taken over brings those its
-   * predecessor computed, in its snapshot). They are queued on the pool together, so that they are
-   * in while the job is young; until then the job runs without spot checks.
+   * predecessor computed, in its snapshot). They are queued on the pool together, and each goes to
+   * the spot checks as soon as it is in, so that checks start while the job is young (a short job
+   * can end before the last is computed); until the first, the job runs without spot checks.
    */
   private async computeKnownAnswers(jobId: string, coordinator: JobCoordinator): Promise<void> {
     const knownAnswers = this.parts.knownAnswers;
     if (knownAnswers === undefined || coordinator.currentPhase !== JobPhase.running) return;
     const units = coordinator.knownUnitsWanted();
     if (units.length === 0) return;
-    let answers: readonly ({ readonly outputHash: string; readonly fuel: bigint } | null)[];
+    // The job may end, or go to another node, while they run.
+    const stillHere = (): boolean => this.jobs.get(jobId)?.coordinator === coordinator && coordinator.currentPhase === JobPhase.running;
     try {
-      answers = await knownAnswers(coordinator.manifest, units);
+      await knownAnswers(coordinator.manifest, units, (index, answer) => {
+        if (answer === null || !stillHere()) return;
+        coordinator.addKnownAnswer(units[index], answer.outputHash, answer.fuel);
+        if (coordinator.knownAnswers === 1) this.parts.log({ level: 'info', event: 'spotChecksReady', jobId, knownUnits: 1, wanted: units.length });
+      });
     } catch (error) {
       this.parts.log({ level: 'info', event: 'knownAnswersFailed', jobId, error: (error as Error).message });
       return;
     }
-    // The job may have ended, or gone to another node, meanwhile.
-    if (this.jobs.get(jobId)?.coordinator !== coordinator || coordinator.currentPhase !== JobPhase.running) return;
-    answers.forEach((answer, index) => {
-      if (answer !== null && index < units.length) coordinator.addKnownAnswer(units[index], answer.outputHash, answer.fuel);
-    });
-    if (coordinator.knownAnswers > 0) this.parts.log({ level: 'info', event: 'spotChecksReady', jobId, knownUnits: coordinator.knownAnswers });
+    if (stillHere()) this.parts.log({ level: 'info', event: 'knownAnswersComputed', jobId, knownUnits: coordinator.knownAnswers });
   }
 
   private tick(): void {

@@ -31,25 +31,41 @@ export interface LocalUnitParts {
 /**
  * Units of the job, run here from their start, all queued on the pool at once (the program fetched
  * once): each one's output hash and the fuel it burnt, or null for one that did not end with an
- * output or whose input could not be fetched.
+ * output or whose input could not be fetched. `onEach` hears each unit's answer as soon as it is
+ * in (by its index in `units`), so a caller can use the first while the rest still run.
  */
-export async function runUnitsHere(parts: LocalUnitParts, manifest: JobManifest, units: readonly number[]): Promise<({ readonly outputHash: string; readonly fuel: bigint } | null)[]> {
+export async function runUnitsHere(
+  parts: LocalUnitParts, manifest: JobManifest, units: readonly number[],
+  onEach: (index: number, answer: LocalAnswer | null) => void = () => {},
+): Promise<(LocalAnswer | null)[]> {
   const program = await parts.fetchFile(manifest.spec.program, DEFAULT_MODULE_POLICY.moduleBytesMax);
   const limits = unitLimitsOf(manifest.spec.limits);
-  return Promise.all(units.map(async (unit) => {
-    const planned = unitAt(manifest.spec.units, unit);
-    let input: Uint8Array = new Uint8Array(0);
-    if (planned.input !== null) {
-      try {
-        input = await parts.fetchFile(planned.input, ComputeLimits.messageBytesMax);
-      } catch {
-        return null;
-      }
-    }
-    const outcome = await parts.pool.run({ program, input, args: planned.args, checkpoint: null, limits });
-    // A stored output is compared by its CID, which this node would have to import it to know: such
-    // a unit is not a known answer.
-    if (outcome.status !== 'ok' || outcome.fuelUsed === null || outcome.output.length > ComputeLimits.inlineOutputBytesMax) return null;
-    return { outputHash: sha256Hex(outcome.output), fuel: outcome.fuelUsed };
+  return Promise.all(units.map(async (unit, index) => {
+    const answer = await runUnit(parts, program, limits, manifest, unit);
+    onEach(index, answer);
+    return answer;
   }));
+}
+
+/** A unit's output hash and the fuel it burnt. */
+export interface LocalAnswer {
+  readonly outputHash: string;
+  readonly fuel: bigint;
+}
+
+async function runUnit(parts: LocalUnitParts, program: Uint8Array, limits: Partial<UnitLimits>, manifest: JobManifest, unit: number): Promise<LocalAnswer | null> {
+  const planned = unitAt(manifest.spec.units, unit);
+  let input: Uint8Array = new Uint8Array(0);
+  if (planned.input !== null) {
+    try {
+      input = await parts.fetchFile(planned.input, ComputeLimits.messageBytesMax);
+    } catch {
+      return null;
+    }
+  }
+  const outcome = await parts.pool.run({ program, input, args: planned.args, checkpoint: null, limits });
+  // A stored output is compared by its CID, which this node would have to import it to know: such
+  // a unit is not a known answer.
+  if (outcome.status !== 'ok' || outcome.fuelUsed === null || outcome.output.length > ComputeLimits.inlineOutputBytesMax) return null;
+  return { outputHash: sha256Hex(outcome.output), fuel: outcome.fuelUsed };
 }

@@ -81,14 +81,21 @@ describe('JobHost', () => {
   it('computes the known answers of an adaptive job itself, blacklists a worker that fails a spot check, and reopens what it was trusted with', async () => {
     const events: Record<string, unknown>[] = [];
     const computed: number[] = [];
+    let releaseLast = (): void => {};
+    const lastHeld = new Promise<void>((resolve) => { releaseLast = resolve; });
     const node = new JobHost({
       nowMs: () => 1000, publish: () => {}, multiaddrs: () => [], log: (record) => events.push(record),
       self: 'host', sign: async () => new Uint8Array(64), verify: async () => true,
       backupsFor: async () => [], compareNearness: () => 0, random: new CryptoRandom(),
       ask: async (): Promise<ComputeResponse> => ({ kind: 'synced', outputsHeld: 0, settledHeld: 0, receiptsHeld: 0 }),
-      knownAnswers: async (_manifest, units) => {
+      // All answers but the last come at once; the last is held back, to show that spot checks
+      // start with the first answers in.
+      knownAnswers: async (_manifest, units, onEach) => {
         computed.push(...units);
-        return units.map((unit) => ({ outputHash: createHash('sha256').update(`u${unit}`).digest('hex'), fuel: 10n }));
+        const answerOf = (unit: number) => ({ outputHash: createHash('sha256').update(`u${unit}`).digest('hex'), fuel: 10n });
+        units.slice(0, -1).forEach((unit, index) => onEach(index, answerOf(unit)));
+        await lastHeld;
+        onEach(units.length - 1, answerOf(units[units.length - 1]));
       },
     });
     const advert = { cores: 1, memoryMiB: 1, speed: 1, domain: '', uptimeMs: 0 };
@@ -112,6 +119,7 @@ describe('JobHost', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(computed.sort(), [0, 1, 2, 3], 'a job of 4 units: each is known (at least two, about the rate, at most 32)');
     assert.ok(events.some((event) => event.event === 'spotChecksReady'));
+    assert.ok(!events.some((event) => event.event === 'knownAnswersComputed'), 'the last answer is still running');
     const leases = await node.answer('cheater', { kind: 'lease', jobId: hosted.jobId, advert, slots: 1 });
     assert.ok(leases.kind === 'leases' && leases.leases.length === 1);
     await report(hosted.jobId, leases.leases[0].lease, 'a lie');
@@ -121,6 +129,9 @@ describe('JobHost', () => {
     assert.equal(await statusOf(trusting.jobId), 0);
     const again = await node.answer('cheater', { kind: 'lease', jobId: hosted.jobId, advert, slots: 1 });
     assert.equal(again.kind, 'refused');
+    releaseLast();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(events.some((event) => event.event === 'knownAnswersComputed' && event.knownUnits === 4));
     node.stop();
   });
 
