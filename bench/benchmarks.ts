@@ -189,6 +189,29 @@ export const benchmarks: Record<string, Benchmark> = {
     summary: 'issue 6: Vivaldi coordinates on the PlanetLab matrix at 10^4 nodes, median relative error against a median-RTT predictor',
     run: (extra, say) => ({ ...vivaldiBenchmark(extra, say) }),
   },
+  proximity: {
+    summary: 'issue 6: lookups at 10^4 nodes on PlanetLab with proximity on and off, after 1 and 30 simulated minutes of warm-up',
+    async run(extra, say) {
+      const base = [...STATIC, '--nodes', '10000', '--lookups', '10000'];
+      const runs: Record<string, unknown> = {};
+      for (const warmup of ['1m', '30m']) {
+        const off = await simulate([...base, '--warmup', warmup, '--proximity', 'off'], extra, say);
+        const on = await simulate([...base, '--warmup', warmup, '--proximity', 'on'], extra, say);
+        runs[`warmup${warmup}`] = {
+          off: figures(off),
+          on: { ...figures(on), vivaldiRelErrorP50: on.vivaldiRelErrorP50 },
+          ratioOnToOff: {
+            latencyP50: ratio(on.latencyMs.p50, off.latencyMs.p50),
+            latencyP99: ratio(on.latencyMs.p99, off.latencyMs.p99),
+            stretchP50: ratio(on.stretch.p50, off.stretch.p50),
+            messagesPerLookup: ratio(on.messagesPerLookup, off.messagesPerLookup),
+            bytesPerNodePerSec: ratio(on.bytesPerNodePerSec, off.bytesPerNodePerSec),
+          },
+        };
+      }
+      return runs;
+    },
+  },
   'dht-vs-kad': {
     summary: 'a 16-process loopback devnet: our lookup vs @libp2p/kad-dht getClosestPeers on 16 processes beside it; dials vs requests',
     run: (extra, say) => dhtVsKadBenchmark(extra, say),

@@ -57,6 +57,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
             lastAgoMs: Math.max(0, status.uptimeMs - penalty.lastAtMs),
           })),
         },
+        coordinate: status.coordinate === null ? null : { ...status.coordinate },
       };
     },
 

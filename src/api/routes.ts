@@ -107,6 +107,8 @@ export const statusSchema = object({
   kernel: record(number({ min: 0 })),
   transport: record(number({ min: 0 })),
   penalties: object({ total: count, recent: array(penaltySchema) }, response),
+  /** The node's Vivaldi coordinate (ms; error 0 sure … 1 no idea), with proximity on; null with it off (docs/PROXIMITY.md). */
+  coordinate: nullable(object({ x: number(), y: number(), height: number({ min: 0 }), error: number({ min: 0 }) }, response)),
 }, response);
 
 export const contactSchema = object({

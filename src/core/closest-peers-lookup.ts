@@ -14,6 +14,16 @@
  * the closest q under the `confirmed` rule (config.ts explains both), or when its budget of
  * queries is spent and nothing is outstanding.
  *
+ * With proximity (issue 6, survey §4.5) the lookup also knows each candidate's predicted RTT and
+ * asks the nearest of equally good next hops first (proximity route selection): candidates whose
+ * distance to the target shares its leading digit (b bits, Kademlia §4.2) make the same progress,
+ * and so do all candidates already inside the target's neighbourhood (depth `neighbourhoodDepth`:
+ * any of them knows the nodes closest to the target). Under the confirmed rule the lookup then also
+ * takes its q confirmations from inside the neighbourhood, from the nearest candidates there rather
+ * than the q closest (which are spread over the world, and waiting for the slowest of them is most
+ * of a lookup's time): it finishes once the closest candidate itself and q candidates inside the
+ * neighbourhood have answered. The strict rule is unchanged.
+ *
  * Candidates live in parallel arrays (peer, distance head, state, hop, deadline) of fixed capacity,
  * the numeric ones typed, so the binary searches and scans on every answer read dense memory and
  * an insertion shifts a few dense arrays.
@@ -38,7 +48,15 @@ export interface LookupConfig {
   readonly finish: LookupFinishRule;
   readonly queriesMax: number;
   readonly candidatesMax: number;
+  /**
+   * Proximity route selection (see above): the digit width b, and the depth (leading bits shared
+   * with the target) from which a candidate is inside the target's neighbourhood. Absent: off.
+   */
+  readonly proximity?: { readonly bitsPerDigit: number; readonly neighbourhoodDepth: number };
 }
+
+/** A candidate's predicted RTT, by its place in the list `addPeers` was given; NaN when unknown. */
+export type EstimateRtt = (index: number) => number;
 
 export class ClosestPeersLookup {
   readonly target: Id;
@@ -54,6 +72,8 @@ export class ClosestPeersLookup {
   /** Length of the referral chain that led to each candidate: 1 for our own contacts. */
   private readonly hops: Uint16Array;
   private readonly softDeadlinesMs: Float64Array;
+  /** Each candidate's predicted RTT (NaN unknown); allocated with proximity only. */
+  private readonly estimatesMs: Float32Array | null;
   /** Candidates in state `waiting`: the ones that count against α. */
   private waitingCount = 0;
   private answersWithoutProgress = 0;
@@ -63,7 +83,7 @@ export class ClosestPeersLookup {
   answers = 0;
   failures = 0;
 
-  constructor(target: Id, self: Id, seeds: readonly PeerRef[], config: LookupConfig) {
+  constructor(target: Id, self: Id, seeds: readonly PeerRef[], config: LookupConfig, seedEstimates?: EstimateRtt) {
     this.target = target;
     this.self = self;
     this.config = config;
@@ -73,7 +93,8 @@ export class ClosestPeersLookup {
     this.states = new Uint8Array(capacity);
     this.hops = new Uint16Array(capacity);
     this.softDeadlinesMs = new Float64Array(capacity);
-    this.addPeers(seeds, 1);
+    this.estimatesMs = config.proximity ? new Float32Array(capacity) : null;
+    this.addPeers(seeds, 1, undefined, seedEstimates);
   }
 
   isFinished(): boolean {
@@ -98,9 +119,15 @@ export class ClosestPeersLookup {
     // confirmed rule only the closest q must, and α at a time reaches them without the burst.
     const parallelism = this.stalled && this.config.finish === 'strict' ? k : this.config.alpha;
     const states = this.states;
+    // With proximity under the confirmed rule, the q confirmations may come from any candidates
+    // inside the target's neighbourhood — the nearest, as route selection picks them — once the
+    // closest candidate itself has answered (see the header).
+    const confirmNear = this.estimatesMs !== null && this.config.finish !== 'strict';
     let considered = 0;
     let allAnsweredSoFar = true;
     let outstanding = this.waitingCount > 0;
+    let closestAnswered = false;
+    let neighbourhoodAnswers = 0;
     for (let i = 0; i < this.count; i++) {
       const state = states[i];
       // A peer silent past its soft deadline is presumed dead: it neither holds up the end of the
@@ -109,18 +136,26 @@ export class ClosestPeersLookup {
       if (considered === k) break;
       considered++;
       if (state === CandidateState.succeeded) {
-        if (allAnsweredSoFar && considered >= confirmCount) {
+        if (confirmNear) {
+          if (considered === 1) closestAnswered = true;
+          if (closestAnswered && this.inNeighbourhood(i) && ++neighbourhoodAnswers >= confirmCount) {
+            this.finished = true;
+            return null;
+          }
+        } else if (allAnsweredSoFar && considered >= confirmCount) {
           this.finished = true;
           return null;
         }
       } else if (state === CandidateState.fresh) {
         allAnsweredSoFar = false;
         if (this.waitingCount < parallelism && this.queriesSent < this.config.queriesMax) {
-          states[i] = CandidateState.waiting;
-          this.softDeadlinesMs[i] = nowMs + timeoutFor(this.peers[i]);
+          const mustAsk = confirmNear ? considered === 1 : considered <= confirmCount;
+          const chosen = this.estimatesMs === null ? i : this.nearestEquivalent(i, mustAsk, k - considered);
+          states[chosen] = CandidateState.waiting;
+          this.softDeadlinesMs[chosen] = nowMs + timeoutFor(this.peers[chosen]);
           this.waitingCount++;
           this.queriesSent++;
-          return this.peers[i];
+          return this.peers[chosen];
         }
       } else {
         // Waiting: an answer may still come.
@@ -140,6 +175,38 @@ export class ClosestPeersLookup {
     return null;
   }
 
+  /**
+   * Proximity route selection: of the fresh candidates as good as candidate `first` (the closest
+   * fresh one) within the next `window` live ones, the one predicted nearest; `first` itself when
+   * it is one the finish rule waits for (`mustAsk` inside the neighbourhood) or none is known nearer.
+   */
+  private nearestEquivalent(first: number, mustAsk: boolean, window: number): number {
+    const estimates = this.estimatesMs as Float32Array;
+    const { bitsPerDigit } = this.config.proximity as NonNullable<LookupConfig['proximity']>;
+    const classOf = (index: number): number => (this.inNeighbourhood(index) ? Infinity : Math.floor(Math.clz32(this.distanceHeads[index]) / bitsPerDigit));
+    const firstClass = classOf(first);
+    if (mustAsk && firstClass === Infinity) return first;
+    let best = first;
+    let bestMs = Number.isNaN(estimates[first]) ? Infinity : estimates[first];
+    for (let i = first + 1, seen = 0; i < this.count && seen < window; i++) {
+      const state = this.states[i];
+      if (state === CandidateState.failed || state === CandidateState.unresponsive) continue;
+      seen++;
+      // Sorted by distance: once a candidate is in a farther class, all after it are too.
+      if (classOf(i) !== firstClass) break;
+      if (state === CandidateState.fresh && estimates[i] < bestMs) {
+        best = i;
+        bestMs = estimates[i];
+      }
+    }
+    return best;
+  }
+
+  /** Whether a candidate shares at least the neighbourhood depth's leading bits with the target. */
+  private inNeighbourhood(index: number): boolean {
+    return Math.clz32(this.distanceHeads[index]) >= (this.config.proximity as NonNullable<LookupConfig['proximity']>).neighbourhoodDepth;
+  }
+
   /** The earliest soft deadline of a waiting request, Infinity when none. */
   nextDeadlineMs(): number {
     let earliest = Infinity;
@@ -152,14 +219,14 @@ export class ClosestPeersLookup {
   }
 
   /** Takes an answer; peers it names that were new to this lookup are appended to `newlySeen`. */
-  onSuccess(peer: PeerRef, closer: readonly PeerRef[], newlySeen?: PeerRef[]): void {
+  onSuccess(peer: PeerRef, closer: readonly PeerRef[], newlySeen?: PeerRef[], estimates?: EstimateRtt): void {
     const index = this.indexOf(peer);
     if (index < 0 || !this.awaitsAnswer(index)) return;
     if (this.states[index] === CandidateState.waiting) this.waitingCount--;
     this.states[index] = CandidateState.succeeded;
     this.answers++;
     const closestBefore = this.closestLiveIndex() >= 0 ? this.peers[this.closestLiveIndex()] : null;
-    this.addPeers(closer, this.hops[index] + 1, newlySeen);
+    this.addPeers(closer, this.hops[index] + 1, newlySeen, estimates);
     const closestAfter = this.closestLiveIndex() >= 0 ? this.peers[this.closestLiveIndex()] : null;
     if (closestAfter !== closestBefore) {
       this.answersWithoutProgress = 0;
@@ -249,9 +316,11 @@ export class ClosestPeersLookup {
    * to send one) is sorted first. The result is the same either way: the candidatesMax closest of
    * old and new, the old keeping their state and the better hop count.
    */
-  addPeers(peers: readonly PeerRef[], hop: number, newlySeen?: PeerRef[]): void {
+  addPeers(peers: readonly PeerRef[], hop: number, newlySeen?: PeerRef[], estimates?: EstimateRtt): void {
     if (peers.length > MERGE_BATCH_MAX) {
-      for (let from = 0; from < peers.length; from += MERGE_BATCH_MAX) this.addPeers(peers.slice(from, from + MERGE_BATCH_MAX), hop, newlySeen);
+      for (let from = 0; from < peers.length; from += MERGE_BATCH_MAX) {
+        this.addPeers(peers.slice(from, from + MERGE_BATCH_MAX), hop, newlySeen, estimates && ((index) => estimates(from + index)));
+      }
       return;
     }
     const max = this.config.candidatesMax;
@@ -273,10 +342,11 @@ export class ClosestPeersLookup {
       if (peer.head === this.self.head && idEquals(peer, this.self)) continue;
       incoming[m] = peer;
       incomingDistances[m] = distanceHead;
+      mergeEstimates[m] = estimates === undefined ? Number.NaN : estimates(p);
       m++;
     }
     if (m === 0) return;
-    sortByDistance(target, incoming, incomingDistances, m);
+    sortByDistance(target, incoming, incomingDistances, mergeEstimates, m);
     // Forward pass: which incoming peers are new, and how many.
     let i = 0;
     let newCount = 0;
@@ -286,6 +356,7 @@ export class ClosestPeersLookup {
       while (i < this.count && closer(target, distances[i], this.peers[i], distanceHead, peer)) i++;
       if (i < this.count && distances[i] === distanceHead && idEquals(this.peers[i], peer)) {
         if (hop < this.hops[i]) this.hops[i] = hop;
+        if (this.estimatesMs !== null && Number.isNaN(this.estimatesMs[i])) this.estimatesMs[i] = mergeEstimates[j];
         isNew[j] = 0;
       } else if (j > 0 && incomingDistances[j - 1] === distanceHead && idEquals(incoming[j - 1], peer)) {
         isNew[j] = 0;
@@ -310,6 +381,7 @@ export class ClosestPeersLookup {
     const states = this.states;
     const hops = this.hops;
     const deadlines = this.softDeadlinesMs;
+    const estimates = this.estimatesMs;
     const peers = this.peers;
     const total = this.count + newCount;
     const finalCount = Math.min(total, max);
@@ -330,6 +402,7 @@ export class ClosestPeersLookup {
           states[write] = states[i];
           hops[write] = hops[i];
           deadlines[write] = deadlines[i];
+          if (estimates !== null) estimates[write] = estimates[i];
         } else if (states[i] === CandidateState.waiting) {
           // Dropped while being asked: its answer will simply not be found.
           this.waitingCount--;
@@ -341,6 +414,7 @@ export class ClosestPeersLookup {
         states[write] = CandidateState.fresh;
         hops[write] = Math.min(hop, 0xffff);
         deadlines[write] = Infinity;
+        if (estimates !== null) estimates[write] = mergeEstimates[j];
         j--;
       } else {
         j--;
@@ -406,24 +480,28 @@ const MERGE_BATCH_MAX = 64;
 const mergePeers: PeerRef[] = new Array(MERGE_BATCH_MAX);
 const mergeDistances = new Float64Array(MERGE_BATCH_MAX);
 const mergeIsNew = new Uint8Array(MERGE_BATCH_MAX);
+const mergeEstimates = new Float32Array(MERGE_BATCH_MAX);
 
 /** Whether (distanceA, a) is closer to `target` than (distanceB, b); the heads decide unless equal. */
 function closer(target: Id, distanceA: number, a: Id, distanceB: number, b: Id): boolean {
   return distanceA < distanceB || (distanceA === distanceB && compareDistance(target, a, b) < 0);
 }
 
-/** Sorts the first `count` peers by distance (insertion sort: they almost always arrive sorted). */
-function sortByDistance(target: Id, peers: PeerRef[], distances: Float64Array, count: number): void {
+/** Sorts the first `count` peers (and their estimates) by distance (insertion sort: they almost always arrive sorted). */
+function sortByDistance(target: Id, peers: PeerRef[], distances: Float64Array, estimates: Float32Array, count: number): void {
   for (let i = 1; i < count; i++) {
     const peer = peers[i];
     const distance = distances[i];
+    const estimate = estimates[i];
     let at = i;
     while (at > 0 && closer(target, distance, peer, distances[at - 1], peers[at - 1])) {
       peers[at] = peers[at - 1];
       distances[at] = distances[at - 1];
+      estimates[at] = estimates[at - 1];
       at--;
     }
     peers[at] = peer;
     distances[at] = distance;
+    estimates[at] = estimate;
   }
 }

@@ -12,6 +12,8 @@ import { Limits } from './limits.ts';
  */
 export type LookupFinishRule = 'strict' | number;
 
+export type EvictionPolicy = 'ping-first' | 'lru';
+
 export interface DhtConfig {
   /** Bucket size and replication factor (Kademlia §2.2). */
   readonly k: number;
@@ -21,6 +23,19 @@ export interface DhtConfig {
   readonly bitsPerDigit: number;
   /** Split buckets away from our own id while they may hold one of our k closest (Kademlia §2.4). */
   readonly relaxedSplitting: boolean;
+  /**
+   * Proximity (survey §4.5, issue 6): Vivaldi coordinates on every message, proximity neighbour
+   * selection when a bucket is full, and the nearest of equally good next hops in lookups.
+   * Off by default, so that the paper's Kademlia is what runs unless asked (docs/PROXIMITY.md).
+   */
+  readonly proximity: boolean;
+  /**
+   * What a full bucket does with a newcomer that proved alive: `ping-first` is Kademlia's rule —
+   * it pings its least-recently-seen contact and evicts it only if it is silent, so long-lived
+   * contacts stay (§2.2; survey §4.2); `lru` evicts that contact at once, as a plain LRU cache
+   * would. `lru` exists to measure the difference (`sim experiment churn`), not to be run.
+   */
+  readonly eviction: EvictionPolicy;
   readonly lookupFinish: LookupFinishRule;
   /**
    * The finish rule of the overlay's own lookups (join, bucket refresh, republish). A refresh only
@@ -82,6 +97,8 @@ export const defaultDhtConfig: DhtConfig = {
   // Chosen by measurement (docs/BENCHMARKS.md, `npm run bench -- bits` and `-- finish`).
   bitsPerDigit: 4,
   relaxedSplitting: true,
+  proximity: false,
+  eviction: 'ping-first',
   lookupFinish: 3,
   maintenanceLookupFinish: 3,
   lookupQueriesMax: 100,
@@ -143,6 +160,8 @@ export function checkDhtConfig(config: DhtConfig): string[] {
     problems.push('rtoInitialMs must lie between rtoMinMs and rtoMaxMs');
   }
   if (typeof config.relaxedSplitting !== 'boolean') problems.push('relaxedSplitting must be true or false');
+  if (typeof config.proximity !== 'boolean') problems.push('proximity must be true or false');
+  if (config.eviction !== 'ping-first' && config.eviction !== 'lru') problems.push(`eviction must be 'ping-first' or 'lru', got ${String(config.eviction)}`);
   if (config.valueTtlMsDefault > Limits.valueTtlMsMax) problems.push(`valueTtlMsDefault exceeds ${Limits.valueTtlMsMax}`);
   return problems;
 }

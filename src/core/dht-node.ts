@@ -7,12 +7,12 @@
  * randomness come in as arguments and dependencies, so the simulator and a real node run this same
  * code, and one seed gives one run.
  */
-import { ClosestPeersLookup } from './closest-peers-lookup.ts';
+import { ClosestPeersLookup, type EstimateRtt } from './closest-peers-lookup.ts';
 import { checkDhtConfig, type DhtConfig } from './config.ts';
 import { EvictedContacts } from './evicted-contacts.ts';
 import { commonPrefixLength, compareDistance, idEquals, randomIdInPrefix, withBitFlipped, type Id } from './id.ts';
 import { Limits } from './limits.ts';
-import { isRequest, repliesTo, StoreStatus, type Message, type Reply, type Request } from './messages.ts';
+import { isRequest, repliesTo, StoreStatus, type Message, type Nodes, type Reply, type Request } from './messages.ts';
 import type { DhtEvent, NodeSnapshot, Outgoing, TrafficClass } from './node-io.ts';
 import type { PeerRef } from './peer.ts';
 import { ProbeSchedule } from './probe-schedule.ts';
@@ -21,6 +21,7 @@ import { RoutingTable, type ObserveOutcome } from './routing-table.ts';
 import { RttHistogram } from './rtt-histogram.ts';
 import { TimerQueue } from './timer-queue.ts';
 import { ValueStore, type HeldValue } from './value-store.ts';
+import { asFloat32, ORIGIN, predictedRttMs, vivaldiUpdate, type VivaldiCoordinate } from './vivaldi.ts';
 
 export interface DhtNodeDeps {
   /** Our own identity and address, as the transport knows them. */
@@ -65,6 +66,10 @@ const Purpose = {
   neighbourProbe: 4,
   /** A ping to a contact evicted for silence, in case it was cut off rather than gone. */
   revival: 5,
+  /** A ping to a peer a lookup named that proximity would prefer in our table: its answer lets it in. */
+  proximityProbe: 6,
+  /** A FIND_NODE into a full bucket's range, for candidates nearer than its contacts (sampleForProximity). */
+  proximitySample: 7,
 } as const;
 
 type PurposeCode = (typeof Purpose)[keyof typeof Purpose];
@@ -149,6 +154,12 @@ export class DhtNode {
   private readonly newlySeen: PeerRef[] = [];
   private readonly probes: ProbeSchedule;
   private readonly evicted = new EvictedContacts();
+  /** Our Vivaldi coordinate with proximity on (issue 6), null with it off. */
+  private vivaldi: VivaldiCoordinate | null;
+  /** Proximity probes still allowed until the next maintenance run. */
+  private proximityProbesLeft = PROXIMITY_PROBES_PER_MAINTENANCE;
+  /** Full buckets sampled for proximity so far (which one is next). */
+  private proximitySamples = 0;
 
   constructor(config: DhtConfig, deps: DhtNodeDeps, nowMs: number, snapshot?: NodeSnapshot) {
     const problems = checkDhtConfig(config);
@@ -166,8 +177,28 @@ export class DhtNode {
       failuresToEvict: config.failuresToEvict,
       livenessCheckAfterMs: config.livenessCheckAfterMs,
       replacementsMax: Limits.replacementsPerBucketMax,
+      proximity: config.proximity,
+      eviction: config.eviction,
     }, nowMs);
+    this.vivaldi = config.proximity ? asFloat32(ORIGIN) : null;
+    if (config.proximity) this.table.estimate = (coordinate, srttMs) => this.estimateRttMs(coordinate, srttMs);
     if (snapshot) this.restore(snapshot, nowMs);
+  }
+
+  /** Our Vivaldi coordinate; null with proximity off. */
+  get coordinate(): VivaldiCoordinate | null {
+    return this.vivaldi;
+  }
+
+  /**
+   * How far a peer is: the RTT measured to it if any, else the one our coordinates predict once
+   * both are trustworthy (error estimates under VIVALDI_TRUSTED_ERROR_MAX), else NaN.
+   */
+  estimateRttMs(coordinate: VivaldiCoordinate | null, srttMs: number): number {
+    if (srttMs > 0) return srttMs;
+    const own = this.vivaldi;
+    if (own === null || coordinate === null || own.error > VIVALDI_TRUSTED_ERROR_MAX || coordinate.error > VIVALDI_TRUSTED_ERROR_MAX) return Number.NaN;
+    return predictedRttMs(own, coordinate);
   }
 
   get state(): NodeState {
@@ -338,7 +369,7 @@ export class DhtNode {
     if (this.currentState === 'left' || idEquals(from, this.self)) return;
     // A request's sender is observed first, so that a value it is storing here is not handed
     // straight back to it as a newcomer (§2.5 hand-off).
-    if (message.kind !== 'leave' && isRequest(message)) this.observe(from, nowMs);
+    if (message.kind !== 'leave' && isRequest(message)) this.observe(from, nowMs, undefined, this.vivaldi === null ? undefined : message.coordinate);
     switch (message.kind) {
       case 'ping':
         this.stats.requestsServed++;
@@ -430,7 +461,7 @@ export class DhtNode {
       // A late answer to a request we gave up on, or one we never sent. Either way it proves the
       // sender is alive, which is all we take from it.
       this.stats.repliesUnmatched++;
-      this.observe(from, nowMs);
+      this.observe(from, nowMs, undefined, this.vivaldi === null ? undefined : reply.coordinate);
       return;
     }
     if (!idEquals(pending.peer, from)) {
@@ -446,9 +477,15 @@ export class DhtNode {
     }
     this.stats.requestsAnswered++;
     const rttMs = nowMs - pending.sentAtMs;
-    this.observe(from, nowMs, rttMs);
+    // Vivaldi's sample rides on the answer (Dabek et al. §6): its RTT and the peer's coordinate.
+    const coordinate = this.vivaldi === null ? undefined : reply.coordinate;
+    if (coordinate !== undefined) this.vivaldi = asFloat32(vivaldiUpdate(this.vivaldi as VivaldiCoordinate, coordinate, rttMs, this.random));
+    this.observe(from, nowMs, rttMs, coordinate);
     this.rttOverall.add(rttMs);
-    if ((this.stats.requestsAnswered & 15) === 0) this.fallbackRtoMs = this.computeFallbackRtoMs();
+    if ((this.stats.requestsAnswered & 15) === 0) {
+      this.fallbackRtoMs = this.computeFallbackRtoMs();
+      if (this.vivaldi !== null && this.rttOverall.samples >= FALLBACK_RTO_SAMPLES_MIN) this.table.unknownContactRttMs = this.rttOverall.quantileMs(0.5);
+    }
     switch (pending.purpose) {
       case Purpose.lookup:
         this.onLookupAnswer(pending.operation as LookupOperation, from, reply, nowMs);
@@ -457,6 +494,10 @@ export class DhtNode {
         this.table.onLivenessResult(from, true);
         break;
       case Purpose.neighbourProbe:
+      case Purpose.proximityProbe:
+        break;
+      case Purpose.proximitySample:
+        if (reply.kind === 'nodes') this.considerNamed(reply, reply.closer.slice(0, this.config.k), nowMs);
         break;
       case Purpose.revival:
         this.evicted.onResult(pending.peer, true, nowMs);
@@ -496,6 +537,9 @@ export class DhtNode {
       }
       case Purpose.revival:
         this.evicted.onResult(pending.peer, false, nowMs);
+        break;
+      case Purpose.proximityProbe:
+        // Not a contact of ours: its silence costs it nothing here.
         break;
       default:
         if (this.table.recordFailure(pending.peer)) this.evicted.remember(pending.peer, nowMs);
@@ -553,7 +597,12 @@ export class DhtNode {
   }
 
   private send(to: PeerRef, message: Message, traffic: TrafficClass): void {
-    this.outbox.push({ to, message, traffic });
+    const coordinate = this.vivaldi;
+    if (coordinate === null || message.kind === 'leave') this.outbox.push({ to, message, traffic });
+    else if (message.kind === 'nodes') {
+      const closerCoordinates = message.closer.map((peer) => this.table.coordinateOf(peer));
+      this.outbox.push({ to, message: { ...message, coordinate, closerCoordinates }, traffic });
+    } else this.outbox.push({ to, message: { ...message, coordinate }, traffic });
   }
 
   private retransmissionTimeoutMs(peer: PeerRef): number {
@@ -585,8 +634,8 @@ export class DhtNode {
 
   // ---- routing-table upkeep ------------------------------------------------------------------
 
-  private observe(peer: PeerRef, nowMs: number, rttSampleMs?: number): void {
-    const outcome: ObserveOutcome = this.table.observe(peer, nowMs, rttSampleMs);
+  private observe(peer: PeerRef, nowMs: number, rttSampleMs?: number, coordinate?: VivaldiCoordinate): void {
+    const outcome: ObserveOutcome = this.table.observe(peer, nowMs, rttSampleMs, coordinate);
     if (outcome === 'added' || outcome === 'proven') this.handOffTo(peer, nowMs);
     else if (typeof outcome === 'object') {
       const sent = this.sendRequest(nowMs, outcome.check, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.livenessCheck, null, null);
@@ -653,7 +702,9 @@ export class DhtNode {
 
   /** Expiry, bucket refresh (Kademlia §2.3), republish (§2.5), and a second chance for evicted contacts. */
   private runMaintenance(nowMs: number): void {
+    this.proximityProbesLeft = PROXIMITY_PROBES_PER_MAINTENANCE;
     this.reviveEvicted(nowMs);
+    if (this.vivaldi !== null) this.sampleForProximity(nowMs);
     let refreshes = 0;
     for (const bucket of this.table.buckets()) {
       if (refreshes >= this.config.refreshesPerMaintenanceMax) break;
@@ -674,6 +725,41 @@ export class DhtNode {
     // Expiry comes after republish, so a value due for both is renewed rather than lost.
     this.values.expire(nowMs);
     this.scheduleMaintenance(nowMs, false);
+  }
+
+  /**
+   * Proximity neighbour selection needs candidates to choose from: each maintenance run asks one
+   * contact of a full bucket for the nodes it knows near a random id of the bucket's range — one
+   * request, where a bucket refresh (Kademlia §2.3) would be a whole lookup — and the nodes it names,
+   * with the coordinates it gives, may prove nearer than the bucket's contacts (offerProximity). A
+   * node's full buckets, where choice is widest, are sampled in turn.
+   */
+  private sampleForProximity(nowMs: number): void {
+    const full = this.table.buckets().filter((bucket) => !bucket.onOwnPath && bucket.size === this.config.k);
+    if (full.length === 0) return;
+    const bucket = full[this.proximitySamples++ % full.length];
+    const contact = bucket.peers[Math.floor(this.random.nextFloat() * bucket.size)];
+    const target = randomIdInPrefix(bucket.prefix, bucket.depth, this.random);
+    this.sendRequest(nowMs, contact, { kind: 'findNode', requestId: 0, target }, 'maintenance', Purpose.proximitySample, null, null);
+  }
+
+  /**
+   * Peers a NODES reply named that are new to us: they may fill spare room in our table, unproven
+   * (RoutingTable.addUnverified); with proximity, one predicted much nearer than a contact of its
+   * full bucket is pinged, and its answer (observed like any other) lets it take that place —
+   * proximity neighbour selection need not wait for a near peer to contact us.
+   */
+  private considerNamed(reply: Nodes, peers: readonly PeerRef[], nowMs: number): void {
+    const coordinates = this.vivaldi === null ? undefined : reply.closerCoordinates;
+    for (let i = 0; i < peers.length; i++) {
+      const peer = peers[i];
+      const coordinate = coordinates === undefined ? null : coordinateNamed(reply, peer);
+      if (this.table.addUnverified(peer, nowMs, coordinate) || coordinate === null || this.proximityProbesLeft === 0) continue;
+      if (this.table.wouldTakePlaceByProximity(peer, coordinate)) {
+        this.proximityProbesLeft--;
+        this.sendRequest(nowMs, peer, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.proximityProbe, null, null);
+      }
+    }
   }
 
   private republish(held: HeldValue, nowMs: number): void {
@@ -707,6 +793,10 @@ export class DhtNode {
       queriesMax: config.lookupQueriesMax,
       // Three times k leaves room for k results after many failures; more only slows every insertion.
       candidatesMax: Math.min(Limits.lookupCandidatesMax, 2 * config.k),
+      proximity: this.vivaldi === null ? undefined : { bitsPerDigit: config.bitsPerDigit, neighbourhoodDepth: this.neighbourhoodDepth() },
+    }, this.vivaldi === null ? undefined : (index) => {
+      const seed = this.table.find(seeds[index]);
+      return seed === undefined ? Number.NaN : this.estimateRttMs(seed.coordinate, seed.srttMs);
     });
     const operation: LookupOperation = {
       id: this.nextOperationId++, lookup, mode, traffic, startedAtMs: nowMs, onDone,
@@ -773,11 +863,29 @@ export class DhtNode {
       closer = closer.slice(0, this.config.k);
     }
     const newlySeen = this.newlySeen;
-    lookup.onSuccess(from, closer, newlySeen);
-    // Peers new to this lookup may fill spare room in our table, unproven (RoutingTable.addUnverified).
-    for (let i = 0; i < newlySeen.length; i++) this.table.addUnverified(newlySeen[i], nowMs);
+    const coordinates = this.vivaldi === null ? undefined : reply.closerCoordinates;
+    lookup.onSuccess(from, closer, newlySeen, coordinates === undefined ? undefined : this.estimatesOf(closer, coordinates));
+    this.considerNamed(reply, newlySeen, nowMs);
     newlySeen.length = 0;
     this.pump(operation, nowMs);
+  }
+
+  /** Predicted RTTs of the contacts a NODES reply names, from the coordinates it gave (or ours of them). */
+  private estimatesOf(closer: readonly PeerRef[], coordinates: readonly (VivaldiCoordinate | null)[]): EstimateRtt {
+    return (index) => {
+      const known = this.table.find(closer[index]);
+      if (known !== undefined && known.srttMs > 0) return known.srttMs;
+      return this.estimateRttMs(coordinates[index] ?? known?.coordinate ?? null, 0);
+    };
+  }
+
+  /**
+   * How many leading bits a node inside a target's neighbourhood shares with it: about log2(n / k),
+   * which our own neighbourhood shows (the bits the k-th closest contact shares with our id).
+   */
+  private neighbourhoodDepth(): number {
+    const neighbours = this.table.closest(this.self, this.config.k);
+    return neighbours.length < this.config.k ? 0 : commonPrefixLength(neighbours[neighbours.length - 1], this.self);
   }
 
   private complete(operation: LookupOperation, nowMs: number): void {
@@ -853,6 +961,20 @@ export class DhtNode {
 }
 
 function noop(): void {}
+
+/** Pings to near peers a lookup named (proximity neighbour selection), per maintenance interval. */
+const PROXIMITY_PROBES_PER_MAINTENANCE = 20;
+
+/** A coordinate is trusted for predictions only below this error estimate (1 = knows nothing). */
+const VIVALDI_TRUSTED_ERROR_MAX = 0.5;
+
+/** The coordinate a NODES reply gave for `peer`, or null. */
+function coordinateNamed(reply: Nodes, peer: PeerRef): VivaldiCoordinate | null {
+  const coordinates = reply.closerCoordinates;
+  if (coordinates === undefined) return null;
+  const index = reply.closer.indexOf(peer);
+  return index < 0 ? null : coordinates[index] ?? null;
+}
 
 /** Time left to live, in whole milliseconds as the wire carries it (simulated clocks are fractional). */
 function remainingTtlMs(held: { readonly expiresAtMs: number }, nowMs: number): number {

@@ -11,6 +11,7 @@
 import { idEquals, type Id } from './id.ts';
 import type { PeerRef } from './peer.ts';
 import { addRttSample, type RttSample } from './rtt-estimator.ts';
+import type { VivaldiCoordinate } from './vivaldi.ts';
 
 /** A copy of what the table knows about one contact, for status reports and tests. */
 export interface ContactInfo extends RttSample {
@@ -18,7 +19,12 @@ export interface ContactInfo extends RttSample {
   readonly lastSeenMs: number;
   readonly failures: number;
   readonly verified: boolean;
+  /** Its Vivaldi coordinate, as it last sent it (with proximity on); null when unknown. */
+  readonly coordinate: VivaldiCoordinate | null;
 }
+
+/** Floats per coordinate in the coordinates array: x, y, height, error. */
+const COORDINATE_FLOATS = 4;
 
 /** Column offsets, in units of k rows. */
 const Column = { head: 0, lastSeenMs: 1, failures: 2, verified: 3, srttMs: 4, rttVarMs: 5 } as const;
@@ -47,14 +53,47 @@ export class KBucket {
   lastTouchedMs: number;
   /** The contact being pinged on behalf of a newcomer, if any. */
   checking: PeerRef | null = null;
+  /**
+   * With proximity on, each contact's Vivaldi coordinate (x, y, height, error; NaN when unknown),
+   * in float32 as the wire carries them; null otherwise, so a table without proximity costs nothing.
+   */
+  private readonly coordinates: Float32Array | null;
 
-  constructor(depth: number, prefix: Id, onOwnPath: boolean, lastTouchedMs: number, capacity: number) {
+  constructor(depth: number, prefix: Id, onOwnPath: boolean, lastTouchedMs: number, capacity: number, withCoordinates = false) {
     this.depth = depth;
     this.prefix = prefix;
     this.onOwnPath = onOwnPath;
     this.lastTouchedMs = lastTouchedMs;
     this.capacity = capacity;
     this.columns = new Float64Array(capacity * COLUMNS);
+    this.coordinates = withCoordinates ? new Float32Array(capacity * COORDINATE_FLOATS).fill(Number.NaN) : null;
+  }
+
+  get withCoordinates(): boolean {
+    return this.coordinates !== null;
+  }
+
+  coordinateAt(index: number): VivaldiCoordinate | null {
+    const coordinates = this.coordinates;
+    if (coordinates === null) return null;
+    const at = index * COORDINATE_FLOATS;
+    const x = coordinates[at];
+    if (Number.isNaN(x)) return null;
+    return { x, y: coordinates[at + 1], height: coordinates[at + 2], error: coordinates[at + 3] };
+  }
+
+  /** Remembers a contact's coordinate (null forgets it); a no-op without proximity. */
+  setCoordinate(index: number, coordinate: VivaldiCoordinate | null): void {
+    const coordinates = this.coordinates;
+    if (coordinates === null) return;
+    const at = index * COORDINATE_FLOATS;
+    if (coordinate === null) coordinates.fill(Number.NaN, at, at + COORDINATE_FLOATS);
+    else {
+      coordinates[at] = coordinate.x;
+      coordinates[at + 1] = coordinate.y;
+      coordinates[at + 2] = coordinate.height;
+      coordinates[at + 3] = coordinate.error;
+    }
   }
 
   get size(): number {
@@ -98,7 +137,7 @@ export class KBucket {
   /** Adds a contact at `index` (the end, as most recently seen, by default). The bucket must have room. */
   insert(
     peer: PeerRef, lastSeenMs: number, verified: boolean, index = this.peers.length,
-    failures = 0, srttMs = 0, rttVarMs = 0,
+    failures = 0, srttMs = 0, rttVarMs = 0, coordinate: VivaldiCoordinate | null = null,
   ): void {
     const size = this.peers.length;
     if (size >= this.capacity) throw new RangeError('the bucket is full');
@@ -107,6 +146,7 @@ export class KBucket {
     this.peers[index] = peer;
     this.shiftRows(index, size, 1);
     this.setRow(index, peer.head, lastSeenMs, failures, verified ? 1 : 0, srttMs, rttVarMs);
+    this.setCoordinate(index, coordinate);
     if (failures > 0 || !verified) this.weakCount++;
   }
 
@@ -122,7 +162,7 @@ export class KBucket {
   moveTo(index: number, into: KBucket): void {
     into.insert(
       this.peers[index], this.lastSeenMsAt(index), this.isVerified(index), into.size,
-      this.failuresAt(index), this.srttMsAt(index), this.rttVarMsAt(index),
+      this.failuresAt(index), this.srttMsAt(index), this.rttVarMsAt(index), this.coordinateAt(index),
     );
   }
 
@@ -134,11 +174,13 @@ export class KBucket {
     const peer = this.peers[index];
     const srttMs = columns[Column.srttMs * k + index];
     const rttVarMs = columns[Column.rttVarMs * k + index];
+    const coordinate = this.coordinateAt(index);
     const last = this.peers.length - 1;
     for (let at = index; at < last; at++) this.peers[at] = this.peers[at + 1];
     this.peers[last] = peer;
     this.shiftRows(index + 1, last + 1, -1);
     this.setRow(last, peer.head, nowMs, 0, 1, srttMs, rttVarMs);
+    this.setCoordinate(last, coordinate);
   }
 
   /** The transport authenticated a contact at a new address: remember the new one. */
@@ -171,6 +213,7 @@ export class KBucket {
     return {
       peer: this.peers[index], lastSeenMs: this.lastSeenMsAt(index), failures: this.failuresAt(index),
       verified: this.isVerified(index), srttMs: this.srttMsAt(index), rttVarMs: this.rttVarMsAt(index),
+      coordinate: this.coordinateAt(index),
     };
   }
 
@@ -229,6 +272,11 @@ export class KBucket {
       const base = column * k;
       if (by === 1) for (let at = to; at > from; at--) columns[base + at] = columns[base + at - 1];
       else for (let at = from; at < to; at++) columns[base + at - 1] = columns[base + at];
+    }
+    const coordinates = this.coordinates;
+    if (coordinates !== null) {
+      const size = COORDINATE_FLOATS;
+      coordinates.copyWithin((from + by) * size, from * size, to * size);
     }
   }
 }

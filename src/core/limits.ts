@@ -11,7 +11,7 @@ export const Limits = {
   addressBytesMax: 1024,
   /** A DHT value. The kernel stores small records (provider records, pointers), not file data. */
   valueBytesMax: 64 * 1024,
-  /** One encoded message: the largest (a full `nodes` reply, about 67.7 KiB) plus headroom. */
+  /** One encoded message: the largest (a full `nodes` reply with coordinates, 68,823 bytes) plus headroom. */
   messageBytesMax: 72 * 1024,
   /** Values a node holds for others; beyond it STORE is refused with storeFull. */
   storedValuesMax: 65_536,

@@ -4,9 +4,15 @@
  * Every request carries a `requestId` that its reply echoes, so a node can match a reply to the
  * request it sent and drop replies nobody asked for. The sender's identity is not a field: the
  * transport authenticates it (a libp2p peer id; the simulator's link) and hands it to the node.
+ *
+ * With proximity on (DhtConfig.proximity, issue 6), every message but LEAVE also carries the
+ * sender's Vivaldi coordinate, and a NODES reply the coordinate of each contact it names where the
+ * sender knows it (null where not): Vivaldi's samples ride on the RPCs a node makes anyway
+ * (Dabek et al. 2004, §6), and the contacts' coordinates let a lookup pick near next hops.
  */
 import type { Id } from './id.ts';
 import type { PeerRef } from './peer.ts';
+import type { VivaldiCoordinate } from './vivaldi.ts';
 
 /** Numeric codes for the wire format; names for everything else. */
 export const MessageCode = {
@@ -36,16 +42,19 @@ export type StoreStatusCode = (typeof StoreStatus)[keyof typeof StoreStatus];
 export interface Ping {
   readonly kind: 'ping';
   readonly requestId: number;
+  readonly coordinate?: VivaldiCoordinate;
 }
 
 export interface Pong {
   readonly kind: 'pong';
   readonly requestId: number;
+  readonly coordinate?: VivaldiCoordinate;
 }
 
 export interface FindNode {
   readonly kind: 'findNode';
   readonly requestId: number;
+  readonly coordinate?: VivaldiCoordinate;
   readonly target: Id;
 }
 
@@ -54,17 +63,22 @@ export interface Nodes {
   readonly kind: 'nodes';
   readonly requestId: number;
   readonly closer: readonly PeerRef[];
+  readonly coordinate?: VivaldiCoordinate;
+  /** With a coordinate only: each contact's coordinate, parallel to `closer`, null where unknown. */
+  readonly closerCoordinates?: readonly (VivaldiCoordinate | null)[];
 }
 
 export interface FindValue {
   readonly kind: 'findValue';
   readonly requestId: number;
+  readonly coordinate?: VivaldiCoordinate;
   readonly key: Id;
 }
 
 export interface Value {
   readonly kind: 'value';
   readonly requestId: number;
+  readonly coordinate?: VivaldiCoordinate;
   readonly value: Uint8Array;
   /** How long the value has left to live at the responder. */
   readonly ttlMs: number;
@@ -73,6 +87,7 @@ export interface Value {
 export interface Store {
   readonly kind: 'store';
   readonly requestId: number;
+  readonly coordinate?: VivaldiCoordinate;
   readonly key: Id;
   readonly value: Uint8Array;
   readonly ttlMs: number;
@@ -81,6 +96,7 @@ export interface Store {
 export interface Stored {
   readonly kind: 'stored';
   readonly requestId: number;
+  readonly coordinate?: VivaldiCoordinate;
   readonly status: StoreStatusCode;
 }
 

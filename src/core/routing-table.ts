@@ -14,12 +14,22 @@
  * The tree's nodes along our own id's path (the spine) are indexed by depth, so finding the leaf
  * of an id starts at the spine node where the id leaves our path, a few steps from its leaf.
  *
+ * With proximity on (issue 6, survey §4.5), a full bucket also practises proximity neighbour
+ * selection: a newcomer that has just answered us in at most half the RTT of the bucket's farthest
+ * contact (measured, or predicted by coordinates) takes that contact's place, and the far one waits
+ * in the replacement cache. Any contact of a bucket's range serves a lookup equally well, so nearer
+ * ones make every hop through the bucket faster (Castro et al., "Exploiting network proximity in
+ * peer-to-peer overlay networks", 2002; Kaune et al. measured it for Kademlia, 2008). Our own
+ * neighbourhood is never chosen by proximity: those contacts are the ones that must be exact.
+ *
  * The table does no IO: when it wants a contact pinged it says so in its return value.
  */
 import { bitAt, commonPrefixLength, compareDistance, idEquals, ID_BITS, idFromBytes, type Id } from './id.ts';
 import { KBucket, type ContactInfo } from './k-bucket.ts';
 import type { PeerRef } from './peer.ts';
 import { retransmissionTimeoutMs } from './rtt-estimator.ts';
+import type { VivaldiCoordinate } from './vivaldi.ts';
+import type { EvictionPolicy } from './config.ts';
 
 export type { ContactInfo } from './k-bucket.ts';
 
@@ -43,7 +53,20 @@ export interface RoutingTableConfig {
   readonly failuresToEvict: number;
   readonly livenessCheckAfterMs: number;
   readonly replacementsMax: number;
+  /** Keep contacts' coordinates and choose near contacts for full buckets (see above); false by default. */
+  readonly proximity?: boolean;
+  /** `lru` evicts a full bucket's least-recently-seen contact for a newcomer at once (config.ts); ping-first by default. */
+  readonly eviction?: EvictionPolicy;
 }
+
+/**
+ * How far a contact is, in predicted or measured RTT, for proximity neighbour selection: given the
+ * coordinate it sent and our smoothed RTT to it (0 when never measured), NaN when unknown.
+ */
+export type ProximityEstimate = (coordinate: VivaldiCoordinate | null, srttMs: number) => number;
+
+/** A newcomer replaces a bucket's farthest contact when it is predicted this much nearer (a ratio of RTTs). */
+const PNS_REPLACE_RATIO = 0.5;
 
 /**
  * What observing a contact did: `added` a new contact, `proven` one that others had named and that
@@ -58,11 +81,19 @@ export class RoutingTable {
   /** spine[d] is the tree node at depth d on our own id's path; the last one is the leaf holding our id. */
   private readonly spine: Tree[];
   private entryCount = 0;
+  /** Set by the node when proximity is on; without it a full bucket keeps its contacts (§2.2). */
+  estimate: ProximityEstimate | null = null;
+  /**
+   * What a contact whose distance is unknown counts as when a newcomer's is known: a typical RTT
+   * (the node's median), so a newcomer known to be near may replace a contact we know nothing of.
+   * NaN (the default) keeps unknown contacts.
+   */
+  unknownContactRttMs = Number.NaN;
 
   constructor(self: Id, config: RoutingTableConfig, nowMs: number) {
     this.self = self;
     this.config = config;
-    this.spine = [new KBucket(0, idFromBytes(new Uint8Array(32)), true, nowMs, config.k)];
+    this.spine = [new KBucket(0, idFromBytes(new Uint8Array(32)), true, nowMs, config.k, config.proximity === true)];
   }
 
   get size(): number {
@@ -73,13 +104,14 @@ export class RoutingTable {
    * Records that `peer` was heard from directly (a request or reply it sent us). Contacts we only
    * heard of from third parties are never passed here, so nobody can fill our table with others.
    */
-  observe(peer: PeerRef, nowMs: number, rttSampleMs?: number): ObserveOutcome {
+  observe(peer: PeerRef, nowMs: number, rttSampleMs?: number, coordinate?: VivaldiCoordinate): ObserveOutcome {
     if (idEquals(peer, this.self)) return 'self';
     for (;;) {
       const bucket = this.leafFor(peer);
       const index = bucket.indexOf(peer);
       if (index >= 0) {
         if (rttSampleMs !== undefined) bucket.recordRtt(index, rttSampleMs);
+        if (coordinate !== undefined) bucket.setCoordinate(index, coordinate);
         // The transport authenticated this peer, so its current address replaces what we had.
         if (bucket.peers[index].address !== peer.address) bucket.updatePeer(index, peer);
         const wasProven = bucket.isVerified(index);
@@ -87,7 +119,7 @@ export class RoutingTable {
         return wasProven ? 'updated' : 'proven';
       }
       if (bucket.size < this.config.k) {
-        this.insert(bucket, peer, nowMs, true, rttSampleMs);
+        this.insert(bucket, peer, nowMs, true, rttSampleMs, coordinate);
         bucket.removeReplacement(peer);
         return 'added';
       }
@@ -95,7 +127,7 @@ export class RoutingTable {
         this.split(bucket);
         continue;
       }
-      return this.offerToFullBucket(bucket, peer, nowMs, rttSampleMs);
+      return this.offerToFullBucket(bucket, peer, nowMs, rttSampleMs, coordinate);
     }
   }
 
@@ -107,13 +139,13 @@ export class RoutingTable {
    * its first request and is dropped (Kademlia §2.2 admits only senders; we trade that for table
    * fill, and the trust layer will bound what any one referrer may add).
    */
-  addUnverified(peer: PeerRef, nowMs: number): boolean {
+  addUnverified(peer: PeerRef, nowMs: number, coordinate: VivaldiCoordinate | null = null): boolean {
     if (idEquals(peer, this.self)) return false;
     for (;;) {
       const bucket = this.leafFor(peer);
       if (bucket.indexOf(peer) >= 0) return false;
       if (bucket.size < this.config.k) {
-        bucket.insert(peer, NEVER_SEEN_MS, false, 0);
+        bucket.insert(peer, NEVER_SEEN_MS, false, 0, 0, 0, 0, coordinate);
         bucket.removeReplacement(peer);
         this.entryCount++;
         return true;
@@ -176,7 +208,24 @@ export class RoutingTable {
     return index >= 0 ? bucket.info(index) : undefined;
   }
 
-  /** The retransmission timeout for a contact from its own RTT samples, or `fallbackMs` without them. */
+  /**
+   * Whether `peer`, which we have only heard of (with the coordinate a third party gave), might
+   * take a contact's place by proximity: worth a ping, whose measured RTT decides (dht-node.ts).
+   */
+  wouldTakePlaceByProximity(peer: PeerRef, coordinate: VivaldiCoordinate): boolean {
+    if (this.estimate === null || idEquals(peer, this.self)) return false;
+    const bucket = this.leafFor(peer);
+    if (bucket.size < this.config.k || bucket.indexOf(peer) >= 0 || this.maySplit(bucket, peer)) return false;
+    return this.fartherContact(bucket, 0, coordinate) >= 0;
+  }
+
+  /** The coordinate a contact last sent us, or null (unknown, or proximity off). */
+  coordinateOf(peer: Id): VivaldiCoordinate | null {
+    const bucket = this.leafFor(peer);
+    const index = bucket.indexOf(peer);
+    return index >= 0 ? bucket.coordinateAt(index) : null;
+  }
+
   /** Whether we have measured a round trip to `peer` (it is a contact that has answered us). */
   hasRttSample(peer: Id): boolean {
     const bucket = this.leafFor(peer);
@@ -184,6 +233,7 @@ export class RoutingTable {
     return index >= 0 && bucket.srttMsAt(index) !== 0;
   }
 
+  /** The retransmission timeout for a contact from its own RTT samples, or `fallbackMs` without them. */
   retransmissionTimeoutMs(peer: Id, fallbackMs: number, minMs: number, maxMs: number): number {
     const bucket = this.leafFor(peer);
     const index = bucket.indexOf(peer);
@@ -235,8 +285,8 @@ export class RoutingTable {
     return tree;
   }
 
-  private insert(bucket: KBucket, peer: PeerRef, nowMs: number, verified: boolean, rttSampleMs: number | undefined): void {
-    bucket.insert(peer, nowMs, verified);
+  private insert(bucket: KBucket, peer: PeerRef, nowMs: number, verified: boolean, rttSampleMs: number | undefined, coordinate?: VivaldiCoordinate): void {
+    bucket.insert(peer, nowMs, verified, bucket.size, 0, 0, 0, coordinate ?? null);
     if (rttSampleMs !== undefined) bucket.recordRtt(bucket.size - 1, rttSampleMs);
     this.entryCount++;
   }
@@ -263,8 +313,9 @@ export class RoutingTable {
     const onePrefixBytes = bucket.prefix.bytes.slice();
     onePrefixBytes[depth >> 3] |= 1 << (7 - (depth & 7));
     const selfBit = bitAt(this.self, depth);
-    const zero = new KBucket(depth + 1, bucket.prefix, bucket.onOwnPath && selfBit === 0, bucket.lastTouchedMs, this.config.k);
-    const one = new KBucket(depth + 1, idFromBytes(onePrefixBytes), bucket.onOwnPath && selfBit === 1, bucket.lastTouchedMs, this.config.k);
+    const withCoordinates = bucket.withCoordinates;
+    const zero = new KBucket(depth + 1, bucket.prefix, bucket.onOwnPath && selfBit === 0, bucket.lastTouchedMs, this.config.k, withCoordinates);
+    const one = new KBucket(depth + 1, idFromBytes(onePrefixBytes), bucket.onOwnPath && selfBit === 1, bucket.lastTouchedMs, this.config.k, withCoordinates);
     for (let i = 0; i < bucket.size; i++) bucket.moveTo(i, bitAt(bucket.peers[i], depth) === 0 ? zero : one);
     for (let i = 0; i < bucket.replacementCount; i++) {
       const peer = bucket.replacementPeers[i];
@@ -302,13 +353,32 @@ export class RoutingTable {
     }
   }
 
-  private offerToFullBucket(bucket: KBucket, peer: PeerRef, nowMs: number, rttSampleMs: number | undefined): ObserveOutcome {
+  private offerToFullBucket(bucket: KBucket, peer: PeerRef, nowMs: number, rttSampleMs: number | undefined, coordinate?: VivaldiCoordinate): ObserveOutcome {
     // A contact that missed a request, or never proved alive, gives way to one that just did (§4.1).
     const weak = bucket.firstWeakIndex();
     if (weak >= 0) {
       bucket.removeAt(weak);
       this.entryCount--;
-      this.insert(bucket, peer, nowMs, true, rttSampleMs);
+      this.insert(bucket, peer, nowMs, true, rttSampleMs, coordinate);
+      bucket.removeReplacement(peer);
+      return 'added';
+    }
+    // Only a measured RTT lets a newcomer in by proximity: a coordinate is the peer's own claim,
+    // and a peer claiming to be near must not be able to push contacts out of our table.
+    const farther = rttSampleMs === undefined ? -1 : this.fartherContact(bucket, rttSampleMs, null);
+    if (farther >= 0) {
+      bucket.addReplacement(bucket.peers[farther], bucket.lastSeenMsAt(farther), this.config.replacementsMax);
+      bucket.removeAt(farther);
+      this.entryCount--;
+      this.insert(bucket, peer, nowMs, true, rttSampleMs, coordinate);
+      bucket.removeReplacement(peer);
+      return 'added';
+    }
+    if (this.config.eviction === 'lru') {
+      // Plain LRU, for comparison only: the least recently seen goes, alive or not.
+      bucket.removeAt(0);
+      this.entryCount--;
+      this.insert(bucket, peer, nowMs, true, rttSampleMs, coordinate);
       bucket.removeReplacement(peer);
       return 'added';
     }
@@ -318,6 +388,37 @@ export class RoutingTable {
       return { check: bucket.peers[0] };
     }
     return 'cached';
+  }
+
+  /**
+   * Proximity neighbour selection: the bucket's farthest contact if a newcomer predicted
+   * `PNS_REPLACE_RATIO` times as far or nearer should take its place, else -1. Never one of our k
+   * closest contacts, nor for a newcomer whose distance is unknown.
+   */
+  private fartherContact(bucket: KBucket, srttMs: number, coordinate: VivaldiCoordinate | null): number {
+    const estimate = this.estimate;
+    if (estimate === null) return -1;
+    const newcomerMs = estimate(coordinate, srttMs);
+    if (!(newcomerMs > 0)) return -1;
+    let farthest = -1;
+    let farthestMs = newcomerMs / PNS_REPLACE_RATIO;
+    for (let i = 0; i < bucket.size; i++) {
+      let contactMs = estimate(bucket.coordinateAt(i), bucket.srttMsAt(i));
+      if (Number.isNaN(contactMs)) contactMs = this.unknownContactRttMs;
+      if (contactMs > farthestMs) {
+        farthest = i;
+        farthestMs = contactMs;
+      }
+    }
+    // Our neighbourhood is never chosen by proximity: a bucket beside our own path may hold some
+    // of our k closest, which must stay whatever their RTT.
+    if (farthest >= 0 && this.isAmongClosestToSelf(bucket.peers[farthest])) return -1;
+    return farthest;
+  }
+
+  private isAmongClosestToSelf(peer: PeerRef): boolean {
+    const nearest = this.closest(this.self, this.config.k);
+    return nearest.length < this.config.k || compareDistance(this.self, peer, nearest[nearest.length - 1]) <= 0;
   }
 }
 

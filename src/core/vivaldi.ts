@@ -81,6 +81,14 @@ export function vivaldiUpdate(self: VivaldiCoordinate, peer: VivaldiCoordinate, 
   return { x, y, height, error };
 }
 
+/**
+ * The coordinate as the wire carries it (float32 fields), so that a node holds exactly what its
+ * peers receive and a simulation runs the same with and without the codec (`--wire`).
+ */
+export function asFloat32(coordinate: VivaldiCoordinate): VivaldiCoordinate {
+  return { x: Math.fround(coordinate.x), y: Math.fround(coordinate.y), height: Math.fround(coordinate.height), error: Math.fround(coordinate.error) };
+}
+
 /** Whether a value from a peer is a coordinate we can use (finite numbers, a height ≥ the minimum, an error in [0, 1]). */
 export function isCoordinate(value: unknown): value is VivaldiCoordinate {
   if (typeof value !== 'object' || value === null) return false;

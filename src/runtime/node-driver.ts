@@ -6,6 +6,7 @@
  *
  * It knows the transport only by its contract, so it runs over libp2p or anything else.
  */
+import type { VivaldiCoordinate } from '../core/vivaldi.ts';
 import type { DhtConfig } from '../core/config.ts';
 import { DhtNode, type DhtNodeStats, type NodeState } from '../core/dht-node.ts';
 import { compareDistance, idToHex, type Id } from '../core/id.ts';
@@ -43,6 +44,8 @@ export interface NodeStatus {
   readonly kernel: DhtNodeStats;
   readonly transport: TransportStats;
   readonly penalties: { readonly total: number; readonly recent: readonly PenaltyRecord[] };
+  /** The node's Vivaldi coordinate with proximity on (`dht.proximity` in the config); null with it off. */
+  readonly coordinate: VivaldiCoordinate | null;
 }
 
 /** One routing-table contact as status reports show it. */
@@ -178,6 +181,7 @@ export class NodeDriver {
       kernel: { ...this.node.stats },
       transport: this.transport.stats(),
       penalties: { total: this.penalties.totalCount, recent: this.penalties.recent(RECENT_PENALTIES_SHOWN) },
+      coordinate: this.node.coordinate,
     };
   }
 

@@ -3,8 +3,12 @@
  *
  * Every read first checks that enough bytes remain and returns `undefined` when they do not, so the
  * decoder never reads past the end and never needs an exception to find out that input was short.
- * Multi-byte integers are big-endian (network order).
+ * Multi-byte integers and floats are big-endian (network order).
  */
+
+/** Four bytes through which a float32 is converted, so that no reader allocates a DataView of its own. */
+const floatScratch = new DataView(new ArrayBuffer(4));
+
 // Plain `private` fields, not `#fields`: V8 optimised the #-field version of this cursor to about
 // half the speed in the codec benchmark (bench/codec.ts).
 export class ByteReader {
@@ -40,6 +44,19 @@ export class ByteReader {
     this.offset = at + 4;
     // `>>> 0` keeps the result unsigned: `<< 24` of a byte >= 128 would otherwise be negative.
     return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+  }
+
+  /** A big-endian IEEE-754 float32. Any bit pattern is returned as read, NaN and infinities included. */
+  readF32(): number | undefined {
+    if (this.remaining < 4) return undefined;
+    const bytes = this.bytes;
+    const at = this.offset;
+    this.offset = at + 4;
+    floatScratch.setUint8(0, bytes[at]);
+    floatScratch.setUint8(1, bytes[at + 1]);
+    floatScratch.setUint8(2, bytes[at + 2]);
+    floatScratch.setUint8(3, bytes[at + 3]);
+    return floatScratch.getFloat32(0);
   }
 
   /**

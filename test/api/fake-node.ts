@@ -53,6 +53,7 @@ export class FakeNode implements NodeApi {
       transport: { messagesSent: 2 } as unknown as RuntimeStatus['transport'],
       penalties: { total: 1, recent: [{ remote: OTHER_ID, count: 1, lastReason: 'bad frame', lastAtMs: 1000 }] },
       peerId: PEER_ID, multiaddrs: [`/ip4/127.0.0.1/tcp/4101/p2p/${PEER_ID}`], dataDir: '/tmp/fake', connections: 1,
+      coordinate: { x: 12.5, y: -3, height: 4, error: 0.25 },
     };
   }
 

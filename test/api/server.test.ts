@@ -46,6 +46,7 @@ describe('API server on loopback', () => {
     assert.equal(status.status, 200);
     assert.equal((status.json as { id: string }).id, SELF_ID);
     assert.equal((status.json as { penalties: { recent: { lastAgoMs: number }[] } }).penalties.recent[0].lastAgoMs, 234);
+    assert.deepEqual((status.json as { coordinate: unknown }).coordinate, { x: 12.5, y: -3, height: 4, error: 0.25 });
 
     const peers = await rawRequest(server.port, '/api/v1/peers');
     assert.deepEqual((peers.json as { contacts: { id: string; rttMs: number }[] }).contacts.map((c) => [c.id, c.rttMs]), [[OTHER_ID, 1.2]]);

@@ -160,12 +160,25 @@ describe('parseSimLookupArgs validation', () => {
   }
 });
 
-describe('--probe and --check', () => {
+describe('--probe, --proximity and --check', () => {
   it('--probe sets the neighbourhood probe interval in seconds (0 turns probing off); the default is the kernel\'s', () => {
     assert.equal(parse().experiment.dht.neighbourhoodProbeIntervalMs, defaultDhtConfig.neighbourhoodProbeIntervalMs);
     assert.equal(parse('--probe', '15').experiment.dht.neighbourhoodProbeIntervalMs, 15_000);
     assert.equal(parse('--probe', '0').experiment.dht.neighbourhoodProbeIntervalMs, 0);
     assert.equal(parse('--probe', '2m').experiment.dht.neighbourhoodProbeIntervalMs, 120_000);
+  });
+
+  it('--proximity on|off turns proximity on or off; the default is the kernel\'s (off)', () => {
+    assert.equal(parse().experiment.dht.proximity, false);
+    assert.equal(parse('--proximity', 'on').experiment.dht.proximity, true);
+    assert.equal(parse('--proximity', 'off').experiment.dht.proximity, false);
+    assertUsage(() => parse('--proximity', 'yes'), /--proximity must be 'on' or 'off'/);
+  });
+
+  it('--eviction ping-first|lru sets a full bucket\'s policy; the default is Kademlia\'s', () => {
+    assert.equal(parse().experiment.dht.eviction, 'ping-first');
+    assert.equal(parse('--eviction', 'lru').experiment.dht.eviction, 'lru');
+    assertUsage(() => parse('--eviction', 'fifo'), /--eviction must be 'ping-first' or 'lru'/);
   });
 
   it('--check runs the invariant checkers every so many simulated seconds; without it they do not run', () => {

@@ -23,6 +23,8 @@ export const smallConfig: DhtConfig = {
   alpha: 2,
   bitsPerDigit: 1,
   relaxedSplitting: true,
+  proximity: false,
+  eviction: 'ping-first',
   lookupFinish: 'strict',
   maintenanceLookupFinish: 'strict',
   lookupQueriesMax: 100,

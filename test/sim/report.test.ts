@@ -23,9 +23,10 @@ describe('sim report', () => {
       await runSimReport(['-o', output, '--seed', '5', '--quick', '--from', dir], { out: () => {}, err: (text) => (err += text), env: {} });
       assert.match(err, /load-balance: read from/);
       const html = await readFile(output, 'utf8');
-      for (const id of ['hops-vs-n', 'flooding-vs-dht', 'load-balance', 'replication-vs-erasure', 'partition']) assert.match(html, new RegExp(`<section id="${id}">`), id);
-      assert.equal((html.match(/<svg /g) ?? []).length, 6, 'one plot each, two for replication-vs-erasure');
-      assert.equal((html.match(/<p class="finding">/g) ?? []).length, 5);
+      for (const id of ['hops-vs-n', 'flooding-vs-dht', 'load-balance', 'replication-vs-erasure', 'partition', 'churn', 'proximity']) assert.match(html, new RegExp(`<section id="${id}">`), id);
+      assert.equal((html.match(/<svg /g) ?? []).length, 10, 'one plot each, two for replication-vs-erasure, churn and proximity');
+      assert.equal((html.match(/<p class="finding">/g) ?? []).length, 7);
+      assert.match(html, /proximity took the median lookup from \d+ to \d+ ms/);
       assert.ok(!/<script|src=|href=/.test(html), 'self-contained');
       assert.match(html, /the most loaded of 400 held/, 'the saved load-balance result (400 nodes) is the one shown');
       await writeFile(join(dir, 'partition.json'), '{"experiment": "hops-vs-n"}');

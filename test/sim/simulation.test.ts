@@ -45,6 +45,29 @@ describe('determinism', () => {
   });
 });
 
+describe('proximity in the simulator', () => {
+  it('runs the same with and without the codec (coordinates travel as float32 either way), and its coordinates predict RTTs', () => {
+    const dht = { ...defaultDhtConfig, proximity: true };
+    const plain = runLookupExperiment(options({ seed: 6, dht, latency: planetLabLatencyModel() }));
+    const wired = runLookupExperiment(options({ seed: 6, dht, latency: planetLabLatencyModel(), wire: true }));
+    assert.equal(wired.traceHash, plain.traceHash);
+    assert.equal(plain.proximity, true);
+    assert.ok(plain.vivaldiRelErrorP50 !== null && plain.vivaldiRelErrorP50 < 0.3, `vivaldiRelErrorP50 ${plain.vivaldiRelErrorP50}`);
+    const off = runLookupExperiment(options({ seed: 6, latency: planetLabLatencyModel() }));
+    assert.equal(off.vivaldiRelErrorP50, null);
+    assert.notEqual(off.traceHash, plain.traceHash);
+  });
+
+  it('keeps every invariant under churn and finds the closest live node for ≥ 98% of lookups', () => {
+    const result = runLookupExperiment(options({
+      seed: 43, nodes: 500, lookups: 400, dht: { ...defaultDhtConfig, proximity: true }, latency: planetLabLatencyModel(), churn: parseChurnSpec('exp:10'),
+      warmupMs: 12 * 60_000, windowMs: 4 * 60_000, gracefulLeaveFraction: 0.2, invariantCheckIntervalMs: 60_000,
+    }));
+    assert.deepEqual(result.invariantViolations, []);
+    assert.ok(result.correctRate >= 0.98, `correctRate ${result.correctRate}`);
+  });
+});
+
 describe('a seeded 1,000-node simulation with churn', () => {
   it('keeps every invariant and finds the closest live node for ≥ 98% of lookups (exponential sessions, 10-minute median)', () => {
     const result = runLookupExperiment(options({

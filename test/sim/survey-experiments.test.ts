@@ -1,10 +1,12 @@
-/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure and churn, and the CLI that runs them. */
+/** The survey experiments (issue 6): load-balance (XOR placement, virtual identifiers), hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure, churn and proximity, and the CLI that runs them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { runLoadBalance, xorClosest } from '../../src/sim/experiments/survey/load-balance.ts';
 import { runSimExperiment } from '../../src/cli/sim-experiment/command.ts';
 import { UsageError } from '../../src/cli/args.ts';
+import type { ProximityResult } from '../../src/sim/experiments/survey/proximity.ts';
+import type { ChurnResult } from '../../src/sim/experiments/survey/churn.ts';
 
 describe('load-balance', () => {
   it('finds the identifier closest by XOR, as a search of every one does', () => {
@@ -107,16 +109,37 @@ describe('load-balance', () => {
     assert.throws(() => runSimExperiment(['partition', '--objects', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 
-  it('churn: lookups under each session length and the Mojo profile, with their maintenance cost', () => {
+  it('churn: lookups under each session length and the Mojo profile, with their maintenance cost, with either eviction policy', () => {
     let out = '';
     runSimExperiment(['churn', '--nodes', '60', '--sessions', '5', '--lookups', '50', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
-    const result = JSON.parse(out) as { experiment: string; points: { churn: string; medianSessionMinutes: number | null; correctRate: number; maintenanceBytesPerNodePerSec: number }[] };
+    const result = JSON.parse(out) as ChurnResult;
     assert.equal(result.experiment, 'churn');
     assert.deepEqual(result.points.map((point) => [point.churn, point.medianSessionMinutes]), [['exp:5', 5], ['mojo', null]]);
     for (const point of result.points) {
-      assert.ok(point.correctRate > 0.9, JSON.stringify(point));
-      assert.ok(point.maintenanceBytesPerNodePerSec > 0);
+      for (const figures of [point, point.lru]) {
+        assert.ok(figures.correctRate > 0.9, JSON.stringify(point));
+        assert.ok(figures.maintenanceBytesPerNodePerSec > 0);
+        assert.ok(figures.failuresPerLookup >= 0);
+      }
     }
     assert.throws(() => runSimExperiment(['load-balance', '--sessions', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+  });
+
+  it('proximity: lookups with proximity off and on at each size, their latency and stretch side by side', () => {
+    let out = '';
+    runSimExperiment(['proximity', '--nodes', '150,400', '--lookups', '150', '--warmup', '5', '--seed', '3', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    const result = JSON.parse(out) as ProximityResult;
+    assert.equal(result.experiment, 'proximity');
+    assert.deepEqual(result.points.map((point) => point.nodes), [150, 400]);
+    for (const point of result.points) {
+      for (const side of [point.off, point.on]) {
+        assert.equal(side.correctRate, 1, JSON.stringify(point));
+        assert.ok(side.stretchP50 >= 1 && side.latencyP50Ms > 0);
+      }
+      assert.ok(point.on.latencyP50Ms < point.off.latencyP50Ms, `proximity is faster: ${JSON.stringify(point)}`);
+      assert.ok(point.vivaldiRelErrorP50 > 0 && point.vivaldiRelErrorP50 < 0.3, `the coordinates predict: ${point.vivaldiRelErrorP50}`);
+    }
+    assert.throws(() => runSimExperiment(['proximity', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    assert.throws(() => runSimExperiment(['churn', '--warmup', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 });

@@ -2,8 +2,8 @@
  * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--json] …`: one of the survey's claims
  * measured in the simulator (issue 6, item 2). With --json, one JSON object with the series it
  * measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so far:
- * `load-balance`, `hops-vs-n`, `flooding-vs-dht`, `partition`, `replication-vs-erasure` and `churn` (without the
- * plain-LRU comparison); `proximity` is not yet (docs/EXPERIMENTS.md).
+ * `load-balance`, `hops-vs-n`, `flooding-vs-dht`, `partition`, `replication-vs-erasure`, `churn` and
+ * `proximity` (docs/EXPERIMENTS.md).
  */
 import { LOAD_BALANCE_DEFAULTS, runLoadBalance, type LoadBalanceResult } from '../../sim/experiments/survey/load-balance.ts';
 import { HOPS_VS_N_NODES, runHopsVsN, type HopsVsNResult } from '../../sim/experiments/survey/hops-vs-n.ts';
@@ -13,12 +13,13 @@ import { PARTITION_DEFAULTS, runPartition, type PartitionResult } from '../../si
 import { CHURN_DEFAULTS, runChurn, type ChurnResult } from '../../sim/experiments/survey/churn.ts';
 import { REPLICATION_VS_ERASURE_DEFAULTS, runReplicationVsErasure, type ReplicationVsErasureResult } from '../../sim/experiments/survey/replication-vs-erasure.ts';
 import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
+import { PROXIMITY_DEFAULTS, runProximity, type ProximityResult } from '../../sim/experiments/survey/proximity.ts';
 import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn', 'proximity'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
@@ -34,6 +35,7 @@ const OPTIONS = {
   objects: { type: 'string' },
   sessions: { type: 'string' },
   days: { type: 'string' },
+  warmup: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -46,6 +48,21 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
   if (name !== 'replication-vs-erasure' && (values.objects !== undefined || values.days !== undefined)) throw new UsageError('--objects and --days are for replication-vs-erasure');
   if (name !== 'churn' && values.sessions !== undefined) throw new UsageError('--sessions is for churn');
+  if (name !== 'proximity' && values.warmup !== undefined) throw new UsageError('--warmup is for proximity');
+  if (name === 'proximity') {
+    if (values['keys-per-node'] !== undefined || values.queries !== undefined || values.keys !== undefined) throw new UsageError('proximity takes --nodes N,N,…, --lookups L and --warmup MIN');
+    const nodes = values.nodes === undefined ? [...PROXIMITY_DEFAULTS.nodes] : parseNodeList(values.nodes);
+    for (const count of nodes) if (count > HOPS_NODES_MAX) throw new UsageError(`--nodes: proximity runs lookups on up to ${HOPS_NODES_MAX} nodes in one process; for more, run peergrid sim lookup --nodes ${count} --proximity on`);
+    const lookups = values.lookups === undefined ? 1000 : parseInteger('--lookups', values.lookups, 1, 1_000_000);
+    const warmupMinutes = values.warmup === undefined ? PROXIMITY_DEFAULTS.warmupMinutes : parseInteger('--warmup', values.warmup, 0, 24 * 60);
+    io.err(`seed=${seed}\n`);
+    // Each as `peergrid sim lookup --nodes N --lookups L --warmup W --proximity on|off --seed S` would run it.
+    const result = runProximity({ seed, nodes, lookups, warmupMinutes }, (count, proximity) => runLookupExperiment(parseSimLookupArgs([
+      '--nodes', String(count), '--lookups', String(lookups), '--warmup', String(warmupMinutes), '--proximity', proximity ? 'on' : 'off', '--seed', String(seed),
+    ]).experiment));
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatProximity(result));
+    return;
+  }
   if (name === 'churn') {
     if (values['keys-per-node'] !== undefined || values.queries !== undefined || values.keys !== undefined) throw new UsageError('churn takes --nodes N (one size), --sessions M,M,… and --lookups L');
     const nodes = values.nodes === undefined ? CHURN_DEFAULTS.nodes : parseInteger('--nodes', values.nodes, 50, HOPS_NODES_MAX);
@@ -53,8 +70,10 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
     if (sessionMinutes.length > POINTS_MAX) throw new UsageError(`--sessions: at most ${POINTS_MAX} medians`);
     const lookups = values.lookups === undefined ? nodes : parseInteger('--lookups', values.lookups, 1, 1_000_000);
     io.err(`seed=${seed}\n`);
-    // Each as `peergrid sim lookup --nodes N --lookups L --churn SPEC --seed S` would run it.
-    const result = runChurn({ seed, nodes, sessionMinutes }, (churn) => runLookupExperiment(parseSimLookupArgs(['--nodes', String(nodes), '--lookups', String(lookups), '--churn', churn, '--seed', String(seed)]).experiment));
+    // Each as `peergrid sim lookup --nodes N --lookups L --churn SPEC --eviction P --seed S` would run it.
+    const result = runChurn({ seed, nodes, sessionMinutes }, (churn, eviction) => runLookupExperiment(parseSimLookupArgs([
+      '--nodes', String(nodes), '--lookups', String(lookups), '--churn', churn, '--eviction', eviction, '--seed', String(seed),
+    ]).experiment));
     io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatChurn(result));
     return;
   }
@@ -126,11 +145,23 @@ function formatFlooding(result: FloodingResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function formatChurn(result: ChurnResult): string {
-  const lines = [`churn (seed ${result.seed}, ${result.nodes} nodes): ${result.claim}`, ''];
-  lines.push('churn        correct   recall   latency p50   p95        maintenance B/s per node');
+function formatProximity(result: ProximityResult): string {
+  const lines = [`proximity (seed ${result.seed}, ${result.lookups} lookups a size, ${result.warmupMinutes} min warm-up): ${result.claim}`, ''];
+  lines.push('nodes      latency p50 off → on     stretch p50 off → on   hops off → on    correct off / on   vivaldi error p50');
   for (const point of result.points) {
-    lines.push(`${point.churn.padEnd(11)}  ${point.correctRate.toFixed(3).padStart(7)}   ${point.recallMean.toFixed(3).padStart(6)}   ${String(Math.round(point.latencyP50Ms)).padStart(8)} ms   ${String(Math.round(point.latencyP95Ms)).padStart(5)} ms   ${point.maintenanceBytesPerNodePerSec.toFixed(1).padStart(24)}`);
+    const { off, on } = point;
+    lines.push(`${String(point.nodes).padEnd(10)} ${String(Math.round(off.latencyP50Ms)).padStart(6)} → ${String(Math.round(on.latencyP50Ms)).padStart(4)} ms   ${off.stretchP50.toFixed(2).padStart(10)} → ${on.stretchP50.toFixed(2)}   ${off.hopsMean.toFixed(2).padStart(7)} → ${on.hopsMean.toFixed(2)}   ${off.correctRate.toFixed(3).padStart(9)} / ${on.correctRate.toFixed(3)}   ${point.vivaldiRelErrorP50.toFixed(3).padStart(17)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatChurn(result: ChurnResult): string {
+  const lines = [`churn (seed ${result.seed}, ${result.nodes} nodes; ping-first is Kademlia's eviction, lru plain LRU): ${result.claim}`, ''];
+  lines.push('churn        eviction     correct   recall   latency p50   p95        dead contacts a lookup   maintenance B/s per node');
+  for (const point of result.points) {
+    for (const [eviction, figures] of [['ping-first', point], ['lru', point.lru]] as const) {
+      lines.push(`${point.churn.padEnd(11)}  ${eviction.padEnd(10)}  ${figures.correctRate.toFixed(3).padStart(7)}   ${figures.recallMean.toFixed(3).padStart(6)}   ${String(Math.round(figures.latencyP50Ms)).padStart(8)} ms   ${String(Math.round(figures.latencyP95Ms)).padStart(5)} ms   ${figures.failuresPerLookup.toFixed(2).padStart(22)}   ${figures.maintenanceBytesPerNodePerSec.toFixed(1).padStart(24)}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -194,13 +225,17 @@ Measures one of the survey's claims in the simulator. Built so far:
   replication-vs-erasure  objects lost, availability and repair traffic of replication and
                  Reed–Solomon (10 data fragments) at storage overheads 2, 3, 4 (survey §4.7)
   churn          lookups under exponential sessions of each median, and the Mojo Nation
-                 profile: correctness, latency, maintenance traffic (survey §4.2)
+                 profile: correctness, latency, dead contacts met, maintenance traffic, with
+                 Kademlia's ping-first eviction and with plain LRU (survey §4.2)
+  proximity      lookup latency and stretch with proximity off and on, each size as
+                 \`peergrid sim lookup --proximity on|off\` would run it (survey §4.5)
 
 Options:
   --seed S              the run's seed (default: drawn, printed to stderr)
   --nodes N,N,…         the network sizes (load-balance: ${LOAD_BALANCE_DEFAULTS.nodes.join(',')}; hops-vs-n: ${HOPS_VS_N_NODES.join(',')})
   --keys-per-node K     load-balance: keys placed per node (default ${LOAD_BALANCE_DEFAULTS.keysPerNode})
-  --lookups L           hops-vs-n, flooding-vs-dht: lookups at each size (default 1000)
+  --lookups L           hops-vs-n, flooding-vs-dht, proximity: lookups at each size (default 1000)
+  --warmup MIN          proximity: simulated minutes before the lookups (default ${PROXIMITY_DEFAULTS.warmupMinutes}; --nodes default ${PROXIMITY_DEFAULTS.nodes.join(',')})
   --queries Q           flooding-vs-dht: unstructured searches at each size (default ${FLOODING_DEFAULTS.queries})
   --keys K              partition: values stored before the cut (default ${PARTITION_DEFAULTS.keys}; --nodes is one size, default ${PARTITION_DEFAULTS.nodes})
   --sessions M,M,…      churn: median session minutes (default ${CHURN_DEFAULTS.sessionMinutes.join(',')}; mojo is always added)
@@ -211,7 +246,7 @@ Options:
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (built: load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure, churn)",
+  summary: "one of the survey's claims measured in the simulator (load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure, churn, proximity)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };

@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { checkDhtConfig, defaultDhtConfig } from '../../core/config.ts';
-import type { DhtConfig, LookupFinishRule } from '../../core/config.ts';
+import type { DhtConfig, EvictionPolicy, LookupFinishRule } from '../../core/config.ts';
 import { Limits } from '../../core/limits.ts';
 import { exponentialFromMedian, pareto, weibull } from '../../sim/churn/distributions.ts';
 import { MOJO } from '../../sim/churn/models.ts';
@@ -80,6 +80,8 @@ const OPTIONS = {
   warmup: { type: 'string' },
   window: { type: 'string' },
   wire: { type: 'boolean' },
+  proximity: { type: 'string' },
+  eviction: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -117,7 +119,9 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     ? defaultDhtConfig.maintenanceLookupFinish : parseFinishRule('--maintenance-finish', values['maintenance-finish'], k);
   const neighbourhoodProbeIntervalMs = values.probe === undefined
     ? defaultDhtConfig.neighbourhoodProbeIntervalMs : parseDuration('--probe', values.probe, 's', { min: 0 });
-  const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, lookupFinish, maintenanceLookupFinish, neighbourhoodProbeIntervalMs };
+  const proximity = values.proximity === undefined ? defaultDhtConfig.proximity : parseOnOff('--proximity', values.proximity);
+  const eviction = values.eviction === undefined ? defaultDhtConfig.eviction : parseEviction(values.eviction);
+  const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, proximity, eviction, lookupFinish, maintenanceLookupFinish, neighbourhoodProbeIntervalMs };
   const invariantCheckIntervalMs = values.check === undefined ? 0 : parseDuration('--check', values.check, 's', { min: 0, minExclusive: true });
 
   const network: NetworkConfig = {
@@ -156,6 +160,18 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     json: values.json ?? false,
     progress: values.progress ?? false,
   };
+}
+
+function parseEviction(text: string): EvictionPolicy {
+  if (text === 'ping-first' || text === 'lru') return text;
+  throw new UsageError(`--eviction must be 'ping-first' or 'lru', got '${text}'`);
+}
+
+/** 'on' or 'off'. */
+export function parseOnOff(flag: string, text: string): boolean {
+  if (text === 'on') return true;
+  if (text === 'off') return false;
+  throw new UsageError(`${flag} must be 'on' or 'off', got '${text}'`);
 }
 
 /** 'strict', or an integer q in 1…k: the lookup stops once the q closest seen have answered. */
@@ -291,6 +307,8 @@ Protocol (defaults are the kernel's):
   --finish F               when a lookup stops: strict, or q in 1 to k (default ${finishDefault(d.lookupFinish)})
   --maintenance-finish F   the same for join and refresh lookups (default ${finishDefault(d.maintenanceLookupFinish)})
   --probe S                seconds between neighbourhood probes, 0 = off (default ${d.neighbourhoodProbeIntervalMs / 1000})
+  --proximity on|off       Vivaldi coordinates, proximity neighbour and route selection (default ${d.proximity ? 'on' : 'off'})
+  --eviction P             a full bucket's policy: ping-first (Kademlia) or lru, to compare (default ${d.eviction})
 
 Checks:
   --check S                run the invariant checkers every S simulated seconds; the result lists violations

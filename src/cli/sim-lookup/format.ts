@@ -18,13 +18,14 @@ function mebibytes(bytes: number): string {
 export function formatSummary(r: LookupExperimentResult): string {
   const header =
     `${num(r.nodes)} nodes, ${num(r.lookups)} lookups, seed ${r.seed}; latency ${r.latency}, churn ${r.churn}, ` +
-    `loss ${r.lossRate}; k ${r.k}, alpha ${r.alpha}, b ${r.bits}, finish ${r.finish}${r.wire ? ', wire codec' : ''}`;
+    `loss ${r.lossRate}; k ${r.k}, alpha ${r.alpha}, b ${r.bits}, finish ${r.finish}${r.proximity ? ', proximity' : ''}${r.wire ? ', wire codec' : ''}`;
   const rows: [string, string][] = [
     ['correct', `${percent(r.correctRate)}  (${num(r.lookupsCompleted)} completed, ${num(r.lookupsAborted)} aborted)`],
     ['recall', percent(r.recallMean)],
     ['hops', `mean ${num(r.hops.mean, 2)}  p50 ${num(r.hops.p50)}  p95 ${num(r.hops.p95)}  max ${num(r.hops.max)}`],
     ['latency', `p50 ${num(r.latencyMs.p50)} ms  p95 ${num(r.latencyMs.p95)} ms  p99 ${num(r.latencyMs.p99)} ms  mean ${num(r.latencyMs.mean)} ms`],
     ['stretch', `p50 ${num(r.stretch.p50, 2)}  p95 ${num(r.stretch.p95, 2)}`],
+    ...(r.proximity ? [['vivaldi', `median relative error ${num(r.vivaldiRelErrorP50 ?? Number.NaN, 3)}`] as [string, string]] : []),
     ['traffic', `${num(r.messagesPerLookup, 1)} messages/lookup, ${num(r.bytesPerNodePerSec, 1)} B/s per node ` +
       `(maintenance ${num(r.maintenanceBytesPerNodePerSec, 1)} B/s)`],
     ['simulated', `${num(r.simSeconds, 1)} s (joins ${num(r.joinSimSeconds, 1)} s, warm-up ${r.warmupMinutes} min, ` +

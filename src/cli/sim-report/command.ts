@@ -27,6 +27,8 @@ const EXPERIMENTS = [
   { name: 'load-balance', field: 'loadBalance', quick: ['--nodes', '100,1000,10000', '--keys-per-node', '20'] },
   { name: 'replication-vs-erasure', field: 'replicationVsErasure', quick: ['--nodes', '300', '--objects', '1000', '--days', '60'] },
   { name: 'partition', field: 'partition', quick: ['--nodes', '150', '--keys', '50'] },
+  { name: 'churn', field: 'churn', quick: ['--nodes', '150', '--sessions', '10,60', '--lookups', '100'] },
+  { name: 'proximity', field: 'proximity', quick: ['--nodes', '100,300', '--lookups', '100', '--warmup', '5'] },
 ] as const;
 
 export async function runSimReport(args: readonly string[], io: CliIo, seedSource: () => number = drawSeed): Promise<void> {

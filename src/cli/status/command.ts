@@ -23,6 +23,9 @@ export function formatStatus(status: ResponseOf<'status'>): string {
     ['contacts', `${status.contacts} (open connections ${status.connections})`],
     ['values held', String(status.values)],
     ['penalties', String(status.penalties.total)],
+    ['coordinate', status.coordinate === null
+      ? 'off (proximity is off)'
+      : `(${status.coordinate.x.toFixed(1)}, ${status.coordinate.y.toFixed(1)}) ms, height ${status.coordinate.height.toFixed(1)} ms, error ${status.coordinate.error.toFixed(2)}`],
     ['data dir', status.dataDir],
     ['multiaddrs', status.multiaddrs],
   ]);

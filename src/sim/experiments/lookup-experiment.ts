@@ -8,6 +8,7 @@ import { idEquals, randomId } from '../../core/id.ts';
 import type { LookupDone } from '../../core/node-io.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import { randomBelow } from '../../core/random.ts';
+import { predictedRttMs, relativeError, type VivaldiCoordinate } from '../../core/vivaldi.ts';
 import type { ChurnModel } from '../churn/models.ts';
 import type { LatencyModel } from '../latency/model.ts';
 import type { NetworkConfig } from '../network.ts';
@@ -52,7 +53,16 @@ export interface LookupExperimentResult {
   hops: { mean: number; p50: number; p95: number; max: number };
   latencyMs: { p50: number; p95: number; p99: number; mean: number };
   stretch: { p50: number; p95: number };
+  /** Whether proximity was on (Vivaldi, proximity neighbour and route selection). */
+  proximity: boolean;
+  /**
+   * With proximity: the median relative error of the RTTs the nodes' Vivaldi coordinates predict,
+   * over random pairs of online nodes at the end of the run, against the latency model; null without.
+   */
+  vivaldiRelErrorP50: number | null;
   messagesPerLookup: number;
+  /** Requests per lookup that failed or went silent: dead or departed contacts met on the way. */
+  failuresPerLookup: number;
   bytesPerNodePerSec: number;
   maintenanceBytesPerNodePerSec: number;
   nodesOnlineMean: number;
@@ -89,10 +99,13 @@ interface Judgement {
   latencyMs: number;
   stretch: number;
   messages: number;
+  failures: number;
 }
 
 /** Stream indices for the experiment's own random choices (World.stream). */
-const ExperimentStreams = { workload: 1, churn: 2, bootstrap: 3 } as const;
+const ExperimentStreams = { workload: 1, churn: 2, bootstrap: 3, vivaldiPairs: 4 } as const;
+/** Pairs of nodes whose predicted RTT is compared with the model's for vivaldiRelErrorP50. */
+const VIVALDI_PAIRS = 20_000;
 /** How often memory is sampled, in simulated time. */
 const RSS_SAMPLE_INTERVAL_MS = 10_000;
 /** Invariant violations kept in the result (the first ones; one bug tends to repeat). */
@@ -233,7 +246,10 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
       mean: round(mean(latencySorted), 1),
     },
     stretch: { p50: round(quantileSorted(stretchSorted, 0.5)), p95: round(quantileSorted(stretchSorted, 0.95)) },
+    proximity: options.dht.proximity,
+    vivaldiRelErrorP50: options.dht.proximity ? vivaldiRelErrorP50(world, world.stream(ExperimentStreams.vivaldiPairs)) : null,
     messagesPerLookup: round(mean(judgements.map((j) => j.messages)), 2),
+    failuresPerLookup: round(mean(judgements.map((j) => j.failures)), 3),
     bytesPerNodePerSec: round(trafficBytes / onlineNodeSeconds, 1),
     maintenanceBytesPerNodePerSec: round(maintenanceBytes / onlineNodeSeconds, 1),
     nodesOnlineMean: round(onlineNodeSeconds / (options.windowMs / 1000), 1),
@@ -260,6 +276,27 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
     invariantChecks,
     invariantViolations,
   };
+}
+
+/**
+ * The median relative error of Vivaldi's predictions over random pairs of online nodes: what
+ * their coordinates predict against the RTT the latency model gives them (access delays included).
+ * Drawn from a stream of its own after the run, so it changes nothing the run did.
+ */
+export function vivaldiRelErrorP50(world: World, random: Prng): number {
+  const online = world.nodes.filter((node) => node.online && node.dht?.coordinate);
+  if (online.length < 2) return Number.NaN;
+  const errors: number[] = [];
+  for (let i = 0; i < VIVALDI_PAIRS; i++) {
+    const a = online[randomBelow(random, online.length)];
+    const b = online[randomBelow(random, online.length)];
+    if (a === b) continue;
+    const measuredMs = world.network.rttMs(a, b);
+    if (!(measuredMs > 0)) continue;
+    errors.push(relativeError(predictedRttMs(a.dht?.coordinate as VivaldiCoordinate, b.dht?.coordinate as VivaldiCoordinate), measuredMs));
+  }
+  errors.sort((x, y) => x - y);
+  return round(quantileSorted(errors, 0.5), 4);
 }
 
 /** Oracle answers fetched beyond k, so that k remain after leaving out nodes that joined mid-lookup. */
@@ -292,6 +329,7 @@ function judge(world: World, origin: SimNode, event: LookupDone, k: number): Jud
     latencyMs,
     stretch,
     messages: event.queries + event.answers,
+    failures: event.failures,
   };
 }
 
