@@ -21,7 +21,7 @@ import { RoutingTable, type ObserveOutcome } from './routing-table.ts';
 import { RttHistogram } from './rtt-histogram.ts';
 import { TimerQueue } from './timer-queue.ts';
 import { ValueStore, type HeldValue } from './value-store.ts';
-import { asFloat32, ORIGIN, predictedRttMs, vivaldiUpdate, type VivaldiCoordinate } from './vivaldi.ts';
+import { asFloat32, isCoordinate, ORIGIN, predictedRttMs, vivaldiUpdate, type VivaldiCoordinate } from './vivaldi.ts';
 
 export interface DhtNodeDeps {
   /** Our own identity and address, as the transport knows them. */
@@ -479,7 +479,11 @@ export class DhtNode {
     const rttMs = nowMs - pending.sentAtMs;
     // Vivaldi's sample rides on the answer (Dabek et al. §6): its RTT and the peer's coordinate.
     const coordinate = this.vivaldi === null ? undefined : reply.coordinate;
-    if (coordinate !== undefined) this.vivaldi = asFloat32(vivaldiUpdate(this.vivaldi as VivaldiCoordinate, coordinate, rttMs, this.random));
+    if (coordinate !== undefined) {
+      const moved = asFloat32(vivaldiUpdate(this.vivaldi as VivaldiCoordinate, coordinate, rttMs, this.random));
+      // However a peer places itself, we never hold a coordinate our codec would refuse to send.
+      if (isCoordinate(moved)) this.vivaldi = moved;
+    }
     this.observe(from, nowMs, rttMs, coordinate);
     this.rttOverall.add(rttMs);
     if ((this.stats.requestsAnswered & 15) === 0) {

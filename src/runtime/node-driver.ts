@@ -167,6 +167,15 @@ export class NodeDriver {
     return this.node.snapshot();
   }
 
+  /**
+   * A peer's RTT as the kernel knows it: measured if it is a contact that has answered us, else
+   * what the coordinates predict (proximity on), else NaN — for choosing the nearest replica.
+   */
+  rttEstimateMs(peer: Id): number {
+    const contact = this.node.table.find(peer);
+    return contact === undefined ? Number.NaN : this.node.estimateRttMs(contact.coordinate, contact.srttMs);
+  }
+
   status(): NodeStatus {
     const nowMs = this.clock.nowMs();
     return {

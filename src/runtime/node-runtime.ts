@@ -193,6 +193,7 @@ export class NodeRuntime {
       grid = await GridStorage.start({
         libp2p, content, dataDir: options.dataDir, config: config.storage, guard, self: transport.self, nowMs: clock.nowMs, log,
         closestNodes: (key) => closestNodes(driver, key),
+        rttOf: (peer) => driver.rttEstimateMs(peer),
       });
       const gridStorage = grid;
       const store = content;

@@ -60,6 +60,8 @@ export interface FetcherParts {
   readonly penalize: (peer: PeerRef, reason: string) => void;
   readonly nowMs: () => number;
   readonly swarm?: Partial<SwarmConfig>;
+  /** A holder's RTT as the DHT knows it (measured, or predicted by coordinates), NaN when unknown: the nearest replica is asked first. */
+  readonly rttOf?: (peer: PeerRef) => number;
 }
 
 /** Rounds of holder discovery for blocks nobody was found holding, before the fetch gives up. */
@@ -254,6 +256,8 @@ class FetchRun {
       } else if (holders !== undefined && holders.copies.length > 0) {
         this.inSwarm.set(text, wanted);
         this.scheduler.want(text, holders.copies.map((peer) => this.peerName(peer)));
+        const rttOf = this.parts.rttOf;
+        if (rttOf !== undefined) for (const peer of holders.copies) this.scheduler.setRttHint(this.peerName(peer), rttOf(peer));
         for (const peer of holders.copies) this.prepareHolder(peer);
       } else if (holders !== undefined && (holders.fragments.length > 0 || this.parts.holdings.piecesOf(text).length > 0)) {
         // A block of the swarm whose copies are all gone is rebuilt instead.

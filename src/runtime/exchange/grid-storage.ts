@@ -37,6 +37,8 @@ export interface GridStorageParts {
   readonly self: PeerRef;
   /** The closest nodes to a key, from a lookup (ourselves not included). */
   readonly closestNodes: ClosestNodes;
+  /** A peer's RTT as the DHT knows it, NaN when unknown: downloads ask the nearest holder first. */
+  readonly rttOf?: (peer: PeerRef) => number;
   readonly nowMs: () => number;
   readonly log: (record: Record<string, unknown>) => void;
   /** When a served block counts as hot and is pushed to a cache (tests shorten it). */
@@ -101,7 +103,7 @@ export class GridStorage {
     this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
     this.fetcher = new ContentFetcher({
       store, holdings: this.holdings, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
-      penalize: penalizePeer, nowMs: parts.nowMs,
+      penalize: penalizePeer, nowMs: parts.nowMs, rttOf: parts.rttOf,
     });
     this.maintenance = new Maintenance({
       holdings: this.holdings, store, client, closestNodes: parts.closestNodes, self: parts.self, config: parts.config,

@@ -115,6 +115,16 @@ export class SwarmScheduler {
   }
 
   /**
+   * How near a peer is, in RTT (issue 6, nearest-replica choice): among holders expected to deliver
+   * equally soon — every holder, before any has delivered — the nearest is asked first, so a block
+   * with replicas near and far comes from a near one. Non-finite or negative values are ignored.
+   */
+  setRttHint(peer: string, rttMs: number): void {
+    const state = this.peersById.get(peer);
+    if (state !== undefined && Number.isFinite(rttMs) && rttMs >= 0) state.rttHintMs = rttMs;
+  }
+
+  /**
    * Lets a peer avoided for failing too often be asked again (the caller's network came back, say).
    * A peer penalised for bad data stays avoided. Returns whether the peer is usable now.
    */
@@ -370,7 +380,7 @@ export class SwarmScheduler {
   /**
    * The holder expected to deliver `block` soonest, among those not avoided, with a free slot, and
    * not already asked for it (endgame copies go to distinct peers); fewer in flight breaks a tie,
-   * then the order holders were added. Null when there is none.
+   * then the nearer (setRttHint), then the order holders were added. Null when there is none.
    */
   private bestHolder(block: SwarmBlock): SwarmPeer | null {
     const bytes = this.expectedBytes(block);
@@ -380,7 +390,7 @@ export class SwarmScheduler {
       if (peer.avoided || peer.inFlight >= this.slotsOf(peer)) continue;
       if (block.requests.length > 0 && block.requests.some((request) => request.peer === peer)) continue;
       const ms = this.expectedDeliveryMs(peer, bytes);
-      if (best === null || ms < bestMs || (ms === bestMs && peer.inFlight < best.inFlight)) {
+      if (best === null || ms < bestMs || (ms === bestMs && (peer.inFlight < best.inFlight || (peer.inFlight === best.inFlight && peer.rttHintMs < best.rttHintMs)))) {
         best = peer;
         bestMs = ms;
       }

@@ -25,6 +25,8 @@ export interface SwarmPeer {
   avoided: boolean;
   /** Sent bytes that did not match their CID: avoided for good and reported once. */
   penalised: boolean;
+  /** Its round-trip time as the caller knows it (measured, or predicted by coordinates); Infinity when unknown. */
+  rttHintMs: number;
 }
 
 export interface SwarmBlock extends RarityKeyed {
@@ -54,7 +56,7 @@ export interface InFlightRequest {
 export function newPeer(peer: string): SwarmPeer {
   return {
     peer, inFlight: 0, rate: new PeerRate(), lastDeliveryAtMs: -Infinity, bytesDelivered: 0, blocksDelivered: 0,
-    failures: 0, failuresInARow: 0, lastFailure: null, avoided: false, penalised: false,
+    failures: 0, failuresInARow: 0, lastFailure: null, avoided: false, penalised: false, rttHintMs: Infinity,
   };
 }
 

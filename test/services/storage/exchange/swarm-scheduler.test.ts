@@ -53,6 +53,21 @@ describe('pipelining: the caps on requests in flight', () => {
     assert.equal(next[0].block, 'b24');
   });
 
+  it('asks the nearest of equally good holders first (nearest-replica choice), ignoring hints that are no RTT', () => {
+    const swarm = scheduler();
+    assert.ok(swarm.want('only', ['far', 'near', 'unknown'], BLOCK));
+    swarm.setRttHint('far', 180);
+    swarm.setRttHint('near', 12);
+    swarm.setRttHint('unknown', Number.NaN);
+    swarm.setRttHint('nobody', 1);
+    assert.deepEqual(swarm.nextRequests(0).map((r) => r.peer), ['near'], 'one block, asked of the nearest holder');
+    const spread = scheduler();
+    wantAll(spread, 3, ['far', 'near']);
+    spread.setRttHint('far', 180);
+    spread.setRttHint('near', 12);
+    assert.deepEqual(spread.nextRequests(0).slice(0, 2).map((r) => r.peer), ['near', 'far'], 'then the load still spreads');
+  });
+
   it('hands out at most inFlightMax in all', () => {
     const swarm = scheduler({ inFlightMax: 10 });
     wantAll(swarm, 100, ['a', 'b', 'c']);
