@@ -23,9 +23,6 @@ export interface ContactInfo extends RttSample {
   readonly coordinate: VivaldiCoordinate | null;
 }
 
-/** Floats per coordinate in the coordinates array: x, y, height, error. */
-const COORDINATE_FLOATS = 4;
-
 /** Column offsets, in units of k rows. */
 const Column = { head: 0, lastSeenMs: 1, failures: 2, verified: 3, srttMs: 4, rttVarMs: 5 } as const;
 const COLUMNS = 6;
@@ -54,10 +51,11 @@ export class KBucket {
   /** The contact being pinged on behalf of a newcomer, if any. */
   checking: PeerRef | null = null;
   /**
-   * With proximity on, each contact's Vivaldi coordinate (x, y, height, error; NaN when unknown),
-   * in float32 as the wire carries them; null otherwise, so a table without proximity costs nothing.
+   * With proximity on, each contact's Vivaldi coordinate as it last sent it (null when unknown),
+   * parallel to `peers`; null otherwise, so a table without proximity costs nothing. Coordinates
+   * are immutable and shared with the messages that carried them, so keeping one allocates nothing.
    */
-  private readonly coordinates: Float32Array | null;
+  private readonly coordinates: (VivaldiCoordinate | null)[] | null;
 
   constructor(depth: number, prefix: Id, onOwnPath: boolean, lastTouchedMs: number, capacity: number, withCoordinates = false) {
     this.depth = depth;
@@ -66,7 +64,7 @@ export class KBucket {
     this.lastTouchedMs = lastTouchedMs;
     this.capacity = capacity;
     this.columns = new Float64Array(capacity * COLUMNS);
-    this.coordinates = withCoordinates ? new Float32Array(capacity * COORDINATE_FLOATS).fill(Number.NaN) : null;
+    this.coordinates = withCoordinates ? [] : null;
   }
 
   get withCoordinates(): boolean {
@@ -74,26 +72,12 @@ export class KBucket {
   }
 
   coordinateAt(index: number): VivaldiCoordinate | null {
-    const coordinates = this.coordinates;
-    if (coordinates === null) return null;
-    const at = index * COORDINATE_FLOATS;
-    const x = coordinates[at];
-    if (Number.isNaN(x)) return null;
-    return { x, y: coordinates[at + 1], height: coordinates[at + 2], error: coordinates[at + 3] };
+    return this.coordinates === null ? null : this.coordinates[index] ?? null;
   }
 
   /** Remembers a contact's coordinate (null forgets it); a no-op without proximity. */
   setCoordinate(index: number, coordinate: VivaldiCoordinate | null): void {
-    const coordinates = this.coordinates;
-    if (coordinates === null) return;
-    const at = index * COORDINATE_FLOATS;
-    if (coordinate === null) coordinates.fill(Number.NaN, at, at + COORDINATE_FLOATS);
-    else {
-      coordinates[at] = coordinate.x;
-      coordinates[at + 1] = coordinate.y;
-      coordinates[at + 2] = coordinate.height;
-      coordinates[at + 3] = coordinate.error;
-    }
+    if (this.coordinates !== null) this.coordinates[index] = coordinate;
   }
 
   get size(): number {
@@ -144,9 +128,13 @@ export class KBucket {
     this.peers.push(peer);
     for (let at = size; at > index; at--) this.peers[at] = this.peers[at - 1];
     this.peers[index] = peer;
+    const coordinates = this.coordinates;
+    if (coordinates !== null) {
+      coordinates.length = size;
+      coordinates.splice(index, 0, coordinate);
+    }
     this.shiftRows(index, size, 1);
     this.setRow(index, peer.head, lastSeenMs, failures, verified ? 1 : 0, srttMs, rttVarMs);
-    this.setCoordinate(index, coordinate);
     if (failures > 0 || !verified) this.weakCount++;
   }
 
@@ -155,6 +143,7 @@ export class KBucket {
     const last = this.peers.length - 1;
     for (let at = index; at < last; at++) this.peers[at] = this.peers[at + 1];
     this.peers.pop();
+    this.coordinates?.splice(index, 1);
     this.shiftRows(index + 1, last + 1, -1);
   }
 
@@ -174,13 +163,17 @@ export class KBucket {
     const peer = this.peers[index];
     const srttMs = columns[Column.srttMs * k + index];
     const rttVarMs = columns[Column.rttVarMs * k + index];
-    const coordinate = this.coordinateAt(index);
     const last = this.peers.length - 1;
     for (let at = index; at < last; at++) this.peers[at] = this.peers[at + 1];
     this.peers[last] = peer;
+    const coordinates = this.coordinates;
+    if (coordinates !== null) {
+      coordinates.length = last + 1;
+      const [coordinate] = coordinates.splice(index, 1);
+      coordinates.push(coordinate ?? null);
+    }
     this.shiftRows(index + 1, last + 1, -1);
     this.setRow(last, peer.head, nowMs, 0, 1, srttMs, rttVarMs);
-    this.setCoordinate(last, coordinate);
   }
 
   /** The transport authenticated a contact at a new address: remember the new one. */
@@ -272,11 +265,6 @@ export class KBucket {
       const base = column * k;
       if (by === 1) for (let at = to; at > from; at--) columns[base + at] = columns[base + at - 1];
       else for (let at = from; at < to; at++) columns[base + at - 1] = columns[base + at];
-    }
-    const coordinates = this.coordinates;
-    if (coordinates !== null) {
-      const size = COORDINATE_FLOATS;
-      coordinates.copyWithin((from + by) * size, from * size, to * size);
     }
   }
 }

@@ -215,8 +215,9 @@ export class RoutingTable {
   wouldTakePlaceByProximity(peer: PeerRef, coordinate: VivaldiCoordinate): boolean {
     if (this.estimate === null || idEquals(peer, this.self)) return false;
     const bucket = this.leafFor(peer);
-    if (bucket.size < this.config.k || bucket.indexOf(peer) >= 0 || this.maySplit(bucket, peer)) return false;
-    return this.fartherContact(bucket, 0, coordinate) >= 0;
+    if (bucket.size < this.config.k || bucket.indexOf(peer) >= 0) return false;
+    // The cheap test first: maySplit may have to gather our neighbourhood.
+    return this.fartherContact(bucket, 0, coordinate) >= 0 && !this.maySplit(bucket, peer);
   }
 
   /** The coordinate a contact last sent us, or null (unknown, or proximity off). */

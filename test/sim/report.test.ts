@@ -1,6 +1,6 @@
 /** The experiment report: every experiment's plot and finding present, self-contained, from saved results or fresh runs. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -20,7 +20,11 @@ describe('sim report', () => {
       await writeFile(join(dir, 'load-balance.json'), saved);
       const output = join(dir, 'report.html');
       let err = '';
-      await runSimReport(['-o', output, '--seed', '5', '--quick', '--from', dir], { out: () => {}, err: (text) => (err += text), env: {} });
+      await runSimReport(['-o', output, '--seed', '5', '--quick', '--from', dir, '--svg', join(dir, 'plots')], { out: () => {}, err: (text) => (err += text), env: {} });
+      const plots = (await readdir(join(dir, 'plots'))).sort();
+      assert.equal(plots.length, 10, plots.join(' '));
+      assert.ok(plots.includes('proximity-2.svg') && plots.includes('hops-vs-n-1.svg'));
+      assert.match(await readFile(join(dir, 'plots', 'churn-1.svg'), 'utf8'), /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       assert.match(err, /load-balance: read from/);
       const html = await readFile(output, 'utf8');
       for (const id of ['hops-vs-n', 'flooding-vs-dht', 'load-balance', 'replication-vs-erasure', 'partition', 'churn', 'proximity']) assert.match(html, new RegExp(`<section id="${id}">`), id);

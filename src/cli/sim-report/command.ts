@@ -1,13 +1,13 @@
 /**
- * `peergrid sim report -o report.html [--seed S] [--quick] [--from DIR]`: runs the survey
+ * `peergrid sim report -o report.html [--seed S] [--quick] [--from DIR] [--svg DIR]`: runs the survey
  * experiments (`peergrid sim experiment`, issue 6) — or reads their JSON from DIR/<name>.json, as
  * `sim experiment <name> --json` wrote it — and writes one self-contained HTML page with a plot and
  * a finding for each (src/sim/report/report.ts). --quick runs them at small sizes (seconds, not
  * minutes), for a look or a test.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderReport, type ReportInput } from '../../sim/report/report.ts';
+import { renderReport, reportPlots, type ReportInput } from '../../sim/report/report.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { runSimExperiment } from '../sim-experiment/command.ts';
@@ -18,6 +18,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   quick: { type: 'boolean' },
   from: { type: 'string' },
+  svg: { type: 'string' },
 } as const;
 
 /** Each experiment, the report's field for it, and its small sizes for --quick. */
@@ -54,6 +55,17 @@ export async function runSimReport(args: readonly string[], io: CliIo, seedSourc
   await writeFile(values.output, html).catch((error: Error) => {
     throw new CommandFailedError(`cannot write ${values.output}: ${error.message}`);
   });
+  if (values.svg !== undefined) {
+    const dir = values.svg;
+    await mkdir(dir, { recursive: true }).catch((error: Error) => {
+      throw new CommandFailedError(`cannot make ${dir}: ${error.message}`);
+    });
+    for (const plot of reportPlots(input as ReportInput)) {
+      await writeFile(join(dir, plot.name), plot.svg).catch((error: Error) => {
+        throw new CommandFailedError(`cannot write ${join(dir, plot.name)}: ${error.message}`);
+      });
+    }
+  }
   io.out(`report of ${EXPERIMENTS.length} experiments written to ${values.output}\n`);
 }
 
@@ -88,6 +100,7 @@ Options:
   --seed S            the experiments' seed (default: drawn, printed to stderr)
   --quick             small sizes: seconds rather than about five minutes
   --from DIR          read DIR/<name>.json (as sim experiment <name> --json wrote it) where present
+  --svg DIR           also write each plot to DIR/<experiment>-<n>.svg (for documents)
 `;
 }
 

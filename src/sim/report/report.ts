@@ -31,7 +31,16 @@ interface Section {
   readonly sentence: string;
 }
 
+/** Each plot of the report as a standalone SVG file's content, named `<experiment>-<n>.svg` (for docs). */
+export function reportPlots(input: ReportInput): { readonly name: string; readonly svg: string }[] {
+  return sectionsOf(input).flatMap((section) => section.plots.map((svg, index) => ({ name: `${section.id}-${index + 1}.svg`, svg })));
+}
+
 export function renderReport(input: ReportInput, generatedAt: string): string {
+  return renderSections(sectionsOf(input), generatedAt);
+}
+
+function sectionsOf(input: ReportInput): Section[] {
   const sections: Section[] = [];
   if (input.hopsVsN !== undefined) sections.push(hopsSection(input.hopsVsN));
   if (input.floodingVsDht !== undefined) sections.push(floodingSection(input.floodingVsDht));
@@ -40,6 +49,10 @@ export function renderReport(input: ReportInput, generatedAt: string): string {
   if (input.partition !== undefined) sections.push(partitionSection(input.partition));
   if (input.churn !== undefined) sections.push(churnSection(input.churn));
   if (input.proximity !== undefined) sections.push(proximitySection(input.proximity));
+  return sections;
+}
+
+function renderSections(sections: readonly Section[], generatedAt: string): string {
   const body = sections.map((section) => `<section id="${section.id}"><h2>${escapeXml(section.title)}</h2><p class="claim">${escapeXml(section.claim)}</p>${section.plots.map((plot) => `<figure>${plot}</figure>`).join('')}<p class="finding">${escapeXml(section.sentence)}</p></section>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>peergrid: the survey's claims measured</title>
