@@ -126,7 +126,7 @@ function proximitySection(result: ProximityResult): Section {
         ],
       }),
     ],
-    sentence: `At ${last.nodes} nodes, after ${result.warmupMinutes} simulated minutes, proximity took the median lookup from ${fixed(last.off.latencyP50Ms, 0)} to ${fixed(last.on.latencyP50Ms, 0)} ms and its stretch from ${fixed(last.off.stretchP50)} to ${fixed(last.on.stretchP50)}, every lookup correct in ${fixed(last.on.correctRate * 100, 1)}% of cases, the coordinates predicting RTTs within a median ${fixed(last.vivaldiRelErrorP50 * 100, 1)}% (Vivaldi's paper: 11%); Dabek et al. report a stretch near 1.5 for proximity-aware DHash++, as the survey expects of §4.5's techniques.`,
+    sentence: `At ${last.nodes} nodes, after ${result.warmupMinutes} simulated minutes, proximity took the median lookup from ${fixed(last.off.latencyP50Ms, 0)} to ${fixed(last.on.latencyP50Ms, 0)} ms and its stretch from ${fixed(last.off.stretchP50)} to ${fixed(last.on.stretchP50)}, with ${fixed(last.on.correctRate * 100, 1)}% of lookups correct, the coordinates predicting RTTs within a median ${fixed(last.vivaldiRelErrorP50 * 100, 1)}% (Vivaldi's paper: 11%); Dabek et al. report a stretch near 1.5 for proximity-aware DHash++, as the survey expects of §4.5's techniques.`,
   };
 }
 
