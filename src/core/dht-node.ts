@@ -160,6 +160,8 @@ export class DhtNode {
   private proximityProbesLeft = PROXIMITY_PROBES_PER_MAINTENANCE;
   /** Full buckets sampled for proximity so far (which one is next). */
   private proximitySamples = 0;
+  /** Buckets sampled at least once (a bucket that splits is replaced by two new ones). */
+  private readonly sampledBuckets = new WeakSet<object>();
 
   constructor(config: DhtConfig, deps: DhtNodeDeps, nowMs: number, snapshot?: NodeSnapshot) {
     const problems = checkDhtConfig(config);
@@ -732,19 +734,24 @@ export class DhtNode {
   }
 
   /**
-   * Proximity neighbour selection needs candidates to choose from: each maintenance run asks one
+   * Proximity neighbour selection needs candidates to choose from: a maintenance run asks one
    * contact of a full bucket for the nodes it knows near a random id of the bucket's range — one
    * request, where a bucket refresh (Kademlia §2.3) would be a whole lookup — and the nodes it names,
-   * with the coordinates it gives, may prove nearer than the bucket's contacts (offerProximity). A
-   * node's full buckets, where choice is widest, are sampled in turn.
+   * with the coordinates it gives, may prove nearer than the bucket's contacts (considerNamed). Each
+   * bucket is sampled as soon as it is full (so a young node finds near contacts within a minute or
+   * two, not one bucket a minute), and then one full bucket a run, in turn.
    */
   private sampleForProximity(nowMs: number): void {
     const full = this.table.buckets().filter((bucket) => !bucket.onOwnPath && bucket.size === this.config.k);
     if (full.length === 0) return;
-    const bucket = full[this.proximitySamples++ % full.length];
-    const contact = bucket.peers[Math.floor(this.random.nextFloat() * bucket.size)];
-    const target = randomIdInPrefix(bucket.prefix, bucket.depth, this.random);
-    this.sendRequest(nowMs, contact, { kind: 'findNode', requestId: 0, target }, 'maintenance', Purpose.proximitySample, null, null);
+    const fresh = full.filter((bucket) => !this.sampledBuckets.has(bucket));
+    const chosen = fresh.length > 0 ? fresh : [full[this.proximitySamples++ % full.length]];
+    for (const bucket of chosen) {
+      this.sampledBuckets.add(bucket);
+      const contact = bucket.peers[Math.floor(this.random.nextFloat() * bucket.size)];
+      const target = randomIdInPrefix(bucket.prefix, bucket.depth, this.random);
+      this.sendRequest(nowMs, contact, { kind: 'findNode', requestId: 0, target }, 'maintenance', Purpose.proximitySample, null, null);
+    }
   }
 
   /**
@@ -970,7 +977,7 @@ function noop(): void {}
 const PROXIMITY_PROBES_PER_MAINTENANCE = 20;
 
 /** A coordinate is trusted for predictions only below this error estimate (1 = knows nothing). */
-const VIVALDI_TRUSTED_ERROR_MAX = 0.5;
+const VIVALDI_TRUSTED_ERROR_MAX = 0.8;
 
 /** The coordinate a NODES reply gave for `peer`, or null. */
 function coordinateNamed(reply: Nodes, peer: PeerRef): VivaldiCoordinate | null {
