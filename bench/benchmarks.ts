@@ -12,6 +12,7 @@ import { dhtVsKadBenchmark } from './dht-vs-kad/benchmark.ts';
 import { runPeergridJson } from './run-peergrid.ts';
 import { storageBenchmark } from './storage/storage-benchmark.ts';
 import { vivaldiBenchmark } from './vivaldi.ts';
+import { proximityDevnetBenchmark } from './proximity-devnet.ts';
 
 type Say = (line: string) => void;
 
@@ -211,6 +212,10 @@ export const benchmarks: Record<string, Benchmark> = {
       }
       return runs;
     },
+  },
+  'proximity-devnet': {
+    summary: 'issue 6: two loopback devnets of 24 nodes on emulated PlanetLab latency, proximity off and on: lookup latency and stretch on real nodes',
+    run: (extra, say) => proximityDevnetBenchmark(extra, say),
   },
   'dht-vs-kad': {
     summary: 'a 16-process loopback devnet: our lookup vs @libp2p/kad-dht getClosestPeers on 16 processes beside it; dials vs requests',

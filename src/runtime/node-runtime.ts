@@ -8,6 +8,7 @@
  * everything. Between the two, lookup/get/put/status and `content` (content-store.ts) are the
  * programmatic API that the HTTP API calls.
  */
+import { emulatedLatencyFromEnv } from './emulated-latency.ts';
 import type { Libp2p } from '@libp2p/interface';
 import { Registry } from 'prom-client';
 import { idEquals, idToHex, type Id } from '../core/id.ts';
@@ -179,11 +180,16 @@ export class NodeRuntime {
       });
       // libp2p announces what `announce` says (and relayed addresses besides), so the transport
       // takes our address from libp2p.
+      // An experiment's emulated wide-area latency (emulated-latency.ts); nothing without the variable.
+      const emulation = emulatedLatencyFromEnv(process.env);
+      const selfPeerId = libp2p.peerId.toString();
+      if (emulation !== null) log({ level: 'warn', event: 'emulatedLatency', hosts: emulation.hosts, host: emulation.hostOf(selfPeerId) });
       const transport = await Libp2pTransport.start(libp2p, {
         dialTimeoutMs: config.dialTimeoutMs,
         guard,
         nowMs: clock.nowMs,
         timing: transportTimingMetrics(metricsRegistry),
+        ...(emulation === null ? {} : { holdMs: (peerId: string) => emulation.rttMs(selfPeerId, peerId) / 2 }),
       });
       const loaded = await loadSnapshot(options.dataDir, transport.self, clock.nowMs(), Date.now());
       if (loaded.kind === 'unusable') log({ level: 'warn', event: 'snapshotIgnored', problem: loaded.problem });

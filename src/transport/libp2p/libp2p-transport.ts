@@ -49,6 +49,11 @@ export interface Libp2pTransportOptions {
    * `dht-vs-kad`). Whoever opens a stream to us sends requests, so the link is almost always needed.
    */
   readonly linkBackOnInbound?: boolean;
+  /**
+   * For experiments: how long to hold a message to a peer before sending it (emulated one-way
+   * latency, runtime/emulated-latency.ts); messages go at once without it.
+   */
+  readonly holdMs?: (peerId: string) => number;
 }
 
 /** A frame of the largest kind arrives in well under a second on any working link; 10 s is generous. */
@@ -134,6 +139,19 @@ export class Libp2pTransport implements Transport {
   }
 
   send(to: PeerRef, message: Message): void {
+    const holdMs = this.options.holdMs;
+    if (holdMs !== undefined) {
+      const address = this.addresses.verify(to);
+      const delayMs = address.ok ? holdMs(address.value.peerId.toString()) : 0;
+      if (delayMs > 0) {
+        setTimeout(() => this.sendNow(to, message), delayMs);
+        return;
+      }
+    }
+    this.sendNow(to, message);
+  }
+
+  private sendNow(to: PeerRef, message: Message): void {
     if (this.closed) {
       this.counters.messagesDropped++;
       return;
