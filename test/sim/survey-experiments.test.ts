@@ -7,6 +7,7 @@ import { runSimExperiment } from '../../src/cli/sim-experiment/command.ts';
 import { UsageError } from '../../src/cli/args.ts';
 import type { ProximityResult } from '../../src/sim/experiments/survey/proximity.ts';
 import type { ChurnResult } from '../../src/sim/experiments/survey/churn.ts';
+import type { SearchResult } from '../../src/sim/experiments/survey/search.ts';
 
 describe('load-balance', () => {
   it('finds the identifier closest by XOR, as a search of every one does', () => {
@@ -141,5 +142,23 @@ describe('load-balance', () => {
     }
     assert.throws(() => runSimExperiment(['proximity', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
     assert.throws(() => runSimExperiment(['churn', '--warmup', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+  });
+
+  it('search: an inverted index on the DHT against flooding at equal recall, Bloom-filter intersection against whole lists', () => {
+    let out = '';
+    runSimExperiment(['search', '--nodes', '300', '--documents', '3000', '--queries', '200', '--seed', '4', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    const result = JSON.parse(out) as SearchResult;
+    assert.equal(result.experiment, 'search');
+    for (const field of ['nodes', 'queries', 'recall', 'dhtMessagesPerQuery', 'floodMessagesPerQuery', 'dhtBytesPerQuery', 'floodBytesPerQuery', 'bloomBytesSavedRatio'] as const) {
+      assert.equal(typeof result[field], 'number', field);
+    }
+    assert.equal(result.nodes, 300);
+    assert.equal(result.recall, 1);
+    assert.ok(result.matchesPerQuery >= 1, 'every query is two terms of a document, so it matches at least that one');
+    assert.ok(result.floodMessagesPerQuery > 5 * result.dhtMessagesPerQuery, JSON.stringify(result));
+    assert.ok(result.bloomBytesSavedRatio > 0 && result.bloomBytesSavedRatio < 1, `Bloom filters save bytes: ${result.bloomBytesSavedRatio}`);
+    assert.ok(result.floodTtl7.recall > 0 && result.floodTtl7.recall <= 1);
+    assert.throws(() => runSimExperiment(['search', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    assert.throws(() => runSimExperiment(['churn', '--documents', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 });

@@ -2,8 +2,8 @@
  * `peergrid sim experiment <name> [--seed S] [--nodes N,N,…] [--json] …`: one of the survey's claims
  * measured in the simulator (issue 6, item 2). With --json, one JSON object with the series it
  * measured; otherwise a table. The seed goes to stderr first as `seed=<S>`. Built so far:
- * `load-balance`, `hops-vs-n`, `flooding-vs-dht`, `partition`, `replication-vs-erasure`, `churn` and
- * `proximity` (docs/EXPERIMENTS.md).
+ * `load-balance`, `hops-vs-n`, `flooding-vs-dht`, `partition`, `replication-vs-erasure`, `churn`,
+ * `proximity` (docs/EXPERIMENTS.md) and `search` (issue 7, docs/SEARCH.md).
  */
 import { LOAD_BALANCE_DEFAULTS, runLoadBalance, type LoadBalanceResult } from '../../sim/experiments/survey/load-balance.ts';
 import { HOPS_VS_N_NODES, runHopsVsN, type HopsVsNResult } from '../../sim/experiments/survey/hops-vs-n.ts';
@@ -14,12 +14,13 @@ import { CHURN_DEFAULTS, runChurn, type ChurnResult } from '../../sim/experiment
 import { REPLICATION_VS_ERASURE_DEFAULTS, runReplicationVsErasure, type ReplicationVsErasureResult } from '../../sim/experiments/survey/replication-vs-erasure.ts';
 import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
 import { PROXIMITY_DEFAULTS, runProximity, type ProximityResult } from '../../sim/experiments/survey/proximity.ts';
+import { SEARCH_DEFAULTS, runSearch, type SearchResult } from '../../sim/experiments/survey/search.ts';
 import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn', 'proximity'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn', 'proximity', 'search'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
@@ -36,6 +37,7 @@ const OPTIONS = {
   sessions: { type: 'string' },
   days: { type: 'string' },
   warmup: { type: 'string' },
+  documents: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -49,6 +51,18 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   if (name !== 'replication-vs-erasure' && (values.objects !== undefined || values.days !== undefined)) throw new UsageError('--objects and --days are for replication-vs-erasure');
   if (name !== 'churn' && values.sessions !== undefined) throw new UsageError('--sessions is for churn');
   if (name !== 'proximity' && values.warmup !== undefined) throw new UsageError('--warmup is for proximity');
+  if (name !== 'search' && values.documents !== undefined) throw new UsageError('--documents is for search');
+  if (name === 'search') {
+    if (values['keys-per-node'] !== undefined || values.lookups !== undefined || values.keys !== undefined) throw new UsageError('search takes --nodes N (one size), --documents D and --queries Q');
+    const nodes = values.nodes === undefined ? SEARCH_DEFAULTS.nodes : parseInteger('--nodes', values.nodes, 50, HOPS_NODES_MAX);
+    const documents = values.documents === undefined ? SEARCH_DEFAULTS.documents : parseInteger('--documents', values.documents, 1, 10_000_000);
+    const queries = values.queries === undefined ? SEARCH_DEFAULTS.queries : parseInteger('--queries', values.queries, 1, 1_000_000);
+    io.err(`seed=${seed}\n`);
+    // The lookups as `peergrid sim lookup --nodes N --lookups 1000 --seed S` makes them.
+    const result = runSearch({ ...SEARCH_DEFAULTS, seed, nodes, documents, queries }, (count) => lookupRunner(seed, 1000).run(count));
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatSearch(result));
+    return;
+  }
   if (name === 'proximity') {
     if (values['keys-per-node'] !== undefined || values.queries !== undefined || values.keys !== undefined) throw new UsageError('proximity takes --nodes N,N,…, --lookups L and --warmup MIN');
     const nodes = values.nodes === undefined ? [...PROXIMITY_DEFAULTS.nodes] : parseNodeList(values.nodes);
@@ -145,6 +159,16 @@ function formatFlooding(result: FloodingResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+function formatSearch(result: SearchResult): string {
+  const lines = [`search (seed ${result.seed}, ${result.nodes} nodes, ${result.options.documents} documents, ${result.queries} queries of ${result.options.termsPerQuery} terms): ${result.claim}`, ''];
+  lines.push(`matches per query ${result.matchesPerQuery}; the DHT finds all of them (recall ${result.recall})`);
+  lines.push(`DHT (Bloom chain)      ${String(result.dhtMessagesPerQuery).padStart(10)} messages  ${String(result.dhtBytesPerQuery).padStart(12)} bytes a query (lookups ${result.lookup.messagesPerLookup} messages, ${result.lookup.bytesPerLookup} bytes each)`);
+  lines.push(`flooding, recall 1     ${String(result.floodMessagesPerQuery).padStart(10)} messages  ${String(result.floodBytesPerQuery).padStart(12)} bytes a query (TTL ${result.floodTtlMean} on average)`);
+  lines.push(`flooding, TTL 7        ${String(result.floodTtl7.messagesPerQuery).padStart(10)} messages  recall ${result.floodTtl7.recall}`);
+  lines.push(`intersection: Bloom filters save ${(result.bloomBytesSavedRatio * 100).toFixed(1)}% of the bytes of shipping whole lists (${result.wholeListBytesPerQuery} bytes a query)`);
+  return `${lines.join('\n')}\n`;
+}
+
 function formatProximity(result: ProximityResult): string {
   const lines = [`proximity (seed ${result.seed}, ${result.lookups} lookups a size, ${result.warmupMinutes} min warm-up): ${result.claim}`, ''];
   lines.push('nodes      latency p50 off → on     stretch p50 off → on   hops off → on    correct off / on   vivaldi error p50');
@@ -227,6 +251,9 @@ Measures one of the survey's claims in the simulator. Built so far:
   churn          lookups under exponential sessions of each median, and the Mojo Nation
                  profile: correctness, latency, dead contacts met, maintenance traffic, with
                  Kademlia's ping-first eviction and with plain LRU (survey §4.2)
+  search         keyword queries on an inverted index over the DHT (Bloom-filter intersection,
+                 rarest first) against flooding at equal recall, and against shipping whole
+                 posting lists (survey §3.1.1, Figure 8; Reynolds & Vahdat 2003)
   proximity      lookup latency and stretch with proximity off and on, each size as
                  \`peergrid sim lookup --proximity on|off\` would run it (survey §4.5)
 
@@ -235,6 +262,7 @@ Options:
   --nodes N,N,…         the network sizes (load-balance: ${LOAD_BALANCE_DEFAULTS.nodes.join(',')}; hops-vs-n: ${HOPS_VS_N_NODES.join(',')})
   --keys-per-node K     load-balance: keys placed per node (default ${LOAD_BALANCE_DEFAULTS.keysPerNode})
   --lookups L           hops-vs-n, flooding-vs-dht, proximity: lookups at each size (default 1000)
+  --documents D         search: documents in the corpus (default ${SEARCH_DEFAULTS.documents}; --nodes one size, default ${SEARCH_DEFAULTS.nodes}; --queries default ${SEARCH_DEFAULTS.queries})
   --warmup MIN          proximity: simulated minutes before the lookups (default ${PROXIMITY_DEFAULTS.warmupMinutes}; --nodes default ${PROXIMITY_DEFAULTS.nodes.join(',')})
   --queries Q           flooding-vs-dht: unstructured searches at each size (default ${FLOODING_DEFAULTS.queries})
   --keys K              partition: values stored before the cut (default ${PARTITION_DEFAULTS.keys}; --nodes is one size, default ${PARTITION_DEFAULTS.nodes})
@@ -246,7 +274,7 @@ Options:
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure, churn, proximity)",
+  summary: "one of the survey's claims measured in the simulator (load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure, churn, proximity, search)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };

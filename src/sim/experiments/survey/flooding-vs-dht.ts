@@ -91,7 +91,7 @@ export function runFloodingVsDht(options: FloodingOptions, dhtAt: (nodes: number
 }
 
 /** Adjacency lists of a random graph: each node links to `degree / 2` others at random (so the mean degree is about `degree`), plus a ring so it is connected. */
-function randomGraph(prng: Prng, nodes: number, degree: number): number[][] {
+export function randomGraph(prng: Prng, nodes: number, degree: number): number[][] {
   const links: Set<number>[] = Array.from({ length: nodes }, () => new Set<number>());
   const link = (a: number, b: number): void => {
     if (a === b) return;
