@@ -805,10 +805,7 @@ export class DhtNode {
       // Three times k leaves room for k results after many failures; more only slows every insertion.
       candidatesMax: Math.min(Limits.lookupCandidatesMax, 2 * config.k),
       proximity: this.vivaldi === null ? undefined : { bitsPerDigit: config.bitsPerDigit, neighbourhoodDepth: this.neighbourhoodDepth() },
-    }, this.vivaldi === null ? undefined : (index) => {
-      const seed = this.table.find(seeds[index]);
-      return seed === undefined ? Number.NaN : this.estimateRttMs(seed.coordinate, seed.srttMs);
-    });
+    }, this.vivaldi === null ? undefined : (index) => this.table.estimateFor(seeds[index], null));
     const operation: LookupOperation = {
       id: this.nextOperationId++, lookup, mode, traffic, startedAtMs: nowMs, onDone,
       active: true, wakeAtMs: Infinity, found: null, error: null,
@@ -883,11 +880,7 @@ export class DhtNode {
 
   /** Predicted RTTs of the contacts a NODES reply names, from the coordinates it gave (or ours of them). */
   private estimatesOf(closer: readonly PeerRef[], coordinates: readonly (VivaldiCoordinate | null)[]): EstimateRtt {
-    return (index) => {
-      const known = this.table.find(closer[index]);
-      if (known !== undefined && known.srttMs > 0) return known.srttMs;
-      return this.estimateRttMs(coordinates[index] ?? known?.coordinate ?? null, 0);
-    };
+    return (index) => this.table.estimateFor(closer[index], coordinates[index] ?? null);
   }
 
   /**

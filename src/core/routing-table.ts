@@ -220,6 +220,20 @@ export class RoutingTable {
     return this.fartherContact(bucket, 0, coordinate) >= 0 && !this.maySplit(bucket, peer);
   }
 
+  /**
+   * How far `peer` is by `estimate`: its measured RTT if it is a contact that has answered us, else
+   * what `given` (a coordinate a reply named it with) or its kept coordinate predicts; NaN without
+   * proximity or when unknown. Allocates nothing: lookups ask it for every candidate.
+   */
+  estimateFor(peer: Id, given: VivaldiCoordinate | null): number {
+    const estimate = this.estimate;
+    if (estimate === null) return Number.NaN;
+    const bucket = this.leafFor(peer);
+    const index = bucket.indexOf(peer);
+    if (index < 0) return estimate(given, 0);
+    return estimate(given ?? bucket.coordinateAt(index), bucket.srttMsAt(index));
+  }
+
   /** The coordinate a contact last sent us, or null (unknown, or proximity off). */
   coordinateOf(peer: Id): VivaldiCoordinate | null {
     const bucket = this.leafFor(peer);
