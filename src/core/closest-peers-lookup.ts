@@ -74,6 +74,9 @@ export class ClosestPeersLookup {
   private readonly softDeadlinesMs: Float64Array;
   /** Each candidate's predicted RTT (NaN unknown); allocated with proximity only. */
   private readonly estimatesMs: Float32Array | null;
+  /** With proximity: the digit width and the neighbourhood's depth (LookupConfig.proximity). */
+  private readonly bitsPerDigit: number;
+  private readonly neighbourhoodDepth: number;
   /** Candidates in state `waiting`: the ones that count against α. */
   private waitingCount = 0;
   private answersWithoutProgress = 0;
@@ -94,6 +97,8 @@ export class ClosestPeersLookup {
     this.hops = new Uint16Array(capacity);
     this.softDeadlinesMs = new Float64Array(capacity);
     this.estimatesMs = config.proximity ? new Float32Array(capacity) : null;
+    this.bitsPerDigit = config.proximity?.bitsPerDigit ?? 1;
+    this.neighbourhoodDepth = config.proximity?.neighbourhoodDepth ?? 0;
     this.addPeers(seeds, 1, undefined, seedEstimates);
   }
 
@@ -182,9 +187,7 @@ export class ClosestPeersLookup {
    */
   private nearestEquivalent(first: number, mustAsk: boolean, window: number): number {
     const estimates = this.estimatesMs as Float32Array;
-    const { bitsPerDigit } = this.config.proximity as NonNullable<LookupConfig['proximity']>;
-    const classOf = (index: number): number => (this.inNeighbourhood(index) ? Infinity : Math.floor(Math.clz32(this.distanceHeads[index]) / bitsPerDigit));
-    const firstClass = classOf(first);
+    const firstClass = this.classOf(first);
     if (mustAsk && firstClass === Infinity) return first;
     let best = first;
     let bestMs = Number.isNaN(estimates[first]) ? Infinity : estimates[first];
@@ -193,7 +196,7 @@ export class ClosestPeersLookup {
       if (state === CandidateState.failed || state === CandidateState.unresponsive) continue;
       seen++;
       // Sorted by distance: once a candidate is in a farther class, all after it are too.
-      if (classOf(i) !== firstClass) break;
+      if (this.classOf(i) !== firstClass) break;
       if (state === CandidateState.fresh && estimates[i] < bestMs) {
         best = i;
         bestMs = estimates[i];
@@ -204,7 +207,12 @@ export class ClosestPeersLookup {
 
   /** Whether a candidate shares at least the neighbourhood depth's leading bits with the target. */
   private inNeighbourhood(index: number): boolean {
-    return Math.clz32(this.distanceHeads[index]) >= (this.config.proximity as NonNullable<LookupConfig['proximity']>).neighbourhoodDepth;
+    return Math.clz32(this.distanceHeads[index]) >= this.neighbourhoodDepth;
+  }
+
+  /** Which candidates are equally good next hops: the leading b-bit digit of the distance, or the neighbourhood (Infinity). */
+  private classOf(index: number): number {
+    return this.inNeighbourhood(index) ? Infinity : Math.floor(Math.clz32(this.distanceHeads[index]) / this.bitsPerDigit);
   }
 
   /** The earliest soft deadline of a waiting request, Infinity when none. */

@@ -194,7 +194,7 @@ export class DhtNode {
 
   /**
    * How far a peer is: the RTT measured to it if any, else the one our coordinates predict once
-   * both are trustworthy (error estimates under VIVALDI_TRUSTED_ERROR_MAX), else NaN.
+   * both are trustworthy (error estimates at most VIVALDI_TRUSTED_ERROR_MAX), else NaN.
    */
   estimateRttMs(coordinate: VivaldiCoordinate | null, srttMs: number): number {
     if (srttMs > 0) return srttMs;

@@ -38,8 +38,20 @@ export function parseEmulationMatrix(text: string): number[][] {
   });
 }
 
+/** Peers whose hosts are remembered: a message is sent for every one, and a hash per message is waste. */
+const HOSTS_REMEMBERED_MAX = 10_000;
+
 export function emulatedLatency(matrix: readonly (readonly number[])[]): EmulatedLatency {
-  const hostOf = (peerId: string): number => createHash('sha256').update(peerId).digest().readUInt32BE(0) % matrix.length;
+  const hosts = new Map<string, number>();
+  const hostOf = (peerId: string): number => {
+    let host = hosts.get(peerId);
+    if (host === undefined) {
+      host = createHash('sha256').update(peerId).digest().readUInt32BE(0) % matrix.length;
+      if (hosts.size >= HOSTS_REMEMBERED_MAX) hosts.clear();
+      hosts.set(peerId, host);
+    }
+    return host;
+  };
   return { hosts: matrix.length, hostOf, rttMs: (a, b) => matrix[hostOf(a)][hostOf(b)] };
 }
 
