@@ -4,6 +4,7 @@
  * make the server throw past this mapping.
  */
 import { JobNotFoundError, JobRefusedError } from '../runtime/compute/job-errors.ts';
+import { NotPublishedError, SearchRequestError } from '../runtime/search/search-errors.ts';
 import {
   BlockCorruptError, BlockMismatchError, BlockNotFoundError, BlockstoreArgumentError, BlockstoreClosedError, BlockTooLargeError,
   ContentInputError, ContentNotFoundError, ContentRequestError, DagError, InvalidCidError, NotAFileError, UnsupportedHashError,
@@ -105,6 +106,8 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   }
   if (error instanceof ContentNotFoundError || error instanceof BlockNotFoundError) return answer(404, 'not_found', error.message);
   if (error instanceof JobNotFoundError) return answer(404, 'job_not_found', error.message);
+  if (error instanceof SearchRequestError) return answer(400, 'bad_search', error.message);
+  if (error instanceof NotPublishedError) return answer(404, 'not_published', error.message);
   if (error instanceof JobRefusedError) return error.reason === 'forbidden' ? answer(403, 'forbidden', error.message) : answer(503, 'unavailable', error.message);
   if (error instanceof NotAFileError) return answer(422, 'is_a_directory', error.message);
   if (error instanceof DagError) return answer(422, 'bad_dag', error.message);

@@ -10,6 +10,7 @@ import type { FetchProgress } from '../runtime/exchange/content-fetcher.ts';
 import type { PlacementProgress } from '../runtime/exchange/content-placer.ts';
 import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
 import type { GridCompute } from '../runtime/compute/grid-compute.ts';
+import type { GridSearch } from '../runtime/search/grid-search.ts';
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
 import { badRequest, busy, errorAnswer, payloadTooLarge } from './errors.ts';
 import { parseKey } from './key.ts';
@@ -26,9 +27,12 @@ export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'status'>;
 /** What the handlers need of the node's computation (runtime/compute/grid-compute.ts). */
 export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus' | 'ledgerEntries'>;
 
+/** What the handlers need of the node's search (runtime/search/grid-search.ts). */
+export type SearchApi = Pick<GridSearch, 'publish' | 'withdraw' | 'search' | 'published' | 'status'>;
+
 /** What the handlers need of a node: the NodeRuntime's programmatic API. */
 export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & {
-  readonly content: ContentApi; readonly grid: GridApi; readonly compute: ComputeApi;
+  readonly content: ContentApi; readonly grid: GridApi; readonly compute: ComputeApi; readonly search: SearchApi;
 };
 
 export function nodeHandlers(node: NodeApi): RouteHandlers {
@@ -205,6 +209,29 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     },
 
     ledger: async () => ({ peers: node.compute.ledgerEntries().map((entry) => ({ peer: entry.peer, given: { ...entry.given }, received: { ...entry.received } })) }),
+
+    searchPublish: ({ body }) => node.search.publish(body.cid, body.metadata, body.indexText ?? false),
+
+    searchWithdraw: ({ params }) => node.search.withdraw(params.cid),
+
+    searchDocuments: async () => ({ documents: node.search.published() }),
+
+    search: async ({ body }) => {
+      const report = await node.search.search(body.query, {
+        ...(body.fields === undefined ? {} : { fields: body.fields }), ...(body.limit === undefined ? {} : { limit: body.limit }), stem: body.stem ?? false,
+      });
+      return {
+        ...report,
+        terms: report.terms.map((term) => ({ ...term })),
+        hits: report.hits.map((hit) => ({ ...hit })),
+        corpus: { ...report.corpus },
+      };
+    },
+
+    searchStatus: async () => {
+      const status = node.search.status();
+      return { ...status, repair: { ...status.repair } };
+    },
 
     computeStatus: async () => {
       const status = node.compute.computeStatus();

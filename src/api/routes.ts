@@ -293,6 +293,46 @@ export const computeStatusSchema = object({
 
 const workTotals = object({ units: count, fuel: count, wallMs: count }, response);
 
+/** Dublin Core metadata as JSON: each element (of the 15) a list of strings (docs/SEARCH.md). */
+const dublinCore = anyJson('Dublin Core metadata: an object of elements (title, creator, subject, …), each a list of strings');
+const cidText = string({ minLength: 1, maxBytes: 128, description: 'a CIDv1' });
+
+/** What publishing a document did (runtime/search/search-publisher.ts). */
+export const searchPublishedSchema = object({
+  cid: string(),
+  /** Posting lists the document is in: its terms and their stems' lists. */
+  lists: count,
+  /** Lists held by fewer than `replicas` nodes: too few nodes, or too many failed. */
+  listsShort: count,
+  postingsStored: count,
+  replicas: count,
+  nodes: count,
+  failedNodes: count,
+  publishedAtUnixMs: count,
+}, response);
+
+/** A query's answer (runtime/search/search-query.ts). */
+export const searchResultSchema = object({
+  /** Each posting list asked (a term, or ~ and a stem), the fields it had to be in, and n(t). */
+  terms: array(object({ term: string(), fields: string(), documents: count }, response)),
+  stem: boolean(),
+  /** Documents holding every term, before the limit. */
+  matches: count,
+  hits: array(object({ cid: string(), score: number({ min: 0 }), publisher: string(), metadata: dublinCore }, response)),
+  /** BM25's N and average document length, from the publishers' summaries. */
+  corpus: object({ documents: count, averageDocumentTerms: number({ min: 0 }), publishers: count }, response),
+  requests: count,
+  bytesSent: count,
+  bytesReceived: count,
+  holderFailures: count,
+  elapsedMs: number({ min: 0 }),
+}, response);
+
+export const searchStatusSchema = object({
+  listsHeld: count, postingsHeld: count, documentsHeld: count, withdrawalsHeld: count, publishersSummarised: count, published: count, replicas: count,
+  repair: object({ rounds: count, listsCompared: count, listsSent: count, listsTaken: count, postingsTaken: count, failures: count }, response),
+}, response);
+
 export const routes = {
   status: route({
     method: 'GET',
@@ -580,6 +620,61 @@ export const routes = {
     query: null,
     body: null,
     response: object({ peers: array(object({ peer: string(), given: workTotals, received: workTotals }, response)) }, response),
+  }),
+  // Search (issue 7): publishing documents' metadata into the index on the DHT, and queries.
+  searchPublish: route({
+    method: 'POST',
+    path: '/api/v1/search/documents',
+    summary: 'publishes stored plain content into the search index under its Dublin Core metadata (and the top terms of its text with indexText)',
+    params: noParams,
+    query: null,
+    body: object({ cid: cidText, metadata: dublinCore, indexText: optional(boolean()) }, request),
+    bodyBytesMax: 64 * 1024,
+    response: searchPublishedSchema,
+    answerTimeoutMs: 120_000,
+  }),
+  searchWithdraw: route({
+    method: 'DELETE',
+    path: '/api/v1/search/documents/:cid',
+    summary: "withdraws a document this node published: its postings leave the index",
+    params: object({ cid: cidText }, request),
+    query: null,
+    body: null,
+    response: object({ cid: string(), nodes: count, failedNodes: count }, response),
+    answerTimeoutMs: 120_000,
+  }),
+  searchDocuments: route({
+    method: 'GET',
+    path: '/api/v1/search/documents',
+    summary: 'the documents this node publishes, with their metadata',
+    params: noParams,
+    query: null,
+    body: null,
+    response: object({ documents: array(object({ cid: string(), metadata: dublinCore, publishedAtUnixMs: count }, response)) }, response),
+  }),
+  search: route({
+    method: 'POST',
+    path: '/api/v1/search',
+    summary: 'searches the index: documents holding every word (and every field filter, element:words), ranked by BM25',
+    params: noParams,
+    query: null,
+    body: object({
+      query: string({ maxBytes: 4096 }),
+      fields: optional(array(string({ maxBytes: 1024 }), { maxItems: 8 })),
+      limit: optional(integer({ min: 1, max: 100 })),
+      stem: optional(boolean()),
+    }, request),
+    response: searchResultSchema,
+    answerTimeoutMs: 60_000,
+  }),
+  searchStatus: route({
+    method: 'GET',
+    path: '/api/v1/search/status',
+    summary: "this node's share of the search index, its publications and repair",
+    params: noParams,
+    query: null,
+    body: null,
+    response: searchStatusSchema,
   }),
   computeStatus: route({
     method: 'GET',

@@ -30,6 +30,9 @@ import { pinAddCommand } from './pin-add/command.ts';
 import { pinLsCommand } from './pin-ls/command.ts';
 import { pinRmCommand } from './pin-rm/command.ts';
 import { putCommand } from './put/command.ts';
+import { publishCommand } from './publish/command.ts';
+import { searchCommand } from './search/command.ts';
+import { unpublishCommand } from './unpublish/command.ts';
 import { simDurabilityCommand } from './sim-durability/command.ts';
 import { simExperimentCommand } from './sim-experiment/command.ts';
 import { simReportCommand } from './sim-report/command.ts';
@@ -62,6 +65,9 @@ const TOP: readonly TopEntry[] = [
   fsckCommand,
   exportCommand,
   importCommand,
+  searchCommand,
+  publishCommand,
+  unpublishCommand,
   { name: 'job', summary: 'run jobs on the grid: WebAssembly units on volunteers', subcommands: [jobSubmitCommand, jobStatusCommand, jobResultsCommand, jobCancelCommand, jobLsCommand] },
   ledgerCommand,
   { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
@@ -96,8 +102,9 @@ export function topUsage(): string {
 
 peergrid: a Kademlia overlay, run for real on libp2p or in a deterministic simulator.
 The client commands (status, peers, lookup, dht, and the storage commands put, get, ls, pin,
-storage, gc, fsck, export, import) talk to a running node's HTTP API. put places content on the grid (copies or
-erasure-coded fragments on the nodes closest to each block); get fetches it from the grid.
+storage, gc, fsck, export, import; search, publish, unpublish; job, ledger) talk to a running node's HTTP
+API. put places content on the grid (copies or erasure-coded fragments on the nodes closest to each
+block); get fetches it from the grid; search finds content by its metadata (put --meta).
 
 Commands:
 ${rows.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}

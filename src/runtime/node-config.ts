@@ -13,6 +13,7 @@ import { DataFiles, writeFileAtomically } from './data-dir.ts';
 import { isBoolean, isNonNegativeInteger, isPositiveInteger, isRecord, isStringArray } from './config-values.ts';
 import { defaultRelayConfig, isAutoSwitch, parseRelayConfig, type AutoSwitch, type RelayConfig } from './relay-config.ts';
 import { defaultComputeConfig, parseComputeConfig, type ComputeConfig } from './compute-config.ts';
+import { defaultSearchConfig, parseSearchConfig, type SearchConfig } from './search-config.ts';
 import { defaultStorageConfig, parseStorageConfig, storageConfigFileContent, type StorageConfig } from './storage-config.ts';
 
 export interface NodeConfig {
@@ -44,6 +45,8 @@ export interface NodeConfig {
   readonly storage: StorageConfig;
   /** Computation on the grid: volunteering, sandbox workers, domain, leases (compute-config.ts). */
   readonly compute: ComputeConfig;
+  /** Search: replicas of the index, repair and republishing (search-config.ts). */
+  readonly search: SearchConfig;
   readonly dht: DhtConfig;
 }
 
@@ -73,6 +76,7 @@ export const defaultNodeConfig: NodeConfig = {
   holePunching: true,
   storage: defaultStorageConfig,
   compute: defaultComputeConfig,
+  search: defaultSearchConfig,
   dht: nodeDhtDefaults,
 };
 
@@ -151,6 +155,7 @@ export function parseNodeConfig(content: unknown, problems: string[]): NodeConfi
     holePunching: pick('holePunching', isBoolean, 'true or false'),
     storage: parseStorageConfig(content.storage, problems),
     compute: parseComputeConfig(content.compute, problems),
+    search: parseSearchConfig(content.search, problems),
     dht: parseDhtOverrides(content.dht, problems),
   };
 }

@@ -23,6 +23,7 @@ import { monotonicClock } from './clock.ts';
 import { ContentStore } from './content-store.ts';
 import { GridStorage } from './exchange/grid-storage.ts';
 import { GridCompute } from './compute/grid-compute.ts';
+import { GridSearch } from './search/grid-search.ts';
 import { CryptoRandom } from './crypto-random.ts';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './data-dir.ts';
 import { loadOrCreateIdentity } from './identity-file.ts';
@@ -93,6 +94,8 @@ export class NodeRuntime {
   readonly grid: GridStorage;
   /** Computation on the grid: jobs submitted, coordinated and volunteered for (compute/grid-compute.ts). */
   readonly compute: GridCompute;
+  /** Search: this node's share of the index, its publications and queries (search/grid-search.ts). */
+  readonly search: GridSearch;
   private readonly lock: DataDirLock;
   private readonly log: (record: Record<string, unknown>) => void;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
@@ -102,12 +105,13 @@ export class NodeRuntime {
   private constructor(parts: {
     dataDir: string; config: NodeConfig; libp2p: Libp2p; transport: Libp2pTransport; driver: NodeDriver; lock: DataDirLock;
     log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry; lanPeers: LanPeers;
-    content: ContentStore; grid: GridStorage; compute: GridCompute;
+    content: ContentStore; grid: GridStorage; compute: GridCompute; search: GridSearch;
   }) {
     this.dataDir = parts.dataDir;
     this.content = parts.content;
     this.grid = parts.grid;
     this.compute = parts.compute;
+    this.search = parts.search;
     this.config = parts.config;
     this.libp2p = parts.libp2p;
     this.transport = parts.transport;
@@ -148,6 +152,7 @@ export class NodeRuntime {
     let content: ContentStore | null = null;
     let grid: GridStorage | null = null;
     let compute: GridCompute | null = null;
+    let search: GridSearch | null = null;
     try {
       const identity = await loadOrCreateIdentity(options.dataDir);
       const fileConfig = await loadOrCreateNodeConfig(options.dataDir);
@@ -209,13 +214,20 @@ export class NodeRuntime {
         fetchFile: (cid, bytesMax) => fetchFileBytes(gridStorage, store, cid, bytesMax),
         storeOutput: (jobId, bytes) => storeOutput(gridStorage, store, jobId, bytes, log),
       });
+      search = await GridSearch.start({
+        libp2p, privateKey: identity.privateKey, guard, self: transport.self, dataDir: options.dataDir, config: config.search, nowMs: clock.nowMs, log,
+        closestNodes: (key) => closestNodes(driver, key),
+        knownPeers: () => driver.contacts().filter((contact) => contact.failures === 0).map((contact) => contact.peer),
+        readText: (cid, bytesMax) => readText(store, cid, bytesMax),
+      });
       log({
         level: 'info', event: 'resumed', identityCreated: identity.created,
         contacts: snapshot?.contacts.length ?? 0, values: snapshot?.values.length ?? 0, bootstrap: others.length,
       });
-      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content, grid, compute });
+      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content, grid, compute, search });
     } catch (error) {
       try {
+        await search?.stop();
         await compute?.stop();
         await grid?.stop();
         await libp2p?.stop();
@@ -322,6 +334,7 @@ export class NodeRuntime {
     for (const event of ADDRESS_EVENTS) this.libp2p.removeEventListener(event, this.onAddressesChanged);
     // Saved before leaving: leave() tells contacts we are gone, but we keep them for the restart.
     await this.saveSnapshot();
+    await this.search.stop();
     await this.compute.stop();
     await this.grid.stop();
     this.driver.stop({ leave: this.config.leaveOnShutdown });
@@ -370,6 +383,20 @@ async function storeOutput(grid: GridStorage, content: ContentStore, jobId: stri
   })(), { encrypt: false, pinName: `job-output:${jobId}` });
   grid.place(added.cid).catch((error: Error) => log({ level: 'warn', event: 'outputNotPlaced', jobId, cid: added.cid, error: error.message }));
   return added.cid;
+}
+
+/** A stored file's first `bytesMax` bytes as text (UTF-8, bad sequences replaced), for --index-text. */
+async function readText(content: ContentStore, cid: string, bytesMax: number): Promise<string> {
+  const file = await content.openFile(cid);
+  const bytes = new Uint8Array(Math.min(file.bytes, bytesMax));
+  let offset = 0;
+  for await (const chunk of file.body) {
+    const take = Math.min(chunk.length, bytes.length - offset);
+    bytes.set(chunk.subarray(0, take), offset);
+    offset += take;
+    if (offset >= bytes.length) break;
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, offset));
 }
 
 async function fetchFileBytes(grid: GridStorage, content: ContentStore, cid: string, bytesMax: number): Promise<Uint8Array> {

@@ -6,7 +6,7 @@
 import { idFromHex, idToHex, type Id } from '../../src/core/id.ts';
 import type { LookupDone, PutDone } from '../../src/core/node-io.ts';
 import { peerRef, type PeerRef } from '../../src/core/peer.ts';
-import type { ComputeApi, ContentApi, GridApi, NodeApi } from '../../src/api/handlers.ts';
+import type { ComputeApi, SearchApi, ContentApi, GridApi, NodeApi } from '../../src/api/handlers.ts';
 import type { ContactReport } from '../../src/runtime/node-driver.ts';
 import { NodeStoppedError } from '../../src/runtime/node-driver.ts';
 import type { RuntimeStatus } from '../../src/runtime/node-runtime.ts';
@@ -41,6 +41,11 @@ export class FakeNode implements NodeApi {
   compute: ComputeApi = new Proxy({} as ComputeApi, {
     get: () => () => {
       throw new TypeError('this FakeNode has no compute');
+    },
+  });
+  search: SearchApi = new Proxy({} as SearchApi, {
+    get: () => () => {
+      throw new TypeError('this FakeNode has no search');
     },
   });
   private readonly other: PeerRef = peerRef(idFromHex(OTHER_ID), `${PEER_ID} /ip4/127.0.0.1/tcp/4100`);

@@ -99,7 +99,7 @@ describe('storage commands against running nodes', () => {
       assert.match(text.out, new RegExp(`stored a file, 700,000 bytes in \\d+ chunks, ${encrypted ? 'encrypted' : 'plain'}\nplaced replicate:3: (\\d+) of \\d+ pieces of \\d+ blocks on 1 node\n`));
       assert.match(text.out, /warning: \d+ block\(s\) have fewer pieces than the scheme wants/);
       const put = jsonOf(await peergrid(['put', join(work, 'file.bin'), ...flags, '--api', first, '--json']));
-      assert.deepEqual(Object.keys(put), ['cid', 'capability', 'bytes', 'chunks', 'placement']);
+      assert.deepEqual(Object.keys(put), ['cid', 'capability', 'bytes', 'chunks', 'placement', 'published']);
       const placement = put.placement as { redundancy: string; blocks: number; piecesStored: number; piecesHere: number; nodes: number };
       assert.deepEqual([placement.redundancy, placement.piecesStored, placement.piecesHere, placement.nodes], ['replicate:3', placement.blocks, placement.blocks, 1]);
       assert.equal(put.bytes, 700_000);
@@ -207,8 +207,46 @@ describe('storage commands against running nodes', () => {
     assert.match(notCar.err, /422 unprocessable: not a readable CAR file/);
   });
 
+  it('put --meta publishes into the search index; search finds it (text and --json); unpublish withdraws it', async () => {
+    await writeFile(join(work, 'paper.txt'), 'Kademlia routes by XOR distance; Chord by finger tables.\n');
+    const put = jsonOf(await peergrid([
+      'put', join(work, 'paper.txt'), '--no-encrypt', '--meta', 'title=Overlay routing compared', '--meta', 'creator=Ada Lovelace', '--meta', 'subject=DHT',
+      '--index-text', '--api', first, '--json',
+    ]));
+    const published = put.published as { cid: string; lists: number; replicas: number };
+    assert.equal(published.cid, put.cid);
+    assert.ok(published.lists > 5);
+
+    const text = await peergrid(['search', 'overlay', 'routing', '--field', 'creator:lovelace', '--api', first]);
+    assert.equal(text.status, 0, text.err);
+    assert.match(text.out, /^1 document holds every term: overlay \(1\), routing \(1\), lovelace in creator \(1\)\n/);
+    assert.match(text.out, new RegExp(`1\\. Overlay routing compared  \\[score [0-9.]+\\]\n   ${put.cid as string}\n   creator: Ada Lovelace\n   subject: DHT\n`));
+    const json = jsonOf(await peergrid(['search', 'kademlia', '--field', 'text:chord', '--api', first, '--json']));
+    assert.deepEqual((json.hits as { cid: string }[]).map((hit) => hit.cid), [put.cid]);
+    const none = jsonOf(await peergrid(['search', 'kademlia', '--field', 'title:chord', '--api', first, '--json']));
+    assert.deepEqual(none.hits, []);
+
+    const unpublished = await peergrid(['unpublish', put.cid as string, '--api', first]);
+    assert.equal(unpublished.status, 0, unpublished.err);
+    assert.match(unpublished.out, /^withdrew \S+ from the search index/);
+    assert.deepEqual(jsonOf(await peergrid(['search', 'kademlia', '--api', first, '--json'])).hits, []);
+    const again = await peergrid(['unpublish', put.cid as string, '--api', first]);
+    assert.equal(again.status, 1);
+    assert.match(again.err, /404 not_published: .* is not published from this node/);
+    const republished = jsonOf(await peergrid(['publish', put.cid as string, '--meta', 'title=Routing', '--api', first, '--json']));
+    assert.equal(republished.cid, put.cid);
+    const badMeta = await peergrid(['publish', put.cid as string, '--meta', 'author=Ada', '--api', first]);
+    assert.equal(badMeta.status, 2);
+    assert.match(badMeta.err, /--meta "author=Ada": .*creator/);
+  });
+
   const usageErrors: [string[], RegExp][] = [
     [['put'], /^peergrid: missing <file\|dir>$/m],
+    [['put', 'FILE', '--meta', 'title=x'], /^peergrid: --meta and --index-text publish the content for anyone to find: put it with --no-encrypt/m],
+    [['search'], /^peergrid: give words to search for/m],
+    [['search', 'grid', '--limit', '0'], /^peergrid: --limit must be an integer from 1 to 100/m],
+    [['search', 'grid', '--field', 'nocolon'], /^peergrid: --field "nocolon": expected element:words/m],
+    [['publish', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], /^peergrid: give the metadata to publish under/m],
     [['put', '/nonexistent/file'], /^peergrid: cannot read \/nonexistent\/file: ENOENT/m],
     [['put', 'FILE', '--replicas', '3', '--local'], /^peergrid: --replicas, --erasure and --local exclude each other/m],
     [['put', 'FILE', '--replicas', '0'], /^peergrid: --replicas must be an integer from 1 to 16, got '0'$/m],

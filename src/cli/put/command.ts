@@ -24,6 +24,8 @@ import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions
 import { counted, formatBytes, startProgress, type Progress } from '../content/progress.ts';
 import { scanLocalTree, type LocalNode } from './local-tree.ts';
 import { checkPlacementOptions } from './placement-options.ts';
+import { formatPublished } from '../publish/command.ts';
+import { META_OPTIONS, META_USAGE, parseMetaOptions } from '../publish/meta-options.ts';
 
 const OPTIONS = {
   ...API_CLIENT_OPTIONS,
@@ -32,6 +34,7 @@ const OPTIONS = {
   replicas: { type: 'string' },
   erasure: { type: 'string' },
   local: { type: 'boolean' },
+  ...META_OPTIONS,
 } as const;
 
 /** A pin name, as the blockstore bounds it. */
@@ -54,6 +57,10 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
   const client = parseApiClientOptions(values, io.env);
   const [path] = expectPositionals(positionals, ['file|dir']);
   const placement = checkPlacementOptions(values);
+  const meta = parseMetaOptions(values);
+  if (meta !== null && values['no-encrypt'] !== true) {
+    throw new UsageError('--meta and --index-text publish the content for anyone to find: put it with --no-encrypt (an encrypted file\'s key would be public)');
+  }
   const pinName = values.pin ?? 'default';
   if (pinName === '' || Buffer.byteLength(pinName) > PIN_NAME_BYTES_MAX) throw new UsageError(`--pin must be a name of 1 to ${formatBound(PIN_NAME_BYTES_MAX)} bytes`);
   const tree = await scanLocalTree(path).catch((error: NodeJS.ErrnoException) => {
@@ -76,8 +83,9 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
   }
   const placed = placement.kind === 'local' ? null
     : await placeOnGrid(api, client.baseUrl, added.capability ?? added.cid, placement.redundancy, startProgress(io, client.json, `place ${path}`, null));
-  const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks, placement: placed };
-  io.out(client.json ? jsonLine(result) : formatPut(result, tree.root.kind, tree.files));
+  const published = meta === null ? null : await callApi(client.baseUrl, () => api.searchPublish({ cid: added.cid, metadata: meta.metadata, indexText: meta.indexText }));
+  const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks, placement: placed, published };
+  io.out(client.json ? jsonLine(result) : formatPut(result, tree.root.kind, tree.files) + (published === null ? '' : formatPublished(published)));
 }
 
 /** Adds a node of the tree; a directory after its entries. The top is pinned under the user's name, the rest under the put's own. */
@@ -167,17 +175,22 @@ either, the node's configured scheme (storage.redundancy in its config.json, rep
 changed). A node that refuses (its quota is full) or fails is passed over for the next closest.
 Holders check each other and repair what goes missing (docs/storage-network.md).
 
+With --meta (and --index-text), the node then publishes the content into the grid's search index
+under that Dublin Core metadata, as \`peergrid publish\` does; such content must be put with
+--no-encrypt (docs/SEARCH.md).
+
 Options:
   --no-encrypt            store plain UnixFS instead of encrypted content
   --pin NAME              the pin's name (default: default)
   --replicas R            keep R whole copies on the R nodes closest to each block (1 to 16)
   --erasure K+M           keep K data and M parity fragments on K+M distinct nodes (e.g. 4+2)
   --local                 keep the content on this node only
+${META_USAGE}
 ${API_CLIENT_USAGE}
 
 Output: the CID, the capability (encrypted content) and what was stored; with --json
 {"cid":…,"capability":…|null,"bytes":…,"chunks":…,"placement":{redundancy, blocks, piecesWanted,
-piecesStored, piecesHere, blocksShort, nodes, refusals, failures, bytesSent}|null}. A progress line
+piecesStored, piecesHere, blocksShort, nodes, refusals, failures, bytesSent}|null,"published":{…}|null}. A progress line
 is drawn on a terminal.
 Exit status: 0 when stored, 1 when the node cannot be reached or refuses the content, 2 on bad
 usage.

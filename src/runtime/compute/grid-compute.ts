@@ -11,7 +11,7 @@
  * NodeRuntime composes it as `compute`; the HTTP API calls submit, status, results, cancel and list.
  */
 import { availableParallelism, totalmem } from 'node:os';
-import type { Libp2p, PrivateKey, PublicKey } from '@libp2p/interface';
+import type { Libp2p, PrivateKey } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub';
 import { compareDistance, idEquals, type Id } from '../../core/id.ts';
@@ -40,6 +40,7 @@ import { StandingFile } from './standing-file.ts';
 import { SubmittedJobs, type SubmittedJob } from './submitted-jobs.ts';
 import { UnitPool } from './unit-pool.ts';
 import { runUnitsHere } from './local-unit.ts';
+import { verifySignature } from '../peer-signatures.ts';
 import { CryptoRandom } from '../crypto-random.ts';
 import { Volunteer, type VolunteerStats } from './volunteer.ts';
 import { measureSpeed } from './speed-benchmark.ts';
@@ -396,21 +397,3 @@ function nearnessToJob(jobId: string, a: string, b: string): number {
   return compareDistance(key, idA, idB);
 }
 
-/** Public keys of the peers whose signatures were checked lately: making one costs more than a check. */
-const publicKeys = new Map<string, PublicKey | null>();
-const PUBLIC_KEYS_CACHED_MAX = 4096;
-
-/** Checks `peerId`'s signature with the public key inside its peer id (Ed25519 ids carry it); false when it cannot. */
-async function verifySignature(peerId: string, bytes: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  try {
-    let publicKey = publicKeys.get(peerId);
-    if (publicKey === undefined) {
-      publicKey = peerIdFromString(peerId).publicKey ?? null;
-      publicKeys.set(peerId, publicKey);
-      if (publicKeys.size > PUBLIC_KEYS_CACHED_MAX) publicKeys.delete(publicKeys.keys().next().value as string);
-    }
-    return publicKey === null ? false : await publicKey.verify(bytes, signature);
-  } catch {
-    return false;
-  }
-}

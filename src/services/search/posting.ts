@@ -73,7 +73,7 @@ import * as DagCbor from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
 import { Limits } from '../../core/limits.ts';
 import { DUBLIN_CORE_ALL_FIELDS } from './dublin-core.ts';
-import { TermLimits, compareTerms, isTerm } from './terms.ts';
+import { STEM_MARK, TermLimits, compareTerms, isIndexTerm } from './terms.ts';
 
 export interface Posting {
   readonly term: string;
@@ -136,7 +136,7 @@ export const PostingLimits = {
   /** One encoded page: under 64 KiB (Limits.valueBytesMax), leaving room for a message's envelope. */
   pageBytesMax: 60 * 1024,
   /** Postings one publisher has in one term's list: a flood of postings from one publisher is cut here. */
-  postingsPerPublisherPerTermMax: 16,
+  postingsPerPublisherPerTermMax: 4096,
   /** Postings in one term's list at one holder, shared among publishers in turn (admitPostings). */
   postingsPerTermMax: 16_384,
   /** Distinct terms a publisher posts for one document: enforced by the publisher (indexTermsOf, topTerms). */
@@ -182,7 +182,7 @@ function cborStringBytes(length: number): number {
 const largestEntryBytes =
   cborHeadBytes(ENTRY_KEY_LIST.length) +
   ENTRY_KEY_LIST.reduce((sum, key) => sum + cborStringBytes(key.length), 0) +
-  cborStringBytes(TermLimits.termBytesMax) +
+  cborStringBytes(TermLimits.termBytesMax + STEM_MARK.length) +
   cborStringBytes(PostingLimits.cidBytesMax) +
   cborHeadBytes(POSTING_ALL_FIELDS) +
   cborHeadBytes(PostingLimits.termCountMax) +
@@ -244,7 +244,7 @@ function cidProblem(cid: unknown): string | null {
 export function postingProblem(posting: Posting): string | null {
   const { term, fields, termCount, documentTerms, publisher, publishedAtUnixMs } = posting as { readonly [K in keyof Posting]: unknown };
   if (typeof term !== 'string') return 'term is not text';
-  if (!isTerm(term)) return 'term is not a term (folded, one word, not a stopword, within TermLimits)';
+  if (!isIndexTerm(term)) return 'term is not a term (folded, one word, not a stopword, within TermLimits; or ~ and a stem)';
   const cid = cidProblem(posting.cid);
   if (cid !== null) return cid;
   if (!isCount(fields, POSTING_ALL_FIELDS) || (fields & ~POSTING_ALL_FIELDS) !== 0) {

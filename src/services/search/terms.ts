@@ -210,3 +210,28 @@ export function isTerm(term: string): boolean {
   const terms = termsOf(term);
   return terms.length === 1 && terms[0] === term;
 }
+
+/**
+ * The mark of a stem's posting list. A publisher posts each term twice: as the word (for exact
+ * queries, the default) and as `~` + its stem (for `--stem` queries), so both kinds of query read
+ * one complete list per term — a stem's list holds every document with any word of that stem —
+ * at the price of twice the postings. `~` is never part of a term (termsOf splits on it).
+ */
+export const STEM_MARK = '~';
+
+/** A term's stem list's name: `~` + stemTerm(term). */
+export function stemListTerm(term: string): string {
+  return STEM_MARK + stemTerm(term);
+}
+
+/**
+ * Whether `term` names a posting list: a term, or `~` and a term (a stem; a stem that is not itself
+ * a term — too short, a stopword — has no list, and a query falls back to the word's). What a
+ * holder checks.
+ */
+export function isIndexTerm(term: string): boolean {
+  if (term.startsWith(STEM_MARK)) {
+    return isTerm(term.slice(STEM_MARK.length));
+  }
+  return isTerm(term);
+}

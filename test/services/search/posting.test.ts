@@ -119,7 +119,8 @@ describe('limits', () => {
     for (let i = 0; i < PostingLimits.postingsPerPageMax; i++) {
       postings.push({
         posting: {
-          term: `${'q'.repeat(TermLimits.termBytesMax - 3)}${String(i).padStart(3, '0')}`,
+          // A stem list's name is the longest: the mark and a term of termBytesMax.
+          term: `~${'q'.repeat(TermLimits.termBytesMax - 3)}${String(i).padStart(3, '0')}`,
           cid,
           fields: POSTING_ALL_FIELDS,
           termCount: PostingLimits.termCountMax,
@@ -273,7 +274,7 @@ describe('decodePostingPage: every problem with its reason', () => {
   it('names the posting at fault', () => {
     const good = DagCbor.decode(encodePostingPage([signed(), signed({ cid: cidOf('1') }), signed({ cid: cidOf('2') })], null)) as { postings: Record<string, unknown>[] };
     good.postings.push({ ...good.postings[0], c: cidOf('3'), t: 'not a term' });
-    assert.equal(errorOf(decodePostingPage(DagCbor.encode(good))), 'posting 3: term is not a term (folded, one word, not a stopword, within TermLimits)');
+    assert.equal(errorOf(decodePostingPage(DagCbor.encode(good))), 'posting 3: term is not a term (folded, one word, not a stopword, within TermLimits; or ~ and a stem)');
   });
 
   it('refuses a repeated posting and too many postings', () => {
@@ -396,21 +397,21 @@ describe('admitPostings', () => {
     assert.equal(admitPostings([], [...incoming, ...other], limits).kept.length, 32);
   });
 
-  it('a flooding publisher cannot crowd out others: A sends 1000, B sends 3, and B keeps its 3', () => {
-    const flood = Array.from({ length: 1000 }, (_, i) => signed({ cid: cidOf(`a${i}`), publishedAtUnixMs: 5000 + i }));
+  it('a flooding publisher cannot crowd out others: A sends 5,000, B sends 3, and B keeps its 3', () => {
+    const flood = Array.from({ length: 5000 }, (_, i) => signed({ cid: cidOf(`a${i}`), publishedAtUnixMs: 5000 + i }));
     const few = Array.from({ length: 3 }, (_, i) => signed({ cid: cidOf(`b${i}`), publisher: B, publishedAtUnixMs: 1 + i }));
-    // With the default limits, A is cut to 16 by the per-publisher cap.
+    // With the default limits, A is cut to its newest 4,096 by the per-publisher cap.
     const defaults = admitPostings([], [...flood, ...few], PostingLimits);
     assert.equal(defaults.kept.filter((p) => p.posting.publisher === B).length, 3);
-    assert.equal(defaults.kept.filter((p) => p.posting.publisher === A).length, 16);
+    assert.equal(defaults.kept.filter((p) => p.posting.publisher === A).length, PostingLimits.postingsPerPublisherPerTermMax);
     // Even with no per-publisher cap to speak of and a term list of 10, and A's postings held first.
-    const tight = { postingsPerPublisherPerTermMax: 1000, postingsPerTermMax: 10 };
+    const tight = { postingsPerPublisherPerTermMax: 5000, postingsPerTermMax: 10 };
     for (const [held, incoming] of [[flood, few], [few, flood], [[], [...flood, ...few]]] as const) {
       const { kept, refused } = admitPostings(held, incoming, tight);
       assert.equal(kept.length, 10);
       assert.equal(kept.filter((p) => p.posting.publisher === B).length, 3);
       assert.equal(kept.filter((p) => p.posting.publisher === A).length, 7);
-      assert.equal(refused.length, 993);
+      assert.equal(refused.length, 4993);
       assert.ok(refused.every((r) => r.posting.posting.publisher === A && /the term's list is full/.test(r.reason)));
     }
   });

@@ -22,7 +22,7 @@
  * (our own messages).
  */
 import * as DagCbor from '@ipld/dag-cbor';
-import { CborRecord, FieldProblem } from './cbor-record.ts';
+import { CborRecord, FieldProblem } from '../../../wire/cbor-record.ts';
 import { ManifestLimits } from './job-manifest.ts';
 import { advertFromCbor, advertToCbor, type ResourceAdvert } from './resource-advert.ts';
 import { receiptFromCbor, receiptToCbor, type Receipt } from './receipts.ts';

@@ -7,7 +7,7 @@
  */
 import * as DagCbor from '@ipld/dag-cbor';
 import type { Requirements } from '../jobs/job-spec.ts';
-import { CborRecord, FieldProblem } from './cbor-record.ts';
+import { CborRecord, FieldProblem } from '../../../wire/cbor-record.ts';
 import { ComputeLimits, type Decoded } from './compute-messages.ts';
 
 export const JOBS_TOPIC = '/peergrid/jobs/1.0.0';

@@ -19,7 +19,7 @@
  *   share of leases are spot checks of units the node computed itself (spot-leases.ts).
  */
 import { JobState, type UnitJudge } from '../jobs/job-state.ts';
-import { CborRecord, FieldProblem } from './cbor-record.ts';
+import { CborRecord, FieldProblem } from '../../../wire/cbor-record.ts';
 import { unitAt, unitCount } from '../jobs/unit-plan.ts';
 import type { JobManifest } from './job-manifest.ts';
 import { ComputeLimits, ComputeRefusal, JobPhase, type Heartbeat, type JobStatusReport, type LeaseGrant, type UnitReport, type UnitResultEntry } from './compute-messages.ts';

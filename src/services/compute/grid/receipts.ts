@@ -16,7 +16,7 @@
  * the caller's.
  */
 import * as DagCbor from '@ipld/dag-cbor';
-import { CborRecord } from './cbor-record.ts';
+import { CborRecord } from '../../../wire/cbor-record.ts';
 import type { UnitReport } from './compute-messages.ts';
 import { reportedOutputKey } from './output-key.ts';
 

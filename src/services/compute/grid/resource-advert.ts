@@ -8,7 +8,7 @@
  * expire and the units go elsewhere), and validation (validation-policy.ts) never trusts results
  * for who sent them.
  */
-import { CborRecord } from './cbor-record.ts';
+import { CborRecord } from '../../../wire/cbor-record.ts';
 import type { Rank, Requirements } from '../jobs/job-spec.ts';
 
 export interface ResourceAdvert {

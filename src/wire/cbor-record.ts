@@ -1,9 +1,10 @@
 /**
- * Typed reads of one decoded dag-cbor map from a peer, each bounded: the compute protocol's
- * decoders (compute-messages.ts) read every field through it, so a missing, mistyped or oversized
+ * Typed reads of one decoded dag-cbor map from a peer, each bounded: the compute and search
+ * protocols' decoders (services/compute/grid/compute-messages.ts, services/search/search-messages.ts)
+ * read every field through it, so a missing, mistyped or oversized
  * field is a FieldProblem with its path, which the decoder turns into `{ ok: false, error }`.
  */
-import { utf8ByteLength } from '../../../wire/utf8.ts';
+import { utf8ByteLength } from './utf8.ts';
 
 export class FieldProblem extends Error {}
 
