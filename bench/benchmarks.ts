@@ -13,6 +13,7 @@ import { runPeergridJson } from './run-peergrid.ts';
 import { storageBenchmark } from './storage/storage-benchmark.ts';
 import { vivaldiBenchmark } from './vivaldi.ts';
 import { proximityDevnetBenchmark } from './proximity-devnet.ts';
+import { searchDevnetBenchmark } from './search-devnet.ts';
 
 type Say = (line: string) => void;
 
@@ -216,6 +217,10 @@ export const benchmarks: Record<string, Benchmark> = {
   'proximity-devnet': {
     summary: 'issue 6: two loopback devnets of 24 nodes on emulated PlanetLab latency, proximity off and on: lookup latency and stretch on real nodes',
     run: (extra, say) => proximityDevnetBenchmark(extra, say),
+  },
+  'search-devnet': {
+    summary: 'issue 7: an 8-process loopback devnet, 500 documents published, 200 queries: query latency p50/p95 against one DHT lookup',
+    run: (extra, say) => searchDevnetBenchmark(extra, say),
   },
   'dht-vs-kad': {
     summary: 'a 16-process loopback devnet: our lookup vs @libp2p/kad-dht getClosestPeers on 16 processes beside it; dials vs requests',

@@ -26,6 +26,8 @@ export function formatInstructions(summary: DevnetSummary): string {
     [`npx peergrid lookup ${entries[last].id}${apiOption(0)}`, `node 0 looks up node ${last}`],
     [`npx peergrid dht put greeting hello${apiOption(other)}`, `node ${other} stores a value`],
     [`npx peergrid dht get greeting${apiOption(last)}`, `node ${last} finds it`],
+    [`npx peergrid put README.md --no-encrypt --meta title="The readme" --index-text${apiOption(other)}`, `node ${other} stores and publishes it`],
+    [`npx peergrid search readme${apiOption(last)}`, `node ${last} finds it by its words`],
     [`curl ${entries[0].api}/api/v1/status`, 'the JSON API itself'],
   ];
   // Comments line up, except after a command too long to pad to (the lookup, with its 64-digit id).

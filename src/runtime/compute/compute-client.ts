@@ -5,10 +5,10 @@
  * RequestFailedErrors.
  */
 import type { Libp2p } from '@libp2p/interface';
-import {
-  COMPUTE_PROTOCOL, ComputeLimits, decodeComputeResponse, encodeComputeMessage, type ComputeRequest, type ComputeResponse,
-} from '../../services/compute/grid/compute-messages.ts';
-import { requestFrames, type RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
+import type { ComputeRequest, ComputeResponse } from '../../services/compute/grid/compute-messages.ts';
+import type { RequestTarget } from '../../transport/libp2p/request-response/request-client.ts';
+import { askOnce } from '../message-protocol.ts';
+import { COMPUTE_MESSAGES } from './compute-server.ts';
 
 export class ComputeProtocolError extends Error {
   constructor(message: string) {
@@ -39,16 +39,10 @@ export class ComputeClient {
 
   async ask(target: RequestTarget, request: ComputeRequest, signal?: AbortSignal): Promise<ComputeResponse> {
     if (this.local !== undefined && target.peerId.toString() === this.local.peerId) return this.local.answer(this.local.peerId, request);
-    const frames = await requestFrames(this.libp2p, target, COMPUTE_PROTOCOL, encodeComputeMessage(request), {
-      responseFrameBytesMax: ComputeLimits.messageBytesMax,
-      responseFramesMax: 1,
-      timeoutMs: ComputeTimeouts.requestTimeoutMs,
-      idleTimeoutMs: ComputeTimeouts.idleTimeoutMs,
+    const { answer } = await askOnce(this.libp2p, target, COMPUTE_MESSAGES, request, {
+      timeoutMs: ComputeTimeouts.requestTimeoutMs, idleTimeoutMs: ComputeTimeouts.idleTimeoutMs, protocolError: (message) => new ComputeProtocolError(message),
       ...(signal === undefined ? {} : { signal }),
     });
-    if (frames.length !== 1) throw new ComputeProtocolError(`${frames.length} answer frames to a ${request.kind} request`);
-    const decoded = decodeComputeResponse(frames[0]);
-    if (!decoded.ok) throw new ComputeProtocolError(`an undecodable answer: ${decoded.error}`);
-    return decoded.value;
+    return answer;
   }
 }

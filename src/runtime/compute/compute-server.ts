@@ -1,19 +1,26 @@
 /**
- * Binds the compute protocol (`/peergrid/compute/1.0.0`) to libp2p: one request per stream,
- * answered with one frame by `answer` (job-host.ts and the node's compute service). A request that
- * does not decode is the sender's offence (the peer guard scores it), answered with a refusal so an
- * honest but newer peer learns why; a banned peer is refused before its request is read.
+ * The compute protocol (`/peergrid/compute/1.0.0`) as this node serves and asks it
+ * (message-protocol.ts): one request per stream, answered with one frame by `answer` (job-host.ts
+ * and the node's compute service).
  */
 import type { Libp2p } from '@libp2p/interface';
-import { COMPUTE_PROTOCOL, ComputeLimits, decodeComputeRequest, encodeComputeMessage, type ComputeRequest, type ComputeResponse } from '../../services/compute/grid/compute-messages.ts';
-import { Offence, type OffenceKind, type PeerGuard } from '../../transport/peer-guard.ts';
-import { handleRequests, type RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
+import {
+  COMPUTE_PROTOCOL, ComputeLimits, decodeComputeRequest, decodeComputeResponse, encodeComputeMessage, type ComputeRequest, type ComputeResponse,
+} from '../../services/compute/grid/compute-messages.ts';
+import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
+import { serveMessages, type MessageProtocol, type ServeOptions } from '../message-protocol.ts';
 
-export interface ComputeServerOptions {
-  readonly guard: PeerGuard;
-  readonly nowMs: () => number;
-  readonly log: (record: Record<string, unknown>) => void;
-}
+export type ComputeServerOptions = ServeOptions;
+
+export const COMPUTE_MESSAGES: MessageProtocol<ComputeRequest, ComputeResponse> = {
+  protocol: COMPUTE_PROTOCOL,
+  name: 'compute',
+  messageBytesMax: ComputeLimits.messageBytesMax,
+  encode: encodeComputeMessage,
+  decodeRequest: decodeComputeRequest,
+  decodeResponse: decodeComputeResponse,
+  refusal: (reason, message) => ({ kind: 'refused', reason, message }),
+};
 
 export const ComputeServerLimits = {
   inboundStreamsPerPeerMax: 16,
@@ -24,28 +31,5 @@ export const ComputeServerLimits = {
 export type ComputeAnswerer = (peerId: string, request: ComputeRequest) => Promise<ComputeResponse>;
 
 export function serveCompute(libp2p: Libp2p, answer: ComputeAnswerer, options: ComputeServerOptions): Promise<RequestServer> {
-  const offence = (peerId: string, reason: string, kind: OffenceKind): void => {
-    const banned = options.guard.penalize(peerId, kind, options.nowMs());
-    options.log({ level: 'info', event: 'computeOffence', peerId, reason, kind, banned });
-  };
-  return handleRequests(libp2p, {
-    protocol: COMPUTE_PROTOCOL,
-    requestBytesMax: ComputeLimits.messageBytesMax,
-    requestTimeoutMs: ComputeServerLimits.requestTimeoutMs,
-    inboundStreamsPerPeerMax: ComputeServerLimits.inboundStreamsPerPeerMax,
-    inboundStreamsTotalMax: ComputeServerLimits.inboundStreamsTotalMax,
-    onOffence: offence,
-    onError: (error, context) => options.log({ level: 'warn', event: 'computeHandlerError', peerId: context.remotePeerId, error: String(error) }),
-    handler: async (context, requestBytes) => {
-      if (options.guard.isBanned(context.remotePeerId, options.nowMs())) {
-        return [encodeComputeMessage({ kind: 'refused', reason: 'unavailable', message: 'you are banned for a while' })];
-      }
-      const decoded = decodeComputeRequest(requestBytes);
-      if (!decoded.ok) {
-        offence(context.remotePeerId, `an undecodable compute request: ${decoded.error}`, Offence.malformed);
-        return [encodeComputeMessage({ kind: 'refused', reason: 'invalid', message: `an undecodable request: ${decoded.error}` })];
-      }
-      return [encodeComputeMessage(await answer(context.remotePeerId, decoded.value))];
-    },
-  });
+  return serveMessages(libp2p, COMPUTE_MESSAGES, ComputeServerLimits, answer, options);
 }

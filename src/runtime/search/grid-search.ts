@@ -13,7 +13,7 @@ import { DocumentPostingLimits } from '../../services/search/document-postings.t
 import { Offence, type PeerGuard } from '../../transport/peer-guard.ts';
 import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
 import type { ClosestNodes } from '../exchange/holder-discovery.ts';
-import { verifySignature } from '../peer-signatures.ts';
+import { verifySignatureCached } from '../peer-signatures.ts';
 import type { SearchConfig } from '../search-config.ts';
 import { IndexNodes } from './index-nodes.ts';
 import { SearchClient } from './search-client.ts';
@@ -80,7 +80,7 @@ export class GridSearch {
     this.store = store;
     this.selfPeerId = parts.libp2p.peerId.toString();
     const nowUnixMs = parts.nowUnixMs ?? Date.now;
-    this.holding = new SearchHolding({ store, nowUnixMs, verify: verifySignature, penalize: (peerId, reason) => this.penalize(peerId, reason), log: parts.log });
+    this.holding = new SearchHolding({ store, nowUnixMs, verify: verifySignatureCached, penalize: (peerId, reason) => this.penalize(peerId, reason), log: parts.log });
     this.client = new SearchClient(parts.libp2p, { peerId: this.selfPeerId, answer: (peerId, request) => this.holding.answer(peerId, request) });
     this.nodes = new IndexNodes({
       self: parts.self, selfPeerId: this.selfPeerId, closestNodes: parts.closestNodes, knownPeers: parts.knownPeers, nowMs: parts.nowMs,
@@ -136,7 +136,7 @@ export class GridSearch {
   /** Runs a query (SearchRequestError for a query that cannot be taken). */
   search(text: string, options: SearchOptions = {}): Promise<SearchReport> {
     const penalize = (peerId: string, reason: string): void => this.penalize(peerId, reason);
-    return new SearchQuery({ nodes: this.nodes, client: this.client, verify: verifySignature, penalize, nowMs: this.parts.nowMs }).run(text, options);
+    return new SearchQuery({ nodes: this.nodes, client: this.client, verify: verifySignatureCached, penalize, nowMs: this.parts.nowMs }).run(text, options);
   }
 
   /** One repair round now (tests and `peergrid search repair` do not wait for the timer). */

@@ -126,13 +126,9 @@ export class SearchHolding {
    * are not checked again: repair sends the same lists every round). `from` is who sent them.
    */
   async admit(from: string, postings: readonly SignedPosting[], documents: readonly SignedDocumentRecord[]): Promise<AdmitResult> {
-    const held = new Set<string>();
-    for (const term of new Set(postings.map((signed) => signed.posting.term))) {
-      for (const { posting } of this.holder.list(term)) held.add(`${term}\u0000${posting.publisher}\u0000${posting.cid}\u0000${posting.publishedAtUnixMs}`);
-    }
     const isHeld = (signed: SignedPosting): boolean => {
       const { term, publisher, cid, publishedAtUnixMs } = signed.posting;
-      return held.has(`${term}\u0000${publisher}\u0000${cid}\u0000${publishedAtUnixMs}`);
+      return this.holder.held(term, publisher, cid)?.posting.publishedAtUnixMs === publishedAtUnixMs;
     };
     const validPostings = await this.checked(from, postings, (signed) => signed.posting.publisher, (signed) => postingSigningBytes(signed.posting), isHeld);
     const isHeldDocument = (signed: SignedDocumentRecord): boolean =>

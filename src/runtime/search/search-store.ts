@@ -115,13 +115,13 @@ export class SearchStore {
   save(holder: TermHolder, summaries: CorpusSummaries): void {
     const changes = holder.takeChanges();
     const publishers = summaries.takeChanges();
-    if (changes.terms.size + changes.documents.size + changes.withdrawals.size + publishers.size === 0) return;
+    if (changes.added.size + changes.removed.size + changes.documents.size + changes.withdrawals.size + publishers.size === 0) return;
     this.transaction(() => {
-      for (const term of changes.terms) {
-        this.statement('DELETE FROM postings WHERE term = ?').run(term);
-        const insert = this.statement('INSERT INTO postings (term, publisher, cid, entry) VALUES (?, ?, ?, ?)');
-        for (const signed of holder.list(term)) insert.run(term, signed.posting.publisher, signed.posting.cid, encodePostingPage([signed], null));
-      }
+      // Removals first: a replaced posting leaves under the key its successor then takes.
+      const remove = this.statement('DELETE FROM postings WHERE term = ? AND publisher = ? AND cid = ?');
+      for (const { posting } of changes.removed) remove.run(posting.term, posting.publisher, posting.cid);
+      const insert = this.statement('INSERT OR REPLACE INTO postings (term, publisher, cid, entry) VALUES (?, ?, ?, ?)');
+      for (const signed of changes.added) insert.run(signed.posting.term, signed.posting.publisher, signed.posting.cid, encodePostingPage([signed], null));
       for (const key of changes.documents) {
         const signed = holder.document(key);
         if (signed === undefined) this.statement('DELETE FROM documents WHERE key = ?').run(key);

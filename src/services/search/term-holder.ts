@@ -43,6 +43,9 @@ export interface AdmitResult {
 /** What changed since `takeChanges` was last called: the runtime rewrites these on disk. */
 export interface HolderChanges {
   readonly terms: ReadonlySet<string>;
+  /** Postings that joined a list, and postings that left one (a replaced posting leaves, its successor joins). */
+  readonly added: ReadonlySet<SignedPosting>;
+  readonly removed: ReadonlySet<SignedPosting>;
   /** Document and withdrawal keys (publisher NUL cid). */
   readonly documents: ReadonlySet<string>;
   readonly withdrawals: ReadonlySet<string>;
@@ -63,7 +66,12 @@ export class TermHolder {
   private readonly withdrawals = new Map<string, SignedWithdrawal>();
   /** Postings held per (publisher, cid): a document record is kept while this is above 0. */
   private readonly postingsPerDocument = new Map<string, number>();
+  /** Each term's postings by (publisher, cid): what `held` asks, and what a change is counted against. */
+  private readonly index = new Map<string, Map<string, SignedPosting>>();
+  private readonly digests = new Map<string, number>();
   private changedTerms = new Set<string>();
+  private addedPostings = new Set<SignedPosting>();
+  private removedPostings = new Set<SignedPosting>();
   private changedDocuments = new Set<string>();
   private changedWithdrawals = new Set<string>();
 
@@ -223,8 +231,17 @@ export class TermHolder {
    * two holders see at once whether their lists differ (repair compares them before sending lists).
    */
   digest(term: string): number {
+    const cached = this.digests.get(term);
+    if (cached !== undefined) return cached;
     const lines = this.list(term).map(({ posting }) => `${posting.publisher}\u0000${posting.cid}\u0000${posting.publishedAtUnixMs}`).sort();
-    return fnv1a32(new TextEncoder().encode(lines.join('\n')));
+    const digest = fnv1a32(new TextEncoder().encode(lines.join('\n')));
+    this.digests.set(term, digest);
+    return digest;
+  }
+
+  /** The posting held for (term, publisher, cid), if any. */
+  held(term: string, publisher: string, cid: string): SignedPosting | undefined {
+    return this.index.get(term)?.get(publisherCidKey(publisher, cid));
   }
 
   /** A Bloom filter of cids(term, fields) at `falsePositiveRate`, and how many CIDs it holds. */
@@ -256,8 +273,12 @@ export class TermHolder {
 
   /** What changed since the last call, and forget it. */
   takeChanges(): HolderChanges {
-    const changes = { terms: this.changedTerms, documents: this.changedDocuments, withdrawals: this.changedWithdrawals };
+    const changes = {
+      terms: this.changedTerms, added: this.addedPostings, removed: this.removedPostings, documents: this.changedDocuments, withdrawals: this.changedWithdrawals,
+    };
     this.changedTerms = new Set();
+    this.addedPostings = new Set();
+    this.removedPostings = new Set();
     this.changedDocuments = new Set();
     this.changedWithdrawals = new Set();
     return changes;
@@ -316,14 +337,41 @@ export class TermHolder {
     this.changedDocuments.add(key);
   }
 
-  /** Replaces a term's list, keeping the per-document counts (and the records they bound) right. */
+  /**
+   * Replaces a term's list, keeping the index, the per-document counts (and the records they bound)
+   * and the changes right. Only the postings that join or leave are counted: lists are long and a
+   * change is usually one posting.
+   */
   private replaceList(term: string, list: SignedPosting[]): void {
     const before = this.lists.get(term) ?? [];
-    // Counted up before down, so a document whose posting stays never reaches 0 in between.
-    for (const { posting } of list) this.countPosting(publisherCidKey(posting.publisher, posting.cid), 1);
-    for (const { posting } of before) this.countPosting(publisherCidKey(posting.publisher, posting.cid), -1);
-    if (list.length === 0) this.lists.delete(term);
-    else this.lists.set(term, list);
+    const kept = new Set(before);
+    const after = new Set(list);
+    let index = this.index.get(term);
+    if (index === undefined) this.index.set(term, (index = new Map()));
+    // Counted up before down, so a document whose posting is replaced never reaches 0 in between.
+    for (const signed of list) {
+      if (kept.has(signed)) continue;
+      const key = publisherCidKey(signed.posting.publisher, signed.posting.cid);
+      index.set(key, signed);
+      this.countPosting(key, 1);
+      if (this.removedPostings.has(signed)) this.removedPostings.delete(signed);
+      else this.addedPostings.add(signed);
+    }
+    for (const signed of before) {
+      if (after.has(signed)) continue;
+      const key = publisherCidKey(signed.posting.publisher, signed.posting.cid);
+      if (index.get(key) === signed) index.delete(key);
+      this.countPosting(key, -1);
+      if (this.addedPostings.has(signed)) this.addedPostings.delete(signed);
+      else this.removedPostings.add(signed);
+    }
+    if (list.length === 0) {
+      this.lists.delete(term);
+      this.index.delete(term);
+    } else {
+      this.lists.set(term, list);
+    }
+    this.digests.delete(term);
     this.changedTerms.add(term);
   }
 

@@ -1,12 +1,10 @@
 /** Search postings: the page format, signing bytes, a decoder that never throws, and a holder's admission policy. */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as DagCbor from '@ipld/dag-cbor';
 import fc from 'fast-check';
 import { CID } from 'multiformats/cid';
 import { base58btc } from 'multiformats/bases/base58';
-import * as Digest from 'multiformats/hashes/digest';
 import { identity } from 'multiformats/hashes/identity';
 import { Limits } from '../../../src/core/limits.ts';
 import { DUBLIN_CORE_ALL_FIELDS, DublinCoreField } from '../../../src/services/search/dublin-core.ts';
@@ -16,37 +14,9 @@ import {
   type Posting, type PostingPageResult, type SignedPosting,
 } from '../../../src/services/search/posting.ts';
 import { TermLimits } from '../../../src/services/search/terms.ts';
+import { A, B, C, cidOf, peerOf, postingOf } from './search-fixtures.ts';
 
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
-function cidOf(text: string): string {
-  return CID.createV1(0x55, Digest.create(0x12, createHash('sha256').update(text).digest())).toString();
-}
-
-/** A peer id shaped like an Ed25519 one (52 characters), distinct for each name. */
-function peerOf(name: string): string {
-  const digest = createHash('sha256').update(name).digest();
-  let tail = '';
-  for (let i = 0; i < 44; i++) tail += BASE58[digest[i % digest.length] % 58 ^ (i % 3)];
-  return `12D3KooW${tail}`;
-}
-
-const A = peerOf('a');
-const B = peerOf('b');
-const C = peerOf('c');
-
-function postingOf(overrides: Partial<Posting> = {}): Posting {
-  return {
-    term: 'grid',
-    cid: cidOf('doc'),
-    fields: DublinCoreField.title | DublinCoreField.subject,
-    termCount: 2,
-    documentTerms: 40,
-    publisher: A,
-    publishedAtUnixMs: 1_790_000_000_000,
-    ...overrides,
-  };
-}
 
 function signed(overrides: Partial<Posting> = {}, signature: Uint8Array = new Uint8Array(64).fill(7)): SignedPosting {
   return { posting: postingOf(overrides), signature };
