@@ -28,7 +28,7 @@ export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'status'>;
 export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus' | 'ledgerEntries'>;
 
 /** What the handlers need of the node's search (runtime/search/grid-search.ts). */
-export type SearchApi = Pick<GridSearch, 'publish' | 'withdraw' | 'search' | 'published' | 'status'>;
+export type SearchApi = Pick<GridSearch, 'publish' | 'withdraw' | 'withdrawIfPublished' | 'search' | 'published' | 'status'>;
 
 /** What the handlers need of a node: the NodeRuntime's programmatic API. */
 export type NodeApi = Pick<NodeRuntime, 'status' | 'contacts' | 'describePeer' | 'lookup' | 'get' | 'put'> & {
@@ -156,7 +156,12 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       return { cid: pin.cid, name: pin.name, recursive: pin.recursive };
     },
 
-    pinRemove: async ({ params, query }) => node.content.unpin(params.ref, query.name),
+    pinRemove: async ({ params, query }) => {
+      const removed = node.content.unpin(params.ref, query.name);
+      // Removing content withdraws it from search (issue 7): once its last pin is gone, gc may take it.
+      const stillPinned = node.content.pins().some((pin) => pin.cid === removed.cid);
+      return { ...removed, withdrawn: stillPinned ? false : await node.search.withdrawIfPublished(removed.cid) };
+    },
 
     gc: ({ query }) => node.content.gc(query.graceMs),
 

@@ -513,11 +513,12 @@ export const routes = {
   pinRemove: route({
     method: 'DELETE',
     path: '/api/v1/pins/:ref',
-    summary: 'removes the pin of that name from the content, or all its pins without a name',
+    summary: 'removes the pin of that name from the content, or all its pins without a name; once no pin is left, content this node published is withdrawn from search',
     params: refParams,
     query: object({ name: optional(pinName) }, request),
     body: null,
-    response: object({ cid: string(), removed: count }, response),
+    /** withdrawn: the content had no pin left and was withdrawn from the search index. */
+    response: object({ cid: string(), removed: count, withdrawn: boolean() }, response),
   }),
   gc: route({
     method: 'POST',

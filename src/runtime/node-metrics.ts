@@ -10,7 +10,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { NodeStatus } from './node-driver.ts';
 
-export type OperationKind = 'lookup' | 'get' | 'put';
+export type OperationKind = 'lookup' | 'get' | 'put' | 'search' | 'publish';
 export type OperationOutcome = 'ok' | 'error';
 
 /** Operation latency buckets in seconds: a loopback lookup takes milliseconds, a WAN one about a second. */
@@ -93,6 +93,11 @@ export class NodeMetrics {
       this.observe(kind, 'error', (performance.now() - startedMs) / 1000);
       throw error;
     }
+  }
+
+  /** A gauge read when Prometheus scrapes (a service's counts: search's lists and postings held). */
+  gauge(name: string, help: string, read: () => number): void {
+    new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
   }
 
   /** The Prometheus text exposition of every metric, libp2p's included. */

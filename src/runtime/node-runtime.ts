@@ -104,7 +104,7 @@ export class NodeRuntime {
 
   private constructor(parts: {
     dataDir: string; config: NodeConfig; libp2p: Libp2p; transport: Libp2pTransport; driver: NodeDriver; lock: DataDirLock;
-    log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metricsRegistry: Registry; lanPeers: LanPeers;
+    log: (record: Record<string, unknown>) => void; bootstrap: readonly PeerRef[]; metrics: NodeMetrics; lanPeers: LanPeers;
     content: ContentStore; grid: GridStorage; compute: GridCompute; search: GridSearch;
   }) {
     this.dataDir = parts.dataDir;
@@ -116,7 +116,12 @@ export class NodeRuntime {
     this.libp2p = parts.libp2p;
     this.transport = parts.transport;
     this.driver = parts.driver;
-    this.metrics = new NodeMetrics(parts.metricsRegistry, () => this.driver.status());
+    this.metrics = parts.metrics;
+    for (const [name, help, read] of [
+      ['peergrid_search_lists_held', 'Search posting lists this node holds.', () => this.search.status().listsHeld],
+      ['peergrid_search_postings_held', 'Search postings this node holds.', () => this.search.status().postingsHeld],
+      ['peergrid_search_documents_published', 'Documents this node publishes into search.', () => this.search.status().published],
+    ] as const) this.metrics.gauge(name, help, read);
     this.lock = parts.lock;
     this.log = parts.log;
     // The snapshot is saved as soon as the join is done, so that a node killed before its first
@@ -200,6 +205,7 @@ export class NodeRuntime {
       if (loaded.kind === 'unusable') log({ level: 'warn', event: 'snapshotIgnored', problem: loaded.problem });
       const snapshot = loaded.kind === 'loaded' ? loaded.snapshot : undefined;
       const driver = new NodeDriver(config.dht, { clock, random: new CryptoRandom(), transport }, snapshot);
+      const metrics = new NodeMetrics(metricsRegistry, () => driver.status());
       const others = bootstrap.filter((peer) => !idEquals(peer, transport.self));
       grid = await GridStorage.start({
         libp2p, content, dataDir: options.dataDir, config: config.storage, guard, self: transport.self, nowMs: clock.nowMs, log,
@@ -219,12 +225,13 @@ export class NodeRuntime {
         closestNodes: (key) => closestNodes(driver, key),
         knownPeers: () => driver.contacts().filter((contact) => contact.failures === 0).map((contact) => contact.peer),
         readText: (cid, bytesMax) => readText(store, cid, bytesMax),
+        timed: (kind, operation) => metrics.time(kind, operation),
       });
       log({
         level: 'info', event: 'resumed', identityCreated: identity.created,
         contacts: snapshot?.contacts.length ?? 0, values: snapshot?.values.length ?? 0, bootstrap: others.length,
       });
-      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metricsRegistry, lanPeers, content, grid, compute, search });
+      return new NodeRuntime({ dataDir: options.dataDir, config, libp2p, transport, driver, lock, log, bootstrap: others, metrics, lanPeers, content, grid, compute, search });
     } catch (error) {
       try {
         await search?.stop();

@@ -43,10 +43,11 @@ export class FakeNode implements NodeApi {
       throw new TypeError('this FakeNode has no compute');
     },
   });
+  /** No search but the answer to "is this published?" (no), which removing a pin asks. */
   search: SearchApi = new Proxy({} as SearchApi, {
-    get: () => () => {
+    get: (_target, name) => (name === 'withdrawIfPublished' ? async () => false : () => {
       throw new TypeError('this FakeNode has no search');
-    },
+    }),
   });
   private readonly other: PeerRef = peerRef(idFromHex(OTHER_ID), `${PEER_ID} /ip4/127.0.0.1/tcp/4100`);
 

@@ -79,7 +79,7 @@ describe('storage routes', () => {
     assert.deepEqual(listing.entries, [{ name: 'a.bin', kind: 'file', bytes: bytes.length, ref: plain.cid }]);
     assert.deepEqual(await api.pinAdd({ ref: directory.cid }, { name: 'dir', recursive: false }), { cid: directory.cid, name: 'dir', recursive: false });
     assert.ok((await api.pinList()).pins.some((pin) => pin.cid === plain.cid && pin.name === 'mine' && pin.recursive));
-    assert.deepEqual(await api.pinRemove({ ref: plain.cid }, { name: 'mine' }), { cid: plain.cid, removed: 1 });
+    assert.deepEqual(await api.pinRemove({ ref: plain.cid }, { name: 'mine' }), { cid: plain.cid, removed: 1, withdrawn: false });
     assert.equal((await api.gc({ graceMs: 0 })).blocksRemoved, 0, 'the directory\'s recursive pin keeps the file');
     assert.equal((await api.fsck()).ok, true);
 

@@ -235,6 +235,12 @@ describe('storage commands against running nodes', () => {
     assert.match(again.err, /404 not_published: .* is not published from this node/);
     const republished = jsonOf(await peergrid(['publish', put.cid as string, '--meta', 'title=Routing', '--api', first, '--json']));
     assert.equal(republished.cid, put.cid);
+    assert.equal((jsonOf(await peergrid(['search', 'routing', '--api', first, '--json'])).hits as unknown[]).length, 1);
+    // Removing the content's last pin withdraws it from search.
+    const unpinned = await peergrid(['pin', 'rm', put.cid as string, '--api', first]);
+    assert.equal(unpinned.status, 0, unpinned.err);
+    assert.match(unpinned.out, /withdrew it from the search index/);
+    assert.deepEqual(jsonOf(await peergrid(['search', 'routing', '--api', first, '--json'])).hits, []);
     const badMeta = await peergrid(['publish', put.cid as string, '--meta', 'author=Ada', '--api', first]);
     assert.equal(badMeta.status, 2);
     assert.match(badMeta.err, /--meta "author=Ada": .*creator/);

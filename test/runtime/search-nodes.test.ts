@@ -98,6 +98,10 @@ describe('search on a grid of nodes in one process', () => {
 
     const exact = await nodes[2].search.search('', { fields: ['subject:networks'] });
     assert.deepEqual(exact.hits.map((hit) => hit.cid), [paper], 'only the paper has the word "networks" itself among its subjects');
+    const metrics = await nodes[2].metrics.text();
+    assert.match(metrics, /peergrid_operations_total\{kind="search",outcome="ok"\} [1-9]/);
+    assert.match(metrics, /peergrid_search_postings_held [1-9]/);
+    assert.match(await nodes[0].metrics.text(), /peergrid_search_documents_published 1/);
     const stemmed = await nodes[2].search.search('', { fields: ['subject:networks'], stem: true });
     assert.deepEqual(new Set(stemmed.hits.map((hit) => hit.cid)), new Set([paper, notes]), 'networks and network share a stem');
   });
@@ -158,6 +162,19 @@ describe('search on a grid of nodes in one process', () => {
     const scored = node2Log.filter((record) => record.peerId === rawId && (record.event === 'searchOffence' || record.event === 'searchPeerPenalised'));
     assert.equal(scored.length, 4, 'the garbage, the bad term, the bad page and the forgery were each scored');
     assert.ok(scored.some((record) => /forged signature/.test(String(record.reason))));
+  });
+
+  it('republishing under new metadata withdraws the words it no longer has', async () => {
+    const draft = await addText(nodes[3], 'a draft');
+    await nodes[3].search.publish(draft, { title: ['Alphabetical ordering'], subject: ['sorting'] }, false);
+    assert.deepEqual((await nodes[0].search.search('alphabetical')).hits.map((hit) => hit.cid), [draft]);
+    await nodes[3].search.publish(draft, { title: ['Lexicographic ordering'], subject: ['sorting'] }, false);
+    assert.deepEqual((await nodes[0].search.search('alphabetical')).hits, [], 'the old title word is gone');
+    const renamed = await nodes[1].search.search('lexicographic ordering');
+    assert.deepEqual(renamed.hits.map((hit) => hit.cid), [draft]);
+    assert.deepEqual(renamed.hits[0].metadata?.title, ['Lexicographic ordering'], 'the new record replaced the old');
+    await nodes[3].search.withdraw(draft);
+    assert.deepEqual((await nodes[0].search.search('sorting')).hits, []);
   });
 
   it('withdraws a document: its postings leave every holder and repair does not bring them back', async () => {

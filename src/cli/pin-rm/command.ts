@@ -21,14 +21,16 @@ export async function runPinRm(args: readonly string[], io: CliIo): Promise<void
   const api = await connectApi(client, io.env);
   const removed = await callApi(client.baseUrl, () => api.pinRemove({ ref }, { name }));
   io.out(client.json ? jsonLine(removed)
-    : `removed ${removed.removed} pin${removed.removed === 1 ? '' : 's'} from ${removed.cid}; gc may now remove what nothing else keeps\n`);
+    : `removed ${removed.removed} pin${removed.removed === 1 ? '' : 's'} from ${removed.cid}; gc may now remove what nothing else keeps\n`
+      + (removed.withdrawn ? 'withdrew it from the search index (it was published from this node)\n' : ''));
 }
 
 export function pinRmUsage(): string {
   return `Usage: peergrid pin rm <cid|capability> [options]
 
 Asks a running node to remove the content's pin named NAME, or all its pins without --name. The
-blocks stay until a gc finds that nothing else keeps them.
+blocks stay until a gc finds that nothing else keeps them. Content the node published into the
+search index (put --meta, publish) is withdrawn from it once its last pin is gone.
 
 Options:
   --name NAME             remove only the pin of this name

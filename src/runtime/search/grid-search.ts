@@ -40,6 +40,8 @@ export interface GridSearchParts {
   readonly knownPeers: () => readonly PeerRef[];
   /** A stored file's text (its first `bytesMax` bytes, as UTF-8), for --index-text; throws when it is not a file here. */
   readonly readText: (cid: string, bytesMax: number) => Promise<string>;
+  /** Times an operation for the node's metrics (node-metrics.ts); run as it is when absent. */
+  readonly timed?: <T>(kind: 'search' | 'publish', operation: () => Promise<T>) => Promise<T>;
 }
 
 export interface GridSearchStatus {
@@ -125,7 +127,7 @@ export class GridSearch {
     if (!checked.ok) throw new SearchRequestError(`metadata: ${checked.error}`);
     if (Object.keys(checked.metadata).length === 0 && !indexText) throw new SearchRequestError('metadata: give at least one element (or index the text)');
     const text = indexText ? await this.parts.readText(cid, DocumentPostingLimits.textBytesMax) : null;
-    return this.publisher.publish(cid, checked.metadata, text);
+    return this.timed('publish', () => this.publisher.publish(cid, checked.metadata, text));
   }
 
   /** Withdraws a document this node published (NotPublishedError otherwise). */
@@ -133,10 +135,21 @@ export class GridSearch {
     return this.publisher.withdraw(canonicalCid(cidText));
   }
 
+  /** Withdraws the content if this node publishes it (its last pin went); false when it does not. */
+  async withdrawIfPublished(cidText: string): Promise<boolean> {
+    let cid: string;
+    try {
+      cid = canonicalCid(cidText);
+    } catch {
+      return false;
+    }
+    return this.publisher.withdrawIfPublished(cid);
+  }
+
   /** Runs a query (SearchRequestError for a query that cannot be taken). */
   search(text: string, options: SearchOptions = {}): Promise<SearchReport> {
     const penalize = (peerId: string, reason: string): void => this.penalize(peerId, reason);
-    return new SearchQuery({ nodes: this.nodes, client: this.client, verify: verifySignatureCached, penalize, nowMs: this.parts.nowMs }).run(text, options);
+    return this.timed('search', () => new SearchQuery({ nodes: this.nodes, client: this.client, verify: verifySignatureCached, penalize, nowMs: this.parts.nowMs }).run(text, options));
   }
 
   /** One repair round now (tests and `peergrid search repair` do not wait for the timer). */
@@ -165,6 +178,10 @@ export class GridSearch {
     await this.server?.unregister();
     await this.background.catch(() => {});
     this.store.close();
+  }
+
+  private timed<T>(kind: 'search' | 'publish', operation: () => Promise<T>): Promise<T> {
+    return this.parts.timed === undefined ? operation() : this.parts.timed(kind, operation);
   }
 
   /** Bad data from a peer: the guard scores it (and may ban it), the log says why. */

@@ -13,7 +13,7 @@ import {
 import { documentTermsOf, postingsOfTerms } from '../../services/search/document-postings.ts';
 import type { DublinCore } from '../../services/search/dublin-core.ts';
 import { postingSigningBytes, type Posting, type SignedPosting } from '../../services/search/posting.ts';
-import { deliver } from './deliver.ts';
+import { deliver, type Delivery } from './deliver.ts';
 import type { IndexNodes } from './index-nodes.ts';
 import { NotPublishedError } from './search-errors.ts';
 import { SearchProtocolError, type SearchClient } from './search-client.ts';
@@ -66,8 +66,18 @@ export class SearchPublisher {
   /** Publishes (or republishes) a document: `text` for --index-text, else null. The metadata is checked. */
   async publish(cid: string, metadata: DublinCore, text: string | null): Promise<PublishReport> {
     const terms = documentTermsOf(metadata, text);
-    const document: PublishedDocument = { cid, metadata, terms: terms.terms, documentTerms: terms.documentTerms, publishedAtUnixMs: this.parts.nowUnixMs() };
+    const previous = this.parts.store.published(cid);
+    // A new publication is later than the last, even if the clock went back.
+    const publishedAtUnixMs = Math.max(this.parts.nowUnixMs(), (previous?.publishedAtUnixMs ?? 0) + 1);
+    const document: PublishedDocument = { cid, metadata, terms: terms.terms, documentTerms: terms.documentTerms, publishedAtUnixMs };
     const report = await this.send(document);
+    if (previous !== undefined) {
+      // Lists the document was in and is no longer: their holders get a withdrawal of everything
+      // before this publication (the lists it is still in got newer postings, which replace the old).
+      const now = new Set(postingsOf(document, this.parts.selfPeerId).map((posting) => posting.term));
+      const dropped = postingsOf(previous, this.parts.selfPeerId).map((posting) => posting.term).filter((term) => !now.has(term));
+      if (dropped.length > 0) await this.sendWithdrawal(cid, publishedAtUnixMs - 1, dropped);
+    }
     this.parts.store.savePublished(document);
     await this.publishSummary();
     return report;
@@ -77,22 +87,33 @@ export class SearchPublisher {
   async withdraw(cid: string): Promise<WithdrawReport> {
     const published = this.parts.store.published(cid);
     if (published === undefined) throw new NotPublishedError(cid);
-    const withdrawal = { cid, publisher: this.parts.selfPeerId, withdrawnAtUnixMs: Math.max(this.parts.nowUnixMs(), published.publishedAtUnixMs) };
+    const withdrawnAtUnixMs = Math.max(this.parts.nowUnixMs(), published.publishedAtUnixMs);
+    const delivery = await this.sendWithdrawal(cid, withdrawnAtUnixMs, postingsOf(published, this.parts.selfPeerId).map((posting) => posting.term));
+    this.parts.store.removePublished(cid);
+    await this.publishSummary();
+    this.parts.log({ level: 'info', event: 'searchWithdrawn', cid, nodes: delivery.nodes.size });
+    return { cid, nodes: delivery.nodes.size, failedNodes: delivery.failedNodes.size };
+  }
+
+  /** A signed withdrawal of `cid` as of `withdrawnAtUnixMs`, to the holders of `lists` (once per node). */
+  private async sendWithdrawal(cid: string, withdrawnAtUnixMs: number, lists: readonly string[]): Promise<Delivery> {
+    const withdrawal = { cid, publisher: this.parts.selfPeerId, withdrawnAtUnixMs };
     const signed: SignedWithdrawal = { withdrawal, signature: await this.parts.sign(withdrawalSigningBytes(withdrawal)) };
-    // Every holder of any of its lists takes the withdrawal (once per node).
-    const entries = postingsOf(published, this.parts.selfPeerId).map((posting) => ({ key: termKey(posting.term), item: signed }));
     const asked = new Set<string>();
-    const delivery = await deliver(this.parts.nodes, entries, { replicas: this.parts.replicas(), ...DELIVERY }, async (node) => {
+    return deliver(this.parts.nodes, lists.map((term) => ({ key: termKey(term), item: signed })), { replicas: this.parts.replicas(), ...DELIVERY }, async (node) => {
       if (asked.has(node.peerId)) return [true];
       asked.add(node.peerId);
       const answer = await this.parts.client.ask(node.target, { kind: 'withdraw', withdrawals: [signed] });
       if (answer.kind !== 'withdrawn') throw new SearchProtocolError(`a ${answer.kind} answer to withdraw`);
       return [true];
     });
-    this.parts.store.removePublished(cid);
-    await this.publishSummary();
-    this.parts.log({ level: 'info', event: 'searchWithdrawn', cid, nodes: delivery.nodes.size });
-    return { cid, nodes: delivery.nodes.size, failedNodes: delivery.failedNodes.size };
+  }
+
+  /** Withdraws `cid` if this node publishes it (its last pin went); false when it does not. */
+  async withdrawIfPublished(cid: string): Promise<boolean> {
+    if (this.parts.store.published(cid) === undefined) return false;
+    await this.withdraw(cid);
+    return true;
   }
 
   /** Republishes every document with a fresh time (before its postings expire), and the summary. */
