@@ -11,6 +11,7 @@
  */
 import { POSTING_ALL_FIELDS, decodePostingPage, type SignedPosting } from '../../services/search/posting.ts';
 import type { SignedDocumentRecord } from '../../services/search/document-record.ts';
+import { SearchLimits } from '../../services/search/search-messages.ts';
 import type { IndexNode, IndexNodes } from './index-nodes.ts';
 import type { SearchClient } from './search-client.ts';
 import type { SearchHolding } from './search-holding.ts';
@@ -58,8 +59,11 @@ export class SearchRepair {
         const node = peer.node;
         if (!withdrawalsSentTo.has(node.peerId)) {
           withdrawalsSentTo.add(node.peerId);
-          const withdrawals = holding.holder.allWithdrawals().slice(0, 256);
-          if (withdrawals.length > 0) await this.parts.client.ask(node.target, { kind: 'withdraw', withdrawals }).catch(() => null);
+          const withdrawals = holding.holder.allWithdrawals();
+          for (let start = 0; start < withdrawals.length; start += SearchLimits.withdrawalsPerRequestMax) {
+            const answer = await this.parts.client.ask(node.target, { kind: 'withdraw', withdrawals: withdrawals.slice(start, start + SearchLimits.withdrawalsPerRequestMax) }).catch(() => null);
+            if (answer === null) break;
+          }
         }
       }
     }
@@ -111,8 +115,8 @@ export class SearchRepair {
     } while (cursor !== null && ++pages < PAGES_TAKEN_MAX);
     const missing = [...new Set(theirs.map((signed) => signed.posting.cid))].filter((cid) => holding.holder.documentsOf(cid).length === 0);
     const records: SignedDocumentRecord[] = [];
-    for (let start = 0; start < missing.length; start += 64) {
-      const answer = await client.ask(peer.node.target, { kind: 'describe', cids: missing.slice(start, start + 64) }).catch(() => null);
+    for (let start = 0; start < missing.length; start += SearchLimits.documentsPerRequestMax) {
+      const answer = await client.ask(peer.node.target, { kind: 'describe', cids: missing.slice(start, start + SearchLimits.documentsPerRequestMax) }).catch(() => null);
       if (answer?.kind === 'described') records.push(...answer.documents);
     }
     const result = await holding.admit(peer.node.peerId, theirs, records);
@@ -131,8 +135,8 @@ export class SearchRepair {
         continue;
       }
       let sent = true;
-      for (let start = 0; start < summaries.length; start += 1024) {
-        const answer = await this.parts.client.ask(node.target, { kind: 'summarize', summaries: summaries.slice(start, start + 1024) }).catch(() => null);
+      for (let start = 0; start < summaries.length; start += SearchLimits.summariesPerRequestMax) {
+        const answer = await this.parts.client.ask(node.target, { kind: 'summarize', summaries: summaries.slice(start, start + SearchLimits.summariesPerRequestMax) }).catch(() => null);
         if (answer?.kind !== 'summarized') sent = false;
       }
       if (sent) holders++;

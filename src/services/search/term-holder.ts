@@ -24,6 +24,12 @@ export interface TermHolderOptions {
   readonly clockSkewMs: number;
   readonly postingsPerPublisherPerTermMax: number;
   readonly postingsPerTermMax: number;
+  /** Postings one holder keeps in all (its memory and disk): past it, new postings are refused. */
+  readonly postingsMax: number;
+  /** Postings of one publisher one holder keeps over all terms: one publisher cannot fill a holder. */
+  readonly postingsPerPublisherMax: number;
+  /** Withdrawals kept; past it, the oldest go. */
+  readonly withdrawalsMax: number;
 }
 
 export const TERM_HOLDER_DEFAULTS: TermHolderOptions = {
@@ -31,6 +37,9 @@ export const TERM_HOLDER_DEFAULTS: TermHolderOptions = {
   clockSkewMs: 10 * 60 * 1000,
   postingsPerPublisherPerTermMax: PostingLimits.postingsPerPublisherPerTermMax,
   postingsPerTermMax: PostingLimits.postingsPerTermMax,
+  postingsMax: 1_000_000,
+  postingsPerPublisherMax: 100_000,
+  withdrawalsMax: 100_000,
 };
 
 export interface AdmitResult {
@@ -69,6 +78,8 @@ export class TermHolder {
   /** Each term's postings by (publisher, cid): what `held` asks, and what a change is counted against. */
   private readonly index = new Map<string, Map<string, SignedPosting>>();
   private readonly digests = new Map<string, number>();
+  private postingsHeld = 0;
+  private readonly postingsByPublisher = new Map<string, number>();
   private changedTerms = new Set<string>();
   private addedPostings = new Set<SignedPosting>();
   private removedPostings = new Set<SignedPosting>();
@@ -90,9 +101,7 @@ export class TermHolder {
   }
 
   postingCount(): number {
-    let count = 0;
-    for (const list of this.lists.values()) count += list.length;
-    return count;
+    return this.postingsHeld;
   }
 
   documentCount(): number {
@@ -125,8 +134,21 @@ export class TermHolder {
   admit(postings: readonly SignedPosting[], documents: readonly SignedDocumentRecord[], nowUnixMs: number): AdmitResult {
     const refused: IndexedRefusal[] = [];
     const byTerm = new Map<string, { signed: SignedPosting; index: number }[]>();
+    // New postings (not replacing one held) counted against the holder's caps as they come.
+    let fresh = 0;
+    const freshByPublisher = new Map<string, number>();
     postings.forEach((signed, index) => {
-      const problem = this.timeProblem(signed.posting.publisher, signed.posting.cid, signed.posting.publishedAtUnixMs, nowUnixMs);
+      const { term, publisher, cid } = signed.posting;
+      let problem = this.timeProblem(publisher, cid, signed.posting.publishedAtUnixMs, nowUnixMs);
+      if (problem === null && this.held(term, publisher, cid) === undefined) {
+        const ofPublisher = (this.postingsByPublisher.get(publisher) ?? 0) + (freshByPublisher.get(publisher) ?? 0);
+        if (this.postingsHeld + fresh >= this.options.postingsMax) problem = `this holder is full (${this.options.postingsMax} postings)`;
+        else if (ofPublisher >= this.options.postingsPerPublisherMax) problem = `this holder keeps at most ${this.options.postingsPerPublisherMax} postings of one publisher`;
+        else {
+          fresh++;
+          freshByPublisher.set(publisher, (freshByPublisher.get(publisher) ?? 0) + 1);
+        }
+      }
       if (problem !== null) {
         refused.push({ index, reason: problem });
         return;
@@ -173,9 +195,13 @@ export class TermHolder {
       // Looked up first: removing the last posting of (publisher, cid) below drops its record too.
       const record = this.documents.get(key);
       const held = this.withdrawals.get(key);
-      if (held === undefined || held.withdrawal.withdrawnAtUnixMs < withdrawnAtUnixMs) {
+      // Kept as a tombstone only where there was something to withdraw (or a tombstone already):
+      // a publisher cannot fill a holder with withdrawals of content it never published here.
+      const holdsAny = (this.postingsPerDocument.get(key) ?? 0) > 0;
+      if ((held === undefined && holdsAny) || (held !== undefined && held.withdrawal.withdrawnAtUnixMs < withdrawnAtUnixMs)) {
         this.withdrawals.set(key, signed);
         this.changedWithdrawals.add(key);
+        if (this.withdrawals.size > this.options.withdrawalsMax) this.dropOldestWithdrawal();
       }
       for (const [term, list] of this.lists) {
         const left = list.filter((entry) => !(entry.posting.publisher === publisher && entry.posting.cid === cid && entry.posting.publishedAtUnixMs <= withdrawnAtUnixMs));
@@ -299,6 +325,17 @@ export class TermHolder {
     this.takeChanges();
   }
 
+  private dropOldestWithdrawal(): void {
+    let oldest: SignedWithdrawal | null = null;
+    for (const signed of this.withdrawals.values()) {
+      if (oldest === null || signed.withdrawal.withdrawnAtUnixMs < oldest.withdrawal.withdrawnAtUnixMs) oldest = signed;
+    }
+    if (oldest === null) return;
+    const key = publisherCidKey(oldest.withdrawal.publisher, oldest.withdrawal.cid);
+    this.withdrawals.delete(key);
+    this.changedWithdrawals.add(key);
+  }
+
   private timeProblem(publisher: string, cid: string, atUnixMs: number, nowUnixMs: number): string | null {
     if (atUnixMs > nowUnixMs + this.options.clockSkewMs) return 'published in the future (beyond the clock skew allowed)';
     if (atUnixMs + this.options.postingTtlMs < nowUnixMs) return 'expired (older than the time to live of postings)';
@@ -354,6 +391,7 @@ export class TermHolder {
       const key = publisherCidKey(signed.posting.publisher, signed.posting.cid);
       index.set(key, signed);
       this.countPosting(key, 1);
+      this.countPublisher(signed.posting.publisher, 1);
       if (this.removedPostings.has(signed)) this.removedPostings.delete(signed);
       else this.addedPostings.add(signed);
     }
@@ -362,6 +400,7 @@ export class TermHolder {
       const key = publisherCidKey(signed.posting.publisher, signed.posting.cid);
       if (index.get(key) === signed) index.delete(key);
       this.countPosting(key, -1);
+      this.countPublisher(signed.posting.publisher, -1);
       if (this.addedPostings.has(signed)) this.addedPostings.delete(signed);
       else this.removedPostings.add(signed);
     }
@@ -373,6 +412,13 @@ export class TermHolder {
     }
     this.digests.delete(term);
     this.changedTerms.add(term);
+  }
+
+  private countPublisher(publisher: string, delta: number): void {
+    this.postingsHeld += delta;
+    const count = (this.postingsByPublisher.get(publisher) ?? 0) + delta;
+    if (count > 0) this.postingsByPublisher.set(publisher, count);
+    else this.postingsByPublisher.delete(publisher);
   }
 
   private countPosting(key: string, delta: number): void {

@@ -267,7 +267,9 @@ describe('TermHolder: expire', () => {
       signedPosting({ cid: cidOf('0'), publishedAtUnixMs: NOW - 100 }),
       signedPosting({ cid: cidOf('1'), publishedAtUnixMs: NOW - 50 }),
       signedPosting({ cid: cidOf('2'), term: 'peer', publishedAtUnixMs: NOW - 100 }),
+      signedPosting({ cid: OTHER, term: 'edge', publishedAtUnixMs: NOW - 90 }),
     ]);
+    // (A tombstone is kept only where the withdrawal removed something: OTHER's posting.)
     holder.withdraw([signedWithdrawal({ cid: OTHER, withdrawnAtUnixMs: NOW - 80 })], NOW);
     assert.equal(holder.expire(NOW + TTL - 100), 0, 'nothing is past its time yet (at exactly the TTL, kept)');
     assert.equal(holder.allWithdrawals().length, 1);
@@ -397,7 +399,9 @@ describe('TermHolder: takeChanges', () => {
 
 describe('TermHolder: restore', () => {
   it('brings back lists, records and withdrawals without reporting changes', () => {
-    const original = holderWith([signedPosting(), signedPosting({ term: 'peer', cid: OTHER }), signedPosting({ publisher: B })], [signedDocument(), signedDocument({ publisher: B })]);
+    const original = holderWith([
+      signedPosting(), signedPosting({ term: 'peer', cid: OTHER }), signedPosting({ publisher: B }), signedPosting({ term: 'edge', cid: cidOf('gone'), publishedAtUnixMs: NOW - 10 }),
+    ], [signedDocument(), signedDocument({ publisher: B })]);
     original.withdraw([signedWithdrawal({ cid: cidOf('gone'), withdrawnAtUnixMs: NOW - 5 })], NOW);
     const lists = new Map(original.terms().map((term) => [term, original.list(term)]));
     const documents = [...original.documentsOf(DOC), ...original.documentsOf(OTHER)];
@@ -429,5 +433,38 @@ describe('TermHolder: restore', () => {
     assert.deepEqual(restored.allWithdrawals().map((w) => w.withdrawal.cid), [cidOf('recent')]);
     const changes = restored.takeChanges();
     assert.deepEqual([changes.terms.size, changes.documents.size, changes.withdrawals.size], [0, 0, 0]);
+  });
+});
+
+describe('TermHolder: caps on what one holder keeps', () => {
+  const tight: TermHolderOptions = { ...OPTIONS, postingsMax: 5, postingsPerPublisherMax: 3, withdrawalsMax: 2 };
+
+  it('keeps at most postingsPerPublisherMax of one publisher over all terms, and postingsMax in all', () => {
+    const holder = new TermHolder(tight);
+    const ofA = ['grid', 'peer', 'node', 'edge'].map((term) => signedPosting({ term, publisher: A }));
+    const result = holder.admit(ofA, [], NOW);
+    assert.equal(result.accepted, 3);
+    assert.deepEqual(result.refused, [{ index: 3, reason: 'this holder keeps at most 3 postings of one publisher' }]);
+    // A newer posting replacing one held does not count as more.
+    assert.equal(holder.admit([signedPosting({ term: 'grid', publisher: A, publishedAtUnixMs: NOW + 1 })], [], NOW).accepted, 1);
+    const others = holder.admit([signedPosting({ term: 'grid', publisher: B }), signedPosting({ term: 'peer', publisher: B }), signedPosting({ term: 'grid', publisher: C })], [], NOW);
+    assert.equal(others.accepted, 2);
+    assert.deepEqual(others.refused, [{ index: 2, reason: 'this holder is full (5 postings)' }]);
+    assert.equal(holder.postingCount(), 5);
+    // Room comes back when postings go.
+    holder.withdraw([signedWithdrawal({ publisher: B })], NOW + 10);
+    assert.equal(holder.postingCount(), 3);
+    assert.equal(holder.admit([signedPosting({ term: 'grid', publisher: C })], [], NOW + 10).accepted, 1);
+  });
+
+  it('keeps a withdrawal only where it withdrew something, and at most withdrawalsMax', () => {
+    const holder = new TermHolder(tight);
+    holder.withdraw([signedWithdrawal({ publisher: A, cid: cidOf('never-here') })], NOW);
+    assert.deepEqual(holder.allWithdrawals(), [], 'nothing of it was held: no tombstone');
+    holder.admit([signedPosting({ publisher: A, cid: cidOf('1') }), signedPosting({ publisher: A, cid: cidOf('2') }), signedPosting({ publisher: B, cid: cidOf('3') })], [], NOW);
+    holder.withdraw([signedWithdrawal({ publisher: A, cid: cidOf('1'), withdrawnAtUnixMs: NOW + 1 })], NOW + 5);
+    holder.withdraw([signedWithdrawal({ publisher: A, cid: cidOf('2'), withdrawnAtUnixMs: NOW + 2 })], NOW + 5);
+    holder.withdraw([signedWithdrawal({ publisher: B, cid: cidOf('3'), withdrawnAtUnixMs: NOW + 3 })], NOW + 5);
+    assert.deepEqual(holder.allWithdrawals().map((signed) => signed.withdrawal.cid).sort(), [cidOf('2'), cidOf('3')].sort(), 'the oldest went');
   });
 });
