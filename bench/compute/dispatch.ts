@@ -6,8 +6,8 @@
  * - dispatch: `units` trivial units (run() returns 0), one replica each — what matching, leases,
  *   reports and validation cost per unit, the units themselves costing nearly nothing. Beside it,
  *   the same units on one warm pool of as many workers in this process (no grid at all).
- * - efficiency: `longUnits` units of about a second each (a busy loop of fixed fuel), one replica
- *   each, against the same units run in a local pool of as many workers: local time / grid time,
+ * - efficiency: `longUnits` units of about a second each (a busy loop whose length is calibrated
+ *   on this machine first), one replica each, against the same units run in a local pool of as many workers: local time / grid time,
  *   the median of three rounds (each side warmed first with units long enough for V8 to tier the
  *   loop up: a cold side would run its first units at the baseline compiler's speed).
  *
@@ -29,18 +29,33 @@ type Say = (line: string) => void;
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const EFFICIENCY_ROUNDS = 3;
 const TRIVIAL = '(module (memory 1 1) (func (export "run") (result i32) (i32.const 0)))';
-/** A loop of `n` iterations, n the arguments' first digit times 2·10^8: '9' runs about a second here, once V8 has tiered it up. */
+/**
+ * A loop of n·10^8 iterations, n the arguments' first two digits ("09" … "99"): the efficiency
+ * rounds calibrate n so that a unit runs about a second on this machine (once V8 has tiered it up).
+ */
 const BUSY = `(module
   (import "peergrid" "args_read" (func $args_read (param i32 i32 i32) (result i32)))
   (memory (export "memory") 1 1)
   (func (export "run") (result i32) (local $n i64) (local $i i64)
-    (drop (call $args_read (i32.const 0) (i32.const 0) (i32.const 1)))
-    (local.set $n (i64.mul (i64.extend_i32_u (i32.sub (i32.load8_u (i32.const 0)) (i32.const 48))) (i64.const 200000000)))
+    (drop (call $args_read (i32.const 0) (i32.const 0) (i32.const 2)))
+    (local.set $n (i64.mul
+      (i64.extend_i32_u (i32.add
+        (i32.mul (i32.sub (i32.load8_u (i32.const 0)) (i32.const 48)) (i32.const 10))
+        (i32.sub (i32.load8_u (i32.const 1)) (i32.const 48))))
+      (i64.const 100000000)))
     (block $done (loop $next
       (br_if $done (i64.ge_u (local.get $i) (local.get $n)))
       (local.set $i (i64.add (local.get $i) (i64.const 1)))
       (br $next)))
     (i32.const 0)))`;
+
+/** The loop's two digits for a unit of about `seconds` here, from one timed unit of 18·10^8 on a warmed worker. */
+async function calibrate(program: Uint8Array, seconds: number): Promise<string> {
+  const probe = 18;
+  const measured = await localSeconds(program, 1, [`${probe} calibration`], '04');
+  const digits = Math.min(99, Math.max(10, Math.round((probe * seconds) / measured)));
+  return String(digits);
+}
 
 async function assemble(text: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
@@ -185,16 +200,18 @@ export async function dispatchBenchmark(say: Say, options: { nodes?: number; uni
     const dispatchUnitsPerSec = Math.round(units / gridSeconds);
     const localTrivialSeconds = await localSeconds(trivial, nodes, Array.from({ length: units }, (_, index) => String(index)));
     say(`  dispatch: ${units} trivial units on ${nodes} nodes in ${gridSeconds.toFixed(2)} s (${dispatchUnitsPerSec}/s); a local pool of ${nodes}: ${Math.round(units / localTrivialSeconds)}/s`);
-    const digit = '9';
-    const longArgs = Array.from({ length: longUnits }, (_, index) => `${digit} ${index}`);
+    // Units of about a second (efficiency1s), whatever this machine's speed today.
+    const digits = await calibrate(busy, 1);
+    say(`  efficiency units: ${digits}·10^8 iterations each (about a second here)`);
+    const longArgs = Array.from({ length: longUnits }, (_, index) => `${digits} ${index}`);
     // Both sides warmed alike: the volunteers fetch, compile and tier up the busy loop here first.
-    await runJob(devnet.apis[0], dir, devnetDir, 'long-warm', busy, { ...job, units: { args: Array.from({ length: nodes * 2 }, (_, index) => `2 ${index}`) } });
+    await runJob(devnet.apis[0], dir, devnetDir, 'long-warm', busy, { ...job, units: { args: Array.from({ length: nodes * 2 }, (_, index) => `04 ${index}`) } });
     // Three rounds, local and grid in turn, and the median ratio: on a shared two-core machine one
     // round's ratio swings by ±10% with how the scheduler treats three busy threads.
     const rounds: { local: number; grid: number }[] = [];
     for (let round = 0; round < EFFICIENCY_ROUNDS; round++) {
       const args = longArgs.map((unitArgs) => `${unitArgs} ${round}`);
-      const local = await localSeconds(busy, nodes, args, '2');
+      const local = await localSeconds(busy, nodes, args, '04');
       const grid = await runJob(devnet.apis[0], dir, devnetDir, `long-${round}`, busy, { ...job, units: { args } });
       rounds.push({ local, grid });
       say(`  efficiency round ${round + 1}: ${longUnits} units, local pool ${local.toFixed(2)} s, grid ${grid.toFixed(2)} s (${(local / grid).toFixed(3)})`);

@@ -157,6 +157,9 @@ describe('load-balance', () => {
     assert.ok(result.matchesPerQuery >= 1, 'every query is two terms of a document, so it matches at least that one');
     assert.ok(result.floodMessagesPerQuery > 5 * result.dhtMessagesPerQuery, JSON.stringify(result));
     assert.ok(result.bloomBytesSavedRatio > 0 && result.bloomBytesSavedRatio < 1, `Bloom filters save bytes: ${result.bloomBytesSavedRatio}`);
+    // Through the searcher, as nodes chain: two messages more a query (two terms), and still far below flooding.
+    assert.equal(Math.round((result.nodeChainMessagesPerQuery - result.dhtMessagesPerQuery) * 10) / 10, 2, JSON.stringify(result));
+    assert.ok(result.nodeChainBytesPerQuery > result.dhtBytesPerQuery && result.floodMessagesPerQuery > 5 * result.nodeChainMessagesPerQuery);
     assert.ok(result.floodTtl7.recall > 0 && result.floodTtl7.recall <= 1);
     assert.throws(() => runSimExperiment(['search', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
     assert.throws(() => runSimExperiment(['churn', '--documents', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);

@@ -69,6 +69,9 @@ export interface SearchResult {
   readonly matchesPerQuery: number;
   readonly dhtMessagesPerQuery: number;
   readonly dhtBytesPerQuery: number;
+  /** The chain as nodes run it, through the searcher (lookups included): see the file's comment. */
+  readonly nodeChainMessagesPerQuery: number;
+  readonly nodeChainBytesPerQuery: number;
   /** The same DHT chain shipping exact CID lists instead of Bloom filters. */
   readonly wholeListBytesPerQuery: number;
   /** 1 − Bloom chain bytes ÷ whole-list chain bytes (the intersection's bytes only, lookups apart). */
@@ -109,7 +112,7 @@ export function runSearch(options: SearchOptions, lookupAt: (nodes: number) => L
   const lookup = lookupAt(options.nodes);
   const bytesPerLookup = userBytesPerLookup(lookup);
   const queries = prng.stream(3);
-  const totals = { matches: 0, dhtMessages: 0, dhtBytes: 0, wholeBytes: 0, bloomChainBytes: 0, floodMessages: 0, floodBytes: 0, floodTtl: 0, ttl7Messages: 0, ttl7Found: 0 };
+  const totals = { matches: 0, dhtMessages: 0, dhtBytes: 0, nodeMessages: 0, nodeBytes: 0, wholeBytes: 0, bloomChainBytes: 0, floodMessages: 0, floodBytes: 0, floodTtl: 0, ttl7Messages: 0, ttl7Found: 0 };
   for (let query = 0; query < options.queries; query++) {
     const source = termsOf[Math.floor(queries.nextFloat() * options.documents)];
     const terms = pickDistinct(source, Math.min(options.termsPerQuery, source.length), queries);
@@ -126,6 +129,9 @@ export function runSearch(options: SearchOptions, lookupAt: (nodes: number) => L
     totals.dhtMessages += messages;
     totals.dhtBytes += count * bytesPerLookup + chain.bytes;
     totals.bloomChainBytes += chain.bytes;
+    const throughSearcher = searcherChain(lists, options);
+    totals.nodeMessages += count * lookup.messagesPerLookup + 2 * count + throughSearcher.messages;
+    totals.nodeBytes += count * bytesPerLookup + throughSearcher.bytes;
     totals.wholeBytes += whole;
     // Flooding, from a random node.
     const start = Math.floor(queries.nextFloat() * options.nodes);
@@ -149,6 +155,8 @@ export function runSearch(options: SearchOptions, lookupAt: (nodes: number) => L
     matchesPerQuery: perQuery(totals.matches),
     dhtMessagesPerQuery: perQuery(totals.dhtMessages),
     dhtBytesPerQuery: perQuery(totals.dhtBytes),
+    nodeChainMessagesPerQuery: perQuery(totals.nodeMessages),
+    nodeChainBytesPerQuery: perQuery(totals.nodeBytes),
     wholeListBytesPerQuery: perQuery(totals.wholeBytes),
     bloomBytesSavedRatio: round3(1 - totals.bloomChainBytes / totals.wholeBytes),
     floodMessagesPerQuery: perQuery(totals.floodMessages),
@@ -181,6 +189,39 @@ function bloomChain(lists: readonly (readonly number[])[], options: SearchOption
     candidates = candidates.filter((document) => exact.has(document));
   }
   return { bytes: bytes + candidates.length * options.postingBytes };
+}
+
+/**
+ * The chain through the searcher, as nodes run it (requests and answers after the counts): the
+ * rarest's holder sends its filter to the searcher, which sends it to the next holder, whose answer
+ * is its postings the filter admits; each further holder is sent the surviving CIDs and answers with
+ * its postings of them; the rarest's holder, sent the survivors, answers with its postings of them.
+ * Requests cost `requestBytes` beside what they carry.
+ */
+function searcherChain(lists: readonly (readonly number[])[], options: SearchOptions): { messages: number; bytes: number } {
+  const requestBytes = 16;
+  const filter = BloomFilter.forItems(lists[0].length, options.falsePositiveRate);
+  for (const document of lists[0]) filter.add(String(document));
+  // The filter comes to the searcher and goes on to the second holder.
+  let bytes = 2 * requestBytes + 2 * filter.bytes;
+  let messages = 4;
+  let candidates = lists[1].filter((document) => filter.mightContain(String(document)));
+  bytes += candidates.length * options.postingBytes;
+  for (let index = 2; index < lists.length && candidates.length > 0; index++) {
+    const exact = new Set(lists[index]);
+    bytes += requestBytes + candidates.length * options.cidBytes;
+    candidates = candidates.filter((document) => exact.has(document));
+    bytes += candidates.length * options.postingBytes;
+    messages += 2;
+  }
+  if (candidates.length > 0) {
+    const first = new Set(lists[0]);
+    bytes += requestBytes + candidates.length * options.cidBytes;
+    candidates = candidates.filter((document) => first.has(document));
+    bytes += candidates.length * options.postingBytes;
+    messages += 2;
+  }
+  return { messages, bytes };
 }
 
 /** The same chain shipping exact CID lists: no false positives, so no check at the end. */
