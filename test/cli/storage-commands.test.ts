@@ -221,6 +221,9 @@ describe('storage commands against running nodes', () => {
     assert.equal(text.status, 0, text.err);
     assert.match(text.out, /^1 document holds every term: overlay \(1\), routing \(1\), lovelace in creator \(1\)\n/);
     assert.match(text.out, new RegExp(`1\\. Overlay routing compared  \\[score [0-9.]+\\]\n   ${put.cid as string}\n   creator: Ada Lovelace\n   subject: DHT\n`));
+    const stemmed = await peergrid(['search', 'overlays', '--stem', '--api', first]);
+    assert.equal(stemmed.status, 0, stemmed.err);
+    assert.match(stemmed.out, /^1 document holds every term: overlay\* \(1\)\n/, 'a stem is shown with a star');
     const json = jsonOf(await peergrid(['search', 'kademlia', '--field', 'text:chord', '--api', first, '--json']));
     assert.deepEqual((json.hits as { cid: string }[]).map((hit) => hit.cid), [put.cid]);
     const none = jsonOf(await peergrid(['search', 'kademlia', '--field', 'title:chord', '--api', first, '--json']));

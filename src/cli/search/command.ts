@@ -38,7 +38,11 @@ export async function runSearch(args: readonly string[], io: CliIo): Promise<voi
 type SearchAnswer = ResponseOf<'search'>;
 
 function formatResults(answer: SearchAnswer): string {
-  const terms = answer.terms.map((term) => `${term.term}${term.fields === 'any' ? '' : ` in ${term.fields}`} (${term.documents})`).join(', ');
+  // A stem's list (`~network`) is shown as the stem and a star: any word of that stem.
+  const terms = answer.terms.map((term) => {
+    const word = term.term.startsWith('~') ? `${term.term.slice(1)}*` : term.term;
+    return `${word}${term.fields === 'any' ? '' : ` in ${term.fields}`} (${term.documents})`;
+  }).join(', ');
   let out = `${answer.matches} document${answer.matches === 1 ? ' holds' : 's hold'} every term: ${terms}\n`;
   answer.hits.forEach((hit, index) => {
     const metadata = (hit.metadata ?? {}) as Record<string, readonly string[]>;
