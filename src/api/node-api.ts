@@ -6,8 +6,10 @@ import type { NodeRuntime } from '../runtime/node-runtime.ts';
 import type { ApiListenAddress } from './api-address.ts';
 import { authPolicyFor } from './auth.ts';
 import { nodeHandlers } from './handlers.ts';
-import { startApiServer, type ApiServer, type LogRecord } from './server.ts';
+import { startApiServer, type ApiServer, type LogRecord, type RouteHandlers } from './server.ts';
 import { renderStatusPage } from './status-page.ts';
+import { errorAnswer } from './errors.ts';
+import { renderSearchPage, searchFormOf } from './search-page.ts';
 import { loadOrCreateApiToken } from './token-file.ts';
 
 export interface NodeApiServer extends ApiServer {
@@ -33,7 +35,21 @@ export async function startNodeApi(
     handlers,
     metrics: async () => ({ contentType: runtime.metrics.contentType, text: await runtime.metrics.text() }),
     statusPage: async () => renderStatusPage(await handlers.status({ params: {}, body: undefined }), await handlers.peers({ params: {}, body: undefined })),
+    searchPage: (query) => searchPage(handlers, query),
     log,
   });
   return { ...server, tokenPath: token.path, tokenRequired: auth.tokenRequired };
+}
+
+/** The search page for a query string: the form alone, or with the hits, or with what was wrong. */
+export async function searchPage(handlers: RouteHandlers, queryString: string): Promise<{ status: number; html: string }> {
+  const form = searchFormOf(queryString);
+  if (form.query.trim() === '' && form.field.trim() === '') return { status: 200, html: renderSearchPage(form, null) };
+  try {
+    const result = await handlers.search({ params: {}, body: { query: form.query, fields: form.field.trim() === '' ? [] : [form.field], limit: 20, stem: form.stem } });
+    return { status: 200, html: renderSearchPage(form, { result }) };
+  } catch (error) {
+    const answer = errorAnswer(error);
+    return { status: answer.status, html: renderSearchPage(form, { error: answer.body.error.message }) };
+  }
 }

@@ -39,6 +39,8 @@ export interface ApiServerOptions {
   readonly handlers: RouteHandlers;
   /** The HTML page served at /. */
   readonly statusPage: () => Promise<string>;
+  /** The HTML search page served at /search, given the page's query string, with its status; 404 when absent. */
+  readonly searchPage?: (query: string) => Promise<{ readonly status: number; readonly html: string }>;
   /** Prometheus metrics served at /metrics (text exposition format); 404 when absent. */
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>;
   readonly log?: (record: LogRecord) => void;
@@ -157,6 +159,12 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
     if (pathname === '/') {
       if (request.method !== 'GET') throw methodNotAllowed(request.method ?? '', pathname, ['GET']);
       send(response, 200, HTML_HEADERS, await options.statusPage());
+      return;
+    }
+    if (pathname === '/search' && options.searchPage !== undefined) {
+      if (request.method !== 'GET') throw methodNotAllowed(request.method ?? '', pathname, ['GET']);
+      const page = await options.searchPage(query);
+      send(response, page.status, HTML_HEADERS, page.html);
       return;
     }
     if (pathname === '/metrics' && options.metrics !== undefined) {

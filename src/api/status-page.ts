@@ -4,6 +4,7 @@
  * few seconds. No scripts, so the strict Content-Security-Policy of server.ts holds.
  */
 import { routeNames, routes, type ResponseOf } from './routes.ts';
+import { searchBox } from './search-page.ts';
 
 const REFRESH_SECONDS = 5;
 
@@ -49,6 +50,8 @@ code { font: 12px ui-monospace, monospace; }
 <table>
 ${facts.map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${name === 'id' || name === 'peer id' ? code(value) : escapeHtml(value)}</td></tr>`).join('\n')}
 </table>
+<h2>Search</h2>
+${searchBox()}
 <h2>Addresses</h2>
 <ul>
 ${status.multiaddrs.map((address) => `<li>${code(address)}</li>`).join('\n') || '<li>none</li>'}
