@@ -23,6 +23,7 @@ import { parseQuery } from '../src/services/search/query.ts';
 import { quantileSorted } from '../src/sim/stats.ts';
 import { corpusQueries, documentCorpus } from '../src/sim/workloads/document-corpus.ts';
 import { DevnetRun } from './dht-vs-kad/devnet-run.ts';
+import { round1, round3 } from './support/figures.ts';
 
 type Say = (line: string) => void;
 
@@ -114,12 +115,4 @@ function positive(text: string | undefined, fallback: number, flag: string): num
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, got '${text}'`);
   return value;
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
