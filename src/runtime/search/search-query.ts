@@ -20,6 +20,7 @@ import type { DublinCore } from '../../services/search/dublin-core.ts';
 import { decodePostingPage, postingSigningBytes, type SignedPosting } from '../../services/search/posting.ts';
 import { fieldNames, intersect, parseQuery, QueryLimits, rankMatches, type QueryTerm } from '../../services/search/query.ts';
 import { SearchLimits, type SearchRequest, type SearchResponse } from '../../services/search/search-messages.ts';
+import type { Id } from '../../core/id.ts';
 import type { IndexNode, IndexNodes } from './index-nodes.ts';
 import { SearchRequestError } from './search-errors.ts';
 import { SearchProtocolError, type SearchClient } from './search-client.ts';
@@ -141,7 +142,7 @@ export class SearchQuery {
   private async count(state: TermState): Promise<void> {
     let answered = false;
     for (let at = 0; at < state.candidates.length; at++) {
-      const answer = await this.ask(state.candidates[at], { kind: 'count', term: state.query.term, fields: state.query.fields }, 'counted');
+      const answer = await this.ask(state.candidates[at], { kind: 'count', term: state.query.term, fields: state.query.fields }, 'counted', termKey(state.query.term));
       if (answer === null) continue;
       answered = true;
       if (answer.documents > 0) {
@@ -158,7 +159,7 @@ export class SearchQuery {
 
   private async corpus(): Promise<{ documents: number; documentTerms: number; publishers: number }> {
     for (const node of await this.parts.nodes.candidates(CORPUS_KEY)) {
-      const answer = await this.ask(node, { kind: 'corpus' }, 'corpus');
+      const answer = await this.ask(node, { kind: 'corpus' }, 'corpus', CORPUS_KEY);
       if (answer !== null && answer.totals.publishers > 0) return answer.totals;
     }
     return { documents: 0, documentTerms: 0, publishers: 0 };
@@ -228,13 +229,13 @@ export class SearchQuery {
   /** Asks the term's holder, moving on to the next candidate that holds the list when it fails. */
   private async onHolder<K extends SearchResponse['kind']>(state: TermState, request: SearchRequest, kind: K): Promise<Extract<SearchResponse, { kind: K }>> {
     while (state.holderAt < state.candidates.length) {
-      const answer = await this.ask(state.candidates[state.holderAt], request, kind);
+      const answer = await this.ask(state.candidates[state.holderAt], request, kind, termKey(state.query.term));
       if (answer !== null) return answer;
       // The holder failed: find the next that holds the list.
       const from = state.holderAt + 1;
       state.holderAt = state.candidates.length;
       for (let at = from; at < state.candidates.length; at++) {
-        const counted = await this.ask(state.candidates[at], { kind: 'count', term: state.query.term, fields: state.query.fields }, 'counted');
+        const counted = await this.ask(state.candidates[at], { kind: 'count', term: state.query.term, fields: state.query.fields }, 'counted', termKey(state.query.term));
         if (counted !== null && counted.documents > 0) {
           state.holderAt = at;
           break;
@@ -244,8 +245,12 @@ export class SearchQuery {
     throw new SearchRequestError(`no holder of "${state.query.term}" answered`);
   }
 
-  /** One request; null when the node failed or answered with the wrong kind (counted against it). */
-  private async ask<K extends SearchResponse['kind']>(node: IndexNode, request: SearchRequest, kind: K): Promise<Extract<SearchResponse, { kind: K }> | null> {
+  /**
+   * One request; null when the node failed or answered with the wrong kind (counted against it).
+   * The key's remembered candidates are then forgotten, so the next query looks again rather than
+   * dial a dead holder first for the rest of the cache's time.
+   */
+  private async ask<K extends SearchResponse['kind']>(node: IndexNode, request: SearchRequest, kind: K, key: Id): Promise<Extract<SearchResponse, { kind: K }> | null> {
     try {
       const answer = await this.parts.client.ask(node.target, request);
       if (answer.kind === kind) return answer as Extract<SearchResponse, { kind: K }>;
@@ -253,6 +258,7 @@ export class SearchQuery {
       // Counted below.
     }
     this.failures++;
+    this.parts.nodes.forget(key);
     return null;
   }
 }
