@@ -11,9 +11,9 @@
  * The index is small (a row per piece, not per byte) and its loss costs only maintenance state: a
  * node that lost it still serves its blocks, and re-learns what it holds when it is asked.
  */
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { join } from 'node:path';
-import { PreparedStatements } from '../sqlite-statements.ts';
+import { openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
 
 export const HOLDINGS_FILE = 'holdings.sqlite';
 
@@ -76,11 +76,7 @@ export class Holdings {
   }
 
   static open(dataDir: string): Holdings {
-    const database = new DatabaseSync(join(dataDir, HOLDINGS_FILE));
-    database.exec('PRAGMA journal_mode = WAL');
-    database.exec('PRAGMA synchronous = NORMAL');
-    database.exec(SCHEMA);
-    return new Holdings(database);
+    return new Holdings(openWalDatabase(join(dataDir, HOLDINGS_FILE), SCHEMA));
   }
 
   /** Records a piece (or refreshes its scheme and origin); a new row is due for a check at `firstCheckAtMs`. */

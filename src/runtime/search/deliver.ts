@@ -22,10 +22,6 @@ export interface DeliverOptions {
   readonly concurrency: number;
   /** Rounds: the first, and retries with the next candidates for items short of replicas. */
   readonly rounds: number;
-  /** Use the routing table only (repair), rather than lookups. */
-  readonly knownOnly?: boolean;
-  /** Nodes not to send to (the caller's own node, when it already holds the items). */
-  readonly skip?: ReadonlySet<string>;
 }
 
 /**
@@ -38,13 +34,12 @@ export async function deliver<T>(
 ): Promise<Delivery> {
   const candidates: (readonly IndexNode[])[] = [];
   await forEachLimited(entries.map((_, index) => index), options.concurrency, async (index) => {
-    candidates[index] = options.knownOnly === true ? nodes.known(entries[index].key) : await nodes.candidates(entries[index].key);
+    candidates[index] = await nodes.candidates(entries[index].key);
   });
   const stored = entries.map(() => 0);
   const next = entries.map(() => 0);
   const failedNodes = new Set<string>();
   const okNodes = new Set<string>();
-  const skip = options.skip ?? new Set<string>();
   for (let round = 0; round < options.rounds; round++) {
     const batches = new Map<string, { node: IndexNode; indexes: number[] }>();
     entries.forEach((_, index) => {
@@ -52,12 +47,6 @@ export async function deliver<T>(
       while (wanted > 0 && next[index] < candidates[index].length) {
         const node = candidates[index][next[index]++];
         if (failedNodes.has(node.peerId)) continue;
-        if (skip.has(node.peerId)) {
-          // A skipped node holds the item already: it counts as a replica.
-          stored[index]++;
-          wanted--;
-          continue;
-        }
         let batch = batches.get(node.peerId);
         if (batch === undefined) batches.set(node.peerId, (batch = { node, indexes: [] }));
         batch.indexes.push(index);

@@ -93,7 +93,7 @@ export class GridSearch {
       nodes: this.nodes, client: this.client, store, selfPeerId: this.selfPeerId, replicas, nowUnixMs, log: parts.log,
       sign: async (bytes) => parts.privateKey.sign(bytes),
     });
-    this.repair = new SearchRepair({ holding: this.holding, nodes: this.nodes, client: this.client, replicas, log: parts.log });
+    this.repair = new SearchRepair({ holding: this.holding, nodes: this.nodes, client: this.client, replicas });
   }
 
   static async start(parts: GridSearchParts): Promise<GridSearch> {
@@ -165,9 +165,9 @@ export class GridSearch {
   status(): GridSearchStatus {
     const holder = this.holding.holder;
     return {
-      listsHeld: holder.terms().length, postingsHeld: holder.postingCount(), documentsHeld: holder.documentCount(),
-      withdrawalsHeld: holder.allWithdrawals().length, publishersSummarised: this.holding.summaries.all().length,
-      published: this.store.allPublished().length, replicas: this.parts.config.replicas, repair: { ...this.repair.stats },
+      listsHeld: holder.listCount(), postingsHeld: holder.postingCount(), documentsHeld: holder.documentCount(),
+      withdrawalsHeld: holder.withdrawalCount(), publishersSummarised: this.holding.summaries.count(),
+      published: this.store.publishedTotals().documents, replicas: this.parts.config.replicas, repair: { ...this.repair.stats },
     };
   }
 

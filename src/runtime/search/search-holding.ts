@@ -11,7 +11,7 @@ import { CorpusSummaries } from '../../services/search/corpus-summaries.ts';
 import { BloomFilter } from '../../services/search/bloom-filter.ts';
 import {
   documentSigningBytes, summarySigningBytes, withdrawalSigningBytes,
-  type SignedDocumentRecord, type SignedSummary, type SignedWithdrawal,
+  type SignedDocumentRecord,
 } from '../../services/search/document-record.ts';
 import { decodePostingPage, postingSigningBytes, type SignedPosting } from '../../services/search/posting.ts';
 import { SearchLimits, type IndexedRefusal, type SearchRequest, type SearchResponse } from '../../services/search/search-messages.ts';
@@ -146,25 +146,11 @@ export class SearchHolding {
     };
   }
 
-  /** Applies withdrawals after checking their signatures. */
-  async withdraw(from: string, withdrawals: readonly SignedWithdrawal[]): Promise<void> {
-    const valid = await this.checked(from, withdrawals, (signed) => signed.withdrawal.publisher, (signed) => withdrawalSigningBytes(signed.withdrawal));
-    this.holder.withdraw(valid.kept, this.parts.nowUnixMs());
-    this.save();
-  }
-
   /** Drops what is past its time to live. */
   expire(): void {
     const now = this.parts.nowUnixMs();
     this.holder.expire(now);
     this.summaries.expire(now);
-    this.save();
-  }
-
-  /** Admits summaries after checking their signatures. */
-  async admitSummaries(from: string, summaries: readonly SignedSummary[]): Promise<void> {
-    const valid = await this.checked(from, summaries, (signed) => signed.summary.publisher, (signed) => summarySigningBytes(signed.summary));
-    for (const signed of valid.kept) this.summaries.admit(signed, this.parts.nowUnixMs());
     this.save();
   }
 

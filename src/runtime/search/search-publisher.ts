@@ -135,13 +135,7 @@ export class SearchPublisher {
 
   /** Sends this node's summary of what it publishes to the nodes closest to the corpus key. */
   async publishSummary(): Promise<void> {
-    const published = this.parts.store.allPublished();
-    const summary = {
-      publisher: this.parts.selfPeerId,
-      documents: published.length,
-      documentTerms: published.reduce((sum, document) => sum + document.documentTerms, 0),
-      publishedAtUnixMs: this.parts.nowUnixMs(),
-    };
+    const summary = { publisher: this.parts.selfPeerId, ...this.parts.store.publishedTotals(), publishedAtUnixMs: this.parts.nowUnixMs() };
     const signed: SignedSummary = { summary, signature: await this.parts.sign(summarySigningBytes(summary)) };
     await deliver(this.parts.nodes, [{ key: CORPUS_KEY, item: signed }], { replicas: this.parts.replicas(), ...DELIVERY }, async (node, items) => {
       const answer = await this.parts.client.ask(node.target, { kind: 'summarize', summaries: items });

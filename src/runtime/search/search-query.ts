@@ -100,6 +100,11 @@ export class SearchQuery {
       query, candidates: await this.parts.nodes.candidates(termKey(query.term)), holderAt: -1, documents: 0,
     })));
     const [corpus] = await Promise.all([this.corpus(), ...states.map((state) => this.count(state))]);
+    // N at least the largest n(t) (bm25.ts); avgdl 0 while no summary is known, which BM25 reads as 1.
+    const statistics = {
+      documents: Math.max(corpus.documents, ...states.map((state) => state.documents)),
+      averageDocumentTerms: corpus.documents > 0 ? corpus.documentTerms / corpus.documents : 0,
+    };
     const ordered = [...states].sort((a, b) => a.documents - b.documents || (a.query.term < b.query.term ? -1 : a.query.term > b.query.term ? 1 : 0));
     let hits: SearchHit[] = [];
     let matches = 0;
@@ -107,10 +112,7 @@ export class SearchQuery {
       const lists = await this.chain(ordered);
       const found = intersect(ordered.map((state) => state.query), lists);
       matches = found.length;
-      const largest = Math.max(...ordered.map((state) => state.documents));
-      const documents = Math.max(corpus.documents, largest);
-      const averageDocumentTerms = corpus.documents > 0 ? corpus.documentTerms / corpus.documents : 1;
-      const ranked = rankMatches(found, ordered.map((state) => state.documents), { documents, averageDocumentTerms }, limit);
+      const ranked = rankMatches(found, ordered.map((state) => state.documents), statistics, limit);
       const records = await this.describe(ordered[0], ranked.map((match) => match.cid));
       hits = ranked.map((match) => {
         const publisher = match.postings[0].posting.publisher;
@@ -125,11 +127,7 @@ export class SearchQuery {
       stem: parsed.query.stem,
       matches,
       hits,
-      corpus: {
-        documents: Math.max(corpus.documents, ...states.map((state) => state.documents)),
-        averageDocumentTerms: corpus.documents > 0 ? corpus.documentTerms / corpus.documents : 0,
-        publishers: corpus.publishers,
-      },
+      corpus: { ...statistics, publishers: corpus.publishers },
       requests: now.requests - traffic.requests,
       bytesSent: now.bytesSent - traffic.bytesSent,
       bytesReceived: now.bytesReceived - traffic.bytesReceived,

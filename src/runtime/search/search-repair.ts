@@ -23,7 +23,6 @@ export interface RepairParts {
   readonly nodes: IndexNodes;
   readonly client: SearchClient;
   readonly replicas: () => number;
-  readonly log: (record: Record<string, unknown>) => void;
 }
 
 export interface RepairStats {

@@ -8,7 +8,7 @@
  * damaged row is skipped (and reported), never trusted.
  */
 import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import * as DagCbor from '@ipld/dag-cbor';
 import type { CorpusSummaries } from '../../services/search/corpus-summaries.ts';
 import {
@@ -18,7 +18,7 @@ import {
 import { checkDublinCore, type DublinCore } from '../../services/search/dublin-core.ts';
 import { decodePostingPage, encodePostingPage, type SignedPosting } from '../../services/search/posting.ts';
 import type { TermHolder } from '../../services/search/term-holder.ts';
-import { PreparedStatements } from '../sqlite-statements.ts';
+import { openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
 
 const SEARCH_FILE = 'search.sqlite';
 
@@ -65,11 +65,7 @@ export class SearchStore {
   }
 
   static open(dataDir: string): SearchStore {
-    const database = new DatabaseSync(join(dataDir, SEARCH_FILE));
-    database.exec('PRAGMA journal_mode = WAL');
-    database.exec('PRAGMA synchronous = NORMAL');
-    database.exec(SCHEMA);
-    return new SearchStore(database);
+    return new SearchStore(openWalDatabase(join(dataDir, SEARCH_FILE), SCHEMA));
   }
 
   /** Everything held for the index, checked as it is read. */
@@ -154,6 +150,12 @@ export class SearchStore {
   published(cid: string): PublishedDocument | undefined {
     const row = this.statement('SELECT * FROM published WHERE cid = ?').get(cid) as PublishedRow | undefined;
     return row === undefined ? undefined : toPublished(row) ?? undefined;
+  }
+
+  /** How many documents this node publishes, and their lengths in terms summed (its summary's figures). */
+  publishedTotals(): { readonly documents: number; readonly documentTerms: number } {
+    const row = this.statement('SELECT count(*) AS documents, coalesce(sum(document_terms), 0) AS documentTerms FROM published').get() as { documents: number; documentTerms: number };
+    return { documents: row.documents, documentTerms: row.documentTerms };
   }
 
   /** Every document this node publishes (rows that do not read back are left out). */

@@ -59,6 +59,10 @@ export class CorpusSummaries {
     return { publishers: this.summaries.size, documents, documentTerms };
   }
 
+  count(): number {
+    return this.summaries.size;
+  }
+
   all(): SignedSummary[] {
     return [...this.summaries.values()];
   }

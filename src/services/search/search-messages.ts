@@ -26,7 +26,6 @@
  */
 import * as DagCbor from '@ipld/dag-cbor';
 import { CborRecord, FieldProblem } from '../../wire/cbor-record.ts';
-import { BloomLimits } from './bloom-filter.ts';
 import {
   documentFromCbor, documentToCbor, summaryFromCbor, summaryToCbor, withdrawalFromCbor, withdrawalToCbor,
   type SignedDocumentRecord, type SignedSummary, type SignedWithdrawal,
@@ -235,11 +234,3 @@ function toCbor(message: SearchRequest | SearchResponse): Record<string, unknown
     default: return { ...message };
   }
 }
-
-/** A refusal's reason, cut to fit an answer. */
-export function refusalText(text: string): string {
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-/** The largest Bloom filter a message may carry, in bits (with its header). */
-export const BLOOM_BITS_IN_MESSAGE_MAX = Math.min(BloomLimits.bitsMax, (SearchLimits.bloomBytesMax - BloomLimits.headerBytes) * 8);

@@ -104,6 +104,14 @@ export class TermHolder {
     return this.postingsHeld;
   }
 
+  listCount(): number {
+    return this.lists.size;
+  }
+
+  withdrawalCount(): number {
+    return this.withdrawals.size;
+  }
+
   documentCount(): number {
     return this.documents.size;
   }
@@ -203,11 +211,14 @@ export class TermHolder {
         this.changedWithdrawals.add(key);
         if (this.withdrawals.size > this.options.withdrawalsMax) this.dropOldestWithdrawal();
       }
-      for (const [term, list] of this.lists) {
-        const left = list.filter((entry) => !(entry.posting.publisher === publisher && entry.posting.cid === cid && entry.posting.publishedAtUnixMs <= withdrawnAtUnixMs));
-        if (left.length !== list.length) {
-          postingsRemoved += list.length - left.length;
-          this.replaceList(term, left);
+      // A list holds at most one posting per (publisher, cid): the index says which lists have one,
+      // so only those are rewritten (repair hands every withdrawal to every peer each round).
+      if (holdsAny) {
+        for (const [term, index] of this.index) {
+          const held = index.get(key);
+          if (held === undefined || held.posting.publishedAtUnixMs > withdrawnAtUnixMs) continue;
+          this.replaceList(term, (this.lists.get(term) ?? []).filter((entry) => entry !== held));
+          postingsRemoved++;
         }
       }
       if (record !== undefined) {
