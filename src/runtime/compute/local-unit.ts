@@ -63,7 +63,8 @@ async function runUnit(parts: LocalUnitParts, program: Uint8Array, limits: Parti
       return null;
     }
   }
-  const outcome = await parts.pool.run({ program, input, args: planned.args, checkpoint: null, limits });
+  // Ahead of the units this node runs as a volunteer: its job's spot checks wait for these answers.
+  const outcome = await parts.pool.run({ program, input, args: planned.args, checkpoint: null, limits }, { urgent: true });
   // A stored output is compared by its CID, which this node would have to import it to know: such
   // a unit is not a known answer.
   if (outcome.status !== 'ok' || outcome.fuelUsed === null || outcome.output.length > ComputeLimits.inlineOutputBytesMax) return null;

@@ -40,6 +40,8 @@ export class UnitPool {
   private readonly size: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  /** Units that go before the queue: a coordinator's own spot-check answers, which its job waits for. */
+  private readonly urgent: Job[] = [];
   private readonly onTerminateHung: () => void;
   private nextId = 1;
   private closed = false;
@@ -49,15 +51,18 @@ export class UnitPool {
     this.onTerminateHung = options.onTerminateHung ?? endProcess;
   }
 
-  /** Runs a unit on a warm worker; never throws for what the unit does. */
-  run(run: UnitRun): Promise<UnitOutcome> {
+  /**
+   * Runs a unit on a warm worker; never throws for what the unit does. `urgent` units run before
+   * every unit waiting (in their own order).
+   */
+  run(run: UnitRun, options: { readonly urgent?: boolean } = {}): Promise<UnitOutcome> {
     const limits = { ...DEFAULT_UNIT_LIMITS, ...run.limits };
     const startedMs = performance.now();
     if (this.closed) return Promise.resolve(refusal('the unit pool is closed', startedMs));
     const prepared = prepareUnit(run, limits);
     if (!prepared.ok) return Promise.resolve(refusal(prepared.detail, startedMs));
     return new Promise<UnitOutcome>((resolve) => {
-      this.queue.push({ id: this.nextId++, run, limits, data: prepared.data, startedMs, resolve });
+      (options.urgent === true ? this.urgent : this.queue).push({ id: this.nextId++, run, limits, data: prepared.data, startedMs, resolve });
       this.dispatch();
     });
   }
@@ -65,7 +70,7 @@ export class UnitPool {
   /** Stops every worker; units still waiting or running end as stopped. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ ...sandboxStopped('the unit pool closed'), wallMs: 0 });
+    for (const job of [...this.urgent.splice(0), ...this.queue.splice(0)]) job.resolve({ ...sandboxStopped('the unit pool closed'), wallMs: 0 });
     await Promise.all(this.slots.splice(0).map(async (slot) => {
       if (slot.job !== undefined) this.finish(slot, sandboxStopped('the unit pool closed'));
       await slot.worker.terminate();
@@ -73,10 +78,10 @@ export class UnitPool {
   }
 
   private dispatch(): void {
-    while (this.queue.length > 0) {
+    while (this.urgent.length + this.queue.length > 0) {
       const slot = this.slots.find((candidate) => candidate.job === undefined) ?? this.newSlot();
       if (slot === undefined) return;
-      const job = this.queue.shift() as Job;
+      const job = (this.urgent.length > 0 ? this.urgent.shift() : this.queue.shift()) as Job;
       slot.job = job;
       slot.timer = setTimeout(() => {
         this.finish(slot, timedOut(job.limits));

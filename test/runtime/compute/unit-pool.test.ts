@@ -31,6 +31,20 @@ describe('UnitPool', () => {
     assert.equal(alone.fuelUsed, outcomes[7].fuelUsed);
   });
 
+  it('runs urgent units before every unit waiting', async () => {
+    const program = await echoArgs;
+    const single = new UnitPool({ size: 1 });
+    try {
+      const finished: string[] = [];
+      const run = (args: string, urgent: boolean) => single.run({ program: program.slice(), input: new Uint8Array(0), args }, { urgent }).then(() => finished.push(args));
+      // The first starts at once; the rest wait, and the urgent ones jump the queue in their own order.
+      await Promise.all([run('a', false), run('b', false), run('c', false), run('x', true), run('y', true)]);
+      assert.deepEqual(finished, ['a', 'x', 'y', 'b', 'c']);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('stops a runaway unit at its wall time, replaces its worker, and goes on with the others', async () => {
     const spin = await wat('(module (memory 1 1) (func (export "run") (result i32) (loop $forever (br $forever)) (i32.const 0)))');
     const program = await echoArgs;
