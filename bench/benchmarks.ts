@@ -57,7 +57,7 @@ function figures(r: LookupExperimentResult): Record<string, unknown> {
     nodes: r.nodes, lookups: r.lookups, lookupsCompleted: r.lookupsCompleted, correctRate: r.correctRate, recallMean: r.recallMean,
     hops: r.hops, latencyMs: r.latencyMs, stretch: r.stretch, messagesPerLookup: r.messagesPerLookup,
     bytesPerNodePerSec: r.bytesPerNodePerSec, maintenanceBytesPerNodePerSec: r.maintenanceBytesPerNodePerSec,
-    nodesOnlineMean: r.nodesOnlineMean, joinWallMs: r.joinWallMs, wallMs: r.wallMs, simSeconds: r.simSeconds,
+    nodesOnlineMean: r.nodesOnlineMean, joinMessagesPerNode: r.joinMessagesPerNode, joinWallMs: r.joinWallMs, wallMs: r.wallMs, simSeconds: r.simSeconds,
     eventsPerSec: r.eventsPerSec, speedupVsRealTime: r.speedupVsRealTime, windowSpeedupVsRealTime: r.windowSpeedupVsRealTime,
     rssBytesMax: r.rssBytesMax, traceHash: r.traceHash,
   };
@@ -99,6 +99,26 @@ export const benchmarks: Record<string, Benchmark> = {
         runs[`b${bits}`] = { ...figures(r), hopsRatioToB1: ratio(r.hops.mean, baseline.hops.mean), joinWallRatioToB1: ratio(r.joinWallMs, baseline.joinWallMs) };
       }
       return runs;
+    },
+  },
+  join: {
+    summary: 'how a joining node fills its far buckets at 10^4 nodes: one FIND_NODE per bucket against a lookup per sibling subtree (Kademlia)',
+    async run(extra, say) {
+      const base = [...STATIC, '--nodes', '10000', '--lookups', '10000'];
+      const requests = await simulate([...base, '--join', 'requests'], extra, say);
+      const lookups = await simulate([...base, '--join', 'lookups'], extra, say);
+      return {
+        requests: figures(requests),
+        lookups: figures(lookups),
+        ratioToLookups: {
+          joinMessagesPerNode: ratio(requests.joinMessagesPerNode, lookups.joinMessagesPerNode),
+          joinWallMs: ratio(requests.joinWallMs, lookups.joinWallMs),
+          hopsMean: ratio(requests.hops.mean, lookups.hops.mean),
+          latencyP50: ratio(requests.latencyMs.p50, lookups.latencyMs.p50),
+          messagesPerLookup: ratio(requests.messagesPerLookup, lookups.messagesPerLookup),
+          rssBytesMax: ratio(requests.rssBytesMax, lookups.rssBytesMax),
+        },
+      };
     },
   },
   finish: {

@@ -14,6 +14,13 @@ export type LookupFinishRule = 'strict' | number;
 
 export type EvictionPolicy = 'ping-first' | 'lru';
 
+/**
+ * How a joining node fills its buckets beyond its neighbourhood after its self-lookup: `lookups`
+ * is the paper's full lookup per sibling subtree (Kademlia §2.3); `requests` is one FIND_NODE per
+ * bucket to the best contact known for it (join-refresh.ts).
+ */
+export type JoinRefreshStyle = 'lookups' | 'requests';
+
 export interface DhtConfig {
   /** Bucket size and replication factor (Kademlia §2.2). */
   readonly k: number;
@@ -42,6 +49,7 @@ export interface DhtConfig {
    * needs to meet live nodes in a bucket's range, not to certify the k closest to a random point.
    */
   readonly maintenanceLookupFinish: LookupFinishRule;
+  readonly joinRefresh: JoinRefreshStyle;
   /** Requests one lookup may send in all: the bound on its work. */
   readonly lookupQueriesMax: number;
   /** A lookup ends with what it has after this long. */
@@ -101,6 +109,8 @@ export const defaultDhtConfig: DhtConfig = {
   eviction: 'ping-first',
   lookupFinish: 3,
   maintenanceLookupFinish: 3,
+  // Chosen by measurement (docs/BENCHMARKS.md, `npm run bench -- join`).
+  joinRefresh: 'requests',
   lookupQueriesMax: 100,
   lookupDurationMaxMs: 30_000,
   rtoInitialMs: 1000,
@@ -162,6 +172,7 @@ export function checkDhtConfig(config: DhtConfig): string[] {
   if (typeof config.relaxedSplitting !== 'boolean') problems.push('relaxedSplitting must be true or false');
   if (typeof config.proximity !== 'boolean') problems.push('proximity must be true or false');
   if (config.eviction !== 'ping-first' && config.eviction !== 'lru') problems.push(`eviction must be 'ping-first' or 'lru', got ${String(config.eviction)}`);
+  if (config.joinRefresh !== 'lookups' && config.joinRefresh !== 'requests') problems.push(`joinRefresh must be 'lookups' or 'requests', got ${String(config.joinRefresh)}`);
   if (config.valueTtlMsDefault > Limits.valueTtlMsMax) problems.push(`valueTtlMsDefault exceeds ${Limits.valueTtlMsMax}`);
   return problems;
 }

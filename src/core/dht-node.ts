@@ -11,6 +11,7 @@ import { ClosestPeersLookup, type EstimateRtt } from './closest-peers-lookup.ts'
 import { checkDhtConfig, type DhtConfig } from './config.ts';
 import { EvictedContacts } from './evicted-contacts.ts';
 import { commonPrefixLength, compareDistance, idEquals, randomIdInPrefix, withBitFlipped, type Id } from './id.ts';
+import { joinRefreshTargets, type RefreshTarget } from './join-refresh.ts';
 import { Limits } from './limits.ts';
 import { isRequest, repliesTo, StoreStatus, type Message, type Nodes, type Reply, type Request } from './messages.ts';
 import type { DhtEvent, NodeSnapshot, Outgoing, TrafficClass } from './node-io.ts';
@@ -70,7 +71,21 @@ const Purpose = {
   proximityProbe: 6,
   /** A FIND_NODE into a full bucket's range, for candidates nearer than its contacts (sampleForProximity). */
   proximitySample: 7,
+  /** A joining node's FIND_NODE into one bucket's range beyond its neighbourhood (join-refresh.ts). */
+  joinRefresh: 8,
 } as const;
+
+/** What a join still waits for: one answer (or a fallback lookup) per refresh request. */
+interface JoinRefresh {
+  remaining: number;
+  readonly onDone: (nowMs: number) => void;
+}
+
+/** One refresh request of a join, with the target a full lookup takes over if it goes unanswered. */
+interface JoinRefreshRequest {
+  readonly join: JoinRefresh;
+  readonly target: Id;
+}
 
 type PurposeCode = (typeof Purpose)[keyof typeof Purpose];
 
@@ -82,6 +97,7 @@ interface PendingRequest {
   readonly purpose: PurposeCode;
   readonly operation: LookupOperation | null;
   readonly batch: StoreBatch | null;
+  readonly refresh: JoinRefreshRequest | null;
 }
 
 type TimerPayload =
@@ -160,8 +176,11 @@ export class DhtNode {
   private proximityProbesLeft = PROXIMITY_PROBES_PER_MAINTENANCE;
   /** Full buckets sampled for proximity so far (which one is next). */
   private proximitySamples = 0;
-  /** Buckets sampled at least once (a bucket that splits is replaced by two new ones). */
-  private readonly sampledBuckets = new WeakSet<object>();
+  /**
+   * Buckets sampled at least once (a bucket that splits is replaced by two new ones). Created on
+   * first use: only proximity samples buckets, and an empty WeakSet per node still costs each full GC.
+   */
+  private sampledBuckets: WeakSet<object> | null = null;
 
   constructor(config: DhtConfig, deps: DhtNodeDeps, nowMs: number, snapshot?: NodeSnapshot) {
     const problems = checkDhtConfig(config);
@@ -272,19 +291,24 @@ export class DhtNode {
     for (const peer of bootstrap) this.table.addUnverified(peer, nowMs);
     this.scheduleMaintenance(nowMs, true);
     this.startLookup(nowMs, this.self, 'node', 'maintenance', (selfLookup, doneAtMs) => {
-      // One refresh per subtree farther than our neighbourhood: the sibling subtree at every depth
-      // above the k-th closest node the self-lookup found (Kademlia §2.3 says "farther than the
-      // closest neighbour"; the subtrees between the closest and the k-th hold only those k, which
-      // the self-lookup has just met). This follows the ideal tree, not the current shape of ours,
-      // which is still growing, so a join costs about log2(n/k) lookups whatever b is.
+      // Refresh what lies farther than our neighbourhood: the sibling subtree at every depth above
+      // the k-th closest node the self-lookup found (Kademlia §2.3 says "farther than the closest
+      // neighbour"; the subtrees between the closest and the k-th hold only those k, which the
+      // self-lookup has just met). This follows the ideal tree, not the current shape of ours,
+      // which is still growing. By default one request per bucket of those subtrees
+      // (join-refresh.ts); the paper's way, a lookup per subtree, costs about log2(n/k) lookups.
       const neighbourhood = selfLookup.lookup.closestPeers(this.config.k);
       const farthest = neighbourhood[neighbourhood.length - 1];
       const depths = farthest ? commonPrefixLength(farthest, this.self) : 0;
-      let remaining = depths;
       const finishJoin = (finishedAtMs: number): void => {
         if (this.currentState === 'joining') this.currentState = 'ready';
         this.events.push({ kind: 'joined', operationId, startedAtMs: nowMs, finishedAtMs, contacts: this.table.size });
       };
+      if (this.config.joinRefresh === 'requests') {
+        this.refreshByRequests(doneAtMs, joinRefreshTargets(this.self, depths, this.config.bitsPerDigit, this.random), finishJoin);
+        return;
+      }
+      let remaining = depths;
       if (remaining === 0) finishJoin(doneAtMs);
       for (let depth = 0; depth < depths; depth++) {
         const target = randomIdInPrefix(withBitFlipped(this.self, depth), depth + 1, this.random);
@@ -294,6 +318,39 @@ export class DhtNode {
       }
     });
     return operationId;
+  }
+
+  /**
+   * The join's refresh, one request per bucket not yet full (join-refresh.ts): each goes to the
+   * contact we know closest to its target, and the contacts its answer names fill spare room in our
+   * table. One that goes unanswered is replaced by a full lookup of its target. `onDone` runs when
+   * all have settled.
+   */
+  private refreshByRequests(nowMs: number, targets: readonly RefreshTarget[], onDone: (nowMs: number) => void): void {
+    // A bucket the self-lookup has already filled needs no request.
+    const wanted = targets.filter(({ target, bucketDepth }) => !this.table.isFullDownTo(target, bucketDepth));
+    const join: JoinRefresh = { remaining: wanted.length, onDone };
+    if (wanted.length === 0) {
+      onDone(nowMs);
+      return;
+    }
+    for (const { target } of wanted) {
+      this.table.touch(target, nowMs);
+      const contact = this.table.closest(target, 1)[0];
+      const refresh: JoinRefreshRequest = { join, target };
+      const request: Request = { kind: 'findNode', requestId: 0, target };
+      if (contact === undefined || !this.sendRequest(nowMs, contact, request, 'maintenance', Purpose.joinRefresh, null, null, refresh)) {
+        this.refreshByLookup(refresh, nowMs);
+      }
+    }
+  }
+
+  private refreshByLookup(refresh: JoinRefreshRequest, nowMs: number): void {
+    this.startLookup(nowMs, refresh.target, 'node', 'maintenance', (_lookup, doneAtMs) => this.settleJoinRefresh(refresh.join, doneAtMs));
+  }
+
+  private settleJoinRefresh(join: JoinRefresh, nowMs: number): void {
+    if (--join.remaining === 0) join.onDone(nowMs);
   }
 
   /** Finds the k closest live nodes to `target`; emits `lookupDone`. */
@@ -505,6 +562,10 @@ export class DhtNode {
       case Purpose.proximitySample:
         if (reply.kind === 'nodes') this.considerNamed(reply, reply.closer.slice(0, this.config.k), nowMs);
         break;
+      case Purpose.joinRefresh:
+        if (reply.kind === 'nodes') this.considerNamed(reply, reply.closer.slice(0, this.config.k), nowMs);
+        this.settleJoinRefresh((pending.refresh as JoinRefreshRequest).join, nowMs);
+        break;
       case Purpose.revival:
         this.evicted.onResult(pending.peer, true, nowMs);
         break;
@@ -568,6 +629,9 @@ export class DhtNode {
         this.settleStore(batch, nowMs);
         break;
       }
+      case Purpose.joinRefresh:
+        this.refreshByLookup(pending.refresh as JoinRefreshRequest, nowMs);
+        break;
       default:
         break;
     }
@@ -579,12 +643,12 @@ export class DhtNode {
    */
   private sendRequest(
     nowMs: number, peer: PeerRef, request: Request, traffic: 'user' | 'maintenance',
-    purpose: PurposeCode, operation: LookupOperation | null, batch: StoreBatch | null,
+    purpose: PurposeCode, operation: LookupOperation | null, batch: StoreBatch | null, refresh: JoinRefreshRequest | null = null,
   ): boolean {
     if (this.pending.size >= Limits.pendingRequestsMax) return false;
     const requestId = this.allocateRequestId();
     const message = { ...request, requestId } as Request;
-    this.pending.set(requestId, { requestId, peer, kind: request.kind, sentAtMs: nowMs, purpose, operation, batch });
+    this.pending.set(requestId, { requestId, peer, kind: request.kind, sentAtMs: nowMs, purpose, operation, batch, refresh });
     // The RTO a lookup just computed for this very request, used once so it cannot go stale.
     const rtoMs = peer === this.lastRtoPeer ? this.lastRtoMs : this.retransmissionTimeoutMs(peer);
     this.lastRtoPeer = null;
@@ -744,10 +808,11 @@ export class DhtNode {
   private sampleForProximity(nowMs: number): void {
     const full = this.table.buckets().filter((bucket) => !bucket.onOwnPath && bucket.size === this.config.k);
     if (full.length === 0) return;
-    const fresh = full.filter((bucket) => !this.sampledBuckets.has(bucket));
+    const sampled = this.sampledBuckets ?? (this.sampledBuckets = new WeakSet<object>());
+    const fresh = full.filter((bucket) => !sampled.has(bucket));
     const chosen = fresh.length > 0 ? fresh : [full[this.proximitySamples++ % full.length]];
     for (const bucket of chosen) {
-      this.sampledBuckets.add(bucket);
+      sampled.add(bucket);
       const contact = bucket.peers[Math.floor(this.random.nextFloat() * bucket.size)];
       const target = randomIdInPrefix(bucket.prefix, bucket.depth, this.random);
       this.sendRequest(nowMs, contact, { kind: 'findNode', requestId: 0, target }, 'maintenance', Purpose.proximitySample, null, null);

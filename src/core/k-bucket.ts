@@ -4,9 +4,9 @@
  *
  * Storage is laid out for a simulator that holds 10^5 tables in one process and is bound by memory:
  * the peers in one array, and everything numeric about them — the id's first 32 bits, when last
- * seen, consecutive failures, whether proven, RTT estimates — in one Float64Array of k rows per
- * column, allocated once. A scan for a peer reads k contiguous numbers; a bucket costs one typed
- * array instead of an object (and boxed doubles) per contact or a growable array per field.
+ * seen, consecutive failures and whether proven, RTT estimates — in one array of unboxed doubles,
+ * k rows per column, allocated once. A scan for a peer reads k contiguous numbers; a bucket costs
+ * one array instead of an object (and boxed doubles) per contact or a growable array per field.
  */
 import { idEquals, type Id } from './id.ts';
 import type { PeerRef } from './peer.ts';
@@ -23,9 +23,28 @@ export interface ContactInfo extends RttSample {
   readonly coordinate: VivaldiCoordinate | null;
 }
 
-/** Column offsets, in units of k rows. */
-const Column = { head: 0, lastSeenMs: 1, failures: 2, verified: 3, srttMs: 4, rttVarMs: 5 } as const;
-const COLUMNS = 6;
+const NO_PEERS: readonly PeerRef[] = Object.freeze([]);
+const NO_TIMES: readonly number[] = Object.freeze([]);
+
+/**
+ * A packed array of unboxed doubles on the JS heap, all zero. Not a Float64Array: each of those
+ * keeps its bytes outside the heap with an ArrayBuffer to track them, and at 10^5 tables the
+ * millions of them made V8 run its full collections far more often (measured: docs/BENCHMARKS.md).
+ * Filling with a fraction first fixes the array's element kind as double, so it never holds boxes.
+ */
+function doubleColumns(length: number): number[] {
+  const columns: number[] = [];
+  for (let i = 0; i < length; i++) columns.push(0.5);
+  for (let i = 0; i < length; i++) columns[i] = 0;
+  return columns;
+}
+
+/**
+ * Column offsets, in units of k rows. `status` packs consecutive failures and whether the contact
+ * proved alive as failures × 2 + verified: one column fewer is a sixth less memory per bucket.
+ */
+const Column = { head: 0, lastSeenMs: 1, status: 2, srttMs: 3, rttVarMs: 4 } as const;
+const COLUMNS = 5;
 
 export class KBucket {
   readonly leaf = true as const;
@@ -37,15 +56,18 @@ export class KBucket {
   /** Least recently seen first; row i of every column belongs to peers[i]. */
   readonly peers: PeerRef[] = [];
   private readonly capacity: number;
-  private readonly columns: Float64Array;
+  private readonly columns: number[];
   /**
    * Contacts that missed their last request or were never heard from: the first to make room for
    * a newcomer that has just proved alive (§4.1), without the liveness check a proven contact gets.
    */
   weakCount = 0;
-  /** The replacement cache, oldest first, with when each was seen; the newest is promoted when a contact is evicted. */
-  readonly replacementPeers: PeerRef[] = [];
-  readonly replacementSeenMs: number[] = [];
+  /**
+   * The replacement cache, oldest first, with when each was seen; the newest is promoted when a
+   * contact is evicted. Null until the first newcomer waits: most buckets never cache anyone, and
+   * at 10^5 tables two empty arrays per bucket were millions of objects for every full GC to mark.
+   */
+  private replacements: { readonly peers: PeerRef[]; readonly seenMs: number[] } | null = null;
   /** When a lookup last targeted this bucket's range; refresh is due an interval later (§2.3). */
   lastTouchedMs: number;
   /** The contact being pinged on behalf of a newcomer, if any. */
@@ -63,7 +85,7 @@ export class KBucket {
     this.onOwnPath = onOwnPath;
     this.lastTouchedMs = lastTouchedMs;
     this.capacity = capacity;
-    this.columns = new Float64Array(capacity * COLUMNS);
+    this.columns = doubleColumns(capacity * COLUMNS);
     this.coordinates = withCoordinates ? [] : null;
   }
 
@@ -93,11 +115,11 @@ export class KBucket {
   }
 
   failuresAt(index: number): number {
-    return this.columns[Column.failures * this.capacity + index];
+    return this.columns[Column.status * this.capacity + index] >> 1;
   }
 
   isVerified(index: number): boolean {
-    return this.columns[Column.verified * this.capacity + index] === 1;
+    return (this.columns[Column.status * this.capacity + index] & 1) === 1;
   }
 
   srttMsAt(index: number): number {
@@ -184,7 +206,9 @@ export class KBucket {
   /** Counts a missed request; returns the contact's consecutive failures. */
   recordFailure(index: number): number {
     if (!this.isWeak(index)) this.weakCount++;
-    return ++this.columns[Column.failures * this.capacity + index];
+    const at = Column.status * this.capacity + index;
+    this.columns[at] += 2;
+    return this.columns[at] >> 1;
   }
 
   recordRtt(index: number, sampleMs: number): void {
@@ -211,25 +235,37 @@ export class KBucket {
   }
 
   get replacementCount(): number {
-    return this.replacementPeers.length;
+    return this.replacements === null ? 0 : this.replacements.peers.length;
+  }
+
+  /** The cached newcomers, oldest first. */
+  get replacementPeers(): readonly PeerRef[] {
+    return this.replacements === null ? NO_PEERS : this.replacements.peers;
+  }
+
+  /** When each cached newcomer was seen, parallel to replacementPeers. */
+  get replacementSeenMs(): readonly number[] {
+    return this.replacements === null ? NO_TIMES : this.replacements.seenMs;
   }
 
   addReplacement(peer: PeerRef, seenMs: number, replacementsMax: number): void {
     this.removeReplacement(peer);
-    this.replacementPeers.push(peer);
-    this.replacementSeenMs.push(seenMs);
-    if (this.replacementPeers.length > replacementsMax) {
-      this.replacementPeers.shift();
-      this.replacementSeenMs.shift();
+    const replacements = this.replacements ?? (this.replacements = { peers: [], seenMs: [] });
+    replacements.peers.push(peer);
+    replacements.seenMs.push(seenMs);
+    if (replacements.peers.length > replacementsMax) {
+      replacements.peers.shift();
+      replacements.seenMs.shift();
     }
   }
 
   removeReplacement(id: Id): void {
-    const peers = this.replacementPeers;
+    if (this.replacements === null) return;
+    const peers = this.replacements.peers;
     for (let i = 0; i < peers.length; i++) {
       if (peers[i].head === id.head && idEquals(peers[i], id)) {
         peers.splice(i, 1);
-        this.replacementSeenMs.splice(i, 1);
+        this.replacements.seenMs.splice(i, 1);
         return;
       }
     }
@@ -237,9 +273,9 @@ export class KBucket {
 
   /** Removes and returns the newest replacement, or undefined. */
   popNewestReplacement(): { peer: PeerRef; seenMs: number } | undefined {
-    const peer = this.replacementPeers.pop();
+    const peer = this.replacements?.peers.pop();
     if (peer === undefined) return undefined;
-    return { peer, seenMs: this.replacementSeenMs.pop() as number };
+    return { peer, seenMs: (this.replacements as { seenMs: number[] }).seenMs.pop() as number };
   }
 
   private isWeak(index: number): boolean {
@@ -251,8 +287,7 @@ export class KBucket {
     const columns = this.columns;
     columns[index] = head;
     columns[Column.lastSeenMs * k + index] = lastSeenMs;
-    columns[Column.failures * k + index] = failures;
-    columns[Column.verified * k + index] = verified;
+    columns[Column.status * k + index] = failures * 2 + verified;
     columns[Column.srttMs * k + index] = srttMs;
     columns[Column.rttVarMs * k + index] = rttVarMs;
   }

@@ -268,6 +268,12 @@ export class RoutingTable {
     return nearest.sorted();
   }
 
+  /** Whether the bucket covering `target` is at least `depth` deep and holds k contacts: nothing to learn for it. */
+  isFullDownTo(target: Id, depth: number): boolean {
+    const bucket = this.leafFor(target);
+    return bucket.depth >= depth && bucket.size >= this.config.k;
+  }
+
   /** Marks the bucket covering `target` as recently looked up, postponing its refresh. */
   touch(target: Id, nowMs: number): void {
     this.leafFor(target).lastTouchedMs = nowMs;

@@ -4,7 +4,7 @@
  * trace checked in. One command per line, `#` starts a comment:
  *
  *   seed 7                          the seed (before anything else happens)
- *   config k=4 alpha=2 bits=1       protocol settings: k alpha bits finish maintenance-finish probe-ms
+ *   config k=4 alpha=2 bits=1       protocol settings: k alpha bits finish maintenance-finish probe-ms join
  *   network loss=0.01 connect-rtts=2
  *   latency geo | planetlab
  *   trace messages                  also print every delivered message (small runs only)
@@ -304,7 +304,11 @@ function applyConfig(config: DhtConfig, settings: string[], fail: (message: stri
       case 'finish': out = { ...out, lookupFinish: finish(value) }; break;
       case 'maintenance-finish': out = { ...out, maintenanceLookupFinish: finish(value) }; break;
       case 'probe-ms': out = { ...out, neighbourhoodProbeIntervalMs: parseCount(value, fail) }; break;
-      default: fail(`unknown setting ${JSON.stringify(key)} (k, alpha, bits, finish, maintenance-finish, probe-ms)`);
+      case 'join':
+        if (value !== 'lookups' && value !== 'requests') fail('join is lookups or requests');
+        out = { ...out, joinRefresh: value };
+        break;
+      default: fail(`unknown setting ${JSON.stringify(key)} (k, alpha, bits, finish, maintenance-finish, probe-ms, join)`);
     }
   }
   return out;

@@ -40,7 +40,7 @@ const SMALL_RUN = ['sim', 'lookup', '--nodes', '200', '--lookups', '200', '--lat
 const NUMBER_FIELDS = [
   'seed', 'nodes', 'lookups', 'lookupsCompleted', 'lookupsAborted', 'correctRate', 'recallMean', 'messagesPerLookup',
   'bytesPerNodePerSec', 'maintenanceBytesPerNodePerSec', 'nodesOnlineMean', 'identities', 'lossRate', 'k', 'alpha',
-  'bits', 'warmupMinutes', 'windowMinutes', 'joinSimSeconds', 'joinWallMs', 'wallMs', 'simSeconds', 'eventsPerSec',
+  'bits', 'warmupMinutes', 'windowMinutes', 'joinSimSeconds', 'joinWallMs', 'joinMessagesPerNode', 'wallMs', 'simSeconds', 'eventsPerSec',
   'speedupVsRealTime', 'rssBytesMax',
 ] as const;
 const NESTED_FIELDS = { hops: ['mean', 'p50', 'p95', 'max'], latencyMs: ['p50', 'p95', 'p99', 'mean'], stretch: ['p50', 'p95'] } as const;
@@ -91,7 +91,7 @@ describe('peergrid sim lookup --json', { concurrency: true }, () => {
       for (const key of keys) assert.ok(typeof nested[key] === 'number' && Number.isFinite(nested[key]), `${field}.${key}`);
     }
     assert.match(result.traceHash, /^[0-9a-f]{16}$/);
-    for (const field of ['latency', 'churn', 'finish'] as const) assert.equal(typeof result[field], 'string', field);
+    for (const field of ['latency', 'churn', 'finish', 'join'] as const) assert.equal(typeof result[field], 'string', field);
     assert.equal(result.wire, false);
     assert.equal(result.nodes, 200);
     assert.equal(result.lookups, 200);

@@ -258,10 +258,11 @@ describe('join (Kademlia §2.3)', () => {
     assert.deepEqual(node.takeMessages(), []);
   });
 
-  it('through one bootstrap peer: emits joined, ends with its neighbourhood as contacts, and the others learn of it', () => {
-    const { net, nodes, peers } = joinedNetwork(30, 10);
+  for (const joinRefresh of ['lookups', 'requests'] as const) {
+  it(`through one bootstrap peer (refresh by ${joinRefresh}): emits joined, ends with its neighbourhood as contacts, and the others learn of it`, () => {
+    const { net, nodes, peers } = joinedNetwork(30, 10, { joinRefresh });
     const [newcomer] = randomPeers(1, Prng.fromSeed(102), 'new');
-    const node = net.add(makeNode(newcomer, 99, {}, net.nowMs));
+    const node = net.add(makeNode(newcomer, 99, { joinRefresh }, net.nowMs));
     const startedAtMs = net.nowMs;
     const operationId = net.run(node, (n, now) => n.join(now, [peers[17]]));
     assert.equal(node.state, 'joining');
@@ -283,6 +284,40 @@ describe('join (Kademlia §2.3)', () => {
     assert.ok(knowers.length >= K);
     // It is found by lookups.
     assert.equal(idToHex(runLookup(net, nodes[3], nearId(newcomer, 1)).closest[0]), idToHex(newcomer));
+  });
+  }
+
+  it('refreshing by requests sends one FIND_NODE per bucket beyond the neighbourhood after the self-lookup, and fills more of the table than lookups do', () => {
+    const sizes: Record<string, number> = {};
+    const refreshRequests: Record<string, number> = {};
+    for (const joinRefresh of ['lookups', 'requests'] as const) {
+      const { net, peers } = joinedNetwork(60, 12, { joinRefresh, bitsPerDigit: 2 });
+      const [newcomer] = randomPeers(1, Prng.fromSeed(104), 'new');
+      const node = net.add(makeNode(newcomer, 98, { joinRefresh, bitsPerDigit: 2 }, net.nowMs));
+      const sentBefore = net.sent.length;
+      const operationId = net.run(node, (n, now) => n.join(now, [peers[5]]));
+      const joined = net.runUntilEvent(node, isJoined(operationId), net.nowMs + 60_000);
+      assert.ok(joined, `never joined (${joinRefresh})`);
+      sizes[joinRefresh] = joined.contacts;
+      refreshRequests[joinRefresh] = net.sent.slice(sentBefore).filter((sent) => idEquals(sent.from, newcomer) && sent.message.kind === 'findNode').length;
+      for (const peer of naiveClosest(newcomer, peers, K)) assert.ok(node.table.has(peer), `${joinRefresh}: misses one of its k closest`);
+    }
+    assert.ok(refreshRequests.requests < refreshRequests.lookups, `requests ${refreshRequests.requests}, lookups ${refreshRequests.lookups}`);
+    assert.ok(sizes.requests >= sizes.lookups, `contacts: requests ${sizes.requests}, lookups ${sizes.lookups}`);
+  });
+
+  it('refreshing by requests: a refresh request that goes unanswered is replaced by a lookup, and the join still completes', () => {
+    const { net, peers } = joinedNetwork(30, 13, { joinRefresh: 'requests' });
+    const [newcomer] = randomPeers(1, Prng.fromSeed(105), 'new');
+    const node = net.add(makeNode(newcomer, 97, { joinRefresh: 'requests' }, net.nowMs));
+    // Half the network goes silent just after the self-lookup starts: some refresh requests meet the dead.
+    const operationId = net.run(node, (n, now) => n.join(now, [peers[3]]));
+    net.runUntil(net.nowMs + 15);
+    for (const peer of peers.slice(15)) net.nodes.delete(peer.address);
+    const joined = net.runUntilEvent(node, isJoined(operationId), net.nowMs + 120_000);
+    assert.ok(joined, 'never joined');
+    assert.equal(node.state, 'ready');
+    assert.ok(node.stats.requestsTimedOut > 0, 'no request met a dead peer: the test proves nothing');
   });
 
   it('through a dead bootstrap peer still completes, with no live contact', () => {

@@ -27,6 +27,7 @@ export const smallConfig: DhtConfig = {
   eviction: 'ping-first',
   lookupFinish: 'strict',
   maintenanceLookupFinish: 'strict',
+  joinRefresh: 'lookups',
   lookupQueriesMax: 100,
   lookupDurationMaxMs: 30_000,
   rtoInitialMs: 1000,

@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { checkDhtConfig, defaultDhtConfig } from '../../core/config.ts';
-import type { DhtConfig, EvictionPolicy, LookupFinishRule } from '../../core/config.ts';
+import type { DhtConfig, EvictionPolicy, JoinRefreshStyle, LookupFinishRule } from '../../core/config.ts';
 import { Limits } from '../../core/limits.ts';
 import { exponentialFromMedian, pareto, weibull } from '../../sim/churn/distributions.ts';
 import { MOJO } from '../../sim/churn/models.ts';
@@ -82,6 +82,7 @@ const OPTIONS = {
   wire: { type: 'boolean' },
   proximity: { type: 'string' },
   eviction: { type: 'string' },
+  join: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -121,7 +122,8 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     ? defaultDhtConfig.neighbourhoodProbeIntervalMs : parseDuration('--probe', values.probe, 's', { min: 0 });
   const proximity = values.proximity === undefined ? defaultDhtConfig.proximity : parseOnOff('--proximity', values.proximity);
   const eviction = values.eviction === undefined ? defaultDhtConfig.eviction : parseEviction(values.eviction);
-  const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, proximity, eviction, lookupFinish, maintenanceLookupFinish, neighbourhoodProbeIntervalMs };
+  const joinRefresh = values.join === undefined ? defaultDhtConfig.joinRefresh : parseJoinRefresh(values.join);
+  const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, proximity, eviction, lookupFinish, maintenanceLookupFinish, joinRefresh, neighbourhoodProbeIntervalMs };
   const invariantCheckIntervalMs = values.check === undefined ? 0 : parseDuration('--check', values.check, 's', { min: 0, minExclusive: true });
 
   const network: NetworkConfig = {
@@ -165,6 +167,11 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
 function parseEviction(text: string): EvictionPolicy {
   if (text === 'ping-first' || text === 'lru') return text;
   throw new UsageError(`--eviction must be 'ping-first' or 'lru', got '${text}'`);
+}
+
+function parseJoinRefresh(text: string): JoinRefreshStyle {
+  if (text === 'lookups' || text === 'requests') return text;
+  throw new UsageError(`--join must be 'lookups' or 'requests', got '${text}'`);
 }
 
 /** 'on' or 'off'. */
@@ -309,6 +316,8 @@ Protocol (defaults are the kernel's):
   --probe S                seconds between neighbourhood probes, 0 = off (default ${d.neighbourhoodProbeIntervalMs / 1000})
   --proximity on|off       Vivaldi coordinates, proximity neighbour and route selection (default ${d.proximity ? 'on' : 'off'})
   --eviction P             a full bucket's policy: ping-first (Kademlia) or lru, to compare (default ${d.eviction})
+  --join S                 how a joining node fills its far buckets: lookups (a full lookup per
+                           sibling subtree, Kademlia) or requests (one FIND_NODE per bucket) (default ${d.joinRefresh})
 
 Checks:
   --check S                run the invariant checkers every S simulated seconds; the result lists violations

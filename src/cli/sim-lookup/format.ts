@@ -18,7 +18,7 @@ function mebibytes(bytes: number): string {
 export function formatSummary(r: LookupExperimentResult): string {
   const header =
     `${num(r.nodes)} nodes, ${num(r.lookups)} lookups, seed ${r.seed}; latency ${r.latency}, churn ${r.churn}, ` +
-    `loss ${r.lossRate}; k ${r.k}, alpha ${r.alpha}, b ${r.bits}, finish ${r.finish}${r.proximity ? ', proximity' : ''}${r.wire ? ', wire codec' : ''}`;
+    `loss ${r.lossRate}; k ${r.k}, alpha ${r.alpha}, b ${r.bits}, finish ${r.finish}, join by ${r.join}${r.proximity ? ', proximity' : ''}${r.wire ? ', wire codec' : ''}`;
   const rows: [string, string][] = [
     ['correct', `${percent(r.correctRate)}  (${num(r.lookupsCompleted)} completed, ${num(r.lookupsAborted)} aborted)`],
     ['recall', percent(r.recallMean)],

@@ -1,7 +1,8 @@
 /**
  * Room for a large simulation. V8 caps its heap at about 4 GiB by default whatever the machine has,
- * and a 10^5-node run needs more (about 40 KB of heap per node, more under churn, which keeps
- * departed identities), so it died of "heap out of memory" at 90,000 nodes with 20 GiB free. When
+ * and a 10^5-node run needs more (about 40 KB of heap per node when this was written, more under
+ * churn, which keeps departed identities; more again since the routing tables' numeric columns
+ * moved onto the heap), so it died of "heap out of memory" at 90,000 nodes with 20 GiB free. When
  * the cap is below what a run needs, `sim lookup` runs itself again in a child process with
  * --max-old-space-size raised, up to 80% of the machine's memory.
  */

@@ -74,11 +74,15 @@ export interface LookupExperimentResult {
   alpha: number;
   bits: number;
   finish: string;
+  /** How joining nodes refresh their far buckets (DhtConfig.joinRefresh). */
+  join: string;
   wire: boolean;
   warmupMinutes: number;
   windowMinutes: number;
   joinSimSeconds: number;
   joinWallMs: number;
+  /** Messages sent while the initial nodes joined, per node (static runs; under churn, 0). */
+  joinMessagesPerNode: number;
   wallMs: number;
   simSeconds: number;
   eventsPerSec: number;
@@ -171,7 +175,7 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
       world.at(i * options.joinSpacingMs, () => {
         world.start(world.createNode(), randomReadyPeer());
         if ((i + 1) % progressEvery === 0) {
-          say(`started ${i + 1} of ${options.nodes} nodes (${(meter.elapsedMs() / 1000).toFixed(1)} s wall, ${Math.round(meter.rssBytesMax / 2 ** 20)} MiB)`);
+          say(`started ${i + 1} of ${options.nodes} nodes (${(meter.elapsedMs() / 1000).toFixed(1)} s wall, ${Math.round(meter.rssBytesMax / 2 ** 20)} MiB, ${world.eventsProcessed} events, ${world.traffic.messages} messages of which ${world.traffic.maintenanceMessages} maintenance)`);
         }
       });
     }
@@ -184,6 +188,7 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
   world.runWhile(() => options.churn === null && ready.size < options.nodes, bootEndMs + 10 * 60_000);
   const joinSimSeconds = world.nowMs / 1000;
   const joinWallMs = meter.elapsedMs();
+  const joinMessagesPerNode = options.churn === null && options.nodes > 0 ? world.traffic.messages / options.nodes : 0;
   say(`joined ${ready.size} nodes in ${joinSimSeconds.toFixed(1)} simulated s, ${(joinWallMs / 1000).toFixed(1)} s wall`);
 
   // Phase 2: settle (static) or reach steady state (churn).
@@ -261,11 +266,13 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
     alpha: options.dht.alpha,
     bits: options.dht.bitsPerDigit,
     finish: String(options.dht.lookupFinish),
+    join: options.dht.joinRefresh,
     wire: options.wire,
     warmupMinutes: round(options.warmupMs / 60_000, 2),
     windowMinutes: round(options.windowMs / 60_000, 2),
     joinSimSeconds: round(joinSimSeconds, 1),
     joinWallMs: Math.round(joinWallMs),
+    joinMessagesPerNode: round(joinMessagesPerNode, 1),
     wallMs: Math.round(wallMs),
     simSeconds: round(simSeconds, 1),
     eventsPerSec: Math.round(world.eventsProcessed / (wallMs / 1000)),
