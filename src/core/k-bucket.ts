@@ -26,17 +26,26 @@ export interface ContactInfo extends RttSample {
 const NO_PEERS: readonly PeerRef[] = Object.freeze([]);
 const NO_TIMES: readonly number[] = Object.freeze([]);
 
+/** One all-zero array of doubles per length, copied for each bucket (see doubleColumns). */
+const zeroColumns = new Map<number, number[]>();
+
 /**
  * A packed array of unboxed doubles on the JS heap, all zero. Not a Float64Array: each of those
  * keeps its bytes outside the heap with an ArrayBuffer to track them, and at 10^5 tables the
  * millions of them made V8 run its full collections far more often (measured: docs/BENCHMARKS.md).
- * Filling with a fraction first fixes the array's element kind as double, so it never holds boxes.
+ * The template is filled with a fraction first, which fixes its element kind as double, so it never
+ * holds boxes; a copy by slice() keeps that kind and is exactly as long (an array grown by push
+ * keeps up to half again as much room).
  */
 function doubleColumns(length: number): number[] {
-  const columns: number[] = [];
-  for (let i = 0; i < length; i++) columns.push(0.5);
-  for (let i = 0; i < length; i++) columns[i] = 0;
-  return columns;
+  let template = zeroColumns.get(length);
+  if (template === undefined) {
+    template = [];
+    for (let i = 0; i < length; i++) template.push(0.5);
+    for (let i = 0; i < length; i++) template[i] = 0;
+    zeroColumns.set(length, template);
+  }
+  return template.slice();
 }
 
 /**
