@@ -6,6 +6,7 @@
  * The search itself is the API's (`POST /api/v1/search`); this only renders it.
  */
 import type { ResponseOf } from './routes.ts';
+import { describeTerms } from './search-terms.ts';
 import { escapeHtml } from './status-page.ts';
 
 export interface SearchForm {
@@ -37,8 +38,8 @@ export function renderSearchPage(form: SearchForm, outcome: { readonly result: R
     body = `<p class="error">${escapeHtml(outcome.error)}</p>`;
   } else if (outcome !== null) {
     const { result } = outcome;
-    const terms = result.terms.map((term) => `${escapeHtml(term.term)}${term.fields === 'any' ? '' : ` in ${escapeHtml(term.fields)}`} (${term.documents})`).join(', ');
-    const hits = result.hits.map((hit, index) => {
+    const terms = escapeHtml(describeTerms(result.terms));
+    const hits = result.hits.map((hit) => {
       const metadata = (hit.metadata ?? {}) as Record<string, readonly string[] | undefined>;
       const title = metadata.title?.join(' / ') ?? '(no title)';
       const facts = ['creator', 'subject', 'date', 'type', 'description']

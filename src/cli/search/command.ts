@@ -9,6 +9,7 @@ import { callApi } from '../api-client/call.ts';
 import { jsonLine } from '../api-client/format.ts';
 import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
 import type { ResponseOf } from '../../api/routes.ts';
+import { describeTerms } from '../../api/search-terms.ts';
 
 const OPTIONS = {
   ...API_CLIENT_OPTIONS,
@@ -38,11 +39,7 @@ export async function runSearch(args: readonly string[], io: CliIo): Promise<voi
 type SearchAnswer = ResponseOf<'search'>;
 
 function formatResults(answer: SearchAnswer): string {
-  // A stem's list (`~network`) is shown as the stem and a star: any word of that stem.
-  const terms = answer.terms.map((term) => {
-    const word = term.term.startsWith('~') ? `${term.term.slice(1)}*` : term.term;
-    return `${word}${term.fields === 'any' ? '' : ` in ${term.fields}`} (${term.documents})`;
-  }).join(', ');
+  const terms = describeTerms(answer.terms);
   let out = `${answer.matches} document${answer.matches === 1 ? ' holds' : 's hold'} every term: ${terms}\n`;
   answer.hits.forEach((hit, index) => {
     const metadata = (hit.metadata ?? {}) as Record<string, readonly string[]>;

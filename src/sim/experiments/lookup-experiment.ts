@@ -175,7 +175,7 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
       world.at(i * options.joinSpacingMs, () => {
         world.start(world.createNode(), randomReadyPeer());
         if ((i + 1) % progressEvery === 0) {
-          say(`started ${i + 1} of ${options.nodes} nodes (${(meter.elapsedMs() / 1000).toFixed(1)} s wall, ${Math.round(meter.rssBytesMax / 2 ** 20)} MiB, ${world.eventsProcessed} events, ${world.traffic.messages} messages of which ${world.traffic.maintenanceMessages} maintenance)`);
+          say(`started ${i + 1} of ${options.nodes} nodes (${(meter.elapsedMs() / 1000).toFixed(1)} s wall, ${Math.round(meter.rssBytesMax / 2 ** 20)} MiB, ${world.eventsProcessed} events, ${world.traffic.messages} messages)`);
         }
       });
     }
