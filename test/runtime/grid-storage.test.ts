@@ -80,8 +80,8 @@ describe('content on a grid of nodes in one process', () => {
     assert.equal(placed.blocksShort, 0);
     assert.ok(placed.nodes >= 3);
     // The fetcher is the node holding the fewest blocks (not the uploader, nor node 5, which keeps
-    // nothing for others): with three copies of each block among a handful of nodes, a fixed node held every
-    // block in a few runs in a hundred, and then fetched nothing.
+    // nothing for others): with three copies of each block among a handful of nodes, a fixed node
+    // held every block in a few runs in a hundred, and then fetched nothing.
     const blocks = blocksOf(nodes[0], parseStorageCid(added.cid) as CID);
     const held = (node: NodeRuntime): number => blocks.filter((cid) => node.content.store.has(cid)).length;
     const fetcher = nodes.slice(1, 5).reduce((best, node) => (held(node) < held(best) ? node : best));
