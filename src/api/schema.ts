@@ -8,6 +8,7 @@
  * sides' types from the same declarations (`Infer`). A few dozen lines cover what the API needs,
  * so no validation package is added.
  */
+import { utf8ByteLength } from '../core/utf8-length.ts';
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
@@ -46,11 +47,7 @@ function formatCount(value: number): string {
   return value.toLocaleString('en-US');
 }
 
-const textEncoder = new TextEncoder();
-
-export function utf8ByteLength(text: string): number {
-  return textEncoder.encode(text).length;
-}
+export { utf8ByteLength };
 
 export interface StringRules {
   readonly minLength?: number;

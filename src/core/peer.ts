@@ -7,13 +7,16 @@
  * state lives in the routing table, never here.
  */
 import { idFromBytes, idShort, type Id } from './id.ts';
+import { utf8ByteLength } from './utf8-length.ts';
 
 export interface PeerRef extends Id {
   readonly address: string;
+  /** The address's length in UTF-8 bytes, which the wire codec needs for every contact it sizes. */
+  readonly addressBytes: number;
 }
 
 export function peerRef(id: Id, address: string): PeerRef {
-  return { bytes: id.bytes, head: id.head, address };
+  return { bytes: id.bytes, head: id.head, address, addressBytes: utf8ByteLength(address) };
 }
 
 export function peerFromBytes(bytes: Uint8Array, address: string): PeerRef {

@@ -65,6 +65,9 @@ export interface RoutingTableConfig {
  */
 export type ProximityEstimate = (coordinate: VivaldiCoordinate | null, srttMs: number) => number;
 
+/** fullNeighbourhoodDepth's value while it must be recounted. */
+const UNKNOWN_DEPTH = -2;
+
 /** A newcomer replaces a bucket's farthest contact when it is predicted this much nearer (a ratio of RTTs). */
 const PNS_REPLACE_RATIO = 0.5;
 
@@ -81,6 +84,13 @@ export class RoutingTable {
   /** spine[d] is the tree node at depth d on our own id's path; the last one is the leaf holding our id. */
   private readonly spine: Tree[];
   private entryCount = 0;
+  /**
+   * The deepest spine depth whose subtree (the contacts sharing at least that many leading bits
+   * with us) holds k or more contacts; -1 when none does, UNKNOWN after any change. The relaxed
+   * split test asks this for nearly every contact offered to a full bucket, and the table changes
+   * far less often than it is asked.
+   */
+  private fullNeighbourhoodDepth = UNKNOWN_DEPTH;
   /** Set by the node when proximity is on; without it a full bucket keeps its contacts (§2.2). */
   estimate: ProximityEstimate | null = null;
   /**
@@ -143,11 +153,15 @@ export class RoutingTable {
     if (idEquals(peer, this.self)) return false;
     for (;;) {
       const bucket = this.leafFor(peer);
+      // A full bucket that may not split is the common case once the table has filled: it says
+      // no before the scan for the peer, which reads every contact's id.
+      const full = bucket.size >= this.config.k;
+      if (full && this.surelyMayNotSplit(bucket, peer)) return false;
       if (bucket.indexOf(peer) >= 0) return false;
-      if (bucket.size < this.config.k) {
+      if (!full) {
         bucket.insert(peer, NEVER_SEEN_MS, false, 0, 0, 0, 0, coordinate);
         bucket.removeReplacement(peer);
-        this.entryCount++;
+        this.countChanged(1);
         return true;
       }
       if (!this.maySplit(bucket, peer)) return false;
@@ -184,7 +198,7 @@ export class RoutingTable {
       return false;
     }
     bucket.removeAt(index);
-    this.entryCount--;
+    this.countChanged(-1);
     if (bucket.checking && idEquals(bucket.checking, peer)) bucket.checking = null;
     const promoted = bucket.popNewestReplacement();
     if (promoted) {
@@ -192,7 +206,7 @@ export class RoutingTable {
       let at = bucket.size;
       while (at > 0 && bucket.lastSeenMsAt(at - 1) > promoted.seenMs) at--;
       bucket.insert(promoted.peer, promoted.seenMs, true, at);
-      this.entryCount++;
+      this.countChanged(1);
     }
     return true;
   }
@@ -309,7 +323,7 @@ export class RoutingTable {
   private insert(bucket: KBucket, peer: PeerRef, nowMs: number, verified: boolean, rttSampleMs: number | undefined, coordinate?: VivaldiCoordinate): void {
     bucket.insert(peer, nowMs, verified, bucket.size, 0, 0, 0, coordinate ?? null);
     if (rttSampleMs !== undefined) bucket.recordRtt(bucket.size - 1, rttSampleMs);
-    this.entryCount++;
+    this.countChanged(1);
   }
 
   private maySplit(bucket: KBucket, newcomer: PeerRef): boolean {
@@ -319,17 +333,40 @@ export class RoutingTable {
     return this.config.relaxedSplitting && this.wouldBeAmongClosestToSelf(newcomer);
   }
 
+  /** maySplit's answer when it is no and cheap to give (no gathering of our neighbourhood); false otherwise. */
+  private surelyMayNotSplit(bucket: KBucket, newcomer: PeerRef): boolean {
+    if (bucket.depth >= ID_BITS - 1) return true;
+    if (bucket.onOwnPath || bucket.depth % this.config.bitsPerDigit !== 0) return false;
+    return !this.config.relaxedSplitting || commonPrefixLength(newcomer, this.self) + 1 <= this.neighbourhoodDepth();
+  }
+
   /** Whether fewer than k contacts are closer to our own id than `peer` is. */
   private wouldBeAmongClosestToSelf(peer: PeerRef): boolean {
     const k = this.config.k;
     // Cheap rejection first: contacts sharing more leading bits with us than `peer` does are all closer.
-    const sharedBits = commonPrefixLength(peer, this.self);
-    if (sharedBits + 1 < this.spine.length && countUpTo(this.spine[sharedBits + 1], k) >= k) return false;
+    if (commonPrefixLength(peer, this.self) + 1 <= this.neighbourhoodDepth()) return false;
     const nearest = this.closest(this.self, k);
     return nearest.length < k || compareDistance(this.self, peer, nearest[k - 1]) < 0;
   }
 
+  private countChanged(delta: number): void {
+    this.entryCount += delta;
+    this.fullNeighbourhoodDepth = UNKNOWN_DEPTH;
+  }
+
+  /** See fullNeighbourhoodDepth. Subtrees along the spine are nested, so their counts only fall with depth. */
+  private neighbourhoodDepth(): number {
+    if (this.fullNeighbourhoodDepth === UNKNOWN_DEPTH) {
+      const k = this.config.k;
+      let depth = this.spine.length - 1;
+      while (depth >= 0 && countUpTo(this.spine[depth], k) < k) depth--;
+      this.fullNeighbourhoodDepth = depth;
+    }
+    return this.fullNeighbourhoodDepth;
+  }
+
   private split(bucket: KBucket): void {
+    this.fullNeighbourhoodDepth = UNKNOWN_DEPTH;
     const depth = bucket.depth;
     const onePrefixBytes = bucket.prefix.bytes.slice();
     onePrefixBytes[depth >> 3] |= 1 << (7 - (depth & 7));
@@ -350,7 +387,7 @@ export class RoutingTable {
         let at = child.size;
         while (at > 0 && child.lastSeenMsAt(at - 1) > promoted.seenMs) at--;
         child.insert(promoted.peer, promoted.seenMs, true, at);
-        this.entryCount++;
+        this.countChanged(1);
       }
     }
     const branch: Branch = { leaf: false, depth, zero, one };
@@ -379,7 +416,7 @@ export class RoutingTable {
     const weak = bucket.firstWeakIndex();
     if (weak >= 0) {
       bucket.removeAt(weak);
-      this.entryCount--;
+      this.countChanged(-1);
       this.insert(bucket, peer, nowMs, true, rttSampleMs, coordinate);
       bucket.removeReplacement(peer);
       return 'added';
@@ -390,7 +427,7 @@ export class RoutingTable {
     if (farther >= 0) {
       bucket.addReplacement(bucket.peers[farther], bucket.lastSeenMsAt(farther), this.config.replacementsMax);
       bucket.removeAt(farther);
-      this.entryCount--;
+      this.countChanged(-1);
       this.insert(bucket, peer, nowMs, true, rttSampleMs, coordinate);
       bucket.removeReplacement(peer);
       return 'added';
@@ -398,7 +435,7 @@ export class RoutingTable {
     if (this.config.eviction === 'lru') {
       // Plain LRU, for comparison only: the least recently seen goes, alive or not.
       bucket.removeAt(0);
-      this.entryCount--;
+      this.countChanged(-1);
       this.insert(bucket, peer, nowMs, true, rttSampleMs, coordinate);
       bucket.removeReplacement(peer);
       return 'added';

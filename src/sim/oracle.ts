@@ -6,13 +6,17 @@
  * Live ids are kept sorted as big-endian integers. The ids sharing the first L bits with a target
  * form one contiguous run of that order, and every id in that run is closer to the target than
  * every id outside it; so the k closest lie in the run for the largest L whose run still holds k
- * ids, and only that short run is sorted by XOR distance.
+ * ids, and only that short run is sorted by XOR distance. The runs are found among the ids' first
+ * 32 bits (kept in a parallel array, so a binary search reads no id objects); a run that still
+ * holds more than k ids sharing all 32 bits with the target is sorted whole, which is as exact.
  */
-import { compareDistance, compareIds, idEquals, ID_BYTES, idFromBytes, type Id } from '../core/id.ts';
+import { compareDistance, compareIds, idEquals, type Id } from '../core/id.ts';
 import type { PeerRef } from '../core/peer.ts';
 
 export class Oracle {
   private readonly live: PeerRef[] = [];
+  /** live[i].head, unsigned, for each i. */
+  private readonly heads: number[] = [];
 
   get size(): number {
     return this.live.length;
@@ -22,11 +26,15 @@ export class Oracle {
     const at = this.lowerBound(peer);
     if (at < this.live.length && idEquals(this.live[at], peer)) return;
     this.live.splice(at, 0, peer);
+    this.heads.splice(at, 0, peer.head >>> 0);
   }
 
   remove(peer: Id): void {
     const at = this.lowerBound(peer);
-    if (at < this.live.length && idEquals(this.live[at], peer)) this.live.splice(at, 1);
+    if (at < this.live.length && idEquals(this.live[at], peer)) {
+      this.live.splice(at, 1);
+      this.heads.splice(at, 1);
+    }
   }
 
   has(peer: Id): boolean {
@@ -39,9 +47,12 @@ export class Oracle {
     const wanted = count + (excluded && this.has(excluded) ? 1 : 0);
     let low = 0;
     let high = this.live.length;
-    for (let prefixBits = 1; prefixBits <= ID_BYTES * 8 && high - low > wanted; prefixBits++) {
-      const start = this.lowerBound(prefixBound(target, prefixBits, 0));
-      const end = this.lowerBound(prefixBound(target, prefixBits, 1), true);
+    const targetHead = target.head >>> 0;
+    for (let prefixBits = 1; prefixBits <= 32 && high - low > wanted; prefixBits++) {
+      const first = prefixBits === 32 ? targetHead : (targetHead & ~(0xffffffff >>> prefixBits)) >>> 0;
+      const last = prefixBits === 32 ? targetHead : (first | (0xffffffff >>> prefixBits)) >>> 0;
+      const start = this.firstHeadAbove(first - 1, low, high);
+      const end = this.firstHeadAbove(last, start, high);
       if (end - start < wanted) break;
       low = start;
       high = end;
@@ -49,6 +60,17 @@ export class Oracle {
     const run = this.live.slice(low, high).filter((peer) => !(excluded && idEquals(peer, excluded)));
     run.sort((a, b) => compareDistance(target, a, b));
     return run.slice(0, count);
+  }
+
+  /** Index of the first live id in [low, high) whose head is above `head` (or `high` when none is). */
+  private firstHeadAbove(head: number, low: number, high: number): number {
+    const heads = this.heads;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (heads[middle] <= head) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** Index of the first live id ≥ id (or > id when `strict`). */
@@ -63,15 +85,4 @@ export class Oracle {
     }
     return low;
   }
-}
-
-/** The smallest (fill 0) or largest (fill 1) id sharing the first `prefixBits` bits with `target`. */
-function prefixBound(target: Id, prefixBits: number, fill: 0 | 1): Id {
-  const bytes = target.bytes.slice();
-  for (let bit = prefixBits; bit < ID_BYTES * 8; bit++) {
-    const mask = 1 << (7 - (bit & 7));
-    if (fill === 1) bytes[bit >> 3] |= mask;
-    else bytes[bit >> 3] &= ~mask;
-  }
-  return idFromBytes(bytes);
 }

@@ -153,7 +153,7 @@ export function encodedSize(message: Message): number {
       // Indexed loops, not for-of, so that not even an iterator is allocated.
       const closer = message.closer;
       let size = NODES_FIXED_BYTES + trailer;
-      for (let index = 0; index < closer.length; index++) size += CONTACT_FIXED_BYTES + utf8ByteLength(closer[index].address);
+      for (let index = 0; index < closer.length; index++) size += CONTACT_FIXED_BYTES + closer[index].addressBytes;
       if (trailer !== 0) {
         size += closer.length * PRESENCE_BYTES;
         const coordinates = message.closerCoordinates;

@@ -276,7 +276,7 @@ describe('wire codec encoder assertions', () => {
   it('refuses ids that are not 32 bytes', () => {
     const shortId = { bytes: new Uint8Array(31), head: 0 };
     throwsRange({ kind: 'findNode', requestId: 1, target: shortId }, /target must have 32 bytes/);
-    throwsRange({ kind: 'nodes', requestId: 1, closer: [{ ...shortId, address: 'a' }] }, /contact 0 id/);
+    throwsRange({ kind: 'nodes', requestId: 1, closer: [{ ...shortId, address: 'a', addressBytes: 1 }] }, /contact 0 id/);
   });
 
   it('refuses too many contacts and over-long or ill-formed addresses', () => {

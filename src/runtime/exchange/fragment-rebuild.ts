@@ -28,7 +28,7 @@ export interface RebuiltBlock {
 }
 
 /** Stands for this node among the senders: its own fragments are never penalised nor counted as sources. */
-const OURSELVES = { bytes: new Uint8Array(32), head: 0, address: '' } as PeerRef;
+const OURSELVES: PeerRef = { bytes: new Uint8Array(32), head: 0, address: '', addressBytes: 0 };
 
 /** One offer per index: the first holder named for it. */
 export function distinctOffers(holders: readonly { readonly peer: PeerRef; readonly indexes: readonly number[] }[]): FragmentOffer[] {
