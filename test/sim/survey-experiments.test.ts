@@ -78,7 +78,7 @@ describe('load-balance', () => {
   it('partition: a region cut off finds fewer keys the smaller it is, and the CLI checks its arguments', () => {
     let out = '';
     runSimExperiment(['partition', '--nodes', '120', '--keys', '40', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
-    const result = JSON.parse(out) as { experiment: string; k: number; points: { share: number; nodesInside: number; keysAsked: number; reachableFromInside: number; reachableMin: number; reachableMax: number; oneHomeNode: number; kCopiesAtRandom: number }[] };
+    const result = JSON.parse(out) as { experiment: string; k: number; points: { share: number; nodesInside: number; keysAsked: number; reachableFromInside: number; reachableMin: number; reachableMax: number; oneHomeNode: number; kCopiesAtRandom: number; copyInsideAtCut: number; foundWhenCopyInside: number }[] };
     assert.equal(result.experiment, 'partition');
     assert.deepEqual(result.points.map((point) => point.share), [0.02, 0.05, 0.1, 0.25, 0.5]);
     const half = result.points[result.points.length - 1];
@@ -88,6 +88,9 @@ describe('load-balance', () => {
       assert.equal(point.keysAsked, 3 * 40, 'three networks a share');
       assert.ok(point.reachableMin <= point.reachableFromInside && point.reachableFromInside <= point.reachableMax);
       assert.equal(point.kCopiesAtRandom, Math.round((1 - (1 - point.nodesInside / 120) ** result.k) * 1000) / 1000);
+      // A key is found from inside only if a copy was inside when the cut came (nothing crosses it).
+      assert.ok(point.reachableFromInside <= point.copyInsideAtCut + 1e-9, JSON.stringify(point));
+      assert.ok(point.foundWhenCopyInside > 0.5 && point.foundWhenCopyInside <= 1, JSON.stringify(point));
     }
     const io = { out: () => {}, err: () => {}, env: {} };
     for (const args of [['partition', '--nodes', '10'], ['partition', '--lookups', '5'], ['load-balance', '--keys', '5']]) assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));

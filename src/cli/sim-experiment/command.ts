@@ -202,9 +202,9 @@ function formatReplicationVsErasure(result: ReplicationVsErasureResult): string 
 
 function formatPartition(result: PartitionResult): string {
   const lines = [`partition (seed ${result.seed}, ${result.nodes} nodes, ${result.keys} keys, k = ${result.k}): ${result.claim}`, ''];
-  lines.push('share cut off   nodes inside   keys found from inside (least–most)   one home node   k copies at random');
+  lines.push('share cut off   nodes inside   keys found from inside (least–most)   one home node   k copies at random   copy inside at cut   found when a copy was inside');
   for (const point of result.points) {
-    lines.push(`${point.share.toFixed(2).padStart(13)}   ${String(point.nodesInside).padStart(12)}   ${point.reachableFromInside.toFixed(3).padStart(14)} (${point.reachableMin.toFixed(3)}–${point.reachableMax.toFixed(3)})   ${point.oneHomeNode.toFixed(3).padStart(13)}   ${point.kCopiesAtRandom.toFixed(3).padStart(18)}`);
+    lines.push(`${point.share.toFixed(2).padStart(13)}   ${String(point.nodesInside).padStart(12)}   ${point.reachableFromInside.toFixed(3).padStart(14)} (${point.reachableMin.toFixed(3)}–${point.reachableMax.toFixed(3)})   ${point.oneHomeNode.toFixed(3).padStart(13)}   ${point.kCopiesAtRandom.toFixed(3).padStart(18)}   ${point.copyInsideAtCut.toFixed(3).padStart(18)}   ${point.foundWhenCopyInside.toFixed(3).padStart(28)}`);
   }
   return `${lines.join('\n')}\n`;
 }

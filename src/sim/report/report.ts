@@ -186,6 +186,12 @@ function erasureSection(result: ReplicationVsErasureResult): Section {
   };
 }
 
+/** How a measured share compares with a predicted one, in words: within two points counts as agreeing. */
+function againstPrediction(measured: number, predicted: number): string {
+  if (Math.abs(measured - predicted) <= 0.02) return 'survive as';
+  return measured < predicted ? 'survive less often than' : 'survive more often than';
+}
+
 function partitionSection(result: PartitionResult): Section {
   const small = result.points.find((point) => point.share >= 0.1) ?? result.points[0];
   return {
@@ -198,6 +204,6 @@ function partitionSection(result: PartitionResult): Section {
         { label: `${result.k} copies at random`, points: result.points.map((point) => [point.share, point.kCopiesAtRandom]), dashed: true },
       ],
     })],
-    sentence: `A domain of ${fixed(small.share * 100, 0)}% of the nodes, cut off, found ${fixed(small.reachableFromInside * 100, 1)}% of the keys from inside: with one home node per key it would be ${fixed(small.oneHomeNode * 100, 0)}%, as the survey warns, but values on ${result.k} nodes survive as ${result.k} random copies predict (${fixed(small.kCopiesAtRandom * 100, 1)}%).`,
+    sentence: `A domain of ${fixed(small.share * 100, 0)}% of the nodes, cut off, found ${fixed(small.reachableFromInside * 100, 1)}% of the keys from inside: with one home node per key it would be ${fixed(small.oneHomeNode * 100, 0)}%, as the survey warns; values on ${result.k} nodes ${againstPrediction(small.reachableFromInside, small.kCopiesAtRandom)} ${result.k} random copies predict (${fixed(small.kCopiesAtRandom * 100, 1)}%). ${fixed(small.copyInsideAtCut * 100, 1)}% of the keys had a copy inside when the cut came, and the lookups from inside found ${fixed(small.foundWhenCopyInside * 100, 1)}% of those.`,
   };
 }

@@ -8,7 +8,8 @@
  * random node inside; `worlds` such networks a share. Figures per share: the keys found from inside
  * (mean, least, most), beside what one home node per key would give (the share itself: the
  * survey's premise) and what our k copies per value would give if every copy inside were found
- * (1 − (1 − share)^k).
+ * (1 − (1 − share)^k). To tell the two causes of a shortfall apart, each point also counts the keys
+ * that had a copy inside at the moment of the cut, and how many of those the lookups found.
  */
 import { randomId, type Id } from '../../../core/id.ts';
 import type { PeerRef } from '../../../core/peer.ts';
@@ -45,6 +46,10 @@ export interface PartitionPoint {
   readonly oneHomeNode: number;
   /** k copies spread at random: 1 − (1 − share)^k. */
   readonly kCopiesAtRandom: number;
+  /** Keys with at least one copy on a node inside when the cut came ÷ keys asked, over all worlds. */
+  readonly copyInsideAtCut: number;
+  /** Of those keys, the share the gets from inside found (1 when the lookups miss no copy inside). */
+  readonly foundWhenCopyInside: number;
 }
 
 export interface PartitionResult {
@@ -65,12 +70,17 @@ export function runPartition(options: PartitionOptions): PartitionResult {
     const found = runs.map((run) => run.found / run.keysAsked);
     const round3 = (value: number): number => Math.round(value * 1000) / 1000;
     const { nodesInside } = runs[0];
+    const keysAsked = runs.reduce((sum, run) => sum + run.keysAsked, 0);
+    const withCopy = runs.reduce((sum, run) => sum + run.withCopyInside, 0);
+    const foundWithCopy = runs.reduce((sum, run) => sum + run.foundWithCopyInside, 0);
     return {
-      share, nodesInside, keysAsked: runs.reduce((sum, run) => sum + run.keysAsked, 0),
+      share, nodesInside, keysAsked,
       reachableFromInside: round3(found.reduce((sum, value) => sum + value, 0) / found.length),
       reachableMin: round3(Math.min(...found)), reachableMax: round3(Math.max(...found)),
       oneHomeNode: round3(nodesInside / options.nodes),
       kCopiesAtRandom: round3(1 - (1 - nodesInside / options.nodes) ** options.dht.k),
+      copyInsideAtCut: round3(withCopy / keysAsked),
+      foundWhenCopyInside: withCopy === 0 ? 1 : round3(foundWithCopy / withCopy),
     };
   });
   return {
@@ -80,7 +90,15 @@ export function runPartition(options: PartitionOptions): PartitionResult {
   };
 }
 
-function measure(options: PartitionOptions, share: number, seed: number): { readonly nodesInside: number; readonly keysAsked: number; readonly found: number } {
+interface WorldOutcome {
+  readonly nodesInside: number;
+  readonly keysAsked: number;
+  readonly found: number;
+  readonly withCopyInside: number;
+  readonly foundWithCopyInside: number;
+}
+
+function measure(options: PartitionOptions, share: number, seed: number): WorldOutcome {
   const world = new World({ seed, dht: options.dht, latency: options.latency, network: options.network, wire: false });
   const choice = world.stream(1);
   const joined: SimNode[] = [];
@@ -111,6 +129,7 @@ function measure(options: PartitionOptions, share: number, seed: number): { read
     [order[i], order[j]] = [order[j], order[i]];
   }
   const insideIndices = order.slice(0, Math.max(1, Math.round(share * order.length)));
+  const copyInside = keys.map((key) => insideIndices.some((index) => world.nodes[index].dht?.values.get(key, world.nowMs) !== undefined));
   world.network.partition([insideIndices]);
   world.runUntil(world.nowMs + options.settleMs);
   const insideSet = new Set(insideIndices);
@@ -121,5 +140,9 @@ function measure(options: PartitionOptions, share: number, seed: number): { read
     return operation(node, world.get(node, key));
   });
   world.runWhile(() => gets.some((get) => !done.has(get)), world.nowMs + 10 * 60_000);
-  return { nodesInside: insideIndices.length, keysAsked: keys.length, found: gets.filter((get) => done.get(get) === true).length };
+  const found = gets.map((get) => done.get(get) === true);
+  return {
+    nodesInside: insideIndices.length, keysAsked: keys.length, found: found.filter(Boolean).length,
+    withCopyInside: copyInside.filter(Boolean).length, foundWithCopyInside: found.filter((hit, index) => hit && copyInside[index]).length,
+  };
 }
