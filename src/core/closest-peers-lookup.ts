@@ -106,6 +106,40 @@ export class ClosestPeersLookup {
     return this.finished;
   }
 
+  /**
+   * Gives a lookup that ended with nobody answering a fresh start: the candidates that failed are
+   * dropped (the caller remembers them) and `peers` become first-hop candidates. For a requester
+   * whose closest contacts towards the target are all gone — a domain cut off from the rest keeps
+   * contacts outside it that nobody has tried since — farther contacts may still lead there.
+   * Returns whether there is anyone left to ask; a lookup that had an answer is left as it is.
+   */
+  reopen(peers: readonly PeerRef[], estimates?: EstimateRtt): boolean {
+    if (this.answers > 0 || this.waitingCount > 0 || this.queriesSent >= this.config.queriesMax) return false;
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (this.states[i] === CandidateState.failed) continue;
+      this.peers[kept] = this.peers[i];
+      this.distanceHeads[kept] = this.distanceHeads[i];
+      this.states[kept] = this.states[i];
+      this.hops[kept] = this.hops[i];
+      this.softDeadlinesMs[kept] = this.softDeadlinesMs[i];
+      if (this.estimatesMs !== null) this.estimatesMs[kept] = this.estimatesMs[i];
+      kept++;
+    }
+    this.count = kept;
+    this.peers.length = kept;
+    this.addPeers(peers, 1, undefined, estimates);
+    for (let i = 0; i < this.count; i++) {
+      if (this.states[i] === CandidateState.fresh) {
+        this.finished = false;
+        this.stalled = false;
+        this.answersWithoutProgress = 0;
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Ends the lookup now (a value was found, or the deadline passed). */
   finish(): void {
     this.finished = true;
@@ -250,6 +284,13 @@ export class ClosestPeersLookup {
     if (this.states[index] === CandidateState.waiting) this.waitingCount--;
     this.states[index] = CandidateState.failed;
     this.failures++;
+  }
+
+  /** The candidates whose requests failed. */
+  failedPeers(): PeerRef[] {
+    const out: PeerRef[] = [];
+    for (let i = 0; i < this.count; i++) if (this.states[i] === CandidateState.failed) out.push(this.peers[i]);
+    return out;
   }
 
   /** The `count` closest candidates that have not failed or gone silent, closest first. */

@@ -44,6 +44,9 @@ interface LookupOperation {
   wakeAtMs: number;
   found: { value: Uint8Array; ttlMs: number; from: PeerRef } | null;
   error: string | null;
+  /** Contacts that failed before the lookup was given a fresh start (reseedLookup); null until then. */
+  failedBeforeReseed: PeerRef[] | null;
+  reseeds: number;
 }
 
 interface StoreBatch {
@@ -134,6 +137,11 @@ const REVIVALS_PER_MAINTENANCE = 2;
 const FALLBACK_RTO_SAMPLES_MIN = 16;
 /** Cached copies live at least this long. */
 const CACHED_TTL_MS_MIN = 60_000;
+/**
+ * How many times a lookup that nobody answered starts again from the next k contacts of our table
+ * (reseedLookup): twice is 3k contacts tried, within lookupQueriesMax, before it ends empty-handed.
+ */
+const LOOKUP_RESEEDS_MAX = 2;
 
 export class DhtNode {
   readonly self: PeerRef;
@@ -873,7 +881,7 @@ export class DhtNode {
     }, this.vivaldi === null ? undefined : (index) => this.table.estimateFor(seeds[index], null));
     const operation: LookupOperation = {
       id: this.nextOperationId++, lookup, mode, traffic, startedAtMs: nowMs, onDone,
-      active: true, wakeAtMs: Infinity, found: null, error: null,
+      active: true, wakeAtMs: Infinity, found: null, error: null, failedBeforeReseed: null, reseeds: 0,
     };
     if (this.operations.size >= Limits.activeLookupsMax) {
       operation.error = 'too many lookups in progress';
@@ -899,6 +907,10 @@ export class DhtNode {
       if (!this.sendRequest(nowMs, peer, request, operation.traffic, Purpose.lookup, operation, null)) lookup.onFailure(peer);
     }
     if (lookup.isFinished()) {
+      if (lookup.answers === 0 && operation.active && this.reseedLookup(operation)) {
+        this.pump(operation, nowMs);
+        return;
+      }
       this.complete(operation, nowMs);
       return;
     }
@@ -907,6 +919,29 @@ export class DhtNode {
       operation.wakeAtMs = deadlineMs;
       this.timers.add(deadlineMs, { kind: 'pump', operation });
     }
+  }
+
+  /**
+   * A lookup whose every candidate failed before anyone answered: the k contacts nearest the target
+   * were all dead (a domain cut off from the rest still lists the contacts outside it, which nobody
+   * has asked since). Rather than end empty-handed, it starts again from the next k contacts of the
+   * table, not counting those that failed; any live node among them can lead it on. Bounded by
+   * LOOKUP_RESEEDS_MAX and the lookup's own query budget. Returns whether it has someone to ask.
+   */
+  private reseedLookup(operation: LookupOperation): boolean {
+    if (operation.reseeds >= LOOKUP_RESEEDS_MAX) return false;
+    operation.reseeds++;
+    const lookup = operation.lookup;
+    const failed = (operation.failedBeforeReseed ?? []).concat(lookup.failedPeers());
+    operation.failedBeforeReseed = failed;
+    const k = this.config.k;
+    const seeds: PeerRef[] = [];
+    for (const peer of this.table.closest(lookup.target, failed.length + k)) {
+      if (!failed.some((gone) => idEquals(gone, peer))) seeds.push(peer);
+      if (seeds.length === k) break;
+    }
+    if (seeds.length === 0) return false;
+    return lookup.reopen(seeds, this.vivaldi === null ? undefined : (index) => this.table.estimateFor(seeds[index], null));
   }
 
   private onLookupAnswer(operation: LookupOperation, from: PeerRef, reply: Reply, nowMs: number): void {

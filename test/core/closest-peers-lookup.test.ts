@@ -537,6 +537,42 @@ describe('ClosestPeersLookup step by step', () => {
     assert.equal(lookup.closestAnswered(() => false), undefined);
   });
 
+  it('reopen: after every candidate failed unanswered it drops them, takes new first-hop seeds and runs again; not once anyone answered', () => {
+    const lookup = lookupOf([p(1), p(2)], { k: 2, alpha: 2 });
+    assert.deepEqual(names(drain(lookup, 0)), ['p1', 'p2']);
+    lookup.onFailure(p(1));
+    lookup.onFailure(p(2));
+    assert.deepEqual(drain(lookup, 1), []);
+    assert.ok(lookup.isFinished());
+    assert.deepEqual(names(lookup.failedPeers()), ['p1', 'p2']);
+    assert.equal(lookup.reopen([p(3), p(4)]), true);
+    assert.equal(lookup.isFinished(), false);
+    assert.deepEqual(lookup.failedPeers(), [], 'the failed candidates are gone');
+    assert.deepEqual(names(drain(lookup, 2)), ['p3', 'p4']);
+    assert.equal(lookup.hopOf(p(3)), 1, 'new seeds are first-hop candidates');
+    lookup.onSuccess(p(3), []);
+    lookup.onSuccess(p(4), []);
+    drain(lookup, 3);
+    assert.ok(lookup.isFinished());
+    assert.deepEqual(names(lookup.closestPeers(2)), ['p3', 'p4']);
+    assert.equal(lookup.reopen([p(5)]), false, 'a lookup that had an answer is left as it is');
+    assert.ok(lookup.isFinished());
+  });
+
+  it('reopen with nobody new to ask, or with the query budget spent, leaves it finished', () => {
+    const lookup = lookupOf([p(1)], { k: 2, alpha: 2, queriesMax: 1 });
+    drain(lookup, 0);
+    lookup.onFailure(p(1));
+    drain(lookup, 1);
+    assert.equal(lookup.reopen([p(2)]), false, 'the budget is spent');
+    const other = lookupOf([p(1)], { k: 2, alpha: 2 });
+    drain(other, 0);
+    other.onFailure(p(1));
+    drain(other, 1);
+    assert.equal(other.reopen([]), false);
+    assert.ok(other.isFinished());
+  });
+
   it('finish() ends it at once', () => {
     const lookup = lookupOf([p(1), p(2)]);
     lookup.finish();

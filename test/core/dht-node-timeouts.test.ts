@@ -90,24 +90,45 @@ describe('DhtNode timeouts', () => {
     assert.equal(node.stats.requestsTimedOut, 5);
   });
 
-  it('a lookup whose contacts are all dead moves on at each soft deadline (one RTO per wave of α) and ends when the last wave fails, long before lookupDurationMaxMs', () => {
+  it('a lookup whose contacts are all dead moves on at each soft deadline (one RTO per wave of α), starts again from the rest of the table when its k closest have failed, and ends when the last fails, long before lookupDurationMaxMs', () => {
     const { done } = deadLookup();
     const { k, alpha, rtoInitialMs, lookupDurationMaxMs, requestTimeoutMinMs, requestTimeoutRtoMultiple } = config();
-    assert.equal(done.queries, k, 'asks the k closest contacts');
+    const contacts = 6;
+    assert.equal(done.queries, contacts, 'asks the k closest contacts, then the others');
     assert.equal(done.answers, 0);
     assert.equal(done.hops, 0, 'nothing was found');
     assert.equal(done.startedAtMs, 100);
     const requestTimeoutMs = Math.max(requestTimeoutMinMs, requestTimeoutRtoMultiple * rtoInitialMs);
-    assert.equal(done.finishedAtMs - done.startedAtMs, (k / alpha - 1) * rtoInitialMs + requestTimeoutMs);
+    // The k closest in waves of α, the last failing a request timeout after it left; then the other
+    // contacts, at most α of them here, in one more wave.
+    assert.ok(contacts - k <= alpha);
+    assert.equal(done.finishedAtMs - done.startedAtMs, (k / alpha - 1) * rtoInitialMs + requestTimeoutMs + requestTimeoutMs);
     assert.ok(done.finishedAtMs - done.startedAtMs < lookupDurationMaxMs);
+  });
+
+  it('a lookup whose k closest contacts are dead starts again from the next ones, and one live contact there leads it on', () => {
+    const net = new HandNet(10);
+    const node = net.add(makeNode(self, 5));
+    meet(node, [a, b, c, d, e, f], 0);
+    const byDistance = node.table.closest(target, 6);
+    const farthest = byDistance[5];
+    net.respond(farthest, (_from, message) => (message.kind === 'findNode' ? replyTo(message) : null));
+    const operationId = net.run(node, (n, now) => n.lookup(now, target));
+    const done = net.runUntilEvent(node, isLookupDone(operationId), 60_000);
+    assert.ok(done);
+    assert.equal(done.answers, 1);
+    const reported = done.closest.map((peer) => peer.address);
+    assert.ok(reported.includes(farthest.address), JSON.stringify(reported));
+    for (const dead of byDistance.slice(0, config().k)) assert.ok(!reported.includes(dead.address), 'the k closest failed');
+    assert.equal(done.queries, 6, 'the k closest, then the two others');
   });
 
   it('the requests of a dead lookup still time out later, counting against each contact', () => {
     const { node } = deadLookup();
     tickUntil(node, 10_000);
-    assert.equal(node.stats.requestsTimedOut, config().k);
+    assert.equal(node.stats.requestsTimedOut, 6, 'every contact was asked once');
     const failing = [a, b, c, d, e, f].filter((peer) => node.table.find(peer)?.failures === 1);
-    assert.equal(failing.length, config().k);
+    assert.equal(failing.length, 6);
   });
 
   it('lookupDone of a lookup among dead contacts counts them as failures', () => {
