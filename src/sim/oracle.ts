@@ -58,7 +58,11 @@ export class Oracle {
       high = end;
     }
     const run = this.live.slice(low, high).filter((peer) => !(excluded && idEquals(peer, excluded)));
-    run.sort((a, b) => compareDistance(target, a, b));
+    // The first 32 bits of the distance decide almost every comparison; the whole ids only ties.
+    run.sort((a, b) => {
+      const byHead = ((a.head ^ targetHead) >>> 0) - ((b.head ^ targetHead) >>> 0);
+      return byHead !== 0 ? byHead : compareDistance(target, a, b);
+    });
     return run.slice(0, count);
   }
 
