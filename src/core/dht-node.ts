@@ -907,7 +907,7 @@ export class DhtNode {
       if (!this.sendRequest(nowMs, peer, request, operation.traffic, Purpose.lookup, operation, null)) lookup.onFailure(peer);
     }
     if (lookup.isFinished()) {
-      if (lookup.answers === 0 && operation.active && this.reseedLookup(operation)) {
+      if (lookup.answers === 0 && this.reseedLookup(operation)) {
         this.pump(operation, nowMs);
         return;
       }

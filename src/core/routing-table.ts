@@ -327,13 +327,17 @@ export class RoutingTable {
   }
 
   private maySplit(bucket: KBucket, newcomer: PeerRef): boolean {
-    if (bucket.depth >= ID_BITS - 1) return false;
-    if (bucket.onOwnPath) return true;
-    if (bucket.depth % this.config.bitsPerDigit !== 0) return true;
-    return this.config.relaxedSplitting && this.wouldBeAmongClosestToSelf(newcomer);
+    if (this.surelyMayNotSplit(bucket, newcomer)) return false;
+    if (bucket.onOwnPath || bucket.depth % this.config.bitsPerDigit !== 0) return true;
+    // Off our path at a digit boundary, with relaxed splitting and a newcomer near enough to ask.
+    return this.wouldBeAmongClosestToSelf(newcomer);
   }
 
-  /** maySplit's answer when it is no and cheap to give (no gathering of our neighbourhood); false otherwise. */
+  /**
+   * maySplit's answer when it is no and cheap to give: the depth limit, or a bucket off our path at
+   * a digit boundary whose newcomer is too far for relaxed splitting (contacts sharing more leading
+   * bits with us than it does already number k). False when maySplit must look further.
+   */
   private surelyMayNotSplit(bucket: KBucket, newcomer: PeerRef): boolean {
     if (bucket.depth >= ID_BITS - 1) return true;
     if (bucket.onOwnPath || bucket.depth % this.config.bitsPerDigit !== 0) return false;
@@ -343,8 +347,6 @@ export class RoutingTable {
   /** Whether fewer than k contacts are closer to our own id than `peer` is. */
   private wouldBeAmongClosestToSelf(peer: PeerRef): boolean {
     const k = this.config.k;
-    // Cheap rejection first: contacts sharing more leading bits with us than `peer` does are all closer.
-    if (commonPrefixLength(peer, this.self) + 1 <= this.neighbourhoodDepth()) return false;
     const nearest = this.closest(this.self, k);
     return nearest.length < k || compareDistance(this.self, peer, nearest[k - 1]) < 0;
   }

@@ -77,14 +77,13 @@ export class Oracle {
     return low;
   }
 
-  /** Index of the first live id ≥ id (or > id when `strict`). */
-  private lowerBound(id: Id, strict = false): number {
+  /** Index of the first live id ≥ id. */
+  private lowerBound(id: Id): number {
     let low = 0;
     let high = this.live.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      const order = compareIds(this.live[middle], id);
-      if (order < 0 || (strict && order === 0)) low = middle + 1;
+      if (compareIds(this.live[middle], id) < 0) low = middle + 1;
       else high = middle;
     }
     return low;
