@@ -13,7 +13,7 @@ const SMALL = { nodes: 200, units: 4000, unitsPerJob: 200, coordinators: 10 } as
 /** The report without what the wall clock decides. */
 function simulated(report: CheatersReport): unknown {
   const strip = ({ wallMs: _wallMs, ...rest }: CheatersReport['naive']) => rest;
-  return { ...report, adaptive: strip(report.adaptive), adaptiveAlways: strip(report.adaptiveAlways), naive: strip(report.naive) };
+  return { ...report, adaptive: strip(report.adaptive), adaptiveAlways: strip(report.adaptiveAlways), naive: strip(report.naive), persistent: strip(report.persistent), persistentVsSmart: strip(report.persistentVsSmart) };
 }
 
 describe('the cheaters experiment', () => {
@@ -22,7 +22,7 @@ describe('the cheaters experiment', () => {
   it('reports the documented figures for each scheme, every unit delivered', () => {
     assert.equal(report.nodes, 200);
     assert.equal(report.cheatersFraction, 0.2);
-    for (const run of [report.adaptive, report.adaptiveAlways, report.naive]) {
+    for (const run of [report.adaptive, report.adaptiveAlways, report.naive, report.persistent, report.persistentVsSmart]) {
       for (const key of ['units', 'wrongAccepted', 'wrongAcceptedRate', 'redundancyMean', 'spotChecks', 'cheatersCaught', 'leasesExpired', 'simHours']) assert.equal(typeof (run as unknown as Record<string, unknown>)[key], 'number', key);
       assert.equal(run.finishedAllJobs, true);
       assert.equal(run.units, 4000);
@@ -48,6 +48,14 @@ describe('the cheaters experiment', () => {
     assert.ok(report.adaptiveAlways.wrongAccepted < report.naive.wrongAccepted / 10, `${report.adaptiveAlways.wrongAccepted} vs ${report.naive.wrongAccepted}`);
     assert.ok(report.adaptiveAlways.cheatersCaught >= 40, 'every one of the 40 colluders is caught at least once');
     assert.equal(report.adaptiveAlways.honestBlacklisted, 0);
+  });
+
+  it('a policy assuming persistent cheaters pays far less against them, accepts none of their lies, and lets smart colluders through', () => {
+    assert.equal(report.persistentPolicy.lieRateMin, 1);
+    assert.equal(report.persistent.wrongAccepted, 0);
+    assert.ok(report.persistent.redundancyMean < report.adaptiveAlways.redundancyMean / 2, `${report.persistent.redundancyMean} vs ${report.adaptiveAlways.redundancyMean}`);
+    assert.ok(report.persistent.colluderWorkPerUnit > 0 && report.persistent.colluderWorkPerUnit < report.persistent.redundancyMean - 1, 'the colluders answer their own probation checks');
+    assert.ok(report.persistentVsSmart.wrongAccepted > report.adaptive.wrongAccepted, `${report.persistentVsSmart.wrongAccepted} vs ${report.adaptive.wrongAccepted}: the assumption is what the smart ones exploit`);
   });
 });
 

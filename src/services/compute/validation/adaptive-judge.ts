@@ -5,8 +5,9 @@
  *
  * The verdict on a unit's results: results of blacklisted workers do not count, one per worker;
  * agreeing results (same output hash and fuel) form groups, in the order of their first report;
- * each group's lie weight is its first reporter's lie bound times the share of cheaters for each
- * further member (lie-bound.ts); the group whose credibility reaches 1 − errorRateMax is accepted.
+ * each group's lie weight is its first reporter's lie bound times, for each further member, the
+ * chance it is a colluder copying a lie — the share of cheaters, unless the job assumes a least lie
+ * rate (lie-bound.ts); the group whose credibility reaches 1 − errorRateMax is accepted.
  * Otherwise one more replica is asked for, once none is running — replicas go out one at a time so
  * that a colluder never knows, when it reports, whether a fellow will be asked after it (the job
  * must run without speculative backups for the same reason). After replicasMax the unit is
@@ -26,16 +27,17 @@ import type { UnitJudge } from '../jobs/job-state.ts';
 import type { ReplicaResult, UnitVerdict } from '../jobs/validation-policy.ts';
 import type { AdaptivePolicy } from './adaptive-policy.ts';
 import type { CredibilityBook } from './credibility-book.ts';
-import { groupCredibilities, lieBound } from './lie-bound.ts';
+import { copierBound, groupCredibilities, lieBound } from './lie-bound.ts';
 
 interface Group {
   readonly outputHash: string;
   readonly fuel: bigint;
   /** Workers whose results agree, in report order. */
   readonly workers: string[];
-  /** The lie bound of the group's first vote, and how many independent votes it has. */
+  /** The lie bound of the group's first vote; how many independent votes it has; the product of the further votes' copier bounds. */
   firstLieBound: number;
   votes: number;
+  copierWeight: number;
   /** Every worker behind the group's votes: reporters, and the makers of checkpoints they resumed from. */
   readonly behind: Set<string>;
 }
@@ -46,13 +48,21 @@ interface Group {
  */
 function lieBoundIn(book: CredibilityBook, policy: AdaptivePolicy, worker: string): number {
   if (book.isBlacklisted(worker)) return 1;
-  return lieBound(book.evidence(worker), policy.cheatersFraction);
+  return lieBound(book.evidence(worker), policy.cheatersFraction, policy.lieRateMin);
 }
 
-/** The lie weight of agreeing workers in report order: the first one's lie bound, times f per further member (1 for none). */
+/** The chance that a worker agreeing with a group copied a fellow's lie (lie-bound.ts): f unless the job assumes a lie rate; 1 when blacklisted. */
+function copierBoundIn(book: CredibilityBook, policy: AdaptivePolicy, worker: string): number {
+  if (book.isBlacklisted(worker)) return 1;
+  return copierBound(book.evidence(worker), policy.cheatersFraction, policy.lieRateMin);
+}
+
+/** The lie weight of agreeing workers in report order: the first one's lie bound, times each further member's copier bound (1 for none). */
 export function lieWeightOf(book: CredibilityBook, policy: AdaptivePolicy, workers: readonly string[]): number {
   if (workers.length === 0) return 1;
-  return lieBoundIn(book, policy, workers[0]) * policy.cheatersFraction ** (workers.length - 1);
+  let weight = lieBoundIn(book, policy, workers[0]);
+  for (let index = 1; index < workers.length; index++) weight *= copierBoundIn(book, policy, workers[index]);
+  return weight;
 }
 
 export class AdaptiveJudge {
@@ -120,7 +130,7 @@ export class AdaptiveJudge {
   }
 
   private groupLieWeight(group: Group): number {
-    return group.firstLieBound * this.policy.cheatersFraction ** (group.votes - 1);
+    return group.firstLieBound * group.copierWeight;
   }
 
   /**
@@ -148,11 +158,14 @@ export class AdaptiveJudge {
       const bound = Math.max(...makers.map((worker) => this.lieBoundOf(worker)));
       const group = groups.get(key);
       if (group === undefined) {
-        groups.set(key, { outputHash: result.outputHash, fuel: result.fuel, workers: [result.worker], firstLieBound: bound, votes: 1, behind: new Set(makers) });
+        groups.set(key, { outputHash: result.outputHash, fuel: result.fuel, workers: [result.worker], firstLieBound: bound, votes: 1, copierWeight: 1, behind: new Set(makers) });
         continue;
       }
       group.workers.push(result.worker);
-      if (makers.every((worker) => !group.behind.has(worker))) group.votes++;
+      if (makers.every((worker) => !group.behind.has(worker))) {
+        group.votes++;
+        group.copierWeight *= Math.max(...makers.map((worker) => copierBoundIn(this.book, this.policy, worker)));
+      }
       for (const worker of makers) group.behind.add(worker);
     }
     return [...groups.values()];

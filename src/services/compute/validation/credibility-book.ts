@@ -88,6 +88,11 @@ export class CredibilityBook {
     return standing === undefined ? null : { ...standing };
   }
 
+  /** Whether the worker has passed a spot check (blacklisted or not). */
+  hasPassedSpotCheck(worker: string): boolean {
+    return (this.standings.get(worker)?.spotChecksPassed ?? 0) > 0;
+  }
+
   isBlacklisted(worker: string): boolean {
     return this.standings.get(worker)?.blacklisted === true;
   }

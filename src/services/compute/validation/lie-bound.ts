@@ -14,15 +14,41 @@
  * all colluders (f each, whatever their record): weight b_first · f^(m−1). Replicas are issued one
  * at a time (adaptive-judge.ts), so a later replica cannot have originated what an earlier one
  * reported.
+ *
+ * A floor on the lie rate (`lieRateMin`, s₀): Sarmenta's bound takes the worst s, which is
+ * s = 1/(k + 1), a cheater that lies rarely enough to slip through k checks. A job may instead
+ * assume that cheaters lie on at least s₀ of their units (s₀ = 1: on every one, the adversary
+ * behind the issue's figure of 10% for naive 2-of-2). Then the share of lies among results of
+ * workers that survived k checks is at most f/(1 − f) · max over s ≥ s₀ of s(1 − s)^k, and a
+ * worker that agrees with a lie is a colluder with probability at most f/(1 − f) · (1 − s₀)^k
+ * (a copier is a cheater, and a cheater survives k checks with probability (1 − s)^k ≤ (1 − s₀)^k).
+ * With s₀ = 0 both are Sarmenta's bound and f, as before; with s₀ = 1 a worker that passed one
+ * check is honest. The assumption is the job's to make: against cheaters who lie rarely it
+ * accepts their lies (docs/COMPUTE.md measures both).
  */
 
 /** Upper bound on the probability that a worker with `evidence` passed checks originates a lie. */
-export function lieBound(evidence: number, cheatersFraction: number): number {
+export function lieBound(evidence: number, cheatersFraction: number, lieRateMin = 0): number {
   if (evidence < 1) return cheatersFraction;
+  // s(1 − s)^k peaks at s = 1/(k + 1) and stays below 1/(e·k) there (Sarmenta's bound); a floor
+  // above the peak leaves the value at the floor.
+  if (lieRateMin > 1 / (evidence + 1)) {
+    return Math.min(cheatersFraction, (cheatersFraction / (1 - cheatersFraction)) * lieRateMin * (1 - lieRateMin) ** evidence);
+  }
   return Math.min(cheatersFraction, cheatersFraction / ((1 - cheatersFraction) * Math.E * evidence));
 }
 
-/** Evidence needed before a worker's lie bound falls to `bound`: the inverse of lieBound. */
+/**
+ * Upper bound on the probability that a worker with `evidence` passed checks is a colluder, hence
+ * that its agreeing with a group is a copied lie: f whatever its record, unless cheaters are
+ * assumed to lie at a rate of at least `lieRateMin` (see above).
+ */
+export function copierBound(evidence: number, cheatersFraction: number, lieRateMin = 0): number {
+  if (evidence < 1 || lieRateMin <= 0) return cheatersFraction;
+  return Math.min(cheatersFraction, (cheatersFraction / (1 - cheatersFraction)) * (1 - lieRateMin) ** evidence);
+}
+
+/** Evidence needed before a worker's lie bound falls to `bound`: the inverse of lieBound with no floor on the lie rate. */
 export function evidenceFor(bound: number, cheatersFraction: number): number {
   if (bound >= cheatersFraction) return 0;
   return Math.max(1, cheatersFraction / ((1 - cheatersFraction) * Math.E * bound));

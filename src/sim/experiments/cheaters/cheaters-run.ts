@@ -7,6 +7,7 @@
  */
 import { MinHeap } from '../../../core/min-heap.ts';
 import { randomBelow } from '../../../core/random.ts';
+import { lieWeightOf } from '../../../services/compute/validation/adaptive-judge.ts';
 import { CredibilityBook } from '../../../services/compute/validation/credibility-book.ts';
 import type { UnitVerdict } from '../../../services/compute/jobs/validation-policy.ts';
 import { Prng } from '../../prng.ts';
@@ -50,6 +51,8 @@ export interface CheatersRunResult {
   wrongAcceptedBeforeBacktracking: number;
   /** Work paid per unit delivered: replicas reported, spot checks run and known units the submitters computed. */
   redundancyMean: number;
+  /** The part of redundancyMean the colluders answered themselves (replicas and spot checks): no honest worker's time. */
+  colluderWorkPerUnit: number;
   replicasPerUnit: number;
   spotChecks: number;
   spotChecksFailed: number;
@@ -95,7 +98,7 @@ class CheatersRun {
   private activeCache: Coordinator[] | null = null;
   private unitsSubmitted = 0;
   // Figures.
-  private readonly figures = { unitsAccepted: 0, unitsFailed: 0, wrongAccepted: 0, wrongEver: 0, replicaReports: 0, spotChecks: 0, spotChecksFailed: 0, knownUnitsComputed: 0, cheatersCaught: 0, honestBlacklisted: 0, colluderIdentities: 0, unitsReopened: 0, leasesExpired: 0, reportsLost: 0, events: 0 };
+  private readonly figures = { unitsAccepted: 0, unitsFailed: 0, wrongAccepted: 0, wrongEver: 0, replicaReports: 0, colluderWork: 0, spotChecks: 0, spotChecksFailed: 0, knownUnitsComputed: 0, cheatersCaught: 0, honestBlacklisted: 0, colluderIdentities: 0, unitsReopened: 0, leasesExpired: 0, reportsLost: 0, events: 0 };
 
   constructor(options: CheatersRunOptions) {
     this.options = options;
@@ -267,8 +270,10 @@ class CheatersRun {
     const worker = this.identity[slot];
     const outputHash = assignment.lied ? WRONG : RIGHT;
     const { coordinator, main, run } = assignment;
+    const answeredByColluder = this.colluder[slot] === 1;
     if (run === null) {
       this.figures.spotChecks++;
+      if (answeredByColluder) this.figures.colluderWork++;
       const outcome = coordinator.spotChecks?.checkSpot(worker, knownKey(main.id, assignment.local), outputHash, FUEL);
       if (outcome === 'failed') {
         this.figures.spotChecksFailed++;
@@ -280,6 +285,7 @@ class CheatersRun {
       if (!report.accepted) this.figures.reportsLost++;
       else {
         this.figures.replicaReports++;
+        if (answeredByColluder) this.figures.colluderWork++;
         run.reported[assignment.local]++;
         if (wasOpen && report.verdict !== null) this.settled(run, assignment.local, report.verdict);
       }
@@ -383,7 +389,8 @@ class CheatersRun {
   private furtherNeeded(worker: string): number {
     const scheme = this.options.scheme;
     if (scheme.kind === 'fixed') return scheme.validation.quorum - 1;
-    const bound = this.book === null ? 1 : this.book.lieBound(worker);
+    // The first reporter's lie bound as the job's judge sees it (with the job's assumed lie rate).
+    const bound = this.book === null ? 1 : lieWeightOf(this.book, scheme.policy, [worker]);
     return furtherNeededAdaptive(bound, scheme.policy.cheatersFraction, scheme.policy.errorRateMax, scheme.policy.replicasMax);
   }
 
@@ -412,6 +419,7 @@ class CheatersRun {
       wrongAcceptedRate: f.unitsAccepted === 0 ? 0 : f.wrongAccepted / f.unitsAccepted,
       wrongAcceptedBeforeBacktracking: f.wrongEver,
       redundancyMean: delivered === 0 ? 0 : work / delivered,
+      colluderWorkPerUnit: delivered === 0 ? 0 : f.colluderWork / delivered,
       replicasPerUnit: delivered === 0 ? 0 : f.replicaReports / delivered,
       spotChecks: f.spotChecks,
       spotChecksFailed: f.spotChecksFailed,

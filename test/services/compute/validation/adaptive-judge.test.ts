@@ -24,6 +24,19 @@ describe('AdaptiveJudge', () => {
     assert.deepEqual(judge.judge(1, [result('newcomer')], 1), { state: 'waiting', replicasToAdd: 1 });
   });
 
+  it('assuming cheaters lie on every unit, trusts a worker that passed one check, alone or behind a newcomer', () => {
+    const book = new CredibilityBook({ cheatersFraction: 0.2, workersMax: 100 });
+    veteran(book, 'checked', 1);
+    const persistent = new AdaptiveJudge({ ...policy, lieRateMin: 1 }, book);
+    assert.deepEqual(persistent.judge(0, [result('checked')], 1), { state: 'accepted', outputHash: 'h', fuel: 7n, agreeing: ['checked'], disagreeing: [] });
+    assert.deepEqual(persistent.judge(1, [result('newcomer')], 1), { state: 'waiting', replicasToAdd: 1 });
+    assert.equal(persistent.judge(1, [result('newcomer'), result('checked')], 2).state, 'accepted', 'a checked worker is no copier');
+    assert.equal(persistent.judge(2, [result('newcomer'), result('another')], 2).state, 'waiting', 'two newcomers are 0.2 · 0.2');
+    const wary = new AdaptiveJudge(policy, book);
+    assert.equal(wary.judge(0, [result('checked')], 1).state, 'waiting', 'assuming nothing, one check is far from enough');
+    assert.equal(wary.judge(1, [result('newcomer'), result('checked')], 2).state, 'waiting', 'and a checked worker may still copy a lie');
+  });
+
   it("never counts a blacklisted worker's result, however trusted it was", () => {
     const book = new CredibilityBook({ cheatersFraction: 0.2, workersMax: 100 });
     veteran(book, 'fallen', 1000);

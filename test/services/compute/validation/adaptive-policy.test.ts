@@ -12,15 +12,16 @@ describe('parseAdaptivePolicy', () => {
 
   it('reads every field', () => {
     const problems: string[] = [];
-    const policy = parseAdaptivePolicy({ mode: 'adaptive', errorRateMax: 1e-3, cheatersFraction: 0.1, spotCheckRate: 0, replicasMax: 4, workersMax: 500 }, 'validation', problems);
+    const policy = parseAdaptivePolicy({ mode: 'adaptive', errorRateMax: 1e-3, cheatersFraction: 0.1, spotCheckRate: 0, replicasMax: 4, lieRateMin: 1, workersMax: 500 }, 'validation', problems);
     assert.deepEqual(problems, []);
-    assert.deepEqual(policy, { mode: 'adaptive', errorRateMax: 1e-3, cheatersFraction: 0.1, spotCheckRate: 0, replicasMax: 4, workersMax: 500 });
+    assert.deepEqual(policy, { mode: 'adaptive', errorRateMax: 1e-3, cheatersFraction: 0.1, spotCheckRate: 0, replicasMax: 4, lieRateMin: 1, workersMax: 500 });
+    assert.equal(parseAdaptivePolicy({ mode: 'adaptive' }, 'validation', []).lieRateMin, 0, 'nothing assumed of the cheaters by default');
   });
 
   it('reports every problem at once, by path', () => {
     const problems: string[] = [];
-    parseAdaptivePolicy({ mode: 'fixed', errorRateMax: 0, cheatersFraction: 0.6, spotCheckRate: 1, replicasMax: 17, colour: 'red' }, 'validation', problems);
-    assert.deepEqual(problems.map((problem) => problem.split(':')[0]), ['validation.colour', 'validation.mode', 'validation.errorRateMax', 'validation.cheatersFraction', 'validation.spotCheckRate', 'validation.replicasMax']);
+    parseAdaptivePolicy({ mode: 'fixed', errorRateMax: 0, cheatersFraction: 0.6, spotCheckRate: 1, replicasMax: 17, lieRateMin: 1.5, colour: 'red' }, 'validation', problems);
+    assert.deepEqual(problems.map((problem) => problem.split(':')[0]), ['validation.colour', 'validation.mode', 'validation.errorRateMax', 'validation.cheatersFraction', 'validation.spotCheckRate', 'validation.lieRateMin', 'validation.replicasMax']);
     assert.deepEqual(parseAdaptivePolicy('adaptive', 'v', []), DEFAULT_ADAPTIVE_POLICY);
   });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CredibilityBook } from '../../../../src/services/compute/validation/credibility-book.ts';
-import { evidenceFor, lieBound } from '../../../../src/services/compute/validation/lie-bound.ts';
+import { copierBound, evidenceFor, lieBound } from '../../../../src/services/compute/validation/lie-bound.ts';
 
 const config = { cheatersFraction: 0.2, workersMax: 3 };
 
@@ -13,6 +13,23 @@ describe('lie bound (Sarmenta §4.2, spot-checking with blacklisting)', () => {
     assert.ok(Math.abs(ten - 0.2 / (0.8 * Math.E * 10)) < 1e-12);
     assert.ok(Math.abs(lieBound(100, 0.2) - ten / 10) < 1e-12);
     assert.ok(Math.abs(lieBound(evidenceFor(1e-4, 0.2), 0.2) - 1e-4) < 1e-12, 'evidenceFor inverts it');
+  });
+
+  it('with a least lie rate s₀, is f/(1 − f)·s₀(1 − s₀)^k once s₀ is past the worst rate 1/(k + 1), and Sarmenta\'s before', () => {
+    assert.equal(lieBound(0, 0.2, 1), 0.2, 'a newcomer is a newcomer whatever is assumed');
+    assert.equal(lieBound(1, 0.2, 1), 0, 'a cheater that lies on every unit never passes a check');
+    assert.ok(Math.abs(lieBound(3, 0.2, 0.5) - 0.25 * 0.5 * 0.5 ** 3) < 1e-15);
+    assert.equal(lieBound(3, 0.2, 0.2), lieBound(3, 0.2), 's₀ = 0.2 is below the worst rate for 3 checks, 1/4');
+    assert.equal(lieBound(10, 0.2, 0), lieBound(10, 0.2));
+    for (const k of [1, 2, 5, 20]) for (const s0 of [0.1, 0.5, 0.9]) assert.ok(lieBound(k, 0.2, s0) <= lieBound(k, 0.2) + 1e-15, `a floor never raises the bound (k ${k}, s₀ ${s0})`);
+  });
+
+  it("bounds a copier by f unless a lie rate is assumed, then by f/(1 − f)·(1 − s₀)^k", () => {
+    assert.equal(copierBound(50, 0.2), 0.2, 'a colluder copies whatever its record');
+    assert.equal(copierBound(0, 0.2, 1), 0.2);
+    assert.equal(copierBound(1, 0.2, 1), 0);
+    assert.ok(Math.abs(copierBound(2, 0.2, 0.5) - 0.25 * 0.25) < 1e-15);
+    assert.equal(copierBound(1, 0.2, 0.1), 0.2, 'capped at f');
   });
 });
 

@@ -6,7 +6,7 @@ import { SpotChecks } from '../../../../src/services/compute/validation/spot-che
 import { Prng } from '../../../../src/sim/prng.ts';
 
 function setUp(rate: number): { book: CredibilityBook; spots: SpotChecks } {
-  const book = new CredibilityBook({ cheatersFraction: 0.2, workersMax: 100 });
+  const book = new CredibilityBook({ cheatersFraction: 0.2, workersMax: 100_000 });
   const spots = new SpotChecks(rate, book);
   for (let unit = 0; unit < 10; unit++) spots.addKnownAnswer({ unit, outputHash: `right-${unit}`, fuel: 5n });
   return { book, spots };
@@ -41,9 +41,11 @@ describe('SpotChecks', () => {
   });
 
   it('checks at about its rate, and never gives a worker the same known unit twice', () => {
-    const { spots } = setUp(0.1);
+    const { book, spots } = setUp(0.1);
     const random = Prng.fromSeed(4);
     let issued = 0;
+    // Workers past their probation (below): only the rate decides.
+    for (let index = 0; index < 10_000; index++) book.recordSpotCheck(`w${index}`, true);
     for (let index = 0; index < 10_000; index++) if (spots.maybeSpotCheck(`w${index}`, random) !== null) issued++;
     assert.ok(issued > 900 && issued < 1100, `${issued} of 10,000`);
     const all = setUp(0.999).spots;
@@ -56,5 +58,22 @@ describe('SpotChecks', () => {
       }
     }
     assert.equal(given.size, 10, 'all ten known units, each once');
+  });
+
+  it('puts a newcomer on probation: a check before anything else, one at a time, then the rate', () => {
+    const { book, spots } = setUp(1e-9);
+    const random = Prng.fromSeed(5);
+    const first = spots.maybeSpotCheck('newcomer', random);
+    assert.notEqual(first, null, 'a newcomer is checked first, whatever the rate');
+    assert.equal(spots.maybeSpotCheck('newcomer', random), null, 'not again while its check is pending');
+    spots.abandon('newcomer', first!);
+    const second = spots.maybeSpotCheck('newcomer', random);
+    assert.notEqual(second, null, 'a check it walked away from leaves it on probation');
+    assert.equal(spots.checkSpot('newcomer', second!, `right-${second}`, 5n), 'passed');
+    assert.equal(spots.maybeSpotCheck('newcomer', random), null, 'past probation, only the rate');
+    assert.equal(book.hasPassedSpotCheck('newcomer'), true);
+    const off = new SpotChecks(0, book);
+    off.addKnownAnswer({ unit: 1, outputHash: 'right-1', fuel: 5n });
+    assert.equal(off.maybeSpotCheck('another', random), null, 'no probation with spot checks off');
   });
 });
