@@ -213,7 +213,8 @@ export class JobHost {
         if (this.standing.isBlacklisted(peerId)) return refused(ComputeRefusal.forbidden, 'a result of yours was proven wrong (outvoted by an accepted one, or a failed spot check): this node gives you no more work');
         const answer = coordinator.grant(peerId, request.advert, request.slots, nowMs);
         if (!answer.ok) return refused(answer.reason, answer.message);
-        return { kind: 'leases', leases: answer.leases, retryAfterMs: answer.leases.length === 0 ? 1000 : 0 };
+        // No leases with no wait: units remain, kept for free cores (the end game); ask once one of yours is free.
+        return { kind: 'leases', leases: answer.leases, retryAfterMs: answer.leases.length === 0 && answer.whenFree !== true ? 1000 : 0 };
       }
       case 'report': {
         // Each output is hashed once, for the claim and for the quorum alike.

@@ -97,6 +97,13 @@ interface KnownJob {
   finished: boolean;
   /** Receipts of this job we hold: the next answer brings those after. */
   receiptsHeld: number;
+  /** Ask this job again only once we hold fewer leases than this (its coordinator keeps its last units for free cores). */
+  askBelowHeld: number;
+  /**
+   * The job is in its end game (its coordinator said so): a finished unit's result is reported
+   * before the next lease is asked for, since the coordinator counts the lease as held until then.
+   */
+  reportBeforeAsking: boolean;
 }
 
 interface HeldLease {
@@ -173,13 +180,14 @@ export class Volunteer {
     const known = this.jobs.get(advert.jobId);
     if (known === undefined) {
       this.jobs.set(advert.jobId, {
-        jobId: advert.jobId, coordinator: from, multiaddrs, advert, heardAtMs: nowMs, backoffUntilMs: 0, manifest: null, meanUnitMs: 0, unitsRun: 0, asking: false, finished: false, receiptsHeld: 0,
+        jobId: advert.jobId, coordinator: from, multiaddrs, advert, heardAtMs: nowMs, backoffUntilMs: 0, manifest: null, meanUnitMs: 0, unitsRun: 0, asking: false, finished: false, receiptsHeld: 0, askBelowHeld: Infinity, reportBeforeAsking: false,
       });
     } else {
       known.coordinator = from;
       known.multiaddrs = multiaddrs;
       known.advert = advert;
       known.heardAtMs = nowMs;
+      known.askBelowHeld = Infinity;
     }
     this.pump();
   }
@@ -193,7 +201,7 @@ export class Volunteer {
         this.jobs.delete(job.jobId);
         return false;
       }
-      return !job.asking && !job.finished && job.backoffUntilMs <= nowMs && job.advert.unitsWaiting > 0;
+      return !job.asking && !job.finished && job.backoffUntilMs <= nowMs && job.advert.unitsWaiting > 0 && this.held.size < job.askBelowHeld;
     });
     if (candidates.length === 0) return;
     // Jobs in turn, so that one big job does not starve the others.
@@ -226,6 +234,16 @@ export class Volunteer {
         return;
       }
       if (answer.kind !== 'leases') throw new Error(`a ${answer.kind} answer to a lease request`);
+      job.askBelowHeld = Infinity;
+      if (answer.leases.length === 0 && answer.retryAfterMs === 0) {
+        // Units wait, but the coordinator keeps them for workers with a free core (the job's end
+        // game): ask again once one of ours has finished (or at the job's next advert) — or, holding
+        // none, shortly: the coordinator had not yet taken in our last result.
+        job.reportBeforeAsking = true;
+        if (this.held.size > 0) job.askBelowHeld = this.held.size;
+        else this.pumpLater(job, VolunteerTuning.reportDelayMs);
+        return;
+      }
       if (answer.leases.length === 0) {
         job.backoffUntilMs = this.parts.nowMs() + Math.max(answer.retryAfterMs, 200);
         job.advert = { ...job.advert, unitsWaiting: 0 };
@@ -264,8 +282,15 @@ export class Volunteer {
         job.meanUnitMs += (Math.max(1, report.wallMs) - job.meanUnitMs) / Math.min(job.unitsRun, 20);
       }
       this.queueReport(job.jobId, report);
-      this.pump();
+      if (job.reportBeforeAsking) void this.flushReports().then(() => this.pump());
+      else this.pump();
     });
+  }
+
+  /** Asks `job` for work again after `delayMs` (and not before). */
+  private pumpLater(job: KnownJob, delayMs: number): void {
+    job.backoffUntilMs = this.parts.nowMs() + delayMs;
+    setTimeout(() => this.pump(), delayMs).unref();
   }
 
   private async execute(manifest: JobManifest, grant: LeaseGrant, held: HeldLease): Promise<UnitReport> {

@@ -55,7 +55,8 @@ export const DEFAULT_COORDINATOR_OPTIONS: CoordinatorOptions = {
 };
 
 export type GrantAnswer =
-  | { readonly ok: true; readonly leases: readonly LeaseGrant[] }
+  /** `whenFree`: no leases now, though units wait — they are kept for free cores (the end game, see grant); ask again once one of yours is free. */
+  | { readonly ok: true; readonly leases: readonly LeaseGrant[]; readonly whenFree?: true }
   | { readonly ok: false; readonly reason: ComputeRefusal; readonly message: string };
 
 /** An output the quorum accepted: the host keeps its bytes (the job's results). */
@@ -78,6 +79,8 @@ export interface ReportAnswer {
 interface Asker {
   readonly rank: number;
   readonly atMs: number;
+  /** Units it runs at once (its advert). */
+  readonly cores: number;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -336,7 +339,10 @@ export class JobCoordinator {
     if (this.phase !== JobPhase.running) return { ok: false, reason: ComputeRefusal.finished, message: `the job is ${this.phase}` };
     const unsuitable = unsuitability(this.manifest.spec.requirements, advert);
     if (unsuitable !== null) return { ok: false, reason: ComputeRefusal.notQualified, message: unsuitable };
-    const allowed = Math.min(slots, this.slotsByRank(worker, rankOf(this.manifest.spec.rank, advert), nowMs));
+    const byRank = this.slotsByRank(worker, rankOf(this.manifest.spec.rank, advert), advert.cores, nowMs);
+    const freeCores = this.endGameSlots(worker, advert.cores);
+    if (freeCores === 0 && byRank > 0) return { ok: true, leases: [], whenFree: true };
+    const allowed = Math.min(slots, byRank, freeCores);
     const leases: LeaseGrant[] = [];
     while (leases.length < allowed) {
       // Each lease is a spot check with the job's rate (volunteers take several per request).
@@ -522,8 +528,22 @@ export class JobCoordinator {
    * the units waiting (not a replica of theirs already). When fewer units wait than such
    * volunteers, only the best-ranked get one each; the others wait for the next ask.
    */
-  private slotsByRank(worker: string, rank: number, nowMs: number): number {
-    this.askers.set(worker, { rank, atMs: nowMs });
+  /**
+   * The end of a job: once the units still waiting are no more than the cores of the workers asking
+   * for them, a worker gets only as many leases as it has cores free. A lease beyond those would
+   * wait in its queue behind a running unit while another worker sat idle, and the job's tail would
+   * grow by up to a unit's time (docs/COMPUTE.md, "The end of a job"). Before that, volunteers
+   * queue a little work ahead (volunteer.ts), which hides the round trip of asking.
+   */
+  private endGameSlots(worker: string, cores: number): number {
+    let askingCores = 0;
+    for (const asker of this.askers.values()) askingCores += asker.cores;
+    if (this.state.unitsWanted(askingCores + 1).length > askingCores) return Number.MAX_SAFE_INTEGER;
+    return Math.max(0, cores - (this.held.get(worker) ?? 0));
+  }
+
+  private slotsByRank(worker: string, rank: number, cores: number, nowMs: number): number {
+    this.askers.set(worker, { rank, atMs: nowMs, cores });
     const wanted = this.state.unitsWanted(this.askers.size);
     const competing = [...this.askers.entries()].filter(([name]) =>
       name === worker || ((this.held.get(name) ?? 0) === 0 && wanted.some((unit) => !this.state.hasWorkedOn(unit, name))));

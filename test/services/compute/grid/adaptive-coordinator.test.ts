@@ -13,7 +13,8 @@ import type { Random } from '../../../../src/core/random.ts';
 
 const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 const hashHex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-const ADVERT = { cores: 2, memoryMiB: 1024, speed: 100, domain: '', uptimeMs: 0 };
+/** Cores enough for every lease these tests ask for at once (a worker gets no more leases than free cores at a job's end). */
+const ADVERT = { cores: 8, memoryMiB: 1024, speed: 100, domain: '', uptimeMs: 0 };
 const output = (text: string) => new TextEncoder().encode(text);
 const ok = (lease: number, text: string): UnitReport => ({ lease, status: 'ok', output: output(text), fuel: 10, wallMs: 1 });
 

@@ -34,8 +34,9 @@ function leasesOf(job: JobCoordinator, worker: string, slots: number, nowMs = 0,
 describe('JobCoordinator', () => {
   it('hands units with their arguments to qualified workers, and gives the accepted outputs to the host', () => {
     const job = new JobCoordinator('job', manifest({ validation: { replicas: 2, quorum: 2 } }), 0, OPTIONS);
-    const a = leasesOf(job, 'a', 8);
-    const b = leasesOf(job, 'b', 8);
+    const eightCores = { ...ADVERT, cores: 8 };
+    const a = leasesOf(job, 'a', 8, 0, eightCores);
+    const b = leasesOf(job, 'b', 8, 0, eightCores);
     assert.deepEqual(a.map((lease) => lease.args), ['n=0', 'n=1', 'n=2']);
     assert.deepEqual(b.map((lease) => lease.unit), [0, 1, 2]);
     job.report('a', a.map((lease) => ok(lease.lease, `out${lease.unit}`)), [], hashHex, 1);
@@ -45,6 +46,21 @@ describe('JobCoordinator', () => {
     const page = job.results(0, 10);
     assert.deepEqual(page.entries.map((entry) => [entry.state, entry.outputHash]), [0, 1, 2].map((unit) => ['done', hashHex(output(`out${unit}`))]));
     assert.equal(job.status().unitStates, 'ddd');
+  });
+
+  it("keeps a job's last units for free cores: no lease queued behind a busy core while another could start it", () => {
+    const one = { ...ADVERT, cores: 1 };
+    const job = new JobCoordinator('job', manifest({ validation: { replicas: 1, quorum: 1 } }, 8), 0, OPTIONS);
+    assert.equal(leasesOf(job, 'a', 2, 0, one).length, 2, 'plenty waiting: a unit queued ahead');
+    assert.equal(leasesOf(job, 'b', 2, 0, one).length, 2);
+    assert.equal(leasesOf(job, 'c', 2, 0, one).length, 2, '2 left for 3 cores from here on');
+    const busy = job.grant('a', one, 1, 1);
+    assert.deepEqual(busy, { ok: true, leases: [], whenFree: true }, 'a holds as many leases as it has cores, and more');
+    const [first] = leasesOf(job, 'd', 2, 1, one);
+    assert.ok(first !== undefined);
+    assert.equal(leasesOf(job, 'd', 2, 1, one).length, 0, 'd now holds one lease per core');
+    job.report('d', [ok(first.lease, 'x')], [], hashHex, 2);
+    assert.equal(leasesOf(job, 'd', 2, 2, one).length, 1, 'a core free again: the last unit');
   });
 
   it('refuses a volunteer that does not meet the requirements, with the reason', () => {
