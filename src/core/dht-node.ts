@@ -88,6 +88,8 @@ interface JoinRefresh {
 interface JoinRefreshRequest {
   readonly join: JoinRefresh;
   readonly target: Id;
+  /** The contacts asked so far, in turn: one that stays silent is replaced by the next nearest the target. */
+  readonly asked: PeerRef[];
 }
 
 type PurposeCode = (typeof Purpose)[keyof typeof Purpose];
@@ -142,6 +144,13 @@ const CACHED_TTL_MS_MIN = 60_000;
  * (reseedLookup): twice is 3k contacts tried, within lookupQueriesMax, before it ends empty-handed.
  */
 const LOOKUP_RESEEDS_MAX = 2;
+/**
+ * Contacts a join's refresh request for one bucket tries before a full lookup takes over. Under
+ * heavy churn a third of the contacts a self-lookup names are gone by the time they are asked; a
+ * full lookup for each of those cost as much as the paper's whole join (docs/BENCHMARKS.md, "Join
+ * refresh"), while asking the next nearest contact costs one request.
+ */
+const JOIN_REFRESH_ATTEMPTS_MAX = 3;
 
 export class DhtNode {
   readonly self: PeerRef;
@@ -344,13 +353,24 @@ export class DhtNode {
     }
     for (const { target } of wanted) {
       this.table.touch(target, nowMs);
-      const contact = this.table.closest(target, 1)[0];
-      const refresh: JoinRefreshRequest = { join, target };
-      const request: Request = { kind: 'findNode', requestId: 0, target };
-      if (contact === undefined || !this.sendRequest(nowMs, contact, request, 'maintenance', Purpose.joinRefresh, null, null, refresh)) {
-        this.refreshByLookup(refresh, nowMs);
-      }
+      this.askForJoinRefresh({ join, target, asked: [] }, nowMs);
     }
+  }
+
+  /**
+   * Sends one refresh request to the nearest contact to its target not asked yet; after
+   * JOIN_REFRESH_ATTEMPTS_MAX silent ones (or with nobody left to ask), a full lookup takes over.
+   */
+  private askForJoinRefresh(refresh: JoinRefreshRequest, nowMs: number): void {
+    const asked = refresh.asked;
+    const contact = asked.length >= JOIN_REFRESH_ATTEMPTS_MAX ? undefined
+      : this.table.closest(refresh.target, asked.length + 1).find((peer) => !asked.some((other) => idEquals(other, peer)));
+    if (contact !== undefined) {
+      asked.push(contact);
+      const request: Request = { kind: 'findNode', requestId: 0, target: refresh.target };
+      if (this.sendRequest(nowMs, contact, request, 'maintenance', Purpose.joinRefresh, null, null, refresh)) return;
+    }
+    this.refreshByLookup(refresh, nowMs);
   }
 
   private refreshByLookup(refresh: JoinRefreshRequest, nowMs: number): void {
@@ -638,7 +658,7 @@ export class DhtNode {
         break;
       }
       case Purpose.joinRefresh:
-        this.refreshByLookup(pending.refresh as JoinRefreshRequest, nowMs);
+        this.askForJoinRefresh(pending.refresh as JoinRefreshRequest, nowMs);
         break;
       default:
         break;

@@ -16,7 +16,7 @@ import { Prng } from '../../src/sim/prng.ts';
 import { World } from '../../src/sim/world.ts';
 import { hexes, naiveClosest } from './helpers.ts';
 import {
-  bytes, config, HandNet, isJoined, isLookupDone, isPutDone, joinedNetwork, makeNode, meet, nearId, ofKind, randomPeers,
+  bytes, config, HandNet, isJoined, isLookupDone, isPutDone, joinedNetwork, makeNode, meet, nearId, ofKind, randomPeers, type Sent,
 } from './node-harness.ts';
 
 const K = config().k;
@@ -318,6 +318,35 @@ describe('join (Kademlia §2.3)', () => {
     assert.ok(joined, 'never joined');
     assert.equal(node.state, 'ready');
     assert.ok(node.stats.requestsTimedOut > 0, 'no request met a dead peer: the test proves nothing');
+  });
+
+  it('refreshing by requests: a silent contact is replaced by the next nearest one, request by request, before any lookup', () => {
+    const { net, peers } = joinedNetwork(30, 13, { joinRefresh: 'requests' });
+    const [newcomer] = randomPeers(1, Prng.fromSeed(105), 'new');
+    const node = net.add(makeNode(newcomer, 97, { joinRefresh: 'requests' }, net.nowMs));
+    const sentBefore = net.sent.length;
+    const operationId = net.run(node, (n, now) => n.join(now, [peers[3]]));
+    net.runUntil(net.nowMs + 15);
+    const dead = new Set(peers.slice(15).map((peer) => peer.address));
+    for (const address of dead) net.nodes.delete(address);
+    assert.ok(net.runUntilEvent(node, isJoined(operationId), net.nowMs + 120_000), 'never joined');
+    // The newcomer's FIND_NODEs for each refresh target (its own id is the self-lookup's), in order.
+    const byTarget = new Map<string, Sent[]>();
+    for (const sent of net.sent.slice(sentBefore)) {
+      if (!idEquals(sent.from, newcomer) || sent.message.kind !== 'findNode' || idEquals(sent.message.target, newcomer)) continue;
+      const key = idToHex(sent.message.target);
+      byTarget.set(key, [...(byTarget.get(key) ?? []), sent]);
+    }
+    let retried = 0;
+    for (const requests of byTarget.values()) {
+      if (!dead.has(requests[0].to.address) || requests.length < 2) continue;
+      const [first, second] = requests;
+      if (second.atMs === first.atMs) continue;
+      retried++;
+      assert.notEqual(second.to.address, first.to.address, 'the next attempt goes to another contact');
+      assert.equal(requests.filter((sent) => sent.atMs === second.atMs).length, 1, 'one request, not a lookup of α');
+    }
+    assert.ok(retried > 0, 'no refresh request met a dead contact: the test proves nothing');
   });
 
   it('through a dead bootstrap peer still completes, with no live contact', () => {
