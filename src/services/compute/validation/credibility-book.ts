@@ -1,7 +1,8 @@
 /**
  * Each worker's standing with a coordinator (issue 5, item 6): the checks it passed, the results
- * it had accepted or proven wrong, and whether it is blacklisted. The adaptive judge reads a
- * worker's lie bound from it (lie-bound.ts); spot checks and verdicts write to it.
+ * it had accepted or proven wrong, and whether it is blacklisted. The adaptive judge turns a
+ * worker's evidence into its lie bound under the job's assumptions (adaptive-judge.ts,
+ * lie-bound.ts); spot checks and verdicts write to it.
  *
  * - Evidence (Sarmenta FGCS 2002 §4.2: checks survived): a passed spot check counts 1, since a lie
  *   there is always caught; a result the worker reported first on a unit, later confirmed by
@@ -20,7 +21,6 @@
  * - Serializable: `snapshot()` is plain JSON-able data the coordinator can replicate, and
  *   `CredibilityBook.fromSnapshot` restores it.
  */
-import { lieBound } from './lie-bound.ts';
 
 export interface CredibilityConfig {
   /** The share of colluding cheaters the grid must withstand (Sarmenta's f). */
@@ -102,12 +102,6 @@ export class CredibilityBook {
     const standing = this.standings.get(worker);
     if (standing === undefined || standing.blacklisted) return 0;
     return standing.spotChecksPassed + (1 - this.config.cheatersFraction) * standing.firstResultsConfirmed;
-  }
-
-  /** Upper bound on the probability that a result this worker reports first is a lie; 1 when blacklisted. */
-  lieBound(worker: string): number {
-    if (this.isBlacklisted(worker)) return 1;
-    return lieBound(this.evidence(worker), this.config.cheatersFraction);
   }
 
   recordSpotCheck(worker: string, passed: boolean): void {

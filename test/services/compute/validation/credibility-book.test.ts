@@ -41,7 +41,9 @@ describe('CredibilityBook', () => {
     assert.equal(book.evidence('a'), 1 + 0.8);
     assert.equal(book.evidence('b'), 0, 'b only agreed with what a had reported');
     assert.equal(book.standingOf('b')?.resultsAgreed, 1);
-    assert.equal(book.lieBound('newcomer'), 0.2);
+    assert.equal(book.evidence('newcomer'), 0);
+    assert.equal(book.hasPassedSpotCheck('a'), true);
+    assert.equal(book.hasPassedSpotCheck('b'), false);
   });
 
   it('blacklists a worker outvoted or caught by a spot check, and reports who was newly blacklisted', () => {
@@ -50,7 +52,6 @@ describe('CredibilityBook', () => {
     assert.deepEqual(book.recordAccepted(['a', 'b'], ['c']), [], 'already blacklisted');
     book.recordSpotCheck('d', false);
     assert.ok(book.isBlacklisted('c') && book.isBlacklisted('d'));
-    assert.equal(book.lieBound('c'), 1);
     assert.equal(book.evidence('c'), 0);
   });
 
