@@ -132,6 +132,24 @@ describe('JobCoordinator in adaptive mode', () => {
     assert.deepEqual(job.spotCheckCounts(), { known: 32, issued: 3, passed: 1, failed: 1 });
   });
 
+  it('puts a newcomer on probation: its first lease is a spot check whatever the rate, and only its first', () => {
+    const book = newBook();
+    // A rate so low that no draw would ever make a check: only probation does.
+    const job = new JobCoordinator('job', manifest({ mode: 'adaptive', spotCheckRate: 1e-9 }, 40), 0, options(book, fixedRandom(0.5)));
+    const known = job.knownUnitsWanted();
+    for (const unit of known) job.addKnownAnswer(unit, hashHex(output(`u${unit}`)), 10n);
+    const [check, ...work] = leasesOf(job, 'newcomer', 3, 1);
+    assert.ok(known.includes(check.unit), 'the first lease is a spot check');
+    assert.equal(work.length, 2);
+    assert.equal(job.spotCheckCounts()?.issued, 1, 'the rest of the request is ordinary work: one check pending is enough');
+    const passed = job.report('newcomer', [ok(check.lease, `u${check.unit}`)], [], hashHex, 2);
+    assert.deepEqual(passed.spotChecks, [{ unit: check.unit, worker: 'newcomer', outcome: 'passed' }]);
+    assert.equal(leasesOf(job, 'newcomer', 3, 3).length, 3);
+    assert.equal(job.spotCheckCounts()?.issued, 1, 'past probation, checks come at the rate');
+    leasesOf(job, 'another', 1, 4);
+    assert.equal(job.spotCheckCounts()?.issued, 2, 'every newcomer is checked first');
+  });
+
   it('keeps its known answers through a snapshot, and forgets a silent spot lease', () => {
     const book = newBook();
     const job = new JobCoordinator('job', manifest({ mode: 'adaptive', spotCheckRate: 0.999 }, 4), 0, options(book, fixedRandom(0.5)));
