@@ -282,7 +282,7 @@ export class Volunteer {
         job.meanUnitMs += (Math.max(1, report.wallMs) - job.meanUnitMs) / Math.min(job.unitsRun, 20);
       }
       this.queueReport(job.jobId, report);
-      if (job.reportBeforeAsking) void this.flushReports().then(() => this.pump());
+      if (job.reportBeforeAsking) void this.flushReports().then(() => this.pump(), () => this.pump());
       else this.pump();
     });
   }

@@ -528,6 +528,17 @@ export class JobCoordinator {
    * the units waiting (not a replica of theirs already). When fewer units wait than such
    * volunteers, only the best-ranked get one each; the others wait for the next ask.
    */
+  private slotsByRank(worker: string, rank: number, cores: number, nowMs: number): number {
+    this.askers.set(worker, { rank, atMs: nowMs, cores });
+    const wanted = this.state.unitsWanted(this.askers.size);
+    const competing = [...this.askers.entries()].filter(([name]) =>
+      name === worker || ((this.held.get(name) ?? 0) === 0 && wanted.some((unit) => !this.state.hasWorkedOn(unit, name))));
+    if (wanted.length >= competing.length) return Number.MAX_SAFE_INTEGER;
+    // Ties by name, so every coordinator would decide alike.
+    const better = competing.filter(([name, other]) => other.rank > rank || (other.rank === rank && name < worker)).length;
+    return better < Math.max(1, wanted.length) ? 1 : 0;
+  }
+
   /**
    * The end of a job: once the units still waiting are no more than the cores of the workers asking
    * for them, a worker gets only as many leases as it has cores free. A lease beyond those would
@@ -540,17 +551,6 @@ export class JobCoordinator {
     for (const asker of this.askers.values()) askingCores += asker.cores;
     if (this.state.unitsWanted(askingCores + 1).length > askingCores) return Number.MAX_SAFE_INTEGER;
     return Math.max(0, cores - (this.held.get(worker) ?? 0));
-  }
-
-  private slotsByRank(worker: string, rank: number, cores: number, nowMs: number): number {
-    this.askers.set(worker, { rank, atMs: nowMs, cores });
-    const wanted = this.state.unitsWanted(this.askers.size);
-    const competing = [...this.askers.entries()].filter(([name]) =>
-      name === worker || ((this.held.get(name) ?? 0) === 0 && wanted.some((unit) => !this.state.hasWorkedOn(unit, name))));
-    if (wanted.length >= competing.length) return Number.MAX_SAFE_INTEGER;
-    // Ties by name, so every coordinator would decide alike.
-    const better = competing.filter(([name, other]) => other.rank > rank || (other.rank === rank && name < worker)).length;
-    return better < Math.max(1, wanted.length) ? 1 : 0;
   }
 
   private ended(worker: string): void {
