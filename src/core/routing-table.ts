@@ -86,7 +86,7 @@ export class RoutingTable {
   private entryCount = 0;
   /**
    * The deepest spine depth whose subtree (the contacts sharing at least that many leading bits
-   * with us) holds k or more contacts; -1 when none does, UNKNOWN after any change. The relaxed
+   * with us) holds k or more contacts; -1 when none does, UNKNOWN_DEPTH after any change. The relaxed
    * split test asks this for nearly every contact offered to a full bucket, and the table changes
    * far less often than it is asked.
    */

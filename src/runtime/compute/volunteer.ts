@@ -7,6 +7,9 @@
  *
  * - Room: enough leases to keep every worker busy for about `queueMs` (measured from the job's
  *   units so far), at least one per worker: trivial units come in batches, long ones one at a time.
+ * - At a job's end its coordinator may answer "none now, ask once a core is free" (no leases,
+ *   `retryAfterMs` 0: its last units go to free cores): then the next ask waits for one of our units
+ *   to end, and from then on a result is reported before the next lease is asked for.
  * - A job's manifest is fetched from its coordinator once and checked against the job's id (its
  *   CID); its program and inputs come from the grid and are checked against their CIDs there.
  * - A coordinator that refuses (not qualified, finished) or fails is left alone for a while.
