@@ -38,6 +38,9 @@ export interface HeliaBenchmarkResult {
   readonly heliaAddMiBps: number | null;
   readonly oursAddMiBps: number | null;
   readonly heliaAddSpeedup: number | null;
+  /** Like for like (helia-add.ts): both adds without fsync, and both durable when they end. */
+  readonly heliaAddSpeedupWithoutFsync: number | null;
+  readonly heliaAddSpeedupBothDurable: number | null;
   readonly heliaFetchMiBps: number | null;
   readonly oursFetchMiBps: number | null;
   readonly heliaEndToEndMs: number | null;
@@ -78,6 +81,8 @@ export function summary(add: HeliaAddResult | null, endToEnd: HeliaEndToEndResul
     heliaAddMiBps: add?.heliaAddMiBps ?? null,
     oursAddMiBps: add?.oursAddMiBps ?? null,
     heliaAddSpeedup: add?.heliaAddSpeedup ?? null,
+    heliaAddSpeedupWithoutFsync: add?.heliaAddSpeedupWithoutFsync ?? null,
+    heliaAddSpeedupBothDurable: add?.heliaAddSpeedupBothDurable ?? null,
     heliaFetchMiBps: endToEnd?.helia.fetchMiBps ?? null,
     oursFetchMiBps: endToEnd?.ours.fetchMiBps ?? null,
     heliaEndToEndMs: endToEnd?.helia.endToEndMs ?? null,
