@@ -117,16 +117,16 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       encrypt: body.encrypt, pinName: body.name, releaseEntryPins: body.releaseEntryPins,
     }),
 
-    // Reading content brings what is missing of it from the grid first (cheap when all is here).
+    // Reading content brings what is missing of it from the grid (cheap when all is here), and
+    // reads each block as soon as it is stored: a file streams while it is fetched. A fetch of the
+    // same content already running (POST /fetches, for its progress) is joined, not repeated.
     getContent: async ({ params }) => {
-      await node.grid.fetch(params.ref);
-      const file = await node.content.openFile(params.ref);
+      const file = await node.content.openFile(params.ref, { arriving: fetchQuietly(node, params.ref) });
       return { body: file.body, bytes: file.bytes };
     },
 
     listContent: async ({ params }) => {
-      await node.grid.fetch(params.ref);
-      const listing = await node.content.list(params.ref);
+      const listing = await node.content.list(params.ref, { arriving: fetchQuietly(node, params.ref) });
       return { ...listing, entries: [...listing.entries] };
     },
 
@@ -278,4 +278,16 @@ function utf8OrNull(bytes: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Starts (or joins) the fetch of `ref` for a reader that waits on its blocks. The reader sees the
+ * fetch's failure when it waits for a block (BlockArrivals); one that read everything it needed
+ * before the fetch ended never waits again, so the failure is handled here instead of left
+ * unhandled.
+ */
+function fetchQuietly(node: NodeApi, ref: string): Promise<unknown> {
+  const fetching = node.grid.fetch(ref);
+  fetching.catch(() => undefined);
+  return fetching;
 }

@@ -71,6 +71,11 @@ export interface FileBytes {
   readonly body: AsyncIterable<Uint8Array>;
 }
 
+export interface ReadOptions {
+  /** The fetch bringing the content: a block not here yet is waited for until it ends. */
+  readonly arriving?: Promise<unknown>;
+}
+
 export interface PinEntry {
   readonly cid: string;
   readonly name: string;
@@ -170,22 +175,29 @@ export class ContentStore {
   }
 
   /** A file's size and bytes; its root is read now, so a missing or wrong root fails before any byte is sent. */
-  async openFile(refText: string): Promise<FileBytes> {
+  /**
+   * A file's bytes, streamed block by block. With `arriving` (the fetch bringing the content), a
+   * block not here yet is waited for until that fetch stores it, so the file is read while it is
+   * fetched; without, a missing block is an error at once.
+   */
+  async openFile(refText: string, options: ReadOptions = {}): Promise<FileBytes> {
     const ref = this.parseRef(refText, 'ref');
-    const getBlock = this.getBlockFor('the root');
+    const getBlock = this.getBlockFor('the root', options.arriving);
+    const getFileBlock = this.getBlockFor('a block of the file', options.arriving);
     if (ref.kind === 'encrypted') {
       const node = await openNode(ref.capability, getBlock, this.cipher);
       if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
-      return { bytes: node.size, body: readEncryptedFile(ref.capability, this.getBlockFor('a block of the file'), this.cipher) };
+      return { bytes: node.size, body: readEncryptedFile(ref.capability, getFileBlock, this.cipher) };
     }
     const root = describePlainChild(ref.root, await getBlock(ref.root));
     if (root.kind === 'directory') throw new NotAFileError(ref.root.toString());
-    return { bytes: root.fileBytes ?? 0, body: readFile(ref.root, this.getBlockFor('a block of the file')) };
+    return { bytes: root.fileBytes ?? 0, body: readFile(ref.root, getFileBlock) };
   }
 
-  async list(refText: string): Promise<ContentListing> {
+  /** A directory's entries (or a file's own description); `arriving` as for openFile. */
+  async list(refText: string, options: ReadOptions = {}): Promise<ContentListing> {
     const ref = this.parseRef(refText, 'ref');
-    const listing = await listRef(ref, this.getBlockFor('the root'), this.cipher);
+    const listing = await listRef(ref, this.getBlockFor('the root', options.arriving), this.cipher);
     return {
       ref: refText.trim(),
       cid: rootOf(ref).toString(),
@@ -260,9 +272,12 @@ export class ContentStore {
    * Blocks from the local store. A block that is not here is ContentNotFoundError naming what it
    * was; a link to a CID the store cannot hold (another hash) is the DAG's fault, not the caller's.
    */
-  private getBlockFor(what: string): GetBlock {
+  private getBlockFor(what: string, arriving?: Promise<unknown>): GetBlock {
     return async (cid: CID) => {
       try {
+        // A block the fetch has yet to bring is waited for; if the fetch ends without it, the get
+        // below says it is missing, and if the fetch failed, its error is the answer.
+        if (arriving !== undefined) await this.store.waitForBlock(cid, arriving);
         return await this.store.get(cid);
       } catch (error) {
         if (error instanceof BlockNotFoundError) throw new ContentNotFoundError(cid.toString(), what === 'the root' ? '' : `${what} is missing`);

@@ -98,6 +98,25 @@ describe('content on a grid of nodes in one process', () => {
     assert.deepEqual([again.blocksLocal, again.bytesFetched], [placed.blocks, 0]);
   });
 
+  it('reads a file while it is fetched: a second fetch of it joins the first, and the reader gets every byte', async () => {
+    const bytes = randomBytes(FILE_BYTES);
+    const added = await nodes[0].content.addFile(once(bytes), { encrypt: false });
+    const placed = await nodes[0].grid.place(added.cid, { kind: 'replicate', copies: 3 });
+    assert.equal(placed.piecesStored, placed.piecesWanted, JSON.stringify(placed));
+    const blocks = blocksOf(nodes[0], parseStorageCid(added.cid) as CID);
+    const held = (node: NodeRuntime): number => blocks.filter((cid) => node.content.store.has(cid)).length;
+    const reader = nodes.slice(1, 5).reduce((best, node) => (held(node) < held(best) ? node : best));
+    assert.ok(held(reader) < blocks.length, 'every node holds every block: nothing to fetch');
+    const fetching = reader.grid.fetch(added.cid);
+    const joined = reader.grid.fetch(added.cid, () => {});
+    const file = await reader.content.openFile(added.cid, { arriving: fetching });
+    assert.deepEqual(await readAll(file.body), bytes);
+    const [report, joinedReport] = await Promise.all([fetching, joined]);
+    // One fetch, one report: the second request did not ask the holders again.
+    assert.equal(joinedReport, report);
+    assert.equal(report.blocksDone, blocks.length);
+  });
+
   it('a node that stores nothing for others refuses with a clear reason, and counts it per peer', async () => {
     const refused = await nodes[5].grid.status();
     assert.equal(refused.piecesHeld, 0);

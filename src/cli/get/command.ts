@@ -5,9 +5,12 @@
  * again here with the storage layer's check, and every path against PATH, so nothing the node
  * sends can land outside PATH; nothing that exists is ever replaced (output-files.ts).
  *
- * First the node brings whatever is missing of the content from the grid (POST /fetches: a swarm
- * download from the blocks' holders, progress streamed as NDJSON and drawn here with the number of
- * sources); then everything is read from that node.
+ * The node brings whatever is missing of the content from the grid (POST /fetches: a swarm
+ * download from the blocks' holders, its progress streamed as NDJSON) while this command reads the
+ * content from it: the node's content routes join that fetch and hand out each block as soon as it
+ * is stored, so a file is written as it arrives rather than after the whole download (a
+ * directory's files are written once it is done). One progress line shows the bytes written and
+ * the fetch's number of sources.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -47,25 +50,71 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   if (values.output === '') throw new UsageError('-o/--output must not be empty');
   if (values.output !== undefined) await checkNewPath(values.output, 'peergrid get');
   const api = await connectApi(client, io.env);
-  const fetched = await callApi(client.baseUrl, () => fetchFromGrid(api, ref, startProgress(io, client.json, `fetch ${ref.slice(0, 16)}…`, null)));
-  const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
-  const target = values.output ?? listing.cid;
-  if (values.output === undefined && await pathExists(target)) {
-    throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o`);
-  }
-  const plan: GetPlan = {
-    api, baseUrl: client.baseUrl, top: resolve(target),
-    progress: startProgress(io, client.json, `get ${listing.cid.slice(0, 16)}…`, listing.bytes),
-    totals: { files: 0, directories: 0, bytes: 0 },
-  };
+  const progress = startProgress(io, client.json, `get ${ref.slice(0, 16)}…`, null);
+  const fetchShown = new FetchShown(progress);
+  const fetching = callApi(client.baseUrl, () => fetchFromGrid(api, ref, (figures) => fetchShown.update(figures)));
+  // Its failure is reported below, whichever part notices first.
+  fetching.catch(() => undefined);
+  let writeProgress = progress;
   try {
-    if (listing.kind === 'file') await writeFile(ref, target, plan);
-    else await writeDirectory(listing.entries, target, plan, 0);
-  } finally {
-    plan.progress.done();
+    const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
+    const target = values.output ?? listing.cid;
+    if (values.output === undefined && await pathExists(target)) {
+      throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o`);
+    }
+    const plan: GetPlan = { api, baseUrl: client.baseUrl, top: resolve(target), progress, totals: { files: 0, directories: 0, bytes: 0 } };
+    if (listing.kind === 'file') {
+      // One line: the bytes written, which follow the blocks as they arrive, and the sources.
+      if (listing.bytes !== null) progress.total(listing.bytes);
+      await writeFile(ref, target, plan);
+    } else {
+      // A directory's files are read once the whole fetch is done: read sooner, each file's route
+      // would start a fetch of its own for blocks the directory's fetch is already bringing. The
+      // line follows the fetch, then a second one the writing.
+      fetchShown.countBytes();
+      await fetching;
+      progress.done();
+      writeProgress = startProgress(io, client.json, `write ${listing.cid.slice(0, 16)}…`, listing.bytes);
+      await writeDirectory(listing.entries, target, { ...plan, progress: writeProgress }, 0);
+    }
+    const result = { path: target, kind: listing.kind, ...plan.totals, fetched: await fetching };
+    writeProgress.done();
+    io.out(client.json ? jsonLine(result) : formatGet(result));
+  } catch (error) {
+    writeProgress.done();
+    // A read cut short because the fetch failed is reported as the fetch's failure, which says why.
+    const fetchFailure = await fetching.then(() => null, (failure: unknown) => failure);
+    throw fetchFailure ?? error;
   }
-  const result = { path: target, kind: listing.kind, ...plan.totals, fetched };
-  io.out(client.json ? jsonLine(result) : formatGet(result));
+}
+
+/** What the progress line shows of the fetch: always its sources, its bytes only once asked to. */
+class FetchShown {
+  private readonly progress: Progress;
+  private bytesShown = 0;
+  private bytesFetched = 0;
+  private countingBytes = false;
+
+  constructor(progress: Progress) {
+    this.progress = progress;
+  }
+
+  update(figures: Record<string, number>): void {
+    const sources = figures.sources ?? 0;
+    this.bytesFetched = figures.bytesFetched ?? this.bytesFetched;
+    this.progress.detail(`${sources} source${sources === 1 ? '' : 's'}`);
+    if (this.countingBytes) this.showBytes();
+  }
+
+  countBytes(): void {
+    this.countingBytes = true;
+    this.showBytes();
+  }
+
+  private showBytes(): void {
+    this.progress.add(this.bytesFetched - this.bytesShown);
+    this.bytesShown = this.bytesFetched;
+  }
 }
 
 async function writeFile(ref: string, path: string, plan: GetPlan): Promise<void> {
@@ -109,21 +158,14 @@ interface Fetched {
   readonly sources: number;
 }
 
-/** Runs the node's fetch from the grid, drawing its progress; fails as the fetch does. */
-async function fetchFromGrid(api: ApiClient, ref: string, progress: Progress): Promise<Fetched> {
+/** Runs the node's fetch from the grid, passing on its progress; fails as the fetch does. */
+async function fetchFromGrid(api: ApiClient, ref: string, onFigures: (figures: Record<string, number>) => void): Promise<Fetched> {
   const answer = await api.fetchContent({ ref });
-  let bytesShown = 0;
   let done: Record<string, unknown>;
   try {
-    done = await readProgressStream(answer.body, (figures) => {
-      progress.add(figures.bytesFetched - bytesShown);
-      bytesShown = figures.bytesFetched;
-      progress.detail(`${figures.sources} source${figures.sources === 1 ? '' : 's'}`);
-    });
+    done = await readProgressStream(answer.body, onFigures);
   } catch (error) {
     throw new CommandFailedError(`the node could not fetch ${ref}: ${(error as Error).message}`);
-  } finally {
-    progress.done();
   }
   const figures = done as Record<string, number>;
   return { blocksFetched: figures.blocksDone - figures.blocksLocal, blocksLocal: figures.blocksLocal, bytesFetched: figures.bytesFetched, sources: figures.sources };

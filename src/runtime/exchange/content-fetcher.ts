@@ -186,9 +186,14 @@ class FetchRun {
     return this.toDiscover.length === 0 && !this.discovering && this.rebuildsRunning === 0 && this.inSwarm.size === 0 && this.accepting === 0;
   }
 
-  /** Walks blocks: those here are read and their children visited; the others wait for discovery. */
+  /**
+   * Walks blocks: those here are read and their children visited; the others wait for discovery.
+   * Depth first in the file's order (a stack, children pushed last first), so the blocks are
+   * wanted — and, among equally common ones, fetched — front to back: a reader streaming the
+   * content while it is fetched (the content routes) gets its first bytes first.
+   */
   private async visit(blocks: Wanted[]): Promise<void> {
-    const stack = [...blocks];
+    const stack = [...blocks].reverse();
     while (stack.length > 0) {
       const wanted = stack.pop() as Wanted;
       const text = wanted.cid.toString();
@@ -204,7 +209,8 @@ class FetchRun {
       // all here costs index lookups and the small internal nodes only.
       if (isLeaf(wanted.cid, wanted.reading)) continue;
       const bytes = await this.parts.store.get(wanted.cid);
-      for (const child of blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher)) stack.push({ ...child, discoveryRounds: 0 });
+      const children = blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher);
+      for (let index = children.length - 1; index >= 0; index--) stack.push({ ...children[index], discoveryRounds: 0 });
     }
     this.reportProgress();
     // New blocks to look for: the loop starts their discovery now, not when this block is stored.

@@ -21,6 +21,7 @@ import { ContentFetcher, type FetchProgress, type FetchReport } from './content-
 import { ContentPlacer, type PlacementProgress, type PlacementReport } from './content-placer.ts';
 import { ExchangeClient, peerIdTextOf } from './exchange-client.ts';
 import { serveExchange } from './exchange-server.ts';
+import { SharedFetches } from './shared-fetches.ts';
 import { ExchangeService, bytesKeptForOthers } from './exchange-service.ts';
 import { HolderDiscovery, type ClosestNodes } from './holder-discovery.ts';
 import { Holdings } from './holdings.ts';
@@ -65,6 +66,7 @@ export class GridStorage {
   private readonly parts: GridStorageParts;
   private readonly placer: ContentPlacer;
   private readonly fetcher: ContentFetcher;
+  private readonly fetches = new SharedFetches();
   private readonly cache: BlockCache;
   private readonly cachePusher: CachePusher;
   private server: RequestServer | null = null;
@@ -147,11 +149,19 @@ export class GridStorage {
     return this.placer.place(root, scheme, onProgress);
   }
 
-  /** Brings whatever is missing of the content into the local store, from the grid. */
+  /**
+   * Brings whatever is missing of the content into the local store, from the grid. Without a
+   * signal, a fetch of content already being fetched joins that one (shared-fetches.ts); with one,
+   * it runs on its own, so that aborting it stops only it.
+   */
   fetch(refText: string, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal): Promise<FetchReport> {
     const ref = this.parseRef(refText);
     const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
-    return this.fetcher.fetch(rootOf(ref), reading, onProgress, signal);
+    const root = rootOf(ref);
+    if (signal !== undefined) return this.fetcher.fetch(root, reading, onProgress, signal);
+    // The key too: the same root read under another key is another walk (and fails on its own).
+    const key = ref.kind === 'plain' ? root.toString() : `${root.toString()} ${Buffer.from(ref.capability.key).toString('hex')}`;
+    return this.fetches.run(key, (progress) => this.fetcher.fetch(root, reading, progress), onProgress);
   }
 
   status(): GridStorageStatus {

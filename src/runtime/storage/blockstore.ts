@@ -36,6 +36,7 @@ import {
 } from './blockstore-errors.ts';
 import { BlockstoreLimits, GC_GRACE_MS_DEFAULT, LOCAL_OWNER } from './blockstore-limits.ts';
 import { BlockSession } from './blockstore-session.ts';
+import { BlockArrivals } from './block-arrivals.ts';
 import { Durability, isDurability, syncsBeforeCommit } from './durability.ts';
 import { migrateLooseBlocks } from './loose-block-migration.ts';
 import { compactSparsePacks } from './pack-compaction.ts';
@@ -149,6 +150,8 @@ export class Blockstore {
   private readonly compactAfterDeadBytes: number;
   private readonly gate = new SharedExclusiveGate();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Readers waiting for blocks a fetch is bringing (waitForBlock). */
+  private readonly arrivals = new BlockArrivals();
   private readonly accesses: AccessRecorder;
   private readonly readers: PackReaders;
   private closed = false;
@@ -286,6 +289,7 @@ export class Blockstore {
         }
         throw error;
       }
+      this.arrivals.stored(toWrite.map((block) => block.key.hex));
       await this.removePacks(emptied);
       const bytesWritten = toWrite.reduce((sum, block) => sum + block.bytes.length, 0);
       return { written: toWrite.length, existing: existing.length, bytesWritten };
@@ -349,6 +353,15 @@ export class Blockstore {
   has(cid: CID): boolean {
     this.checkOpen();
     return this.index.size(blockKeyOf(cid).digest) !== undefined;
+  }
+
+  /**
+   * Waits until `cid` is stored — true at once if it is here — or until `until` (the fetch that
+   * would bring it) settles first: then false if it was fulfilled, its error if it failed.
+   */
+  waitForBlock(cid: CID, until: Promise<unknown>): Promise<boolean> {
+    if (this.has(cid)) return Promise.resolve(true);
+    return this.arrivals.wait(blockKeyOf(cid).hex, until);
   }
 
   /** The block's size in bytes, or undefined if it is not stored. */

@@ -1,0 +1,130 @@
+/**
+ * Reading content while a fetch brings it (ContentStore.openFile/list with `arriving`, the
+ * blockstore's waitForBlock): blocks are put into an empty store one at a time, in the order the
+ * file is read, and the file streams from the first ones, plain and encrypted, byte for byte. A fetch
+ * that fails gives its error to the reader; one that ends without a block the reader needs leaves a
+ * clear "missing" error, never a reader that waits for ever.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CID } from '../../src/services/storage/dag/cids.ts';
+import { ContentStore } from '../../src/runtime/content-store.ts';
+import { ContentNotFoundError } from '../../src/runtime/content-store-errors.ts';
+import { bytesOf, collect } from '../services/storage/helpers.ts';
+
+const NO_FSYNC = { blockstore: { durability: 'none' } } as const;
+/** About eight chunks of the default 256 KiB average. */
+const FILE_BYTES = 2_000_000;
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
+  let resolve = (): void => {};
+  let reject = (_error: Error): void => {};
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
+/** The blocks of the file `ref` in `source`, in the order a reader asks for them (the root first). */
+async function blocksInReadOrder(source: ContentStore, ref: string): Promise<{ cid: CID; bytes: Uint8Array; links: CID[] }[]> {
+  const store = source.store;
+  const order: CID[] = [];
+  const get = store.get.bind(store);
+  store.get = async (cid: CID) => {
+    if (!order.some((seen) => seen.equals(cid))) order.push(cid);
+    return get(cid);
+  };
+  try {
+    await collect((await source.openFile(ref)).body);
+  } finally {
+    store.get = get;
+  }
+  return Promise.all(order.map(async (cid) => ({ cid, bytes: await store.get(cid), links: store.links(cid) })));
+}
+
+describe('reading content while a fetch brings it', () => {
+  const dirs: string[] = [];
+  let source: ContentStore;
+  const bytes = bytesOf(FILE_BYTES, 7);
+
+  async function emptyStore(): Promise<ContentStore> {
+    const dir = await mkdtemp(join(tmpdir(), 'peergrid-streaming-'));
+    dirs.push(dir);
+    return ContentStore.open(dir, NO_FSYNC);
+  }
+
+  before(async () => {
+    source = await emptyStore();
+  });
+  after(async () => {
+    await source.close();
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  for (const encrypt of [false, true]) {
+    // A timeout: a reader that never gets its block must fail here, not hang the suite.
+    it(`streams a ${encrypt ? 'sealed' : 'plain'} file from its first blocks, before the last is stored, byte for byte`, { timeout: 30_000 }, async () => {
+      const added = await source.addFile(once(bytes), { encrypt });
+      const ref = added.capability ?? added.cid;
+      const blocks = await blocksInReadOrder(source, ref);
+      assert.ok(blocks.length >= 4, `${blocks.length} blocks`);
+      const reader = await emptyStore();
+      try {
+        const fetch = deferred();
+        const opening = reader.openFile(ref, { arriving: fetch.promise });
+        // Nothing is here yet: the open waits for the root.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await reader.store.put(blocks[0].cid, blocks[0].bytes, { links: blocks[0].links });
+        const file = await opening;
+        assert.equal(file.bytes, FILE_BYTES);
+        const iterator = file.body[Symbol.asyncIterator]();
+        const firstPiece = iterator.next();
+        // Every block but the last: the first piece of the file comes out before the last block is in.
+        for (const block of blocks.slice(1, -1)) await reader.store.put(block.cid, block.bytes, { links: block.links });
+        const first = await firstPiece;
+        assert.equal(first.done, false);
+        const last = blocks[blocks.length - 1];
+        await reader.store.put(last.cid, last.bytes, { links: last.links });
+        fetch.resolve();
+        const rest: Uint8Array[] = [first.value as Uint8Array];
+        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) rest.push(next.value);
+        assert.deepEqual(Buffer.concat(rest), Buffer.from(bytes));
+        // The listing reads through the same wait.
+        assert.equal((await reader.list(ref, { arriving: Promise.resolve() })).bytes, FILE_BYTES);
+      } finally {
+        await reader.close();
+      }
+    });
+  }
+
+  it('gives the fetch\'s failure to a reader waiting for a block, and says "missing" when the fetch ended without it', { timeout: 30_000 }, async () => {
+    const added = await source.addFile(once(bytes), { encrypt: false });
+    const blocks = await blocksInReadOrder(source, added.cid);
+    const reader = await emptyStore();
+    try {
+      const failing = deferred();
+      const opening = reader.openFile(added.cid, { arriving: failing.promise });
+      failing.reject(new Error('no holder of the root was found'));
+      await assert.rejects(opening, /no holder of the root was found/);
+
+      await reader.store.put(blocks[0].cid, blocks[0].bytes, { links: blocks[0].links });
+      const ended = deferred();
+      const file = await reader.openFile(added.cid, { arriving: ended.promise });
+      const reading = collect(file.body);
+      ended.resolve();
+      await assert.rejects(reading, (error: unknown) => error instanceof ContentNotFoundError && /a block of the file is missing/.test((error as Error).message));
+      // Without `arriving`, a missing block is an error at once, as before.
+      await assert.rejects(collect((await reader.openFile(added.cid)).body), ContentNotFoundError);
+    } finally {
+      await reader.close();
+    }
+  });
+});
