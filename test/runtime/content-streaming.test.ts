@@ -14,6 +14,7 @@ import type { CID } from '../../src/services/storage/dag/cids.ts';
 import { ContentStore } from '../../src/runtime/content-store.ts';
 import { ContentNotFoundError } from '../../src/runtime/content-store-errors.ts';
 import { bytesOf, collect } from '../services/storage/helpers.ts';
+import { deferred } from '../support/deferred.ts';
 
 const NO_FSYNC = { blockstore: { durability: 'none' } } as const;
 /** About eight chunks of the default 256 KiB average. */
@@ -21,16 +22,6 @@ const FILE_BYTES = 2_000_000;
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
-  let resolve = (): void => {};
-  let reject = (_error: Error): void => {};
-  const promise = new Promise<void>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise, resolve, reject };
 }
 
 /** The blocks of the file `ref` in `source`, in the order a reader asks for them (the root first). */

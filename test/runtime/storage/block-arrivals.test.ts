@@ -5,16 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlockArrivals } from '../../../src/runtime/storage/block-arrivals.ts';
-
-function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
-  let resolve = (): void => {};
-  let reject = (_error: Error): void => {};
-  const promise = new Promise<void>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../../support/deferred.ts';
 
 describe('BlockArrivals', () => {
   it('wakes every waiter of a block when it is stored, and only those', async () => {
