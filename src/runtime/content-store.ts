@@ -174,10 +174,10 @@ export class ContentStore {
     }
   }
 
-  /** A file's size and bytes; its root is read now, so a missing or wrong root fails before any byte is sent. */
   /**
-   * A file's bytes, streamed block by block. With `arriving` (the fetch bringing the content), a
-   * block not here yet is waited for until that fetch stores it, so the file is read while it is
+   * A file's size and bytes, streamed block by block; its root is read now, so a missing or wrong
+   * root fails before any byte is sent. With `arriving` (the fetch bringing the content), a block
+   * not here yet is waited for until that fetch stores it, so the file is read while it is
    * fetched; without, a missing block is an error at once.
    */
   async openFile(refText: string, options: ReadOptions = {}): Promise<FileBytes> {
