@@ -275,16 +275,29 @@ export class ContentStore {
   private getBlockFor(what: string, arriving?: Promise<unknown>): GetBlock {
     return async (cid: CID) => {
       try {
-        // A block the fetch has yet to bring is waited for; if the fetch ends without it, the get
-        // below says it is missing, and if the fetch failed, its error is the answer.
-        if (arriving !== undefined) await this.store.waitForBlock(cid, arriving);
-        return await this.store.get(cid);
+        return await this.readOrAwait(cid, arriving);
       } catch (error) {
         if (error instanceof BlockNotFoundError) throw new ContentNotFoundError(cid.toString(), what === 'the root' ? '' : `${what} is missing`);
         if (error instanceof UnsupportedHashError || error instanceof InvalidCidError) throw new DagError(`a link to a CID this node cannot hold: ${error.message}`, cid.toString());
         throw error;
       }
     };
+  }
+
+  /**
+   * A block from the store; one that is not here yet is waited for while `arriving` (the fetch)
+   * runs. Only a miss waits, so a read of content all here costs what it did. If the fetch ends
+   * without the block, the miss stands; if it failed, its error is the answer.
+   */
+  private async readOrAwait(cid: CID, arriving: Promise<unknown> | undefined): Promise<Uint8Array> {
+    try {
+      return await this.store.get(cid);
+    } catch (error) {
+      if (!(error instanceof BlockNotFoundError) || arriving === undefined) throw error;
+      // waitForBlock looks again first: a block stored since the miss is not waited for in vain.
+      if (!(await this.store.waitForBlock(cid, arriving))) throw error;
+      return this.store.get(cid);
+    }
   }
 
   private rememberedTreeBytes(): Map<string, number> {
