@@ -5,7 +5,7 @@
  */
 import { idToHex } from '../core/id.ts';
 import type { LookupDone } from '../core/node-io.ts';
-import type { ContentStore } from '../runtime/content-store.ts';
+import type { ContentStore, ReadOptions } from '../runtime/content-store.ts';
 import type { FetchProgress } from '../runtime/exchange/content-fetcher.ts';
 import type { PlacementProgress } from '../runtime/exchange/content-placer.ts';
 import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
@@ -22,7 +22,7 @@ import type { RouteHandlers } from './server.ts';
 export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
 
 /** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
-export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'status'>;
+export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'runningFetch' | 'status'>;
 
 /** What the handlers need of the node's computation (runtime/compute/grid-compute.ts). */
 export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus' | 'ledgerEntries'>;
@@ -120,13 +120,13 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     // Reading content brings what is missing of it from the grid (cheap when all is here), and
     // reads each block as soon as it is stored: a file streams while it is fetched. A fetch of the
     // same content already running (POST /fetches, for its progress) is joined, not repeated.
-    getContent: async ({ params }) => {
-      const file = await node.content.openFile(params.ref, { arriving: fetchQuietly(node, params.ref) });
+    getContent: async ({ params, query }) => {
+      const file = await node.content.openFile(params.ref, readWhileFetched(node, params.ref, query.within));
       return { body: file.body, bytes: file.bytes };
     },
 
-    listContent: async ({ params }) => {
-      const listing = await node.content.list(params.ref, { arriving: fetchQuietly(node, params.ref) });
+    listContent: async ({ params, query }) => {
+      const listing = await node.content.list(params.ref, readWhileFetched(node, params.ref, query.within));
       return { ...listing, entries: [...listing.entries] };
     },
 
@@ -278,6 +278,20 @@ function utf8OrNull(bytes: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Where a reader of `ref` waits for the blocks that are not here yet. With `within` (content that
+ * contains `ref`, a directory being fetched), on that content's running fetch, and on a fetch of
+ * `ref` itself only if a block is still missing once it has ended: `peergrid get` writes a
+ * directory's files while one fetch brings the whole tree. Without, or once that fetch is over,
+ * on the fetch of `ref` itself.
+ */
+function readWhileFetched(node: NodeApi, ref: string, within: string | undefined): ReadOptions {
+  const containing = within === undefined ? null : node.grid.runningFetch(within);
+  if (containing === null) return { arriving: fetchQuietly(node, ref) };
+  containing.catch(() => undefined);
+  return { arriving: containing, fetchMissing: () => fetchQuietly(node, ref) };
 }
 
 /**

@@ -137,6 +137,11 @@ const noParams = object({}, request);
 /** A CID (CIDv1, sha2-256) or a read capability (pgcap1:<cid>:<key>); the node parses it (400 if it is neither). */
 const refSchema = string({ minLength: 1, maxBytes: ApiLimits.refBytesMax, description: 'a CID or a capability (pgcap1:…)' });
 const refParams = object({ ref: refSchema }, request);
+/**
+ * `within`: content that contains the one read (a directory being fetched). A block not here yet
+ * is waited for from that content's running fetch, not fetched again on its own.
+ */
+const withinQuery = object({ within: optional(refSchema) }, request);
 const pinName = string({ minLength: 1, maxBytes: ApiLimits.pinNameBytesMax });
 
 /** What adding content gives back: the root's CID and, for encrypted content, the capability to read it. */
@@ -473,7 +478,7 @@ export const routes = {
     path: '/api/v1/content/:ref',
     summary: "a file's bytes, streamed (422 for a directory: list it)",
     params: refParams,
-    query: null,
+    query: withinQuery,
     body: null,
     response: byteStream("the file's bytes"),
   }),
@@ -482,7 +487,7 @@ export const routes = {
     path: '/api/v1/entries/:ref',
     summary: "a directory's entries (name, kind, bytes, ref); a file lists none",
     params: refParams,
-    query: null,
+    query: withinQuery,
     body: null,
     response: object({
       ref: string(),

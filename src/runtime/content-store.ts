@@ -74,6 +74,12 @@ export interface FileBytes {
 export interface ReadOptions {
   /** The fetch bringing the content: a block not here yet is waited for until it ends. */
   readonly arriving?: Promise<unknown>;
+  /**
+   * A further fetch, started only if a block is still missing once `arriving` has ended (at most
+   * once per read), whose end is then waited for in turn. For a reader that waited on the fetch of
+   * content containing this one: if that fetch did not bring the block, this one's own fetch may.
+   */
+  readonly fetchMissing?: () => Promise<unknown>;
 }
 
 export interface PinEntry {
@@ -157,7 +163,7 @@ export class ContentStore {
           + ' (the entries of one directory must be all plain CIDs or all capabilities)');
       }
     }
-    const getBlock = this.getBlockFor('an entry');
+    const getBlock = this.getBlockFor('an entry', NO_ARRIVALS);
     const session = this.store.openSession();
     try {
       const made = encrypt
@@ -182,8 +188,9 @@ export class ContentStore {
    */
   async openFile(refText: string, options: ReadOptions = {}): Promise<FileBytes> {
     const ref = this.parseRef(refText, 'ref');
-    const getBlock = this.getBlockFor('the root', options.arriving);
-    const getFileBlock = this.getBlockFor('a block of the file', options.arriving);
+    const arrivals = new Arrivals(options);
+    const getBlock = this.getBlockFor('the root', arrivals);
+    const getFileBlock = this.getBlockFor('a block of the file', arrivals);
     if (ref.kind === 'encrypted') {
       const node = await openNode(ref.capability, getBlock, this.cipher);
       if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
@@ -197,7 +204,7 @@ export class ContentStore {
   /** A directory's entries (or a file's own description); `arriving` as for openFile. */
   async list(refText: string, options: ReadOptions = {}): Promise<ContentListing> {
     const ref = this.parseRef(refText, 'ref');
-    const listing = await listRef(ref, this.getBlockFor('the root', options.arriving), this.cipher);
+    const listing = await listRef(ref, this.getBlockFor('the root', new Arrivals(options)), this.cipher);
     return {
       ref: refText.trim(),
       cid: rootOf(ref).toString(),
@@ -272,10 +279,10 @@ export class ContentStore {
    * Blocks from the local store. A block that is not here is ContentNotFoundError naming what it
    * was; a link to a CID the store cannot hold (another hash) is the DAG's fault, not the caller's.
    */
-  private getBlockFor(what: string, arriving?: Promise<unknown>): GetBlock {
+  private getBlockFor(what: string, arrivals: Arrivals): GetBlock {
     return async (cid: CID) => {
       try {
-        return await this.readOrAwait(cid, arriving);
+        return await this.readOrAwait(cid, arrivals);
       } catch (error) {
         if (error instanceof BlockNotFoundError) throw new ContentNotFoundError(cid.toString(), what === 'the root' ? '' : `${what} is missing`);
         if (error instanceof UnsupportedHashError || error instanceof InvalidCidError) throw new DagError(`a link to a CID this node cannot hold: ${error.message}`, cid.toString());
@@ -285,18 +292,21 @@ export class ContentStore {
   }
 
   /**
-   * A block from the store; one that is not here yet is waited for while `arriving` (the fetch)
-   * runs. Only a miss waits, so a read of content all here costs what it did. If the fetch ends
-   * without the block, the miss stands; if it failed, its error is the answer.
+   * A block from the store; one that is not here yet is waited for while the fetch bringing it
+   * runs (then the further fetch, if there is one). Only a miss waits, so a read of content all
+   * here costs what it did. If the fetches end without the block, the miss stands; if one failed,
+   * its error is the answer.
    */
-  private async readOrAwait(cid: CID, arriving: Promise<unknown> | undefined): Promise<Uint8Array> {
+  private async readOrAwait(cid: CID, arrivals: Arrivals): Promise<Uint8Array> {
     try {
       return await this.store.get(cid);
     } catch (error) {
-      if (!(error instanceof BlockNotFoundError) || arriving === undefined) throw error;
+      if (!(error instanceof BlockNotFoundError)) throw error;
       // waitForBlock looks again first: a block stored since the miss is not waited for in vain.
-      if (!(await this.store.waitForBlock(cid, arriving))) throw error;
-      return this.store.get(cid);
+      if (arrivals.arriving !== undefined && await this.store.waitForBlock(cid, arrivals.arriving)) return this.store.get(cid);
+      const further = arrivals.further();
+      if (further !== null && await this.store.waitForBlock(cid, further)) return this.store.get(cid);
+      throw error;
     }
   }
 
@@ -305,3 +315,27 @@ export class ContentStore {
     return this.treeBytes;
   }
 }
+
+/** The fetches one read may wait on, in turn (ReadOptions): the further one is started at most once. */
+class Arrivals {
+  readonly arriving: Promise<unknown> | undefined;
+  private fetchMissing: (() => Promise<unknown>) | undefined;
+  private started: Promise<unknown> | null = null;
+
+  constructor(options: ReadOptions) {
+    this.arriving = options.arriving;
+    this.fetchMissing = options.fetchMissing;
+  }
+
+  /** The further fetch, started by the first call; null when there is none. */
+  further(): Promise<unknown> | null {
+    if (this.fetchMissing !== undefined) {
+      this.started = this.fetchMissing();
+      this.fetchMissing = undefined;
+    }
+    return this.started;
+  }
+}
+
+/** For reads that wait for nothing: a block not here is missing. */
+const NO_ARRIVALS = new Arrivals({});

@@ -118,4 +118,45 @@ describe('reading content while a fetch brings it', () => {
       await reader.close();
     }
   });
+
+  it('starts the further fetch only when a block is still missing once the first has ended, and once per read', { timeout: 30_000 }, async () => {
+    const added = await source.addFile(once(bytes), { encrypt: false });
+    const blocks = await blocksInReadOrder(source, added.cid);
+    const put = async (store: ContentStore, some: typeof blocks): Promise<void> => {
+      for (const block of some) await store.store.put(block.cid, block.bytes, { links: block.links });
+    };
+    let started = 0;
+    const counted = (fetch: Promise<unknown>) => (): Promise<unknown> => {
+      started++;
+      return fetch;
+    };
+    const whole = await emptyStore();
+    const rootOnly = await emptyStore();
+    const stillRootOnly = await emptyStore();
+    try {
+      // All here: a read never starts the further fetch.
+      await put(whole, blocks);
+      const all = await whole.openFile(added.cid, { arriving: Promise.resolve(), fetchMissing: counted(Promise.resolve()) });
+      assert.deepEqual(Buffer.from(await collect(all.body)), Buffer.from(bytes));
+      assert.equal(started, 0);
+
+      // The first fetch (a directory's, say) ended without the file's blocks: its own fetch brings them.
+      await put(rootOnly, blocks.slice(0, 1));
+      const own = deferred();
+      const reading = rootOnly.openFile(added.cid, { arriving: Promise.resolve(), fetchMissing: counted(own.promise) }).then((file) => collect(file.body));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(started, 1, 'started once the first fetch had ended without the block');
+      await put(rootOnly, blocks.slice(1));
+      own.resolve();
+      assert.deepEqual(Buffer.from(await reading), Buffer.from(bytes));
+      assert.equal(started, 1, 'one further fetch for all the blocks of one read');
+
+      // When the further fetch ends without the block too, the miss stands.
+      await put(stillRootOnly, blocks.slice(0, 1));
+      const file = await stillRootOnly.openFile(added.cid, { arriving: Promise.resolve(), fetchMissing: () => Promise.resolve() });
+      await assert.rejects(collect(file.body), (error: unknown) => error instanceof ContentNotFoundError && /a block of the file is missing/.test((error as Error).message));
+    } finally {
+      await Promise.all([whole.close(), rootOnly.close(), stillRootOnly.close()]);
+    }
+  });
 });

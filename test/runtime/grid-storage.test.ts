@@ -15,6 +15,7 @@ import { Codec, parseStorageCid, type CID } from '../../src/services/storage/dag
 import { CACHE_OWNER } from '../../src/runtime/storage/blockstore-limits.ts';
 import { removeDataDirs, startRuntime, stopAll, temporaryDataDir, writeConfig } from './runtime-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { nodeHandlers, type GridApi } from '../../src/api/handlers.ts';
 
 const NODES = 6;
 const FILE_BYTES = 3 * 1024 * 1024;
@@ -115,6 +116,48 @@ describe('content on a grid of nodes in one process', () => {
     // One fetch, one report: the second request did not ask the holders again.
     assert.equal(joinedReport, report);
     assert.equal(report.blocksDone, blocks.length);
+  });
+
+  it("reads a sealed directory's files within its one fetch: the file routes start no fetch of their own while it runs", async () => {
+    const files = [randomBytes(FILE_BYTES / 2), randomBytes(FILE_BYTES / 2)];
+    const added = await Promise.all(files.map((bytes) => nodes[0].content.addFile(once(bytes), { encrypt: true })));
+    const directory = await nodes[0].content.makeDirectory(added.map((file, index) => ({ name: `f${index}`, ref: file.capability as string })));
+    const ref = directory.capability as string;
+    const placed = await nodes[0].grid.place(ref, { kind: 'replicate', copies: 2 });
+    assert.equal(placed.piecesStored, placed.piecesWanted, JSON.stringify(placed));
+    const blocks = blocksOf(nodes[0], parseStorageCid(directory.cid) as CID);
+    const held = (node: NodeRuntime): number => blocks.filter((cid) => node.content.store.has(cid)).length;
+    const reader = nodes.slice(1, 5).reduce((best, node) => (held(node) < held(best) ? node : best));
+    assert.ok(held(reader) < blocks.length, 'every node holds every block: nothing to fetch');
+    // The routes as the API serves them, on a grid whose fetches are counted.
+    const fetched: string[] = [];
+    const grid: GridApi = {
+      fetch: (fetchRef, onProgress) => {
+        fetched.push(fetchRef);
+        return reader.grid.fetch(fetchRef, onProgress);
+      },
+      runningFetch: (fetchRef) => reader.grid.runningFetch(fetchRef),
+      place: (...args) => reader.grid.place(...args),
+      status: () => reader.grid.status(),
+    };
+    const handlers = nodeHandlers(Object.assign(Object.create(reader) as NodeRuntime, { grid }));
+    assert.equal(reader.grid.runningFetch(ref), null, 'none before it starts');
+    const fetching = reader.grid.fetch(ref);
+    assert.equal(reader.grid.runningFetch(ref), fetching);
+    const listing = await handlers.listContent({ params: { ref }, query: {}, body: undefined });
+    assert.deepEqual(listing.entries.map((entry) => entry.name), ['f0', 'f1']);
+    // Both files asked for at once, while the fetch still brings their blocks (the root came first).
+    assert.notEqual(reader.grid.runningFetch(ref), null, 'the fetch still runs once the root is here');
+    const answers = listing.entries.map((entry) => handlers.getContent({ params: { ref: entry.ref }, query: { within: ref }, body: undefined }));
+    for (const [index, answer] of answers.entries()) assert.deepEqual(await readAll((await answer).body as AsyncIterable<Uint8Array>), files[index]);
+    // The listing joined the directory's fetch; no file started one.
+    assert.deepEqual(fetched, [ref]);
+    assert.equal((await fetching).blocksDone, blocks.length);
+    // Once that fetch is over, `within` finds none running and the file's own fetch (all here) serves.
+    assert.equal(reader.grid.runningFetch(ref), null);
+    const again = await handlers.getContent({ params: { ref: listing.entries[0].ref }, query: { within: ref }, body: undefined });
+    assert.deepEqual(await readAll(again.body as AsyncIterable<Uint8Array>), files[0]);
+    assert.deepEqual(fetched, [ref, listing.entries[0].ref]);
   });
 
   it('a node that stores nothing for others refuses with a clear reason, and counts it per peer', async () => {

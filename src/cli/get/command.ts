@@ -8,9 +8,10 @@
  * The node brings whatever is missing of the content from the grid (POST /fetches: a swarm
  * download from the blocks' holders, its progress streamed as NDJSON) while this command reads the
  * content from it: the node's content routes join that fetch and hand out each block as soon as it
- * is stored, so a file is written as it arrives rather than after the whole download (a
- * directory's files are written once it is done). One progress line shows the bytes written and
- * the fetch's number of sources.
+ * is stored, so files are written as they arrive rather than after the whole download. A
+ * directory's listings and files are read `within` the top one, so they wait on its one fetch
+ * instead of each starting a fetch of its own. One progress line shows the bytes written and the
+ * fetch's number of sources.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -38,6 +39,8 @@ const DEPTH_MAX = 64;
 interface GetPlan {
   readonly api: ApiClient;
   readonly baseUrl: string;
+  /** The ref asked for: every entry below it is read within its fetch. */
+  readonly within: string;
   readonly top: string;
   readonly progress: Progress;
   readonly totals: { files: number; directories: number; bytes: number };
@@ -55,45 +58,39 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   const fetching = callApi(client.baseUrl, () => fetchFromGrid(api, ref, (figures) => fetchShown.update(figures)));
   // Its failure is reported below, whichever part notices first.
   fetching.catch(() => undefined);
-  let writeProgress = progress;
+  let plan: GetPlan | null = null;
   try {
     const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
     const target = values.output ?? listing.cid;
     if (values.output === undefined && await pathExists(target)) {
       throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o`);
     }
-    const plan: GetPlan = { api, baseUrl: client.baseUrl, top: resolve(target), progress, totals: { files: 0, directories: 0, bytes: 0 } };
-    if (listing.kind === 'file') {
-      // One line: the bytes written, which follow the blocks as they arrive, and the sources.
-      if (listing.bytes !== null) progress.total(listing.bytes);
-      await writeFile(ref, target, plan);
-    } else {
-      // A directory's files are read once the whole fetch is done: read sooner, each file's route
-      // would start a fetch of its own for blocks the directory's fetch is already bringing. The
-      // line follows the fetch, then a second one the writing.
-      fetchShown.countBytes();
-      await fetching;
-      progress.done();
-      writeProgress = startProgress(io, client.json, `write ${listing.cid.slice(0, 16)}…`, listing.bytes);
-      await writeDirectory(listing.entries, target, { ...plan, progress: writeProgress }, 0);
-    }
+    plan = { api, baseUrl: client.baseUrl, within: ref, top: resolve(target), progress, totals: { files: 0, directories: 0, bytes: 0 } };
+    // One line: the bytes written, which follow the blocks as they arrive, and the sources.
+    if (listing.bytes !== null) progress.total(listing.bytes);
+    if (listing.kind === 'file') await writeFile(ref, target, plan);
+    else await writeDirectory(listing.entries, target, plan, 0);
     const result = { path: target, kind: listing.kind, ...plan.totals, fetched: await fetching };
-    writeProgress.done();
+    progress.done();
     io.out(client.json ? jsonLine(result) : formatGet(result));
   } catch (error) {
-    writeProgress.done();
+    progress.done();
     // A read cut short because the fetch failed is reported as the fetch's failure, which says why.
     const fetchFailure = await fetching.then(() => null, (failure: unknown) => failure);
-    throw fetchFailure ?? error;
+    throw leftBehind(fetchFailure ?? error, plan);
   }
 }
 
-/** What the progress line shows of the fetch: always its sources, its bytes only once asked to. */
+/** A failure after a directory was made says so: what was written stays, and blocks a second get to the same path. */
+export function leftBehind(failure: unknown, plan: Pick<GetPlan, 'top' | 'totals'> | null): unknown {
+  if (plan === null || plan.totals.directories === 0 || !(failure instanceof Error) || failure instanceof UsageError) return failure;
+  const files = `${plan.totals.files} file${plan.totals.files === 1 ? '' : 's'}`;
+  return new CommandFailedError(`${failure.message}\n${plan.top} holds what was written before that (${files}); remove it to get again (the node keeps the blocks it fetched)`);
+}
+
+/** What the progress line shows of the fetch: its sources (the bytes shown are those written). */
 class FetchShown {
   private readonly progress: Progress;
-  private bytesShown = 0;
-  private bytesFetched = 0;
-  private countingBytes = false;
 
   constructor(progress: Progress) {
     this.progress = progress;
@@ -101,25 +98,13 @@ class FetchShown {
 
   update(figures: Record<string, number>): void {
     const sources = figures.sources ?? 0;
-    this.bytesFetched = figures.bytesFetched ?? this.bytesFetched;
     this.progress.detail(`${sources} source${sources === 1 ? '' : 's'}`);
-    if (this.countingBytes) this.showBytes();
-  }
-
-  countBytes(): void {
-    this.countingBytes = true;
-    this.showBytes();
-  }
-
-  private showBytes(): void {
-    this.progress.add(this.bytesFetched - this.bytesShown);
-    this.bytesShown = this.bytesFetched;
   }
 }
 
 async function writeFile(ref: string, path: string, plan: GetPlan): Promise<void> {
   checkInside(path, plan.top);
-  const answer = await callApi(plan.baseUrl, () => plan.api.getContent({ ref }));
+  const answer = await callApi(plan.baseUrl, () => plan.api.getContent({ ref }, withinOf(ref, plan)));
   const bytes = await callApi(plan.baseUrl, () => writeNewFile(path, counted(answer.body, plan.progress)));
   plan.totals.files++;
   plan.totals.bytes += bytes;
@@ -145,7 +130,7 @@ async function writeDirectory(
     if (entry.kind === 'file') {
       await writeFile(entry.ref, child, plan);
     } else {
-      const listing = await callApi(plan.baseUrl, () => plan.api.listContent({ ref: entry.ref }));
+      const listing = await callApi(plan.baseUrl, () => plan.api.listContent({ ref: entry.ref }, withinOf(entry.ref, plan)));
       await writeDirectory(listing.entries, child, plan, depth + 1);
     }
   }
@@ -171,6 +156,11 @@ async function fetchFromGrid(api: ApiClient, ref: string, onFigures: (figures: R
   return { blocksFetched: figures.blocksDone - figures.blocksLocal, blocksLocal: figures.blocksLocal, bytesFetched: figures.bytesFetched, sources: figures.sources };
 }
 
+/** The query that reads `ref` within the fetch of what was asked for (none for that itself). */
+function withinOf(ref: string, plan: GetPlan): { within?: string } {
+  return ref === plan.within ? {} : { within: plan.within };
+}
+
 /** Belt and braces: whatever the names, a path must lie inside the output path. */
 function checkInside(path: string, top: string): void {
   const resolved = resolve(path);
@@ -194,10 +184,11 @@ everything under it) as a new directory at PATH. PATH defaults to ./<root CID>. 
 replaced: PATH must not exist, and a file is written under a temporary name and moved into place
 only when complete. Every entry name is checked, so nothing lands outside PATH.
 
-Whatever of the content that node does not have is fetched first from the grid: each block from
-the nodes that hold it, many at once (the fastest preferred), every block checked against its CID,
-erasure-coded blocks rebuilt from any K fragments. An interrupted get resumes from what the node
-already has.
+Whatever of the content that node does not have is fetched from the grid while it is written: each
+block from the nodes that hold it, many at once (the fastest preferred), every block checked against
+its CID, erasure-coded blocks rebuilt from any K fragments; files are written as their blocks
+arrive. An interrupted get resumes from what the node already has (a directory left half written
+at PATH must be removed first).
 
 Options:
   -o, --output PATH       where to write (default: ./<root CID>)

@@ -16,6 +16,7 @@ import type { RequestServer } from '../../transport/libp2p/request-response/requ
 import type { ContentStore } from '../content-store.ts';
 import { ContentNotFoundError, ContentRequestError } from '../content-store-errors.ts';
 import { parseContentRef, rootOf } from '../content/content-ref.ts';
+import type { ContentRef } from '../content/content-exporter.ts';
 import type { StorageConfig } from '../storage-config.ts';
 import { ContentFetcher, type FetchProgress, type FetchReport } from './content-fetcher.ts';
 import { ContentPlacer, type PlacementProgress, type PlacementReport } from './content-placer.ts';
@@ -159,9 +160,16 @@ export class GridStorage {
     const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
     const root = rootOf(ref);
     if (signal !== undefined) return this.fetcher.fetch(root, reading, onProgress, signal);
-    // The key too: the same root read under another key is another walk (and fails on its own).
-    const key = ref.kind === 'plain' ? root.toString() : `${root.toString()} ${Buffer.from(ref.capability.key).toString('hex')}`;
-    return this.fetches.run(key, (progress) => this.fetcher.fetch(root, reading, progress), onProgress);
+    return this.fetches.run(sharedFetchKey(ref), (progress) => this.fetcher.fetch(root, reading, progress), onProgress);
+  }
+
+  /**
+   * The running fetch of the content, if there is one (started by `fetch` without a signal), else
+   * null; never starts one. A reader of a directory's entries waits on the directory's fetch this
+   * way rather than starting a fetch per entry for blocks that fetch is already bringing.
+   */
+  runningFetch(refText: string): Promise<FetchReport> | null {
+    return this.fetches.joinRunning(sharedFetchKey(this.parseRef(refText)));
   }
 
   status(): GridStorageStatus {
@@ -190,4 +198,9 @@ export class GridStorage {
     if (!parsed.ok) throw new ContentRequestError(`ref: ${parsed.problem}`);
     return parsed.ref;
   }
+}
+
+/** Which fetches are one: the root, and for sealed content the key too — the same root read under another key is another walk (and fails on its own). */
+function sharedFetchKey(ref: ContentRef): string {
+  return ref.kind === 'plain' ? ref.root.toString() : `${ref.capability.root.toString()} ${Buffer.from(ref.capability.key).toString('hex')}`;
 }

@@ -47,6 +47,11 @@ export class SharedFetches {
     return joined.report.finally(() => joined.listeners.delete(onProgress));
   }
 
+  /** The outcome of the fetch of `key` if one is running, else null: joins, never starts. */
+  joinRunning(key: string): Promise<FetchReport> | null {
+    return this.running.get(key)?.report ?? null;
+  }
+
   /** Fetches running now. */
   get size(): number {
     return this.running.size;
