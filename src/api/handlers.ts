@@ -288,7 +288,7 @@ function utf8OrNull(bytes: Uint8Array): string | null {
  * on the fetch of `ref` itself.
  */
 function readWhileFetched(node: NodeApi, ref: string, within: string | undefined): ReadOptions {
-  const containing = within === undefined ? null : node.grid.runningFetch(within);
+  const containing = within === undefined ? null : node.grid.runningFetch(within, 'within');
   if (containing === null) return { arriving: fetchQuietly(node, ref) };
   containing.catch(() => undefined);
   return { arriving: containing, fetchMissing: () => fetchQuietly(node, ref) };

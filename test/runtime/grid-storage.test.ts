@@ -16,6 +16,7 @@ import { CACHE_OWNER } from '../../src/runtime/storage/blockstore-limits.ts';
 import { removeDataDirs, startRuntime, stopAll, temporaryDataDir, writeConfig } from './runtime-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { nodeHandlers, type GridApi } from '../../src/api/handlers.ts';
+import { ContentRequestError } from '../../src/runtime/content-store-errors.ts';
 
 const NODES = 6;
 const FILE_BYTES = 3 * 1024 * 1024;
@@ -136,7 +137,7 @@ describe('content on a grid of nodes in one process', () => {
         fetched.push(fetchRef);
         return reader.grid.fetch(fetchRef, onProgress);
       },
-      runningFetch: (fetchRef) => reader.grid.runningFetch(fetchRef),
+      runningFetch: (fetchRef, field) => reader.grid.runningFetch(fetchRef, field),
       place: (...args) => reader.grid.place(...args),
       status: () => reader.grid.status(),
     };
@@ -144,11 +145,12 @@ describe('content on a grid of nodes in one process', () => {
     assert.equal(reader.grid.runningFetch(ref), null, 'none before it starts');
     const fetching = reader.grid.fetch(ref);
     assert.equal(reader.grid.runningFetch(ref), fetching);
-    const listing = await handlers.listContent({ params: { ref }, query: {}, body: undefined });
-    assert.deepEqual(listing.entries.map((entry) => entry.name), ['f0', 'f1']);
-    // Both files asked for at once, while the fetch still brings their blocks (the root came first).
-    assert.notEqual(reader.grid.runningFetch(ref), null, 'the fetch still runs once the root is here');
-    const answers = listing.entries.map((entry) => handlers.getContent({ params: { ref: entry.ref }, query: { within: ref }, body: undefined }));
+    // The listing and both files asked for at once, while the fetch runs (it cannot have ended
+    // within this turn of the event loop): each waits for its blocks from that fetch.
+    const listed = handlers.listContent({ params: { ref }, query: {}, body: undefined });
+    const answers = added.map((file) => handlers.getContent({ params: { ref: file.capability as string }, query: { within: ref }, body: undefined }));
+    const listing = await listed;
+    assert.deepEqual(listing.entries.map((entry) => [entry.name, entry.ref]), added.map((file, index) => [`f${index}`, file.capability]));
     for (const [index, answer] of answers.entries()) assert.deepEqual(await readAll((await answer).body as AsyncIterable<Uint8Array>), files[index]);
     // The listing joined the directory's fetch; no file started one.
     assert.deepEqual(fetched, [ref]);
@@ -158,6 +160,11 @@ describe('content on a grid of nodes in one process', () => {
     const again = await handlers.getContent({ params: { ref: listing.entries[0].ref }, query: { within: ref }, body: undefined });
     assert.deepEqual(await readAll(again.body as AsyncIterable<Uint8Array>), files[0]);
     assert.deepEqual(fetched, [ref, listing.entries[0].ref]);
+    // A `within` that is no ref is the caller's mistake, named as such (400).
+    await assert.rejects(
+      handlers.getContent({ params: { ref: listing.entries[0].ref }, query: { within: 'hello' }, body: undefined }),
+      (error: unknown) => error instanceof ContentRequestError && /^within: not a CID or a capability/.test(error.message),
+    );
   });
 
   it('a node that stores nothing for others refuses with a clear reason, and counts it per peer', async () => {

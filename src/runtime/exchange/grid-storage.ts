@@ -168,8 +168,8 @@ export class GridStorage {
    * null; never starts one. A reader of a directory's entries waits on the directory's fetch this
    * way rather than starting a fetch per entry for blocks that fetch is already bringing.
    */
-  runningFetch(refText: string): Promise<FetchReport> | null {
-    return this.fetches.joinRunning(sharedFetchKey(this.parseRef(refText)));
+  runningFetch(refText: string, field = 'ref'): Promise<FetchReport> | null {
+    return this.fetches.joinRunning(sharedFetchKey(this.parseRef(refText, field)));
   }
 
   status(): GridStorageStatus {
@@ -193,9 +193,9 @@ export class GridStorage {
     this.holdings.close();
   }
 
-  private parseRef(text: string) {
+  private parseRef(text: string, field = 'ref') {
     const parsed = parseContentRef(text);
-    if (!parsed.ok) throw new ContentRequestError(`ref: ${parsed.problem}`);
+    if (!parsed.ok) throw new ContentRequestError(`${field}: ${parsed.problem}`);
     return parsed.ref;
   }
 }
