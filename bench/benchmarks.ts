@@ -11,6 +11,7 @@ import { computeBenchmark } from './compute/compute-benchmark.ts';
 import { dhtVsKadBenchmark } from './dht-vs-kad/benchmark.ts';
 import { runPeergridJson } from './run-peergrid.ts';
 import { storageBenchmark } from './storage/storage-benchmark.ts';
+import { treesBenchmark, treesOptions } from './storage/trees.ts';
 import { vivaldiBenchmark } from './vivaldi.ts';
 import { proximityDevnetBenchmark } from './proximity-devnet.ts';
 import { searchDevnetBenchmark } from './search-devnet.ts';
@@ -202,6 +203,13 @@ export const benchmarks: Record<string, Benchmark> = {
   storage: {
     summary: 'issue 4: local add vs SHA-256 and cp, FastCDC, Reed-Solomon 10+4, a durability year (--add-mib N, --durability-objects N, --skip-durability)',
     run: (extra, say) => storageBenchmark(extra, say),
+  },
+  trees: {
+    summary: 'peergrid put of 1,000 small files and get of a 32-file directory, each against the same bytes as one file (--small-files N, --large-files N)',
+    run: async (extra, say) => {
+      const options = treesOptions(extra);
+      return { ...await treesBenchmark(say, options.smallFiles, options.largeFiles) };
+    },
   },
   compute: {
     summary: 'issue 5: metering overhead, dispatch and efficiency on a loopback devnet, work lost per departure, cheaters in the simulator',
