@@ -12,6 +12,9 @@ export class InvalidRequestError extends Error {
 }
 
 /** No answer: nothing listens there, the host is unknown, or the server took too long. */
+/** ApiUnreachableError's reason when the server took the connection and closed it unanswered. */
+export const CONNECTION_CLOSED = 'the connection was closed before an answer';
+
 export class ApiUnreachableError extends Error {
   readonly url: string;
   readonly reason: string;

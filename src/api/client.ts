@@ -9,7 +9,7 @@
  *   const found = await api.lookup({ key: 'b2786c1f…' });
  *   await api.dhtPut({ key: 'greeting' }, { value: 'hello' });
  */
-import { ApiProtocolError, ApiResponseError, ApiStreamError, ApiUnreachableError, InvalidRequestError } from './client-errors.ts';
+import { ApiProtocolError, ApiResponseError, ApiStreamError, ApiUnreachableError, CONNECTION_CLOSED, InvalidRequestError } from './client-errors.ts';
 import {
   errorResponseSchema, isByteStream, routeNames, routes, type ByteStreamBody, type ByteStreamResponse, type ClientBodyOf, type ParamsOf,
   type QueryOf, type ResponseOf, type RouteName,
@@ -232,7 +232,7 @@ function unreachableReason(error: unknown, timeoutMs: number, streamed = false):
       return 'unknown host';
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
-      return 'the connection was closed before an answer';
+      return CONNECTION_CLOSED;
     default:
       return cause?.message ?? (error as Error | undefined)?.message ?? String(error);
   }

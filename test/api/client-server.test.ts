@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
-import { ApiResponseError, ApiUnreachableError, InvalidRequestError } from '../../src/api/client-errors.ts';
+import { createServer, type AddressInfo } from 'node:net';
+import { ApiResponseError, ApiUnreachableError, CONNECTION_CLOSED, InvalidRequestError } from '../../src/api/client-errors.ts';
+import { translateApiError } from '../../src/cli/api-client/call.ts';
 import { startNodeApi, type NodeApiServer } from '../../src/api/node-api.ts';
 import { readApiTokenFile } from '../../src/api/token-file.ts';
 import { idToHex } from '../../src/core/id.ts';
@@ -120,5 +122,23 @@ describe('API client and server over real nodes', () => {
   it('says when nothing listens', async () => {
     const nowhere = createApiClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
     await assert.rejects(nowhere.status(), (error: unknown) => error instanceof ApiUnreachableError && /connection refused/.test(error.message));
+  });
+
+  it('says when something listens but closes the connection unanswered, and the CLI does not advise starting a node', async () => {
+    // What a node at its limit of open connections does (server.maxConnections), or one stopping.
+    const closing = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(closing.address() as AddressInfo).port}`;
+      const failure = await createApiClient({ baseUrl }).status().then(() => null, (error: unknown) => error);
+      assert.ok(failure instanceof ApiUnreachableError && failure.reason === CONNECTION_CLOSED, String(failure));
+      const said = translateApiError(failure, baseUrl) as Error;
+      assert.match(said.message, /may be stopping, or at its limit of open API connections \(128\); try again/);
+      assert.doesNotMatch(said.message, /Start a node/);
+      // Nothing listening keeps its own advice.
+      assert.match((translateApiError(new ApiUnreachableError(baseUrl, 'connection refused (is a node running there?)'), baseUrl) as Error).message, /Start a node/);
+    } finally {
+      await new Promise((resolve) => closing.close(resolve));
+    }
   });
 });

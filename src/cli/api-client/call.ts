@@ -3,7 +3,8 @@
  * refuses is a usage error (exit 2); an API that cannot be reached, refuses the token, or answers
  * wrongly is a failure with a hint at the fix (exit 1).
  */
-import { ApiProtocolError, ApiResponseError, ApiStreamError, ApiUnreachableError, InvalidRequestError } from '../../api/client-errors.ts';
+import { ApiProtocolError, ApiResponseError, ApiStreamError, ApiUnreachableError, CONNECTION_CLOSED, InvalidRequestError } from '../../api/client-errors.ts';
+import { ApiLimits } from '../../api/limits.ts';
 import { UsageError } from '../args.ts';
 import { CommandFailedError } from '../command.ts';
 
@@ -17,6 +18,10 @@ export async function callApi<T>(baseUrl: string, call: () => Promise<T>): Promi
 
 export function translateApiError(error: unknown, baseUrl: string): unknown {
   if (error instanceof InvalidRequestError) return new UsageError(error.message);
+  if (error instanceof ApiUnreachableError && error.reason === CONNECTION_CLOSED) {
+    // Something listens there, so starting a node is the wrong advice.
+    return new CommandFailedError(`${error.message}\nThe node there may be stopping, or at its limit of open API connections (${ApiLimits.connectionsMax}); try again.`);
+  }
   if (error instanceof ApiUnreachableError) {
     return new CommandFailedError(
       `${error.message}\nStart a node ('peergrid node start', or 'npm start' for a local devnet), or pass --api URL.`,
