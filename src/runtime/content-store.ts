@@ -171,9 +171,7 @@ export class ContentStore {
         : await plainDirectoryOfStored(refs.map((entry) => ({ name: entry.name, cid: rootOf(entry.ref) })), getBlock, this.rememberedTreeBytes());
       await this.store.putMany(made.blocks.map((block) => ({ cid: block.cid, bytes: block.bytes, links: block.links })), { session });
       this.store.pin(made.root, { recursive: true, name: options.pinName ?? DEFAULT_PIN_NAME });
-      if (options.releaseEntryPins !== undefined) {
-        for (const entry of refs) this.store.unpin(rootOf(entry.ref), { name: options.releaseEntryPins });
-      }
+      if (options.releaseEntryPins !== undefined) this.store.unpinMany(refs.map((entry) => rootOf(entry.ref)), { name: options.releaseEntryPins });
       return { cid: made.root.toString(), capability: made.capability === null ? null : formatCapability(made.capability), bytes: made.fileBytes, chunks: 0 };
     } finally {
       closeQuietly(session);

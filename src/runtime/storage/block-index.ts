@@ -454,12 +454,18 @@ export class BlockIndex {
 
   /** Removes the pin of that name, or every pin of the block if `name` is undefined; returns how many. */
   unpin(digest: Uint8Array, name: string | undefined): number {
+    return this.unpinMany([digest], name);
+  }
+
+  /** unpin for each of `digests`, in one transaction (one fsync of the log, not one a block). */
+  unpinMany(digests: readonly Uint8Array[], name: string | undefined): number {
     return this.transaction(true, () => {
-      const result =
-        name === undefined
-          ? this.statement('DELETE FROM pins WHERE digest = ?').run(digest)
-          : this.statement('DELETE FROM pins WHERE digest = ? AND name = ?').run(digest, name);
-      return Number(result.changes);
+      const remove = name === undefined
+        ? this.statement('DELETE FROM pins WHERE digest = ?')
+        : this.statement('DELETE FROM pins WHERE digest = ? AND name = ?');
+      let removed = 0;
+      for (const digest of digests) removed += Number((name === undefined ? remove.run(digest) : remove.run(digest, name)).changes);
+      return removed;
     });
   }
 

@@ -447,9 +447,14 @@ export class Blockstore {
 
   /** Removes the block's pin of that name, or all its pins if no name is given; returns how many. */
   unpin(cid: CID, options: { readonly name?: string } = {}): number {
+    return this.unpinMany([cid], options);
+  }
+
+  /** unpin for each of `cids`, committed together; returns how many pins were removed. */
+  unpinMany(cids: readonly CID[], options: { readonly name?: string } = {}): number {
     this.checkOpen();
-    const key = blockKeyOf(cid);
-    return this.index.unpin(key.digest, options.name === undefined ? undefined : checkPinName(options.name));
+    const digests = cids.map((cid) => blockKeyOf(cid).digest);
+    return this.index.unpinMany(digests, options.name === undefined ? undefined : checkPinName(options.name));
   }
 
   /** Every pin, or only those named `options.name`. */

@@ -85,6 +85,25 @@ describe('blockstore: pins and gc', () => {
     await store.close();
   });
 
+  it('unpinMany removes the named pins of many blocks at once, and only those', async () => {
+    const store = await freshStore(dirs);
+    const blocks = ['a', 'b', 'c'].map((name) => testBlock(`many-${name}`));
+    for (const block of blocks) {
+      await store.put(block.cid, block.bytes);
+      store.pin(block.cid, { name: 'staging' });
+    }
+    store.pin(blocks[0].cid, { name: 'kept' });
+    // Two of three, and one never pinned under that name: two removed.
+    const never = testBlock('many-never');
+    assert.equal(store.unpinMany([blocks[0].cid, blocks[1].cid, never.cid], { name: 'staging' }), 2);
+    assert.deepEqual(
+      store.listPins().map((pin) => [pin.cid.toString(), pin.name]).sort(),
+      [[blocks[0].cid.toString(), 'kept'], [blocks[2].cid.toString(), 'staging']].sort(),
+    );
+    assert.equal(store.unpinMany([]), 0);
+    await store.close();
+  });
+
   it('refuses to delete a pinned block, directly or through a recursive pin', async () => {
     const store = await freshStore(dirs);
     const leaf = testBlock('leaf');
