@@ -169,8 +169,8 @@ export class ContentStore {
       const made = encrypt
         ? await encryptedDirectoryOfStored(refs.map((entry) => ({ name: entry.name, capability: (entry.ref as { capability: Capability }).capability })), getBlock, this.cipher)
         : await plainDirectoryOfStored(refs.map((entry) => ({ name: entry.name, cid: rootOf(entry.ref) })), getBlock, this.rememberedTreeBytes());
-      await this.store.putMany(made.blocks.map((block) => ({ cid: block.cid, bytes: block.bytes, links: block.links })), { session });
-      this.store.pin(made.root, { recursive: true, name: options.pinName ?? DEFAULT_PIN_NAME });
+      const pin = { cid: made.root, recursive: true, name: options.pinName ?? DEFAULT_PIN_NAME };
+      await this.store.putMany(made.blocks.map((block) => ({ cid: block.cid, bytes: block.bytes, links: block.links })), { session, pin });
       if (options.releaseEntryPins !== undefined) this.store.unpinMany(refs.map((entry) => rootOf(entry.ref)), { name: options.releaseEntryPins });
       return { cid: made.root.toString(), capability: made.capability === null ? null : formatCapability(made.capability), bytes: made.fileBytes, chunks: 0 };
     } finally {

@@ -8,7 +8,7 @@
  * faster than the disk takes them); the fetcher sends whatever arrived while the previous write
  * ran (batchBytes 0), so a slow network never leaves a verified block waiting for company.
  */
-import type { BlockInput, Blockstore } from '../storage/blockstore.ts';
+import type { BlockInput, Blockstore, PutManyOptions } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
 import type { Durability } from '../storage/durability.ts';
 
@@ -57,14 +57,30 @@ export class BlockWriter {
     if (this.pendingBytes >= this.options.batchBytes) await this.send();
   }
 
-  /** Waits for every block given so far to be stored; throws the first write's error. */
-  async flush(): Promise<void> {
-    await this.send();
+  /**
+   * Waits for every block given so far to be stored; throws the first write's error. With `pin`,
+   * the last batch is sent once every earlier one is stored, carrying the pin into its index
+   * commit (PutManyOptions.pin): one durable commit less, and no pin if any batch failed.
+   */
+  async flush(pin?: PutManyOptions['pin']): Promise<void> {
+    if (pin === undefined) {
+      await this.send();
+      await Promise.all(this.writes);
+      if (this.failure !== null) throw this.failure;
+      return;
+    }
     await Promise.all(this.writes);
     if (this.failure !== null) throw this.failure;
+    await this.send(pin);
+    await Promise.all(this.writes);
+    if (this.failure !== null) throw this.failure;
+    // Nothing was left to send: the pin still needs its commit.
+    if (!this.pinSent) this.store.pin(pin.cid, pin);
   }
 
-  private async send(): Promise<void> {
+  private pinSent = false;
+
+  private async send(pin?: PutManyOptions['pin']): Promise<void> {
     // At most writesInFlightMax batches in flight: wait for one to finish, and surface its error.
     const inFlightMax = Math.max(1, this.options.writesInFlightMax ?? 1);
     while (this.writes.size >= inFlightMax) await Promise.race(this.writes);
@@ -77,7 +93,8 @@ export class BlockWriter {
     this.batches++;
     // A long upload or fetch outlives a session's lifetime unless each batch renews it.
     this.session.renew();
-    const write: Promise<void> = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true, durability: this.options.durability }).then(
+    if (pin !== undefined) this.pinSent = true;
+    const write: Promise<void> = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true, durability: this.options.durability, pin }).then(
       () => undefined,
       (error: unknown) => {
         this.failure ??= error;

@@ -41,8 +41,8 @@ export async function addStream(source: AsyncIterable<Uint8Array>, store: Blocks
       bytes += chunkBytes;
       chunks++;
     });
-    await writer.flush();
-    store.pin(added.cid, { recursive: true, name: options.pinName ?? 'default' });
+    // The pin rides on the last batch's commit (BlockWriter.flush).
+    await writer.flush({ cid: added.cid, recursive: true, name: options.pinName ?? 'default' });
     const capability: Capability | null = added.key === null ? null : { root: added.cid, key: added.key };
     return { root: added.cid, capability, bytes, chunks, blocks: writer.blocks };
   } finally {

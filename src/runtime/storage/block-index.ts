@@ -59,6 +59,14 @@ export interface LocatedPut extends IndexedPut {
   readonly offset: number;
 }
 
+/** A pin to make: the block's digest, the pin's name, whether it covers what the block links to, and the CID as text. */
+export interface PinRequest {
+  readonly digest: Uint8Array;
+  readonly name: string;
+  readonly recursive: boolean;
+  readonly cid: string;
+}
+
 export interface Usage {
   readonly blocks: number;
   readonly bytes: number;
@@ -191,11 +199,13 @@ export class BlockIndex {
    * A block already indexed keeps its first added time; 'local' wins the owner tag (our own data is
    * never charged to a peer's quota), any other owner keeps the first — except 'cache', which any
    * other owner takes over (a cached block that is then stored for a peer is charged to that
-   * peer). Returns the packs left with nothing live (now 'removing': remove their files).
+   * peer). With `pin`, the pin is made in the same transaction, which is then durable: one fsync
+   * of the log for a put and its pin. Returns the packs left with nothing live (now 'removing':
+   * remove their files).
    */
   commitPuts(
     written: readonly LocatedPut[], existing: readonly IndexedPut[], pack: { readonly id: number; readonly bytes: number } | undefined,
-    session: number | undefined, nowMs: number, durable: boolean,
+    session: number | undefined, nowMs: number, durable: boolean, pin?: PinRequest,
   ): number[] {
     const ownerRule = `owner = CASE WHEN excluded.owner = '${LOCAL_OWNER}' OR blocks.owner = '${CACHE_OWNER}' THEN excluded.owner ELSE blocks.owner END`;
     const upsert = this.statement(
@@ -209,7 +219,7 @@ export class BlockIndex {
     );
     const previous = this.statement('SELECT pack, size FROM blocks WHERE digest = ?');
     const protect = this.statement('INSERT OR IGNORE INTO temp.session_blocks (session, digest) VALUES (?, ?)');
-    return this.transaction(durable, () => {
+    return this.transaction(durable || pin !== undefined, () => {
       const left = new Set<number>();
       let liveBytes = 0;
       for (const put of written) {
@@ -229,6 +239,7 @@ export class BlockIndex {
       if (pack !== undefined) {
         this.statement("UPDATE packs SET state = 'live', bytes = ?, live_blocks = ?, live_bytes = ? WHERE id = ?").run(pack.bytes, written.length, liveBytes, pack.id);
       }
+      if (pin !== undefined) this.pinInTransaction(pin, nowMs);
       return this.retireEmptied(left);
     });
   }
@@ -444,12 +455,14 @@ export class BlockIndex {
   // Pins.
 
   pin(digest: Uint8Array, name: string, recursive: boolean, cid: string, nowMs: number): void {
-    this.transaction(true, () => {
-      this.statement(
-        'INSERT INTO pins (digest, name, recursive, cid, pinned_at_ms) VALUES (?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (digest, name) DO UPDATE SET recursive = excluded.recursive, cid = excluded.cid',
-      ).run(digest, name, recursive ? 1 : 0, cid, nowMs);
-    });
+    this.transaction(true, () => this.pinInTransaction({ digest, name, recursive, cid }, nowMs));
+  }
+
+  private pinInTransaction(pin: PinRequest, nowMs: number): void {
+    this.statement(
+      'INSERT INTO pins (digest, name, recursive, cid, pinned_at_ms) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (digest, name) DO UPDATE SET recursive = excluded.recursive, cid = excluded.cid',
+    ).run(pin.digest, pin.name, pin.recursive ? 1 : 0, pin.cid, nowMs);
   }
 
   /** Removes the pin of that name, or every pin of the block if `name` is undefined; returns how many. */

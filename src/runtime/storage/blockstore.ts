@@ -20,7 +20,7 @@
 import type { CID } from 'multiformats/cid';
 import { AccessRecorder } from './access-recorder.ts';
 import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, sha256, type BlockKey } from './block-cid.ts';
-import { BlockIndex, type BlockLocation, type IndexedPut, type LocatedPut, type Usage } from './block-index.ts';
+import { BlockIndex, type BlockLocation, type IndexedPut, type LocatedPut, type PinRequest, type Usage } from './block-index.ts';
 import { openIndexDatabase } from './block-index-schema.ts';
 import { ensureLayout, packPath } from './block-layout.ts';
 import { fsck, recover, type FsckOptions, type FsckReport, type RecoveryReport } from './blockstore-check.ts';
@@ -85,6 +85,12 @@ export interface PutManyOptions extends Omit<PutOptions, 'links'> {
    * whether to penalise the sender). Never for bytes nobody here has hashed yet.
    */
   readonly cidsComputedFromBytes?: boolean;
+  /**
+   * Pins this block (named, recursive unless said otherwise) in the index commit of the call's last
+   * batch, once every earlier batch is stored: a put and its pin cost one fsync of the index's log,
+   * not two, and a put that fails leaves no pin. It need not be one of the blocks put.
+   */
+  readonly pin?: { readonly cid: CID } & PinOptions;
 }
 
 export interface PutResult {
@@ -211,13 +217,16 @@ export class Blockstore {
     if (!isDurability(durability)) throw new BlockstoreArgumentError(`unknown durability ${String(durability)}`);
     const owner = checkOwner(options.owner ?? LOCAL_OWNER);
     if (options.session !== undefined && !options.session.open) throw new BlockstoreArgumentError(`session ${options.session.id} is closed or expired`);
+    const pin = options.pin === undefined ? undefined : this.pinRequest(options.pin.cid, options.pin);
     const prepared = prepareBlocks(blocks, options.cidsComputedFromBytes === true);
     let total: PutResult = { written: 0, existing: 0, bytesWritten: 0 };
     for (let start = 0; start < prepared.length; start += BlockstoreLimits.blocksPerBatchMax) {
       const batch = prepared.slice(start, start + BlockstoreLimits.blocksPerBatchMax);
-      const result = await this.gate.shared(() => this.putBatch(batch, owner, durability, options.session));
+      const last = start + BlockstoreLimits.blocksPerBatchMax >= prepared.length;
+      const result = await this.gate.shared(() => this.putBatch(batch, owner, durability, options.session, last ? pin : undefined));
       total = addResults(total, result);
     }
+    if (prepared.length === 0 && pin !== undefined) this.index.pin(pin.digest, pin.name, pin.recursive, pin.cid, this.nowUnixMs());
     return total;
   }
 
@@ -242,7 +251,7 @@ export class Blockstore {
     return total;
   }
 
-  private async putBatch(batch: readonly PreparedBlock[], owner: string, durability: Durability, session: BlockSession | undefined): Promise<PutResult> {
+  private async putBatch(batch: readonly PreparedBlock[], owner: string, durability: Durability, session: BlockSession | undefined, pin?: PinRequest): Promise<PutResult> {
     // A put of a block another put is writing waits for it, then finds the block stored.
     for (;;) {
       const busy = batch.map((block) => this.inFlight.get(block.key.hex)).filter((promise) => promise !== undefined);
@@ -266,7 +275,7 @@ export class Blockstore {
       const durable = toWrite.length > 0 && syncsBeforeCommit(durability);
       const sessionId = session?.open ? session.id : undefined;
       if (toWrite.length === 0) {
-        this.index.commitPuts([], existing.map((block) => indexedPut(block, owner)), undefined, sessionId, this.nowUnixMs(), false);
+        this.index.commitPuts([], existing.map((block) => indexedPut(block, owner)), undefined, sessionId, this.nowUnixMs(), false, pin);
         return { written: 0, existing: existing.length, bytesWritten: 0 };
       }
       const id = this.index.beginPack(this.nowUnixMs());
@@ -275,7 +284,7 @@ export class Blockstore {
         const pack = await writePackFile(this.dir, id, toWrite.map((block) => ({ digest: block.key.digest, codec: block.key.codec, bytes: block.bytes })), syncsBeforeCommit(durability));
         const located: LocatedPut[] = toWrite.map((block, index) => ({ ...indexedPut(block, owner), offset: pack.offsets[index] }));
         try {
-          emptied = this.index.commitPuts(located, existing.map((block) => indexedPut(block, owner)), { id, bytes: pack.bytes }, sessionId, this.nowUnixMs(), durable);
+          emptied = this.index.commitPuts(located, existing.map((block) => indexedPut(block, owner)), { id, bytes: pack.bytes }, sessionId, this.nowUnixMs(), durable, pin);
         } catch (error) {
           await removePackFile(this.dir, id).catch(() => false);
           throw error;
@@ -440,9 +449,13 @@ export class Blockstore {
   /** Pins a block (which need not be stored yet: pinning a root first protects a fetch in progress). */
   pin(cid: CID, options: PinOptions = {}): void {
     this.checkOpen();
+    const pin = this.pinRequest(cid, options);
+    this.index.pin(pin.digest, pin.name, pin.recursive, pin.cid, this.nowUnixMs());
+  }
+
+  private pinRequest(cid: CID, options: PinOptions): PinRequest {
     const key = blockKeyOf(cid);
-    const name = checkPinName(options.name ?? '');
-    this.index.pin(key.digest, name, options.recursive ?? true, key.canonical, this.nowUnixMs());
+    return { digest: key.digest, name: checkPinName(options.name ?? ''), recursive: options.recursive ?? true, cid: key.canonical };
   }
 
   /** Removes the block's pin of that name, or all its pins if no name is given; returns how many. */

@@ -86,4 +86,47 @@ describe('BlockWriter', () => {
     }, /disk full/);
     session.close();
   });
+
+  it('flush with a pin sends the last batch after the others are stored, carrying the pin; a failed batch leaves no pin', async () => {
+    const gate = gatedStore();
+    const seen: { blocks: number; pin: boolean; running: number }[] = [];
+    const putMany = gate.store.putMany;
+    gate.store.putMany = (blocks, options) => {
+      seen.push({ blocks: blocks.length, pin: options?.pin !== undefined, running: gate.running() });
+      return putMany(blocks, options);
+    };
+    const releasing = setInterval(gate.release, 5);
+    const session = store.openSession();
+    try {
+      const writer = new BlockWriter(gate.store, session, { batchBytes: 4096, writesInFlightMax: 2 });
+      const blocks = Array.from({ length: 3 }, (_, index) => testBlock(`pinned-writer-${index}`, 4096));
+      for (const block of blocks) await writer.add([block]);
+      // Smaller than a batch: still pending when flush is called.
+      await writer.add([testBlock('pinned-writer-tail', 100)]);
+      await writer.flush({ cid: blocks[0].cid, name: 'writer-pin' });
+      // Batches went out as they filled; the pin rode on one sent with nothing else in flight.
+      const pinned = seen.filter((call) => call.pin);
+      assert.equal(pinned.length, 1);
+      assert.equal(pinned[0].running, 0);
+      assert.deepEqual(store.listPins({ name: 'writer-pin' }).map((pin) => pin.cid.toString()), [blocks[0].cid.toString()]);
+
+      // All sent before flush: the pin gets a commit of its own.
+      const sentAll = new BlockWriter(gate.store, session, { batchBytes: 1 });
+      const lone = testBlock('pinned-writer-lone', 100);
+      await sentAll.add([lone]);
+      await sentAll.flush({ cid: lone.cid, name: 'writer-pin-alone' });
+      assert.equal(store.listPins({ name: 'writer-pin-alone' }).length, 1);
+
+      // A failed batch: flush throws and pins nothing.
+      const failing = new BlockWriter(gate.store, session, { batchBytes: 1 });
+      const doomed = testBlock('pinned-writer-doomed', 100);
+      gate.fail(new Error('disk full'));
+      await failing.add([doomed]);
+      await assert.rejects(failing.flush({ cid: doomed.cid, name: 'writer-pin-never' }), /disk full/);
+      assert.equal(store.listPins({ name: 'writer-pin-never' }).length, 0);
+    } finally {
+      clearInterval(releasing);
+      session.close();
+    }
+  });
 });

@@ -146,6 +146,41 @@ describe('blockstore: put and get', () => {
     await store.close();
   });
 
+  it('pins with the last batch of a put: one durable commit for a put and its pin, and no pin when the put fails', async () => {
+    const store = await freshStore(dirs);
+    const index = (store as unknown as { index: { transaction: (durable: boolean, body: () => unknown) => unknown } }).index;
+    const transaction = index.transaction.bind(index);
+    let durableCommits = 0;
+    index.transaction = (durable, body) => {
+      if (durable) durableCommits++;
+      return transaction(durable, body);
+    };
+    const names = (): string[][] => store.listPins().map((pin) => [pin.cid.toString(), pin.name]);
+    // One batch: its commit carries the pin.
+    const small = testBlock('pinned-small', 512);
+    await store.putMany([small], { pin: { cid: small.cid, name: 'one' } });
+    assert.equal(durableCommits, 1);
+    assert.deepEqual(names(), [[small.cid.toString(), 'one']]);
+    // Two batches (over blocksPerBatchMax blocks): pinned once both are in.
+    const many = Array.from({ length: BlockstoreLimits.blocksPerBatchMax + 10 }, (_, at) => testBlock(`pinned-${at}`, 64));
+    await store.putMany(many, { pin: { cid: many[0].cid, name: 'two' } });
+    assert.deepEqual(names().filter(([, name]) => name === 'two'), [[many[0].cid.toString(), 'two']]);
+    // Blocks already stored, or none at all: still pinned.
+    await store.putMany([small], { pin: { cid: small.cid, name: 'again' } });
+    await store.putMany([], { pin: { cid: many[1].cid, name: 'nothing-put' } });
+    assert.deepEqual(names().filter(([, name]) => name === 'again' || name === 'nothing-put').sort(), [[small.cid.toString(), 'again'], [many[1].cid.toString(), 'nothing-put']].sort());
+    // A refused put (one bad block in its last batch: nothing of it is written) pins nothing.
+    const failing = Array.from({ length: BlockstoreLimits.blocksPerBatchMax + 1 }, (_, at) => testBlock(`failing-${at}`, 64));
+    const wrong = testBlock('failing-wrong', 64);
+    await assert.rejects(store.putMany([...failing.slice(0, -1), { cid: failing[failing.length - 1].cid, bytes: wrong.bytes }], { pin: { cid: failing[0].cid, name: 'never' } }), { name: 'BlockMismatchError' });
+    assert.equal(names().some(([, name]) => name === 'never'), false);
+    // A bad pin name is refused before anything is written.
+    const unwritten = testBlock('bad-pin-name', 64);
+    await assert.rejects(store.putMany([unwritten], { pin: { cid: unwritten.cid, name: 'x'.repeat(10_000) } }));
+    assert.equal(store.has(unwritten.cid), false);
+    await store.close();
+  });
+
   it('writes each block once when the same block is put concurrently', async () => {
     const store = await freshStore(dirs);
     const block = testBlock('concurrent', 100_000);
