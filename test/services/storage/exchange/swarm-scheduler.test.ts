@@ -209,6 +209,31 @@ describe('the holder expected to deliver soonest', () => {
     swarm.tick(unknownDeadline);
     assert.equal(swarm.nextWakeAtMs(), cRequestDeadline);
   });
+
+  /** Both measured: slow at 100 B/ms (2,621 ms a block), then fast at about 10 MB/s, delivering at 2,647 ms. */
+  function measuredPair(): SwarmScheduler {
+    const swarm = scheduler({ inFlightPerPeerMax: 2 });
+    swarm.want('ms', ['slow'], BLOCK);
+    deliverAt(swarm, swarm.nextRequests(0)[0], 2621);
+    swarm.want('mf', ['fast'], BLOCK);
+    deliverAt(swarm, swarm.nextRequests(2621)[0], 2647);
+    return swarm;
+  }
+
+  it('near the end, a block waits for a faster holder whose pipeline is full instead of going to a much slower free one', () => {
+    // Four blocks left: about 100 ms of work at the two holders' summed rate, and the slow one
+    // would need 2,621 ms for one. The fast one takes two; the others wait for its next slot.
+    const nearEnd = measuredPair();
+    wantAll(nearEnd, 4, ['fast', 'slow']);
+    assert.deepEqual(nearEnd.nextRequests(2647).map((r) => r.peer), ['fast', 'fast']);
+    // A long download still puts the slow holder to work: the download outlasts its block.
+    const long = measuredPair();
+    wantAll(long, 400, ['fast', 'slow']);
+    assert.deepEqual(long.nextRequests(2647).map((r) => r.peer), ['fast', 'fast', 'slow', 'slow']);
+    // A full holder that has stopped delivering (nothing for more than twice its time a block) is
+    // not waited for.
+    assert.deepEqual(nearEnd.nextRequests(2647 + 2 * 26 + 10).map((r) => r.peer), ['slow', 'slow']);
+  });
 });
 
 describe('endgame (Cohen 2003, "Endgame Mode")', () => {
