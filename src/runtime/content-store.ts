@@ -75,9 +75,10 @@ export interface ReadOptions {
   /** The fetch bringing the content: a block not here yet is waited for until it ends. */
   readonly arriving?: Promise<unknown>;
   /**
-   * A further fetch, started only if a block is still missing once `arriving` has ended (at most
-   * once per read), whose end is then waited for in turn. For a reader that waited on the fetch of
-   * content containing this one: if that fetch did not bring the block, this one's own fetch may.
+   * A further fetch, started only if a block is still missing once `arriving` has ended or failed
+   * (at most once per read), whose end is then waited for in turn. For a reader that waited on the
+   * fetch of content containing this one: if that fetch did not bring the block (or failed, for a
+   * block elsewhere in the tree, say), this one's own fetch may.
    */
   readonly fetchMissing?: () => Promise<unknown>;
 }
@@ -301,7 +302,14 @@ export class ContentStore {
     } catch (error) {
       if (!(error instanceof BlockNotFoundError)) throw error;
       // waitForBlock looks again first: a block stored since the miss is not waited for in vain.
-      if (arrivals.arriving !== undefined && await this.store.waitForBlock(cid, arrivals.arriving)) return this.store.get(cid);
+      if (arrivals.arriving !== undefined) {
+        try {
+          if (await this.store.waitForBlock(cid, arrivals.arriving)) return this.store.get(cid);
+        } catch (failure) {
+          // That fetch's failure is the answer unless there is another fetch to try.
+          if (!arrivals.hasFurther) throw failure;
+        }
+      }
       const further = arrivals.further();
       if (further !== null && await this.store.waitForBlock(cid, further)) return this.store.get(cid);
       throw error;
@@ -323,6 +331,10 @@ class Arrivals {
   constructor(options: ReadOptions) {
     this.arriving = options.arriving;
     this.fetchMissing = options.fetchMissing;
+  }
+
+  get hasFurther(): boolean {
+    return this.fetchMissing !== undefined || this.started !== null;
   }
 
   /** The further fetch, started by the first call; null when there is none. */

@@ -151,6 +151,24 @@ describe('reading content while a fetch brings it', () => {
       assert.deepEqual(Buffer.from(await reading), Buffer.from(bytes));
       assert.equal(started, 1, 'one further fetch for all the blocks of one read');
 
+      // The first fetch failed (for another part of a tree, say): the further one is tried, and
+      // only its failure would be the answer.
+      const failedFirst = await emptyStore();
+      try {
+        await put(failedFirst, blocks.slice(0, 1));
+        const failing = Promise.reject(new Error('no holder of another file'));
+        failing.catch(() => undefined);
+        const rescued = await failedFirst.openFile(added.cid, {
+          arriving: failing,
+          fetchMissing: async () => put(failedFirst, blocks.slice(1)),
+        });
+        assert.deepEqual(Buffer.from(await collect(rescued.body)), Buffer.from(bytes));
+        const alone = await failedFirst.openFile(added.cid, { arriving: failing });
+        assert.deepEqual(Buffer.from(await collect(alone.body)), Buffer.from(bytes), 'all here now: nothing waits');
+      } finally {
+        await failedFirst.close();
+      }
+
       // When the further fetch ends without the block too, the miss stands.
       await put(stillRootOnly, blocks.slice(0, 1));
       const file = await stillRootOnly.openFile(added.cid, { arriving: Promise.resolve(), fetchMissing: () => Promise.resolve() });
