@@ -3,11 +3,16 @@
  * blockstore, plain and encrypted, against baselines measured in the same run over the same file —
  * SHA-256 of the file (node:crypto, streamed) and `cp` of it. Add reads, chunks (FastCDC), hashes
  * every block, (encrypts,) and writes and indexes every block; the ratios say what that costs.
+ *
+ * Two more figures say what bounds it: a durable copy (`cp`, then an fsync of the copy and of its
+ * directory: what the disk takes when every byte must be on it, as the blockstore's default
+ * durability asks) and the plain add again with the blockstore's durability `none` (no fsync: what
+ * the processor alone allows).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeContentCipher } from '../../src/runtime/content-cipher-node.ts';
@@ -28,6 +33,18 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 /** sync(1): writes back every dirty page of the machine before the next timed part starts. */
 function flushToDisk(): void {
   spawnSync('sync');
+}
+
+/** Makes `path`'s bytes and its name in `dir` durable, as the blockstore does for a pack. */
+async function fsyncFileAndDirectory(path: string, dir: string): Promise<void> {
+  for (const target of [path, dir]) {
+    const handle = await open(target, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 async function sha256File(path: string): Promise<void> {
@@ -57,21 +74,31 @@ export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Re
     await rm(join(dir, 'copy.bin'));
     flushToDisk();
     say(`cp: ${mibps(copy.ms)} MiB/s`);
-    const add = async (encrypt: boolean): Promise<number> => {
-      const store = await Blockstore.open(join(dir, encrypt ? 'store-encrypted' : 'store-plain'));
+    const durableCopy = await timed(async () => {
+      const result = spawnSync('cp', [file, join(dir, 'copy.bin')]);
+      if (result.status !== 0) throw new Error(`cp failed: ${result.stderr}`);
+      await fsyncFileAndDirectory(join(dir, 'copy.bin'), dir);
+    });
+    await rm(join(dir, 'copy.bin'));
+    flushToDisk();
+    say(`cp and fsync: ${mibps(durableCopy.ms)} MiB/s`);
+    const add = async (encrypt: boolean, durable = true): Promise<number> => {
+      const storeDir = join(dir, `store-${encrypt ? 'encrypted' : 'plain'}${durable ? '' : '-no-fsync'}`);
+      const store = await Blockstore.open(storeDir, durable ? {} : { durability: 'none' });
       try {
         const cipher = encrypt ? createNodeContentCipher(new Uint8Array(32).fill(3)) : undefined;
         const run = await timed(() => addPath(file, store, { cipher }));
-        say(`add ${encrypt ? 'encrypted' : 'plain'}: ${mibps(run.ms)} MiB/s, ${run.value.chunks} chunks`);
+        say(`add ${encrypt ? 'encrypted' : 'plain'}${durable ? '' : ' without fsync'}: ${mibps(run.ms)} MiB/s, ${run.value.chunks} chunks`);
         return run.ms;
       } finally {
         await store.close();
-        await rm(join(dir, encrypt ? 'store-encrypted' : 'store-plain'), { recursive: true, force: true });
+        await rm(storeDir, { recursive: true, force: true });
         flushToDisk();
       }
     };
     const plainMs = await add(false);
     const encryptedMs = await add(true);
+    const plainNoFsyncMs = await add(false, false);
     return {
       fileBytes,
       sha256MiBps: mibps(hash.ms),
@@ -82,6 +109,13 @@ export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Re
       addEncryptedVsSha256: Math.round((hash.ms / encryptedMs) * 1000) / 1000,
       /** Add time over cp time (kubo's maintainers call 1.1–1.2 normal). */
       addVsCp: Math.round((plainMs / copy.ms) * 1000) / 1000,
+      /** `cp` and an fsync of the copy: the disk's pace when every byte must reach it. */
+      durableCopyMiBps: mibps(durableCopy.ms),
+      /** Add time over that durable copy's time: 1 would mean the add costs only what making the bytes durable costs. */
+      addVsDurableCopy: Math.round((plainMs / durableCopy.ms) * 1000) / 1000,
+      /** The plain add with durability 'none' (no fsync), against SHA-256: the processor's share of the bound. */
+      addPlainNoFsyncMiBps: mibps(plainNoFsyncMs),
+      addPlainNoFsyncVsSha256: Math.round((hash.ms / plainNoFsyncMs) * 1000) / 1000,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
