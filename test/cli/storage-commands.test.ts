@@ -113,6 +113,17 @@ describe('storage commands against running nodes', () => {
       const again = await peergrid(['get', ref, '-o', out, '--api', first]);
       assert.equal(again.status, 2);
       assert.match(again.err, /exists already; peergrid get never replaces anything/);
+      // --continue keeps the same file, and refuses one that differs, leaving it as it was.
+      const kept = await peergrid(['get', ref, '-o', out, '--continue', '--api', first]);
+      assert.equal(kept.status, 0, kept.err);
+      assert.equal(kept.out, `wrote ${out} (700,000 bytes, already there)\n`);
+      const edited = Buffer.from(await readFile(out));
+      edited[123_456] ^= 1;
+      await writeFile(out, edited);
+      const differs = await peergrid(['get', ref, '-o', out, '--continue', '--api', first]);
+      assert.equal(differs.status, 1);
+      assert.match(differs.err, /exists and differs from the content from byte 123,456; peergrid get never replaces anything/);
+      assert.deepEqual(await readFile(out), edited);
     });
 
     it(`put and get a directory tree, ${encrypted ? 'encrypted' : 'plain'}: the same tree comes back, links skipped; ls lists it`, async () => {
@@ -123,7 +134,7 @@ describe('storage commands against running nodes', () => {
       const ref = (added.capability ?? added.cid) as string;
       const out = join(work, `tree-${encrypted}.out`);
       const { fetched, ...got } = jsonOf(await peergrid(['get', ref, '-o', out, '--api', first, '--json']));
-      assert.deepEqual(got, { path: out, kind: 'directory', files: 3, directories: 3, bytes: 1_500_012 });
+      assert.deepEqual(got, { path: out, kind: 'directory', files: 3, directories: 3, bytes: 1_500_012, filesKept: 0 });
       assert.deepEqual({ ...(fetched as object), blocksLocal: 0 }, { blocksFetched: 0, blocksLocal: 0, bytesFetched: 0, sources: 0 }, 'all of it was here');
       assert.deepEqual(await treeOf(out), await treeOf(join(work, 'tree')));
 
@@ -140,6 +151,29 @@ describe('storage commands against running nodes', () => {
       assert.deepEqual(pins.filter((pin) => pin.name.startsWith('peergrid-put-')), [], 'no staging pin is left behind');
     });
   }
+
+  it('get --continue takes up a directory an interrupted get left: keeps the files that match, writes the rest, refuses what differs', async () => {
+    const ref = jsonOf(await peergrid(['put', join(work, 'tree'), '--api', first, '--json'])).capability as string;
+    const out = join(work, 'tree-continued.out');
+    jsonOf(await peergrid(['get', ref, '-o', out, '--api', first, '--json']));
+    // As if interrupted: a file and a subdirectory's file are missing.
+    await rm(join(out, 'big.bin'));
+    await rm(join(out, 'docs', 'a note.txt'));
+    const { fetched: _fetched, ...got } = jsonOf(await peergrid(['get', ref, '-o', out, '--continue', '--api', first, '--json']));
+    assert.deepEqual(got, { path: out, kind: 'directory', files: 3, directories: 3, bytes: 1_500_012, filesKept: 1 });
+    assert.deepEqual(await treeOf(out), await treeOf(join(work, 'tree')));
+    // A file that differs is named and left alone; so is a link where a file belongs.
+    await writeFile(join(out, 'docs', 'a note.txt'), 'hello, GRID\n');
+    const differs = await peergrid(['get', ref, '-o', out, '--continue', '--api', first]);
+    assert.equal(differs.status, 1);
+    assert.match(differs.err, /a note\.txt exists and differs from the content from byte 7/);
+    assert.equal(await readFile(join(out, 'docs', 'a note.txt'), 'utf8'), 'hello, GRID\n');
+    await rm(join(out, 'docs', 'a note.txt'));
+    await symlink('/etc/passwd', join(out, 'docs', 'a note.txt'));
+    const link = await peergrid(['get', ref, '-o', out, '--continue', '--api', first]);
+    assert.equal(link.status, 1);
+    assert.match(link.err, /a note\.txt exists and is not a file; it was left as it is/);
+  });
 
   it('get writes to ./<cid> without -o', async () => {
     const added = jsonOf(await peergrid(['put', join(work, 'tree', 'docs', 'a note.txt'), '--no-encrypt', '--api', first, '--json']));

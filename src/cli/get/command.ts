@@ -1,9 +1,11 @@
 /**
- * `peergrid get <cid|capability> [-o PATH]`: a node's stored content written to the local disk. A
- * file goes to PATH (default ./<root CID>); a directory is made at PATH and filled level by level
- * — the node lists each directory, its files are streamed one by one. Every entry name is checked
- * again here with the storage layer's check, and every path against PATH, so nothing the node
- * sends can land outside PATH; nothing that exists is ever replaced (output-files.ts).
+ * `peergrid get <cid|capability> [-o PATH] [--continue]`: a node's stored content written to the
+ * local disk. A file goes to PATH (default ./<root CID>); a directory is made at PATH and filled
+ * depth first — the node lists each directory, its files are streamed one by one. Every entry name
+ * is checked again here with the storage layer's check, and every path against PATH, so nothing
+ * the node sends can land outside PATH; nothing that exists is ever replaced (output-files.ts).
+ * With --continue, what an earlier get left at PATH is checked and kept where it matches
+ * (existing-files.ts).
  *
  * The node brings whatever is missing of the content from the grid (POST /fetches: a swarm
  * download from the blocks' holders, its progress streamed as NDJSON) while this command reads the
@@ -13,7 +15,7 @@
  * instead of each starting a fetch of its own. One progress line shows the bytes written and the
  * fetch's number of sources.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { ApiClient } from '../../api/client.ts';
 import { readProgressStream } from '../../api/progress-stream.ts';
@@ -27,10 +29,12 @@ import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions
 import { checkNewPath, pathExists, writeNewFile } from '../content/output-files.ts';
 import { counted, startProgress, type Progress } from '../content/progress.ts';
 import { checkRef } from '../content/refs.ts';
+import { existingKind, firstDifference } from './existing-files.ts';
 
 const OPTIONS = {
   ...API_CLIENT_OPTIONS,
   output: { type: 'string', short: 'o' },
+  continue: { type: 'boolean' },
 } as const;
 
 /** Directories nested deeper are refused: far beyond real trees, and it bounds the recursion. */
@@ -43,7 +47,9 @@ interface GetPlan {
   readonly within: string;
   readonly top: string;
   readonly progress: Progress;
-  readonly totals: { files: number; directories: number; bytes: number };
+  /** --continue: what an earlier get left at PATH is checked and kept (existing-files.ts). */
+  readonly resume: boolean;
+  readonly totals: { files: number; directories: number; bytes: number; filesKept: number };
 }
 
 export async function runGet(args: readonly string[], io: CliIo): Promise<void> {
@@ -51,7 +57,8 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   const client = parseApiClientOptions(values, io.env);
   const ref = checkRef(expectPositionals(positionals, ['cid|capability'])[0]);
   if (values.output === '') throw new UsageError('-o/--output must not be empty');
-  if (values.output !== undefined) await checkNewPath(values.output, 'peergrid get');
+  const resume = values.continue === true;
+  if (values.output !== undefined && !(resume && await pathExists(values.output))) await checkNewPath(values.output, 'peergrid get');
   const api = await connectApi(client, io.env);
   const progress = startProgress(io, client.json, `get ${ref.slice(0, 16)}…`, null);
   const fetchShown = new FetchShown(progress);
@@ -62,10 +69,10 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   try {
     const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
     const target = values.output ?? listing.cid;
-    if (values.output === undefined && await pathExists(target)) {
-      throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o`);
+    if (values.output === undefined && !resume && await pathExists(target)) {
+      throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o, or --continue an earlier get`);
     }
-    plan = { api, baseUrl: client.baseUrl, within: ref, top: resolve(target), progress, totals: { files: 0, directories: 0, bytes: 0 } };
+    plan = { api, baseUrl: client.baseUrl, within: ref, top: resolve(target), progress, resume, totals: { files: 0, directories: 0, bytes: 0, filesKept: 0 } };
     // One line: the bytes written, which follow the blocks as they arrive, and the sources.
     if (listing.bytes !== null) progress.total(listing.bytes);
     if (listing.kind === 'file') await writeFile(ref, target, plan);
@@ -81,11 +88,11 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   }
 }
 
-/** A failure after a directory was made says so: what was written stays, and blocks a second get to the same path. */
-export function leftBehind(failure: unknown, plan: Pick<GetPlan, 'top' | 'totals'> | null): unknown {
+/** A failure after a directory was made says so: what was written stays, and a second get can take it up. */
+export function leftBehind(failure: unknown, plan: { readonly top: string; readonly totals: { readonly files: number; readonly directories: number } } | null): unknown {
   if (plan === null || plan.totals.directories === 0 || !(failure instanceof Error) || failure instanceof UsageError) return failure;
   const files = `${plan.totals.files} file${plan.totals.files === 1 ? '' : 's'}`;
-  return new CommandFailedError(`${failure.message}\n${plan.top} holds what was written before that (${files}); remove it to get again (the node keeps the blocks it fetched)`);
+  return new CommandFailedError(`${failure.message}\n${plan.top} holds what was written before that (${files}); run the same get with --continue to finish it (the node keeps the blocks it fetched)`);
 }
 
 /** What the progress line shows of the fetch: its sources (the bytes shown are those written). */
@@ -104,10 +111,21 @@ class FetchShown {
 
 async function writeFile(ref: string, path: string, plan: GetPlan): Promise<void> {
   checkInside(path, plan.top);
+  const existing = plan.resume ? await existingKind(path) : 'none';
+  if (existing !== 'none' && existing !== 'file') throw new CommandFailedError(`${path} exists and is not a file; it was left as it is`);
   const answer = await callApi(plan.baseUrl, () => plan.api.getContent({ ref }, withinOf(ref, plan)));
-  const bytes = await callApi(plan.baseUrl, () => writeNewFile(path, counted(answer.body, plan.progress)));
+  if (existing === 'file') {
+    // An earlier get's file is kept only if it is the content, byte for byte.
+    const differs = await callApi(plan.baseUrl, () => firstDifference(path, counted(answer.body, plan.progress)));
+    if (differs !== null) {
+      throw new CommandFailedError(`${path} exists and differs from the content from byte ${formatBound(differs)}; peergrid get never replaces anything: move it away and run again`);
+    }
+    plan.totals.filesKept++;
+    plan.totals.bytes += (await stat(path)).size;
+  } else {
+    plan.totals.bytes += await callApi(plan.baseUrl, () => writeNewFile(path, counted(answer.body, plan.progress)));
+  }
   plan.totals.files++;
-  plan.totals.bytes += bytes;
 }
 
 async function writeDirectory(
@@ -120,8 +138,10 @@ async function writeDirectory(
     const problem = entryNameProblem(entry.name);
     if (problem !== null) throw new CommandFailedError(`refused to write ${JSON.stringify(entry.name)} in ${path}: ${problem}`);
   }
-  await mkdir(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EEXIST') throw new CommandFailedError(`${path} appeared while the content was being written; it was left as it is`);
+  await mkdir(path).catch(async (error: NodeJS.ErrnoException) => {
+    // --continue: a directory an earlier get made is filled further (a link or a file is not).
+    if (error.code === 'EEXIST' && plan.resume && await existingKind(path) === 'directory') return;
+    if (error.code === 'EEXIST') throw new CommandFailedError(`${path} ${plan.resume ? 'exists and is not a directory' : 'appeared while the content was being written'}; it was left as it is`);
     throw error;
   });
   plan.totals.directories++;
@@ -167,13 +187,14 @@ function checkInside(path: string, top: string): void {
   if (resolved !== top && !resolved.startsWith(top + sep)) throw new CommandFailedError(`refused to write outside ${top}: ${resolved}`);
 }
 
-function formatGet(result: { path: string; kind: 'file' | 'directory'; files: number; directories: number; bytes: number; fetched: Fetched }): string {
+function formatGet(result: { path: string; kind: 'file' | 'directory'; files: number; directories: number; bytes: number; filesKept: number; fetched: Fetched }): string {
   const bytes = `${formatBound(result.bytes)} byte${result.bytes === 1 ? '' : 's'}`;
+  const kept = result.filesKept === 0 ? '' : result.kind === 'file' ? ', already there' : ` (${formatBound(result.filesKept)} already there)`;
   const { fetched } = result;
   const from = fetched.blocksFetched === 0 ? ''
     : `; ${formatBound(fetched.blocksFetched)} block${fetched.blocksFetched === 1 ? '' : 's'} fetched from ${fetched.sources} node${fetched.sources === 1 ? '' : 's'} of the grid`;
-  if (result.kind === 'file') return `wrote ${result.path} (${bytes}${from})\n`;
-  return `wrote ${result.path}/: ${result.files} file${result.files === 1 ? '' : 's'}, ${result.directories} director${result.directories === 1 ? 'y' : 'ies'}, ${bytes}${from}\n`;
+  if (result.kind === 'file') return `wrote ${result.path} (${bytes}${kept}${from})\n`;
+  return `wrote ${result.path}/: ${result.files} file${result.files === 1 ? '' : 's'}${kept}, ${result.directories} director${result.directories === 1 ? 'y' : 'ies'}, ${bytes}${from}\n`;
 }
 
 export function getUsage(): string {
@@ -187,18 +208,22 @@ only when complete. Every entry name is checked, so nothing lands outside PATH.
 Whatever of the content that node does not have is fetched from the grid while it is written: each
 block from the nodes that hold it, many at once (the fastest preferred), every block checked against
 its CID, erasure-coded blocks rebuilt from any K fragments; files are written as their blocks
-arrive. An interrupted get resumes from what the node already has (a directory left half written
-at PATH must be removed first).
+arrive. An interrupted get resumes from what the node already has; --continue also takes up what
+it left at PATH: each file already there is compared byte for byte with the content and kept if it
+is the same, the missing ones are written, and one that differs is an error (it is never replaced).
 
 Options:
   -o, --output PATH       where to write (default: ./<root CID>)
+  --continue              PATH may hold what an earlier get of the same content wrote: keep what
+                          matches, write the rest
 ${API_CLIENT_USAGE}
 
 Output: what was written; with --json {"path":…,"kind":"file"|"directory","files":…,"directories":…,"bytes":…,
-"fetched":{"blocksFetched":…,"blocksLocal":…,"bytesFetched":…,"sources":…}}.
+"filesKept":…,"fetched":{"blocksFetched":…,"blocksLocal":…,"bytesFetched":…,"sources":…}}
+(filesKept: files already at PATH with the same bytes, --continue).
 A progress line is drawn on a terminal.
 Exit status: 0 when written, 1 when the node cannot be reached or the content cannot be found, 2 on
-bad usage (a bad CID or capability, an existing PATH).
+bad usage (a bad CID or capability, an existing PATH without --continue).
 `;
 }
 
