@@ -39,6 +39,9 @@ export type { SwarmPeerStats, SwarmPenalty, SwarmProgress, SwarmRequest } from '
  */
 const WAIT_MARGIN = 1.5;
 
+/** Blocks one nextRequests call holds back for a busy faster holder before it stops scanning (see there). */
+const WAITED_PER_CALL_MAX = 64;
+
 /** The reason tick() gives the requests it fails. */
 export const TIMEOUT_REASON = 'timeout';
 
@@ -67,6 +70,10 @@ export class SwarmScheduler {
   private bestRateStale = false;
   private cancels: number[] = [];
   private penalties: SwarmPenalty[] = [];
+  /** remainingMs() within one nextRequests call; null outside one. */
+  private remainingMsCached: number | null = null;
+  /** Blocks held back for a busy faster holder in the current nextRequests call. */
+  private waitedThisCall = 0;
 
   constructor(config: Partial<SwarmConfig> = {}) {
     this.config = swarmConfig(config);
@@ -184,8 +191,14 @@ export class SwarmScheduler {
     const out: SwarmRequest[] = [];
     this.refreshBestRate();
     const queue = this.queue;
+    this.remainingMsCached = null;
+    this.waitedThisCall = 0;
     let index = 0;
-    while (index < queue.length && this.canSendMore()) {
+    // A block held back for a busy faster holder (bestHolder) is skipped like one whose holders
+    // are all busy; past WAITED_PER_CALL_MAX of them the scan stops, since the blocks behind (no
+    // rarer: the queue is rarest first) would mostly wait too, and scanning a long queue on every
+    // call would cost O(blocks) per delivery.
+    while (index < queue.length && this.canSendMore() && this.waitedThisCall < WAITED_PER_CALL_MAX) {
       const block = queue.at(index);
       const peer = this.bestHolder(block, nowMs);
       if (peer === null) {
@@ -196,6 +209,7 @@ export class SwarmScheduler {
       out.push(this.send(block, peer, nowMs));
     }
     if (queue.length === 0 && this.config.endgameCopiesMax > 1 && this.canSendMore()) this.endgame(nowMs, out);
+    this.remainingMsCached = null;
     return out;
   }
 
@@ -419,11 +433,22 @@ export class SwarmScheduler {
     if (bestMs <= WAIT_MARGIN * busySoonestMs) return best;
     // Waiting pays only near the end: while the download has longer to run than the free holder
     // needs for the block, that holder adds to the total rate, slow or not.
-    return bestMs > this.remainingMs() ? null : best;
+    if (bestMs <= this.remainingMs()) return best;
+    this.waitedThisCall++;
+    return null;
   }
 
-  /** How long the blocks not yet delivered would take at the measured holders' summed rate; Infinity when none is measured. */
+  /**
+   * How long the blocks not yet delivered would take at the measured holders' summed rate; Infinity
+   * when none is measured. Computed once per nextRequests call (nothing it reads changes within one).
+   */
   private remainingMs(): number {
+    if (this.remainingMsCached !== null) return this.remainingMsCached;
+    this.remainingMsCached = this.computeRemainingMs();
+    return this.remainingMsCached;
+  }
+
+  private computeRemainingMs(): number {
     let rate = 0;
     for (const peer of this.peersById.values()) if (!peer.avoided && peer.rate.measured) rate += peer.rate.bytesPerMs;
     if (rate === 0) return Infinity;
