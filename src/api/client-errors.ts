@@ -11,10 +11,10 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/** No answer: nothing listens there, the host is unknown, or the server took too long. */
 /** ApiUnreachableError's reason when the server took the connection and closed it unanswered. */
 export const CONNECTION_CLOSED = 'the connection was closed before an answer';
 
+/** No answer: nothing listens there, the host is unknown, or the server took too long. */
 export class ApiUnreachableError extends Error {
   readonly url: string;
   readonly reason: string;

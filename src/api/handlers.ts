@@ -283,14 +283,13 @@ function utf8OrNull(bytes: Uint8Array): string | null {
 /**
  * Where a reader of `ref` waits for the blocks that are not here yet. With `within` (content that
  * contains `ref`, a directory being fetched), on that content's running fetch, and on a fetch of
- * `ref` itself only if a block is still missing once it has ended: `peergrid get` writes a
- * directory's files while one fetch brings the whole tree. Without, or once that fetch is over,
- * on the fetch of `ref` itself.
+ * `ref` itself only if a block is still missing once it has ended or failed: `peergrid get` writes
+ * a directory's files while one fetch brings the whole tree. Without, or once that fetch is over,
+ * on the fetch of `ref` itself. (The running fetch's own failure is handled where it is shared.)
  */
 function readWhileFetched(node: NodeApi, ref: string, within: string | undefined): ReadOptions {
   const containing = within === undefined ? null : node.grid.runningFetch(within, 'within');
   if (containing === null) return { arriving: fetchQuietly(node, ref) };
-  containing.catch(() => undefined);
   return { arriving: containing, fetchMissing: () => fetchQuietly(node, ref) };
 }
 

@@ -71,14 +71,15 @@ export class BlockWriter {
     }
     await Promise.all(this.writes);
     if (this.failure !== null) throw this.failure;
+    // Nothing left to send: the pin gets a commit of its own.
+    if (this.pending.length === 0) {
+      this.store.pin(pin.cid, pin);
+      return;
+    }
     await this.send(pin);
     await Promise.all(this.writes);
     if (this.failure !== null) throw this.failure;
-    // Nothing was left to send: the pin still needs its commit.
-    if (!this.pinSent) this.store.pin(pin.cid, pin);
   }
-
-  private pinSent = false;
 
   private async send(pin?: PutManyOptions['pin']): Promise<void> {
     // At most writesInFlightMax batches in flight: wait for one to finish, and surface its error.
@@ -93,7 +94,6 @@ export class BlockWriter {
     this.batches++;
     // A long upload or fetch outlives a session's lifetime unless each batch renews it.
     this.session.renew();
-    if (pin !== undefined) this.pinSent = true;
     const write: Promise<void> = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true, durability: this.options.durability, pin }).then(
       () => undefined,
       (error: unknown) => {

@@ -454,8 +454,8 @@ export class BlockIndex {
 
   // Pins.
 
-  pin(digest: Uint8Array, name: string, recursive: boolean, cid: string, nowMs: number): void {
-    this.transaction(true, () => this.pinInTransaction({ digest, name, recursive, cid }, nowMs));
+  pin(pin: PinRequest, nowMs: number): void {
+    this.transaction(true, () => this.pinInTransaction(pin, nowMs));
   }
 
   private pinInTransaction(pin: PinRequest, nowMs: number): void {
@@ -465,12 +465,10 @@ export class BlockIndex {
     ).run(pin.digest, pin.name, pin.recursive ? 1 : 0, pin.cid, nowMs);
   }
 
-  /** Removes the pin of that name, or every pin of the block if `name` is undefined; returns how many. */
-  unpin(digest: Uint8Array, name: string | undefined): number {
-    return this.unpinMany([digest], name);
-  }
-
-  /** unpin for each of `digests`, in one transaction (one fsync of the log, not one a block). */
+  /**
+   * Removes the pin of that name from each of `digests`, or every pin of theirs if `name` is
+   * undefined, in one transaction (one fsync of the log, not one a block); returns how many.
+   */
   unpinMany(digests: readonly Uint8Array[], name: string | undefined): number {
     return this.transaction(true, () => {
       const remove = name === undefined

@@ -226,7 +226,7 @@ export class Blockstore {
       const result = await this.gate.shared(() => this.putBatch(batch, owner, durability, options.session, last ? pin : undefined));
       total = addResults(total, result);
     }
-    if (prepared.length === 0 && pin !== undefined) this.index.pin(pin.digest, pin.name, pin.recursive, pin.cid, this.nowUnixMs());
+    if (prepared.length === 0 && pin !== undefined) this.index.pin(pin, this.nowUnixMs());
     return total;
   }
 
@@ -449,8 +449,7 @@ export class Blockstore {
   /** Pins a block (which need not be stored yet: pinning a root first protects a fetch in progress). */
   pin(cid: CID, options: PinOptions = {}): void {
     this.checkOpen();
-    const pin = this.pinRequest(cid, options);
-    this.index.pin(pin.digest, pin.name, pin.recursive, pin.cid, this.nowUnixMs());
+    this.index.pin(this.pinRequest(cid, options), this.nowUnixMs());
   }
 
   private pinRequest(cid: CID, options: PinOptions): PinRequest {
