@@ -7,6 +7,7 @@ import { idToHex } from '../core/id.ts';
 import type { LookupDone } from '../core/node-io.ts';
 import type { ContentStore, ReadOptions } from '../runtime/content-store.ts';
 import type { FetchProgress } from '../runtime/exchange/content-fetcher.ts';
+import type { CheckProgress } from '../runtime/exchange/content-checker.ts';
 import type { PlacementProgress } from '../runtime/exchange/content-placer.ts';
 import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
 import type { GridCompute } from '../runtime/compute/grid-compute.ts';
@@ -22,7 +23,7 @@ import type { RouteHandlers } from './server.ts';
 export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
 
 /** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
-export type GridApi = Pick<GridStorage, 'place' | 'fetch' | 'runningFetch' | 'status'>;
+export type GridApi = Pick<GridStorage, 'place' | 'check' | 'fetch' | 'runningFetch' | 'status'>;
 
 /** What the handlers need of the node's computation (runtime/compute/grid-compute.ts). */
 export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus' | 'ledgerEntries'>;
@@ -134,6 +135,11 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     placeContent: async ({ params, query }) => {
       const lines = new ProgressLines<PlacementProgress>();
       return { body: lines.stream(node.grid.place(params.ref, query.redundancy, lines.progress)), bytes: null };
+    },
+
+    checkContent: async ({ params, query }) => {
+      const lines = new ProgressLines<CheckProgress>();
+      return { body: lines.stream(node.grid.check(params.ref, query.redundancy, lines.progress), (report) => ({ ...report, lostBlocks: [...report.lostBlocks] })), bytes: null };
     },
 
     fetchContent: async ({ params }) => {

@@ -219,6 +219,35 @@ export const placementProgressSchema = object({
   nodes: count,
 }, response);
 
+/** How well content is kept on the grid (runtime/exchange/content-checker.ts): the `done` line of a check. */
+export const checkSchema = object({
+  redundancy: string(),
+  blocks: count,
+  /** Blocks with every piece the scheme wants; with fewer but enough to read; with too few to read. */
+  healthy: count,
+  degraded: count,
+  lost: count,
+  /** Blocks × R, or blocks × (K+M); pieces found, each block counted up to its target. */
+  piecesWanted: count,
+  piecesFound: count,
+  /** The fewest pieces any block has. */
+  piecesMin: count,
+  nodes: count,
+  /** The first lost blocks. */
+  lostBlocks: listOfCids,
+  /** Blocks not here that may have children: their subtrees were not checked. */
+  blocksNotWalked: count,
+}, response);
+
+/** One `progress` line of a check's stream (NDJSON). */
+export const checkProgressSchema = object({
+  blocks: count,
+  blocksChecked: count,
+  healthy: count,
+  degraded: count,
+  lost: count,
+}, response);
+
 /** One line of a fetch's progress stream (NDJSON), and of its end. */
 export const fetchProgressSchema = object({
   blocksKnown: count,
@@ -454,6 +483,18 @@ export const routes = {
     }, request),
     body: null,
     response: byteStream('NDJSON: {"progress":{blocks, blocksPlaced, bytes, bytesPlaced, bytesSent, nodes}} lines, then {"done":{…placement report}} or {"error":{"code","message"}}'),
+  }),
+  checkContent: route({
+    method: 'POST',
+    path: '/api/v1/checks/:ref',
+    summary: "counts, for each block of stored content, the pieces its closest nodes keep (healthy, degraded or lost under the scheme); moves nothing; streams NDJSON progress lines, the last with \"done\" (the check report) or \"error\"",
+    params: refParams,
+    query: object({
+      /** replicate:R or erasure:K+M; the node's configured scheme when absent. */
+      redundancy: optional(string({ minLength: 1, maxBytes: 32 })),
+    }, request),
+    body: null,
+    response: byteStream('NDJSON: {"progress":{blocks, blocksChecked, healthy, degraded, lost}} lines, then {"done":{…check report}} or {"error":{"code","message"}}'),
   }),
   fetchContent: route({
     method: 'POST',

@@ -7,6 +7,7 @@
  */
 import { UsageError } from './args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from './command.ts';
+import { checkCommand } from './check/command.ts';
 import { devnetCommand } from './devnet/command.ts';
 import { dhtGetCommand } from './dht-get/command.ts';
 import { dhtPutCommand } from './dht-put/command.ts';
@@ -61,6 +62,7 @@ const TOP: readonly TopEntry[] = [
   lsCommand,
   { name: 'pin', summary: 'pin content on a node, so that gc keeps it', subcommands: [pinAddCommand, pinRmCommand, pinLsCommand] },
   storageCommand,
+  checkCommand,
   gcCommand,
   fsckCommand,
   exportCommand,

@@ -27,11 +27,14 @@ export class FakeNode implements NodeApi {
       throw new TypeError('this FakeNode has no content store');
     },
   });
-  /** A grid where everything is already here: fetches find nothing to do; placement and status are not faked. */
+  /** A grid where everything is already here: fetches find nothing to do; placement, check and status are not faked. */
   grid: GridApi = {
     fetch: async () => ({ blocksKnown: 0, blocksDone: 0, blocksLocal: 0, bytesFetched: 0, sources: 0, inFlight: 0, blocksRebuilt: 0, penalised: [], durationMs: 0 }),
     runningFetch: () => null,
     place: () => {
+      throw new TypeError('this FakeNode has no grid');
+    },
+    check: () => {
       throw new TypeError('this FakeNode has no grid');
     },
     status: () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CliIo } from '../../src/cli/command.ts';
-import { formatBytes, progressText, startProgress } from '../../src/cli/content/progress.ts';
+import { BLOCKS_UNIT, formatBytes, progressText, startProgress } from '../../src/cli/content/progress.ts';
 
 function io(errIsTty: boolean): { io: CliIo; err: () => string } {
   let err = '';
@@ -14,6 +14,10 @@ describe('the progress line', () => {
     assert.equal(progressText('put x', 5 * 1024 * 1024, 20 * 1024 * 1024, 2000), 'put x  5.0 MiB of 20.0 MiB (25%)  2.5 MiB/s  ETA 6s');
     assert.equal(progressText('get y', 1536, null, 1000), 'get y  1.5 KiB  1.5 KiB/s');
     assert.deepEqual([formatBytes(0), formatBytes(1023), formatBytes(1024), formatBytes(3 * 1024 ** 3)], ['0 B', '1023 B', '1.0 KiB', '3.0 GiB']);
+  });
+
+  it('counts blocks when told to (a check)', () => {
+    assert.equal(progressText('check x', 1500, 6000, 3000, BLOCKS_UNIT), 'check x  1,500 blocks of 6,000 blocks (25%)  500 blocks/s  ETA 9s');
   });
 
   it('is drawn in place on a terminal, at most every 200 ms, and cleared at the end', () => {

@@ -213,6 +213,36 @@ describe('storage commands against running nodes', () => {
     assert.match(noPin.err, /has no pin/);
   });
 
+  it('check counts pieces on the grid: healthy as placed, degraded under more copies (--repair tops up what it can), lost when kept only here (exit 1)', async () => {
+    const put = jsonOf(await peergrid(['put', join(work, 'file.bin'), '--no-encrypt', '--replicas', '1', '--api', first, '--json']));
+    const cid = put.cid as string;
+    const blocks = (put.placement as { blocks: number }).blocks;
+    const healthy = jsonOf(await peergrid(['check', cid, '--replicas', '1', '--api', first, '--json']));
+    assert.deepEqual(Object.keys(healthy), ['check', 'repair', 'afterRepair']);
+    const census = healthy.check as { redundancy: string; blocks: number; healthy: number; nodes: number };
+    assert.deepEqual([census.redundancy, census.blocks, census.healthy, census.nodes, healthy.repair], ['replicate:1', blocks, blocks, 1, null]);
+    // The nodes are not joined: under three copies each block has one, here.
+    const short = await peergrid(['check', cid, '--replicas', '3', '--api', first]);
+    assert.equal(short.status, 0, short.err);
+    assert.match(short.out, new RegExp(`^replicate:3: ${blocks} blocks, pieces on 1 node\n  healthy   0\n  degraded  ${blocks}  `));
+    assert.match(short.out, new RegExp(`pieces: ${blocks} of ${3 * blocks} found; the fewest any block has: 1\n$`));
+    // --repair places again; with no other node to take copies the blocks stay short, and readable.
+    const repaired = jsonOf(await peergrid(['check', cid, '--replicas', '3', '--repair', '--api', first, '--json']));
+    assert.equal((repaired.repair as { blocksShort: number }).blocksShort, blocks);
+    assert.equal((repaired.afterRepair as { degraded: number }).degraded, blocks);
+    await writeFile(join(work, 'local.bin'), bytesOf(50_000, 7));
+    const local = jsonOf(await peergrid(['put', join(work, 'local.bin'), '--no-encrypt', '--local', '--api', first, '--json']));
+    const lost = await peergrid(['check', local.cid as string, '--api', first]);
+    assert.equal(lost.status, 1);
+    assert.match(lost.out, /^replicate:3: 1 block, pieces on 0 nodes\n/);
+    assert.match(lost.out, new RegExp(`  lost: ${local.cid as string}\n`));
+    assert.match(lost.err, /1 block\(s\) cannot be read from the grid \(peergrid check --repair places them again/);
+    const absent = await peergrid(['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--api', first]);
+    assert.equal(absent.status, 1);
+    assert.equal(absent.out, '');
+    assert.match(absent.err, /is not stored on this node/);
+  });
+
   it('fsck of a healthy store says ok (exit 0)', async () => {
     const text = await peergrid(['fsck', '--api', first]);
     assert.equal(text.status, 0, text.err);
@@ -308,6 +338,9 @@ describe('storage commands against running nodes', () => {
     [['gc', '--grace', '-1'], /^peergrid: --grace must be a duration/m],
     [['export', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], /^peergrid: missing <file\.car>$/m],
     [['import', '/nonexistent.car'], /^peergrid: cannot read \/nonexistent\.car/m],
+    [['check'], /^peergrid: missing <cid\|capability>$/m],
+    [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--local'], /^peergrid: unknown option '--local'/m],
+    [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--replicas', '1', '--erasure', '2+1'], /exclude each other/],
   ];
   for (const [argv, message] of usageErrors) {
     it(`bad usage exits 2: ${argv.join(' ').slice(0, 60)}`, async () => {

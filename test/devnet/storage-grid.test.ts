@@ -5,9 +5,11 @@
  * 1. put 64 MiB with R = 3 on one node; SIGKILL two holders (the uploader, which holds everything,
  *    and the node holding the most pieces); another node's get is byte-identical.
  * 2. Repair: the surviving holders re-create the lost copies once the grace period (4 s here) is
- *    over — the pieces held across live nodes return to what they were before the kill.
+ *    over — the pieces held across live nodes return to what they were before the kill — and the
+ *    getter's `peergrid check` finds no block lost.
  * 3. erasure 4+2: put 16 MiB on another node; SIGKILL it and the node holding the most fragments;
- *    the get is byte-identical (each block rebuilt from any four of its six fragments).
+ *    the get is byte-identical (each block rebuilt from any four of its six fragments), and the
+ *    check finds at least four fragments of every block.
  *
  * Every process runs in its own process group and is killed by group id in after(), whether the
  * test passed or not. Nothing waits a fixed time: conditions are polled with generous bounds.
@@ -92,6 +94,11 @@ describe('storage on a 10-process devnet', () => {
       const heldNow = (await piecesHeld()).reduce((sum, count) => sum + count, 0);
       return heldNow >= heldBefore;
     }, 300_000);
+    // The getter, which has the content now, takes its census: no block lost, every one walked.
+    const census = (await peergridJson(['check', put.capability as string, '--replicas', '3', '--api', entries[GETTER].api, '--json'])).check as
+      { blocks: number; lost: number; blocksNotWalked: number; nodes: number };
+    assert.deepEqual([census.blocks, census.lost, census.blocksNotWalked], [placement.blocks, 0, 0], JSON.stringify(census));
+    assert.ok(census.nodes >= 3);
 
     // 3. Erasure 4+2 on another node; it and the node with the most fragments killed.
     const medium = randomBytes(16 * 1024 * 1024);
@@ -108,5 +115,9 @@ describe('storage on a 10-process devnet', () => {
     const gotMedium = await peergrid(['get', erasure.capability as string, '-o', mediumOut, '--api', entries[GETTER].api]);
     assert.equal(gotMedium.status, 0, `the erasure get: ${gotMedium.err}`);
     assert.equal(sha256(await readFile(mediumOut)), sha256(medium));
+    const erasureCensus = (await peergridJson(['check', erasure.capability as string, '--erasure', '4+2', '--api', entries[GETTER].api, '--json'])).check as
+      { blocks: number; lost: number; piecesMin: number };
+    assert.deepEqual([erasureCensus.blocks, erasureCensus.lost], [erasurePlacement.blocks, 0], JSON.stringify(erasureCensus));
+    assert.ok(erasureCensus.piecesMin >= 4);
   });
 });

@@ -16,7 +16,8 @@ import { CACHE_OWNER } from '../../src/runtime/storage/blockstore-limits.ts';
 import { removeDataDirs, startRuntime, stopAll, temporaryDataDir, writeConfig } from './runtime-harness.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { nodeHandlers, type GridApi } from '../../src/api/handlers.ts';
-import { ContentRequestError } from '../../src/runtime/content-store-errors.ts';
+import { ContentNotFoundError, ContentRequestError } from '../../src/runtime/content-store-errors.ts';
+import type { CheckProgress } from '../../src/runtime/exchange/content-checker.ts';
 
 const NODES = 6;
 const FILE_BYTES = 3 * 1024 * 1024;
@@ -139,6 +140,7 @@ describe('content on a grid of nodes in one process', () => {
       },
       runningFetch: (fetchRef, field) => reader.grid.runningFetch(fetchRef, field),
       place: (...args) => reader.grid.place(...args),
+      check: (...args) => reader.grid.check(...args),
       status: () => reader.grid.status(),
     };
     const handlers = nodeHandlers(Object.assign(Object.create(reader) as NodeRuntime, { grid }));
@@ -196,6 +198,43 @@ describe('content on a grid of nodes in one process', () => {
     // Only those are sent again (two copies each; one more block's worth allowed for a lookup that,
     // on a loaded machine, finds a different closest node than the first put did).
     assert.ok(placed.piecesSent <= 2 * fresh.length + 2, `sent ${placed.piecesSent} pieces of ${placed.blocks} blocks again`);
+  });
+
+  it('check counts each block\'s kept pieces at its closest nodes: healthy as placed, degraded or lost under more, topped up by placing again', async () => {
+    const added = await nodes[2].content.addFile(once(randomBytes(FILE_BYTES)), { encrypt: true });
+    const ref = added.capability as string;
+    const placed = await nodes[2].grid.place(ref, { kind: 'replicate', copies: 2 });
+    assert.equal(placed.blocksShort, 0, JSON.stringify(placed));
+    const progress: CheckProgress[] = [];
+    const healthy = await nodes[2].grid.check(ref, 'replicate:2', (figures) => progress.push(figures));
+    assert.deepEqual(
+      [healthy.blocks, healthy.healthy, healthy.degraded, healthy.lost, healthy.piecesFound, healthy.piecesMin, healthy.blocksNotWalked],
+      [placed.blocks, placed.blocks, 0, 0, 2 * placed.blocks, 2, 0],
+      JSON.stringify(healthy),
+    );
+    assert.ok(healthy.nodes >= 2);
+    assert.ok(progress.length > 0 && progress.every((figures) => figures.blocksChecked <= figures.blocks));
+    // Judged against more copies than were placed: every block is short, none is lost.
+    const strict = await nodes[2].grid.check(ref, { kind: 'replicate', copies: 4 });
+    assert.deepEqual([strict.healthy, strict.degraded, strict.lost, strict.piecesMin], [0, placed.blocks, 0, 2], JSON.stringify(strict));
+    // Whole copies are not fragments: under erasure 2+2 nothing is readable.
+    const fragments = await nodes[2].grid.check(ref, 'erasure:2+2');
+    assert.deepEqual([fragments.lost, fragments.lostBlocks.length, fragments.nodes], [placed.blocks, Math.min(placed.blocks, 20), 0]);
+    // Placing under 4 copies sends what is short; the census then finds every block healthy
+    // (five nodes take copies: node 5 stores nothing for others).
+    const toppedUp = await nodes[2].grid.place(ref, { kind: 'replicate', copies: 4 });
+    assert.equal(toppedUp.blocksShort, 0, JSON.stringify(toppedUp));
+    assert.ok(toppedUp.piecesSent <= 2 * placed.blocks, `${toppedUp.piecesSent} pieces sent where ${2 * placed.blocks} were short`);
+    const after = await nodes[2].grid.check(ref, 'replicate:4');
+    assert.deepEqual([after.healthy, after.piecesFound], [placed.blocks, 4 * placed.blocks], JSON.stringify(after));
+    // Content kept only where it was added has no piece on the grid.
+    const local = await nodes[2].content.addFile(once(randomBytes(300_000)), { encrypt: false });
+    const alone = await nodes[2].grid.check(local.cid, 'replicate:1');
+    assert.deepEqual([alone.lost, alone.nodes], [alone.blocks, 0]);
+    // Refused at once: a bad scheme, content not on this node.
+    assert.throws(() => nodes[2].grid.check(ref, 'replicate:0'), ContentRequestError);
+    const elsewhere = await nodes[3].content.addFile(once(randomBytes(1000)), { encrypt: false });
+    assert.throws(() => nodes[2].grid.check(elsewhere.cid), ContentNotFoundError);
   });
 
   it('a holder that serves corrupt blocks is detected, penalised and avoided; the file still comes back whole', async () => {
@@ -291,6 +330,9 @@ describe('content on a grid of nodes in one process', () => {
     });
     const created = live.reduce((sum, index) => sum + nodes[index].grid.maintenance.stats.piecesCreated, 0);
     assert.ok(created > 0);
+    // The owner's census agrees: every block has its three copies again.
+    const census = await nodes[1].grid.check(added.cid, 'replicate:3');
+    assert.deepEqual([census.healthy, census.lost], [blocks.length, 0], JSON.stringify(census));
   });
 
   it('erasure 2+2: fragments on four distinct nodes; with the uploader gone, a reader rebuilds each block from two', async () => {
@@ -308,5 +350,10 @@ describe('content on a grid of nodes in one process', () => {
     assert.ok(report.blocksRebuilt > 0, JSON.stringify(report));
     const file = await nodes[reader].content.openFile(added.capability as string);
     assert.deepEqual(await readAll(file.body), bytes);
+    // The reader now has the content, so it can take the census: with the uploader gone every
+    // block still has at least two distinct fragments on the grid.
+    const census = await nodes[reader].grid.check(added.capability as string, 'erasure:2+2');
+    assert.deepEqual([census.blocks, census.lost, census.blocksNotWalked], [placed.blocks, 0, 0], JSON.stringify(census));
+    assert.ok(census.piecesMin >= 2);
   });
 });

@@ -22,7 +22,17 @@ export interface Progress {
 
 const NO_PROGRESS: Progress = { add: () => {}, detail: () => {}, total: () => {}, done: () => {} };
 
-export function startProgress(io: CliIo, json: boolean, label: string, totalBytes: number | null, nowMs: () => number = () => performance.now()): Progress {
+/** How the figures are written: bytes by default; a check counts blocks. */
+export interface ProgressUnit {
+  readonly amount: (count: number) => string;
+}
+
+export const BYTES_UNIT: ProgressUnit = { amount: formatBytes };
+export const BLOCKS_UNIT: ProgressUnit = { amount: (count) => `${Math.round(count).toLocaleString('en-US')} blocks` };
+
+export function startProgress(
+  io: CliIo, json: boolean, label: string, totalBytes: number | null, nowMs: () => number = () => performance.now(), unit: ProgressUnit = BYTES_UNIT,
+): Progress {
   if (json || io.errIsTty !== true) return NO_PROGRESS;
   const startedAtMs = nowMs();
   let bytesDone = 0;
@@ -34,7 +44,7 @@ export function startProgress(io: CliIo, json: boolean, label: string, totalByte
     if (now - drawnAtMs < REDRAW_INTERVAL_MS) return;
     drawnAtMs = now;
     drawn = true;
-    io.err(`\r${progressText(label, bytesDone, totalBytes, now - startedAtMs)}${detailText === '' ? '' : `  ${detailText}`}\x1b[K`);
+    io.err(`\r${progressText(label, bytesDone, totalBytes, now - startedAtMs, unit)}${detailText === '' ? '' : `  ${detailText}`}\x1b[K`);
   };
   return {
     add(bytes) {
@@ -55,11 +65,11 @@ export function startProgress(io: CliIo, json: boolean, label: string, totalByte
 }
 
 /** "put big.iso  12.5 MiB of 600 MiB (2%)  25.0 MiB/s  ETA 24s". */
-export function progressText(label: string, bytesDone: number, totalBytes: number | null, elapsedMs: number): string {
+export function progressText(label: string, bytesDone: number, totalBytes: number | null, elapsedMs: number, unit: ProgressUnit = BYTES_UNIT): string {
   const rate = elapsedMs > 0 ? bytesDone / (elapsedMs / 1000) : 0;
-  let text = `${label}  ${formatBytes(bytesDone)}`;
-  if (totalBytes !== null && totalBytes > 0) text += ` of ${formatBytes(totalBytes)} (${Math.min(100, Math.floor((bytesDone / totalBytes) * 100))}%)`;
-  text += `  ${formatBytes(rate)}/s`;
+  let text = `${label}  ${unit.amount(bytesDone)}`;
+  if (totalBytes !== null && totalBytes > 0) text += ` of ${unit.amount(totalBytes)} (${Math.min(100, Math.floor((bytesDone / totalBytes) * 100))}%)`;
+  text += `  ${unit.amount(rate)}/s`;
   if (totalBytes !== null && rate > 0 && totalBytes > bytesDone) text += `  ETA ${formatSeconds((totalBytes - bytesDone) / rate)}`;
   return text;
 }

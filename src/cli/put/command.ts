@@ -13,16 +13,15 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { ApiClient } from '../../api/client.ts';
-import { readProgressStream } from '../../api/progress-stream.ts';
-import { placementSchema, type ResponseOf } from '../../api/routes.ts';
-import type { Infer } from '../../api/schema.ts';
+import type { ResponseOf } from '../../api/routes.ts';
 import { formatBound, parseCommandLine, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
 import { jsonLine } from '../api-client/format.ts';
 import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
-import { counted, formatBytes, startProgress, type Progress } from '../content/progress.ts';
+import { formatPlacement, placeOnGrid, type Placed } from '../content/grid-placement.ts';
+import { counted, startProgress, type Progress } from '../content/progress.ts';
 import { forEachLimited } from '../../runtime/storage/parallel.ts';
 import { scanLocalTree, type LocalNode } from './local-tree.ts';
 import { checkPlacementOptions } from './placement-options.ts';
@@ -145,27 +144,6 @@ function filesOf(node: LocalNode, out: (LocalNode & { kind: 'file' })[] = []): (
   return out;
 }
 
-/** The placement report: the `done` line of POST /api/v1/placements. */
-type Placed = Infer<typeof placementSchema>;
-
-/** Asks the node to place the content, drawing its progress (content bytes placed, nodes so far). */
-async function placeOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, progress: Progress): Promise<Placed> {
-  const answer = await callApi(baseUrl, () => api.placeContent({ ref }, redundancy === null ? {} : { redundancy }));
-  let bytesShown = 0;
-  try {
-    return await readProgressStream(answer.body, (figures) => {
-      progress.total(figures.bytes);
-      progress.add(figures.bytesPlaced - bytesShown);
-      bytesShown = figures.bytesPlaced;
-      progress.detail(`${figures.nodes} node${figures.nodes === 1 ? '' : 's'}, ${formatBytes(figures.bytesSent)} sent`);
-    }) as unknown as Placed;
-  } catch (error) {
-    throw new CommandFailedError(`the node could not place ${ref}: ${(error as Error).message}`);
-  } finally {
-    progress.done();
-  }
-}
-
 function formatPut(result: { cid: string; capability: string | null; bytes: number; chunks: number; placement: Placed | null }, kind: 'file' | 'directory', files: number): string {
   const what = kind === 'file' ? 'a file' : `a directory of ${files} file${files === 1 ? '' : 's'}`;
   let out = `cid         ${result.cid}\n`;
@@ -174,16 +152,6 @@ function formatPut(result: { cid: string; capability: string | null; bytes: numb
     + `${result.capability === null ? 'plain' : 'encrypted'}\n`;
   out += result.placement === null ? 'kept on this node only (--local)\n' : formatPlacement(result.placement);
   if (result.capability !== null) out += 'Keep the capability: it is what reads the content (get, ls), and whoever has it can read it.\n';
-  return out;
-}
-
-function formatPlacement(placed: Placed): string {
-  let out = `placed ${placed.redundancy}: ${formatBound(placed.piecesStored)} of ${formatBound(placed.piecesWanted)} pieces of ${formatBound(placed.blocks)} block${placed.blocks === 1 ? '' : 's'} `
-    + `on ${formatBound(placed.nodes)} node${placed.nodes === 1 ? '' : 's'}`;
-  if (placed.piecesExisting > 0) out += ` (${formatBound(placed.piecesExisting)} already there)`;
-  if (placed.refusals + placed.failures > 0) out += ` (${formatBound(placed.refusals)} refused, ${formatBound(placed.failures)} failed, passed on to the next closest)`;
-  out += '\n';
-  if (placed.blocksShort > 0) out += `warning: ${formatBound(placed.blocksShort)} block(s) have fewer pieces than the scheme wants: too few nodes accepted them\n`;
   return out;
 }
 

@@ -3,7 +3,7 @@
  * on libp2p, placement of what is put here, retrieval of what is not here, and maintenance of what
  * this node holds for others — all over the node's one blockstore (content-store.ts).
  *
- * NodeRuntime composes it; the HTTP API calls `place`, `fetch` and `status`.
+ * NodeRuntime composes it; the HTTP API calls `place`, `check`, `fetch` and `status`.
  */
 import type { Libp2p } from '@libp2p/interface';
 import type { PeerRef } from '../../core/peer.ts';
@@ -19,6 +19,7 @@ import { parseContentRef, rootOf } from '../content/content-ref.ts';
 import type { ContentRef } from '../content/content-exporter.ts';
 import type { StorageConfig } from '../storage-config.ts';
 import { ContentFetcher, type FetchProgress, type FetchReport } from './content-fetcher.ts';
+import { ContentChecker, type CheckProgress, type CheckReport } from './content-checker.ts';
 import { ContentPlacer, type PlacementProgress, type PlacementReport } from './content-placer.ts';
 import { ExchangeClient, peerIdTextOf } from './exchange-client.ts';
 import { serveExchange } from './exchange-server.ts';
@@ -66,6 +67,7 @@ export class GridStorage {
   readonly maintenance: Maintenance;
   private readonly parts: GridStorageParts;
   private readonly placer: ContentPlacer;
+  private readonly checker: ContentChecker;
   private readonly fetcher: ContentFetcher;
   private readonly fetches = new SharedFetches();
   private readonly cache: BlockCache;
@@ -104,6 +106,7 @@ export class GridStorage {
     });
     this.service = service;
     this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
+    this.checker = new ContentChecker({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
     this.fetcher = new ContentFetcher({
       store, holdings: this.holdings, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
       penalize: penalizePeer, nowMs: parts.nowMs, rttOf: parts.rttOf,
@@ -137,17 +140,31 @@ export class GridStorage {
    * here, throws at once (before any promise), so an API answer can still carry its status.
    */
   place(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
-    let scheme = this.parts.config.redundancy;
-    if (typeof redundancy === 'string') {
-      const parsed = parseRedundancy(redundancy);
-      if (!parsed.ok) throw new ContentRequestError(`redundancy: ${parsed.error}`);
-      scheme = parsed.value;
-    } else if (redundancy !== undefined) {
-      scheme = redundancy;
-    }
+    const scheme = this.schemeOf(redundancy);
     const root = rootOf(this.parseRef(refText));
     if (!this.parts.content.store.has(root)) throw new ContentNotFoundError(root.toString());
     return this.placer.place(root, scheme, onProgress);
+  }
+
+  /**
+   * How well content here is kept on the grid under `redundancy` (as for `place`): each block's
+   * pieces counted at its closest nodes (content-checker.ts). Nothing is sent; `place` tops up
+   * what is missing. Throws at once, like `place`, on a bad ref or scheme or content not here.
+   */
+  check(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: CheckProgress) => void): Promise<CheckReport> {
+    const scheme = this.schemeOf(redundancy);
+    const root = rootOf(this.parseRef(refText));
+    if (!this.parts.content.store.has(root)) throw new ContentNotFoundError(root.toString());
+    return this.checker.check(root, scheme, onProgress);
+  }
+
+  /** A scheme, its text (`replicate:3`, `erasure:4+2`), or the configured one when absent. */
+  private schemeOf(redundancy: Redundancy | string | undefined): Redundancy {
+    if (redundancy === undefined) return this.parts.config.redundancy;
+    if (typeof redundancy !== 'string') return redundancy;
+    const parsed = parseRedundancy(redundancy);
+    if (!parsed.ok) throw new ContentRequestError(`redundancy: ${parsed.error}`);
+    return parsed.value;
   }
 
   /**

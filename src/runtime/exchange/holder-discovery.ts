@@ -10,6 +10,7 @@
 import { idEquals, type Id } from '../../core/id.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import type { CID } from '../../services/storage/dag/cids.ts';
+import type { HaveEntry } from '../../services/storage/exchange/exchange-messages.ts';
 import { ExchangeLimits } from '../../services/storage/exchange/exchange-limits.ts';
 import { blockKeyOf } from '../../services/storage/placement/block-key.ts';
 import { byDistanceTo } from '../../services/storage/placement/placement.ts';
@@ -61,17 +62,50 @@ export class HolderDiscovery {
   async discover(blocks: readonly CID[], signal?: AbortSignal, likelyHolders: readonly PeerRef[] = []): Promise<Map<string, BlockHolders>> {
     const found = new Map<string, BlockHolders>();
     for (const cid of blocks) found.set(cid.toString(), { copies: [], fragments: [] });
-    const keys = new Map<string, Id>();
+    const merge = (peer: PeerRef, cid: CID, entry: HaveEntry): void => {
+      const holders = found.get(cid.toString());
+      if (holders === undefined) return;
+      if (entry.block && !holders.copies.some((known) => known.address === peer.address)) holders.copies.push(peer);
+      if (entry.fragments.length > 0) holders.fragments.push({ peer, indexes: entry.fragments });
+    };
     const first = likelyHolders.filter((peer) => !idEquals(peer, this.self)).slice(0, this.options.candidatesPerBlock);
-    if (first.length > 0) await this.ask(first.map((peer) => ({ peer, blocks: [...blocks] })), found, signal);
+    if (first.length > 0) await this.ask(first.map((peer) => ({ peer, blocks: [...blocks] })), merge, signal);
     const unknown = blocks.filter((cid) => (found.get(cid.toString()) as BlockHolders).copies.length === 0);
+    const { requests, keys } = await this.candidates(unknown, new Set(first.map((peer) => peer.address)), signal);
+    await this.ask(requests, merge, signal);
+    for (const [text, holders] of found) {
+      const key = keys.get(text);
+      if (key !== undefined) holders.copies.splice(0, holders.copies.length, ...byDistanceTo(key, holders.copies));
+    }
+    return found;
+  }
+
+  /**
+   * What each of a block's closest nodes says it holds of it (keyed by CID text, then by node
+   * address): every candidate is asked, with no shortcut through likely holders, since a census
+   * (content-checker.ts) must see every piece. A node that did not answer is absent.
+   * `onLookedUp` is called after each block's lookup.
+   */
+  async claims(blocks: readonly CID[], signal?: AbortSignal, onLookedUp?: () => void): Promise<Map<string, Map<string, HaveEntry>>> {
+    const found = new Map<string, Map<string, HaveEntry>>();
+    for (const cid of blocks) found.set(cid.toString(), new Map());
+    const { requests } = await this.candidates(blocks, new Set(), signal, onLookedUp);
+    await this.ask(requests, (peer, cid, entry) => found.get(cid.toString())?.set(peer.address, entry), signal);
+    return found;
+  }
+
+  /** Looks each block up and groups the blocks by the candidates to ask (those in `asked` left out). */
+  private async candidates(
+    blocks: readonly CID[], asked: ReadonlySet<string>, signal: AbortSignal | undefined, onLookedUp?: () => void,
+  ): Promise<{ requests: { peer: PeerRef; blocks: CID[] }[]; keys: Map<string, Id> }> {
+    const keys = new Map<string, Id>();
     const askPeer = new Map<string, { peer: PeerRef; blocks: CID[] }>();
-    const asked = new Set(first.map((peer) => peer.address));
-    await forEachLimited(unknown, this.options.lookupsInFlightMax, async (cid) => {
+    await forEachLimited(blocks, this.options.lookupsInFlightMax, async (cid) => {
       const key = blockKeyOf(cid);
       if (key === null || signal?.aborted === true) return;
       keys.set(cid.toString(), key);
       const closest = byDistanceTo(key, await this.closestNodes(key)).filter((peer) => !idEquals(peer, this.self)).slice(0, this.options.candidatesPerBlock);
+      onLookedUp?.();
       for (const peer of closest) {
         const address = peer.address;
         if (asked.has(address)) continue;
@@ -80,16 +114,13 @@ export class HolderDiscovery {
         entry.blocks.push(cid);
       }
     });
-    await this.ask([...askPeer.values()], found, signal);
-    for (const [text, holders] of found) {
-      const key = keys.get(text);
-      if (key !== undefined) holders.copies.splice(0, holders.copies.length, ...byDistanceTo(key, holders.copies));
-    }
-    return found;
+    return { requests: [...askPeer.values()], keys };
   }
 
-  /** One `have` per node (split at the protocol's limit), the answers merged into `found`. */
-  private async ask(requests: readonly { peer: PeerRef; blocks: CID[] }[], found: Map<string, BlockHolders>, signal: AbortSignal | undefined): Promise<void> {
+  /** One `have` per node (split at the protocol's limit), each answer's entries handed to `onEntry`. */
+  private async ask(
+    requests: readonly { peer: PeerRef; blocks: CID[] }[], onEntry: (peer: PeerRef, cid: CID, entry: HaveEntry) => void, signal: AbortSignal | undefined,
+  ): Promise<void> {
     const batches: { peer: PeerRef; blocks: CID[] }[] = [];
     for (const entry of requests) {
       for (let start = 0; start < entry.blocks.length; start += ExchangeLimits.haveBlocksMax) {
@@ -101,10 +132,7 @@ export class HolderDiscovery {
       const answer = await this.client.have(peer, asked, signal).catch(() => null);
       if (answer === null || answer.kind !== 'haves') return;
       answer.entries.forEach((entry, index) => {
-        const holders = found.get(asked[index].toString());
-        if (holders === undefined) return;
-        if (entry.block && !holders.copies.some((known) => known.address === peer.address)) holders.copies.push(peer);
-        if (entry.fragments.length > 0) holders.fragments.push({ peer, indexes: entry.fragments });
+        if (index < asked.length) onEntry(peer, asked[index], entry);
       });
     });
   }

@@ -1,0 +1,115 @@
+/**
+ * `peergrid check <cid|capability>`: how well content is kept on the grid — for every block, the
+ * pieces its closest nodes keep under the scheme (POST /api/v1/checks; Tahoe-LAFS's `check` is the
+ * model). With --repair, what is short is placed again (POST /api/v1/placements, which sends only
+ * the missing pieces) and the content checked once more.
+ */
+import type { ApiClient } from '../../api/client.ts';
+import type { checkSchema } from '../../api/routes.ts';
+import type { Infer } from '../../api/schema.ts';
+import { formatBound, parseCommandLine } from '../args.ts';
+import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
+import { expectPositionals } from '../api-client/arguments.ts';
+import { callApi } from '../api-client/call.ts';
+import { jsonLine } from '../api-client/format.ts';
+import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
+import { followNodeStream, formatPlacement, placeOnGrid, type Placed } from '../content/grid-placement.ts';
+import { BLOCKS_UNIT, startProgress } from '../content/progress.ts';
+import { checkPlacementOptions } from '../put/placement-options.ts';
+
+const OPTIONS = {
+  ...API_CLIENT_OPTIONS,
+  replicas: { type: 'string' },
+  erasure: { type: 'string' },
+  repair: { type: 'boolean' },
+} as const;
+
+/** The `done` line of a check's stream. */
+type Checked = Infer<typeof checkSchema>;
+
+/** Lost blocks named in the text output (--json has up to twenty). */
+const LOST_LISTED_MAX = 5;
+
+export async function runCheck(args: readonly string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
+  const client = parseApiClientOptions(values, io.env);
+  const [ref] = expectPositionals(positionals, ['cid|capability']);
+  // check takes no --local, so the choice is always a scheme (or the node's own, null).
+  const placement = checkPlacementOptions(values);
+  const redundancy = placement.kind === 'grid' ? placement.redundancy : null;
+  const api = await connectApi(client, io.env);
+  const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, io, client.json);
+  const before = await check();
+  let repair: Placed | null = null;
+  let after: Checked | null = null;
+  if (values.repair === true && before.healthy < before.blocks) {
+    repair = await placeOnGrid(api, client.baseUrl, ref, redundancy, startProgress(io, client.json, `repair ${ref.slice(0, 16)}…`, null));
+    after = await check();
+  }
+  io.out(client.json ? jsonLine({ check: before, repair, afterRepair: after }) : formatCheck(before) + (repair === null ? '' : `repair: ${formatPlacement(repair)}after repair: ${formatCheck(after as Checked)}`));
+  const final = after ?? before;
+  if (final.lost > 0) {
+    throw new CommandFailedError(`${formatBound(final.lost)} block(s) cannot be read from the grid${values.repair === true ? '' : ' (peergrid check --repair places them again, if this node has the content)'}`);
+  }
+}
+
+async function checkOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, io: CliIo, json: boolean): Promise<Checked> {
+  const answer = await callApi(baseUrl, () => api.checkContent({ ref }, redundancy === null ? {} : { redundancy }));
+  const progress = startProgress(io, json, `check ${ref.slice(0, 16)}…`, null, undefined, BLOCKS_UNIT);
+  let shown = 0;
+  return followNodeStream<Checked>(answer.body, progress, `check ${ref}`, (figures) => {
+    progress.add(figures.blocksChecked - shown);
+    shown = figures.blocksChecked;
+    progress.detail(`${formatBound(figures.degraded)} degraded, ${formatBound(figures.lost)} lost`);
+  });
+}
+
+export function formatCheck(report: Checked): string {
+  const plural = (count: number, word: string): string => `${formatBound(count)} ${word}${count === 1 ? '' : 's'}`;
+  let out = `${report.redundancy}: ${plural(report.blocks, 'block')}, pieces on ${plural(report.nodes, 'node')}\n`;
+  out += `  healthy   ${formatBound(report.healthy)}\n`;
+  out += `  degraded  ${formatBound(report.degraded)}  (fewer pieces than wanted, still readable)\n`;
+  out += `  lost      ${formatBound(report.lost)}  (too few pieces to read)\n`;
+  out += `pieces: ${formatBound(report.piecesFound)} of ${formatBound(report.piecesWanted)} found; the fewest any block has: ${formatBound(report.piecesMin)}\n`;
+  for (const cid of report.lostBlocks.slice(0, LOST_LISTED_MAX)) out += `  lost: ${cid}\n`;
+  if (report.lost > LOST_LISTED_MAX) out += `  … (${formatBound(report.lost - LOST_LISTED_MAX)} more lost)\n`;
+  if (report.blocksNotWalked > 0) {
+    out += `warning: ${plural(report.blocksNotWalked, 'block')} not on this node may lead to more, which were not checked: get the content here first for a whole check\n`;
+  }
+  return out;
+}
+
+export function checkUsage(): string {
+  return `Usage: peergrid check <cid|capability> [options]
+
+Asks a running node how well content is kept on the grid: for each block, the node looks its key
+up and asks the closest nodes which pieces they keep — whole copies kept for the grid (caches do
+not count), or distinct erasure fragments. A block is healthy with every piece the scheme wants,
+degraded with fewer but enough to read it (one copy, or K fragments), lost with fewer still.
+Nothing is moved. Holders repair what goes missing by themselves after a grace period; --repair
+places what is short now, sending only the missing pieces (the node must have the content).
+
+The node walks the content from its own store, so check on the node that put or fetched it.
+The scheme is the one the content was put with: --replicas R or --erasure K+M, or the node's
+configured scheme (storage.redundancy, replicate:3 unless changed).
+
+Options:
+  --replicas R            judge against R whole copies (1 to 16)
+  --erasure K+M           judge against K data and M parity fragments
+  --repair                place what is short, then check again
+${API_CLIENT_USAGE}
+
+Output: a count of healthy, degraded and lost blocks; with --json {"check":{redundancy, blocks,
+healthy, degraded, lost, piecesWanted, piecesFound, piecesMin, nodes, lostBlocks, blocksNotWalked},
+"repair":{…placement report}|null,"afterRepair":{…}|null}. A progress line is drawn on a terminal.
+Exit status: 0 when every block can be read from the grid, 1 when a block is lost (after the
+repair, with --repair) or the node cannot be reached or does not have the content, 2 on bad usage.
+`;
+}
+
+export const checkCommand: CliCommand = {
+  path: ['check'],
+  summary: 'count the pieces of content kept on the grid: healthy, degraded, lost (--repair tops up)',
+  usage: checkUsage,
+  run: runCheck,
+};

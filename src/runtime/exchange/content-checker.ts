@@ -1,0 +1,97 @@
+/**
+ * A census of content on the grid (`peergrid check`): for every block, how many of the pieces its
+ * scheme wants its closest nodes still keep — the owner's view that Tahoe-LAFS's `check` gives,
+ * where holders' own maintenance (maintenance.ts) is the repair that runs by itself. Nothing is
+ * moved: each block is looked up and its closest nodes asked one `have` each per batch of blocks
+ * (holder-discovery.ts), and the answers judged by services/storage/placement/piece-census.ts.
+ *
+ * The blocks are those under the root in this node's store, through the links recorded at put:
+ * content put or fetched here. A block that is not here cannot be walked further. A missing raw
+ * leaf of plain content has no children, but a missing manifest may, and so may any block of
+ * encrypted content (its blocks are all raw ciphertext): the report counts those
+ * (`blocksNotWalked`), so a partial census says so.
+ */
+import { Codec, type CID } from '../../services/storage/dag/cids.ts';
+import { formatRedundancy, piecesTarget, type Redundancy } from '../../services/storage/durability/redundancy.ts';
+import { CensusTally, type CensusReport, type PieceClaim } from '../../services/storage/placement/piece-census.ts';
+import { blocksUnder } from '../content/blocks-under.ts';
+import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
+import type { PlacerParts } from './content-placer.ts';
+import { HolderDiscovery, HolderDiscoveryDefaults, type ClosestNodes } from './holder-discovery.ts';
+
+export interface CheckProgress {
+  /** Blocks under the root found so far (the walk runs ahead of the census), and those checked. */
+  readonly blocks: number;
+  readonly blocksChecked: number;
+  readonly healthy: number;
+  readonly degraded: number;
+  readonly lost: number;
+}
+
+export interface CheckReport extends CensusReport {
+  /** Blocks not in this store that may have children (see above): their subtrees were not checked. */
+  readonly blocksNotWalked: number;
+}
+
+/** What a check needs: the same parts as a placement. */
+export type CheckerParts = PlacerParts;
+
+/** Blocks looked up and asked about together: bounds memory and sets the progress steps. */
+const BLOCKS_PER_BATCH = 256;
+/**
+ * Nodes asked per block beyond the scheme's count: a node that joined closer to the key, or one
+ * that refused at placement, pushes pieces further out until maintenance hands them back.
+ */
+const EXTRA_CANDIDATES = 4;
+
+export class ContentChecker {
+  private readonly parts: CheckerParts;
+
+  constructor(parts: CheckerParts) {
+    this.parts = parts;
+  }
+
+  async check(root: CID, redundancy: Redundancy, onProgress?: (progress: CheckProgress) => void, signal?: AbortSignal): Promise<CheckReport> {
+    const { store, self } = this.parts;
+    const wanted = piecesTarget(redundancy);
+    const discovery = new HolderDiscovery(this.parts.closestNodes, this.parts.client, self, {
+      ...HolderDiscoveryDefaults,
+      candidatesPerBlock: redundancy.kind === 'replicate' ? 2 * wanted : wanted + EXTRA_CANDIDATES,
+    });
+    // Encrypted content's blocks are all raw, manifests included: a raw root with links is one.
+    const sealed = root.code === Codec.raw && store.links(root).length > 0;
+    const tally = new CensusTally(redundancy, formatRedundancy(redundancy));
+    let blocksSeen = 0;
+    let blocksNotWalked = 0;
+    const progress = (): void => {
+      const now = tally.report();
+      onProgress?.({ blocks: blocksSeen, blocksChecked: now.blocks, healthy: now.healthy, degraded: now.degraded, lost: now.lost });
+    };
+    const checkBatch = async (batch: CID[]): Promise<void> => {
+      const claims = await discovery.claims(batch, signal);
+      for (const cid of batch) {
+        const text = cid.toString();
+        const heard: Map<string, PieceClaim> = new Map();
+        for (const [address, entry] of claims.get(text) ?? []) heard.set(address, { kept: entry.kept === true, fragments: entry.fragments });
+        // Our own pieces count like anyone's: we keep some when we are among a block's closest.
+        const here = await this.parts.service.answer(LOCAL_OWNER, { kind: 'have', blocks: [cid] });
+        if (here.kind === 'haves') heard.set(self.address, { kept: here.entries[0].kept === true, fragments: here.entries[0].fragments });
+        tally.add(text, heard);
+      }
+      progress();
+    };
+    let batch: CID[] = [];
+    for (const cid of blocksUnder(root, store)) {
+      if (signal?.aborted === true) throw signal.reason;
+      blocksSeen++;
+      if ((sealed || cid.code !== Codec.raw) && !store.has(cid)) blocksNotWalked++;
+      batch.push(cid);
+      if (batch.length === BLOCKS_PER_BATCH) {
+        await checkBatch(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0 || blocksSeen === 0) await checkBatch(batch);
+    return { ...tally.report(), blocksNotWalked };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * How well one block is kept on the grid, judged from what its closest nodes say they hold: the
+ * owner's side of Tahoe-LAFS's `check` (count the shares a file has on the grid) for peergrid's
+ * schemes (durability/redundancy.ts). Holders repair on their own (runtime/exchange/maintenance.ts);
+ * a census lets the owner see the result and top it up (placement sends only what is missing).
+ *
+ * Only pieces that count towards durability are counted: whole copies kept for the grid (`kept`),
+ * never caches, which gc may drop; and distinct fragment indexes wherever they sit, since any K
+ * distinct fragments rebuild the block (an index may be K+M or beyond: durability/redundancy.ts).
+ */
+import { piecesNeeded, piecesTarget, type Redundancy } from '../durability/redundancy.ts';
+
+/** healthy: every piece the scheme wants; degraded: fewer, but the block can still be read; lost: it cannot. */
+export type BlockHealth = 'healthy' | 'degraded' | 'lost';
+
+/** What one node said it holds of the block (the `have` answer's entry). */
+export interface PieceClaim {
+  readonly kept: boolean;
+  readonly fragments: readonly number[];
+}
+
+export interface BlockCensus {
+  /** Kept copies, or distinct fragments, found. */
+  readonly pieces: number;
+  readonly health: BlockHealth;
+}
+
+export function blockCensus(redundancy: Redundancy, claims: readonly PieceClaim[]): BlockCensus {
+  let pieces = 0;
+  if (redundancy.kind === 'replicate') {
+    for (const claim of claims) if (claim.kept) pieces++;
+  } else {
+    const indexes = new Set<number>();
+    for (const claim of claims) for (const index of claim.fragments) indexes.add(index);
+    pieces = indexes.size;
+  }
+  const health: BlockHealth = pieces >= piecesTarget(redundancy) ? 'healthy' : pieces >= piecesNeeded(redundancy) ? 'degraded' : 'lost';
+  return { pieces, health };
+}
+
+/** Lost blocks a census names (the rest are counted). */
+export const LOST_BLOCKS_LISTED_MAX = 20;
+
+export interface CensusReport {
+  readonly redundancy: string;
+  readonly blocks: number;
+  readonly healthy: number;
+  readonly degraded: number;
+  readonly lost: number;
+  /** Pieces the scheme wants in all (blocks × R, or × K+M), and those found, each block counted up to its target. */
+  readonly piecesWanted: number;
+  readonly piecesFound: number;
+  /** The fewest pieces any block has (0 when there are no blocks). */
+  readonly piecesMin: number;
+  /** Distinct nodes holding at least one counted piece. */
+  readonly nodes: number;
+  /** The first lost blocks, in the order checked. */
+  readonly lostBlocks: readonly string[];
+}
+
+/** Sums block censuses into a report. */
+export class CensusTally {
+  private readonly redundancy: Redundancy;
+  private readonly redundancyText: string;
+  private readonly holders = new Set<string>();
+  private readonly lostBlocks: string[] = [];
+  private blocks = 0;
+  private healthy = 0;
+  private degraded = 0;
+  private lost = 0;
+  private piecesFound = 0;
+  private piecesMin = Infinity;
+
+  constructor(redundancy: Redundancy, redundancyText: string) {
+    this.redundancy = redundancy;
+    this.redundancyText = redundancyText;
+  }
+
+  get blocksCounted(): number {
+    return this.blocks;
+  }
+
+  /** Counts one block from the claims of its holders (by node address, which names them in `nodes`). */
+  add(block: string, claims: ReadonlyMap<string, PieceClaim>): BlockCensus {
+    const census = blockCensus(this.redundancy, [...claims.values()]);
+    this.blocks++;
+    if (census.health === 'healthy') this.healthy++;
+    else if (census.health === 'degraded') this.degraded++;
+    else {
+      this.lost++;
+      if (this.lostBlocks.length < LOST_BLOCKS_LISTED_MAX) this.lostBlocks.push(block);
+    }
+    this.piecesFound += Math.min(census.pieces, piecesTarget(this.redundancy));
+    this.piecesMin = Math.min(this.piecesMin, census.pieces);
+    const counts = this.redundancy.kind === 'replicate' ? (claim: PieceClaim) => claim.kept : (claim: PieceClaim) => claim.fragments.length > 0;
+    for (const [node, claim] of claims) if (counts(claim)) this.holders.add(node);
+    return census;
+  }
+
+  report(): CensusReport {
+    return {
+      redundancy: this.redundancyText,
+      blocks: this.blocks,
+      healthy: this.healthy,
+      degraded: this.degraded,
+      lost: this.lost,
+      piecesWanted: this.blocks * piecesTarget(this.redundancy),
+      piecesFound: this.piecesFound,
+      piecesMin: this.blocks === 0 ? 0 : this.piecesMin,
+      nodes: this.holders.size,
+      lostBlocks: [...this.lostBlocks],
+    };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * A block's census (piece-census.ts): kept copies count and caches do not; distinct fragment
+ * indexes count, repairs' fresh rows beyond K+M included; and the tally of many blocks.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { blockCensus, CensusTally, LOST_BLOCKS_LISTED_MAX, type PieceClaim } from '../../../../src/services/storage/placement/piece-census.ts';
+import type { Redundancy } from '../../../../src/services/storage/durability/redundancy.ts';
+
+const R3: Redundancy = { kind: 'replicate', copies: 3 };
+const RS42: Redundancy = { kind: 'erasure', dataFragments: 4, parityFragments: 2 };
+const kept: PieceClaim = { kept: true, fragments: [] };
+const cached: PieceClaim = { kept: false, fragments: [] };
+const fragments = (...indexes: number[]): PieceClaim => ({ kept: false, fragments: indexes });
+
+describe('block census', () => {
+  it('replication counts kept copies only: a cache is not a copy', () => {
+    assert.deepEqual(blockCensus(R3, [kept, kept, kept]), { pieces: 3, health: 'healthy' });
+    assert.deepEqual(blockCensus(R3, [kept, kept, kept, kept]), { pieces: 4, health: 'healthy' });
+    assert.deepEqual(blockCensus(R3, [kept, cached, cached]), { pieces: 1, health: 'degraded' });
+    assert.deepEqual(blockCensus(R3, [cached, cached, cached]), { pieces: 0, health: 'lost' });
+    assert.deepEqual(blockCensus(R3, []), { pieces: 0, health: 'lost' });
+    // Fragments do not make a copy.
+    assert.deepEqual(blockCensus(R3, [fragments(0, 1, 2, 3)]), { pieces: 0, health: 'lost' });
+  });
+
+  it('erasure counts distinct fragment indexes wherever they are, fresh repair rows included', () => {
+    assert.deepEqual(blockCensus(RS42, [fragments(0), fragments(1), fragments(2), fragments(3), fragments(4), fragments(5)]), { pieces: 6, health: 'healthy' });
+    // The same index twice counts once; a row beyond K+M (a repair's) counts.
+    assert.deepEqual(blockCensus(RS42, [fragments(0, 1), fragments(1), fragments(2), fragments(7)]), { pieces: 4, health: 'degraded' });
+    assert.deepEqual(blockCensus(RS42, [fragments(0), fragments(1), fragments(2)]), { pieces: 3, health: 'lost' });
+    // A whole copy is not a fragment.
+    assert.deepEqual(blockCensus(RS42, [kept, kept, kept, kept]), { pieces: 0, health: 'lost' });
+  });
+});
+
+describe('census tally', () => {
+  it('sums blocks, caps each at its target, keeps the fewest, and names the holders that count', () => {
+    const tally = new CensusTally(R3, 'replicate:3');
+    tally.add('a', new Map([['n1', kept], ['n2', kept], ['n3', kept], ['n4', kept]]));
+    tally.add('b', new Map([['n1', kept], ['n5', cached]]));
+    tally.add('c', new Map([['n6', cached]]));
+    assert.deepEqual(tally.report(), {
+      redundancy: 'replicate:3', blocks: 3, healthy: 1, degraded: 1, lost: 1,
+      piecesWanted: 9, piecesFound: 4, piecesMin: 0, nodes: 4, lostBlocks: ['c'],
+    });
+  });
+
+  it('lists the first lost blocks only, and reports an empty census plainly', () => {
+    const tally = new CensusTally(RS42, 'erasure:4+2');
+    assert.deepEqual(tally.report(), {
+      redundancy: 'erasure:4+2', blocks: 0, healthy: 0, degraded: 0, lost: 0, piecesWanted: 0, piecesFound: 0, piecesMin: 0, nodes: 0, lostBlocks: [],
+    });
+    for (let i = 0; i < LOST_BLOCKS_LISTED_MAX + 5; i++) tally.add(`block-${i}`, new Map([['n1', fragments(0, 1)], ['n2', kept]]));
+    const report = tally.report();
+    assert.equal(report.lost, LOST_BLOCKS_LISTED_MAX + 5);
+    assert.equal(report.lostBlocks.length, LOST_BLOCKS_LISTED_MAX);
+    assert.equal(report.lostBlocks[0], 'block-0');
+    // Only the fragment holder counts for erasure.
+    assert.equal(report.nodes, 1);
+    assert.equal(report.piecesFound, 2 * (LOST_BLOCKS_LISTED_MAX + 5));
+  });
+});
