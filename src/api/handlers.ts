@@ -23,7 +23,7 @@ import type { RouteHandlers } from './server.ts';
 export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
 
 /** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
-export type GridApi = Pick<GridStorage, 'place' | 'check' | 'fetch' | 'runningFetch' | 'status'>;
+export type GridApi = Pick<GridStorage, 'place' | 'check' | 'fetch' | 'fetchListing' | 'runningFetch' | 'status'>;
 
 /** What the handlers need of the node's computation (runtime/compute/grid-compute.ts). */
 export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus' | 'ledgerEntries'>;
@@ -127,7 +127,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     },
 
     listContent: async ({ params, query }) => {
-      const listing = await node.content.list(params.ref, readWhileFetched(node, params.ref, query.within));
+      const listing = await node.content.list(params.ref, listWhileFetched(node, params.ref, query.within));
       return { ...listing, entries: [...listing.entries] };
     },
 
@@ -300,13 +300,29 @@ function readWhileFetched(node: NodeApi, ref: string, within: string | undefined
 }
 
 /**
+ * The same for a listing, which reads the root and a directory's entries' roots only: what is
+ * missing of them comes from the containing content's running fetch, or else a fetch of those
+ * alone (GridStorage.fetchListing), so that listing a directory that is not here does not download
+ * everything below it.
+ */
+function listWhileFetched(node: NodeApi, ref: string, within: string | undefined): ReadOptions {
+  const containing = within === undefined ? null : node.grid.runningFetch(within, 'within');
+  const fetchListing = (): Promise<unknown> => quietly(node.grid.fetchListing(ref));
+  if (containing === null) return { arriving: fetchListing() };
+  return { arriving: containing, fetchMissing: fetchListing };
+}
+
+/**
  * Starts (or joins) the fetch of `ref` for a reader that waits on its blocks. The reader sees the
  * fetch's failure when it waits for a block (BlockArrivals); one that read everything it needed
  * before the fetch ended never waits again, so the failure is handled here instead of left
  * unhandled.
  */
 function fetchQuietly(node: NodeApi, ref: string): Promise<unknown> {
-  const fetching = node.grid.fetch(ref);
+  return quietly(node.grid.fetch(ref));
+}
+
+function quietly(fetching: Promise<unknown>): Promise<unknown> {
   fetching.catch(() => undefined);
   return fetching;
 }

@@ -10,12 +10,17 @@ import type { ComputeApi, SearchApi, ContentApi, GridApi, NodeApi } from '../../
 import type { ContactReport } from '../../src/runtime/node-driver.ts';
 import { NodeStoppedError } from '../../src/runtime/node-driver.ts';
 import type { RuntimeStatus } from '../../src/runtime/node-runtime.ts';
+import type { FetchReport } from '../../src/runtime/exchange/content-fetcher.ts';
 
 export const SELF_ID = 'aa'.repeat(32);
 export const OTHER_ID = 'bb'.repeat(32);
 const PEER_ID = '12D3KooWNEYrkz3mqvGdZaVj9ouJayYUQfnYyguc7mxJHH6CdRS1';
 
 export type Failure = 'busy' | 'stopped' | 'bug';
+
+function nothingFetched(): FetchReport {
+  return { blocksKnown: 0, blocksDone: 0, blocksLocal: 0, bytesFetched: 0, sources: 0, inFlight: 0, blocksRebuilt: 0, penalised: [], durationMs: 0 };
+}
 
 export class FakeNode implements NodeApi {
   readonly calls: { operation: string; key: string; value?: Uint8Array; ttlMs?: number }[] = [];
@@ -29,7 +34,8 @@ export class FakeNode implements NodeApi {
   });
   /** A grid where everything is already here: fetches find nothing to do; placement, check and status are not faked. */
   grid: GridApi = {
-    fetch: async () => ({ blocksKnown: 0, blocksDone: 0, blocksLocal: 0, bytesFetched: 0, sources: 0, inFlight: 0, blocksRebuilt: 0, penalised: [], durationMs: 0 }),
+    fetch: async () => nothingFetched(),
+    fetchListing: async () => nothingFetched(),
     runningFetch: () => null,
     place: () => {
       throw new TypeError('this FakeNode has no grid');

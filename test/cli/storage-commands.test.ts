@@ -149,8 +149,33 @@ describe('storage commands against running nodes', () => {
       assert.deepEqual((inner.entries as { name: string }[]).map((entry) => entry.name), ['a note.txt', 'empty', 'empty.txt']);
       const pins = jsonOf(await peergrid(['pin', 'ls', '--api', first, '--json'])).pins as { name: string }[];
       assert.deepEqual(pins.filter((pin) => pin.name.startsWith('peergrid-put-')), [], 'no staging pin is left behind');
+
+      // A path inside the tree names an entry: ls lists it, get writes it (to ./<last name> by default).
+      const byPath = jsonOf(await peergrid(['ls', `${ref}/docs/`, '--api', first, '--json']));
+      assert.deepEqual(byPath, inner);
+      const note = join(work, `note-${encrypted}.txt`);
+      const gotNote = jsonOf(await peergrid(['get', `${ref}/docs//a note.txt`, '-o', note, '--api', first, '--json']));
+      assert.deepEqual([gotNote.kind, gotNote.bytes], ['file', 12]);
+      assert.equal(await readFile(note, 'utf8'), 'hello, grid\n');
+      const noName = await peergrid(['get', `${ref}/docs/nothing.txt`, '-o', join(work, 'nothing'), '--api', first]);
+      assert.deepEqual([noName.status, noName.err], [1, 'peergrid: docs has no entry "nothing.txt"\n']);
+      const throughFile = await peergrid(['ls', `${ref}/big.bin/x`, '--api', first]);
+      assert.deepEqual([throughFile.status, throughFile.err], [1, 'peergrid: big.bin is a file: it has no entry "x"\n']);
     });
   }
+
+  it('get <cid>/<path> without -o writes ./<last name>', async () => {
+    const ref = jsonOf(await peergrid(['put', join(work, 'tree'), '--no-encrypt', '--local', '--api', first, '--json'])).cid as string;
+    const cwd = process.cwd();
+    process.chdir(work);
+    try {
+      const got = await peergrid(['get', `${ref}/docs`, '--api', first]);
+      assert.equal(got.status, 0, got.err);
+      assert.deepEqual((await readdir(join(work, 'docs'))).sort(), ['a note.txt', 'empty', 'empty.txt']);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
 
   it('get --continue takes up a directory an interrupted get left: keeps the files that match, writes the rest, refuses what differs', async () => {
     const ref = jsonOf(await peergrid(['put', join(work, 'tree'), '--api', first, '--json'])).capability as string;
@@ -338,6 +363,8 @@ describe('storage commands against running nodes', () => {
     [['gc', '--grace', '-1'], /^peergrid: --grace must be a duration/m],
     [['export', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], /^peergrid: missing <file\.car>$/m],
     [['import', '/nonexistent.car'], /^peergrid: cannot read \/nonexistent\.car/m],
+    [['ls', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy/docs/../x'], /^peergrid: <cid\|capability>: the path holds "\.\.", which no entry can be named/m],
+    [['get', 'not-a-cid/docs'], /^peergrid: <cid\|capability>: not a CID or a capability: "not-a-cid"/m],
     [['check'], /^peergrid: missing <cid\|capability>$/m],
     [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--local'], /^peergrid: unknown option '--local'/m],
     [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--replicas', '1', '--erasure', '2+1'], /exclude each other/],

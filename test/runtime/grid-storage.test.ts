@@ -133,10 +133,15 @@ describe('content on a grid of nodes in one process', () => {
     assert.ok(held(reader) < blocks.length, 'every node holds every block: nothing to fetch');
     // The routes as the API serves them, on a grid whose fetches are counted.
     const fetched: string[] = [];
+    const listingsFetched: string[] = [];
     const grid: GridApi = {
       fetch: (fetchRef, onProgress) => {
         fetched.push(fetchRef);
         return reader.grid.fetch(fetchRef, onProgress);
+      },
+      fetchListing: (fetchRef) => {
+        listingsFetched.push(fetchRef);
+        return reader.grid.fetchListing(fetchRef);
       },
       runningFetch: (fetchRef, field) => reader.grid.runningFetch(fetchRef, field),
       place: (...args) => reader.grid.place(...args),
@@ -154,20 +159,57 @@ describe('content on a grid of nodes in one process', () => {
     const listing = await listed;
     assert.deepEqual(listing.entries.map((entry) => [entry.name, entry.ref]), added.map((file, index) => [`f${index}`, file.capability]));
     for (const [index, answer] of answers.entries()) assert.deepEqual(await readAll((await answer).body as AsyncIterable<Uint8Array>), files[index]);
-    // The listing joined the directory's fetch; no file started one.
-    assert.deepEqual(fetched, [ref]);
+    // The listing joined the directory's fetch (fetchListing joins a running whole fetch); no file started one.
+    assert.deepEqual([fetched, listingsFetched], [[], [ref]]);
     assert.equal((await fetching).blocksDone, blocks.length);
     // Once that fetch is over, `within` finds none running and the file's own fetch (all here) serves.
     assert.equal(reader.grid.runningFetch(ref), null);
     const again = await handlers.getContent({ params: { ref: listing.entries[0].ref }, query: { within: ref }, body: undefined });
     assert.deepEqual(await readAll(again.body as AsyncIterable<Uint8Array>), files[0]);
-    assert.deepEqual(fetched, [ref, listing.entries[0].ref]);
+    assert.deepEqual(fetched, [listing.entries[0].ref]);
     // A `within` that is no ref is the caller's mistake, named as such (400).
     await assert.rejects(
       handlers.getContent({ params: { ref: listing.entries[0].ref }, query: { within: 'hello' }, body: undefined }),
       (error: unknown) => error instanceof ContentRequestError && /^within: not a CID or a capability/.test(error.message),
     );
   });
+
+  for (const encrypt of [false, true]) {
+    it(`listing a directory that is not here (${encrypt ? 'encrypted' : 'plain'}) brings its block and its entries' roots, not the tree below them`, async () => {
+      const files = [randomBytes(FILE_BYTES / 2), randomBytes(FILE_BYTES / 2)];
+      const added = await Promise.all(files.map((bytes) => nodes[1].content.addFile(once(bytes), { encrypt })));
+      const refOf = (item: { cid: string; capability: string | null }): string => item.capability ?? item.cid;
+      const directory = await nodes[1].content.makeDirectory(added.map((file, index) => ({ name: `f${index}`, ref: refOf(file) })), { encrypt });
+      const ref = refOf(directory);
+      const placed = await nodes[1].grid.place(ref, { kind: 'replicate', copies: 2 });
+      assert.equal(placed.piecesStored, placed.piecesWanted, JSON.stringify(placed));
+      const root = parseStorageCid(directory.cid) as CID;
+      const below = blocksOf(nodes[1], root).slice(1).map(String);
+      const entryRoots = added.map((file) => file.cid);
+      assert.ok(below.length > entryRoots.length, 'the files have blocks below their roots');
+      // Some nodes hold some of the blocks as placed copies: a reader without the directory block
+      // will do, and what it holds below the root is compared before and after.
+      const reader = nodes.slice(2, 5).find((node) => !node.content.store.has(root));
+      assert.ok(reader, 'a node without the directory block');
+      const heldBelow = (): string[] => below.filter((cid) => reader.content.store.has(parseStorageCid(cid) as CID));
+      const heldBefore = heldBelow();
+      const handlers = nodeHandlers(reader);
+      const listing = await handlers.listContent({ params: { ref }, query: {}, body: undefined });
+      assert.deepEqual(listing.entries.map((entry) => [entry.name, entry.ref, entry.bytes]), added.map((file, index) => [`f${index}`, refOf(file), files[index].length]));
+      // Whatever fetch the listing started has ended (joined here, it brings nothing more), and no
+      // fetch of the whole directory ran: what came is the directory's block and its entries' roots.
+      await reader.grid.fetchListing(ref);
+      assert.equal(reader.grid.runningFetch(ref), null);
+      assert.ok(reader.content.store.has(root));
+      const came = heldBelow().filter((cid) => !heldBefore.includes(cid));
+      assert.deepEqual(came.sort(), entryRoots.filter((cid) => !heldBefore.includes(cid)).sort());
+      // A file's listing reads its root only, here already: nothing more comes.
+      const file = await handlers.listContent({ params: { ref: refOf(added[0]) }, query: {}, body: undefined });
+      assert.deepEqual([file.kind, file.bytes], ['file', files[0].length]);
+      await reader.grid.fetchListing(refOf(added[0]));
+      assert.deepEqual(heldBelow().filter((cid) => !heldBefore.includes(cid)).sort(), came);
+    });
+  }
 
   it('a node that stores nothing for others refuses with a clear reason, and counts it per peer', async () => {
     const refused = await nodes[5].grid.status();

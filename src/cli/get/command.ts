@@ -28,7 +28,7 @@ import { jsonLine } from '../api-client/format.ts';
 import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
 import { checkNewPath, pathExists, writeNewFile } from '../content/output-files.ts';
 import { counted, startProgress, type Progress } from '../content/progress.ts';
-import { checkRef } from '../content/refs.ts';
+import { parseRefPath, resolveRefPath } from '../content/ref-paths.ts';
 import { existingKind, firstDifference } from './existing-files.ts';
 
 const OPTIONS = {
@@ -55,11 +55,12 @@ interface GetPlan {
 export async function runGet(args: readonly string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
   const client = parseApiClientOptions(values, io.env);
-  const ref = checkRef(expectPositionals(positionals, ['cid|capability'])[0]);
+  const path = parseRefPath(expectPositionals(positionals, ['cid|capability'])[0]);
   if (values.output === '') throw new UsageError('-o/--output must not be empty');
   const resume = values.continue === true;
   if (values.output !== undefined && !(resume && await pathExists(values.output))) await checkNewPath(values.output, 'peergrid get');
   const api = await connectApi(client, io.env);
+  const ref = await resolveRefPath(api, client.baseUrl, path);
   const progress = startProgress(io, client.json, `get ${ref.slice(0, 16)}…`, null);
   const fetchShown = new FetchShown(progress);
   const fetching = callApi(client.baseUrl, () => fetchFromGrid(api, ref, (figures) => fetchShown.update(figures)));
@@ -68,7 +69,8 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
   let plan: GetPlan | null = null;
   try {
     const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
-    const target = values.output ?? listing.cid;
+    // Without -o: ./<root CID>, or for a path inside a directory, ./<its last name>.
+    const target = values.output ?? path.names.at(-1) ?? listing.cid;
     if (values.output === undefined && !resume && await pathExists(target)) {
       throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o, or --continue an earlier get`);
     }
@@ -198,10 +200,11 @@ function formatGet(result: { path: string; kind: 'file' | 'directory'; files: nu
 }
 
 export function getUsage(): string {
-  return `Usage: peergrid get <cid|capability> [-o PATH] [options]
+  return `Usage: peergrid get <cid|capability>[/path/in/it] [-o PATH] [options]
 
 Asks a running node for stored content and writes it here: a file to PATH, a directory (and
-everything under it) as a new directory at PATH. PATH defaults to ./<root CID>. Nothing is ever
+everything under it) as a new directory at PATH. PATH defaults to ./<root CID>, or for a path
+inside a directory (<cid>/docs/readme.md) to ./<its last name>; only that entry is fetched. Nothing is ever
 replaced: PATH must not exist, and a file is written under a temporary name and moved into place
 only when complete. Every entry name is checked, so nothing lands outside PATH.
 

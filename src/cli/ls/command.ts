@@ -1,4 +1,8 @@
-/** `peergrid ls <cid|capability>`: a directory's entries as a node lists them; a file lists as itself. */
+/**
+ * `peergrid ls <cid|capability>[/path]`: a directory's entries as a node lists them; a file lists
+ * as itself. The node fetches only what a listing reads (the directory's block and its entries'
+ * roots), never the tree below.
+ */
 import type { ResponseOf } from '../../api/routes.ts';
 import { formatBound, parseCommandLine } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
@@ -6,13 +10,14 @@ import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
 import { formatColumns, jsonLine } from '../api-client/format.ts';
 import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
-import { checkRef } from '../content/refs.ts';
+import { parseRefPath, resolveRefPath } from '../content/ref-paths.ts';
 
 export async function runLs(args: readonly string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseCommandLine(args, API_CLIENT_OPTIONS, { allowPositionals: true });
   const client = parseApiClientOptions(values, io.env);
-  const ref = checkRef(expectPositionals(positionals, ['cid|capability'])[0]);
+  const path = parseRefPath(expectPositionals(positionals, ['cid|capability'])[0]);
   const api = await connectApi(client, io.env);
+  const ref = await resolveRefPath(api, client.baseUrl, path);
   const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
   io.out(client.json ? jsonLine(listing) : formatListing(listing));
 }
@@ -30,11 +35,13 @@ export function formatListing(listing: ResponseOf<'listContent'>): string {
 }
 
 export function lsUsage(): string {
-  return `Usage: peergrid ls <cid|capability> [options]
+  return `Usage: peergrid ls <cid|capability>[/path/in/it] [options]
 
 Asks a running node to list stored content: each entry of a directory with its kind, size (plain
 directories do not record theirs: '-'), the reference that reads it (a CID, or for encrypted
-content a capability derived from the parent's) and its name. A file lists as itself.
+content a capability derived from the parent's) and its name. A file lists as itself. Content the
+node does not have is fetched only as far as the listing needs: the directory's block and its
+entries' first blocks, not the files.
 
 Options:
 ${API_CLIENT_USAGE}

@@ -19,7 +19,7 @@ import { Codec, matchesCid, type CID } from '../../services/storage/dag/cids.ts'
 import type { ContentCipher } from '../../services/storage/crypt/content-cipher.ts';
 import { SwarmScheduler } from '../../services/storage/exchange/swarm-scheduler.ts';
 import type { SwarmConfig } from '../../services/storage/exchange/swarm-config.ts';
-import { blockChildren, type BlockReading } from '../../services/storage/walk/block-children.ts';
+import { blockChildren, isDirectoryNode, type BlockReading, type ChildBlock } from '../../services/storage/walk/block-children.ts';
 import { ContentUnavailableError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
@@ -77,9 +77,14 @@ const REBUILDS_IN_FLIGHT_MAX = 8;
  */
 const ACCEPTING_BLOCKS_MAX = 64;
 
+/** What a fetch brings: the whole DAG under the root, or what a listing of it reads. */
+export type FetchScope = 'all' | 'listing';
+
 interface Wanted {
   readonly cid: CID;
   readonly reading: BlockReading;
+  /** Links from the root: a listing fetch goes no deeper than 1. */
+  readonly depth: number;
   discoveryRounds: number;
 }
 
@@ -90,9 +95,15 @@ export class ContentFetcher {
     this.parts = parts;
   }
 
-  /** Fetches what is missing of the DAG under `root`; resolves when all of it is stored here. */
-  async fetch(root: CID, rootReading: BlockReading, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal): Promise<FetchReport> {
-    const run = new FetchRun(this.parts, onProgress, signal);
+  /**
+   * Fetches what is missing of the DAG under `root`; resolves when all of it is stored here. With
+   * scope 'listing', only what a listing reads: the root and, if it is a directory, its entries'
+   * roots (for their kinds and sizes), so `ls` of a remote directory does not download the tree.
+   */
+  async fetch(
+    root: CID, rootReading: BlockReading, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal, scope: FetchScope = 'all',
+  ): Promise<FetchReport> {
+    const run = new FetchRun(this.parts, onProgress, signal, scope);
     const session = this.parts.store.openSession();
     try {
       return await run.run(root, rootReading, session);
@@ -146,9 +157,11 @@ class FetchRun {
   private wake: (() => void) | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private unavailable: string[] = [];
+  private readonly scope: FetchScope;
 
-  constructor(parts: FetcherParts, onProgress: ((progress: FetchProgress) => void) | undefined, signal: AbortSignal | undefined) {
+  constructor(parts: FetcherParts, onProgress: ((progress: FetchProgress) => void) | undefined, signal: AbortSignal | undefined, scope: FetchScope) {
     this.parts = parts;
+    this.scope = scope;
     this.onProgress = onProgress;
     this.signal = signal;
     this.scheduler = new SwarmScheduler(parts.swarm ?? {});
@@ -157,7 +170,7 @@ class FetchRun {
 
   async run(root: CID, reading: BlockReading, session: BlockSession): Promise<FetchReport> {
     this.writer = new BlockWriter(this.parts.store, session, { batchBytes: 0 });
-    await this.visit([{ cid: root, reading, discoveryRounds: 0 }]);
+    await this.visit([{ cid: root, reading, depth: 0, discoveryRounds: 0 }]);
     for (;;) {
       if (this.failure !== null) throw this.failure;
       if (this.signal?.aborted === true) throw this.signal.reason ?? new Error('the fetch was aborted');
@@ -207,14 +220,20 @@ class FetchRun {
       this.blocksLocal++;
       // Leaves (most of the bytes) have no children: they are not read, so checking content that is
       // all here costs index lookups and the small internal nodes only.
-      if (isLeaf(wanted.cid, wanted.reading)) continue;
+      if (isLeaf(wanted.cid, wanted.reading) || (this.scope === 'listing' && wanted.depth > 0)) continue;
       const bytes = await this.parts.store.get(wanted.cid);
-      const children = blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher);
-      for (let index = children.length - 1; index >= 0; index--) stack.push({ ...children[index], discoveryRounds: 0 });
+      const children = this.toWalk(wanted, bytes, blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher));
+      for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]);
     }
     this.reportProgress();
     // New blocks to look for: the loop starts their discovery now, not when this block is stored.
     if (this.toDiscover.length > 0) this.notify();
+  }
+
+  /** Of a block's children, those the walk goes on to: all of them, or for a listing a directory root's entries only. */
+  private toWalk(parent: Wanted, bytes: Uint8Array, children: readonly ChildBlock[]): Wanted[] {
+    if (this.scope === 'listing' && (parent.depth > 0 || !isDirectoryNode(parent.cid, bytes, parent.reading, this.parts.cipher))) return [];
+    return children.map((child) => ({ ...child, depth: parent.depth + 1, discoveryRounds: 0 }));
   }
 
   /**
@@ -362,7 +381,7 @@ class FetchRun {
     // block waits for its batch, so their holders are sought sooner.
     const stored = (this.writer as BlockWriter).add([{ cid: wanted.cid, bytes, links: children.map((child) => child.cid) }]);
     this.blocksDone++;
-    await Promise.all([stored, this.visit(children.map((child) => ({ ...child, discoveryRounds: 0 })))]);
+    await Promise.all([stored, this.visit(this.toWalk(wanted, bytes, children))]);
   }
 
   /** Rebuilds a block from any K of its fragments (fragment-rebuild.ts). */

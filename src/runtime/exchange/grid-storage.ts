@@ -181,6 +181,20 @@ export class GridStorage {
   }
 
   /**
+   * Brings here what a listing of the content reads — its root and, for a directory, its entries'
+   * roots — and nothing below. A running fetch of the whole content brings those first and is
+   * joined instead; listing fetches of the same content are shared.
+   */
+  fetchListing(refText: string): Promise<FetchReport> {
+    const ref = this.parseRef(refText);
+    const key = sharedFetchKey(ref);
+    const whole = this.fetches.joinRunning(key);
+    if (whole !== null) return whole;
+    const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
+    return this.fetches.run(`listing ${key}`, (progress) => this.fetcher.fetch(rootOf(ref), reading, progress, undefined, 'listing'));
+  }
+
+  /**
    * The running fetch of the content, if there is one (started by `fetch` without a signal), else
    * null; never starts one. A reader of a directory's entries waits on the directory's fetch this
    * way rather than starting a fetch per entry for blocks that fetch is already bringing.

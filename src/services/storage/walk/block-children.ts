@@ -16,6 +16,7 @@
 import * as DagPb from '@ipld/dag-pb';
 import { Codec, type CID } from '../dag/cids.ts';
 import { DagError } from '../dag/dag-error.ts';
+import { isDirectoryBlock } from '../dag/directory-node.ts';
 import { DagLimits } from '../dag/limits.ts';
 import type { ContentCipher } from '../crypt/content-cipher.ts';
 import { decodeEncryptedNode } from '../crypt/encrypted-node.ts';
@@ -45,11 +46,24 @@ export function sealedRootReading(key: Uint8Array): BlockReading {
 export function blockChildren(cid: CID, bytes: Uint8Array, reading: BlockReading, cipher: ContentCipher): ChildBlock[] {
   if (reading.kind === 'plain') return plainChildren(cid, bytes);
   if (!reading.node) return [];
-  const plaintext = cipher.decrypt(reading.key, bytes);
-  if (plaintext === null) throw new DagError('cannot decrypt: a wrong key, or the block was altered', cid.toString());
-  const node = decodeEncryptedNode(plaintext, cid.toString());
+  const node = openSealedNode(cid, bytes, reading.key, cipher);
   if (node.kind === 'dir') return node.entries.map((entry) => ({ cid: entry.cid, reading: { kind: 'sealed', key: entry.key, node: true } }));
   return node.links.map((link) => ({ cid: link.cid, reading: { kind: 'sealed', key: link.key, node: node.depth > 1 } }));
+}
+
+/**
+ * Whether a verified block is a directory node, whose children are its entries: what a listing
+ * reads beyond the root (each entry's root, for its kind and size), and no further.
+ */
+export function isDirectoryNode(cid: CID, bytes: Uint8Array, reading: BlockReading, cipher: ContentCipher): boolean {
+  if (reading.kind === 'plain') return isDirectoryBlock(cid, bytes);
+  return reading.node && openSealedNode(cid, bytes, reading.key, cipher).kind === 'dir';
+}
+
+function openSealedNode(cid: CID, bytes: Uint8Array, key: Uint8Array, cipher: ContentCipher): ReturnType<typeof decodeEncryptedNode> {
+  const plaintext = cipher.decrypt(key, bytes);
+  if (plaintext === null) throw new DagError('cannot decrypt: a wrong key, or the block was altered', cid.toString());
+  return decodeEncryptedNode(plaintext, cid.toString());
 }
 
 function plainChildren(cid: CID, bytes: Uint8Array): ChildBlock[] {
