@@ -573,7 +573,7 @@ export const routes = {
     params: noParams,
     query: object({ graceMs: optional(queryInteger({ min: 0, max: ApiLimits.gcGraceMsMax })) }, request),
     body: null,
-    response: object({ blocksRemoved: count, bytesRemoved: count, blocksKept: count, packsCompacted: count, diskBytesFreed: count }, response),
+    response: object({ blocksRemoved: count, bytesRemoved: count, blocksKept: count, packsCompacted: count, diskBytesFreed: count, stagingPinsRemoved: count }, response),
     answerTimeoutMs: ApiLimits.storeOperationTimeoutMs,
   }),
   fsck: route({

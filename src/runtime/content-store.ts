@@ -29,6 +29,7 @@ import { addStream, closeQuietly } from './content/stream-importer.ts';
 import { ContentInputError, ContentNotFoundError, ContentRequestError, NotAFileError } from './content-store-errors.ts';
 import { loadOrCreateConvergenceSecret } from './convergence-secret-file.ts';
 import { Blockstore, type BlockstoreOptions, type FsckReport, type GcReport } from './storage/blockstore.ts';
+import { expiredStagingPins } from './content/staging-pins.ts';
 import { BlockNotFoundError, InvalidCidError, UnsupportedHashError } from './storage/blockstore-errors.ts';
 
 /** Where the content store lives in the data directory. */
@@ -102,6 +103,11 @@ export interface ContentStoreOptions {
   readonly log?: (record: Record<string, unknown>) => void;
   /** The blockstore's options (its durability: tests use 'none'). */
   readonly blockstore?: BlockstoreOptions;
+}
+
+/** gc's report, with the staging pins of unfinished puts it dropped first. */
+export interface ContentGcReport extends GcReport {
+  readonly stagingPinsRemoved: number;
 }
 
 export class ContentStore {
@@ -235,9 +241,16 @@ export class ContentStore {
     return this.store.listPins().map((pin) => ({ cid: pin.cid.toString(), name: pin.name, recursive: pin.recursive, pinnedAtMs: pin.pinnedAtMs }));
   }
 
-  gc(graceMs?: number): Promise<GcReport> {
+  /**
+   * Collects what no pin keeps, after dropping the staging pins of puts that never finished
+   * (staging-pins.ts: a day old).
+   */
+  async gc(graceMs?: number, nowMs: number = Date.now()): Promise<ContentGcReport> {
     this.treeBytes.clear();
-    return this.store.gc(graceMs === undefined ? {} : { graceMs });
+    const expired = expiredStagingPins(this.store.listPins(), nowMs);
+    for (const pin of expired) this.store.unpin(pin.cid, { name: pin.name });
+    const report = await this.store.gc(graceMs === undefined ? {} : { graceMs });
+    return { ...report, stagingPinsRemoved: expired.length };
   }
 
   fsck(repair: boolean): Promise<FsckReport> {

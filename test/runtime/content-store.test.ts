@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createNodeContentCipher } from '../../src/runtime/content-cipher-node.ts';
 import { addPath } from '../../src/runtime/content/content-importer.ts';
+import { STAGING_PIN_LIFE_MS, STAGING_PIN_PREFIX } from '../../src/runtime/content/staging-pins.ts';
 import { ContentStore } from '../../src/runtime/content-store.ts';
 import { ContentInputError, ContentNotFoundError, ContentRequestError, DagError, NotAFileError } from '../../src/runtime/content-store-errors.ts';
 import { ConvergenceSecretError, loadOrCreateConvergenceSecret } from '../../src/runtime/convergence-secret-file.ts';
@@ -131,6 +132,22 @@ describe('the content store', () => {
     await assert.rejects(content.openFile(added.cid), ContentNotFoundError);
     const report = await content.fsck(false);
     assert.equal(report.ok, true);
+  });
+
+  it('gc drops the staging pins of a put that never finished once they are a day old, and collects what they kept', async () => {
+    const staged = await content.addFile(pieces(bytesOf(120_000, 41)), { encrypt: false, pinName: `${STAGING_PIN_PREFIX}0badf00d` });
+    const mine = await content.addFile(pieces(bytesOf(120_000, 42)), { encrypt: false, pinName: 'kept-by-me' });
+    // Within the day: the staging pin keeps its content.
+    const early = await content.gc(0, Date.now() + STAGING_PIN_LIFE_MS - 60_000);
+    assert.equal(early.stagingPinsRemoved, 0);
+    assert.ok((await content.openFile(staged.cid)).bytes > 0);
+    // A day on: it goes, and its content with it; a user's pin of the same age stays.
+    const late = await content.gc(0, Date.now() + STAGING_PIN_LIFE_MS + 60_000);
+    assert.equal(late.stagingPinsRemoved, 1);
+    assert.ok(late.blocksRemoved >= 1);
+    await assert.rejects(content.openFile(staged.cid), ContentNotFoundError);
+    assert.ok((await content.openFile(mine.cid)).bytes > 0);
+    assert.deepEqual(content.pins().filter((pin) => pin.cid === mine.cid).map((pin) => pin.name), ['kept-by-me']);
   });
 
   it('streams a CAR that another store imports, block for block', async () => {

@@ -24,7 +24,9 @@ export async function runGc(args: readonly string[], io: CliIo): Promise<void> {
     : `removed ${formatBound(report.blocksRemoved)} block${report.blocksRemoved === 1 ? '' : 's'} (${formatBytes(report.bytesRemoved)}); `
       + `${formatBound(report.blocksKept)} kept`
       + (report.packsCompacted > 0 ? `; ${formatBound(report.packsCompacted)} mostly empty pack${report.packsCompacted === 1 ? '' : 's'} compacted` : '')
-      + `; ${formatBytes(report.diskBytesFreed)} of disk freed\n`);
+      + `; ${formatBytes(report.diskBytesFreed)} of disk freed`
+      + (report.stagingPinsRemoved > 0 ? `; ${formatBound(report.stagingPinsRemoved)} staging pin${report.stagingPinsRemoved === 1 ? '' : 's'} of unfinished puts dropped first` : '')
+      + '\n');
 }
 
 export function gcUsage(): string {
@@ -32,7 +34,8 @@ export function gcUsage(): string {
 
 Asks a running node to collect garbage: every block that no pin keeps (directly, or through the
 links of a recursive pin), that no put in progress holds, and that was not put or read within the
-grace period, is removed.
+grace period, is removed. First, the staging pins (peergrid-put-…) of directory puts that never
+finished and are more than a day old are dropped.
 
 Options:
   --grace DURATION        keep blocks used this recently: seconds, or with a unit (500ms, 10m, 1h);

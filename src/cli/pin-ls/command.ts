@@ -28,8 +28,8 @@ export function pinLsUsage(): string {
   return `Usage: peergrid pin ls [options]
 
 Lists the pins on a running node: the pinned CID, recursive or direct, when, and the pin's name.
-A put of a directory that was interrupted leaves pins named peergrid-put-…: remove them with
-'peergrid pin rm <cid> --name <name>'.
+A put of a directory that was killed part way leaves pins named peergrid-put-…: remove them with
+'peergrid pin rm <cid> --name <name>', or let the node's gc drop them once they are a day old.
 
 Options:
 ${API_CLIENT_USAGE}

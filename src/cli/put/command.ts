@@ -4,8 +4,9 @@
  * directory is read here (local-tree.ts), its files streamed a few at once (each upload waits on
  * the node's fsyncs, which side-by-side uploads share), then the node asked to make each directory
  * from its entries, bottom-up. Until its parent holds it, each part is pinned under
- * a name of this put's own (peergrid-put-<random>), which each parent releases, so an interrupted
- * put leaves pins one can see (`peergrid pin ls`) and remove, and a gc meanwhile takes nothing.
+ * a name of this put's own (peergrid-put-<random>), which each parent releases, so a gc meanwhile
+ * takes nothing. A put that fails releases what it staged; one killed outright leaves pins one can
+ * see (`peergrid pin ls`), which the node's gc drops after a day.
  *
  * Then, unless --local, the node places the content on the grid (POST /placements): each block's
  * R copies or K+M fragments on the nodes closest to its key (docs/storage-network.md).
@@ -22,6 +23,7 @@ import { jsonLine } from '../api-client/format.ts';
 import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
 import { formatPlacement, placeOnGrid, type Placed } from '../content/grid-placement.ts';
 import { counted, startProgress, type Progress } from '../content/progress.ts';
+import { STAGING_PIN_PREFIX } from '../../runtime/content/staging-pins.ts';
 import { forEachLimited } from '../../runtime/storage/parallel.ts';
 import { scanLocalTree, type LocalNode } from './local-tree.ts';
 import { checkPlacementOptions } from './placement-options.ts';
@@ -50,12 +52,14 @@ const PIN_NAME_BYTES_MAX = 256;
 
 type Added = ResponseOf<'addFile'>;
 
-interface PutPlan {
+export interface PutPlan {
   readonly api: ApiClient;
   readonly baseUrl: string;
   readonly encrypt: boolean;
   readonly pinName: string;
   readonly stagingPin: string;
+  /** Refs pinned under stagingPin and not yet released by a parent. */
+  readonly staged: Set<string>;
   readonly progress: Progress;
   readonly totals: { bytes: number; chunks: number };
 }
@@ -79,13 +83,14 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
   for (const skipped of tree.skipped) io.err(`peergrid: skipped ${skipped.path} (${skipped.reason})\n`);
   const plan: PutPlan = {
     api, baseUrl: client.baseUrl, encrypt: values['no-encrypt'] !== true, pinName,
-    stagingPin: `peergrid-put-${randomBytes(4).toString('hex')}`,
+    stagingPin: `${STAGING_PIN_PREFIX}${randomBytes(4).toString('hex')}`,
+    staged: new Set(),
     progress: startProgress(io, client.json, `put ${path}`, tree.bytes),
     totals: { bytes: 0, chunks: 0 },
   };
   let added: Added;
   try {
-    added = await upload(tree.root, plan);
+    added = await uploadTree(tree.root, plan);
   } finally {
     plan.progress.done();
   }
@@ -100,13 +105,32 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
  * Adds the tree: its files first, a few at once, then each directory from its entries, bottom-up.
  * The top is pinned under the user's name, the rest under the put's own.
  */
-async function upload(root: LocalNode, plan: PutPlan): Promise<Added> {
+export async function uploadTree(root: LocalNode, plan: PutPlan): Promise<Added> {
   if (root.kind === 'file') return uploadFile(root, plan, plan.pinName);
   const files = new Map<LocalNode, Added>();
-  await forEachLimited(filesOf(root), FILE_UPLOADS_AT_ONCE, async (file) => {
-    files.set(file, await uploadFile(file, plan, plan.stagingPin));
+  try {
+    await forEachLimited(filesOf(root), FILE_UPLOADS_AT_ONCE, async (file) => {
+      const added = await uploadFile(file, plan, plan.stagingPin);
+      files.set(file, added);
+      plan.staged.add(added.capability ?? added.cid);
+    });
+    return await makeDirectory(root, files, plan, true);
+  } catch (error) {
+    await releaseStaged(plan);
+    throw error;
+  }
+}
+
+/**
+ * After a failed put, the staging pins of what it had stored, so a gc may take it; best effort
+ * (the node may be what failed), and what is left the node's gc drops after a day
+ * (runtime/content/staging-pins.ts).
+ */
+async function releaseStaged(plan: PutPlan): Promise<void> {
+  await forEachLimited([...plan.staged], FILE_UPLOADS_AT_ONCE, async (ref) => {
+    await plan.api.pinRemove({ ref }, { name: plan.stagingPin }).catch(() => undefined);
   });
-  return makeDirectory(root, files, plan, true);
+  plan.staged.clear();
 }
 
 async function uploadFile(file: LocalNode & { kind: 'file' }, plan: PutPlan, pin: string): Promise<Added> {
@@ -134,7 +158,11 @@ async function makeDirectory(directory: LocalNode & { kind: 'directory' }, files
     entries.push({ name: child.name, ref: added.capability ?? added.cid });
   }
   const pin = top ? plan.pinName : plan.stagingPin;
-  return callApi(plan.baseUrl, () => plan.api.makeDirectory({ entries, encrypt: plan.encrypt, name: pin, releaseEntryPins: plan.stagingPin }));
+  const made = await callApi(plan.baseUrl, () => plan.api.makeDirectory({ entries, encrypt: plan.encrypt, name: pin, releaseEntryPins: plan.stagingPin }));
+  // The directory holds its entries now and released their staging pins; it has its own unless top.
+  for (const entry of entries) plan.staged.delete(entry.ref);
+  if (!top) plan.staged.add(made.capability ?? made.cid);
+  return made;
 }
 
 /** The files of a tree, depth first, in the order of its entries. */
