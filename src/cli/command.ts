@@ -6,6 +6,12 @@ export interface CliIo {
   out(text: string): void;
   /** Standard error: the seed line, progress, diagnostics. */
   err(text: string): void;
+  /**
+   * Standard output for bytes (`peergrid cat`): resolves when the bytes may be followed by more
+   * (backpressure), false once the reader has gone (`peergrid cat … | head`). Absent where a
+   * command's output is text only.
+   */
+  outBytes?(bytes: Uint8Array): Promise<boolean>;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether standard error is a terminal: progress lines are drawn only there (never in tests or pipes). */
   readonly errIsTty?: boolean;

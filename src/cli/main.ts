@@ -7,6 +7,7 @@
  */
 import { UsageError } from './args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from './command.ts';
+import { catCommand } from './cat/command.ts';
 import { checkCommand } from './check/command.ts';
 import { devnetCommand } from './devnet/command.ts';
 import { dhtGetCommand } from './dht-get/command.ts';
@@ -59,6 +60,7 @@ const TOP: readonly TopEntry[] = [
   { name: 'dht', summary: 'store and find values in the DHT through a node\'s API', subcommands: [dhtPutCommand, dhtGetCommand] },
   putCommand,
   getCommand,
+  catCommand,
   lsCommand,
   { name: 'pin', summary: 'pin content on a node, so that gc keeps it', subcommands: [pinAddCommand, pinRmCommand, pinLsCommand] },
   storageCommand,
@@ -216,11 +218,28 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
 /** The real process's streams. A closed stdout (`peergrid ... | head`) ends output quietly. */
 export function processIo(): CliIo {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  const stdout = process.stdout;
+  let closed = false;
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
+    closed = true;
   });
   return {
-    out: (text) => void process.stdout.write(text),
+    out: (text) => void stdout.write(text),
+    outBytes: async (bytes) => {
+      if (closed) return false;
+      if (!stdout.write(bytes)) {
+        // Full: wait until it drains, or until it fails or closes (a drain would then never come).
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            for (const event of ['drain', 'close', 'error'] as const) stdout.off(event, done);
+            resolve();
+          };
+          for (const event of ['drain', 'close', 'error'] as const) stdout.on(event, done);
+        });
+      }
+      return !closed;
+    },
     err: (text) => void process.stderr.write(text),
     env: process.env,
     errIsTty: process.stderr.isTTY === true,

@@ -8,9 +8,11 @@
  * The nodes run in their own process groups and are killed by group when the tests end.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { main, type CliIo } from '../../src/cli/main.ts';
 import { NodeProcess, type NodeEvent } from '../runtime/node-process.ts';
@@ -23,12 +25,34 @@ interface Run {
   readonly err: string;
 }
 
+const BIN = fileURLToPath(new URL('../../bin/peergrid.js', import.meta.url));
+
 async function peergrid(argv: readonly string[]): Promise<Run> {
   let out = '';
   let err = '';
   const io: CliIo = { out: (text) => (out += text), err: (text) => (err += text), env: {} };
   const status = await main(argv, io);
   return { status, out, err };
+}
+
+/** main() with a byte output that collects what `cat` writes; it reports the reader gone after `stopAfterBytes`. */
+async function peergridBytes(argv: readonly string[], stopAfterBytes = Infinity): Promise<Run & { bytes: Buffer }> {
+  let out = '';
+  let err = '';
+  const pieces: Uint8Array[] = [];
+  let written = 0;
+  const io: CliIo = {
+    out: (text) => (out += text),
+    err: (text) => (err += text),
+    outBytes: async (bytes) => {
+      pieces.push(Uint8Array.from(bytes));
+      written += bytes.length;
+      return written < stopAfterBytes;
+    },
+    env: {},
+  };
+  const status = await main(argv, io);
+  return { status, out, err, bytes: Buffer.concat(pieces) };
 }
 
 function jsonOf(run: Run): Record<string, unknown> {
@@ -163,6 +187,41 @@ describe('storage commands against running nodes', () => {
       assert.deepEqual([throughFile.status, throughFile.err], [1, 'peergrid: big.bin is a file: it has no entry "x"\n']);
     });
   }
+
+  it('cat writes a file\'s bytes (plain, encrypted, by path); refuses a directory; stops quietly when the reader goes', async () => {
+    const file = await readFile(join(work, 'file.bin'));
+    for (const flags of [['--no-encrypt'], []]) {
+      const put = jsonOf(await peergrid(['put', join(work, 'file.bin'), ...flags, '--local', '--api', first, '--json']));
+      const cat = await peergridBytes(['cat', (put.capability ?? put.cid) as string, '--api', first]);
+      assert.deepEqual([cat.status, cat.err, cat.out], [0, '', '']);
+      assert.ok(cat.bytes.equals(file));
+    }
+    const tree = jsonOf(await peergrid(['put', join(work, 'tree'), '--local', '--api', first, '--json']));
+    const ref = tree.capability as string;
+    const note = await peergridBytes(['cat', `${ref}/docs/a note.txt`, '--api', first]);
+    assert.deepEqual([note.status, note.bytes.toString()], [0, 'hello, grid\n']);
+    const directory = await peergridBytes(['cat', `${ref}/docs`, '--api', first]);
+    assert.deepEqual([directory.status, directory.err], [1, 'peergrid: docs is a directory: list it with peergrid ls, or write it out with peergrid get\n']);
+    const big = await peergridBytes(['cat', `${ref}/big.bin`, '--api', first], 1);
+    assert.equal(big.status, 0, big.err);
+    assert.ok(big.bytes.length > 0 && big.bytes.length < 1_500_000, `${big.bytes.length} bytes written before the reader went`);
+    // The real process: a pipe closed after the first bytes (`| head -c 1`) ends it quietly, exit 0.
+    const child = spawn(process.execPath, [BIN, 'cat', `${ref}/big.bin`, '--api', first], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (piece: Buffer) => (stderr += piece.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.stdout.destroy();
+      assert.deepEqual([await exited, stderr], [0, '']);
+    } finally {
+      // A CLI process, not a node, but never left behind: stopped by its pid if still running.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    // Without a byte output (a text-only caller), cat says so rather than mangle the bytes.
+    const textOnly = await peergrid(['cat', `${ref}/big.bin`, '--api', first]);
+    assert.deepEqual([textOnly.status, textOnly.err], [1, 'peergrid: this output takes text only, not the bytes of a file\n']);
+  });
 
   it('get <cid>/<path> without -o writes ./<last name>', async () => {
     const ref = jsonOf(await peergrid(['put', join(work, 'tree'), '--no-encrypt', '--local', '--api', first, '--json'])).cid as string;

@@ -1,0 +1,56 @@
+/**
+ * `peergrid cat <cid|capability>[/path]`: a stored file's bytes on standard output, as `ipfs cat`
+ * gives them — for pipes (`peergrid cat <ref> | tar x`). The node streams the file while it fetches
+ * what it lacks of it (GET /content, which joins or starts the file's fetch); a reader that goes
+ * away (`| head`) ends the command quietly.
+ */
+import { parseCommandLine } from '../args.ts';
+import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
+import { expectPositionals } from '../api-client/arguments.ts';
+import { callApi } from '../api-client/call.ts';
+import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
+import { parseRefPath, resolveRefPath } from '../content/ref-paths.ts';
+
+export async function runCat(args: readonly string[], io: CliIo): Promise<void> {
+  const { values, positionals } = parseCommandLine(args, API_CLIENT_OPTIONS, { allowPositionals: true });
+  const client = parseApiClientOptions(values, io.env);
+  const path = parseRefPath(expectPositionals(positionals, ['cid|capability'])[0]);
+  const write = io.outBytes;
+  if (write === undefined) throw new CommandFailedError('this output takes text only, not the bytes of a file');
+  const api = await connectApi(client, io.env);
+  const ref = await resolveRefPath(api, client.baseUrl, path);
+  // A listing reads the root alone (cheap, even for content not here) and tells a directory apart.
+  const listing = await callApi(client.baseUrl, () => api.listContent({ ref }));
+  if (listing.kind === 'directory') {
+    throw new CommandFailedError(`${path.names.length > 0 ? path.names.join('/') : 'that'} is a directory: list it with peergrid ls, or write it out with peergrid get`);
+  }
+  const answer = await callApi(client.baseUrl, () => api.getContent({ ref }));
+  await callApi(client.baseUrl, async () => {
+    for await (const piece of answer.body) {
+      // Leaving the loop closes the answer: the node stops sending.
+      if (!(await write(piece))) return;
+    }
+  });
+}
+
+export function catUsage(): string {
+  return `Usage: peergrid cat <cid|capability>[/path/in/it] [options]
+
+Asks a running node for a stored file and writes its bytes to standard output, as they arrive:
+whatever of the file the node does not have is fetched from the grid at the same time. A path
+after the reference names a file inside a directory. Nothing else is printed on standard output.
+
+Options:
+${API_CLIENT_USAGE}
+
+Exit status: 0 when the whole file was written (or the reader stopped reading), 1 when the node
+cannot be reached, does not have the content or it is a directory, 2 on bad usage.
+`;
+}
+
+export const catCommand: CliCommand = {
+  path: ['cat'],
+  summary: "write a stored file's bytes to standard output (fetched from the grid as needed)",
+  usage: catUsage,
+  run: runCat,
+};
