@@ -12,6 +12,8 @@ export interface CliIo {
    * command's output is text only.
    */
   outBytes?(bytes: Uint8Array): Promise<boolean>;
+  /** Standard input as bytes (`peergrid put -`); absent where there is none to read. */
+  readonly inBytes?: AsyncIterable<Uint8Array>;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether standard error is a terminal: progress lines are drawn only there (never in tests or pipes). */
   readonly errIsTty?: boolean;

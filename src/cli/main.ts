@@ -241,6 +241,7 @@ export function processIo(): CliIo {
       return !closed;
     },
     err: (text) => void process.stderr.write(text),
+    inBytes: process.stdin,
     env: process.env,
     errIsTty: process.stderr.isTTY === true,
   };

@@ -209,7 +209,7 @@ describe('storage commands against running nodes', () => {
     const child = spawn(process.execPath, [BIN, 'cat', `${ref}/big.bin`, '--api', first], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (piece: Buffer) => (stderr += piece.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     try {
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       child.stdout.destroy();
@@ -221,6 +221,36 @@ describe('storage commands against running nodes', () => {
     // Without a byte output (a text-only caller), cat says so rather than mangle the bytes.
     const textOnly = await peergrid(['cat', `${ref}/big.bin`, '--api', first]);
     assert.deepEqual([textOnly.status, textOnly.err], [1, 'peergrid: this output takes text only, not the bytes of a file\n']);
+  });
+
+  it('put - stores standard input as one file: the same content as the file itself, read back by cat', async () => {
+    const file = await readFile(join(work, 'file.bin'));
+    const fromFile = jsonOf(await peergrid(['put', join(work, 'file.bin'), '--local', '--api', first, '--json']));
+    let out = '';
+    let err = '';
+    async function* stdin(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < file.length; at += 65_536) yield file.subarray(at, at + 65_536);
+    }
+    const status = await main(['put', '-', '--local', '--api', first, '--json'], { out: (text) => (out += text), err: (text) => (err += text), inBytes: stdin(), env: {} });
+    assert.equal(status, 0, err);
+    const fromStdin = JSON.parse(out) as Record<string, unknown>;
+    assert.deepEqual([fromStdin.cid, fromStdin.capability, fromStdin.bytes], [fromFile.cid, fromFile.capability, 700_000]);
+    const cat = await peergridBytes(['cat', fromStdin.capability as string, '--api', first]);
+    assert.ok(cat.bytes.equals(file));
+    // The real process reads its standard input.
+    const child = spawn(process.execPath, [BIN, 'put', '-', '--local', '--api', first, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      child.stdout.on('data', (piece: Buffer) => (stdout += piece.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      child.stdin.end(file);
+      assert.equal(await exited, 0);
+      assert.equal((JSON.parse(stdout) as { cid: string }).cid, fromFile.cid);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    const noInput = await peergrid(['put', '-', '--api', first]);
+    assert.deepEqual([noInput.status, noInput.err], [1, 'peergrid: there is no standard input to read here\n']);
   });
 
   it('get <cid>/<path> without -o writes ./<last name>', async () => {

@@ -75,22 +75,25 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
   }
   const pinName = values.pin ?? 'default';
   if (pinName === '' || Buffer.byteLength(pinName) > PIN_NAME_BYTES_MAX) throw new UsageError(`--pin must be a name of 1 to ${formatBound(PIN_NAME_BYTES_MAX)} bytes`);
-  const tree = await scanLocalTree(path).catch((error: NodeJS.ErrnoException) => {
+  // `-` is standard input, streamed to the node as one file (`tar c dir | peergrid put -`).
+  const stdin = path === '-' ? io.inBytes : undefined;
+  if (path === '-' && stdin === undefined) throw new CommandFailedError('there is no standard input to read here');
+  const tree = stdin !== undefined ? null : await scanLocalTree(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'EACCES' || error.code === 'ENOTDIR') throw new UsageError(`cannot read ${path}: ${error.message}`);
     throw error;
   });
   const api = await connectApi(client, io.env);
-  for (const skipped of tree.skipped) io.err(`peergrid: skipped ${skipped.path} (${skipped.reason})\n`);
+  for (const skipped of tree?.skipped ?? []) io.err(`peergrid: skipped ${skipped.path} (${skipped.reason})\n`);
   const plan: PutPlan = {
     api, baseUrl: client.baseUrl, encrypt: values['no-encrypt'] !== true, pinName,
     stagingPin: `${STAGING_PIN_PREFIX}${randomBytes(4).toString('hex')}`,
     staged: new Set(),
-    progress: startProgress(io, client.json, `put ${path}`, tree.bytes),
+    progress: startProgress(io, client.json, `put ${tree === null ? '(standard input)' : path}`, tree?.bytes ?? null),
     totals: { bytes: 0, chunks: 0 },
   };
   let added: Added;
   try {
-    added = await uploadTree(tree.root, plan);
+    added = tree === null ? await uploadBody(stdin as AsyncIterable<Uint8Array>, plan, plan.pinName) : await uploadTree(tree.root, plan);
   } finally {
     plan.progress.done();
   }
@@ -98,7 +101,7 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
     : await placeOnGrid(api, client.baseUrl, added.capability ?? added.cid, placement.redundancy, startProgress(io, client.json, `place ${path}`, null));
   const published = meta === null ? null : await callApi(client.baseUrl, () => api.searchPublish({ cid: added.cid, metadata: meta.metadata, indexText: meta.indexText }));
   const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks, placement: placed, published };
-  io.out(client.json ? jsonLine(result) : formatPut(result, tree.root.kind, tree.files) + (published === null ? '' : formatPublished(published)));
+  io.out(client.json ? jsonLine(result) : formatPut(result, tree?.root.kind ?? 'file', tree?.files ?? 1) + (published === null ? '' : formatPublished(published)));
 }
 
 /**
@@ -138,13 +141,17 @@ async function uploadFile(file: LocalNode & { kind: 'file' }, plan: PutPlan, pin
   const handle = await open(file.path, 'r').catch((error: Error) => {
     throw new CommandFailedError(`cannot read ${file.path}: ${error.message}`);
   });
-  let added: Added;
   try {
-    const body = counted(handle.createReadStream({ autoClose: false }), plan.progress);
-    added = await callApi(plan.baseUrl, () => plan.api.addFile(body, { encrypt: plan.encrypt, name: pin }));
+    return await uploadBody(handle.createReadStream({ autoClose: false }), plan, pin);
   } finally {
     await handle.close();
   }
+}
+
+/** Streams one file's bytes to the node, which chunks them as they come, and counts what it stored. */
+async function uploadBody(source: AsyncIterable<Uint8Array>, plan: PutPlan, pin: string): Promise<Added> {
+  const body = counted(source, plan.progress);
+  const added = await callApi(plan.baseUrl, () => plan.api.addFile(body, { encrypt: plan.encrypt, name: pin }));
   plan.totals.bytes += added.bytes;
   plan.totals.chunks += added.chunks;
   return added;
@@ -184,13 +191,15 @@ function formatPut(result: { cid: string; capability: string | null; bytes: numb
 }
 
 export function putUsage(): string {
-  return `Usage: peergrid put <file|dir> [options]
+  return `Usage: peergrid put <file|dir|-> [options]
 
 Asks a running node to store a file, or a directory tree, and pin it. The content is cut into
 chunks by their content (FastCDC), encrypted with keys derived from the node's convergence secret
 and the content (unless --no-encrypt), and stored in the node's blockstore. Prints the root CID
 and, for encrypted content, the capability (pgcap1:…) that reads it: keep it, whoever has it can
 read the content. Plain content is UnixFS, readable by IPFS tools.
+
+With -, standard input is read and stored as one file (\`tar c photos | peergrid put -\`).
 
 Inside a directory, symbolic links and special files are skipped (and reported), never followed;
 every name must pass the storage layer's check (no '/', '\\', NUL, '.' or '..'; at most 255 bytes).
