@@ -21,6 +21,7 @@ import { heliaEndToEndBenchmark, type HeliaEndToEndResult } from './helia-end-to
 import { heliaMissingReason, summary as heliaSummary } from './helia.ts';
 import { singleSourceGetBenchmark, type SingleSourceGetResult } from './single-source-get.ts';
 import { swarmBenchmark, type SwarmResult } from './swarm.ts';
+import { runSwarmExperiment } from '../../src/sim/experiments/swarm/swarm-experiment.ts';
 
 type Say = (line: string) => void;
 
@@ -89,6 +90,10 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
       fileBytes: swarmMiB * MiB, rateBytesPerSecond: swarmRateKiB * KiB, sourceCounts: SWARM_SOURCE_COUNTS, slowRunSources: SLOW_RUN_SOURCES,
     }));
   }
+  // The same swarm in the simulator, with the same scheduler (sim experiment swarm, no latency as on
+  // loopback): the claims measured both ways, side by side.
+  say('the same swarm in the simulator');
+  const swarmSimulated = runSwarmExperiment({ seed: 1, sources: SWARM_SOURCE_COUNTS, rateBytesPerSecond: swarmRateKiB * KiB, fileBytes: swarmMiB * MiB, latency: null });
   let heliaEndToEnd: HeliaEndToEndResult | null = null;
   if (!skipNetwork && heliaUnavailable === null) {
     say(`add and fetch of a ${getMiB} MiB file between two processes: Helia against ours`);
@@ -119,6 +124,12 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
       achievedOverNR: run.achievedOverNR, sourcesUsed: run.sourcesUsed, seconds: run.seconds,
     })),
     slowSourceSlowdown: network.slowSourceSlowdown,
+    swarmSimulated: {
+      swarm: swarmSimulated.runs.map((run) => ({ sources: run.sources, achievedOverNR: run.achievedOverNR })),
+      slowSourceSlowdown: swarmSimulated.slowSource.slowdown,
+      seed: swarmSimulated.seed,
+      traceHash: swarmSimulated.traceHash,
+    },
     fastcdcMiBps: chunking.fastcdcMiBps,
     chunkReuseAfterInsert: chunking.chunkReuseAfterInsert,
     rsEncodeMiBps: erasure.rsEncodeMiBps,

@@ -15,16 +15,21 @@ import { REPLICATION_VS_ERASURE_DEFAULTS, runReplicationVsErasure, type Replicat
 import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
 import { PROXIMITY_DEFAULTS, runProximity, type ProximityResult } from '../../sim/experiments/survey/proximity.ts';
 import { SEARCH_DEFAULTS, runSearch, type SearchResult } from '../../sim/experiments/survey/search.ts';
+import { runSwarmExperiment, SWARM_DEFAULTS, type SwarmExperimentResult } from '../../sim/experiments/swarm/swarm-experiment.ts';
+import { parseLatencySpec } from '../../sim/latency/spec.ts';
+import type { LatencyModel } from '../../sim/latency/model.ts';
 import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
-const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn', 'proximity', 'search'] as const;
+const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn', 'proximity', 'search', 'swarm'] as const;
 const NODES_MIN = 10;
 const NODES_MAX = 1_000_000;
 const POINTS_MAX = 12;
 const HOPS_NODES_MAX = 30_000;
+/** Holders in one swarm: the scheduler's own cap on peers is far above this. */
+const SWARM_SOURCES_MAX = 64;
 
 const OPTIONS = {
   seed: { type: 'string' },
@@ -38,6 +43,8 @@ const OPTIONS = {
   days: { type: 'string' },
   warmup: { type: 'string' },
   documents: { type: 'string' },
+  sources: { type: 'string' },
+  latency: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -52,6 +59,26 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
   if (name !== 'churn' && values.sessions !== undefined) throw new UsageError('--sessions is for churn');
   if (name !== 'proximity' && values.warmup !== undefined) throw new UsageError('--warmup is for proximity');
   if (name !== 'search' && values.documents !== undefined) throw new UsageError('--documents is for search');
+  if (name !== 'swarm' && (values.sources !== undefined || values.latency !== undefined)) throw new UsageError('--sources and --latency are for swarm');
+  if (name === 'swarm') {
+    if (values.nodes !== undefined || values['keys-per-node'] !== undefined || values.lookups !== undefined || values.queries !== undefined || values.keys !== undefined) {
+      throw new UsageError('swarm takes --sources N,N,… and --latency none|geo|planetlab|<file>');
+    }
+    const sources = values.sources === undefined ? [...SWARM_DEFAULTS.sources] : parseCountList('--sources', values.sources, 1, SWARM_SOURCES_MAX);
+    let latency: LatencyModel | null = null;
+    const spec = values.latency ?? 'planetlab';
+    if (spec !== 'none') {
+      try {
+        latency = parseLatencySpec(spec);
+      } catch (error) {
+        throw new UsageError(`--latency: ${(error as Error).message}, or 'none'`);
+      }
+    }
+    io.err(`seed=${seed}\n`);
+    const result = runSwarmExperiment({ ...SWARM_DEFAULTS, seed, sources, latency });
+    io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatSwarm(result));
+    return;
+  }
   if (name === 'search') {
     if (values['keys-per-node'] !== undefined || values.lookups !== undefined || values.keys !== undefined) throw new UsageError('search takes --nodes N (one size), --documents D and --queries Q');
     const nodes = values.nodes === undefined ? SEARCH_DEFAULTS.nodes : parseInteger('--nodes', values.nodes, 50, HOPS_NODES_MAX);
@@ -150,6 +177,17 @@ function lookupRunner(seed: number, lookups: number): { readonly bitsPerDigit: n
   return { bitsPerDigit: planOf(100).experiment.dht.bitsPerDigit, run: (nodes) => runLookupExperiment(planOf(nodes).experiment) };
 }
 
+function formatSwarm(result: SwarmExperimentResult): string {
+  const rate = result.rateBytesPerSecond / (1024 * 1024);
+  const lines = [`swarm (seed ${result.seed}, ${result.fileBytes / (1024 * 1024)} MiB in ${result.blocks} blocks, holders at ${rate} MiB/s each, latency ${result.latency}): ${result.claim}`, ''];
+  lines.push('holders    seconds   achieved ÷ N·R   requests   cancelled');
+  for (const run of result.runs) lines.push(`${String(run.sources).padEnd(9)}  ${run.seconds.toFixed(2).padStart(7)}   ${run.achievedOverNR.toFixed(3).padStart(14)}   ${String(run.requests).padStart(8)}   ${String(run.cancelled).padStart(9)}`);
+  const slow = result.slowSource;
+  lines.push('', `one of ${slow.sources} at ${rate / 10} MiB/s: ${slow.seconds.toFixed(2)} s, ${slow.slowdown.toFixed(3)}× the all-fast time (floor ${slow.floor.toFixed(3)}); the slow holder served ${slow.slowBlocks} blocks`);
+  lines.push(`trace hash ${result.traceHash}`);
+  return `${lines.join('\n')}\n`;
+}
+
 function formatFlooding(result: FloodingResult): string {
   const lines = [`flooding-vs-dht (seed ${result.seed}, ${result.options.queries} queries a size, degree ${result.options.degree}, copies on ${result.options.replication * 100}% of nodes): ${result.claim}`, ''];
   lines.push('nodes      messages per query (success rate)');
@@ -218,6 +256,12 @@ function formatHopsVsN(result: HopsVsNResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+function parseCountList(flag: string, text: string, min: number, max: number): number[] {
+  const parts = text.split(',');
+  if (parts.length > POINTS_MAX) throw new UsageError(`${flag}: at most ${POINTS_MAX} values, got ${parts.length}`);
+  return parts.map((part) => parseInteger(flag, part.trim(), min, max));
+}
+
 function parseNodeList(text: string): number[] {
   const parts = text.split(',');
   if (parts.length > POINTS_MAX) throw new UsageError(`--nodes: at most ${POINTS_MAX} sizes, got ${parts.length}`);
@@ -256,6 +300,9 @@ Measures one of the survey's claims in the simulator. Built so far:
                  posting lists (survey §3.1.1, Figure 8; Reynolds & Vahdat 2003)
   proximity      lookup latency and stretch with proximity off and on, each size as
                  \`peergrid sim lookup --proximity on|off\` would run it (survey §4.5)
+  swarm          a 64 MiB download from N holders at 1 MiB/s each with the node's own swarm
+                 scheduler: achieved over N·R, and what one holder 10× slower costs (issue 4,
+                 the figures \`npm run bench -- storage\` measures over libp2p)
 
 Options:
   --seed S              the run's seed (default: drawn, printed to stderr)
@@ -266,6 +313,8 @@ Options:
   --warmup MIN          proximity: simulated minutes before the lookups (default ${PROXIMITY_DEFAULTS.warmupMinutes}; --nodes default ${PROXIMITY_DEFAULTS.nodes.join(',')})
   --queries Q           flooding-vs-dht: unstructured searches at each size (default ${FLOODING_DEFAULTS.queries})
   --keys K              partition: values stored before the cut (default ${PARTITION_DEFAULTS.keys}; --nodes is one size, default ${PARTITION_DEFAULTS.nodes})
+  --sources N,N,…       swarm: holder counts (default ${SWARM_DEFAULTS.sources.join(',')}; the slow holder joins the largest)
+  --latency L           swarm: none, geo, planetlab (default) or an RTT matrix file: each holder's latency to the reader
   --sessions M,M,…      churn: median session minutes (default ${CHURN_DEFAULTS.sessionMinutes.join(',')}; mojo is always added)
   --objects O, --days D replication-vs-erasure: objects stored and days simulated (default ${REPLICATION_VS_ERASURE_DEFAULTS.objects}, ${REPLICATION_VS_ERASURE_DEFAULTS.days}; --nodes default ${REPLICATION_VS_ERASURE_DEFAULTS.nodes})
   --json                one JSON object with the series measured
