@@ -139,7 +139,8 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
 
     checkContent: async ({ params, query }) => {
       const lines = new ProgressLines<CheckProgress>();
-      return { body: lines.stream(node.grid.check(params.ref, query.redundancy, lines.progress), (report) => ({ ...report, lostBlocks: [...report.lostBlocks] })), bytes: null };
+      const checking = node.grid.check(params.ref, query.redundancy, lines.progress, query.verify ?? false);
+      return { body: lines.stream(checking, (report) => ({ ...report, lostBlocks: [...report.lostBlocks], failedHolders: [...report.failedHolders] })), bytes: null };
     },
 
     fetchContent: async ({ params }) => {

@@ -237,6 +237,13 @@ export const checkSchema = object({
   lostBlocks: listOfCids,
   /** Blocks not here that may have children: their subtrees were not checked. */
   blocksNotWalked: count,
+  /** Whether every claim was audited by fetching its piece (verify=true): the counts are then of genuine pieces. */
+  verified: boolean(),
+  claimsAudited: count,
+  claimsFailed: count,
+  fragmentsCheckedAgainstBlock: count,
+  /** Holders whose pieces did not hold up (peer ids), at most 20. */
+  failedHolders: array(string(), { maxItems: 20 }),
 }, response);
 
 /** One `progress` line of a check's stream (NDJSON). */
@@ -487,11 +494,12 @@ export const routes = {
   checkContent: route({
     method: 'POST',
     path: '/api/v1/checks/:ref',
-    summary: "counts, for each block of stored content, the pieces its closest nodes keep (healthy, degraded or lost under the scheme); moves nothing; streams NDJSON progress lines, the last with \"done\" (the check report) or \"error\"",
+    summary: "counts, for each block of stored content, the pieces its closest nodes keep (healthy, degraded or lost under the scheme) — with verify=true only those they send when asked and that are genuine; stores nothing; streams NDJSON progress lines, the last with \"done\" (the check report) or \"error\"",
     params: refParams,
     query: object({
       /** replicate:R or erasure:K+M; the node's configured scheme when absent. */
       redundancy: optional(string({ minLength: 1, maxBytes: 32 })),
+      verify: optional(queryFlag()),
     }, request),
     body: null,
     response: byteStream('NDJSON: {"progress":{blocks, blocksChecked, healthy, degraded, lost}} lines, then {"done":{…check report}} or {"error":{"code","message"}}'),

@@ -335,6 +335,11 @@ describe('storage commands against running nodes', () => {
     assert.deepEqual(Object.keys(healthy), ['check', 'repair', 'afterRepair']);
     const census = healthy.check as { redundancy: string; blocks: number; healthy: number; nodes: number };
     assert.deepEqual([census.redundancy, census.blocks, census.healthy, census.nodes, healthy.repair], ['replicate:1', blocks, blocks, 1, null]);
+    // --verify audits what others claim; with no other node there is nothing to fetch, and it says so.
+    const verified = jsonOf(await peergrid(['check', cid, '--replicas', '1', '--verify', '--api', first, '--json'])).check as { verified: boolean; claimsAudited: number; healthy: number };
+    assert.deepEqual([verified.verified, verified.claimsAudited, verified.healthy], [true, 0, blocks]);
+    const verifiedText = await peergrid(['check', cid, '--replicas', '1', '--verify', '--api', first]);
+    assert.match(verifiedText.out, /\nverified: 0 pieces fetched and checked, 0 not what their holder claimed or not sent\n/);
     // The nodes are not joined: under three copies each block has one, here.
     const short = await peergrid(['check', cid, '--replicas', '3', '--api', first]);
     assert.equal(short.status, 0, short.err);

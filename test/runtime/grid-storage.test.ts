@@ -46,6 +46,22 @@ function blocksOf(node: NodeRuntime, root: CID): CID[] {
   return order;
 }
 
+/** Makes `node` flip a bit of every block it serves; returns what undoes it. */
+function serveCorruptBlocks(node: NodeRuntime): () => void {
+  const service = (node.grid as unknown as { service: ExchangeService }).service;
+  const honest = service.answer.bind(service);
+  service.answer = async (peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> => {
+    const response = await honest(peerId, request);
+    if (response.kind !== 'block') return response;
+    const bytes = Uint8Array.from(response.bytes);
+    bytes[0] ^= 0x01;
+    return { kind: 'block', bytes };
+  };
+  return () => {
+    service.answer = honest;
+  };
+}
+
 describe('content on a grid of nodes in one process', () => {
   const dataDirs: string[] = [];
   const nodes: NodeRuntime[] = [];
@@ -256,6 +272,11 @@ describe('content on a grid of nodes in one process', () => {
     );
     assert.ok(healthy.nodes >= 2);
     assert.ok(progress.length > 0 && progress.every((figures) => figures.blocksChecked <= figures.blocks));
+    assert.deepEqual([healthy.verified, healthy.claimsAudited], [false, 0]);
+    // Audited: every remote copy is fetched and hashes to its CID; the counts stay.
+    const audited = await nodes[2].grid.check(ref, 'replicate:2', undefined, true);
+    assert.deepEqual([audited.verified, audited.healthy, audited.piecesFound, audited.claimsFailed], [true, placed.blocks, 2 * placed.blocks, 0], JSON.stringify(audited));
+    assert.equal(audited.claimsAudited, 2 * placed.blocks - placed.piecesHere, 'every copy but our own was fetched');
     // Judged against more copies than were placed: every block is short, none is lost.
     const strict = await nodes[2].grid.check(ref, { kind: 'replicate', copies: 4 });
     assert.deepEqual([strict.healthy, strict.degraded, strict.lost, strict.piecesMin], [0, placed.blocks, 0, 2], JSON.stringify(strict));
@@ -281,15 +302,7 @@ describe('content on a grid of nodes in one process', () => {
 
   it('a holder that serves corrupt blocks is detected, penalised and avoided; the file still comes back whole', async () => {
     const liar = nodes[3];
-    const service = (liar.grid as unknown as { service: ExchangeService }).service;
-    const honest = service.answer.bind(service);
-    service.answer = async (peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> => {
-      const response = await honest(peerId, request);
-      if (response.kind !== 'block') return response;
-      const bytes = Uint8Array.from(response.bytes);
-      bytes[0] ^= 0x01;
-      return { kind: 'block', bytes };
-    };
+    const restore = serveCorruptBlocks(liar);
     try {
       const bytes = randomBytes(FILE_BYTES);
       const added = await nodes[0].content.addFile(once(bytes), { encrypt: false });
@@ -301,7 +314,29 @@ describe('content on a grid of nodes in one process', () => {
       const file = await nodes[5].content.openFile(added.cid);
       assert.deepEqual(await readAll(file.body), bytes);
     } finally {
-      service.answer = honest;
+      restore();
+    }
+  });
+
+  it('check --verify finds a holder that sends bad bytes for the copies it claims: they do not count, and it is penalised', async () => {
+    const liar = nodes[3];
+    const added = await nodes[1].content.addFile(once(randomBytes(FILE_BYTES / 3)), { encrypt: false });
+    // Five copies: every node but the one that refuses everything holds every block, the liar too.
+    const placed = await nodes[1].grid.place(added.cid, { kind: 'replicate', copies: 5 });
+    assert.equal(placed.blocksShort, 0, JSON.stringify(placed));
+    // From now on it serves corrupt bytes for the copies it keeps.
+    const restore = serveCorruptBlocks(liar);
+    try {
+      // Its copy counts while its word is taken, and not once it has to send it.
+      const believed = await nodes[1].grid.check(added.cid, 'replicate:5');
+      assert.equal(believed.healthy, placed.blocks, JSON.stringify(believed));
+      const audited = await nodes[1].grid.check(added.cid, 'replicate:5', undefined, true);
+      assert.equal(believed.piecesFound - audited.piecesFound, placed.blocks, `${JSON.stringify(believed)} ${JSON.stringify(audited)}`);
+      assert.deepEqual([audited.healthy, audited.degraded, audited.claimsFailed, audited.failedHolders], [0, placed.blocks, placed.blocks, [liar.peerId]]);
+      // Penalised for its bad data (once banned, its later answers no longer come: they fail too).
+      assert.ok(nodes[1].grid.ledger.countersOf(liar.peerId).invalidBlocks >= 1, 'the liar is counted for its bad data');
+    } finally {
+      restore();
     }
   });
 
@@ -394,8 +429,10 @@ describe('content on a grid of nodes in one process', () => {
     assert.deepEqual(await readAll(file.body), bytes);
     // The reader now has the content, so it can take the census: with the uploader gone every
     // block still has at least two distinct fragments on the grid.
-    const census = await nodes[reader].grid.check(added.capability as string, 'erasure:2+2');
-    assert.deepEqual([census.blocks, census.lost, census.blocksNotWalked], [placed.blocks, 0, 0], JSON.stringify(census));
+    const census = await nodes[reader].grid.check(added.capability as string, 'erasure:2+2', undefined, true);
+    assert.deepEqual([census.blocks, census.lost, census.blocksNotWalked, census.claimsFailed], [placed.blocks, 0, 0, 0], JSON.stringify(census));
     assert.ok(census.piecesMin >= 2);
+    // Audited against the blocks themselves: the reader has them now, so it knows every fragment's digest.
+    assert.ok(census.claimsAudited >= 2 * placed.blocks && census.fragmentsCheckedAgainstBlock === census.claimsAudited, JSON.stringify(census));
   });
 });

@@ -22,6 +22,7 @@ const OPTIONS = {
   replicas: { type: 'string' },
   erasure: { type: 'string' },
   repair: { type: 'boolean' },
+  verify: { type: 'boolean' },
 } as const;
 
 /** The `done` line of a check's stream. */
@@ -38,7 +39,8 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
   const placement = checkPlacementOptions(values);
   const redundancy = placement.kind === 'grid' ? placement.redundancy : null;
   const api = await connectApi(client, io.env);
-  const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, io, client.json);
+  const verify = values.verify === true;
+  const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, verify, io, client.json);
   const before = await check();
   let repair: Placed | null = null;
   let after: Checked | null = null;
@@ -53,8 +55,8 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
   }
 }
 
-async function checkOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, io: CliIo, json: boolean): Promise<Checked> {
-  const answer = await callApi(baseUrl, () => api.checkContent({ ref }, redundancy === null ? {} : { redundancy }));
+async function checkOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, verify: boolean, io: CliIo, json: boolean): Promise<Checked> {
+  const answer = await callApi(baseUrl, () => api.checkContent({ ref }, { ...(redundancy === null ? {} : { redundancy }), ...(verify ? { verify } : {}) }));
   const progress = startProgress(io, json, `check ${ref.slice(0, 16)}…`, null, undefined, BLOCKS_UNIT);
   let shown = 0;
   return followNodeStream<Checked>(answer.body, progress, `check ${ref}`, (figures) => {
@@ -71,6 +73,10 @@ export function formatCheck(report: Checked): string {
   out += `  degraded  ${formatBound(report.degraded)}  (fewer pieces than wanted, still readable)\n`;
   out += `  lost      ${formatBound(report.lost)}  (too few pieces to read)\n`;
   out += `pieces: ${formatBound(report.piecesFound)} of ${formatBound(report.piecesWanted)} found; the fewest any block has: ${formatBound(report.piecesMin)}\n`;
+  if (report.verified) {
+    out += `verified: ${plural(report.claimsAudited, 'piece')} fetched and checked, ${formatBound(report.claimsFailed)} not what their holder claimed or not sent`;
+    out += report.failedHolders.length === 0 ? '\n' : ` (${report.failedHolders.join(', ')})\n`;
+  }
   for (const cid of report.lostBlocks.slice(0, LOST_LISTED_MAX)) out += `  lost: ${cid}\n`;
   if (report.lost > LOST_LISTED_MAX) out += `  … (${formatBound(report.lost - LOST_LISTED_MAX)} more lost)\n`;
   if (report.blocksNotWalked > 0) {
@@ -86,8 +92,9 @@ Asks a running node how well content is kept on the grid: for each block, the no
 up and asks the closest nodes which pieces they keep — whole copies kept for the grid (caches do
 not count), or distinct erasure fragments. A block is healthy with every piece the scheme wants,
 degraded with fewer but enough to read it (one copy, or K fragments), lost with fewer still.
-Nothing is moved. Holders repair what goes missing by themselves after a grace period; --repair
-places what is short now, sending only the missing pieces (the node must have the content).
+Nothing is stored. A holder's word is taken unless --verify, which asks for every claimed piece and
+checks it. Holders repair what goes missing by themselves after a grace period; --repair places
+what is short now, sending only the missing pieces (the node must have the content).
 
 The node walks the content from its own store, so check on the node that put or fetched it.
 The scheme is the one the content was put with: --replicas R or --erasure K+M, or the node's
@@ -96,11 +103,15 @@ configured scheme (storage.redundancy, replicate:3 unless changed).
 Options:
   --replicas R            judge against R whole copies (1 to 16)
   --erasure K+M           judge against K data and M parity fragments
+  --verify                fetch every piece a holder claims and count it only if it is genuine
+                          (a copy hashing to its CID, a fragment matching the block's digests);
+                          a holder that sends bad data is penalised. Costs a download of each piece
   --repair                place what is short, then check again
 ${API_CLIENT_USAGE}
 
 Output: a count of healthy, degraded and lost blocks; with --json {"check":{redundancy, blocks,
-healthy, degraded, lost, piecesWanted, piecesFound, piecesMin, nodes, lostBlocks, blocksNotWalked},
+healthy, degraded, lost, piecesWanted, piecesFound, piecesMin, nodes, lostBlocks, blocksNotWalked,
+verified, claimsAudited, claimsFailed, fragmentsCheckedAgainstBlock, failedHolders},
 "repair":{…placement report}|null,"afterRepair":{…}|null}. A progress line is drawn on a terminal.
 Exit status: 0 when every block can be read from the grid, 1 when a block is lost (after the
 repair, with --repair) or the node cannot be reached or does not have the content, 2 on bad usage.

@@ -17,7 +17,8 @@ import { CensusTally, type CensusReport, type PieceClaim } from '../../services/
 import { blocksUnder } from '../content/blocks-under.ts';
 import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
 import type { PlacerParts } from './content-placer.ts';
-import { HolderDiscovery, HolderDiscoveryDefaults, type ClosestNodes } from './holder-discovery.ts';
+import { HolderDiscovery, HolderDiscoveryDefaults } from './holder-discovery.ts';
+import { newAuditTotals, PieceAuditor, type AuditParts } from './piece-audit.ts';
 
 export interface CheckProgress {
   /** Blocks under the root found so far (the walk runs ahead of the census), and those checked. */
@@ -31,10 +32,25 @@ export interface CheckProgress {
 export interface CheckReport extends CensusReport {
   /** Blocks not in this store that may have children (see above): their subtrees were not checked. */
   readonly blocksNotWalked: number;
+  /** Whether each claim was audited by fetching its piece (--verify); the counts then count only pieces that held up. */
+  readonly verified: boolean;
+  readonly claimsAudited: number;
+  readonly claimsFailed: number;
+  /** Fragments checked against the block's own digests; the others only against their own record. */
+  readonly fragmentsCheckedAgainstBlock: number;
+  /** Holders (peer ids) whose pieces did not hold up, at most 20. */
+  readonly failedHolders: readonly string[];
 }
 
-/** What a check needs: the same parts as a placement. */
-export type CheckerParts = PlacerParts;
+export interface CheckOptions {
+  readonly onProgress?: (progress: CheckProgress) => void;
+  readonly signal?: AbortSignal;
+  /** Fetch every claimed piece and count only those that are what they were claimed to be (piece-audit.ts). */
+  readonly verify?: boolean;
+}
+
+/** What a check needs: a placement's parts, and who to tell of a holder that sent bad data when audited. */
+export type CheckerParts = PlacerParts & AuditParts;
 
 /** Blocks looked up and asked about together: bounds memory and sets the progress steps. */
 const BLOCKS_PER_BATCH = 256;
@@ -51,8 +67,10 @@ export class ContentChecker {
     this.parts = parts;
   }
 
-  async check(root: CID, redundancy: Redundancy, onProgress?: (progress: CheckProgress) => void, signal?: AbortSignal): Promise<CheckReport> {
+  async check(root: CID, redundancy: Redundancy, options: CheckOptions = {}): Promise<CheckReport> {
     const { store, self } = this.parts;
+    const { onProgress, signal } = options;
+    const auditor = options.verify === true ? new PieceAuditor(this.parts) : null;
     const wanted = piecesTarget(redundancy);
     const discovery = new HolderDiscovery(this.parts.closestNodes, this.parts.client, self, {
       ...HolderDiscoveryDefaults,
@@ -72,7 +90,11 @@ export class ContentChecker {
       for (const cid of batch) {
         const text = cid.toString();
         const heard: Map<string, PieceClaim> = new Map();
-        for (const [address, entry] of claims.get(text) ?? []) heard.set(address, { kept: entry.kept === true, fragments: entry.fragments });
+        const expected = auditor === null ? null : await auditor.expectedDigests(cid, redundancy);
+        await Promise.all([...claims.get(text) ?? []].map(async ([address, { peer, entry }]) => {
+          const claim: PieceClaim = { kept: entry.kept === true, fragments: entry.fragments };
+          heard.set(address, auditor === null ? claim : await auditor.audit(peer, cid, claim, redundancy, expected));
+        }));
         // Our own pieces count like anyone's: we keep some when we are among a block's closest.
         const here = await this.parts.service.answer(LOCAL_OWNER, { kind: 'have', blocks: [cid] });
         if (here.kind === 'haves') heard.set(self.address, { kept: here.entries[0].kept === true, fragments: here.entries[0].fragments });
@@ -92,6 +114,11 @@ export class ContentChecker {
       }
     }
     if (batch.length > 0 || blocksSeen === 0) await checkBatch(batch);
-    return { ...tally.report(), blocksNotWalked };
+    const audit = auditor?.totals ?? newAuditTotals();
+    return {
+      ...tally.report(), blocksNotWalked, verified: auditor !== null,
+      claimsAudited: audit.claimsAudited, claimsFailed: audit.claimsFailed, fragmentsCheckedAgainstBlock: audit.fragmentsCheckedAgainstBlock,
+      failedHolders: [...audit.failedHolders],
+    };
   }
 }

@@ -106,7 +106,7 @@ export class GridStorage {
     });
     this.service = service;
     this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
-    this.checker = new ContentChecker({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
+    this.checker = new ContentChecker({ store, client, service, closestNodes: parts.closestNodes, self: parts.self, penalize: penalizePeer });
     this.fetcher = new ContentFetcher({
       store, holdings: this.holdings, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
       penalize: penalizePeer, nowMs: parts.nowMs, rttOf: parts.rttOf,
@@ -148,14 +148,15 @@ export class GridStorage {
 
   /**
    * How well content here is kept on the grid under `redundancy` (as for `place`): each block's
-   * pieces counted at its closest nodes (content-checker.ts). Nothing is sent; `place` tops up
-   * what is missing. Throws at once, like `place`, on a bad ref or scheme or content not here.
+   * pieces counted at its closest nodes (content-checker.ts); with `verify`, only the pieces that
+   * came when asked for and are genuine (piece-audit.ts). Nothing is stored; `place` tops up what
+   * is missing. Throws at once, like `place`, on a bad ref or scheme or content not here.
    */
-  check(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: CheckProgress) => void): Promise<CheckReport> {
+  check(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: CheckProgress) => void, verify = false): Promise<CheckReport> {
     const scheme = this.schemeOf(redundancy);
     const root = rootOf(this.parseRef(refText));
     if (!this.parts.content.store.has(root)) throw new ContentNotFoundError(root.toString());
-    return this.checker.check(root, scheme, onProgress);
+    return this.checker.check(root, scheme, { onProgress, verify });
   }
 
   /** A scheme, its text (`replicate:3`, `erasure:4+2`), or the configured one when absent. */

@@ -24,6 +24,12 @@ export interface BlockHolders {
   readonly fragments: { readonly peer: PeerRef; readonly indexes: readonly number[] }[];
 }
 
+/** What one node said it holds of a block. */
+export interface HeldClaim {
+  readonly peer: PeerRef;
+  readonly entry: HaveEntry;
+}
+
 export interface HolderDiscoveryOptions {
   /** The closest nodes asked per block: enough for R copies or K+M fragments plus some caches. */
   readonly candidatesPerBlock: number;
@@ -86,11 +92,11 @@ export class HolderDiscovery {
    * (content-checker.ts) must see every piece. A node that did not answer is absent.
    * `onLookedUp` is called after each block's lookup.
    */
-  async claims(blocks: readonly CID[], signal?: AbortSignal, onLookedUp?: () => void): Promise<Map<string, Map<string, HaveEntry>>> {
-    const found = new Map<string, Map<string, HaveEntry>>();
+  async claims(blocks: readonly CID[], signal?: AbortSignal, onLookedUp?: () => void): Promise<Map<string, Map<string, HeldClaim>>> {
+    const found = new Map<string, Map<string, HeldClaim>>();
     for (const cid of blocks) found.set(cid.toString(), new Map());
     const { requests } = await this.candidates(blocks, new Set(), signal, onLookedUp);
-    await this.ask(requests, (peer, cid, entry) => found.get(cid.toString())?.set(peer.address, entry), signal);
+    await this.ask(requests, (peer, cid, entry) => found.get(cid.toString())?.set(peer.address, { peer, entry }), signal);
     return found;
   }
 

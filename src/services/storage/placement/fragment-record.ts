@@ -81,7 +81,8 @@ function isStorageCid(cid: CID): boolean {
   return cid.version === 1 && cid.multihash.code === SHA2_256 && cid.multihash.size === SHA2_256_BYTES;
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+/** Whether two byte strings are equal (in time that depends on their length only). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let difference = 0;
   for (let i = 0; i < a.length; i++) difference |= a[i] ^ b[i];

@@ -8,7 +8,9 @@
  * never caches, which gc may drop; and distinct fragment indexes wherever they sit, since any K
  * distinct fragments rebuild the block (an index may be K+M or beyond: durability/redundancy.ts).
  */
+import type { CID, Sha256 } from '../dag/cids.ts';
 import { piecesNeeded, piecesTarget, type Redundancy } from '../durability/redundancy.ts';
+import { bytesEqual, checkFragmentPayload, decodeFragmentRecord } from './fragment-record.ts';
 
 /** healthy: every piece the scheme wants; degraded: fewer, but the block can still be read; lost: it cannot. */
 export type BlockHealth = 'healthy' | 'degraded' | 'lost';
@@ -111,4 +113,22 @@ export class CensusTally {
       lostBlocks: [...this.lostBlocks],
     };
   }
+}
+
+/**
+ * Whether a fragment a holder sent when audited is the one it claimed: a record of this block at
+ * this index whose payload hashes to its own digest — and, when the auditor has the block and so
+ * knows every fragment's digest (`expectedDigests`), to the digest the block gives. Without them a
+ * holder could forge a record that only agrees with itself; the report says which were checked how.
+ */
+export function fragmentIsGenuine(
+  block: CID, index: number, recordBytes: Uint8Array, expectedDigests: readonly Uint8Array[] | null, sha256: Sha256,
+): boolean {
+  const decoded = decodeFragmentRecord(recordBytes);
+  if (!decoded.ok) return false;
+  const record = decoded.record;
+  if (!record.blockCid.equals(block) || record.fragmentIndex !== index || !checkFragmentPayload(record, sha256)) return false;
+  if (expectedDigests === null) return true;
+  const expected = expectedDigests[index];
+  return expected !== undefined && bytesEqual(expected, record.fragmentDigests[index]);
 }

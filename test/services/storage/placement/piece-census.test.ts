@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blockCensus, CensusTally, LOST_BLOCKS_LISTED_MAX, type PieceClaim } from '../../../../src/services/storage/placement/piece-census.ts';
+import { blockCensus, CensusTally, fragmentIsGenuine, LOST_BLOCKS_LISTED_MAX, type PieceClaim } from '../../../../src/services/storage/placement/piece-census.ts';
+import { decodeFragmentRecord, encodeFragmentRecord, encodeFragmentRecords, type FragmentRecord } from '../../../../src/services/storage/placement/fragment-record.ts';
+import { cidOf, Codec } from '../../../../src/services/storage/dag/cids.ts';
+import { bytesOf } from '../helpers.ts';
+import { sha256 } from './support.ts';
 import type { Redundancy } from '../../../../src/services/storage/durability/redundancy.ts';
 
 const R3: Redundancy = { kind: 'replicate', copies: 3 };
@@ -59,5 +63,43 @@ describe('census tally', () => {
     // Only the fragment holder counts for erasure.
     assert.equal(report.nodes, 1);
     assert.equal(report.piecesFound, 2 * (LOST_BLOCKS_LISTED_MAX + 5));
+  });
+});
+
+describe('an audited fragment', () => {
+  const block = bytesOf(10_000, 5);
+  const cid = cidOf(Codec.raw, block, sha256);
+  const records = encodeFragmentRecords(cid, block, RS42 as Extract<Redundancy, { kind: 'erasure' }>, sha256);
+  const recordOf = (bytes: Uint8Array): FragmentRecord => {
+    const decoded = decodeFragmentRecord(bytes);
+    assert.ok(decoded.ok);
+    return decoded.record;
+  };
+  const digests = recordOf(records[0]).fragmentDigests;
+
+  it('is genuine when it is this block\'s fragment at this index, checked against the block\'s digests or only its own', () => {
+    for (const [index, record] of records.entries()) {
+      assert.equal(fragmentIsGenuine(cid, index, record, digests, sha256), true);
+      assert.equal(fragmentIsGenuine(cid, index, record, null, sha256), true);
+    }
+  });
+
+  it('is not when it is another index, another block, altered or not a record', () => {
+    assert.equal(fragmentIsGenuine(cid, 1, records[0], digests, sha256), false);
+    const other = cidOf(Codec.raw, bytesOf(10_000, 6), sha256);
+    assert.equal(fragmentIsGenuine(other, 0, records[0], null, sha256), false);
+    const altered = Uint8Array.from(records[2]);
+    altered[altered.length - 1] ^= 1;
+    assert.equal(fragmentIsGenuine(cid, 2, altered, null, sha256), false);
+    assert.equal(fragmentIsGenuine(cid, 0, new Uint8Array([1, 2, 3]), null, sha256), false);
+  });
+
+  it('a forged record that agrees with itself passes alone, and fails against the block\'s own digests', () => {
+    const genuine = recordOf(records[3]);
+    const payload = bytesOf(genuine.payload.length, 99);
+    const forgedDigests = genuine.fragmentDigests.map((digest, index) => (index === 3 ? sha256(payload) : digest));
+    const forged = encodeFragmentRecord({ ...genuine, payload, fragmentDigests: forgedDigests });
+    assert.equal(fragmentIsGenuine(cid, 3, forged, null, sha256), true);
+    assert.equal(fragmentIsGenuine(cid, 3, forged, digests, sha256), false);
   });
 });
