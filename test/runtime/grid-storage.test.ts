@@ -117,6 +117,29 @@ describe('content on a grid of nodes in one process', () => {
     assert.deepEqual([again.blocksLocal, again.bytesFetched], [placed.blocks, 0]);
   });
 
+  it('a holder of a placed copy that fetches the content records the copy\'s links: a pin then keeps all of it through gc, and a check walks all of it', async () => {
+    const bytes = randomBytes(FILE_BYTES);
+    const added = await nodes[0].content.addFile(once(bytes), { encrypt: true });
+    const ref = added.capability as string;
+    const root = parseStorageCid(added.cid) as CID;
+    const placed = await nodes[0].grid.place(ref, { kind: 'replicate', copies: 3 });
+    assert.equal(placed.blocksShort, 0, JSON.stringify(placed));
+    const all = blocksOf(nodes[0], root).map(String);
+    // A node that keeps the root as a placed copy: it came as sealed bytes alone, without links.
+    const holder = nodes.slice(1, 5).find((node) => node.content.store.has(root) && all.some((cid) => !node.content.store.has(parseStorageCid(cid) as CID)));
+    assert.ok(holder, 'a node holding the root but not every block');
+    assert.deepEqual(holder.content.store.links(root), []);
+    await holder.grid.fetch(ref);
+    assert.deepEqual(blocksOf(holder, root).map(String), all, 'the walk from the root reaches every block');
+    const census = await holder.grid.check(ref, 'replicate:3');
+    assert.deepEqual([census.blocks, census.blocksNotWalked], [all.length, 0]);
+    holder.content.pin(ref, { name: 'kept' });
+    await holder.content.gc(0);
+    const file = await holder.content.openFile(ref);
+    assert.deepEqual(await readAll(file.body), bytes);
+    holder.content.unpin(ref, 'kept');
+  });
+
   it('reads a file while it is fetched: a second fetch of it joins the first, and the reader gets every byte', async () => {
     const bytes = randomBytes(FILE_BYTES);
     const added = await nodes[0].content.addFile(once(bytes), { encrypt: false });

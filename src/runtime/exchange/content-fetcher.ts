@@ -222,7 +222,11 @@ class FetchRun {
       // all here costs index lookups and the small internal nodes only.
       if (isLeaf(wanted.cid, wanted.reading) || (this.scope === 'listing' && wanted.depth > 0)) continue;
       const bytes = await this.parts.store.get(wanted.cid);
-      const children = this.toWalk(wanted, bytes, blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher));
+      const linked = blockChildren(wanted.cid, bytes, wanted.reading, this.parts.cipher);
+      // A copy a peer placed here (or a cache push) came without its links: record them now, with
+      // the key that reads it, or gc from a pin, export and placement would stop at it.
+      if (linked.length > 0 && this.parts.store.links(wanted.cid).length === 0) this.parts.store.addLinks(wanted.cid, linked.map((child) => child.cid));
+      const children = this.toWalk(wanted, bytes, linked);
       for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]);
     }
     this.reportProgress();

@@ -244,6 +244,17 @@ export class BlockIndex {
     });
   }
 
+  /**
+   * Records what a stored block links to, beside what is recorded already; nothing if the block is
+   * not stored. Durable: the links are what gc follows from a recursive pin.
+   */
+  addLinks(parent: Uint8Array, children: readonly Uint8Array[]): void {
+    this.transaction(true, () => {
+      if (this.size(parent) === undefined) return;
+      this.insertLinks(parent, children);
+    });
+  }
+
   private insertLinks(parent: Uint8Array, children: readonly Uint8Array[]): void {
     if (children.length === 0) return;
     const insert = this.statement('INSERT OR IGNORE INTO links (parent, child) VALUES (?, ?)');

@@ -421,6 +421,18 @@ export class Blockstore {
     return this.index.children(blockKeyOf(cid).digest).map((child) => cidFromDigest(child.codec ?? BlockCodecs.raw, child.digest));
   }
 
+  /**
+   * Records the links of a block stored without them — a copy a peer placed here, a cache push:
+   * those come as bytes alone, and sealed bytes cannot be read without the key. A fetch that walks
+   * the block with its key records them, so that gc from a recursive pin, an export and placement
+   * reach what is under it. Links already recorded stay; a block not stored is left alone.
+   */
+  addLinks(cid: CID, links: readonly CID[]): void {
+    this.checkOpen();
+    if (links.length === 0) return;
+    this.index.addLinks(blockKeyOf(cid).digest, links.map((link) => blockKeyOf(link).digest));
+  }
+
   /** Derived reference counts: stored blocks that link to this one, and pins on it. */
   references(cid: CID): { readonly parents: number; readonly pins: number } {
     this.checkOpen();

@@ -37,6 +37,25 @@ describe('blockstore: put and get', () => {
     await store.close();
   });
 
+  it('records the links of a block stored without them, beside any recorded; a block not stored gets none', async () => {
+    const store = await freshStore(dirs);
+    const [parent, a, b] = [testBlock('parent', 300), testBlock('child a', 300), testBlock('child b', 300)];
+    await store.put(parent.cid, parent.bytes);
+    assert.deepEqual(store.links(parent.cid), []);
+    store.addLinks(parent.cid, [a.cid]);
+    store.addLinks(parent.cid, [a.cid, b.cid]);
+    assert.deepEqual(store.links(parent.cid).map(String).sort(), [a.cid, b.cid].map(String).sort());
+    store.addLinks(a.cid, [b.cid]);
+    assert.deepEqual(store.links(a.cid), [], 'a block not stored is left alone');
+    // gc follows them from a recursive pin.
+    await store.put(a.cid, a.bytes);
+    await store.put(b.cid, b.bytes);
+    store.pin(parent.cid, { name: 'kept', recursive: true });
+    await store.gc({ graceMs: 0 });
+    assert.deepEqual([store.has(a.cid), store.has(b.cid)], [true, true]);
+    await store.close();
+  });
+
   it('is idempotent: a second put only refreshes the access time', async () => {
     const clock = new TestClock();
     const store = await freshStore(dirs, { nowUnixMs: clock.now });
