@@ -134,7 +134,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     // Both start at once (a bad ref or scheme is refused with its status) and answer NDJSON progress.
     placeContent: async ({ params, query }) => {
       const lines = new ProgressLines<PlacementProgress>();
-      return { body: lines.stream(node.grid.place(params.ref, query.redundancy, lines.progress)), bytes: null };
+      return { body: lines.stream(node.grid.place(params.ref, query.redundancy, lines.progress, query.avoid?.split(',') ?? [])), bytes: null };
     },
 
     checkContent: async ({ params, query }) => {

@@ -487,6 +487,8 @@ export const routes = {
     query: object({
       /** replicate:R or erasure:K+M; the node's configured scheme when absent. */
       redundancy: optional(string({ minLength: 1, maxBytes: 32 })),
+      /** Peer ids, comma-separated, to pass over (holders an audit found out): at most 20. */
+      avoid: optional(string({ minLength: 1, maxBytes: 20 * 64, pattern: /^[1-9A-HJ-NP-Za-km-z]{1,63}(,[1-9A-HJ-NP-Za-km-z]{1,63}){0,19}$/, description: 'peer ids, comma-separated' })),
     }, request),
     body: null,
     response: byteStream('NDJSON: {"progress":{blocks, blocksPlaced, bytes, bytesPlaced, bytesSent, nodes}} lines, then {"done":{…placement report}} or {"error":{"code","message"}}'),

@@ -363,6 +363,36 @@ describe('content on a grid of nodes in one process', () => {
     }
   });
 
+  it('a holder that claims copies it never took fools a plain check and placement; --verify finds it, and a placement passing over it makes real copies', async () => {
+    const liar = nodes[4];
+    const service = (liar.grid as unknown as { service: ExchangeService }).service;
+    const honest = service.answer.bind(service);
+    // It says it keeps whatever it is asked about, and has none of it to send.
+    service.answer = async (peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> => {
+      if (request.kind === 'have') return { kind: 'haves', entries: request.blocks.map(() => ({ block: true, kept: true, fragments: [] })) };
+      if (request.kind === 'getBlock') return { kind: 'notFound' };
+      return honest(peerId, request);
+    };
+    try {
+      const added = await nodes[2].content.addFile(once(randomBytes(FILE_BYTES / 3)), { encrypt: false });
+      // Three copies: the placer asks all six nodes, believes the liar and sends two real copies.
+      const placed = await nodes[2].grid.place(added.cid, { kind: 'replicate', copies: 3 });
+      assert.deepEqual([placed.blocksShort, placed.piecesExisting], [0, placed.blocks], JSON.stringify(placed));
+      const believed = await nodes[2].grid.check(added.cid, 'replicate:3');
+      assert.equal(believed.healthy, placed.blocks);
+      const audited = await nodes[2].grid.check(added.cid, 'replicate:3', undefined, true);
+      assert.deepEqual([audited.healthy, audited.degraded, audited.claimsFailed, audited.failedHolders], [0, placed.blocks, placed.blocks, [liar.peerId]]);
+      // Not penalised: it sent nothing bad, it only had nothing (it may have dropped the pieces since).
+      assert.equal(nodes[2].grid.ledger.countersOf(liar.peerId).invalidBlocks, 0);
+      const repaired = await nodes[2].grid.place(added.cid, 'replicate:3', undefined, audited.failedHolders);
+      assert.equal(repaired.piecesSent + repaired.piecesHere - placed.piecesHere, placed.blocks, JSON.stringify(repaired));
+      const after = await nodes[2].grid.check(added.cid, 'replicate:3', undefined, true);
+      assert.equal(after.healthy, placed.blocks, JSON.stringify(after));
+    } finally {
+      service.answer = honest;
+    }
+  });
+
   it('a block read by three peers turns hot: its holder pushes a cache copy to the closest node without it, which serves it', async () => {
     // Under the chunker's minimum: one raw block, the root itself.
     const bytes = randomBytes(40_000);

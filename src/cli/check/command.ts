@@ -45,7 +45,8 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
   let repair: Placed | null = null;
   let after: Checked | null = null;
   if (values.repair === true && before.healthy < before.blocks) {
-    repair = await placeOnGrid(api, client.baseUrl, ref, redundancy, startProgress(io, client.json, `repair ${ref.slice(0, 16)}…`, null));
+    // Holders an audit found out are passed over: their `have` would be believed again.
+    repair = await placeOnGrid(api, client.baseUrl, ref, redundancy, startProgress(io, client.json, `repair ${ref.slice(0, 16)}…`, null), before.failedHolders);
     after = await check();
   }
   io.out(client.json ? jsonLine({ check: before, repair, afterRepair: after }) : formatCheck(before) + (repair === null ? '' : `repair: ${formatPlacement(repair)}after repair: ${formatCheck(after as Checked)}`));
@@ -106,7 +107,8 @@ Options:
   --verify                fetch every piece a holder claims and count it only if it is genuine
                           (a copy hashing to its CID, a fragment matching the block's digests);
                           a holder that sends bad data is penalised. Costs a download of each piece
-  --repair                place what is short, then check again
+  --repair                place what is short, then check again (with --verify, passing over the
+                          holders whose pieces did not hold up)
 ${API_CLIENT_USAGE}
 
 Output: a count of healthy, degraded and lost blocks; with --json {"check":{redundancy, blocks,

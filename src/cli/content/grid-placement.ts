@@ -14,9 +14,15 @@ import { formatBytes, type Progress } from './progress.ts';
 /** The placement report: the `done` line of POST /api/v1/placements. */
 export type Placed = Infer<typeof placementSchema>;
 
-/** Asks the node to place the content, drawing its progress (content bytes placed, nodes so far). */
-export async function placeOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, progress: Progress): Promise<Placed> {
-  const answer = await callApi(baseUrl, () => api.placeContent({ ref }, redundancy === null ? {} : { redundancy }));
+/**
+ * Asks the node to place the content, drawing its progress (content bytes placed, nodes so far),
+ * passing over the peers in `avoid` (peer ids an audit found out).
+ */
+export async function placeOnGrid(
+  api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, progress: Progress, avoid: readonly string[] = [],
+): Promise<Placed> {
+  const query = { ...(redundancy === null ? {} : { redundancy }), ...(avoid.length === 0 ? {} : { avoid: avoid.join(',') }) };
+  const answer = await callApi(baseUrl, () => api.placeContent({ ref }, query));
   let bytesShown = 0;
   return followNodeStream<Placed>(answer.body, progress, `place ${ref}`, (figures) => {
     progress.total(figures.bytes);

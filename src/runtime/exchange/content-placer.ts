@@ -21,7 +21,7 @@ import type { Blockstore } from '../storage/blockstore.ts';
 import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import { erasureCodecFor } from './erasure-codecs.ts';
-import type { ExchangeClient } from './exchange-client.ts';
+import { peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
 import type { ExchangeService } from './exchange-service.ts';
 import type { ClosestNodes } from './holder-discovery.ts';
 import { sha256 } from '../content/content-hash.ts';
@@ -78,8 +78,13 @@ export class ContentPlacer {
     this.parts = parts;
   }
 
-  /** Places every block reachable from `root` (all must be stored here) under `redundancy`. */
-  async place(root: CID, redundancy: Redundancy, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
+  /**
+   * Places every block reachable from `root` (all must be stored here) under `redundancy`. Peers in
+   * `avoid` (peer ids) are neither asked nor sent anything: holders an audit caught claiming pieces
+   * they did not have or could not send (`peergrid check --verify --repair`), whose `have` would
+   * otherwise be believed again.
+   */
+  async place(root: CID, redundancy: Redundancy, onProgress?: (progress: PlacementProgress) => void, avoid: ReadonlySet<string> = new Set()): Promise<PlacementReport> {
     const blocks = [...blocksUnder(root, this.parts.store)];
     const wanted = piecesTarget(redundancy);
     const holders = new Set<string>();
@@ -97,7 +102,8 @@ export class ContentPlacer {
     for (const cid of blocks) bytesTotal += this.parts.store.size(cid) ?? 0;
     await forEachLimited(blocks, BLOCKS_IN_FLIGHT_MAX, async (cid) => {
       const key = blockKeyOf(cid) as Id;
-      const candidates = byDistanceTo(key, [this.parts.self, ...(await this.parts.closestNodes(key))]).slice(0, wanted + EXTRA_CANDIDATES);
+      const closest = (await this.parts.closestNodes(key)).filter((peer) => !avoid.has(peerIdTextOf(peer) ?? peer.address));
+      const candidates = byDistanceTo(key, [this.parts.self, ...closest]).slice(0, wanted + EXTRA_CANDIDATES);
       const bytes = await this.parts.store.get(cid);
       const pieces = redundancy.kind === 'replicate'
         ? Array.from({ length: wanted }, () => null)

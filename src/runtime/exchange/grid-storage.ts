@@ -136,14 +136,14 @@ export class GridStorage {
 
   /**
    * Places stored content on the grid under `redundancy` — a scheme, or its text (`replicate:3`,
-   * `erasure:4+2`) — or the configured scheme when absent. A bad ref or scheme, or content not
+   * `erasure:4+2`) — or the configured scheme when absent, passing over the peers in `avoid`. A bad ref or scheme, or content not
    * here, throws at once (before any promise), so an API answer can still carry its status.
    */
-  place(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: PlacementProgress) => void): Promise<PlacementReport> {
+  place(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: PlacementProgress) => void, avoid: readonly string[] = []): Promise<PlacementReport> {
     const scheme = this.schemeOf(redundancy);
     const root = rootOf(this.parseRef(refText));
     if (!this.parts.content.store.has(root)) throw new ContentNotFoundError(root.toString());
-    return this.placer.place(root, scheme, onProgress);
+    return this.placer.place(root, scheme, onProgress, new Set(avoid));
   }
 
   /**
