@@ -61,6 +61,7 @@ describe('devnet instructions', () => {
     assert.match(text, new RegExp(`npx peergrid lookup ${'2'.repeat(64)} +# node 0 looks up node 2`));
     assert.match(text, /npx peergrid dht get greeting --api http:\/\/127\.0\.0\.1:5382 +# node 2 finds it/);
     assert.match(text, /npx peergrid search readme --api http:\/\/127\.0\.0\.1:5382 +# node 2 finds it by its words/);
+    assert.match(text, /npx peergrid check <the cid> --api http:\/\/127\.0\.0\.1:5381 +# its copies on the grid, block by block/);
     assert.match(text, /Ctrl-C stops every node\.\n$/);
   });
 

@@ -28,6 +28,8 @@ export function formatInstructions(summary: DevnetSummary): string {
     [`npx peergrid dht get greeting${apiOption(last)}`, `node ${last} finds it`],
     [`npx peergrid put README.md --no-encrypt --meta title="The readme" --index-text${apiOption(other)}`, `node ${other} stores and publishes it`],
     [`npx peergrid search readme${apiOption(last)}`, `node ${last} finds it by its words`],
+    [`npx peergrid cat <the cid put printed>${apiOption(last)}`, `node ${last} fetches it from the grid`],
+    [`npx peergrid check <the cid>${apiOption(other)}`, 'its copies on the grid, block by block'],
     [`curl ${entries[0].api}/api/v1/status`, 'the JSON API itself'],
   ];
   // Comments line up, except after a command too long to pad to (the lookup, with its 64-digit id).
