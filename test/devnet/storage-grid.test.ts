@@ -9,7 +9,7 @@
  *    getter's `peergrid check` finds no block lost.
  * 3. erasure 4+2: put 16 MiB on another node; SIGKILL it and the node holding the most fragments;
  *    the get is byte-identical (each block rebuilt from any four of its six fragments), and the
- *    check finds at least four fragments of every block.
+ *    check, auditing every fragment claimed, finds at least four genuine ones of every block.
  *
  * Every process runs in its own process group and is killed by group id in after(), whether the
  * test passed or not. Nothing waits a fixed time: conditions are polled with generous bounds.
@@ -115,9 +115,13 @@ describe('storage on a 10-process devnet', () => {
     const gotMedium = await peergrid(['get', erasure.capability as string, '-o', mediumOut, '--api', entries[GETTER].api]);
     assert.equal(gotMedium.status, 0, `the erasure get: ${gotMedium.err}`);
     assert.equal(sha256(await readFile(mediumOut)), sha256(medium));
-    const erasureCensus = (await peergridJson(['check', erasure.capability as string, '--erasure', '4+2', '--api', entries[GETTER].api, '--json'])).check as
-      { blocks: number; lost: number; piecesMin: number };
-    assert.deepEqual([erasureCensus.blocks, erasureCensus.lost], [erasurePlacement.blocks, 0], JSON.stringify(erasureCensus));
+    // Audited: every fragment a live holder claims is fetched and checked against the block the
+    // getter now has; none fails.
+    const erasureCensus = (await peergridJson(['check', erasure.capability as string, '--erasure', '4+2', '--verify', '--api', entries[GETTER].api, '--json'])).check as
+      { blocks: number; lost: number; piecesMin: number; claimsAudited: number; claimsFailed: number; fragmentsCheckedAgainstBlock: number };
+    assert.deepEqual([erasureCensus.blocks, erasureCensus.lost, erasureCensus.claimsFailed], [erasurePlacement.blocks, 0, 0], JSON.stringify(erasureCensus));
     assert.ok(erasureCensus.piecesMin >= 4);
+    // (The getter's own fragments are counted, not fetched: the audit is of what others claim.)
+    assert.ok(erasureCensus.claimsAudited > 0 && erasureCensus.fragmentsCheckedAgainstBlock === erasureCensus.claimsAudited, JSON.stringify(erasureCensus));
   });
 });
