@@ -317,10 +317,28 @@ describe('content on a grid of nodes in one process', () => {
     const local = await nodes[2].content.addFile(once(randomBytes(300_000)), { encrypt: false });
     const alone = await nodes[2].grid.check(local.cid, 'replicate:1');
     assert.deepEqual([alone.lost, alone.nodes], [alone.blocks, 0]);
-    // Refused at once: a bad scheme, content not on this node.
+    // From a node that holds none of it (node 5 keeps nothing for others): the content's structure
+    // is fetched, not its chunks, and the census is the same.
+    const stranger = nodes[5];
+    const leaves = blocksOf(nodes[2], parseStorageCid(added.cid) as CID).slice(1);
+    assert.equal(stranger.content.store.has(parseStorageCid(added.cid) as CID), false);
+    const fromStranger = await stranger.grid.check(ref, 'replicate:4');
+    assert.deepEqual([fromStranger.blocks, fromStranger.healthy, fromStranger.blocksNotWalked], [placed.blocks, placed.blocks, 0], JSON.stringify(fromStranger));
+    assert.deepEqual(leaves.filter((cid) => stranger.content.store.has(cid)).map(String), [], 'no chunk was fetched');
+    // It cannot place what it does not have, and says so.
+    await assert.rejects(stranger.grid.place(ref, 'replicate:4'), /placement sends every block from this node: get the content here first/);
+    // Refused at once: a bad scheme. Content nobody has: a one-block file is simply lost; a
+    // manifest nobody has fails as a fetch of it would.
     assert.throws(() => nodes[2].grid.check(ref, 'replicate:0'), ContentRequestError);
-    const elsewhere = await nodes[3].content.addFile(once(randomBytes(1000)), { encrypt: false });
-    assert.throws(() => nodes[2].grid.check(elsewhere.cid), ContentNotFoundError);
+    const gone = async (bytes: number): Promise<string> => {
+      const added = await nodes[3].content.addFile(once(randomBytes(bytes)), { encrypt: false });
+      nodes[3].content.unpin(added.cid);
+      await nodes[3].content.gc(0);
+      return added.cid;
+    };
+    const lostBlock = await nodes[2].grid.check(await gone(1000), 'replicate:2');
+    assert.deepEqual([lostBlock.blocks, lostBlock.lost], [1, 1]);
+    await assert.rejects(nodes[2].grid.check(await gone(FILE_BYTES / 3), 'replicate:2'), ContentNotFoundError);
   });
 
   it('a holder that serves corrupt blocks is detected, penalised and avoided; the file still comes back whole', async () => {

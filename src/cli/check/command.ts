@@ -97,7 +97,8 @@ Nothing is stored. A holder's word is taken unless --verify, which asks for ever
 checks it. Holders repair what goes missing by themselves after a grace period; --repair places
 what is short now, sending only the missing pieces (the node must have the content).
 
-The node walks the content from its own store, so check on the node that put or fetched it.
+Any node can check any content: what it does not have of the content's structure (the blocks
+that list others, a few per thousand of the bytes) it fetches first; the chunks it never fetches.
 The scheme is the one the content was put with: --replicas R or --erasure K+M, or the node's
 configured scheme (storage.redundancy, replicate:3 unless changed).
 
@@ -116,7 +117,7 @@ healthy, degraded, lost, piecesWanted, piecesFound, piecesMin, nodes, lostBlocks
 verified, claimsAudited, claimsFailed, fragmentsCheckedAgainstBlock, failedHolders},
 "repair":{…placement report}|null,"afterRepair":{…}|null}. A progress line is drawn on a terminal.
 Exit status: 0 when every block can be read from the grid, 1 when a block is lost (after the
-repair, with --repair) or the node cannot be reached or does not have the content, 2 on bad usage.
+repair, with --repair) or the node cannot be reached or find the content's structure, 2 on bad usage.
 `;
 }
 

@@ -5,10 +5,11 @@
  * moved: each block is looked up and its closest nodes asked one `have` each per batch of blocks
  * (holder-discovery.ts), and the answers judged by services/storage/placement/piece-census.ts.
  *
- * The blocks are those under the root in this node's store, through the links recorded at put:
- * content put or fetched here. A block that is not here cannot be walked further. A missing raw
- * leaf of plain content has no children, but a missing manifest may, and so may any block of
- * encrypted content (its blocks are all raw ciphertext): the report counts those
+ * The blocks are those under the root in this node's store, through the links recorded at put or
+ * fetch; GridStorage.check fetches the content's structure first (every block but the leaves), so
+ * the walk is whole from any node. Without that, a block that is not here could not be walked
+ * further: a missing raw leaf of plain content has no children, but a missing manifest may, and so
+ * may any block of encrypted content (its blocks are all raw ciphertext); the report counts those
  * (`blocksNotWalked`), so a partial census says so.
  */
 import { Codec, type CID } from '../../services/storage/dag/cids.ts';
@@ -47,6 +48,8 @@ export interface CheckOptions {
   readonly signal?: AbortSignal;
   /** Fetch every claimed piece and count only those that are what they were claimed to be (piece-audit.ts). */
   readonly verify?: boolean;
+  /** Every block that may have children is here (a structure fetch ran): a missing block is a leaf. */
+  readonly structureHere?: boolean;
 }
 
 /** What a check needs: a placement's parts, and who to tell of a holder that sent bad data when audited. */
@@ -77,7 +80,7 @@ export class ContentChecker {
       candidatesPerBlock: redundancy.kind === 'replicate' ? 2 * wanted : wanted + EXTRA_CANDIDATES,
     });
     // Encrypted content's blocks are all raw, manifests included: a raw root with links is one.
-    const sealed = root.code === Codec.raw && store.links(root).length > 0;
+    const sealed = root.code === Codec.raw && store.links(root).length > 0 && options.structureHere !== true;
     const tally = new CensusTally(redundancy, formatRedundancy(redundancy));
     let blocksSeen = 0;
     let blocksNotWalked = 0;

@@ -77,8 +77,11 @@ const REBUILDS_IN_FLIGHT_MAX = 8;
  */
 const ACCEPTING_BLOCKS_MAX = 64;
 
-/** What a fetch brings: the whole DAG under the root, or what a listing of it reads. */
-export type FetchScope = 'all' | 'listing';
+/**
+ * What a fetch brings: the whole DAG under the root; what a listing of it reads; or its structure —
+ * every block that may have children, none of the leaves (what a census walks: check-content).
+ */
+export type FetchScope = 'all' | 'listing' | 'structure';
 
 interface Wanted {
   readonly cid: CID;
@@ -98,7 +101,8 @@ export class ContentFetcher {
   /**
    * Fetches what is missing of the DAG under `root`; resolves when all of it is stored here. With
    * scope 'listing', only what a listing reads: the root and, if it is a directory, its entries'
-   * roots (for their kinds and sizes), so `ls` of a remote directory does not download the tree.
+   * roots (for their kinds and sizes), so `ls` of a remote directory does not download the tree;
+   * with 'structure', every block but the leaves (a few per thousand of the bytes).
    */
   async fetch(
     root: CID, rootReading: BlockReading, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal, scope: FetchScope = 'all',
@@ -212,6 +216,8 @@ class FetchRun {
       const text = wanted.cid.toString();
       if (this.known.has(text)) continue;
       this.known.add(text);
+      // The structure alone: a leaf is named by its parent, and that is all a census needs of it.
+      if (this.scope === 'structure' && isLeaf(wanted.cid, wanted.reading)) continue;
       if (!this.parts.store.has(wanted.cid)) {
         this.toDiscover.push(wanted);
         continue;

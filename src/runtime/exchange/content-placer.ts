@@ -25,6 +25,7 @@ import { peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
 import type { ExchangeService } from './exchange-service.ts';
 import type { ClosestNodes } from './holder-discovery.ts';
 import { sha256 } from '../content/content-hash.ts';
+import { ContentNotFoundError } from '../content-store-errors.ts';
 
 export interface PlacementProgress {
   readonly blocks: number;
@@ -86,6 +87,10 @@ export class ContentPlacer {
    */
   async place(root: CID, redundancy: Redundancy, onProgress?: (progress: PlacementProgress) => void, avoid: ReadonlySet<string> = new Set()): Promise<PlacementReport> {
     const blocks = [...blocksUnder(root, this.parts.store)];
+    // Pieces go out from this node's own copy: every block must be here (a check may have found
+    // content short that this node never fetched).
+    const absent = blocks.find((cid) => !this.parts.store.has(cid));
+    if (absent !== undefined) throw new ContentNotFoundError(absent.toString(), 'placement sends every block from this node: get the content here first');
     const wanted = piecesTarget(redundancy);
     const holders = new Set<string>();
     let piecesStored = 0;

@@ -150,13 +150,17 @@ export class GridStorage {
    * How well content here is kept on the grid under `redundancy` (as for `place`): each block's
    * pieces counted at its closest nodes (content-checker.ts); with `verify`, only the pieces that
    * came when asked for and are genuine (piece-audit.ts). Nothing is stored; `place` tops up what
-   * is missing. Throws at once, like `place`, on a bad ref or scheme or content not here.
+   * is missing. The content need not be here: its structure (every block but the leaves) is
+   * fetched first. Throws at once, like `place`, on a bad ref or scheme.
    */
   check(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: CheckProgress) => void, verify = false): Promise<CheckReport> {
     const scheme = this.schemeOf(redundancy);
-    const root = rootOf(this.parseRef(refText));
-    if (!this.parts.content.store.has(root)) throw new ContentNotFoundError(root.toString());
-    return this.checker.check(root, scheme, { onProgress, verify });
+    const ref = this.parseRef(refText);
+    const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
+    // The census walks the content's structure: whatever of it is not here comes first (a few
+    // small blocks; nothing when the content is here), so a check runs from any node.
+    const structure = this.fetches.run(`structure ${sharedFetchKey(ref)}`, (progress) => this.fetcher.fetch(rootOf(ref), reading, progress, undefined, 'structure'));
+    return structure.then(() => this.checker.check(rootOf(ref), scheme, { onProgress, verify, structureHere: true }));
   }
 
   /** A scheme, its text (`replicate:3`, `erasure:4+2`), or the configured one when absent. */
