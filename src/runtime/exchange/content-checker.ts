@@ -17,6 +17,7 @@ import { formatRedundancy, piecesTarget, type Redundancy } from '../../services/
 import { CensusTally, type CensusReport, type PieceClaim } from '../../services/storage/placement/piece-census.ts';
 import { blocksUnder } from '../content/blocks-under.ts';
 import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
+import { forEachLimited } from '../storage/parallel.ts';
 import type { PlacerParts } from './content-placer.ts';
 import { HolderDiscovery, HolderDiscoveryDefaults } from './holder-discovery.ts';
 import { newAuditTotals, PieceAuditor, type AuditParts } from './piece-audit.ts';
@@ -62,6 +63,8 @@ const BLOCKS_PER_BATCH = 256;
  * that refused at placement, pushes pieces further out until maintenance hands them back.
  */
 const EXTRA_CANDIDATES = 4;
+/** Blocks whose claims are audited at once (each fetches a piece from every holder claiming one). */
+const AUDITED_BLOCKS_AT_ONCE = 8;
 
 export class ContentChecker {
   private readonly parts: CheckerParts;
@@ -90,9 +93,11 @@ export class ContentChecker {
     };
     const checkBatch = async (batch: CID[]): Promise<void> => {
       const claims = await discovery.claims(batch, signal);
-      for (const cid of batch) {
+      const heardOf = new Map<string, Map<string, PieceClaim>>();
+      // Audits fetch pieces: several blocks at once, each block's holders at once.
+      await forEachLimited(batch, auditor === null ? batch.length : AUDITED_BLOCKS_AT_ONCE, async (cid) => {
         const text = cid.toString();
-        const heard: Map<string, PieceClaim> = new Map();
+        const heard = new Map<string, PieceClaim>();
         const expected = auditor === null ? null : await auditor.expectedDigests(cid, redundancy);
         await Promise.all([...claims.get(text) ?? []].map(async ([address, { peer, entry }]) => {
           const claim: PieceClaim = { kept: entry.kept === true, fragments: entry.fragments };
@@ -101,8 +106,10 @@ export class ContentChecker {
         // Our own pieces count like anyone's: we keep some when we are among a block's closest.
         const here = await this.parts.service.answer(LOCAL_OWNER, { kind: 'have', blocks: [cid] });
         if (here.kind === 'haves') heard.set(self.address, { kept: here.entries[0].kept === true, fragments: here.entries[0].fragments });
-        tally.add(text, heard);
-      }
+        heardOf.set(text, heard);
+      });
+      // Counted in the walk's order, whatever order the audits ended in.
+      for (const cid of batch) tally.add(cid.toString(), heardOf.get(cid.toString()) as Map<string, PieceClaim>);
       progress();
     };
     let batch: CID[] = [];
