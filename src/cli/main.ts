@@ -105,10 +105,11 @@ export function topUsage(): string {
   return `Usage: peergrid <command> [subcommand] [options]
 
 peergrid: a Kademlia overlay, run for real on libp2p or in a deterministic simulator.
-The client commands (status, peers, lookup, dht, and the storage commands put, get, ls, pin,
-storage, gc, fsck, export, import; search, publish, unpublish; job, ledger) talk to a running node's HTTP
-API. put places content on the grid (copies or erasure-coded fragments on the nodes closest to each
-block); get fetches it from the grid; search finds content by its metadata (put --meta).
+The client commands (status, peers, lookup, dht, and the storage commands put, get, cat, ls, pin,
+storage, check, gc, fsck, export, import; search, publish, unpublish; job, ledger) talk to a running
+node's HTTP API. put places content on the grid (copies or erasure-coded fragments on the nodes
+closest to each block); get and cat fetch it from the grid; check counts (and with --verify audits)
+what the grid keeps of it; search finds content by its metadata (put --meta).
 
 Commands:
 ${rows.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`).join('\n')}
