@@ -241,6 +241,8 @@ export const checkSchema = object({
   verified: boolean(),
   claimsAudited: count,
   claimsFailed: count,
+  /** Of those audited, the ones checked by a storage challenge (the block was on the checking node) rather than a download. */
+  claimsChallenged: count,
   fragmentsCheckedAgainstBlock: count,
   /** Holders whose pieces did not hold up (peer ids), at most 20. */
   failedHolders: array(string(), { maxItems: 20 }),

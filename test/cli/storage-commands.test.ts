@@ -339,7 +339,7 @@ describe('storage commands against running nodes', () => {
     const verified = jsonOf(await peergrid(['check', cid, '--replicas', '1', '--verify', '--api', first, '--json'])).check as { verified: boolean; claimsAudited: number; healthy: number };
     assert.deepEqual([verified.verified, verified.claimsAudited, verified.healthy], [true, 0, blocks]);
     const verifiedText = await peergrid(['check', cid, '--replicas', '1', '--verify', '--api', first]);
-    assert.match(verifiedText.out, /\nverified: 0 pieces fetched and checked, 0 not what their holder claimed or not sent\n/);
+    assert.match(verifiedText.out, /\nverified: 0 pieces checked \(0 by challenge, 0 downloaded\), 0 not what their holder claimed\n/);
     // The nodes are not joined: under three copies each block has one, here.
     const short = await peergrid(['check', cid, '--replicas', '3', '--api', first]);
     assert.equal(short.status, 0, short.err);

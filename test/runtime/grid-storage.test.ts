@@ -46,16 +46,16 @@ function blocksOf(node: NodeRuntime, root: CID): CID[] {
   return order;
 }
 
-/** Makes `node` flip a bit of every block it serves; returns what undoes it. */
+/** Makes `node` flip a bit of every block it serves and of every storage proof it gives; returns what undoes it. */
 function serveCorruptBlocks(node: NodeRuntime): () => void {
   const service = (node.grid as unknown as { service: ExchangeService }).service;
   const honest = service.answer.bind(service);
   service.answer = async (peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> => {
     const response = await honest(peerId, request);
-    if (response.kind !== 'block') return response;
-    const bytes = Uint8Array.from(response.bytes);
+    if (response.kind !== 'block' && response.kind !== 'proof') return response;
+    const bytes = Uint8Array.from(response.kind === 'block' ? response.bytes : response.digest);
     bytes[0] ^= 0x01;
-    return { kind: 'block', bytes };
+    return response.kind === 'block' ? { kind: 'block', bytes } : { kind: 'proof', digest: bytes };
   };
   return () => {
     service.answer = honest;
@@ -299,7 +299,8 @@ describe('content on a grid of nodes in one process', () => {
     // Audited: every remote copy is fetched and hashes to its CID; the counts stay.
     const audited = await nodes[2].grid.check(ref, 'replicate:2', undefined, true);
     assert.deepEqual([audited.verified, audited.healthy, audited.piecesFound, audited.claimsFailed], [true, placed.blocks, 2 * placed.blocks, 0], JSON.stringify(audited));
-    assert.equal(audited.claimsAudited, 2 * placed.blocks - placed.piecesHere, 'every copy but our own was fetched');
+    assert.equal(audited.claimsAudited, 2 * placed.blocks - placed.piecesHere, 'every copy but our own was audited');
+    assert.equal(audited.claimsChallenged, audited.claimsAudited, 'by challenge: the blocks are here');
     // Judged against more copies than were placed: every block is short, none is lost.
     const strict = await nodes[2].grid.check(ref, { kind: 'replicate', copies: 4 });
     assert.deepEqual([strict.healthy, strict.degraded, strict.lost, strict.piecesMin], [0, placed.blocks, 0, 2], JSON.stringify(strict));
@@ -322,8 +323,10 @@ describe('content on a grid of nodes in one process', () => {
     const stranger = nodes[5];
     const leaves = blocksOf(nodes[2], parseStorageCid(added.cid) as CID).slice(1);
     assert.equal(stranger.content.store.has(parseStorageCid(added.cid) as CID), false);
-    const fromStranger = await stranger.grid.check(ref, 'replicate:4');
-    assert.deepEqual([fromStranger.blocks, fromStranger.healthy, fromStranger.blocksNotWalked], [placed.blocks, placed.blocks, 0], JSON.stringify(fromStranger));
+    const fromStranger = await stranger.grid.check(ref, 'replicate:4', undefined, true);
+    assert.deepEqual([fromStranger.blocks, fromStranger.healthy, fromStranger.blocksNotWalked, fromStranger.claimsFailed], [placed.blocks, placed.blocks, 0, 0], JSON.stringify(fromStranger));
+    // Audited: the pieces of blocks it has (the structure) by challenge, the chunks by download.
+    assert.ok(fromStranger.claimsChallenged > 0 && fromStranger.claimsChallenged < fromStranger.claimsAudited, JSON.stringify(fromStranger));
     assert.deepEqual(leaves.filter((cid) => stranger.content.store.has(cid)).map(String), [], 'no chunk was fetched');
     // It cannot place what it does not have, and says so.
     await assert.rejects(stranger.grid.place(ref, 'replicate:4'), /placement sends every block from this node: get the content here first/);

@@ -75,7 +75,8 @@ export function formatCheck(report: Checked): string {
   out += `  lost      ${formatBound(report.lost)}  (too few pieces to read)\n`;
   out += `pieces: ${formatBound(report.piecesFound)} of ${formatBound(report.piecesWanted)} found; the fewest any block has: ${formatBound(report.piecesMin)}\n`;
   if (report.verified) {
-    out += `verified: ${plural(report.claimsAudited, 'piece')} fetched and checked, ${formatBound(report.claimsFailed)} not what their holder claimed or not sent`;
+    out += `verified: ${plural(report.claimsAudited, 'piece')} checked (${formatBound(report.claimsChallenged)} by challenge, `
+      + `${formatBound(report.claimsAudited - report.claimsChallenged)} downloaded), ${formatBound(report.claimsFailed)} not what their holder claimed`;
     out += report.failedHolders.length === 0 ? '\n' : ` (${report.failedHolders.join(', ')})\n`;
   }
   for (const cid of report.lostBlocks.slice(0, LOST_LISTED_MAX)) out += `  lost: ${cid}\n`;
@@ -93,8 +94,8 @@ Asks a running node how well content is kept on the grid: for each block, the no
 up and asks the closest nodes which pieces they keep — whole copies kept for the grid (caches do
 not count), or distinct erasure fragments. A block is healthy with every piece the scheme wants,
 degraded with fewer but enough to read it (one copy, or K fragments), lost with fewer still.
-Nothing is stored. A holder's word is taken unless --verify, which asks for every claimed piece and
-checks it. Holders repair what goes missing by themselves after a grace period; --repair places
+Nothing is stored. A holder's word is taken unless --verify, which makes every holder show it has
+each piece it claims. Holders repair what goes missing by themselves after a grace period; --repair places
 what is short now, sending only the missing pieces (the node must have the content).
 
 Any node can check any content: what it does not have of the content's structure (the blocks
@@ -105,16 +106,16 @@ configured scheme (storage.redundancy, replicate:3 unless changed).
 Options:
   --replicas R            judge against R whole copies (1 to 16)
   --erasure K+M           judge against K data and M parity fragments
-  --verify                fetch every piece a holder claims and count it only if it is genuine
-                          (a copy hashing to its CID, a fragment matching the block's digests);
-                          a holder that sends bad data is penalised. Costs a download of each piece
+  --verify                count a holder's piece only once it has shown it holds it: by a storage
+                          challenge when this node has the block (32 bytes each), else by
+                          downloading it; a holder that answers wrongly is penalised
   --repair                place what is short, then check again (with --verify, passing over the
                           holders whose pieces did not hold up)
 ${API_CLIENT_USAGE}
 
 Output: a count of healthy, degraded and lost blocks; with --json {"check":{redundancy, blocks,
 healthy, degraded, lost, piecesWanted, piecesFound, piecesMin, nodes, lostBlocks, blocksNotWalked,
-verified, claimsAudited, claimsFailed, fragmentsCheckedAgainstBlock, failedHolders},
+verified, claimsAudited, claimsFailed, claimsChallenged, fragmentsCheckedAgainstBlock, failedHolders},
 "repair":{…placement report}|null,"afterRepair":{…}|null}. A progress line is drawn on a terminal.
 Exit status: 0 when every block can be read from the grid, 1 when a block is lost (after the
 repair, with --repair) or the node cannot be reached or find the content's structure, 2 on bad usage.

@@ -38,6 +38,8 @@ export interface CheckReport extends CensusReport {
   readonly verified: boolean;
   readonly claimsAudited: number;
   readonly claimsFailed: number;
+  /** Of those audited, the ones checked by a storage challenge (the block was here) rather than a download. */
+  readonly claimsChallenged: number;
   /** Fragments checked against the block's own digests; the others only against their own record. */
   readonly fragmentsCheckedAgainstBlock: number;
   /** Holders (peer ids) whose pieces did not hold up, at most 20. */
@@ -98,10 +100,10 @@ export class ContentChecker {
       await forEachLimited(batch, auditor === null ? batch.length : AUDITED_BLOCKS_AT_ONCE, async (cid) => {
         const text = cid.toString();
         const heard = new Map<string, PieceClaim>();
-        const expected = auditor === null ? null : await auditor.expectedDigests(cid, redundancy);
+        const known = auditor === null ? null : await auditor.knownPieces(cid, redundancy);
         await Promise.all([...claims.get(text) ?? []].map(async ([address, { peer, entry }]) => {
           const claim: PieceClaim = { kept: entry.kept === true, fragments: entry.fragments };
-          heard.set(address, auditor === null ? claim : await auditor.audit(peer, cid, claim, redundancy, expected));
+          heard.set(address, auditor === null ? claim : await auditor.audit(peer, cid, claim, redundancy, known));
         }));
         // Our own pieces count like anyone's: we keep some when we are among a block's closest.
         const here = await this.parts.service.answer(LOCAL_OWNER, { kind: 'have', blocks: [cid] });
@@ -127,7 +129,8 @@ export class ContentChecker {
     const audit = auditor?.totals ?? newAuditTotals();
     return {
       ...tally.report(), blocksNotWalked, verified: auditor !== null,
-      claimsAudited: audit.claimsAudited, claimsFailed: audit.claimsFailed, fragmentsCheckedAgainstBlock: audit.fragmentsCheckedAgainstBlock,
+      claimsAudited: audit.claimsAudited, claimsFailed: audit.claimsFailed, claimsChallenged: audit.claimsChallenged,
+      fragmentsCheckedAgainstBlock: audit.fragmentsCheckedAgainstBlock,
       failedHolders: [...audit.failedHolders],
     };
   }

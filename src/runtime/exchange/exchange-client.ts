@@ -50,6 +50,7 @@ export type BlockAnswer = { readonly kind: 'block'; readonly bytes: Uint8Array }
 export type FragmentAnswer = { readonly kind: 'fragment'; readonly record: Uint8Array } | { readonly kind: 'notFound' } | Refusal;
 export type StoreAnswer = { readonly kind: 'stored' } | Refusal;
 export type HaveAnswer = { readonly kind: 'haves'; readonly entries: readonly HaveEntry[] } | Refusal;
+export type ProofAnswer = { readonly kind: 'proof'; readonly digest: Uint8Array } | { readonly kind: 'notFound' } | Refusal;
 export interface Refusal {
   readonly kind: 'refused';
   readonly reason: string;
@@ -97,6 +98,11 @@ export class ExchangeClient {
 
   have(peer: PeerRef, blocks: readonly CID[], signal?: AbortSignal): Promise<HaveAnswer> {
     return this.ask(peer, { kind: 'have', blocks }, signal) as Promise<HaveAnswer>;
+  }
+
+  /** A storage challenge: the holder hashes the piece (the kept copy, or fragment `index`) behind `nonce`. */
+  prove(peer: PeerRef, block: CID, index: number | null, nonce: Uint8Array, signal?: AbortSignal): Promise<ProofAnswer> {
+    return this.ask(peer, { kind: 'prove', block, index, nonce }, signal) as Promise<ProofAnswer>;
   }
 
   /**

@@ -20,6 +20,7 @@
 import { Codec, cidOf, parseStorageCid, type CID } from '../../services/storage/dag/cids.ts';
 import type { ExchangeRequest, ExchangeResponse, HaveEntry } from '../../services/storage/exchange/exchange-messages.ts';
 import { checkFragmentPayload, decodeFragmentRecord } from '../../services/storage/placement/fragment-record.ts';
+import { proofOf } from '../../services/storage/placement/piece-census.ts';
 import type { PeerLedger } from '../../services/storage/placement/peer-ledger.ts';
 import { admitStore, type StorageQuota } from '../../services/storage/placement/storage-quota.ts';
 import { formatRedundancy } from '../../services/storage/durability/redundancy.ts';
@@ -65,6 +66,7 @@ export class ExchangeService {
         case 'storeFragment': return await this.storeFragment(peerId, request.record);
         case 'have': return { kind: 'haves', entries: request.blocks.map((cid) => this.have(cid)) };
         case 'cacheBlock': return await this.cacheBlock(peerId, request.cid, request.bytes);
+        case 'prove': return await this.prove(request.block, request.index, request.nonce);
       }
     } catch (error) {
       if (error instanceof BlockstoreClosedError) return { kind: 'refused', reason: 'unavailable', message: 'this node is shutting down' };
@@ -93,6 +95,20 @@ export class ExchangeService {
     }
     this.parts.ledger.recordServed(peerId, record.length);
     return { kind: 'fragment', record };
+  }
+
+  /**
+   * Proves we hold a piece we keep for the grid (a kept copy, or the fragment at `index`) by
+   * hashing it behind the challenger's nonce (piece-census.ts, proofOf). A cache copy is no piece.
+   */
+  private async prove(block: CID, index: number | null, nonce: Uint8Array): Promise<ExchangeResponse> {
+    const row = this.parts.holdings.get(block.toString(), index ?? WHOLE_COPY);
+    const stored = row === undefined ? null : parseStorageCid(row.piece);
+    const bytes = stored === null ? null : await this.read(stored);
+    if (bytes === null) return { kind: 'notFound' };
+    if (index === null) return { kind: 'proof', digest: proofOf(nonce, bytes, sha256) };
+    const record = decodeFragmentRecord(bytes);
+    return record.ok ? { kind: 'proof', digest: proofOf(nonce, record.record.payload, sha256) } : { kind: 'notFound' };
   }
 
   private async storeBlock(peerId: string, cid: CID, bytes: Uint8Array, copies: number): Promise<ExchangeResponse> {

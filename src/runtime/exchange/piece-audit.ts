@@ -1,20 +1,28 @@
 /**
- * `peergrid check --verify`: a holder's claim (`have`) is believed only once the holder has sent
- * the piece and the piece is what it claimed — a copy whose bytes hash to the block's CID, a
- * fragment record of this block and index whose payload matches its digest and, when the block is
- * here, the digest the block itself gives (piece-census.ts, fragmentIsGenuine). This is a
- * retrievability audit by download, as Tahoe-LAFS's `check --verify` does and Storj's audits do
- * with stripes: it costs a whole piece per claim, and it is the answer to "have answers are
- * believed" (docs/storage-network.md). A holder whose piece is not what it claimed (bad bytes, a
- * forged record) is penalised like any sender of bad data; one that answers `notFound` is only
- * not counted (it may have dropped the piece since it answered).
+ * `peergrid check --verify`: a holder's claim (`have`) is believed only once the holder has shown
+ * it holds the piece (docs/storage-network.md, "Auditing claims"):
+ *
+ * - when the block is on this node, by a storage challenge: a fresh random nonce, and the holder's
+ *   SHA-256 of it followed by the piece (the exchange's `prove`; piece-census.ts, proofOf), which
+ *   we compute from our own copy — 32 bytes on the wire, and no holder can answer it without the
+ *   piece at hand (a proof of retrievability in its simplest form, as Storj's audits check stripes
+ *   against what the auditor knows);
+ * - otherwise by download: a copy whose bytes hash to the block's CID, a fragment record of this
+ *   block and index whose payload matches its digest (piece-census.ts, fragmentIsGenuine), as
+ *   Tahoe-LAFS's `check --verify` does.
+ *
+ * A holder whose answer is wrong (bad bytes, a forged record, a wrong proof) is penalised like any
+ * sender of bad data; one that answers `notFound` is only not counted (it may have dropped the
+ * piece since it answered `have`).
  */
+import { randomBytes } from 'node:crypto';
 import type { PeerRef } from '../../core/peer.ts';
 import type { CID } from '../../services/storage/dag/cids.ts';
 import { matchesCid } from '../../services/storage/dag/cids.ts';
 import type { Redundancy } from '../../services/storage/durability/redundancy.ts';
-import { decodeFragmentRecord, encodeFragmentRecords } from '../../services/storage/placement/fragment-record.ts';
-import { fragmentIsGenuine, type PieceClaim } from '../../services/storage/placement/piece-census.ts';
+import { bytesEqual, decodeFragmentRecord, encodeFragmentRecords } from '../../services/storage/placement/fragment-record.ts';
+import { PROOF_NONCE_BYTES } from '../../services/storage/exchange/exchange-messages.ts';
+import { fragmentIsGenuine, proofOf, type PieceClaim } from '../../services/storage/placement/piece-census.ts';
 import { sha256 } from '../content/content-hash.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { erasureCodecFor } from './erasure-codecs.ts';
@@ -34,13 +42,22 @@ export interface AuditTotals {
   /** Pieces asked for and checked, and those that were not what their holder claimed (or did not come). */
   claimsAudited: number;
   claimsFailed: number;
+  /** Of the audited, those checked by a challenge (the block was here) rather than a download. */
+  claimsChallenged: number;
   /** Fragments checked against the block's own digests (it was here), rather than only against their own record. */
   fragmentsCheckedAgainstBlock: number;
   readonly failedHolders: Set<string>;
 }
 
 export function newAuditTotals(): AuditTotals {
-  return { claimsAudited: 0, claimsFailed: 0, fragmentsCheckedAgainstBlock: 0, failedHolders: new Set() };
+  return { claimsAudited: 0, claimsFailed: 0, claimsChallenged: 0, fragmentsCheckedAgainstBlock: 0, failedHolders: new Set() };
+}
+
+/** The block, and each fragment's payload and digest under the scheme, when the block is here. */
+export interface KnownPieces {
+  readonly block: Uint8Array;
+  readonly payloads: readonly Uint8Array[];
+  readonly digests: readonly Uint8Array[] | null;
 }
 
 export class PieceAuditor {
@@ -55,22 +72,41 @@ export class PieceAuditor {
    * What of `claim` holds up: the copy if it came and hashes to the CID, the fragments that came
    * and are genuine. `expectedDigests` are the block's fragment digests when it is here.
    */
-  async audit(peer: PeerRef, cid: CID, claim: PieceClaim, redundancy: Redundancy, expectedDigests: readonly Uint8Array[] | null): Promise<PieceClaim> {
-    const kept = redundancy.kind === 'replicate' && claim.kept ? await this.auditCopy(peer, cid) : false;
+  async audit(peer: PeerRef, cid: CID, claim: PieceClaim, redundancy: Redundancy, known: KnownPieces | null): Promise<PieceClaim> {
+    let kept = false;
+    if (redundancy.kind === 'replicate' && claim.kept) kept = known === null ? await this.auditCopy(peer, cid) : await this.challenge(peer, cid, null, known.block);
     const fragments: number[] = [];
     if (redundancy.kind === 'erasure') {
-      for (const index of claim.fragments) if (await this.auditFragment(peer, cid, index, expectedDigests)) fragments.push(index);
+      for (const index of claim.fragments) {
+        const payload = known?.payloads[index];
+        const genuine = payload === undefined ? await this.auditFragment(peer, cid, index, known?.digests ?? null) : await this.challenge(peer, cid, index, payload);
+        if (genuine) fragments.push(index);
+      }
     }
     return { kept, fragments };
   }
 
-  /** The digests of every fragment of the block under `redundancy`, if the block is here; else null. */
-  async expectedDigests(cid: CID, redundancy: Redundancy): Promise<readonly Uint8Array[] | null> {
-    if (redundancy.kind !== 'erasure' || !this.parts.store.has(cid)) return null;
-    const bytes = await this.parts.store.get(cid);
-    const [first] = encodeFragmentRecords(cid, bytes, redundancy, sha256, erasureCodecFor(redundancy));
-    const decoded = decodeFragmentRecord(first);
-    return decoded.ok ? decoded.record.fragmentDigests : null;
+  /** What this node knows of the block's pieces when the block is here (else null): itself, and its fragments under `redundancy`. */
+  async knownPieces(cid: CID, redundancy: Redundancy): Promise<KnownPieces | null> {
+    if (!this.parts.store.has(cid)) return null;
+    const block = await this.parts.store.get(cid);
+    if (redundancy.kind !== 'erasure') return { block, payloads: [], digests: null };
+    const records = encodeFragmentRecords(cid, block, redundancy, sha256, erasureCodecFor(redundancy)).map(decodeFragmentRecord);
+    const payloads = records.map((record) => (record.ok ? record.record.payload : new Uint8Array(0)));
+    const first = records[0];
+    return { block, payloads, digests: first !== undefined && first.ok ? first.record.fragmentDigests : null };
+  }
+
+  /** A storage challenge: a fresh nonce, and the holder's proof checked against our own piece. */
+  private async challenge(peer: PeerRef, cid: CID, index: number | null, piece: Uint8Array): Promise<boolean> {
+    const nonce = randomBytes(PROOF_NONCE_BYTES);
+    const answer = await this.parts.client.prove(peer, cid, index, nonce).catch(() => null);
+    const genuine = answer?.kind === 'proof' && bytesEqual(answer.digest, proofOf(nonce, piece, sha256));
+    if (answer?.kind === 'proof' && !genuine) this.parts.penalize(peer, `proved a piece of ${cid} it does not hold`);
+    this.totals.claimsChallenged++;
+    if (genuine && index !== null) this.totals.fragmentsCheckedAgainstBlock++;
+    this.count(peer, genuine);
+    return genuine;
   }
 
   private async auditCopy(peer: PeerRef, cid: CID): Promise<boolean> {

@@ -15,6 +15,7 @@
  *   storeFragment   stored | refused
  *   have            haves (one entry per block asked, in the same order)
  *   cacheBlock      stored | refused
+ *   prove           proof | notFound
  *
  * and any request may be answered by `refused` with reason busy or unavailable (answersRequest).
  *
@@ -30,11 +31,17 @@
  *   cacheBlock     (0x06)  cid, length u32, bytes — a copy the receiver may drop when it likes
  *                          (a cache of a hot block near its key, seed §3.2.3; block-cache.ts),
  *                          unlike storeBlock's, which maintenance keeps
+ *   prove          (0x07)  cid, piece u8 (0: the kept copy; 1: a fragment), index u8 (0 for a copy),
+ *                          nonce (32 bytes) — a challenge: prove you hold the piece now
  *   block          (0x81)  length u32, bytes
  *   fragment       (0x82)  length u32, record
  *   notFound       (0x83)  nothing
  *   stored         (0x84)  nothing
  *   refused        (0x85)  reason u8 (RefusalCode), text length u16, text (UTF-8)
+ *   proof          (0x87)  digest (32 bytes): SHA-256 of the nonce followed by the piece — the whole
+ *                          block, or the fragment's payload (not its record, whose other fields
+ *                          are the holder's to lay out) — which only a holder of the piece can make
+ *                          for a nonce it has not seen (runtime/exchange/piece-audit.ts)
  *   haves          (0x86)  count u16, then per entry: flags u8 (bit 0: the block is here; bit 1:
  *                          it is kept for the grid, a placed copy rather than a cache — only with
  *                          bit 0; the other bits 0), fragment count u16, that many fragment indexes u8 in
@@ -105,7 +112,9 @@ export type ExchangeRequest =
   | { readonly kind: 'storeBlock'; readonly cid: CID; readonly copies: number; readonly bytes: Uint8Array }
   | { readonly kind: 'storeFragment'; readonly record: Uint8Array }
   | { readonly kind: 'have'; readonly blocks: readonly CID[] }
-  | { readonly kind: 'cacheBlock'; readonly cid: CID; readonly bytes: Uint8Array };
+  | { readonly kind: 'cacheBlock'; readonly cid: CID; readonly bytes: Uint8Array }
+  /** `index` null: the kept whole copy; else that fragment. */
+  | { readonly kind: 'prove'; readonly block: CID; readonly index: number | null; readonly nonce: Uint8Array };
 
 /** What a node holds of one block asked about in `have`: the block itself, and which fragments (sorted). */
 export interface HaveEntry {
@@ -124,7 +133,8 @@ export type ExchangeResponse =
   | { readonly kind: 'notFound' }
   | { readonly kind: 'stored' }
   | { readonly kind: 'refused'; readonly reason: RefusalReason; readonly message: string }
-  | { readonly kind: 'haves'; readonly entries: readonly HaveEntry[] };
+  | { readonly kind: 'haves'; readonly entries: readonly HaveEntry[] }
+  | { readonly kind: 'proof'; readonly digest: Uint8Array };
 
 export type ExchangeRequestKind = ExchangeRequest['kind'];
 export type ExchangeResponseKind = ExchangeResponse['kind'];
@@ -136,6 +146,7 @@ export const RequestCode = {
   storeFragment: 0x04,
   have: 0x05,
   cacheBlock: 0x06,
+  prove: 0x07,
 } as const satisfies Record<ExchangeRequestKind, number>;
 
 export const ResponseCode = {
@@ -145,6 +156,7 @@ export const ResponseCode = {
   stored: 0x84,
   refused: 0x85,
   haves: 0x86,
+  proof: 0x87,
 } as const satisfies Record<ExchangeResponseKind, number>;
 
 export type DecodeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -160,6 +172,12 @@ const REASON_BYTES = 1;
 const TEXT_LENGTH_BYTES = 2;
 const FLAGS_BYTES = 1;
 const FRAGMENT_COUNT_BYTES = 2;
+const PIECE_BYTES = 1;
+/** A challenge's nonce, and a proof's digest (SHA-256). */
+export const PROOF_NONCE_BYTES = 32;
+export const PROOF_DIGEST_BYTES = 32;
+const WHOLE_COPY_PIECE = 0;
+const FRAGMENT_PIECE = 1;
 
 const HELD_BLOCK_FLAG = 0x01;
 const KEPT_BLOCK_FLAG = 0x02;
@@ -214,6 +232,8 @@ export function encodedRequestSize(request: ExchangeRequest): number {
     }
     case 'cacheBlock':
       return HEADER_BYTES + cidFieldBytes(request.cid) + LENGTH_BYTES + request.bytes.length;
+    case 'prove':
+      return HEADER_BYTES + cidFieldBytes(request.block) + PIECE_BYTES + INDEX_BYTES + PROOF_NONCE_BYTES;
   }
 }
 
@@ -234,6 +254,8 @@ export function encodedResponseSize(response: ExchangeResponse): number {
       for (const entry of response.entries) size += FLAGS_BYTES + FRAGMENT_COUNT_BYTES + entry.fragments.length;
       return size;
     }
+    case 'proof':
+      return HEADER_BYTES + PROOF_DIGEST_BYTES;
   }
 }
 
@@ -247,6 +269,10 @@ function assertCid(cid: CID, field: string): void {
 function assertBytes(bytes: Uint8Array, field: string, bytesMax: number): void {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${field} must be a Uint8Array`);
   if (bytes.length > bytesMax) throw new RangeError(`${field} has ${bytes.length} bytes, more than ${bytesMax}`);
+}
+
+function assertFixedBytes(bytes: Uint8Array, field: string, length: number): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) throw new RangeError(`${field} must be ${length} bytes`);
 }
 
 function assertFragmentIndex(index: number, field: string): void {
@@ -294,6 +320,11 @@ function checkRequest(request: ExchangeRequest): void {
       assertCid(request.cid, 'cacheBlock cid');
       assertBytes(request.bytes, 'cacheBlock bytes', ExchangeLimits.blockBytesMax);
       return;
+    case 'prove':
+      assertCid(request.block, 'prove block');
+      if (request.index !== null) assertFragmentIndex(request.index, 'prove index');
+      assertFixedBytes(request.nonce, 'prove nonce', PROOF_NONCE_BYTES);
+      return;
     default:
       throw new RangeError(`unknown request kind ${String((request as { kind: unknown }).kind)}`);
   }
@@ -328,6 +359,12 @@ export function encodeRequest(request: ExchangeRequest): Uint8Array {
     case 'cacheBlock':
       writeCid(writer, request.cid);
       writeSizedBytes(writer, request.bytes);
+      break;
+    case 'prove':
+      writeCid(writer, request.block);
+      writer.writeU8(request.index === null ? WHOLE_COPY_PIECE : FRAGMENT_PIECE);
+      writer.writeU8(request.index ?? 0);
+      writer.writeBytes(request.nonce);
       break;
   }
   return writer.finish();
@@ -368,6 +405,9 @@ function checkResponse(response: ExchangeResponse): void {
       }
       response.entries.forEach(checkHaveEntry);
       return;
+    case 'proof':
+      assertFixedBytes(response.digest, 'proof digest', PROOF_DIGEST_BYTES);
+      return;
     default:
       throw new RangeError(`unknown response kind ${String((response as { kind: unknown }).kind)}`);
   }
@@ -406,6 +446,9 @@ export function encodeResponse(response: ExchangeResponse): Uint8Array {
         writer.writeU16(entry.fragments.length);
         for (const index of entry.fragments) writer.writeU8(index);
       }
+      break;
+    case 'proof':
+      writer.writeBytes(response.digest);
       break;
   }
   return writer.finish();
@@ -514,6 +557,18 @@ function readRequestBody(reader: ByteReader, kind: ExchangeRequestKind): Exchang
       const bytes = readSizedBytes(reader, 'block', ExchangeLimits.blockBytesMax);
       return bytes instanceof Failure ? bytes : { kind, cid, bytes };
     }
+    case 'prove': {
+      const block = readCid(reader, 'block');
+      if (block instanceof Failure) return block;
+      const piece = reader.readU8();
+      const index = reader.readU8();
+      if (piece === undefined || index === undefined) return truncated('piece');
+      if (piece !== WHOLE_COPY_PIECE && piece !== FRAGMENT_PIECE) return new Failure(`unknown piece kind ${piece}`);
+      if (piece === WHOLE_COPY_PIECE && index !== 0) return new Failure('a whole copy has index 0');
+      const nonce = reader.readCopy(PROOF_NONCE_BYTES);
+      if (nonce === undefined) return truncated('nonce');
+      return { kind, block, index: piece === FRAGMENT_PIECE ? index : null, nonce };
+    }
   }
 }
 
@@ -575,6 +630,10 @@ function readResponseBody(reader: ByteReader, kind: ExchangeResponseKind, copy =
         entries.push(entry);
       }
       return { kind, entries };
+    }
+    case 'proof': {
+      const digest = reader.readCopy(PROOF_DIGEST_BYTES);
+      return digest === undefined ? truncated('digest') : { kind, digest };
     }
   }
 }
@@ -646,5 +705,7 @@ export function answersRequest(request: ExchangeRequest, response: ExchangeRespo
       return response.kind === 'stored' || response.kind === 'refused';
     case 'have':
       return response.kind === 'haves' && response.entries.length === request.blocks.length;
+    case 'prove':
+      return response.kind === 'proof' || response.kind === 'notFound';
   }
 }

@@ -132,3 +132,16 @@ export function fragmentIsGenuine(
   const expected = expectedDigests[index];
   return expected !== undefined && bytesEqual(expected, record.fragmentDigests[index]);
 }
+
+/**
+ * A holder's answer to a storage challenge (the exchange's `prove`): SHA-256 of the challenger's
+ * fresh nonce followed by the piece — the whole block for a copy, the fragment's payload for a
+ * fragment. Only who holds the piece when challenged can make it; a challenger that holds the piece
+ * too checks it in the same way, for 32 bytes on the wire instead of the piece.
+ */
+export function proofOf(nonce: Uint8Array, piece: Uint8Array, sha256: Sha256): Uint8Array {
+  const message = new Uint8Array(nonce.length + piece.length);
+  message.set(nonce, 0);
+  message.set(piece, nonce.length);
+  return sha256(message);
+}

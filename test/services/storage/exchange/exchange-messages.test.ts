@@ -12,7 +12,7 @@ import { CID, Codec, SHA2_256 } from '../../../../src/services/storage/dag/cids.
 import { ExchangeLimits } from '../../../../src/services/storage/exchange/exchange-limits.ts';
 import {
   BLOCKS_CHANNEL_PROTOCOL, BLOCKS_PROTOCOL, answersRequest, decodeOwnedResponse, decodeRequest, decodeResponse, encodeRequest, encodeResponse,
-  encodeResponseParts, encodedRequestSize, encodedResponseSize, RefusalReason, RequestCode, type ExchangeRequest, type ExchangeResponse,
+  encodeResponseParts, encodedRequestSize, encodedResponseSize, RefusalReason, RequestCode, ResponseCode, type ExchangeRequest, type ExchangeResponse,
 } from '../../../../src/services/storage/exchange/exchange-messages.ts';
 import { fitUtf8 } from '../../../../src/services/storage/exchange/message-text.ts';
 
@@ -80,6 +80,8 @@ const requestArb: fc.Arbitrary<ExchangeRequest> = fc.oneof(
   smallBytesArb.map((record) => ({ kind: 'storeFragment' as const, record })),
   fc.array(cidArb, { maxLength: 8 }).map((blocks) => ({ kind: 'have' as const, blocks })),
   fc.record({ cid: cidArb, bytes: smallBytesArb }).map(({ cid, bytes }) => ({ kind: 'cacheBlock' as const, cid, bytes })),
+  fc.record({ block: cidArb, index: fc.option(fc.integer({ min: 0, max: 255 }), { nil: null }), nonce: fc.uint8Array({ minLength: 32, maxLength: 32 }) })
+    .map(({ block, index, nonce }) => ({ kind: 'prove' as const, block, index, nonce })),
 );
 
 const reasonArb = fc.constantFrom(...Object.values(RefusalReason));
@@ -91,6 +93,7 @@ const responseArb: fc.Arbitrary<ExchangeResponse> = fc.oneof(
   fc.constant({ kind: 'stored' as const }),
   fc.record({ reason: reasonArb, message: fc.string({ maxLength: 40 }) }).map(({ reason, message }) => ({ kind: 'refused' as const, reason, message: fitUtf8(message, 256) })),
   fc.array(fc.record({ block: fc.boolean(), fragments: fragmentsArb }), { maxLength: 8 }).map((entries) => ({ kind: 'haves' as const, entries })),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((digest) => ({ kind: 'proof' as const, digest })),
 );
 
 /** A valid encoding changed in one of the ways corruption or malice would: flips, cuts, insertions, appends. */
@@ -123,6 +126,8 @@ describe('golden encodings: the wire format cannot change silently', () => {
     [{ kind: 'storeFragment', record: Uint8Array.of(0xfe, 0xed) }, '0104 00000002 feed'],
     [{ kind: 'have', blocks: [rawCid, cborCid] }, `0105 0002 24 01551220${digestHex(0)} 24 01711220${digestHex(0x40)}`],
     [{ kind: 'cacheBlock', cid: rawCid, bytes: Uint8Array.of(4, 5) }, `0106 24 01551220${digestHex(0)} 00000002 0405`],
+    [{ kind: 'prove', block: rawCid, index: null, nonce: new Uint8Array(32).fill(0xab) }, `0107 24 01551220${digestHex(0)} 00 00 ${'ab'.repeat(32)}`],
+    [{ kind: 'prove', block: pbCid, index: 5, nonce: new Uint8Array(32).fill(1) }, `0107 24 01701220${digestHex(0x20)} 01 05 ${'01'.repeat(32)}`],
   ];
   const responses: [ExchangeResponse, string][] = [
     [{ kind: 'block', bytes: Uint8Array.of(0xca, 0xfe) }, '0181 00000002 cafe'],
@@ -132,10 +137,11 @@ describe('golden encodings: the wire format cannot change silently', () => {
     [{ kind: 'refused', reason: 'quota', message: 'full' }, '0185 01 0004 66756c6c'],
     [{ kind: 'haves', entries: [{ block: true, fragments: [] }, { block: false, fragments: [0, 3, 255] }] }, '0186 0002 01 0000 00 0003 0003ff'],
     [{ kind: 'haves', entries: [{ block: true, kept: true, fragments: [] }] }, '0186 0001 03 0000'],
+    [{ kind: 'proof', digest: new Uint8Array(32).fill(0xcd) }, `0187 ${'cd'.repeat(32)}`],
   ];
 
   it('pins one request of each kind', () => {
-    assert.equal(requests.length, Object.keys(RequestCode).length);
+    assert.equal(new Set(requests.map(([request]) => request.kind)).size, Object.keys(RequestCode).length);
     for (const [request, expected] of requests) {
       const bytes = encodeRequest(request);
       assert.equal(hex(bytes), expected.replaceAll(' ', ''), request.kind);
@@ -144,7 +150,7 @@ describe('golden encodings: the wire format cannot change silently', () => {
   });
 
   it('pins one response of each kind', () => {
-    assert.equal(responses.length, 7);
+    assert.equal(new Set(responses.map(([response]) => response.kind)).size, Object.keys(ResponseCode).length);
     for (const [response, expected] of responses) {
       const bytes = encodeResponse(response);
       assert.equal(hex(bytes), expected.replaceAll(' ', ''), response.kind);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blockCensus, CensusTally, fragmentIsGenuine, LOST_BLOCKS_LISTED_MAX, type PieceClaim } from '../../../../src/services/storage/placement/piece-census.ts';
+import { blockCensus, CensusTally, fragmentIsGenuine, LOST_BLOCKS_LISTED_MAX, proofOf, type PieceClaim } from '../../../../src/services/storage/placement/piece-census.ts';
 import { decodeFragmentRecord, encodeFragmentRecord, encodeFragmentRecords, type FragmentRecord } from '../../../../src/services/storage/placement/fragment-record.ts';
 import { cidOf, Codec } from '../../../../src/services/storage/dag/cids.ts';
 import { bytesOf } from '../helpers.ts';
@@ -101,5 +101,21 @@ describe('an audited fragment', () => {
     const forged = encodeFragmentRecord({ ...genuine, payload, fragmentDigests: forgedDigests });
     assert.equal(fragmentIsGenuine(cid, 3, forged, null, sha256), true);
     assert.equal(fragmentIsGenuine(cid, 3, forged, digests, sha256), false);
+  });
+});
+
+describe('a storage proof', () => {
+  it('is the SHA-256 of the nonce and the piece: another nonce or another piece gives another', () => {
+    const piece = bytesOf(5000, 1);
+    const nonce = new Uint8Array(32).fill(7);
+    const proof = proofOf(nonce, piece, sha256);
+    const joined = new Uint8Array(32 + 5000);
+    joined.set(nonce);
+    joined.set(piece, 32);
+    assert.deepEqual(proof, sha256(joined));
+    assert.notDeepEqual(proofOf(new Uint8Array(32).fill(8), piece, sha256), proof);
+    const other = Uint8Array.from(piece);
+    other[4999] ^= 1;
+    assert.notDeepEqual(proofOf(nonce, other, sha256), proof);
   });
 });
