@@ -17,6 +17,10 @@ import { removeDataDirs, startRuntime, stopAll, temporaryDataDir, writeConfig } 
 import { waitFor } from '../support/wait-for.ts';
 import { nodeHandlers, type GridApi } from '../../src/api/handlers.ts';
 import { ContentNotFoundError, ContentRequestError } from '../../src/runtime/content-store-errors.ts';
+import { targetOf } from '../../src/runtime/exchange/exchange-client.ts';
+import { requestFrames } from '../../src/transport/libp2p/request-response/request-client.ts';
+import type { PeerGuard } from '../../src/transport/peer-guard.ts';
+import { BLOCKS_PROTOCOL, decodeResponse } from '../../src/services/storage/exchange/exchange-messages.ts';
 import type { CheckProgress } from '../../src/runtime/exchange/content-checker.ts';
 
 const NODES = 6;
@@ -508,5 +512,28 @@ describe('content on a grid of nodes in one process', () => {
     assert.ok(census.piecesMin >= 2);
     // Audited against the blocks themselves: the reader has them now, so it knows every fragment's digest.
     assert.ok(census.claimsAudited >= 2 * placed.blocks && census.fragmentsCheckedAgainstBlock === census.claimsAudited, JSON.stringify(census));
+  });
+
+  // Last: the malformed request below counts against node 0 on node 1.
+  it('a request kind this version does not know (a newer peer\'s) is refused without blame; a response sent as a request is an offence', async () => {
+    const [asker, server] = [nodes[0], nodes[1]];
+    const target = targetOf(server.self);
+    const options = { responseFrameBytesMax: 1 << 16, responseFramesMax: 1, timeoutMs: 10_000, idleTimeoutMs: 10_000 };
+    const { guard, nowMs } = (server.grid as unknown as { parts: { guard: PeerGuard; nowMs: () => number } }).parts;
+    const offences = (): number => guard.offenders(nowMs(), 1000).find((entry) => entry.remote === asker.peerId)?.offences ?? 0;
+    const before = offences();
+    const refusalOf = async (request: Uint8Array): Promise<ExchangeResponse> => {
+      const [frame] = await requestFrames(asker.libp2pNode, target, BLOCKS_PROTOCOL, request, options);
+      const answer = decodeResponse(frame);
+      assert.ok(answer.ok, 'an answer');
+      return answer.value;
+    };
+    const unknown = await refusalOf(Uint8Array.of(1, 0x7e, 0, 0));
+    assert.equal(unknown.kind, 'refused');
+    assert.match((unknown as { message: string }).message, /a request kind this node does not know \(0x7e\): it runs an earlier version/);
+    assert.equal(offences(), before, 'not counted against the asker');
+    const malformed = await refusalOf(Uint8Array.of(1, 0x81));
+    assert.match((malformed as { message: string }).message, /an undecodable request/);
+    assert.equal(offences(), before + 1);
   });
 });

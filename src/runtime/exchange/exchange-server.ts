@@ -7,7 +7,7 @@
  * peer's requests are refused before they are read.
  */
 import type { Libp2p } from '@libp2p/interface';
-import { BLOCKS_CHANNEL_PROTOCOL, BLOCKS_PROTOCOL, decodeRequest, encodeResponse, encodeResponseParts } from '../../services/storage/exchange/exchange-messages.ts';
+import { BLOCKS_CHANNEL_PROTOCOL, BLOCKS_PROTOCOL, decodeRequest, encodeResponse, encodeResponseParts, isUnknownRequestKind } from '../../services/storage/exchange/exchange-messages.ts';
 import { ExchangeLimits } from '../../services/storage/exchange/exchange-limits.ts';
 import { Offence, type OffenceKind, type PeerGuard } from '../../transport/peer-guard.ts';
 import { handleRequests, type RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
@@ -60,6 +60,10 @@ export function serveExchange(libp2p: Libp2p, service: ExchangeService, options:
         return [encodeResponse({ kind: 'refused', reason: 'unavailable', message: 'you are banned for a while' })];
       }
       const decoded = decodeRequest(requestBytes);
+      if (!decoded.ok && isUnknownRequestKind(requestBytes)) {
+        // A newer peer's request: refused, and not counted against it.
+        return [encodeResponse({ kind: 'refused', reason: 'invalid', message: `a request kind this node does not know (0x${requestBytes[1].toString(16)}): it runs an earlier version` })];
+      }
       if (!decoded.ok) {
         offence(context.remotePeerId, `an undecodable request: ${decoded.error}`, Offence.malformed);
         return [encodeResponse({ kind: 'refused', reason: 'invalid', message: `an undecodable request: ${decoded.error}` })];

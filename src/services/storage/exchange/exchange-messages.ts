@@ -663,6 +663,16 @@ function decode<Kind extends string, T extends { kind: Kind }>(
   return { ok: true, value };
 }
 
+/**
+ * Whether `bytes` open with this version and a request code it does not define: most likely a
+ * newer peer's request (as `prove` is to a node of an earlier version), which is refused without
+ * blame rather than taken for malice. A response's code (top bit set) sent as a request is no such
+ * thing, and neither is any other version.
+ */
+export function isUnknownRequestKind(bytes: Uint8Array): boolean {
+  return bytes.length >= HEADER_BYTES && bytes[0] === EXCHANGE_WIRE_VERSION && (bytes[1] & 0x80) === 0 && !requestKindByCode.has(bytes[1]);
+}
+
 /** Decodes one request from untrusted bytes; never throws. */
 export function decodeRequest(bytes: Uint8Array): DecodeResult<ExchangeRequest> {
   return decode(bytes, requestKindByCode, readRequestBody);

@@ -12,7 +12,7 @@ import { CID, Codec, SHA2_256 } from '../../../../src/services/storage/dag/cids.
 import { ExchangeLimits } from '../../../../src/services/storage/exchange/exchange-limits.ts';
 import {
   BLOCKS_CHANNEL_PROTOCOL, BLOCKS_PROTOCOL, answersRequest, decodeOwnedResponse, decodeRequest, decodeResponse, encodeRequest, encodeResponse,
-  encodeResponseParts, encodedRequestSize, encodedResponseSize, RefusalReason, RequestCode, ResponseCode, type ExchangeRequest, type ExchangeResponse,
+  encodeResponseParts, isUnknownRequestKind, encodedRequestSize, encodedResponseSize, RefusalReason, RequestCode, ResponseCode, type ExchangeRequest, type ExchangeResponse,
 } from '../../../../src/services/storage/exchange/exchange-messages.ts';
 import { fitUtf8 } from '../../../../src/services/storage/exchange/message-text.ts';
 
@@ -449,5 +449,16 @@ describe('answersRequest', () => {
     const have: ExchangeRequest = { kind: 'have', blocks: [rawCid, pbCid] };
     assert.ok(answersRequest(have, { kind: 'haves', entries: [{ block: true, fragments: [] }, { block: false, fragments: [1] }] }));
     assert.ok(!answersRequest(have, { kind: 'haves', entries: [{ block: true, fragments: [] }] }));
+  });
+});
+
+describe('a request kind this version does not know', () => {
+  it('is told apart from garbage: this version, a request code (top bit clear) it does not define', () => {
+    assert.equal(isUnknownRequestKind(Uint8Array.of(1, 0x7e)), true);
+    assert.equal(isUnknownRequestKind(Uint8Array.of(1, 0x08, 1, 2, 3)), true);
+    for (const known of Object.values(RequestCode)) assert.equal(isUnknownRequestKind(Uint8Array.of(1, known)), false);
+    assert.equal(isUnknownRequestKind(Uint8Array.of(1, 0x81)), false, 'a response code');
+    assert.equal(isUnknownRequestKind(Uint8Array.of(2, 0x7e)), false, 'another version');
+    assert.equal(isUnknownRequestKind(Uint8Array.of(1)), false, 'truncated');
   });
 });
