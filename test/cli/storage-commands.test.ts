@@ -356,6 +356,17 @@ describe('storage commands against running nodes', () => {
     assert.match(lost.out, /^replicate:3: 1 block, pieces on 0 nodes\n/);
     assert.match(lost.out, new RegExp(`  lost: ${local.cid as string}\n`));
     assert.match(lost.err, /1 block\(s\) cannot be read from the grid \(peergrid check --repair places them again/);
+    // --pinned: every content pinned here, the placed file healthy, the local-only one lost (exit 1).
+    const everything = await peergrid(['check', '--pinned', '--replicas', '1', '--api', first, '--json']);
+    assert.equal(everything.status, 1);
+    const all = JSON.parse(everything.out) as { checked: { cid: string; check: { lost: number; healthy: number; blocks: number } }[]; lost: number };
+    const byCid = new Map(all.checked.map((entry) => [entry.cid, entry.check]));
+    assert.equal(byCid.get(cid)?.healthy, blocks);
+    assert.equal(byCid.get(local.cid as string)?.lost, 1);
+    assert.equal(new Set(all.checked.map((entry) => entry.cid)).size, all.checked.length, 'each content once');
+    assert.equal(all.lost, all.checked.reduce((sum, entry) => sum + entry.check.lost, 0));
+    const pinnedText = await peergrid(['check', '--pinned', '--replicas', '1', '--api', first]);
+    assert.match(pinnedText.out, new RegExp(`^${local.cid as string}\n  replicate:1: 1 block, pieces on 0 nodes\n`, 'm'));
     // A block no node has is lost, wherever it is checked from.
     const absent = await peergrid(['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--api', first]);
     assert.equal(absent.status, 1);
@@ -461,6 +472,7 @@ describe('storage commands against running nodes', () => {
     [['ls', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy/docs/../x'], /^peergrid: <cid\|capability>: the path holds "\.\.", which no entry can be named/m],
     [['get', 'not-a-cid/docs'], /^peergrid: <cid\|capability>: not a CID or a capability: "not-a-cid"/m],
     [['check'], /^peergrid: missing <cid\|capability>$/m],
+    [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--pinned'], /^peergrid: --pinned checks every content pinned on the node: give no <cid\|capability> with it$/m],
     [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--local'], /^peergrid: unknown option '--local'/m],
     [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--replicas', '1', '--erasure', '2+1'], /exclude each other/],
   ];

@@ -7,7 +7,8 @@
 import type { ApiClient } from '../../api/client.ts';
 import type { checkSchema } from '../../api/routes.ts';
 import type { Infer } from '../../api/schema.ts';
-import { formatBound, parseCommandLine } from '../args.ts';
+import { formatBound, parseCommandLine, UsageError } from '../args.ts';
+import { STAGING_PIN_PREFIX } from '../../runtime/content/staging-pins.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
@@ -23,7 +24,22 @@ const OPTIONS = {
   erasure: { type: 'string' },
   repair: { type: 'boolean' },
   verify: { type: 'boolean' },
+  pinned: { type: 'boolean' },
 } as const;
+
+/**
+ * Pins that are not the user's content: a holder's pieces kept for others, cache copies, and the
+ * staging pins of an unfinished put (runtime/exchange/exchange-service.ts, block-cache.ts,
+ * runtime/content/staging-pins.ts).
+ */
+const NOT_CONTENT_PINS = new Set(['grid', 'cache']);
+
+/** One content's census, its repair and the census after it (the last two null without --repair). */
+interface Checked3 {
+  readonly check: Checked;
+  readonly repair: Placed | null;
+  readonly afterRepair: Checked | null;
+}
 
 /** The `done` line of a check's stream. */
 type Checked = Infer<typeof checkSchema>;
@@ -34,26 +50,52 @@ const LOST_LISTED_MAX = 5;
 export async function runCheck(args: readonly string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
   const client = parseApiClientOptions(values, io.env);
-  const [ref] = expectPositionals(positionals, ['cid|capability']);
+  const pinned = values.pinned === true;
+  if (pinned && positionals.length > 0) throw new UsageError('--pinned checks every content pinned on the node: give no <cid|capability> with it');
+  const refs = pinned ? null : [expectPositionals(positionals, ['cid|capability'])[0]];
   // check takes no --local, so the choice is always a scheme (or the node's own, null).
   const placement = checkPlacementOptions(values);
   const redundancy = placement.kind === 'grid' ? placement.redundancy : null;
   const api = await connectApi(client, io.env);
   const verify = values.verify === true;
-  const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, verify, io, client.json);
-  const before = await check();
-  let repair: Placed | null = null;
-  let after: Checked | null = null;
-  if (values.repair === true && before.healthy < before.blocks) {
+  const repairing = values.repair === true;
+  const checkOne = async (ref: string): Promise<Checked3> => {
+    const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, verify, io, client.json);
+    const before = await check();
+    if (!repairing || before.healthy === before.blocks) return { check: before, repair: null, afterRepair: null };
     // Holders an audit found out are passed over: their `have` would be believed again.
-    repair = await placeOnGrid(api, client.baseUrl, ref, redundancy, startProgress(io, client.json, `repair ${ref.slice(0, 16)}…`, null), before.failedHolders);
-    after = await check();
+    const repair = await placeOnGrid(api, client.baseUrl, ref, redundancy, startProgress(io, client.json, `repair ${ref.slice(0, 16)}…`, null), before.failedHolders);
+    return { check: before, repair, afterRepair: await check() };
+  };
+  let lost = 0;
+  if (refs !== null) {
+    const result = await checkOne(refs[0]);
+    io.out(client.json ? jsonLine(result) : formatChecked(result));
+    lost = (result.afterRepair ?? result.check).lost;
+  } else {
+    const pins = (await callApi(client.baseUrl, () => api.pinList())).pins;
+    const roots = [...new Set(pins.filter((pin) => !NOT_CONTENT_PINS.has(pin.name) && !pin.name.startsWith(STAGING_PIN_PREFIX)).map((pin) => pin.cid))];
+    const checked: (Checked3 & { readonly cid: string })[] = [];
+    for (const cid of roots) {
+      const result = await checkOne(cid);
+      checked.push({ cid, ...result });
+      if (!client.json) io.out(`${cid}\n${indentLines(formatChecked(result))}`);
+      lost += (result.afterRepair ?? result.check).lost;
+    }
+    if (client.json) io.out(jsonLine({ checked, lost }));
+    else if (roots.length === 0) io.out('nothing pinned on this node\n');
   }
-  io.out(client.json ? jsonLine({ check: before, repair, afterRepair: after }) : formatCheck(before) + (repair === null ? '' : `repair: ${formatPlacement(repair)}after repair: ${formatCheck(after as Checked)}`));
-  const final = after ?? before;
-  if (final.lost > 0) {
-    throw new CommandFailedError(`${formatBound(final.lost)} block(s) cannot be read from the grid${values.repair === true ? '' : ' (peergrid check --repair places them again, if this node has the content)'}`);
+  if (lost > 0) {
+    throw new CommandFailedError(`${formatBound(lost)} block(s) cannot be read from the grid${repairing ? '' : ' (peergrid check --repair places them again, if this node has the content)'}`);
   }
+}
+
+function formatChecked(result: Checked3): string {
+  return formatCheck(result.check) + (result.repair === null ? '' : `repair: ${formatPlacement(result.repair)}after repair: ${formatCheck(result.afterRepair as Checked)}`);
+}
+
+function indentLines(text: string): string {
+  return text.split('\n').map((line) => (line === '' ? line : `  ${line}`)).join('\n');
 }
 
 async function checkOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, verify: boolean, io: CliIo, json: boolean): Promise<Checked> {
@@ -89,6 +131,7 @@ export function formatCheck(report: Checked): string {
 
 export function checkUsage(): string {
   return `Usage: peergrid check <cid|capability> [options]
+       peergrid check --pinned [options]
 
 Asks a running node how well content is kept on the grid: for each block, the node looks its key
 up and asks the closest nodes which pieces they keep — whole copies kept for the grid (caches do
@@ -111,9 +154,13 @@ Options:
                           downloading it; a holder that answers wrongly is penalised
   --repair                place what is short, then check again (with --verify, passing over the
                           holders whose pieces did not hold up)
+  --pinned                check every content pinned on the node (not the pieces it keeps for
+                          others, cache copies or an unfinished put's staging pins), one after
+                          another
 ${API_CLIENT_USAGE}
 
-Output: a count of healthy, degraded and lost blocks; with --json {"check":{redundancy, blocks,
+Output: a count of healthy, degraded and lost blocks (with --pinned, under each pinned CID; with
+--json {"checked":[{cid, check, repair, afterRepair}…], "lost"}); with --json {"check":{redundancy, blocks,
 healthy, degraded, lost, piecesWanted, piecesFound, piecesMin, nodes, lostBlocks, blocksNotWalked,
 verified, claimsAudited, claimsFailed, claimsChallenged, fragmentsCheckedAgainstBlock, failedHolders},
 "repair":{…placement report}|null,"afterRepair":{…}|null}. A progress line is drawn on a terminal.
