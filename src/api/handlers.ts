@@ -122,12 +122,14 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     // reads each block as soon as it is stored: a file streams while it is fetched. A fetch of the
     // same content already running (POST /fetches, for its progress) is joined, not repeated.
     getContent: async ({ params, query }) => {
-      const file = await node.content.openFile(params.ref, readWhileFetched(node, params.ref, query.within));
+      const file = await node.content.openFile(params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetch(params.ref))));
       return { body: file.body, bytes: file.bytes };
     },
 
     listContent: async ({ params, query }) => {
-      const listing = await node.content.list(params.ref, listWhileFetched(node, params.ref, query.within));
+      // A listing reads the root and a directory's entries' roots only: it fetches those alone
+      // (GridStorage.fetchListing), never the tree below.
+      const listing = await node.content.list(params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetchListing(params.ref))));
       return { ...listing, entries: [...listing.entries] };
     },
 
@@ -288,41 +290,24 @@ function utf8OrNull(bytes: Uint8Array): string | null {
 }
 
 /**
- * Where a reader of `ref` waits for the blocks that are not here yet. With `within` (content that
- * contains `ref`, a directory being fetched), on that content's running fetch, and on a fetch of
- * `ref` itself only if a block is still missing once it has ended or failed: `peergrid get` writes
- * a directory's files while one fetch brings the whole tree. Without, or once that fetch is over,
- * on the fetch of `ref` itself. (The running fetch's own failure is handled where it is shared.)
+ * Where a reader waits for the blocks that are not here yet. With `within` (content that contains
+ * what is read, a directory being fetched), on that content's running fetch, and on `fetchOwn`
+ * only if a block is still missing once it has ended or failed: `peergrid get` writes a
+ * directory's files while one fetch brings the whole tree. Without, or once that fetch is over, on
+ * `fetchOwn` (the read's own fetch, started or joined). (The running fetch's own failure is handled
+ * where it is shared.)
  */
-function readWhileFetched(node: NodeApi, ref: string, within: string | undefined): ReadOptions {
+function readWhileFetched(node: NodeApi, within: string | undefined, fetchOwn: () => Promise<unknown>): ReadOptions {
   const containing = within === undefined ? null : node.grid.runningFetch(within, 'within');
-  if (containing === null) return { arriving: fetchQuietly(node, ref) };
-  return { arriving: containing, fetchMissing: () => fetchQuietly(node, ref) };
+  if (containing === null) return { arriving: fetchOwn() };
+  return { arriving: containing, fetchMissing: fetchOwn };
 }
 
 /**
- * The same for a listing, which reads the root and a directory's entries' roots only: what is
- * missing of them comes from the containing content's running fetch, or else a fetch of those
- * alone (GridStorage.fetchListing), so that listing a directory that is not here does not download
- * everything below it.
+ * A fetch a reader waits on. The reader sees the fetch's failure when it waits for a block
+ * (BlockArrivals); one that read everything it needed before the fetch ended never waits again, so
+ * the failure is handled here instead of left unhandled.
  */
-function listWhileFetched(node: NodeApi, ref: string, within: string | undefined): ReadOptions {
-  const containing = within === undefined ? null : node.grid.runningFetch(within, 'within');
-  const fetchListing = (): Promise<unknown> => quietly(node.grid.fetchListing(ref));
-  if (containing === null) return { arriving: fetchListing() };
-  return { arriving: containing, fetchMissing: fetchListing };
-}
-
-/**
- * Starts (or joins) the fetch of `ref` for a reader that waits on its blocks. The reader sees the
- * fetch's failure when it waits for a block (BlockArrivals); one that read everything it needed
- * before the fetch ended never waits again, so the failure is handled here instead of left
- * unhandled.
- */
-function fetchQuietly(node: NodeApi, ref: string): Promise<unknown> {
-  return quietly(node.grid.fetch(ref));
-}
-
 function quietly(fetching: Promise<unknown>): Promise<unknown> {
   fetching.catch(() => undefined);
   return fetching;

@@ -235,7 +235,7 @@ export const checkSchema = object({
   nodes: count,
   /** The first lost blocks. */
   lostBlocks: listOfCids,
-  /** Blocks not here that may have children: their subtrees were not checked. */
+  /** Manifests missing on the checking node (gone since its structure was fetched): their subtrees were not checked. */
   blocksNotWalked: count,
   /** Whether every claim was audited by fetching its piece (verify=true): the counts are then of genuine pieces. */
   verified: boolean(),

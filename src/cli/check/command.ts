@@ -9,6 +9,7 @@ import type { checkSchema } from '../../api/routes.ts';
 import type { Infer } from '../../api/schema.ts';
 import { formatBound, parseCommandLine, UsageError } from '../args.ts';
 import { STAGING_PIN_PREFIX } from '../../runtime/content/staging-pins.ts';
+import { CACHE_PIN, GRID_PIN } from '../../runtime/storage/blockstore-limits.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
@@ -27,15 +28,11 @@ const OPTIONS = {
   pinned: { type: 'boolean' },
 } as const;
 
-/**
- * Pins that are not the user's content: a holder's pieces kept for others, cache copies, and the
- * staging pins of an unfinished put (runtime/exchange/exchange-service.ts, block-cache.ts,
- * runtime/content/staging-pins.ts).
- */
-const NOT_CONTENT_PINS = new Set(['grid', 'cache']);
+/** Pins that are not the user's content: a holder's pieces kept for others, and cache copies (staging pins go by their prefix). */
+const NOT_CONTENT_PINS = new Set([GRID_PIN, CACHE_PIN]);
 
 /** One content's census, its repair and the census after it (the last two null without --repair). */
-interface Checked3 {
+interface CheckOutcome {
   readonly check: Checked;
   readonly repair: Placed | null;
   readonly afterRepair: Checked | null;
@@ -59,7 +56,7 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
   const api = await connectApi(client, io.env);
   const verify = values.verify === true;
   const repairing = values.repair === true;
-  const checkOne = async (ref: string): Promise<Checked3> => {
+  const checkOne = async (ref: string): Promise<CheckOutcome> => {
     const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, verify, io, client.json);
     const before = await check();
     if (!repairing || before.healthy === before.blocks) return { check: before, repair: null, afterRepair: null };
@@ -75,7 +72,7 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
   } else {
     const pins = (await callApi(client.baseUrl, () => api.pinList())).pins;
     const roots = [...new Set(pins.filter((pin) => !NOT_CONTENT_PINS.has(pin.name) && !pin.name.startsWith(STAGING_PIN_PREFIX)).map((pin) => pin.cid))];
-    const checked: (Checked3 & { readonly cid: string })[] = [];
+    const checked: (CheckOutcome & { readonly cid: string })[] = [];
     for (const cid of roots) {
       const result = await checkOne(cid);
       checked.push({ cid, ...result });
@@ -90,7 +87,7 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
   }
 }
 
-function formatChecked(result: Checked3): string {
+function formatChecked(result: CheckOutcome): string {
   return formatCheck(result.check) + (result.repair === null ? '' : `repair: ${formatPlacement(result.repair)}after repair: ${formatCheck(result.afterRepair as Checked)}`);
 }
 
@@ -124,7 +121,7 @@ export function formatCheck(report: Checked): string {
   for (const cid of report.lostBlocks.slice(0, LOST_LISTED_MAX)) out += `  lost: ${cid}\n`;
   if (report.lost > LOST_LISTED_MAX) out += `  … (${formatBound(report.lost - LOST_LISTED_MAX)} more lost)\n`;
   if (report.blocksNotWalked > 0) {
-    out += `warning: ${plural(report.blocksNotWalked, 'block')} not on this node may lead to more, which were not checked: get the content here first for a whole check\n`;
+    out += `warning: ${plural(report.blocksNotWalked, 'manifest')} went from this node during the check; what is under them was not checked: check again\n`;
   }
   return out;
 }

@@ -17,9 +17,9 @@
 import type { CID } from '../../services/storage/dag/cids.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockPinnedError } from '../storage/blockstore-errors.ts';
-import { CACHE_OWNER } from '../storage/blockstore-limits.ts';
+import { CACHE_OWNER, CACHE_PIN } from '../storage/blockstore-limits.ts';
 
-export const CACHE_PIN = 'cache';
+export { CACHE_PIN };
 
 export const CacheLimits: { readonly bytesPerPeerPerWindow: number; readonly windowMs: number; readonly peersTrackedMax: number } = {
   /** What one peer may push into the cache per window: a few dozen hot blocks. */

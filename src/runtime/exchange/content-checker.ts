@@ -6,11 +6,9 @@
  * (holder-discovery.ts), and the answers judged by services/storage/placement/piece-census.ts.
  *
  * The blocks are those under the root in this node's store, through the links recorded at put or
- * fetch; GridStorage.check fetches the content's structure first (every block but the leaves), so
- * the walk is whole from any node. Without that, a block that is not here could not be walked
- * further: a missing raw leaf of plain content has no children, but a missing manifest may, and so
- * may any block of encrypted content (its blocks are all raw ciphertext); the report counts those
- * (`blocksNotWalked`), so a partial census says so.
+ * fetch; the caller (GridStorage.check) fetches the content's structure first — every block but the
+ * leaves — so every block that is not here is a leaf. A manifest missing all the same (removed
+ * meanwhile) stops the walk below it; the report counts those (`blocksNotWalked`).
  */
 import { Codec, type CID } from '../../services/storage/dag/cids.ts';
 import { formatRedundancy, piecesTarget, type Redundancy } from '../../services/storage/durability/redundancy.ts';
@@ -32,7 +30,7 @@ export interface CheckProgress {
 }
 
 export interface CheckReport extends CensusReport {
-  /** Blocks not in this store that may have children (see above): their subtrees were not checked. */
+  /** Manifests not in this store (see above): their subtrees were not checked. */
   readonly blocksNotWalked: number;
   /** Whether each claim was audited by fetching its piece (--verify); the counts then count only pieces that held up. */
   readonly verified: boolean;
@@ -51,8 +49,6 @@ export interface CheckOptions {
   readonly signal?: AbortSignal;
   /** Fetch every claimed piece and count only those that are what they were claimed to be (piece-audit.ts). */
   readonly verify?: boolean;
-  /** Every block that may have children is here (a structure fetch ran): a missing block is a leaf. */
-  readonly structureHere?: boolean;
 }
 
 /** What a check needs: a placement's parts, and who to tell of a holder that sent bad data when audited. */
@@ -84,8 +80,6 @@ export class ContentChecker {
       ...HolderDiscoveryDefaults,
       candidatesPerBlock: redundancy.kind === 'replicate' ? 2 * wanted : wanted + EXTRA_CANDIDATES,
     });
-    // Encrypted content's blocks are all raw, manifests included: a raw root with links is one.
-    const sealed = root.code === Codec.raw && store.links(root).length > 0 && options.structureHere !== true;
     const tally = new CensusTally(redundancy, formatRedundancy(redundancy));
     let blocksSeen = 0;
     let blocksNotWalked = 0;
@@ -118,7 +112,7 @@ export class ContentChecker {
     for (const cid of blocksUnder(root, store)) {
       if (signal?.aborted === true) throw signal.reason;
       blocksSeen++;
-      if ((sealed || cid.code !== Codec.raw) && !store.has(cid)) blocksNotWalked++;
+      if (cid.code !== Codec.raw && !store.has(cid)) blocksNotWalked++;
       batch.push(cid);
       if (batch.length === BLOCKS_PER_BATCH) {
         await checkBatch(batch);

@@ -26,13 +26,12 @@ import { admitStore, type StorageQuota } from '../../services/storage/placement/
 import { formatRedundancy } from '../../services/storage/durability/redundancy.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockMismatchError, BlockNotFoundError, BlockCorruptError, BlockTooLargeError, BlockstoreClosedError } from '../storage/blockstore-errors.ts';
-import { CACHE_OWNER, LOCAL_OWNER } from '../storage/blockstore-limits.ts';
+import { CACHE_OWNER, GRID_PIN, LOCAL_OWNER } from '../storage/blockstore-limits.ts';
 import type { BlockCache, CacheAdmission } from './block-cache.ts';
 import { WHOLE_COPY, type Holdings } from './holdings.ts';
 import { sha256 } from '../content/content-hash.ts';
 
-/** The pin that keeps what we hold for the grid. */
-export const GRID_PIN = 'grid';
+export { GRID_PIN };
 
 export interface ExchangeServiceParts {
   readonly store: Blockstore;

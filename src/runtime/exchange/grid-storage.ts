@@ -10,7 +10,7 @@ import type { PeerRef } from '../../core/peer.ts';
 import { formatRedundancy, parseRedundancy, type Redundancy } from '../../services/storage/durability/redundancy.ts';
 import { HOT_BLOCKS_DEFAULTS, HotBlocks, type HotBlocksConfig } from '../../services/storage/exchange/hot-blocks.ts';
 import { PeerLedger, type PeerLedgerEntry } from '../../services/storage/placement/peer-ledger.ts';
-import { plainReading, sealedRootReading } from '../../services/storage/walk/block-children.ts';
+import { plainReading, sealedRootReading, type BlockReading } from '../../services/storage/walk/block-children.ts';
 import { Offence, type PeerGuard } from '../../transport/peer-guard.ts';
 import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
 import type { ContentStore } from '../content-store.ts';
@@ -136,8 +136,9 @@ export class GridStorage {
 
   /**
    * Places stored content on the grid under `redundancy` — a scheme, or its text (`replicate:3`,
-   * `erasure:4+2`) — or the configured scheme when absent, passing over the peers in `avoid`. A bad ref or scheme, or content not
-   * here, throws at once (before any promise), so an API answer can still carry its status.
+   * `erasure:4+2`) — or the configured scheme when absent, passing over the peers in `avoid`. A
+   * bad ref or scheme, or content not here, throws at once (before any promise), so an API answer
+   * can still carry its status.
    */
   place(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: PlacementProgress) => void, avoid: readonly string[] = []): Promise<PlacementReport> {
     const scheme = this.schemeOf(redundancy);
@@ -156,11 +157,10 @@ export class GridStorage {
   check(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: CheckProgress) => void, verify = false): Promise<CheckReport> {
     const scheme = this.schemeOf(redundancy);
     const ref = this.parseRef(refText);
-    const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
     // The census walks the content's structure: whatever of it is not here comes first (a few
     // small blocks; nothing when the content is here), so a check runs from any node.
-    const structure = this.fetches.run(`structure ${sharedFetchKey(ref)}`, (progress) => this.fetcher.fetch(rootOf(ref), reading, progress, undefined, 'structure'));
-    return structure.then(() => this.checker.check(rootOf(ref), scheme, { onProgress, verify, structureHere: true }));
+    const structure = this.fetches.run(`structure ${sharedFetchKey(ref)}`, (progress) => this.fetcher.fetch(rootOf(ref), readingOf(ref), progress, undefined, 'structure'));
+    return structure.then(() => this.checker.check(rootOf(ref), scheme, { onProgress, verify }));
   }
 
   /** A scheme, its text (`replicate:3`, `erasure:4+2`), or the configured one when absent. */
@@ -179,7 +179,7 @@ export class GridStorage {
    */
   fetch(refText: string, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal): Promise<FetchReport> {
     const ref = this.parseRef(refText);
-    const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
+    const reading = readingOf(ref);
     const root = rootOf(ref);
     if (signal !== undefined) return this.fetcher.fetch(root, reading, onProgress, signal);
     return this.fetches.run(sharedFetchKey(ref), (progress) => this.fetcher.fetch(root, reading, progress), onProgress);
@@ -195,8 +195,7 @@ export class GridStorage {
     const key = sharedFetchKey(ref);
     const whole = this.fetches.joinRunning(key);
     if (whole !== null) return whole;
-    const reading = ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
-    return this.fetches.run(`listing ${key}`, (progress) => this.fetcher.fetch(rootOf(ref), reading, progress, undefined, 'listing'));
+    return this.fetches.run(`listing ${key}`, (progress) => this.fetcher.fetch(rootOf(ref), readingOf(ref), progress, undefined, 'listing'));
   }
 
   /**
@@ -234,6 +233,11 @@ export class GridStorage {
     if (!parsed.ok) throw new ContentRequestError(`${field}: ${parsed.problem}`);
     return parsed.ref;
   }
+}
+
+/** How the content's root block is read: plainly, or opened with the capability's key. */
+function readingOf(ref: ContentRef): BlockReading {
+  return ref.kind === 'plain' ? plainReading() : sealedRootReading(ref.capability.key);
 }
 
 /** Which fetches are one: the root, and for sealed content the key too — the same root read under another key is another walk (and fails on its own). */

@@ -20,7 +20,7 @@ import type { PeerRef } from '../../core/peer.ts';
 import type { CID } from '../../services/storage/dag/cids.ts';
 import { matchesCid } from '../../services/storage/dag/cids.ts';
 import type { Redundancy } from '../../services/storage/durability/redundancy.ts';
-import { bytesEqual, decodeFragmentRecord, encodeFragmentRecords } from '../../services/storage/placement/fragment-record.ts';
+import { bytesEqual } from '../../services/storage/placement/fragment-record.ts';
 import { PROOF_NONCE_BYTES } from '../../services/storage/exchange/exchange-messages.ts';
 import { fragmentIsGenuine, proofOf, type PieceClaim } from '../../services/storage/placement/piece-census.ts';
 import { sha256 } from '../content/content-hash.ts';
@@ -69,8 +69,8 @@ export class PieceAuditor {
   }
 
   /**
-   * What of `claim` holds up: the copy if it came and hashes to the CID, the fragments that came
-   * and are genuine. `expectedDigests` are the block's fragment digests when it is here.
+   * What of `claim` holds up: each piece proven by a challenge when `known` (the block is here),
+   * else fetched and found genuine.
    */
   async audit(peer: PeerRef, cid: CID, claim: PieceClaim, redundancy: Redundancy, known: KnownPieces | null): Promise<PieceClaim> {
     let kept = false;
@@ -91,10 +91,9 @@ export class PieceAuditor {
     if (!this.parts.store.has(cid)) return null;
     const block = await this.parts.store.get(cid);
     if (redundancy.kind !== 'erasure') return { block, payloads: [], digests: null };
-    const records = encodeFragmentRecords(cid, block, redundancy, sha256, erasureCodecFor(redundancy)).map(decodeFragmentRecord);
-    const payloads = records.map((record) => (record.ok ? record.record.payload : new Uint8Array(0)));
-    const first = records[0];
-    return { block, payloads, digests: first !== undefined && first.ok ? first.record.fragmentDigests : null };
+    // The fragments a placement of this block makes (fragment-record.ts), and their digests.
+    const payloads = erasureCodecFor(redundancy).encode(block);
+    return { block, payloads, digests: payloads.map((payload) => sha256(payload)) };
   }
 
   /** A storage challenge: a fresh nonce, and the holder's proof checked against our own piece. */

@@ -69,3 +69,9 @@ export const LOCAL_OWNER = 'local';
  * quota, and taken over by the next put with any other owner (the block is then kept for them).
  */
 export const CACHE_OWNER = 'cache';
+
+/** The pin that keeps what this node holds for the grid (runtime/exchange/exchange-service.ts). */
+export const GRID_PIN = 'grid';
+
+/** The pin that keeps a cache copy of a hot block until it is evicted (runtime/exchange/block-cache.ts). */
+export const CACHE_PIN = 'cache';
