@@ -141,7 +141,7 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
 
     checkContent: async ({ params, query }) => {
       const lines = new ProgressLines<CheckProgress>();
-      const checking = node.grid.check(params.ref, query.redundancy, lines.progress, query.verify ?? false);
+      const checking = node.grid.check(params.ref, query.redundancy, lines.progress, query.verify ?? false, query.renew ?? false);
       return { body: lines.stream(checking, (report) => ({ ...report, lostBlocks: [...report.lostBlocks], failedHolders: [...report.failedHolders] })), bytes: null };
     },
 

@@ -274,7 +274,15 @@ export const gridStatusSchema = object({
   bytesForOthers: count,
   bytesForOthersMax: count,
   bytesPerPeerMax: count,
-  maintenance: object({ checks: count, piecesCreated: count, repairFailures: count, bytesSent: count }, response),
+  maintenance: object({ checks: count, piecesCreated: count, repairFailures: count, bytesSent: count, piecesExpired: count, repairsPassedOverForLease: count }, response),
+  /** Leases (docs/storage-network.md, "Leases"): the longest this node grants, its pieces that run out within a week, and its renewals of what it pins. */
+  leases: object({
+    leaseMs: count,
+    renewIntervalMs: count,
+    piecesExpiringWithinWeek: count,
+    nextExpiryAtMs: nullable(count),
+    renewals: object({ rounds: count, contentRenewed: count, blocksRenewed: count, contentPlacedAgain: count, failures: count, lastRoundAtMs: nullable(count) }, response),
+  }, response),
   /** Cache copies of hot blocks kept here, and the pushes of this node's hot blocks to others. */
   cache: object({
     blocks: count, bytes: count, bytesMax: count, admitted: count, evicted: count, refused: count,
@@ -498,12 +506,13 @@ export const routes = {
   checkContent: route({
     method: 'POST',
     path: '/api/v1/checks/:ref',
-    summary: "counts, for each block of stored content, the pieces its closest nodes keep (healthy, degraded or lost under the scheme) — with verify=true only those they send when asked and that are genuine; stores nothing; streams NDJSON progress lines, the last with \"done\" (the check report) or \"error\"",
+    summary: "counts, for each block of stored content, the pieces its closest nodes keep (healthy, degraded or lost under the scheme) — with verify=true only those they send when asked and that are genuine; with renew=true every holder asked also renews its lease on its pieces; stores nothing; streams NDJSON progress lines, the last with \"done\" (the check report) or \"error\"",
     params: refParams,
     query: object({
       /** replicate:R or erasure:K+M; the node's configured scheme when absent. */
       redundancy: optional(string({ minLength: 1, maxBytes: 32 })),
       verify: optional(queryFlag()),
+      renew: optional(queryFlag()),
     }, request),
     body: null,
     response: byteStream('NDJSON: {"progress":{blocks, blocksChecked, healthy, degraded, lost}} lines, then {"done":{…check report}} or {"error":{"code","message"}}'),

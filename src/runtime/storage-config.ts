@@ -13,8 +13,15 @@
  *   (a home connection's upstream; benchmarks throttle sources with it); 0: no cap.
  * - `cacheBytesMax`: room for cache copies of hot blocks other holders push here (block-cache.ts),
  *   apart from the quota; the least recently served are dropped first. 0: no cache.
+ * - `leaseMs`: the longest lease this node grants on a piece it keeps for others, and the lease it
+ *   asks for on the pieces of content it places or pins (lease-policy.ts). A piece whose lease
+ *   runs out is dropped. 0: pieces here never expire (renewals are still answered, at the default
+ *   length). At least a day otherwise: a store's own lease is a day.
+ * - `leaseRenewIntervalMs`: how often this node renews the leases of the content pinned on it
+ *   (lease-keeper.ts); 0: never by itself (`peergrid check --renew` still does).
  */
 import { RepairPolicyDefaults } from '../services/storage/durability/repair-policy.ts';
+import { LeasePolicy } from '../services/storage/placement/lease-policy.ts';
 import { parseRedundancy, formatRedundancy, type Redundancy } from '../services/storage/durability/redundancy.ts';
 import { isNonNegativeInteger, isRecord } from './config-values.ts';
 
@@ -26,6 +33,8 @@ export interface StorageConfig {
   readonly repairGraceMs: number;
   readonly serveBytesPerSecondMax: number;
   readonly cacheBytesMax: number;
+  readonly leaseMs: number;
+  readonly leaseRenewIntervalMs: number;
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -38,6 +47,8 @@ export const defaultStorageConfig: StorageConfig = {
   repairGraceMs: RepairPolicyDefaults.graceMs,
   serveBytesPerSecondMax: 0,
   cacheBytesMax: 1 * GIB,
+  leaseMs: LeasePolicy.leaseMsDefault,
+  leaseRenewIntervalMs: LeasePolicy.renewIntervalMsDefault,
 };
 
 /** The section as config.json holds it (the scheme as text). */
@@ -74,5 +85,14 @@ export function parseStorageConfig(value: unknown, problems: string[]): StorageC
     repairGraceMs: integer('repairGraceMs'),
     serveBytesPerSecondMax: integer('serveBytesPerSecondMax'),
     cacheBytesMax: integer('cacheBytesMax'),
+    leaseMs: leaseLength(integer('leaseMs'), problems),
+    leaseRenewIntervalMs: integer('leaseRenewIntervalMs'),
   };
+}
+
+/** 0 (no expiry) or at least a store's own lease: a shorter one would drop pieces before their placer could renew them. */
+function leaseLength(leaseMs: number, problems: string[]): number {
+  if (leaseMs === 0 || leaseMs >= LeasePolicy.storeLeaseMs) return leaseMs;
+  problems.push(`'storage.leaseMs' must be 0 (pieces never expire) or at least ${LeasePolicy.storeLeaseMs} ms (a day)`);
+  return defaultStorageConfig.leaseMs;
 }

@@ -112,6 +112,12 @@ describe('client commands against running nodes', () => {
     assert.match(text.out, /^redundancy +replicate:3 /m);
     assert.match(text.out, /^for others +0 B of 10\.0 GiB; at most 1\.0 GiB per peer$/m);
     assert.match(text.out, /^cache +0 hot blocks, 0 B of 1\.0 GiB; /m);
+    assert.deepEqual(json.leases, {
+      leaseMs: 90 * 86_400_000, renewIntervalMs: 7 * 86_400_000, piecesExpiringWithinWeek: 0, nextExpiryAtMs: null,
+      renewals: { rounds: 0, contentRenewed: 0, blocksRenewed: 0, contentPlacedAgain: 0, failures: 0, lastRoundAtMs: null },
+    });
+    assert.match(text.out, /^leases +90 days at most; 0 pieces run out within a week, 0 expired and dropped, 0 repairs not made for a lease about to end$/m);
+    assert.match(text.out, /^renewals +every 7 days: 0 contents renewed \(0 blocks\), 0 placed again, 0 failed$/m);
   });
 
   it('lookup: finds the other node by its id', async () => {

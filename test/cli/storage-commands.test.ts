@@ -338,6 +338,9 @@ describe('storage commands against running nodes', () => {
     // --verify audits what others claim; with no other node there is nothing to fetch, and it says so.
     const verified = jsonOf(await peergrid(['check', cid, '--replicas', '1', '--verify', '--api', first, '--json'])).check as { verified: boolean; claimsAudited: number; healthy: number };
     assert.deepEqual([verified.verified, verified.claimsAudited, verified.healthy], [true, 0, blocks]);
+    // --renew: the same census, and every holder asked (here, this node) renews its lease.
+    const renewed = jsonOf(await peergrid(['check', cid, '--replicas', '1', '--renew', '--api', first, '--json'])).check as { healthy: number };
+    assert.equal(renewed.healthy, blocks);
     const verifiedText = await peergrid(['check', cid, '--replicas', '1', '--verify', '--api', first]);
     assert.match(verifiedText.out, /\nverified: 0 pieces checked \(0 by challenge, 0 downloaded\), 0 not what their holder claimed\n/);
     // The nodes are not joined: under three copies each block has one, here.

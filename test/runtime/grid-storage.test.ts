@@ -348,6 +348,44 @@ describe('content on a grid of nodes in one process', () => {
     await assert.rejects(nodes[2].grid.check(await gone(FILE_BYTES / 3), 'replicate:2'), ContentNotFoundError);
   });
 
+  it('placement leases every piece for storage.leaseMs, not a store\'s day; a check with renew from another node renews them all', async () => {
+    const bytes = randomBytes(FILE_BYTES);
+    const added = await nodes[0].content.addFile(once(bytes), { encrypt: false });
+    const root = parseStorageCid(added.cid) as CID;
+    const placedAtMs = Date.now();
+    const placed = await nodes[0].grid.place(added.cid, 'replicate:2');
+    assert.equal(placed.blocksShort, 0, JSON.stringify(placed));
+    const blocks = blocksOf(nodes[0], root).map(String);
+    const leases = (): number[] => nodes.flatMap((node) => blocks.flatMap((block) => node.grid.holdings.piecesOf(block).map((piece) => piece.leaseExpiresAtMs)));
+    const placedLeases = leases();
+    assert.ok(placedLeases.length >= 2 * blocks.length, `${placedLeases.length} pieces for ${blocks.length} blocks`);
+    const leaseMs = 90 * 24 * 3600 * 1000;
+    for (const lease of placedLeases) assert.ok(lease >= placedAtMs + leaseMs - 1000, `a lease to ${new Date(lease).toISOString()}`);
+    assert.equal(nodes[0].grid.holdings.contentLease(root.toString())?.redundancy, 'replicate:2', 'the scheme the lease keeper renews under');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const census = await nodes[3].grid.check(added.cid, 'replicate:2', undefined, false, true);
+    assert.equal(census.healthy, blocks.length);
+    const renewedLeases = leases();
+    assert.equal(renewedLeases.length, placedLeases.length);
+    renewedLeases.forEach((lease, index) => assert.ok(lease > placedLeases[index], 'renewed later, so longer'));
+    const status = nodes[0].grid.status();
+    assert.equal(status.leases.leaseMs, leaseMs);
+    assert.ok(status.leases.piecesExpiringWithinWeek === 0 && status.maintenance.piecesExpired === 0);
+    // A holder of an earlier version refuses `renew` (without blame); it is asked `have` instead,
+    // and its pieces still count.
+    const holder = nodes.find((node, index) => index !== 3 && blocks.some((block) => node.grid.holdings.piecesOf(block).length > 0)) as NodeRuntime;
+    const service = (holder.grid as unknown as { service: ExchangeService }).service;
+    const honest = service.answer.bind(service);
+    service.answer = async (peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> =>
+      request.kind === 'renew' ? { kind: 'refused', reason: 'invalid', message: 'a request kind this node does not know (0x8): it runs an earlier version' } : honest(peerId, request);
+    try {
+      const again = await nodes[3].grid.check(added.cid, 'replicate:2', undefined, false, true);
+      assert.equal(again.healthy, blocks.length, JSON.stringify(again));
+    } finally {
+      service.answer = honest;
+    }
+  });
+
   it('a holder that serves corrupt blocks is detected, penalised and avoided; the file still comes back whole', async () => {
     const liar = nodes[3];
     const restore = serveCorruptBlocks(liar);
@@ -394,7 +432,7 @@ describe('content on a grid of nodes in one process', () => {
     const honest = service.answer.bind(service);
     // It says it keeps whatever it is asked about, and has none of it to send.
     service.answer = async (peerId: string, request: ExchangeRequest): Promise<ExchangeResponse> => {
-      if (request.kind === 'have') return { kind: 'haves', entries: request.blocks.map(() => ({ block: true, kept: true, fragments: [] })) };
+      if (request.kind === 'have' || request.kind === 'renew') return { kind: 'haves', entries: request.blocks.map(() => ({ block: true, kept: true, fragments: [] })) };
       if (request.kind === 'getBlock') return { kind: 'notFound' };
       return honest(peerId, request);
     };

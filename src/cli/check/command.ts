@@ -8,8 +8,7 @@ import type { ApiClient } from '../../api/client.ts';
 import type { checkSchema } from '../../api/routes.ts';
 import type { Infer } from '../../api/schema.ts';
 import { formatBound, parseCommandLine, UsageError } from '../args.ts';
-import { STAGING_PIN_PREFIX } from '../../runtime/content/staging-pins.ts';
-import { CACHE_PIN, GRID_PIN } from '../../runtime/storage/blockstore-limits.ts';
+import { isContentPin } from '../../runtime/content/staging-pins.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
@@ -26,10 +25,8 @@ const OPTIONS = {
   repair: { type: 'boolean' },
   verify: { type: 'boolean' },
   pinned: { type: 'boolean' },
+  renew: { type: 'boolean' },
 } as const;
-
-/** Pins that are not the user's content: a holder's pieces kept for others, and cache copies (staging pins go by their prefix). */
-const NOT_CONTENT_PINS = new Set([GRID_PIN, CACHE_PIN]);
 
 /** One content's census, its repair and the census after it (the last two null without --repair). */
 interface CheckOutcome {
@@ -56,8 +53,9 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
   const api = await connectApi(client, io.env);
   const verify = values.verify === true;
   const repairing = values.repair === true;
+  const renew = values.renew === true;
   const checkOne = async (ref: string): Promise<CheckOutcome> => {
-    const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, verify, io, client.json);
+    const check = (): Promise<Checked> => checkOnGrid(api, client.baseUrl, ref, redundancy, { verify, renew }, io, client.json);
     const before = await check();
     if (!repairing || before.healthy === before.blocks) return { check: before, repair: null, afterRepair: null };
     // Holders an audit found out are passed over: their `have` would be believed again.
@@ -71,7 +69,7 @@ export async function runCheck(args: readonly string[], io: CliIo): Promise<void
     lost = (result.afterRepair ?? result.check).lost;
   } else {
     const pins = (await callApi(client.baseUrl, () => api.pinList())).pins;
-    const roots = [...new Set(pins.filter((pin) => !NOT_CONTENT_PINS.has(pin.name) && !pin.name.startsWith(STAGING_PIN_PREFIX)).map((pin) => pin.cid))];
+    const roots = [...new Set(pins.filter((pin) => isContentPin(pin.name)).map((pin) => pin.cid))];
     const checked: (CheckOutcome & { readonly cid: string })[] = [];
     for (const cid of roots) {
       const result = await checkOne(cid);
@@ -95,8 +93,12 @@ function indentLines(text: string): string {
   return text.split('\n').map((line) => (line === '' ? line : `  ${line}`)).join('\n');
 }
 
-async function checkOnGrid(api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, verify: boolean, io: CliIo, json: boolean): Promise<Checked> {
-  const answer = await callApi(baseUrl, () => api.checkContent({ ref }, { ...(redundancy === null ? {} : { redundancy }), ...(verify ? { verify } : {}) }));
+async function checkOnGrid(
+  api: ApiClient, baseUrl: string, ref: string, redundancy: string | null, flags: { readonly verify: boolean; readonly renew: boolean }, io: CliIo, json: boolean,
+): Promise<Checked> {
+  const answer = await callApi(baseUrl, () => api.checkContent({ ref }, {
+    ...(redundancy === null ? {} : { redundancy }), ...(flags.verify ? { verify: true } : {}), ...(flags.renew ? { renew: true } : {}),
+  }));
   const progress = startProgress(io, json, `check ${ref.slice(0, 16)}…`, null, undefined, BLOCKS_UNIT);
   let shown = 0;
   return followNodeStream<Checked>(answer.body, progress, `check ${ref}`, (figures) => {
@@ -154,6 +156,9 @@ Options:
   --pinned                check every content pinned on the node (not the pieces it keeps for
                           others, cache copies or an unfinished put's staging pins), one after
                           another
+  --renew                 every holder asked also renews its lease on its pieces (storage.leaseMs,
+                          90 days unless changed): a node that pins content does this by itself
+                          once a week; this is for content pinned elsewhere, or to renew at once
 ${API_CLIENT_USAGE}
 
 Output: a count of healthy, degraded and lost blocks (with --pinned, under each pinned CID; with

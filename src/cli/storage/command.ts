@@ -26,7 +26,7 @@ function plural(count: number, noun: string): string {
 }
 
 export function formatStorage(status: ResponseOf<'gridStatus'>): string {
-  const { cache, maintenance } = status;
+  const { cache, maintenance, leases } = status;
   const rows: [string, string][] = [
     ['redundancy', `${status.redundancy} (what put uses without --replicas or --erasure)`],
     ['kept here', `${plural(status.piecesHeld, 'piece')}, ${formatBytes(status.bytesHeld)}`],
@@ -37,6 +37,14 @@ export function formatStorage(status: ResponseOf<'gridStatus'>): string {
       + `${formatBound(cache.pushes.failed)} failed, ${formatBound(cache.pushes.dropped)} dropped)`],
     ['maintenance', `${plural(maintenance.checks, 'check')}, ${plural(maintenance.piecesCreated, 'piece')} re-created, `
       + `${plural(maintenance.repairFailures, 'failed repair')}, ${formatBytes(maintenance.bytesSent)} sent`],
+    ['leases', leases.leaseMs === 0
+      ? `pieces here never expire (storage.leaseMs 0); ${formatBound(maintenance.piecesExpired)} expired before`
+      : `${formatDays(leases.leaseMs)} at most; ${plural(leases.piecesExpiringWithinWeek, 'piece')} run out within a week, `
+        + `${formatBound(maintenance.piecesExpired)} expired and dropped, ${formatBound(maintenance.repairsPassedOverForLease)} repairs not made for a lease about to end`],
+    ['renewals', leases.renewIntervalMs === 0
+      ? 'this node does not renew what it pins (storage.leaseRenewIntervalMs 0)'
+      : `every ${formatDays(leases.renewIntervalMs)}: ${plural(leases.renewals.contentRenewed, 'content')} renewed (${plural(leases.renewals.blocksRenewed, 'block')}), `
+        + `${formatBound(leases.renewals.contentPlacedAgain)} placed again, ${formatBound(leases.renewals.failures)} failed`],
   ];
   let out = formatColumns(rows);
   if (status.peers.length === 0) return `${out}no peer has stored or fetched anything here yet\n`;
@@ -47,13 +55,19 @@ export function formatStorage(status: ResponseOf<'gridStatus'>): string {
   return out + formatColumns([['PEER', 'STORED FOR', 'SERVED TO', 'REFUSED', 'INVALID'], ...peers]);
 }
 
+function formatDays(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 1 ? `${Number.isInteger(days) ? days : days.toFixed(1)} day${days === 1 ? '' : 's'}` : `${Math.round(ms / 60_000)} min`;
+}
+
 export function storageUsage(): string {
   return `Usage: peergrid storage [options]
 
 Shows what a running node keeps for the grid: the pieces (copies and fragments) it holds for
 others and its quota, its cache of hot blocks other holders pushed to it (and those it pushed),
-its maintenance (checks, pieces re-created), and per peer the bytes it stored for and served to
-that peer, the stores it refused and the bad blocks the peer sent.
+its maintenance (checks, pieces re-created), its leases (how long it keeps a piece nobody renews,
+what expired, and its own renewals of the content pinned on it), and per peer the bytes it stored
+for and served to that peer, the stores it refused and the bad blocks the peer sent.
 
 Options:
 ${API_CLIENT_USAGE}

@@ -16,6 +16,7 @@ import { CensusTally, type CensusReport, type PieceClaim } from '../../services/
 import { blocksUnder } from '../content/blocks-under.ts';
 import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
 import { forEachLimited } from '../storage/parallel.ts';
+import { leaseSecondsOf } from '../../services/storage/placement/lease-policy.ts';
 import type { PlacerParts } from './content-placer.ts';
 import { HolderDiscovery, HolderDiscoveryDefaults } from './holder-discovery.ts';
 import { newAuditTotals, PieceAuditor, type AuditParts } from './piece-audit.ts';
@@ -49,9 +50,11 @@ export interface CheckOptions {
   readonly signal?: AbortSignal;
   /** Fetch every claimed piece and count only those that are what they were claimed to be (piece-audit.ts). */
   readonly verify?: boolean;
+  /** Ask `renew` instead of `have`: every holder asked also keeps its pieces for the lease (lease-policy.ts). */
+  readonly renew?: boolean;
 }
 
-/** What a check needs: a placement's parts, and who to tell of a holder that sent bad data when audited. */
+/** What a check needs: a placement's parts (its lease too), and who to tell of a holder that sent bad data when audited. */
 export type CheckerParts = PlacerParts & AuditParts;
 
 /** Blocks looked up and asked about together: bounds memory and sets the progress steps. */
@@ -87,8 +90,9 @@ export class ContentChecker {
       const now = tally.report();
       onProgress?.({ blocks: blocksSeen, blocksChecked: now.blocks, healthy: now.healthy, degraded: now.degraded, lost: now.lost });
     };
+    const renewLeaseSeconds = options.renew === true ? leaseSecondsOf(this.parts.leaseMs) : undefined;
     const checkBatch = async (batch: CID[]): Promise<void> => {
-      const claims = await discovery.claims(batch, signal);
+      const claims = await discovery.claims(batch, signal, undefined, renewLeaseSeconds);
       const heardOf = new Map<string, Map<string, PieceClaim>>();
       // Audits fetch pieces: several blocks at once, each block's holders at once.
       await forEachLimited(batch, auditor === null ? batch.length : AUDITED_BLOCKS_AT_ONCE, async (cid) => {
@@ -100,7 +104,7 @@ export class ContentChecker {
           heard.set(address, auditor === null ? claim : await auditor.audit(peer, cid, claim, redundancy, known));
         }));
         // Our own pieces count like anyone's: we keep some when we are among a block's closest.
-        const here = await this.parts.service.answer(LOCAL_OWNER, { kind: 'have', blocks: [cid] });
+        const here = await this.parts.service.answer(LOCAL_OWNER, renewLeaseSeconds === undefined ? { kind: 'have', blocks: [cid] } : { kind: 'renew', leaseSeconds: renewLeaseSeconds, blocks: [cid] });
         if (here.kind === 'haves') heard.set(self.address, { kept: here.entries[0].kept === true, fragments: here.entries[0].fragments });
         heardOf.set(text, heard);
       });

@@ -8,6 +8,10 @@
  *
  * When we are among the closest nodes ourselves, our own copy counts: it is pinned as `grid` and
  * recorded in the holdings table like a piece sent to us, so maintenance covers it too.
+ *
+ * Every piece placed, or found already in place, is leased for `leaseMs` (lease-policy.ts): the
+ * candidates are asked `renew` rather than `have`, and a node that takes a new piece is asked to
+ * renew it right after, since a store alone keeps a piece only a day.
  */
 import { idEquals, type Id } from '../../core/id.ts';
 import type { PeerRef } from '../../core/peer.ts';
@@ -16,6 +20,7 @@ import { formatRedundancy, piecesTarget, type Redundancy } from '../../services/
 import { blockKeyOf } from '../../services/storage/placement/block-key.ts';
 import { encodeFragmentRecords } from '../../services/storage/placement/fragment-record.ts';
 import { byDistanceTo } from '../../services/storage/placement/placement.ts';
+import { leaseSecondsOf } from '../../services/storage/placement/lease-policy.ts';
 import { blocksUnder } from '../content/blocks-under.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { LOCAL_OWNER } from '../storage/blockstore-limits.ts';
@@ -65,6 +70,8 @@ export interface PlacerParts {
   readonly service: ExchangeService;
   readonly closestNodes: ClosestNodes;
   readonly self: PeerRef;
+  /** The lease asked for on every piece placed or found in place (storage.leaseMs, or the default when that is 0). */
+  readonly leaseMs: number;
 }
 
 /** Blocks placed at once: each is a lookup and R (or K+M) stores. */
@@ -142,6 +149,7 @@ export class ContentPlacer {
           const peer = candidates[at];
           const outcome = await this.storePiece(peer, cid, bytes, piece, redundancy);
           if (outcome === 'stored') {
+            await this.renewStored(peer, cid);
             stored++;
             holders.add(peer.address);
             if (idEquals(peer, this.parts.self)) {
@@ -172,13 +180,26 @@ export class ContentPlacer {
   private async alreadyHeld(cid: CID, nodes: readonly PeerRef[], redundancy: Redundancy): Promise<boolean[]> {
     return Promise.all(nodes.map(async (peer, index) => {
       if (idEquals(peer, this.parts.self)) return false;
-      // Asked twice when the first try fails: a lost answer would cost a whole piece's upload.
-      const ask = () => this.parts.client.have(peer, [cid]).then((answer) => (answer.kind === 'haves' ? answer : null), () => null);
+      // Asked twice when the first try fails: a lost answer would cost a whole piece's upload. A
+      // `renew`: what the node holds already is leased anew, as if placed now.
+      const ask = () => this.parts.client.renew(peer, this.leaseSeconds(), [cid]).then((answer) => (answer.kind === 'haves' ? answer : null), () => null);
       const answer = (await ask()) ?? (await ask());
       if (answer === null) return false;
       const entry = answer.entries[0];
       return redundancy.kind === 'replicate' ? entry.kept === true : entry.fragments.includes(index);
     }));
+  }
+
+  /** Leases a piece just stored on `peer` (ourselves included) for the whole lease; tried twice, as `have` is. */
+  private async renewStored(peer: PeerRef, cid: CID): Promise<void> {
+    const request = { kind: 'renew', leaseSeconds: this.leaseSeconds(), blocks: [cid] } as const;
+    const ask = () => (idEquals(peer, this.parts.self) ? this.parts.service.answer(LOCAL_OWNER, request) : this.parts.client.renew(peer, request.leaseSeconds, request.blocks))
+      .then((answer) => answer.kind === 'haves', () => false);
+    if (!(await ask())) await ask();
+  }
+
+  private leaseSeconds(): number {
+    return leaseSecondsOf(this.parts.leaseMs);
   }
 
   private async storePiece(peer: PeerRef, cid: CID, bytes: Uint8Array, record: Uint8Array | null, redundancy: Redundancy): Promise<'stored' | 'refused' | 'failed'> {

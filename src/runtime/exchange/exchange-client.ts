@@ -100,6 +100,16 @@ export class ExchangeClient {
     return this.ask(peer, { kind: 'have', blocks }, signal) as Promise<HaveAnswer>;
   }
 
+  /**
+   * `have`, asking the peer to keep its pieces of these blocks `leaseSeconds` from now
+   * (lease-policy.ts). A peer that refuses it — one of an earlier version, which does not know
+   * `renew` — is asked `have`, so what it holds still counts though its lease is not renewed.
+   */
+  async renew(peer: PeerRef, leaseSeconds: number, blocks: readonly CID[], signal?: AbortSignal): Promise<HaveAnswer> {
+    const answer = await (this.ask(peer, { kind: 'renew', leaseSeconds, blocks }, signal) as Promise<HaveAnswer>);
+    return answer.kind === 'refused' && answer.reason === 'invalid' ? this.have(peer, blocks, signal) : answer;
+  }
+
   /** A storage challenge: the holder hashes the piece (the kept copy, or fragment `index`) behind `nonce`. */
   prove(peer: PeerRef, block: CID, index: number | null, nonce: Uint8Array, signal?: AbortSignal): Promise<ProofAnswer> {
     return this.ask(peer, { kind: 'prove', block, index, nonce }, signal) as Promise<ProofAnswer>;

@@ -29,6 +29,7 @@ import { BlockMismatchError, BlockNotFoundError, BlockCorruptError, BlockTooLarg
 import { CACHE_OWNER, GRID_PIN, LOCAL_OWNER } from '../storage/blockstore-limits.ts';
 import type { BlockCache, CacheAdmission } from './block-cache.ts';
 import { WHOLE_COPY, type Holdings } from './holdings.ts';
+import { LeasePolicy, renewedLease } from '../../services/storage/placement/lease-policy.ts';
 import { sha256 } from '../content/content-hash.ts';
 
 export { GRID_PIN };
@@ -42,6 +43,8 @@ export interface ExchangeServiceParts {
   readonly nowUnixMs: () => number;
   /** When a newly held piece is first checked: now + the maintenance interval. */
   readonly firstCheckDelayMs: () => number;
+  /** The longest lease granted (storage.leaseMs; 0: pieces never expire, and renewals get the default). */
+  readonly leaseMs: () => number;
   readonly penalize: (peerId: string, reason: string) => void;
   readonly cache: BlockCache;
   /** Told of every block served whole (hot-block detection; cache-pusher.ts). */
@@ -66,6 +69,7 @@ export class ExchangeService {
         case 'have': return { kind: 'haves', entries: request.blocks.map((cid) => this.have(cid)) };
         case 'cacheBlock': return await this.cacheBlock(peerId, request.cid, request.bytes);
         case 'prove': return await this.prove(request.block, request.index, request.nonce);
+        case 'renew': return this.renew(request.blocks, request.leaseSeconds);
       }
     } catch (error) {
       if (error instanceof BlockstoreClosedError) return { kind: 'refused', reason: 'unavailable', message: 'this node is shutting down' };
@@ -162,6 +166,18 @@ export class ExchangeService {
     return { kind: 'stored' };
   }
 
+  /**
+   * `have`, and every piece kept here of those blocks is kept at least `leaseSeconds` from now, up
+   * to the longest lease this node grants (lease-policy.ts). A cache copy has no lease to renew.
+   */
+  private renew(blocks: readonly CID[], leaseSeconds: number): ExchangeResponse {
+    const nowMs = this.parts.nowUnixMs();
+    const grantMaxMs = this.parts.leaseMs() || LeasePolicy.leaseMsDefault;
+    const untilMs = renewedLease(0, nowMs, leaseSeconds * 1000, grantMaxMs);
+    for (const cid of blocks) this.parts.holdings.renewLease(cid.toString(), untilMs);
+    return { kind: 'haves', entries: blocks.map((cid) => this.have(cid)) };
+  }
+
   /** What we hold of a block: its bytes (kept for the grid, or only cached), and which fragments. */
   private have(cid: CID): HaveEntry {
     const pieces = this.parts.holdings.piecesOf(cid.toString());
@@ -185,7 +201,9 @@ export class ExchangeService {
   private hold(peerId: string, block: CID, fragment: number, piece: CID, redundancy: string, bytes: number): void {
     this.parts.store.pin(piece, { name: GRID_PIN, recursive: false });
     const nowMs = this.parts.nowUnixMs();
-    this.parts.holdings.upsert({ block: block.toString(), fragment, piece: piece.toString(), redundancy, origin: peerId, bytes, addedAtMs: nowMs }, nowMs + this.parts.firstCheckDelayMs());
+    // A store's own lease is short: the placer renews what it wants kept longer (lease-policy.ts).
+    const leaseExpiresAtMs = nowMs + LeasePolicy.storeLeaseMs;
+    this.parts.holdings.upsert({ block: block.toString(), fragment, piece: piece.toString(), redundancy, origin: peerId, bytes, addedAtMs: nowMs, leaseExpiresAtMs }, nowMs + this.parts.firstCheckDelayMs());
     this.parts.ledger.recordStored(peerId, bytes);
   }
 

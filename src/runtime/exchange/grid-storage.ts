@@ -10,6 +10,7 @@ import type { PeerRef } from '../../core/peer.ts';
 import { formatRedundancy, parseRedundancy, type Redundancy } from '../../services/storage/durability/redundancy.ts';
 import { HOT_BLOCKS_DEFAULTS, HotBlocks, type HotBlocksConfig } from '../../services/storage/exchange/hot-blocks.ts';
 import { PeerLedger, type PeerLedgerEntry } from '../../services/storage/placement/peer-ledger.ts';
+import { LeasePolicy } from '../../services/storage/placement/lease-policy.ts';
 import { plainReading, sealedRootReading, type BlockReading } from '../../services/storage/walk/block-children.ts';
 import { Offence, type PeerGuard } from '../../transport/peer-guard.ts';
 import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
@@ -28,6 +29,7 @@ import { ExchangeService, bytesKeptForOthers } from './exchange-service.ts';
 import { HolderDiscovery, type ClosestNodes } from './holder-discovery.ts';
 import { Holdings } from './holdings.ts';
 import { Maintenance, type MaintenanceStats } from './maintenance.ts';
+import { LeaseKeeper, type LeaseKeeperStats } from './lease-keeper.ts';
 import { BlockCache, type BlockCacheStats } from './block-cache.ts';
 import { CachePusher, type CachePushStats } from './cache-pusher.ts';
 
@@ -43,6 +45,8 @@ export interface GridStorageParts {
   /** A peer's RTT as the DHT knows it, NaN when unknown: downloads ask the nearest holder first. */
   readonly rttOf?: (peer: PeerRef) => number;
   readonly nowMs: () => number;
+  /** Wall-clock milliseconds, for what outlives a restart (holdings, leases); Date.now unless a test moves time. */
+  readonly nowUnixMs?: () => number;
   readonly log: (record: Record<string, unknown>) => void;
   /** When a served block counts as hot and is pushed to a cache (tests shorten it). */
   readonly hotBlocks?: HotBlocksConfig;
@@ -56,6 +60,14 @@ export interface GridStorageStatus {
   readonly bytesForOthersMax: number;
   readonly bytesPerPeerMax: number;
   readonly maintenance: MaintenanceStats;
+  /** Leases: what this node grants, the pieces whose lease runs out within a week, and its own renewals. */
+  readonly leases: {
+    readonly leaseMs: number;
+    readonly renewIntervalMs: number;
+    readonly piecesExpiringWithinWeek: number;
+    readonly nextExpiryAtMs: number | null;
+    readonly renewals: LeaseKeeperStats;
+  };
   /** Cache copies of hot blocks held here, and those this node pushed to others. */
   readonly cache: BlockCacheStats & { readonly pushes: CachePushStats };
   readonly peers: readonly PeerLedgerEntry[];
@@ -65,7 +77,9 @@ export class GridStorage {
   readonly holdings: Holdings;
   readonly ledger = new PeerLedger();
   readonly maintenance: Maintenance;
+  readonly leaseKeeper: LeaseKeeper;
   private readonly parts: GridStorageParts;
+  private readonly nowUnixMs: () => number;
   private readonly placer: ContentPlacer;
   private readonly checker: ContentChecker;
   private readonly fetcher: ContentFetcher;
@@ -77,6 +91,10 @@ export class GridStorage {
   private constructor(parts: GridStorageParts) {
     this.parts = parts;
     this.holdings = Holdings.open(parts.dataDir);
+    const nowUnixMs = parts.nowUnixMs ?? Date.now;
+    this.nowUnixMs = nowUnixMs;
+    // Pieces taken before leases existed get a whole lease from now, not an expiry at once.
+    this.holdings.grantMissingLeases(nowUnixMs() + (parts.config.leaseMs || LeasePolicy.leaseMsDefault));
     const store = parts.content.store;
     const client = new ExchangeClient(parts.libp2p);
     // Bad data from a peer: the guard scores it (and may ban it), the log says why.
@@ -97,7 +115,7 @@ export class GridStorage {
     const service = new ExchangeService({
       store, holdings: this.holdings, ledger: this.ledger,
       quota: () => ({ bytesForOthersMax: parts.config.bytesForOthersMax, bytesPerPeerMax: parts.config.bytesPerPeerMax }),
-      nowUnixMs: Date.now, firstCheckDelayMs: () => parts.config.maintenanceIntervalMs,
+      nowUnixMs, firstCheckDelayMs: () => parts.config.maintenanceIntervalMs, leaseMs: () => parts.config.leaseMs,
       penalize: penalizePeerId, cache: this.cache,
       onServed: (peerId, cid) => {
         const readers = hotBlocks.served(cid.toString(), peerId, parts.nowMs());
@@ -105,15 +123,21 @@ export class GridStorage {
       },
     });
     this.service = service;
-    this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self });
-    this.checker = new ContentChecker({ store, client, service, closestNodes: parts.closestNodes, self: parts.self, penalize: penalizePeer });
+    const leaseMs = parts.config.leaseMs || LeasePolicy.leaseMsDefault;
+    this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self, leaseMs });
+    this.checker = new ContentChecker({ store, client, service, closestNodes: parts.closestNodes, self: parts.self, leaseMs, penalize: penalizePeer });
     this.fetcher = new ContentFetcher({
       store, holdings: this.holdings, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
       penalize: penalizePeer, nowMs: parts.nowMs, rttOf: parts.rttOf,
     });
+    this.leaseKeeper = new LeaseKeeper({
+      holdings: this.holdings, store, config: parts.config, nowUnixMs, log: parts.log,
+      renew: (root, redundancy) => this.checker.check(root, redundancy, { renew: true }),
+      place: (root, redundancy) => this.placer.place(root, redundancy),
+    });
     this.maintenance = new Maintenance({
       holdings: this.holdings, store, client, closestNodes: parts.closestNodes, self: parts.self, config: parts.config,
-      nowUnixMs: Date.now, penalize: penalizePeer, log: parts.log,
+      nowUnixMs, penalize: penalizePeer, log: parts.log,
     });
   }
 
@@ -131,6 +155,7 @@ export class GridStorage {
       throw error;
     }
     grid.maintenance.start();
+    grid.leaseKeeper.start();
     return grid;
   }
 
@@ -144,7 +169,11 @@ export class GridStorage {
     const scheme = this.schemeOf(redundancy);
     const root = rootOf(this.parseRef(refText));
     if (!this.parts.content.store.has(root)) throw new ContentNotFoundError(root.toString());
-    return this.placer.place(root, scheme, onProgress, new Set(avoid));
+    return this.placer.place(root, scheme, onProgress, new Set(avoid)).then((report) => {
+      // Placement leased every piece: the lease keeper renews from here, under this scheme.
+      this.holdings.noteRenewed(root.toString(), this.nowUnixMs(), formatRedundancy(scheme));
+      return report;
+    });
   }
 
   /**
@@ -152,15 +181,16 @@ export class GridStorage {
    * pieces counted at its closest nodes (content-checker.ts); with `verify`, only the pieces that
    * came when asked for and are genuine (piece-audit.ts). Nothing is stored; `place` tops up what
    * is missing. The content need not be here: its structure (every block but the leaves) is
-   * fetched first. Throws at once, like `place`, on a bad ref or scheme.
+   * fetched first. With `renew`, every holder asked also renews its lease on its pieces
+   * (lease-policy.ts). Throws at once, like `place`, on a bad ref or scheme.
    */
-  check(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: CheckProgress) => void, verify = false): Promise<CheckReport> {
+  check(refText: string, redundancy?: Redundancy | string, onProgress?: (progress: CheckProgress) => void, verify = false, renew = false): Promise<CheckReport> {
     const scheme = this.schemeOf(redundancy);
     const ref = this.parseRef(refText);
     // The census walks the content's structure: whatever of it is not here comes first (a few
     // small blocks; nothing when the content is here), so a check runs from any node.
     const structure = this.fetches.run(`structure ${sharedFetchKey(ref)}`, (progress) => this.fetcher.fetch(rootOf(ref), readingOf(ref), progress, undefined, 'structure'));
-    return structure.then(() => this.checker.check(rootOf(ref), scheme, { onProgress, verify }));
+    return structure.then(() => this.checker.check(rootOf(ref), scheme, { onProgress, verify, renew }));
   }
 
   /** A scheme, its text (`replicate:3`, `erasure:4+2`), or the configured one when absent. */
@@ -210,18 +240,25 @@ export class GridStorage {
   status(): GridStorageStatus {
     const store = this.parts.content.store;
     const held = this.holdings.count();
+    const leaseCounts = this.holdings.leaseCounts(this.nowUnixMs() + WEEK_MS);
     return {
       redundancy: formatRedundancy(this.parts.config.redundancy),
       piecesHeld: held.pieces, bytesHeld: held.bytes,
       bytesForOthers: bytesKeptForOthers(store),
       bytesForOthersMax: this.parts.config.bytesForOthersMax, bytesPerPeerMax: this.parts.config.bytesPerPeerMax,
       maintenance: { ...this.maintenance.stats },
+      leases: {
+        leaseMs: this.parts.config.leaseMs, renewIntervalMs: this.parts.config.leaseRenewIntervalMs,
+        piecesExpiringWithinWeek: leaseCounts.expiringSoon, nextExpiryAtMs: leaseCounts.nextExpiryAtMs,
+        renewals: { ...this.leaseKeeper.stats },
+      },
       cache: { ...this.cache.stats(), pushes: this.cachePusher.stats() },
       peers: this.ledger.snapshot(50),
     };
   }
 
   async stop(): Promise<void> {
+    await this.leaseKeeper.stop();
     await this.maintenance.stop();
     await this.cachePusher.stop();
     await this.server?.unregister();
@@ -234,6 +271,8 @@ export class GridStorage {
     return parsed.ref;
   }
 }
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /** How the content's root block is read: plainly, or opened with the capability's key. */
 function readingOf(ref: ContentRef): BlockReading {

@@ -90,13 +90,14 @@ export class HolderDiscovery {
    * What each of a block's closest nodes says it holds of it (keyed by CID text, then by node
    * address): every candidate is asked, with no shortcut through likely holders, since a census
    * (content-checker.ts) must see every piece. A node that did not answer is absent.
-   * `onLookedUp` is called after each block's lookup.
+   * `onLookedUp` is called after each block's lookup. With `renewLeaseSeconds`, the nodes are asked
+   * `renew` instead of `have`: each also keeps its pieces of the blocks that long (lease-policy.ts).
    */
-  async claims(blocks: readonly CID[], signal?: AbortSignal, onLookedUp?: () => void): Promise<Map<string, Map<string, HeldClaim>>> {
+  async claims(blocks: readonly CID[], signal?: AbortSignal, onLookedUp?: () => void, renewLeaseSeconds?: number): Promise<Map<string, Map<string, HeldClaim>>> {
     const found = new Map<string, Map<string, HeldClaim>>();
     for (const cid of blocks) found.set(cid.toString(), new Map());
     const { requests } = await this.candidates(blocks, new Set(), signal, onLookedUp);
-    await this.ask(requests, (peer, cid, entry) => found.get(cid.toString())?.set(peer.address, { peer, entry }), signal);
+    await this.ask(requests, (peer, cid, entry) => found.get(cid.toString())?.set(peer.address, { peer, entry }), signal, renewLeaseSeconds);
     return found;
   }
 
@@ -123,9 +124,10 @@ export class HolderDiscovery {
     return { requests: [...askPeer.values()], keys };
   }
 
-  /** One `have` per node (split at the protocol's limit), each answer's entries handed to `onEntry`. */
+  /** One `have` (or `renew`) per node (split at the protocol's limit), each answer's entries handed to `onEntry`. */
   private async ask(
     requests: readonly { peer: PeerRef; blocks: CID[] }[], onEntry: (peer: PeerRef, cid: CID, entry: HaveEntry) => void, signal: AbortSignal | undefined,
+    renewLeaseSeconds?: number,
   ): Promise<void> {
     const batches: { peer: PeerRef; blocks: CID[] }[] = [];
     for (const entry of requests) {
@@ -135,7 +137,8 @@ export class HolderDiscovery {
     }
     await forEachLimited(batches, this.options.haveRequestsInFlightMax, async ({ peer, blocks: asked }) => {
       if (signal?.aborted === true) return;
-      const answer = await this.client.have(peer, asked, signal).catch(() => null);
+      const asking = renewLeaseSeconds === undefined ? this.client.have(peer, asked, signal) : this.client.renew(peer, renewLeaseSeconds, asked, signal);
+      const answer = await asking.catch(() => null);
       if (answer === null || answer.kind !== 'haves') return;
       answer.entries.forEach((entry, index) => {
         if (index < asked.length) onEntry(peer, asked[index], entry);

@@ -8,6 +8,10 @@
  * stored with the sender as owner so quotas can count them (blockstore `usage(owner)`). This table
  * is what maintenance walks (docs/storage-network.md): keys due for a check, oldest first.
  *
+ * Each piece has a lease (services/storage/placement/lease-policy.ts): until when this node keeps
+ * it unless someone renews it. A second table remembers, for content this node placed or pins, the
+ * scheme it was placed under and when this node last renewed its leases (lease-keeper.ts).
+ *
  * The index is small (a row per piece, not per byte) and its loss costs only maintenance state: a
  * node that lost it still serves its blocks, and re-learns what it holds when it is asked.
  */
@@ -36,6 +40,8 @@ export interface HoldingRow {
   readonly nextCheckAtMs: number;
   /** The holder record of the last plan, as JSON (holding-plan.ts); '[]' before the first check. */
   readonly record: string;
+  /** Until when the piece is kept unless renewed (wall-clock ms); 0 for a row from before leases, until grantMissingLeases. */
+  readonly leaseExpiresAtMs: number;
 }
 
 interface RawRow {
@@ -48,6 +54,7 @@ interface RawRow {
   added_at_ms: number;
   next_check_at_ms: number;
   record: string;
+  lease_expires_at_ms: number;
 }
 
 const SCHEMA = `
@@ -64,7 +71,15 @@ CREATE TABLE IF NOT EXISTS holdings (
   PRIMARY KEY (block, fragment)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS holdings_due ON holdings (next_check_at_ms);
+CREATE TABLE IF NOT EXISTS content_leases (
+  root TEXT PRIMARY KEY,
+  redundancy TEXT,
+  renewed_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** Added after the first release of the table: holdings files of earlier versions get it on open. */
+const LEASE_COLUMN = 'lease_expires_at_ms';
 
 export class Holdings {
   private readonly database: DatabaseSync;
@@ -76,15 +91,63 @@ export class Holdings {
   }
 
   static open(dataDir: string): Holdings {
-    return new Holdings(openWalDatabase(join(dataDir, HOLDINGS_FILE), SCHEMA));
+    const database = openWalDatabase(join(dataDir, HOLDINGS_FILE), SCHEMA);
+    const columns = database.prepare('PRAGMA table_info(holdings)').all() as { name: string }[];
+    if (!columns.some((column) => column.name === LEASE_COLUMN)) {
+      database.exec(`ALTER TABLE holdings ADD COLUMN ${LEASE_COLUMN} INTEGER NOT NULL DEFAULT 0`);
+    }
+    database.exec(`CREATE INDEX IF NOT EXISTS holdings_lease ON holdings (${LEASE_COLUMN})`);
+    return new Holdings(database);
   }
 
-  /** Records a piece (or refreshes its scheme and origin); a new row is due for a check at `firstCheckAtMs`. */
+  /**
+   * Records a piece (or refreshes its scheme and origin); a new row is due for a check at
+   * `firstCheckAtMs`. A piece stored again keeps the longer of its lease and the new one.
+   */
   upsert(row: Omit<HoldingRow, 'record' | 'nextCheckAtMs'>, firstCheckAtMs: number): void {
-    this.statement(`INSERT INTO holdings (block, fragment, piece, redundancy, origin, bytes, added_at_ms, next_check_at_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (block, fragment) DO UPDATE SET piece = excluded.piece, redundancy = excluded.redundancy, bytes = excluded.bytes`)
-      .run(row.block, row.fragment, row.piece, row.redundancy, row.origin, row.bytes, row.addedAtMs, firstCheckAtMs);
+    this.statement(`INSERT INTO holdings (block, fragment, piece, redundancy, origin, bytes, added_at_ms, next_check_at_ms, lease_expires_at_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (block, fragment) DO UPDATE SET piece = excluded.piece, redundancy = excluded.redundancy, bytes = excluded.bytes,
+        lease_expires_at_ms = max(lease_expires_at_ms, excluded.lease_expires_at_ms)`)
+      .run(row.block, row.fragment, row.piece, row.redundancy, row.origin, row.bytes, row.addedAtMs, firstCheckAtMs, row.leaseExpiresAtMs);
+  }
+
+  /** Extends the lease of every piece held of `block` to at least `untilMs`; returns the pieces held. */
+  renewLease(block: string, untilMs: number): number {
+    return this.statement('UPDATE holdings SET lease_expires_at_ms = max(lease_expires_at_ms, ?) WHERE block = ?').run(untilMs, block).changes as number;
+  }
+
+  /** Pieces whose lease ran out by `nowMs`, the longest expired first. */
+  expired(nowMs: number, limit: number): HoldingRow[] {
+    return (this.statement('SELECT * FROM holdings WHERE lease_expires_at_ms <= ? ORDER BY lease_expires_at_ms LIMIT ?').all(nowMs, limit) as unknown as RawRow[]).map(toRow);
+  }
+
+  /** Gives the rows of a holdings file from before leases (lease 0) a lease until `untilMs`; returns how many. */
+  grantMissingLeases(untilMs: number): number {
+    return this.statement('UPDATE holdings SET lease_expires_at_ms = ? WHERE lease_expires_at_ms = 0').run(untilMs).changes as number;
+  }
+
+  /** Pieces held, and those whose lease runs out before `soonAtMs`. */
+  leaseCounts(soonAtMs: number): { readonly pieces: number; readonly expiringSoon: number; readonly nextExpiryAtMs: number | null } {
+    const row = this.statement('SELECT count(*) AS pieces, count(CASE WHEN lease_expires_at_ms < ? THEN 1 END) AS soon, min(lease_expires_at_ms) AS next FROM holdings')
+      .get(soonAtMs) as { pieces: number; soon: number; next: number | null };
+    return { pieces: row.pieces, expiringSoon: row.soon, nextExpiryAtMs: row.next };
+  }
+
+  /**
+   * What this node knows of the leases of the content under `root`: the scheme it placed it under
+   * (null when it only renewed it), and when it last renewed them.
+   */
+  contentLease(root: string): { readonly redundancy: string | null; readonly renewedAtMs: number } | undefined {
+    const row = this.statement('SELECT redundancy, renewed_at_ms FROM content_leases WHERE root = ?').get(root) as { redundancy: string | null; renewed_at_ms: number } | undefined;
+    return row === undefined ? undefined : { redundancy: row.redundancy, renewedAtMs: row.renewed_at_ms };
+  }
+
+  /** Records a renewal of the content's leases at `atMs`; with `redundancy`, the scheme it was (re)placed under too. */
+  noteRenewed(root: string, atMs: number, redundancy?: string): void {
+    this.statement(`INSERT INTO content_leases (root, redundancy, renewed_at_ms) VALUES (?, ?, ?)
+      ON CONFLICT (root) DO UPDATE SET renewed_at_ms = excluded.renewed_at_ms, redundancy = coalesce(excluded.redundancy, redundancy)`)
+      .run(root, redundancy ?? null, atMs);
   }
 
   get(block: string, fragment: number): HoldingRow | undefined {
@@ -134,5 +197,6 @@ function toRow(raw: RawRow): HoldingRow {
   return {
     block: raw.block, fragment: raw.fragment, piece: raw.piece, redundancy: raw.redundancy, origin: raw.origin,
     bytes: raw.bytes, addedAtMs: raw.added_at_ms, nextCheckAtMs: raw.next_check_at_ms, record: raw.record,
+    leaseExpiresAtMs: raw.lease_expires_at_ms,
   };
 }

@@ -11,6 +11,11 @@
  * the plan names (a hand-off) or rebuilt — K fragments fetched, the block decoded, the fragment
  * re-encoded (fragment-rebuild.ts). Not done yet: asking surplus holders to delete (the protocol has
  * no delete; surplus pieces stay, which costs space, never data).
+ *
+ * Leases (services/storage/placement/lease-policy.ts): a piece whose lease ran out is dropped (when
+ * storage.leaseMs is not 0), and a repair happens only under a lease with more than a store's own
+ * left, passing on to the new holder just what is left of ours, so no repair makes content outlive
+ * the leases its owners gave it.
  */
 import { idFromHex, idToHex, type Id } from '../../core/id.ts';
 import { peerRef, type PeerRef } from '../../core/peer.ts';
@@ -24,6 +29,8 @@ import type { HaveAnswer, HolderRecord, PieceHolder } from '../../services/stora
 import { withStoredPiece } from '../../services/storage/placement/holder-record.ts';
 import { peersToAsk, planHolding, type HoldingPlan } from '../../services/storage/placement/holding-plan.ts';
 import type { StoreOn } from '../../services/storage/placement/piece-actions.ts';
+import { leaseSecondsOf, mayRepairUnderLease } from '../../services/storage/placement/lease-policy.ts';
+import { GRID_PIN } from '../storage/blockstore-limits.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import type { StorageConfig } from '../storage-config.ts';
@@ -51,6 +58,9 @@ export interface MaintenanceStats {
   piecesCreated: number;
   repairFailures: number;
   bytesSent: number;
+  /** Pieces dropped because their lease ran out, and repairs not made because it was about to. */
+  piecesExpired: number;
+  repairsPassedOverForLease: number;
 }
 
 /** Pieces checked per round, and at once. */
@@ -61,7 +71,7 @@ const REFUSAL_MEMORY_INTERVALS = 6;
 const REFUSALS_REMEMBERED_MAX = 10_000;
 
 export class Maintenance {
-  readonly stats: MaintenanceStats = { checks: 0, piecesCreated: 0, repairFailures: 0, bytesSent: 0 };
+  readonly stats: MaintenanceStats = { checks: 0, piecesCreated: 0, repairFailures: 0, bytesSent: 0, piecesExpired: 0, repairsPassedOverForLease: 0 };
   private readonly parts: MaintenanceParts;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
@@ -86,6 +96,7 @@ export class Maintenance {
 
   /** Checks every piece that is due now (tests and `peergrid` call it directly too). */
   async runDue(): Promise<number> {
+    this.dropExpired();
     const due = this.parts.holdings.due(this.parts.nowUnixMs(), ROUND_PIECES_MAX);
     await forEachLimited(due, CHECKS_IN_FLIGHT_MAX, async (row) => {
       if (this.stopped) return;
@@ -99,6 +110,25 @@ export class Maintenance {
       }
     });
     return due.length;
+  }
+
+  /**
+   * Lets go of pieces whose lease ran out: the row goes, and the piece's `grid` pin, so the next gc
+   * reclaims its bytes (a pin of this node's own users keeps them). Nothing when leases are off.
+   */
+  private dropExpired(): void {
+    if (this.parts.config.leaseMs === 0) return;
+    for (;;) {
+      const expired = this.parts.holdings.expired(this.parts.nowUnixMs(), ROUND_PIECES_MAX);
+      for (const row of expired) {
+        this.parts.holdings.remove(row.block, row.fragment);
+        const piece = parseStorageCid(row.piece);
+        if (piece !== null) this.parts.store.unpin(piece, { name: GRID_PIN });
+        this.stats.piecesExpired++;
+        this.parts.log({ level: 'info', event: 'pieceExpired', block: row.block, fragment: row.fragment, leaseExpiresAtMs: row.leaseExpiresAtMs });
+      }
+      if (expired.length < ROUND_PIECES_MAX) return;
+    }
   }
 
   private schedule(): void {
@@ -158,7 +188,9 @@ export class Maintenance {
     });
     this.stats.checks++;
     let kept: HolderRecord = plan.record;
-    if (plan.acting) kept = await this.act(cid, row, redundancy, plan, kept, fragmentHolders);
+    const leased = mayRepairUnderLease(row.leaseExpiresAtMs, nowMs);
+    if (plan.acting && !leased && plan.storeOn.length > 0) this.stats.repairsPassedOverForLease++;
+    if (plan.acting && leased) kept = await this.act(cid, row, redundancy, plan, kept, fragmentHolders);
     this.parts.holdings.setCheck(row.block, row.fragment, plan.nextCheckAtMs, encodeRecord(kept));
   }
 
@@ -177,6 +209,9 @@ export class Maintenance {
         continue;
       }
       this.stats.piecesCreated++;
+      // The new piece is kept as long as ours, no longer: a store alone gives it a day.
+      const leftMs = row.leaseExpiresAtMs - this.parts.nowUnixMs();
+      await this.parts.client.renew(store.peer, leaseSecondsOf(leftMs), [cid]).catch(() => null);
       kept = withStoredPiece(kept, store.peer, store.fragmentIndex, this.parts.nowUnixMs());
       this.parts.log({ level: 'info', event: 'pieceCreated', block: row.block, peer: idToHex(store.peer), fragment: store.fragmentIndex, action: plan.action });
     }

@@ -26,7 +26,7 @@ describe('exchange service: cacheBlock', () => {
     const exchange = new ExchangeService({
       store, holdings, ledger: new PeerLedger(),
       quota: () => ({ bytesForOthersMax: 1 << 30, bytesPerPeerMax: 1 << 30 }),
-      nowUnixMs: Date.now, firstCheckDelayMs: () => 60_000,
+      nowUnixMs: Date.now, firstCheckDelayMs: () => 60_000, leaseMs: () => 0,
       penalize: (peer, reason) => penalties.push({ peer, reason }),
       cache: BlockCache.load(store, cacheBytesMax, () => 0, limits),
       onServed: (peer, cid) => served.push({ peer, cid }),

@@ -30,6 +30,12 @@ const CID_BYTES_MAX = 64;
 /** Blocks one `have` may ask about: a 1 GiB file has about 4,000 blocks, so four requests cover it. */
 const HAVE_BLOCKS_MAX = 1024;
 
+/**
+ * The longest lease a `renew` may ask for: ten years, in seconds (fits the u32 field with room).
+ * A holder grants at most its own `storage.leaseMs`; this bounds only what the wire carries.
+ */
+const LEASE_SECONDS_MAX = 10 * 365 * 24 * 3600;
+
 /** Fragment indexes run 0 … 255: the erasure code's K + M is at most 256 (GF(2^8), docs/storage-erasure.md). */
 const FRAGMENT_INDEX_MAX = 255;
 const FRAGMENTS_PER_BLOCK_MAX = FRAGMENT_INDEX_MAX + 1;
@@ -44,6 +50,7 @@ const COPIES_BYTES = 1;
 const BYTES_LENGTH_BYTES = 4;
 const COUNT_BYTES = 2;
 const HAVES_ENTRY_FIXED_BYTES = 1 + 2;
+const LEASE_BYTES = 4;
 
 const RECORD_BYTES_MAX = BLOCK_BYTES_MAX + RECORD_OVERHEAD_BYTES_MAX;
 
@@ -52,6 +59,7 @@ const LARGEST_ENCODINGS = [
   HEADER_BYTES + CID_LENGTH_BYTES + CID_BYTES_MAX + COPIES_BYTES + BYTES_LENGTH_BYTES + BLOCK_BYTES_MAX, // storeBlock
   HEADER_BYTES + BYTES_LENGTH_BYTES + RECORD_BYTES_MAX, // storeFragment, fragment
   HEADER_BYTES + COUNT_BYTES + HAVE_BLOCKS_MAX * (CID_LENGTH_BYTES + CID_BYTES_MAX), // have
+  HEADER_BYTES + LEASE_BYTES + COUNT_BYTES + HAVE_BLOCKS_MAX * (CID_LENGTH_BYTES + CID_BYTES_MAX), // renew
   HEADER_BYTES + COUNT_BYTES + HAVE_BLOCKS_MAX * (HAVES_ENTRY_FIXED_BYTES + FRAGMENTS_PER_BLOCK_MAX), // haves
 ];
 
@@ -61,7 +69,9 @@ export const ExchangeLimits = {
   /** An opaque fragment record (storeFragment, fragment): a fragment of a block plus its header. */
   recordBytesMax: RECORD_BYTES_MAX,
   cidBytesMax: CID_BYTES_MAX,
+  /** Blocks one `have` or `renew` may name. */
   haveBlocksMax: HAVE_BLOCKS_MAX,
+  leaseSecondsMax: LEASE_SECONDS_MAX,
   fragmentIndexMax: FRAGMENT_INDEX_MAX,
   fragmentsPerBlockMax: FRAGMENTS_PER_BLOCK_MAX,
   messageTextBytesMax: MESSAGE_TEXT_BYTES_MAX,

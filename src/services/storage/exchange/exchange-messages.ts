@@ -16,8 +16,9 @@
  *   have            haves (one entry per block asked, in the same order)
  *   cacheBlock      stored | refused
  *   prove           proof | notFound
+ *   renew           haves (as `have`, and the holder extends its leases on the kept pieces)
  *
- * and any request may be answered by `refused` with reason busy or unavailable (answersRequest).
+ * and any request may be answered by `refused` with reason busy, unavailable or invalid (answersRequest).
  *
  * Every message starts with two bytes: the format version (1) and the kind code (RequestCode or
  * ResponseCode; a response's code has its top bit set, so a response read as a request, or the
@@ -33,6 +34,10 @@
  *                          unlike storeBlock's, which maintenance keeps
  *   prove          (0x07)  cid, piece u8 (0: the kept copy; 1: a fragment), index u8 (0 for a copy),
  *                          nonce (32 bytes) — a challenge: prove you hold the piece now
+ *   renew          (0x08)  lease u32 (seconds, 1 … ExchangeLimits.leaseSecondsMax), count u16,
+ *                          count × cid — `have`, and a request to keep every piece of those blocks
+ *                          that the holder keeps for the grid for that long from now (a lease,
+ *                          runtime/exchange/leases.ts; Tahoe-LAFS's add-lease)
  *   block          (0x81)  length u32, bytes
  *   fragment       (0x82)  length u32, record
  *   notFound       (0x83)  nothing
@@ -114,7 +119,9 @@ export type ExchangeRequest =
   | { readonly kind: 'have'; readonly blocks: readonly CID[] }
   | { readonly kind: 'cacheBlock'; readonly cid: CID; readonly bytes: Uint8Array }
   /** `index` null: the kept whole copy; else that fragment. */
-  | { readonly kind: 'prove'; readonly block: CID; readonly index: number | null; readonly nonce: Uint8Array };
+  | { readonly kind: 'prove'; readonly block: CID; readonly index: number | null; readonly nonce: Uint8Array }
+  /** `leaseSeconds`: how long from now the asker wants the pieces kept (the holder may grant less). */
+  | { readonly kind: 'renew'; readonly leaseSeconds: number; readonly blocks: readonly CID[] };
 
 /** What a node holds of one block asked about in `have`: the block itself, and which fragments (sorted). */
 export interface HaveEntry {
@@ -147,6 +154,7 @@ export const RequestCode = {
   have: 0x05,
   cacheBlock: 0x06,
   prove: 0x07,
+  renew: 0x08,
 } as const satisfies Record<ExchangeRequestKind, number>;
 
 export const ResponseCode = {
@@ -173,6 +181,7 @@ const TEXT_LENGTH_BYTES = 2;
 const FLAGS_BYTES = 1;
 const FRAGMENT_COUNT_BYTES = 2;
 const PIECE_BYTES = 1;
+const LEASE_BYTES = 4;
 /** A challenge's nonce, and a proof's digest (SHA-256). */
 export const PROOF_NONCE_BYTES = 32;
 export const PROOF_DIGEST_BYTES = 32;
@@ -193,6 +202,7 @@ function assertLimitsFitFormat(): void {
     ExchangeLimits.fragmentsPerBlockMax <= U16_MAX &&
     ExchangeLimits.messageTextBytesMax <= U16_MAX &&
     ExchangeLimits.recordBytesMax <= 0xffff_ffff &&
+    ExchangeLimits.leaseSecondsMax <= 0xffff_ffff &&
     RedundancyBounds.copiesMax <= U8_MAX;
   if (!fits) throw new RangeError('ExchangeLimits exceed the field widths of the block-exchange format');
 }
@@ -225,8 +235,9 @@ export function encodedRequestSize(request: ExchangeRequest): number {
       return HEADER_BYTES + cidFieldBytes(request.cid) + COPIES_BYTES + LENGTH_BYTES + request.bytes.length;
     case 'storeFragment':
       return HEADER_BYTES + LENGTH_BYTES + request.record.length;
-    case 'have': {
-      let size = HEADER_BYTES + COUNT_BYTES;
+    case 'have':
+    case 'renew': {
+      let size = HEADER_BYTES + (request.kind === 'renew' ? LEASE_BYTES : 0) + COUNT_BYTES;
       for (const cid of request.blocks) size += cidFieldBytes(cid);
       return size;
     }
@@ -281,6 +292,11 @@ function assertFragmentIndex(index: number, field: string): void {
   }
 }
 
+function assertBlockList(blocks: readonly CID[], kind: string): void {
+  if (blocks.length > ExchangeLimits.haveBlocksMax) throw new RangeError(`${kind} asks about ${blocks.length} blocks, more than ${ExchangeLimits.haveBlocksMax}`);
+  blocks.forEach((cid, index) => assertCid(cid, `${kind} block ${index}`));
+}
+
 function writeCid(writer: ByteWriter, cid: CID): void {
   writer.writeU8(cid.bytes.length);
   writer.writeBytes(cid.bytes);
@@ -310,11 +326,14 @@ function checkRequest(request: ExchangeRequest): void {
     case 'storeFragment':
       assertBytes(request.record, 'storeFragment record', ExchangeLimits.recordBytesMax);
       return;
-    case 'have':
-      if (request.blocks.length > ExchangeLimits.haveBlocksMax) {
-        throw new RangeError(`have asks about ${request.blocks.length} blocks, more than ${ExchangeLimits.haveBlocksMax}`);
+    case 'renew':
+      if (!Number.isInteger(request.leaseSeconds) || request.leaseSeconds < 1 || request.leaseSeconds > ExchangeLimits.leaseSecondsMax) {
+        throw new RangeError(`renew leaseSeconds must be an integer in [1, ${ExchangeLimits.leaseSecondsMax}], got ${request.leaseSeconds}`);
       }
-      request.blocks.forEach((cid, index) => assertCid(cid, `have block ${index}`));
+      assertBlockList(request.blocks, request.kind);
+      return;
+    case 'have':
+      assertBlockList(request.blocks, request.kind);
       return;
     case 'cacheBlock':
       assertCid(request.cid, 'cacheBlock cid');
@@ -365,6 +384,11 @@ export function encodeRequest(request: ExchangeRequest): Uint8Array {
       writer.writeU8(request.index === null ? WHOLE_COPY_PIECE : FRAGMENT_PIECE);
       writer.writeU8(request.index ?? 0);
       writer.writeBytes(request.nonce);
+      break;
+    case 'renew':
+      writer.writeU32(request.leaseSeconds);
+      writer.writeU16(request.blocks.length);
+      for (const cid of request.blocks) writeCid(writer, cid);
       break;
   }
   return writer.finish();
@@ -569,6 +593,13 @@ function readRequestBody(reader: ByteReader, kind: ExchangeRequestKind): Exchang
       if (nonce === undefined) return truncated('nonce');
       return { kind, block, index: piece === FRAGMENT_PIECE ? index : null, nonce };
     }
+    case 'renew': {
+      const leaseSeconds = reader.readU32();
+      if (leaseSeconds === undefined) return truncated('lease');
+      if (leaseSeconds < 1 || leaseSeconds > ExchangeLimits.leaseSecondsMax) return new Failure(`lease out of range: ${leaseSeconds} s (1 … ${ExchangeLimits.leaseSecondsMax})`);
+      const blocks = readCids(reader);
+      return blocks instanceof Failure ? blocks : { kind, leaseSeconds, blocks };
+    }
   }
 }
 
@@ -699,11 +730,13 @@ function readResponseBodyView(reader: ByteReader, kind: ExchangeResponseKind): E
 
 /**
  * Whether `response` is a possible answer to `request`: the kinds the table at the top allows, a
- * refusal of any request for being busy or unavailable, and a `haves` with one entry per block asked.
+ * refusal of any request for being busy, unavailable or invalid, and a `haves` with one entry per block asked.
  * Whether a block's bytes match its CID is for the caller to check (hashing is not done here).
  */
 export function answersRequest(request: ExchangeRequest, response: ExchangeResponse): boolean {
-  if (response.kind === 'refused' && (response.reason === RefusalReason.busy || response.reason === RefusalReason.unavailable)) return true;
+  // Any request may be refused as busy or unavailable, or as invalid: what a node answers a request
+  // it cannot decode, such as a newer peer's kind (isUnknownRequestKind).
+  if (response.kind === 'refused' && (response.reason === RefusalReason.busy || response.reason === RefusalReason.unavailable || response.reason === RefusalReason.invalid)) return true;
   switch (request.kind) {
     case 'getBlock':
       return response.kind === 'block' || response.kind === 'notFound';
@@ -714,6 +747,7 @@ export function answersRequest(request: ExchangeRequest, response: ExchangeRespo
     case 'cacheBlock':
       return response.kind === 'stored' || response.kind === 'refused';
     case 'have':
+    case 'renew':
       return response.kind === 'haves' && response.entries.length === request.blocks.length;
     case 'prove':
       return response.kind === 'proof' || response.kind === 'notFound';

@@ -82,6 +82,8 @@ const requestArb: fc.Arbitrary<ExchangeRequest> = fc.oneof(
   fc.record({ cid: cidArb, bytes: smallBytesArb }).map(({ cid, bytes }) => ({ kind: 'cacheBlock' as const, cid, bytes })),
   fc.record({ block: cidArb, index: fc.option(fc.integer({ min: 0, max: 255 }), { nil: null }), nonce: fc.uint8Array({ minLength: 32, maxLength: 32 }) })
     .map(({ block, index, nonce }) => ({ kind: 'prove' as const, block, index, nonce })),
+  fc.record({ leaseSeconds: fc.integer({ min: 1, max: 315_360_000 }), blocks: fc.array(cidArb, { maxLength: 8 }) })
+    .map(({ leaseSeconds, blocks }) => ({ kind: 'renew' as const, leaseSeconds, blocks })),
 );
 
 const reasonArb = fc.constantFrom(...Object.values(RefusalReason));
@@ -128,6 +130,7 @@ describe('golden encodings: the wire format cannot change silently', () => {
     [{ kind: 'cacheBlock', cid: rawCid, bytes: Uint8Array.of(4, 5) }, `0106 24 01551220${digestHex(0)} 00000002 0405`],
     [{ kind: 'prove', block: rawCid, index: null, nonce: new Uint8Array(32).fill(0xab) }, `0107 24 01551220${digestHex(0)} 00 00 ${'ab'.repeat(32)}`],
     [{ kind: 'prove', block: pbCid, index: 5, nonce: new Uint8Array(32).fill(1) }, `0107 24 01701220${digestHex(0x20)} 01 05 ${'01'.repeat(32)}`],
+    [{ kind: 'renew', leaseSeconds: 7_776_000, blocks: [rawCid] }, `0108 0076a700 0001 24 01551220${digestHex(0)}`],
   ];
   const responses: [ExchangeResponse, string][] = [
     [{ kind: 'block', bytes: Uint8Array.of(0xca, 0xfe) }, '0181 00000002 cafe'],
@@ -289,6 +292,10 @@ describe('the encoders refuse what a decoder would', () => {
     assert.throws(() => encodeResponse({ kind: 'haves', entries: [{ block: true, fragments: [256] }] }), RangeError);
     assert.throws(() => encodeResponse({ kind: 'refused', reason: 'angry' as RefusalReason, message: '' }), RangeError);
     assert.throws(() => encodeRequest({ kind: 'nonsense' } as unknown as ExchangeRequest), RangeError);
+    for (const leaseSeconds of [0, ExchangeLimits.leaseSecondsMax + 1, 1.5, -1]) {
+      assert.throws(() => encodeRequest({ kind: 'renew', leaseSeconds, blocks: [rawCid] }), RangeError, String(leaseSeconds));
+    }
+    assert.throws(() => encodeRequest({ kind: 'renew', leaseSeconds: 60, blocks: Array.from({ length: ExchangeLimits.haveBlocksMax + 1 }, () => rawCid) }), RangeError);
   });
 
   it('cuts a refusal text to 256 bytes, never inside a character, and replaces lone surrogates', () => {
@@ -324,6 +331,19 @@ describe('the decoders refuse bad input with a reason', () => {
     assert.match(requestError(Uint8Array.of(1, 0x09)), /unknown kind code 9/);
     assert.match(requestError(encodeResponse({ kind: 'notFound' })), /unknown kind code 131/);
     assert.match(responseError(getBlock), /unknown kind code 1/);
+  });
+
+  it('refuses a renewal of no time, or of more than the longest lease the wire carries', () => {
+    const renewal = (leaseSeconds: number): Uint8Array => {
+      const bytes = encodeRequest({ kind: 'renew', leaseSeconds: 60, blocks: [rawCid] });
+      new DataView(bytes.buffer, bytes.byteOffset).setUint32(2, leaseSeconds);
+      return bytes;
+    };
+    assert.match(requestError(renewal(0)), /lease out of range: 0 s/);
+    assert.match(requestError(renewal(0xffff_ffff)), /lease out of range/);
+    const ok = requestOk(renewal(ExchangeLimits.leaseSecondsMax));
+    assert.ok(ok.kind === 'renew' && ok.leaseSeconds === ExchangeLimits.leaseSecondsMax && ok.blocks.length === 1);
+    assert.match(requestError(Uint8Array.of(1, 0x08, 0, 0)), /truncated: lease/);
   });
 
   it('refuses trailing bytes and truncation', () => {
@@ -434,6 +454,12 @@ describe('answersRequest', () => {
   it('pairs each request with the responses the protocol allows', () => {
     const busy: ExchangeResponse = { kind: 'refused', reason: 'busy', message: '' };
     const quota: ExchangeResponse = { kind: 'refused', reason: 'quota', message: '' };
+    // What a node of an earlier version answers a request kind it does not know, such as renew.
+    const invalid: ExchangeResponse = { kind: 'refused', reason: 'invalid', message: 'a request kind this node does not know' };
+    assert.ok(answersRequest({ kind: 'renew', leaseSeconds: 60, blocks: [rawCid] }, invalid));
+    assert.ok(answersRequest({ kind: 'getBlock', cid: rawCid }, invalid));
+    assert.ok(answersRequest({ kind: 'renew', leaseSeconds: 60, blocks: [rawCid] }, { kind: 'haves', entries: [{ block: false, fragments: [] }] }));
+    assert.ok(!answersRequest({ kind: 'renew', leaseSeconds: 60, blocks: [rawCid] }, { kind: 'haves', entries: [] }));
     const get: ExchangeRequest = { kind: 'getBlock', cid: rawCid };
     assert.ok(answersRequest(get, { kind: 'block', bytes: new Uint8Array() }));
     assert.ok(answersRequest(get, { kind: 'notFound' }));
@@ -455,7 +481,7 @@ describe('answersRequest', () => {
 describe('a request kind this version does not know', () => {
   it('is told apart from garbage: this version, a request code (top bit clear) it does not define', () => {
     assert.equal(isUnknownRequestKind(Uint8Array.of(1, 0x7e)), true);
-    assert.equal(isUnknownRequestKind(Uint8Array.of(1, 0x08, 1, 2, 3)), true);
+    assert.equal(isUnknownRequestKind(Uint8Array.of(1, 0x09, 1, 2, 3)), true);
     for (const known of Object.values(RequestCode)) assert.equal(isUnknownRequestKind(Uint8Array.of(1, known)), false);
     assert.equal(isUnknownRequestKind(Uint8Array.of(1, 0x81)), false, 'a response code');
     assert.equal(isUnknownRequestKind(Uint8Array.of(2, 0x7e)), false, 'another version');
