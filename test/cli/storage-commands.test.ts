@@ -316,7 +316,7 @@ describe('storage commands against running nodes', () => {
     assert.equal((await peergrid(['pin', 'rm', cid, '--name', 'temporary', '--api', first])).status, 0);
     assert.equal(jsonOf(await peergrid(['gc', '--grace', '0', '--api', first, '--json'])).blocksRemoved, 0, 'the second pin keeps it');
     const removed = await peergrid(['pin', 'rm', cid, '--api', first]);
-    assert.equal(removed.out, `removed 1 pin from ${cid}; gc may now remove what nothing else keeps\n`);
+    assert.equal(removed.out, `removed 1 pin from ${cid}; gc may now remove what nothing else keeps, and the grid its pieces once their leases run out, if no node pins it any more\n`);
     const gc = await peergrid(['gc', '--grace', '0', '--api', first]);
     assert.match(gc.out, /^removed [1-9]\d* blocks? \(/);
     const missing = await peergrid(['get', cid, '-o', join(work, 'gone'), '--api', first]);

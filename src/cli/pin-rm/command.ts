@@ -21,7 +21,7 @@ export async function runPinRm(args: readonly string[], io: CliIo): Promise<void
   const api = await connectApi(client, io.env);
   const removed = await callApi(client.baseUrl, () => api.pinRemove({ ref }, { name }));
   io.out(client.json ? jsonLine(removed)
-    : `removed ${removed.removed} pin${removed.removed === 1 ? '' : 's'} from ${removed.cid}; gc may now remove what nothing else keeps\n`
+    : `removed ${removed.removed} pin${removed.removed === 1 ? '' : 's'} from ${removed.cid}; gc may now remove what nothing else keeps, and the grid its pieces once their leases run out, if no node pins it any more\n`
       + (removed.withdrawn ? 'withdrew it from the search index (it was published from this node)\n' : ''));
 }
 
