@@ -59,6 +59,11 @@ export function unsupportedMediaType(message: string): ApiError {
   return new ApiError(415, 'unsupported_media_type', message);
 }
 
+/** A byte range that starts at or past the end of a file of `totalBytes`. */
+export function rangeNotSatisfiable(totalBytes: number): ApiError {
+  return new ApiError(416, 'range_not_satisfiable', `the range starts at or past the end of the file (${totalBytes} bytes)`, { 'content-range': `bytes */${totalBytes}` });
+}
+
 /** The request is well formed but cannot be carried out: content that is not what it claims, a CAR that does not parse. */
 export function unprocessable(code: string, message: string): ApiError {
   return new ApiError(422, code, message);

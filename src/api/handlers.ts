@@ -13,7 +13,8 @@ import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
 import type { GridCompute } from '../runtime/compute/grid-compute.ts';
 import type { GridSearch } from '../runtime/search/grid-search.ts';
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
-import { badRequest, busy, errorAnswer, payloadTooLarge } from './errors.ts';
+import { badRequest, busy, errorAnswer, payloadTooLarge, rangeNotSatisfiable } from './errors.ts';
+import { firstBytes, resolveByteRange } from './byte-range.ts';
 import { parseKey } from './key.ts';
 import { ProgressLines } from './progress-lines.ts';
 import { ApiLimits } from './limits.ts';
@@ -122,8 +123,16 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     // reads each block as soon as it is stored: a file streams while it is fetched. A fetch of the
     // same content already running (POST /fetches, for its progress) is joined, not repeated.
     getContent: async ({ params, query }) => {
-      const file = await node.content.openFile(params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetch(params.ref))));
-      return { body: file.body, bytes: file.bytes };
+      const reading = readWhileFetched(node, query.within, () => quietly(node.grid.fetch(params.ref)));
+      const file = await node.content.openFile(params.ref, reading);
+      if (query.range === undefined) return { body: file.body, bytes: file.bytes };
+      const range = resolveByteRange(query.range, file.bytes);
+      if (range === null) throw badRequest(`query.range: ${JSON.stringify(query.range)} is not one byte range (bytes=START-END, bytes=START- or bytes=-LAST)`);
+      if (range === 'unsatisfiable') throw rangeNotSatisfiable(file.bytes);
+      // Opened again from the range's start: the blocks before it are not read (nor fetched first).
+      const from = range.start === 0 ? file : await node.content.openFile(params.ref, reading, range.start);
+      const bytes = range.end - range.start + 1;
+      return { body: firstBytes(from.body, bytes), bytes, range };
     },
 
     listContent: async ({ params, query }) => {

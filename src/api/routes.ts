@@ -10,6 +10,7 @@
  * durations and ages end in Ms. An error is `{ "error": { "code", "message" } }` with a 4xx or 5xx
  * status (errors.ts), whatever the route's kind.
  */
+import { RANGE_TEXT_BYTES_MAX, type ByteRange } from './byte-range.ts';
 import { Limits } from '../core/limits.ts';
 import { keySchema } from './key.ts';
 import { ApiLimits } from './limits.ts';
@@ -30,6 +31,9 @@ export interface ByteStream {
   readonly description: string;
 }
 
+/** Routes that take an HTTP Range header (as their `range` query parameter). */
+export const RANGE_ROUTES: ReadonlySet<string> = new Set(['getContent']);
+
 export function byteStream(description: string): ByteStream {
   return { kind: 'byteStream', contentType: 'application/octet-stream', description };
 }
@@ -43,6 +47,8 @@ export interface ByteStreamResponse {
   readonly body: AsyncIterable<Uint8Array>;
   /** The length when known (sent as Content-Length), else null (chunked). */
   readonly bytes: number | null;
+  /** Set when the bytes are one range of a larger whole (sent as 206 Partial Content with Content-Range). */
+  readonly range?: ByteRange;
 }
 
 /** What a client may send as a streamed body: bytes at once, or pieces (a file's read stream). */
@@ -538,9 +544,13 @@ export const routes = {
   getContent: route({
     method: 'GET',
     path: '/api/v1/content/:ref',
-    summary: "a file's bytes, streamed (422 for a directory: list it)",
+    summary: "a file's bytes, streamed (422 for a directory: list it); one byte range with a Range header or range=bytes=START-END (206, or 416 past the end)",
     params: refParams,
-    query: withinQuery,
+    query: object({
+      within: optional(refSchema),
+      /** One HTTP byte range (byte-range.ts); a Range header of one range fills it in. */
+      range: optional(string({ minLength: 1, maxBytes: RANGE_TEXT_BYTES_MAX })),
+    }, request),
     body: null,
     response: byteStream("the file's bytes"),
   }),

@@ -22,7 +22,8 @@ import { badRequest, errorAnswer, methodNotAllowed, requestTimeout } from './err
 import { ApiLimits } from './limits.ts';
 import { readJsonBody, readStreamBody } from './request-body.ts';
 import { matchRoute } from './router.ts';
-import { isByteStream, routes, type ByteStreamResponse, type CheckedRequest, type ResponseOf, type RouteName } from './routes.ts';
+import { isByteStream, RANGE_ROUTES, routes, type ByteStreamResponse, type CheckedRequest, type ResponseOf, type RouteName } from './routes.ts';
+import { contentRange, isSingleByteRange } from './byte-range.ts';
 
 export type RouteHandlers = {
   readonly [Name in RouteName]: (request: CheckedRequest<Name>) => Promise<ResponseOf<Name>>;
@@ -180,9 +181,9 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
       requestTimeoutMs: options.timeouts?.requestTimeoutMs ?? ApiLimits.requestTimeoutMs,
       streamIdleTimeoutMs: options.timeouts?.streamIdleTimeoutMs ?? ApiLimits.streamIdleTimeoutMs,
     });
-    const result = await callHandler(options.handlers, match.name, match.params, query, request);
+    const result = await callHandler(options.handlers, match.name, match.params, withRangeHeader(match.name, query, request), request);
     if (isByteStream(route.response)) {
-      await sendStream(response, result as unknown as ByteStreamResponse, (error) => {
+      await sendStream(response, result as unknown as ByteStreamResponse, RANGE_ROUTES.has(match.name), (error) => {
         log({ level: 'warn', event: 'apiStreamCut', method: request.method, url: redactUrl(request.url), error: String(error) });
       });
       return;
@@ -227,6 +228,19 @@ function limitTime(request: IncomingMessage, response: ServerResponse, streaming
 /** Capabilities are secrets: a URL that carries one is logged without its key. */
 function redactUrl(url: string | undefined): string | undefined {
   return url?.replace(/pgcap1(?::|%3A)[^/?#]*/gi, 'pgcap1:…');
+}
+
+/**
+ * A route that takes a byte range gets a `Range` header of one byte range as its `range` query
+ * parameter (unless the query names one itself). Any other Range header — several ranges, another
+ * unit — is ignored, and the whole file sent, as RFC 9110 allows.
+ */
+function withRangeHeader(name: string, rawQuery: string, request: IncomingMessage): string {
+  const header = request.headers.range;
+  if (!RANGE_ROUTES.has(name) || typeof header !== 'string' || !isSingleByteRange(header)) return rawQuery;
+  if (new URLSearchParams(rawQuery).has('range')) return rawQuery;
+  const parameter = `range=${encodeURIComponent(header.trim())}`;
+  return rawQuery === '' ? parameter : `${rawQuery}&${parameter}`;
 }
 
 /** Checks the parameters, query and body against the route's declarations, then runs its handler. */
@@ -275,14 +289,17 @@ function parseQuery(raw: string): Record<string, string> {
  * fails at once (a missing root, a bad first block) is still answered with its error status; a
  * failure after that cuts the connection (`onCut`), which the client sees as an incomplete answer.
  */
-async function sendStream(response: ServerResponse, answer: ByteStreamResponse, onCut: (error: unknown) => void): Promise<void> {
+async function sendStream(response: ServerResponse, answer: ByteStreamResponse, ranged: boolean, onCut: (error: unknown) => void): Promise<void> {
   const iterator = answer.body[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (response.destroyed) {
     await iterator.return?.();
     return;
   }
-  response.writeHead(200, answer.bytes === null ? STREAM_HEADERS : { ...STREAM_HEADERS, 'content-length': answer.bytes });
+  const headers: Record<string, string | number> = answer.bytes === null ? { ...STREAM_HEADERS } : { ...STREAM_HEADERS, 'content-length': answer.bytes };
+  if (answer.range !== undefined) headers['content-range'] = contentRange(answer.range);
+  if (ranged) headers['accept-ranges'] = 'bytes';
+  response.writeHead(answer.range === undefined ? 200 : 206, headers);
   const rest = async function* (): AsyncGenerator<Uint8Array> {
     if (first.done === true) return;
     yield first.value;

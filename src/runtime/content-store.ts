@@ -189,9 +189,10 @@ export class ContentStore {
    * A file's size and bytes, streamed block by block; its root is read now, so a missing or wrong
    * root fails before any byte is sent. With `arriving` (the fetch bringing the content), a block
    * not here yet is waited for until that fetch stores it, so the file is read while it is
-   * fetched; without, a missing block is an error at once.
+   * fetched; without, a missing block is an error at once. `skipBytes` starts the body further in
+   * (`bytes` is still the whole file's): the blocks wholly before it are not read at all.
    */
-  async openFile(refText: string, options: ReadOptions = {}): Promise<FileBytes> {
+  async openFile(refText: string, options: ReadOptions = {}, skipBytes = 0): Promise<FileBytes> {
     const ref = this.parseRef(refText, 'ref');
     const arrivals = new Arrivals(options);
     const getBlock = this.getBlockFor('the root', arrivals);
@@ -199,11 +200,11 @@ export class ContentStore {
     if (ref.kind === 'encrypted') {
       const node = await openNode(ref.capability, getBlock, this.cipher);
       if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
-      return { bytes: node.size, body: readEncryptedFile(ref.capability, getFileBlock, this.cipher) };
+      return { bytes: node.size, body: readEncryptedFile(ref.capability, getFileBlock, this.cipher, skipBytes) };
     }
     const root = describePlainChild(ref.root, await getBlock(ref.root));
     if (root.kind === 'directory') throw new NotAFileError(ref.root.toString());
-    return { bytes: root.fileBytes ?? 0, body: readFile(ref.root, getFileBlock) };
+    return { bytes: root.fileBytes ?? 0, body: readFile(ref.root, getFileBlock, skipBytes) };
   }
 
   /** A directory's entries (or a file's own description); `arriving` as for openFile. */

@@ -9,6 +9,8 @@ export interface RawAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly text: string;
+  /** The body as it came. */
+  readonly bytes: Buffer;
   /** The parsed body when it is JSON. */
   readonly json: unknown;
 }
@@ -29,14 +31,15 @@ export function rawRequest(port: number, path: string, options: RawRequest = {})
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+        const bytes = Buffer.concat(chunks);
+        const text = bytes.toString('utf8');
         let json: unknown = undefined;
         try {
           json = JSON.parse(text);
         } catch {
           // Not JSON (the status page).
         }
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, bytes, json });
       });
       response.on('error', reject);
     });

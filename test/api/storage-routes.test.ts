@@ -166,6 +166,37 @@ describe('storage routes', () => {
     await assert.rejects(api.getContent({ ref: added.cid }), (error: unknown) => error instanceof ApiResponseError && error.status === 404);
   });
 
+  it('serves one byte range of a file, plain or sealed, from a Range header or the range query: 206, Content-Range, only those bytes', async () => {
+    const bytes = bytesOf(1_500_000, 9);
+    for (const encrypt of [false, true]) {
+      const added = await api.addFile(bytes, { encrypt });
+      const ref = encodeURIComponent(added.capability ?? added.cid);
+      const path = `/api/v1/content/${ref}`;
+      const whole = await rawRequest(server.port, path);
+      assert.deepEqual([whole.status, whole.headers['accept-ranges'], whole.bytes.length], [200, 'bytes', bytes.length]);
+      // Within one chunk, across chunk boundaries, to the end, and the last bytes.
+      for (const [header, start, end] of [['bytes=0-99', 0, 99], ['bytes=700000-1200000', 700_000, 1_200_000], ['bytes=1499990-', 1_499_990, 1_499_999], ['bytes=-10', 1_499_990, 1_499_999], ['bytes=1400000-9999999', 1_400_000, 1_499_999]] as const) {
+        const answer = await rawRequest(server.port, path, { headers: { range: header } });
+        assert.equal(answer.status, 206, `${header}: ${answer.text.slice(0, 200)}`);
+        assert.equal(answer.headers['content-range'], `bytes ${start}-${end}/${bytes.length}`);
+        assert.equal(answer.headers['content-length'], String(end - start + 1));
+        assert.ok(answer.bytes.equals(bytes.subarray(start, end + 1)), header);
+      }
+      const byQuery = await api.getContent({ ref: added.capability ?? added.cid }, { range: 'bytes=5-9' });
+      assert.deepEqual([byQuery.bytes, [...await collect(byQuery.body)]], [5, [...bytes.subarray(5, 10)]]);
+      const past = await rawRequest(server.port, path, { headers: { range: `bytes=${bytes.length}-` } });
+      assert.deepEqual([past.status, errorOf(past).code, past.headers['content-range']], [416, 'range_not_satisfiable', `bytes */${bytes.length}`]);
+      // Several ranges, or another unit: the whole file, as RFC 9110 lets a server answer.
+      for (const ignored of ['bytes=0-1,5-6', 'lines=1-2', 'bytes=9-3']) {
+        const answer = await rawRequest(server.port, path, { headers: { range: ignored } });
+        assert.deepEqual([answer.status, answer.bytes.length], [200, bytes.length], ignored);
+      }
+      const bad = await rawRequest(server.port, `${path}?range=${encodeURIComponent('bytes=9-3')}`);
+      assert.deepEqual([bad.status, errorOf(bad).code], [400, 'bad_request']);
+      assert.match(errorOf(bad).message, /is not one byte range/);
+    }
+  });
+
   /** Sends `bytes` and then nothing; resolves with what the server sent before it closed the connection. */
   function stall(bytes: string): Promise<string> {
     return new Promise<string>((resolve, reject) => {

@@ -195,6 +195,19 @@ describe('storage commands against running nodes', () => {
       const cat = await peergridBytes(['cat', (put.capability ?? put.cid) as string, '--api', first]);
       assert.deepEqual([cat.status, cat.err, cat.out], [0, '', '']);
       assert.ok(cat.bytes.equals(file));
+      // One range: from an offset, for a length, past the end of the file.
+      const ref = (put.capability ?? put.cid) as string;
+      const middle = await peergridBytes(['cat', ref, '--offset', '300000', '--length', '500000', '--api', first]);
+      assert.equal(middle.status, 0, middle.err);
+      assert.ok(middle.bytes.equals(file.subarray(300_000, 800_000)));
+      const tail = await peergridBytes(['cat', ref, '--offset', String(file.length - 7), '--api', first]);
+      assert.ok(tail.bytes.equals(file.subarray(file.length - 7)));
+      const head = await peergridBytes(['cat', ref, '--length', '3', '--api', first]);
+      assert.ok(head.bytes.equals(file.subarray(0, 3)));
+      const atEnd = await peergridBytes(['cat', ref, '--offset', String(file.length), '--api', first]);
+      assert.deepEqual([atEnd.status, atEnd.bytes.length], [0, 0]);
+      const past = await peergridBytes(['cat', ref, '--offset', String(file.length + 1), '--api', first]);
+      assert.deepEqual([past.status, past.err], [1, `peergrid: --offset ${file.length + 1} is past the end of the file (${file.length} bytes)\n`]);
     }
     const tree = jsonOf(await peergrid(['put', join(work, 'tree'), '--local', '--api', first, '--json']));
     const ref = tree.capability as string;
@@ -474,6 +487,8 @@ describe('storage commands against running nodes', () => {
     [['import', '/nonexistent.car'], /^peergrid: cannot read \/nonexistent\.car/m],
     [['ls', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy/docs/../x'], /^peergrid: <cid\|capability>: the path holds "\.\.", which no entry can be named/m],
     [['get', 'not-a-cid/docs'], /^peergrid: <cid\|capability>: not a CID or a capability: "not-a-cid"/m],
+    [['cat', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--length', '0'], /^peergrid: --length 0 asks for nothing/m],
+    [['cat', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--offset', '-1'], /^peergrid: --offset must be/m],
     [['check'], /^peergrid: missing <cid\|capability>$/m],
     [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--pinned'], /^peergrid: --pinned checks every content pinned on the node: give no <cid\|capability> with it$/m],
     [['check', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--local'], /^peergrid: unknown option '--local'/m],
