@@ -24,7 +24,7 @@ import type { RouteHandlers } from './server.ts';
 export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
 
 /** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
-export type GridApi = Pick<GridStorage, 'place' | 'check' | 'fetch' | 'fetchListing' | 'runningFetch' | 'status'>;
+export type GridApi = Pick<GridStorage, 'place' | 'check' | 'fetch' | 'fetchListing' | 'fetchRange' | 'runningFetch' | 'status'>;
 
 /** What the handlers need of the node's computation (runtime/compute/grid-compute.ts). */
 export type ComputeApi = Pick<GridCompute, 'submit' | 'status' | 'results' | 'cancel' | 'list' | 'computeStatus' | 'ledgerEntries'>;
@@ -123,14 +123,18 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     // reads each block as soon as it is stored: a file streams while it is fetched. A fetch of the
     // same content already running (POST /fetches, for its progress) is joined, not repeated.
     getContent: async ({ params, query }) => {
-      const reading = readWhileFetched(node, query.within, () => quietly(node.grid.fetch(params.ref)));
-      const file = await node.content.openFile(params.ref, reading);
-      if (query.range === undefined) return { body: file.body, bytes: file.bytes };
-      const range = resolveByteRange(query.range, file.bytes);
+      if (query.range === undefined) {
+        const file = await node.content.openFile(params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetch(params.ref))));
+        return { body: file.body, bytes: file.bytes };
+      }
+      // One range: the root first, for the file's size (a listing's fetch brings it alone), then
+      // only the blocks under the range (GridStorage.fetchRange), read from its start.
+      const head = await node.content.openFile(params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetchListing(params.ref))));
+      const range = resolveByteRange(query.range, head.bytes);
       if (range === null) throw badRequest(`query.range: ${JSON.stringify(query.range)} is not one byte range (bytes=START-END, bytes=START- or bytes=-LAST)`);
-      if (range === 'unsatisfiable') throw rangeNotSatisfiable(file.bytes);
-      // Opened again from the range's start: the blocks before it are not read (nor fetched first).
-      const from = range.start === 0 ? file : await node.content.openFile(params.ref, reading, range.start);
+      if (range === 'unsatisfiable') throw rangeNotSatisfiable(head.bytes);
+      const reading = readWhileFetched(node, query.within, () => quietly(node.grid.fetchRange(params.ref, range.start, range.end)));
+      const from = await node.content.openFile(params.ref, reading, range.start);
       const bytes = range.end - range.start + 1;
       return { body: firstBytes(from.body, bytes), bytes, range };
     },

@@ -36,6 +36,7 @@ export class FakeNode implements NodeApi {
   grid: GridApi = {
     fetch: async () => nothingFetched(),
     fetchListing: async () => nothingFetched(),
+    fetchRange: async () => nothingFetched(),
     runningFetch: () => null,
     place: () => {
       throw new TypeError('this FakeNode has no grid');

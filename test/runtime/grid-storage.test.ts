@@ -186,6 +186,7 @@ describe('content on a grid of nodes in one process', () => {
         listingsFetched.push(fetchRef);
         return reader.grid.fetchListing(fetchRef);
       },
+      fetchRange: (...args) => reader.grid.fetchRange(...args),
       runningFetch: (fetchRef, field) => reader.grid.runningFetch(fetchRef, field),
       place: (...args) => reader.grid.place(...args),
       check: (...args) => reader.grid.check(...args),
@@ -251,6 +252,29 @@ describe('content on a grid of nodes in one process', () => {
       assert.deepEqual([file.kind, file.bytes], ['file', files[0].length]);
       await reader.grid.fetchListing(refOf(added[0]));
       assert.deepEqual(heldBelow().filter((cid) => !heldBefore.includes(cid)).sort(), came);
+    });
+  }
+
+  for (const encrypt of [false, true]) {
+    it(`a byte range of a file not here (${encrypt ? 'encrypted' : 'plain'}) fetches the blocks under it, not the file`, async () => {
+      const bytes = randomBytes(FILE_BYTES);
+      const added = await nodes[0].content.addFile(once(bytes), { encrypt });
+      const ref = (added.capability ?? added.cid) as string;
+      const placed = await nodes[0].grid.place(ref, { kind: 'replicate', copies: 2 });
+      assert.equal(placed.blocksShort, 0, JSON.stringify(placed));
+      const blocks = blocksOf(nodes[0], parseStorageCid(added.cid) as CID);
+      const held = (node: NodeRuntime): number => blocks.filter((cid) => node.content.store.has(cid)).length;
+      const reader = nodes.slice(1, 5).reduce((best, node) => (held(node) < held(best) ? node : best));
+      const before = held(reader);
+      const handlers = nodeHandlers(reader);
+      const start = 1_000_000;
+      const answer = await handlers.getContent({ params: { ref }, query: { range: `bytes=${start}-${start + 99_999}` }, body: undefined });
+      assert.deepEqual(answer.range, { start, end: start + 99_999, total: bytes.length });
+      assert.deepEqual(await readAll(answer.body), bytes.subarray(start, start + 100_000));
+      // 100 KB of a 3 MiB file: at most two chunks (256 KiB on average) and the root came.
+      const came = held(reader) - before;
+      assert.ok(came <= 3, `${came} blocks fetched for the range (the file has ${blocks.length}; ${before} were here)`);
+      assert.ok(held(reader) < blocks.length, 'the file is not all here');
     });
   }
 

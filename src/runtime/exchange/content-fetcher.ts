@@ -19,7 +19,7 @@ import { Codec, matchesCid, type CID } from '../../services/storage/dag/cids.ts'
 import type { ContentCipher } from '../../services/storage/crypt/content-cipher.ts';
 import { SwarmScheduler } from '../../services/storage/exchange/swarm-scheduler.ts';
 import type { SwarmConfig } from '../../services/storage/exchange/swarm-config.ts';
-import { blockChildren, isDirectoryNode, type BlockReading, type ChildBlock } from '../../services/storage/walk/block-children.ts';
+import { blockChildren, fileChildSpans, isDirectoryNode, type BlockReading, type ChildBlock } from '../../services/storage/walk/block-children.ts';
 import { ContentUnavailableError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
@@ -81,13 +81,21 @@ const ACCEPTING_BLOCKS_MAX = 64;
  * What a fetch brings: the whole DAG under the root; what a listing of it reads; or its structure —
  * every block that may have children, none of the leaves (what a census walks: check-content).
  */
-export type FetchScope = 'all' | 'listing' | 'structure';
+/** Bytes `start` (inclusive) to `end` (exclusive) of a file: what a fetch of one byte range brings. */
+export interface FileSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+export type FetchScope = 'all' | 'listing' | 'structure' | FileSpan;
 
 interface Wanted {
   readonly cid: CID;
   readonly reading: BlockReading;
   /** Links from the root: a listing fetch goes no deeper than 1. */
   readonly depth: number;
+  /** Where the block's part of the file starts (a fetch of a byte range walks only what overlaps it). */
+  readonly offset: number;
   discoveryRounds: number;
 }
 
@@ -102,7 +110,9 @@ export class ContentFetcher {
    * Fetches what is missing of the DAG under `root`; resolves when all of it is stored here. With
    * scope 'listing', only what a listing reads: the root and, if it is a directory, its entries'
    * roots (for their kinds and sizes), so `ls` of a remote directory does not download the tree;
-   * with 'structure', every block but the leaves (a few per thousand of the bytes).
+   * with 'structure', every block but the leaves (a few per thousand of the bytes); with a span of
+   * a file's bytes, only the blocks that hold some of them (and the nodes above those): a reader
+   * of one range of a large file waits for that range, not for the file.
    */
   async fetch(
     root: CID, rootReading: BlockReading, onProgress?: (progress: FetchProgress) => void, signal?: AbortSignal, scope: FetchScope = 'all',
@@ -174,7 +184,7 @@ class FetchRun {
 
   async run(root: CID, reading: BlockReading, session: BlockSession): Promise<FetchReport> {
     this.writer = new BlockWriter(this.parts.store, session, { batchBytes: 0 });
-    await this.visit([{ cid: root, reading, depth: 0, discoveryRounds: 0 }]);
+    await this.visit([{ cid: root, reading, depth: 0, offset: 0, discoveryRounds: 0 }]);
     for (;;) {
       if (this.failure !== null) throw this.failure;
       if (this.signal?.aborted === true) throw this.signal.reason ?? new Error('the fetch was aborted');
@@ -240,10 +250,25 @@ class FetchRun {
     if (this.toDiscover.length > 0) this.notify();
   }
 
-  /** Of a block's children, those the walk goes on to: all of them, or for a listing a directory root's entries only. */
+  /**
+   * Of a block's children, those the walk goes on to: all of them; for a listing a directory root's
+   * entries only; for a span of a file, the children whose bytes overlap it.
+   */
   private toWalk(parent: Wanted, bytes: Uint8Array, children: readonly ChildBlock[]): Wanted[] {
     if (this.scope === 'listing' && (parent.depth > 0 || !isDirectoryNode(parent.cid, bytes, parent.reading, this.parts.cipher))) return [];
-    return children.map((child) => ({ ...child, depth: parent.depth + 1, discoveryRounds: 0 }));
+    const span = this.scope;
+    if (typeof span === 'object') {
+      const spans = fileChildSpans(parent.cid, bytes, parent.reading, this.parts.cipher);
+      if (spans !== null) {
+        const overlapping: Wanted[] = [];
+        for (const child of spans) {
+          const offset = parent.offset + child.offset;
+          if (offset < span.end && offset + child.fileBytes > span.start) overlapping.push({ ...child.child, depth: parent.depth + 1, offset, discoveryRounds: 0 });
+        }
+        return overlapping;
+      }
+    }
+    return children.map((child) => ({ ...child, depth: parent.depth + 1, offset: 0, discoveryRounds: 0 }));
   }
 
   /**

@@ -229,6 +229,20 @@ export class GridStorage {
   }
 
   /**
+   * Brings here the blocks that hold bytes `start` to `end` (inclusive) of a file, and the nodes
+   * above them: a reader of one range (an HTTP Range, `cat --offset`) waits for that range alone.
+   * A running fetch of the whole file brings them too and is joined instead; fetches of the same
+   * range are shared.
+   */
+  fetchRange(refText: string, start: number, end: number): Promise<FetchReport> {
+    const ref = this.parseRef(refText);
+    const key = sharedFetchKey(ref);
+    const whole = this.fetches.joinRunning(key);
+    if (whole !== null) return whole;
+    return this.fetches.run(`range ${start}-${end} ${key}`, (progress) => this.fetcher.fetch(rootOf(ref), readingOf(ref), progress, undefined, { start, end: end + 1 }));
+  }
+
+  /**
    * The running fetch of the content, if there is one (started by `fetch` without a signal), else
    * null; never starts one. A reader of a directory's entries waits on the directory's fetch this
    * way rather than starting a fetch per entry for blocks that fetch is already bringing.

@@ -17,6 +17,8 @@ import * as DagPb from '@ipld/dag-pb';
 import { Codec, type CID } from '../dag/cids.ts';
 import { DagError } from '../dag/dag-error.ts';
 import { isDirectoryBlock } from '../dag/directory-node.ts';
+import { decodeFileNode } from '../dag/file-reader.ts';
+import { decodeUnixfsNode } from '../dag/unixfs-node.ts';
 import { DagLimits } from '../dag/limits.ts';
 import type { ContentCipher } from '../crypt/content-cipher.ts';
 import { decodeEncryptedNode } from '../crypt/encrypted-node.ts';
@@ -58,6 +60,44 @@ export function blockChildren(cid: CID, bytes: Uint8Array, reading: BlockReading
 export function isDirectoryNode(cid: CID, bytes: Uint8Array, reading: BlockReading, cipher: ContentCipher): boolean {
   if (reading.kind === 'plain') return isDirectoryBlock(cid, bytes);
   return reading.node && openSealedNode(cid, bytes, reading.key, cipher).kind === 'dir';
+}
+
+/** A child of a file node and the part of the file under it: `fileBytes` bytes from `offset` into its parent's. */
+export interface ChildSpan {
+  readonly child: ChildBlock;
+  readonly offset: number;
+  readonly fileBytes: number;
+}
+
+/**
+ * The children of a verified file node with the bytes of the file under each, in order (what a
+ * fetch of one byte range walks: runtime/exchange/content-fetcher.ts); null for a block that is
+ * not a file node (a leaf, a directory).
+ */
+export function fileChildSpans(cid: CID, bytes: Uint8Array, reading: BlockReading, cipher: ContentCipher): ChildSpan[] | null {
+  const spans: ChildSpan[] = [];
+  if (reading.kind === 'plain') {
+    if (cid.code !== Codec.dagPb) return null;
+    const type = decodeUnixfsNode(cid, bytes).unixfs.type;
+    if (type !== 'file' && type !== 'raw') return null;
+    const node = decodeFileNode(cid, bytes);
+    // Bytes kept in the node itself come before its children's.
+    let offset = node.data.length;
+    for (const link of node.links) {
+      spans.push({ child: { cid: link.cid, reading: PLAIN }, offset, fileBytes: link.fileBytes });
+      offset += link.fileBytes;
+    }
+    return spans;
+  }
+  if (!reading.node) return null;
+  const node = openSealedNode(cid, bytes, reading.key, cipher);
+  if (node.kind !== 'file') return null;
+  let offset = 0;
+  for (const link of node.links) {
+    spans.push({ child: { cid: link.cid, reading: { kind: 'sealed', key: link.key, node: node.depth > 1 } }, offset, fileBytes: link.size });
+    offset += link.size;
+  }
+  return spans;
 }
 
 function openSealedNode(cid: CID, bytes: Uint8Array, key: Uint8Array, cipher: ContentCipher): ReturnType<typeof decodeEncryptedNode> {
