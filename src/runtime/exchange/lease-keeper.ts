@@ -5,10 +5,11 @@
  * still keeps a piece of it keeps it for another lease. Tahoe-LAFS leaves this to its users
  * (`tahoe deep-check --add-lease`); here the node that pins the content does it by itself.
  *
- * Content whose blocks the census finds lost — every piece gone, as after a long absence of this
- * node during which the leases ran out — is placed again from this node's own copy, under the
- * scheme it was placed under (recorded at placement; the configured one otherwise). Degraded
- * blocks are left to their holders' maintenance, as always.
+ * Content this node placed whose blocks the census finds lost — every piece gone, as after a long
+ * absence of this node during which the leases ran out — is placed again from this node's own
+ * copy, under the scheme it was placed with (recorded at placement). Content it did not place
+ * (fetched and pinned here, or put with --local, which must stay off the grid) is only renewed,
+ * under the configured scheme. Degraded blocks are left to their holders' maintenance, as always.
  *
  * When each content was last renewed is kept in holdings.sqlite, so a node that restarts often
  * still renews once an interval, and one that was away renews at once when it is back.
@@ -80,7 +81,8 @@ export class LeaseKeeper {
       if (this.stopped) break;
       const last = this.parts.holdings.contentLease(root.toString());
       if (last !== undefined && nowMs - last.renewedAtMs < intervalMs) continue;
-      await this.renewOne(root, this.schemeOf(last?.redundancy ?? null));
+      const placed = last?.redundancy ?? null;
+      await this.renewOne(root, this.schemeOf(placed), placed !== null);
       renewed++;
     }
     this.stats.rounds++;
@@ -88,18 +90,19 @@ export class LeaseKeeper {
     return renewed;
   }
 
-  private async renewOne(root: CID, redundancy: Redundancy): Promise<void> {
+  private async renewOne(root: CID, redundancy: Redundancy, placedHere: boolean): Promise<void> {
     const text = root.toString();
     try {
       const report = await this.parts.renew(root, redundancy);
       this.stats.contentRenewed++;
       this.stats.blocksRenewed += report.blocks - report.lost;
       let placedAgain: PlacementReport | null = null;
-      if (report.lost > 0) {
+      if (report.lost > 0 && placedHere) {
         placedAgain = await this.parts.place(root, redundancy);
         this.stats.contentPlacedAgain++;
       }
-      this.parts.holdings.noteRenewed(text, this.parts.nowUnixMs(), formatRedundancy(redundancy));
+      // The scheme is recorded only for content placed from here (GridStorage.place).
+      this.parts.holdings.noteRenewed(text, this.parts.nowUnixMs(), placedHere ? formatRedundancy(redundancy) : undefined);
       this.parts.log({
         level: report.lost > 0 ? 'warn' : 'info', event: 'leasesRenewed', root: text, redundancy: formatRedundancy(redundancy),
         blocks: report.blocks, healthy: report.healthy, degraded: report.degraded, lost: report.lost,

@@ -245,7 +245,7 @@ describe('the lease keeper: renewing what this node pins', () => {
     };
   }
 
-  it('renews each content pin once an interval (not grid pieces, caches or staging), under its placed scheme, and places lost content again', async () => {
+  it('renews each content pin once an interval (not grid pieces, caches or staging), under its placed scheme, and places lost content again if it placed it', async () => {
     const clock = new TestClock();
     const store = await freshStore(dirs);
     const holdings = Holdings.open(await dirs.make());
@@ -281,8 +281,10 @@ describe('the lease keeper: renewing what this node pins', () => {
     clock.advance(DAY_MS);
     lost = 2;
     assert.equal(await keeper.runDue(), 2);
-    assert.deepEqual(placed.map(([, scheme]) => scheme).sort(), ['erasure:4+2', 'replicate:3']);
-    assert.equal(keeper.stats.contentPlacedAgain, 2);
+    // Only what this node placed goes out again: the fetched (or --local) content stays where it is.
+    assert.deepEqual(placed, [[mine.cid.toString(), 'erasure:4+2']]);
+    assert.equal(keeper.stats.contentPlacedAgain, 1);
+    assert.equal(holdings.contentLease(fetched.cid.toString())?.redundancy, null);
     assert.equal(keeper.stats.contentRenewed, 4);
     await keeper.stop();
     holdings.close();
