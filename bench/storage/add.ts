@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeContentCipher } from '../../src/runtime/content-cipher-node.ts';
 import { addPath } from '../../src/runtime/content/content-importer.ts';
+import { tuneHeapForBulkData } from '../../src/runtime/heap-tuning.ts';
 import { Blockstore } from '../../src/runtime/storage/blockstore.ts';
 import { writePseudoRandomFile } from './pseudo-random-file.ts';
 
@@ -54,6 +55,9 @@ async function sha256File(path: string): Promise<void> {
 }
 
 export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Record<string, number>> {
+  // An add runs in the node, whose GC `peergrid node start` tunes (heap-tuning.ts): so here too.
+  // The baselines run in this process as well, under the same settings.
+  tuneHeapForBulkData();
   const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-add-'));
   try {
     const file = join(dir, 'input.bin');

@@ -1,6 +1,6 @@
 /**
- * One node of the storage network benchmarks, as a process of its own: the same NodeRuntime and
- * HTTP API that `peergrid node start` runs (src/cli/node/command.ts), plus one benchmark-only
+ * One node of the storage network benchmarks, as a process of its own: the same NodeRuntime, HTTP
+ * API and GC settings that `peergrid node start` runs (src/cli/node/command.ts), plus one benchmark-only
  * protocol on the node's own libp2p — a raw stream that carries as many bytes as asked, written
  * with backpressure — so that a fetch and the raw stream it is compared with run between the same
  * two processes, over the same connection.
@@ -27,6 +27,7 @@ import { startNodeApi, type NodeApiServer } from '../../src/api/node-api.ts';
 import { idToHex } from '../../src/core/id.ts';
 import { isLogLevel, structuredLog } from '../../src/cli/node/logger.ts';
 import { NodeRuntime } from '../../src/runtime/node-runtime.ts';
+import { tuneHeapForBulkData } from '../../src/runtime/heap-tuning.ts';
 import { waitForDrain } from '../../src/transport/libp2p/request-response/stream-drain.ts';
 
 const RAW_STREAM_PROTOCOL = '/peergrid-bench/raw-stream/1.0.0';
@@ -39,6 +40,9 @@ const RAW_PULL_BYTES_MAX = 64 * 1024 ** 3;
 const RAW_CHUNK = new Uint8Array(randomBytes(1024 * 1024));
 /** A raw pull that has not ended by then is a stuck one. */
 const RAW_PULL_TIMEOUT_MS = 10 * 60_000;
+
+// The node's GC settings, as `peergrid node start` sets them (heap-tuning.ts).
+tuneHeapForBulkData();
 
 const { values } = parseArgs({
   options: {

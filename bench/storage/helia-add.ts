@@ -11,6 +11,7 @@
  * blockstore's durability `none` (no fsync: the OS writes back when it likes, as for Helia) against
  * Helia's add. The issue's `heliaAddSpeedup` stays ours as it runs by default against Helia's.
  */
+import { tuneHeapForBulkData } from '../../src/runtime/heap-tuning.ts';
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -52,6 +53,8 @@ export interface HeliaAddResult {
 }
 
 export async function heliaAddBenchmark(say: Say, fileBytes: number): Promise<HeliaAddResult> {
+  // Ours runs in this process with the node's GC settings (heap-tuning.ts), Helia in its own with its defaults.
+  tuneHeapForBulkData();
   const machine = machineLoadNow();
   const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-helia-add-'));
   try {

@@ -11,6 +11,7 @@ import { startNodeApi, type NodeApiServer } from '../../api/node-api.ts';
 import { ApiListenError } from '../../api/server.ts';
 import { idToHex } from '../../core/id.ts';
 import { DEFAULT_PORT } from '../../runtime/node-config.ts';
+import { tuneHeapForBulkData } from '../../runtime/heap-tuning.ts';
 import { NodeRuntime } from '../../runtime/node-runtime.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { structuredLog } from './logger.ts';
@@ -19,6 +20,8 @@ import { watchShutdownSignals } from './shutdown-signal.ts';
 
 export async function runNodeStart(args: readonly string[], io: CliIo): Promise<void> {
   const plan = parseNodeStartArgs(args);
+  // This process is the node: its GC is tuned for blocks moving through it (heap-tuning.ts).
+  tuneHeapForBulkData();
   const line = (record: Record<string, unknown>): void => io.out(`${JSON.stringify(record)}\n`);
   // Watched before starting, so a signal that comes during start-up still stops the node cleanly.
   const shutdown = watchShutdownSignals();
