@@ -174,7 +174,7 @@ export class ExchangeService {
     const nowMs = this.parts.nowUnixMs();
     const grantMaxMs = this.parts.leaseMs() || LeasePolicy.leaseMsDefault;
     const untilMs = renewedLease(0, nowMs, leaseSeconds * 1000, grantMaxMs);
-    for (const cid of blocks) this.parts.holdings.renewLease(cid.toString(), untilMs);
+    this.parts.holdings.renewLeases(blocks.map((cid) => cid.toString()), untilMs);
     return { kind: 'haves', entries: blocks.map((cid) => this.have(cid)) };
   }
 

@@ -61,12 +61,15 @@ describe('holdings: leases', () => {
     assert.equal(holdings.renewLease('a', 200), 2);
     assert.deepEqual(holdings.piecesOf('a').map((piece) => piece.leaseExpiresAtMs), [200, 300]);
     assert.equal(holdings.renewLease('nothing', 200), 0);
-    assert.deepEqual(holdings.expired(200, 10).map((piece) => [piece.block, piece.fragment]), [['b', WHOLE_COPY], ['a', 0]]);
+    assert.equal(holdings.renewLeases(['a', 'nothing'], 250), 2, 'one transaction for many blocks');
+    assert.deepEqual(holdings.piecesOf('a').map((piece) => piece.leaseExpiresAtMs), [250, 300]);
+    holdings.renewLeases(['a'], 200);
+    assert.deepEqual(holdings.expired(250, 10).map((piece) => [piece.block, piece.fragment]), [['b', WHOLE_COPY], ['a', 0]]);
     assert.deepEqual(holdings.expired(49, 10), []);
     // Stored again: the longer lease stays.
     holdings.upsert(row('a', 1, 10), 0);
     assert.equal(holdings.get('a', 1)?.leaseExpiresAtMs, 300);
-    assert.deepEqual(holdings.leaseCounts(250), { pieces: 3, expiringSoon: 2, nextExpiryAtMs: 50 });
+    assert.deepEqual(holdings.leaseCounts(260), { pieces: 3, expiringSoon: 2, nextExpiryAtMs: 50 });
     holdings.close();
   });
 
