@@ -1,5 +1,6 @@
 /**
- * The HTTP API of a running node: its token (created on first start), the token rule for the
+ * The HTTP API of a running node: its tokens (created on first start: one for everything, one
+ * that only reads), the token rule for the
  * listening address, the handlers bound to the NodeRuntime, and the status page.
  */
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
@@ -10,11 +11,13 @@ import { startApiServer, type ApiServer, type LogRecord, type RouteHandlers } fr
 import { renderStatusPage } from './status-page.ts';
 import { errorAnswer } from './errors.ts';
 import { renderSearchPage, searchFormOf } from './search-page.ts';
-import { loadOrCreateApiToken } from './token-file.ts';
+import { loadOrCreateApiReadToken, loadOrCreateApiToken } from './token-file.ts';
 
 export interface NodeApiServer extends ApiServer {
   /** The file holding the bearer token. */
   readonly tokenPath: string;
+  /** The file holding the read-only token (GET requests only). */
+  readonly readTokenPath: string;
   /** Whether every request needs the token (a listener that is not on loopback). */
   readonly tokenRequired: boolean;
 }
@@ -26,7 +29,11 @@ export async function startNodeApi(
   if (token.permissionsFixed) {
     log({ level: 'warn', event: 'apiTokenPermissionsFixed', path: token.path, note: 'it was readable by others; consider replacing it' });
   }
-  const auth = authPolicyFor(listen.host, token.token);
+  const readToken = await loadOrCreateApiReadToken(runtime.dataDir, token.token);
+  if (readToken.permissionsFixed) {
+    log({ level: 'warn', event: 'apiTokenPermissionsFixed', path: readToken.path, note: 'it was readable by others; consider replacing it' });
+  }
+  const auth = authPolicyFor(listen.host, token.token, readToken.token);
   const handlers = nodeHandlers(runtime);
   const server = await startApiServer({
     host: listen.host,
@@ -38,7 +45,7 @@ export async function startNodeApi(
     searchPage: (query) => searchPage(handlers, query),
     log,
   });
-  return { ...server, tokenPath: token.path, tokenRequired: auth.tokenRequired };
+  return { ...server, tokenPath: token.path, readTokenPath: readToken.path, tokenRequired: auth.tokenRequired };
 }
 
 /** The search page for a query string: the form alone, or with the hits, or with what was wrong. */

@@ -17,7 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { authorize, type AuthPolicy } from './auth.ts';
+import { authorize, checkAccess, type AuthPolicy } from './auth.ts';
 import { badRequest, errorAnswer, methodNotAllowed, requestTimeout } from './errors.ts';
 import { ApiLimits } from './limits.ts';
 import { readJsonBody, readStreamBody } from './request-body.ts';
@@ -152,7 +152,8 @@ function close(server: Server): Promise<void> {
 async function serve(options: ApiServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const log = options.log ?? (() => {});
   try {
-    authorize(options.auth, { authorization: request.headers.authorization, host: request.headers.host });
+    const access = authorize(options.auth, { authorization: request.headers.authorization, host: request.headers.host });
+    checkAccess(access, request.method ?? '');
     const target = request.url ?? '/';
     const queryStart = target.indexOf('?');
     const pathname = queryStart < 0 ? target : target.slice(0, queryStart);

@@ -1,7 +1,8 @@
 /**
- * The API's bearer token, kept in the data directory as `api-token`: created on a node's first
- * start (32 random bytes as hex), readable by its owner only, and kept across restarts so scripts
- * that read it once go on working. A user may replace it with a token of their own.
+ * The API's bearer tokens, kept in the data directory: `api-token`, which may do everything, and
+ * `api-read-token`, which may only read (auth.ts). Each is created on a node's first start (32
+ * random bytes as hex), readable by its owner only, and kept across restarts so scripts that read
+ * it once go on working. A user may replace either with a token of their own.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, stat } from 'node:fs/promises';
@@ -32,8 +33,22 @@ export function apiTokenPath(dataDir: string): string {
   return join(dataDir, DataFiles.apiToken);
 }
 
+export function apiReadTokenPath(dataDir: string): string {
+  return join(dataDir, DataFiles.apiReadToken);
+}
+
 export async function loadOrCreateApiToken(dataDir: string): Promise<ApiToken> {
-  const path = apiTokenPath(dataDir);
+  return loadOrCreateTokenFile(apiTokenPath(dataDir));
+}
+
+/** The read-only token (auth.ts); never the same as the full one. */
+export async function loadOrCreateApiReadToken(dataDir: string, fullToken: string): Promise<ApiToken> {
+  const read = await loadOrCreateTokenFile(apiReadTokenPath(dataDir));
+  if (read.token === fullToken) throw new ApiTokenFileError(read.path, 'holds the same token as api-token: a read-only token must differ (delete the file to get a new one)');
+  return read;
+}
+
+async function loadOrCreateTokenFile(path: string): Promise<ApiToken> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -15,6 +15,8 @@ export const DataFiles = {
   lock: 'node.lock',
   /** The HTTP API's bearer token (src/api/token-file.ts). */
   apiToken: 'api-token',
+  /** The HTTP API's read-only token: GET requests only (src/api/auth.ts). */
+  apiReadToken: 'api-read-token',
 } as const;
 
 /** ~/.peergrid unless the user names another directory. */

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseApiListenAddress, parseApiUrl } from '../../src/api/api-address.ts';
-import { authPolicyFor, authorize, isLoopbackHost } from '../../src/api/auth.ts';
+import { authPolicyFor, authorize, checkAccess, isLoopbackHost } from '../../src/api/auth.ts';
 import { ApiError } from '../../src/api/errors.ts';
 import { keySchema, parseKey } from '../../src/api/key.ts';
 import { matchRoute } from '../../src/api/router.ts';
 import { escapeHtml, formatDuration } from '../../src/api/status-page.ts';
-import { apiTokenPath, loadOrCreateApiToken } from '../../src/api/token-file.ts';
+import { apiReadTokenPath, apiTokenPath, loadOrCreateApiReadToken, loadOrCreateApiToken } from '../../src/api/token-file.ts';
 import { idToHex } from '../../src/core/id.ts';
 
 describe('keys', () => {
@@ -64,7 +64,7 @@ describe('the token rule', () => {
   });
 
   it('requires a token exactly off loopback, and refuses to run without one there', () => {
-    assert.deepEqual(authPolicyFor('127.0.0.1', 't'.repeat(32)), { token: 't'.repeat(32), tokenRequired: false });
+    assert.deepEqual(authPolicyFor('127.0.0.1', 't'.repeat(32)), { token: 't'.repeat(32), readToken: null, tokenRequired: false });
     assert.equal(authPolicyFor('0.0.0.0', 't'.repeat(32)).tokenRequired, true);
     assert.throws(() => authPolicyFor('0.0.0.0', null));
   });
@@ -90,6 +90,20 @@ describe('the token rule', () => {
     assert.equal(refusal(policy, { host: '127.0.0.1:5380', authorization: token }), 401);
     assert.equal(refusal(policy, { host: 'rebound.example:5380' }), 403);
     assert.equal(refusal(policy, { host: 'rebound.example:5380', authorization: `bearer ${token}` }), null);
+  });
+
+  it('a read-only token reads and nothing more; the full token does everything', () => {
+    const readToken = 'reader-token-0123456789';
+    const policy = authPolicyFor('0.0.0.0', token, readToken);
+    assert.equal(authorize(policy, { host: '192.0.2.1:5380', authorization: `Bearer ${token}` }), 'full');
+    assert.equal(authorize(policy, { host: '192.0.2.1:5380', authorization: `Bearer ${readToken}` }), 'read');
+    assert.equal(authorize(authPolicyFor('127.0.0.1', token, readToken), { host: '127.0.0.1:5380' }), 'full', 'loopback without a token');
+    assert.equal(refusal(policy, { host: '192.0.2.1:5380', authorization: `Bearer ${readToken}x` }), 401);
+    assert.doesNotThrow(() => checkAccess('read', 'GET'));
+    assert.doesNotThrow(() => checkAccess('full', 'POST'));
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      assert.throws(() => checkAccess('read', method), (error: unknown) => error instanceof ApiError && error.status === 403 && /may only read/.test(error.message));
+    }
   });
 
   it('off loopback: only the right token passes', () => {
@@ -127,6 +141,18 @@ describe('the token file', () => {
     assert.equal((await stat(apiTokenPath(dir))).mode & 0o777, 0o600);
     await writeFile(apiTokenPath(dir), 'short\n');
     await assert.rejects(loadOrCreateApiToken(dir), { name: 'ApiTokenFileError' });
+  });
+
+  it('the read-only token lives beside it, differs from it, and is refused if made the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peergrid-token-'));
+    dirs.push(dir);
+    const full = await loadOrCreateApiToken(dir);
+    const read = await loadOrCreateApiReadToken(dir, full.token);
+    assert.equal(read.path, apiReadTokenPath(dir));
+    assert.notEqual(read.token, full.token);
+    assert.equal((await stat(read.path)).mode & 0o777, 0o600);
+    await writeFile(read.path, `${full.token}\n`);
+    await assert.rejects(loadOrCreateApiReadToken(dir, full.token), (error: unknown) => error instanceof Error && error.name === 'ApiTokenFileError' && /must differ/.test(error.message));
   });
 });
 

@@ -189,6 +189,18 @@ describe('client commands against running nodes', () => {
     assert.match(wrong.err, /refused the request: wrong API token\nPass --token-file/);
   });
 
+  it('the read-only token (api-read-token) reads, and is refused anything else with a clear reason', async () => {
+    assert.equal(first.apiReadTokenFile, `${dataDirs[0]}/api-read-token`);
+    const readFile = first.apiReadTokenFile as string;
+    const status = await peergrid(['status', '--api', api(first), '--token-file', readFile, '--json']);
+    assert.equal(status.status, 0, status.err);
+    const gc = await peergrid(['gc', '--api', api(first), '--token-file', readFile]);
+    assert.equal(gc.status, 1);
+    assert.match(gc.err, /the read-only API token may only read \(GET\), not POST: use the node's api-token/);
+    const withFull = await peergrid(['gc', '--api', api(first), '--token-file', first.apiTokenFile as string, '--json']);
+    assert.equal(withFull.status, 0, withFull.err);
+  });
+
   it('node start exits 1 with a clear message when its API port is taken', async () => {
     const dir = await temporaryDataDir();
     dataDirs.push(dir);

@@ -42,7 +42,7 @@ export async function runNodeStart(args: readonly string[], io: CliIo): Promise<
     }
     line({
       event: 'started', id: idToHex(runtime.id), peerId: runtime.peerId, multiaddrs: runtime.multiaddrs(),
-      api: api.url, apiTokenFile: api.tokenPath, apiTokenRequired: api.tokenRequired, dataDir: runtime.dataDir, pid: process.pid,
+      api: api.url, apiTokenFile: api.tokenPath, apiReadTokenFile: api.readTokenPath, apiTokenRequired: api.tokenRequired, dataDir: runtime.dataDir, pid: process.pid,
     });
     runtime.joined.then(
       (joined) => line({ event: 'joined', contacts: joined.contacts, joinMs: joined.finishedAtMs - joined.startedAtMs }),
