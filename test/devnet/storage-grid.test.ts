@@ -77,6 +77,9 @@ describe('storage on a 10-process devnet', () => {
     assert.equal(placement.piecesStored, placement.blocks * 3);
     assert.ok(placement.nodes >= 3);
     const heldBefore = (await piecesHeld()).reduce((sum, count) => sum + count, 0);
+    // Placement leased every piece for storage.leaseMs (90 days), not a store's one day.
+    const expiringSoon = async (): Promise<number[]> => Promise.all(live().map(async (index) => (await apis[index].gridStatus()).leases.piecesExpiringWithinWeek));
+    assert.deepEqual(await expiringSoon(), live().map(() => 0));
     const second = await topHolder(1);
     kill(1);
     kill(second);
@@ -99,6 +102,16 @@ describe('storage on a 10-process devnet', () => {
       { blocks: number; lost: number; blocksNotWalked: number; nodes: number };
     assert.deepEqual([census.blocks, census.lost, census.blocksNotWalked], [placement.blocks, 0, 0], JSON.stringify(census));
     assert.ok(census.nodes >= 3);
+    // The re-created copies keep what was left of their repairer's lease, not a store's day.
+    assert.deepEqual(await expiringSoon(), live().map(() => 0));
+    // One byte range of it, read through a node that is not the getter: only what lies under it.
+    const reader = live().find((index) => index !== GETTER) as number;
+    const start = 20 * 1024 * 1024;
+    const ranged = await apis[reader].getContent({ ref: put.capability as string }, { range: `bytes=${start}-${start + 999_999}` });
+    const pieces: Uint8Array[] = [];
+    for await (const piece of ranged.body) pieces.push(piece);
+    const rangedBytes = Buffer.concat(pieces);
+    assert.ok(rangedBytes.equals(big.subarray(start, start + 1_000_000)), 'the range read through another node');
 
     // 3. Erasure 4+2 on another node; it and the node with the most fragments killed.
     const medium = randomBytes(16 * 1024 * 1024);
