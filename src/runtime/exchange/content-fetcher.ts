@@ -24,6 +24,7 @@ import { ContentUnavailableError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
 import { BlockWriter } from '../content/block-writer.ts';
+import { Durability } from '../storage/durability.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import { ExchangeProtocolError, peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
 import { distinctOffers, localFragmentRecords, rebuildBlock } from './fragment-rebuild.ts';
@@ -183,7 +184,9 @@ class FetchRun {
   }
 
   async run(root: CID, reading: BlockReading, session: BlockSession): Promise<FetchReport> {
-    this.writer = new BlockWriter(this.parts.store, session, { batchBytes: 0 });
+    // Batches are fsynced in the background rather than each waited for, and the whole fetch is
+    // made durable at its end (Blockstore.sync, below): a fetch promises its content when it ends.
+    this.writer = new BlockWriter(this.parts.store, session, { batchBytes: 0, durability: Durability.deferred });
     await this.visit([{ cid: root, reading, depth: 0, offset: 0, discoveryRounds: 0 }]);
     for (;;) {
       if (this.failure !== null) throw this.failure;
@@ -200,6 +203,7 @@ class FetchRun {
       this.rediscoverStuck();
     }
     await this.writer.flush();
+    await this.parts.store.sync();
     return { ...this.progress(), blocksRebuilt: this.blocksRebuilt, penalised: this.penalised, durationMs: this.parts.nowMs() - this.startedAtMs };
   }
 

@@ -132,6 +132,14 @@ export class BlockIndex {
     }
   }
 
+  /**
+   * Makes every transaction committed so far durable, those committed with synchronous=NORMAL
+   * too: a FULL checkpoint syncs the log, copies it into the database file and syncs that.
+   */
+  checkpointDurably(): void {
+    this.database.exec('PRAGMA wal_checkpoint(FULL)');
+  }
+
   // Blocks.
 
   row(digest: Uint8Array): BlockRow | undefined {

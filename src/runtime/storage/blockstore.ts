@@ -18,11 +18,14 @@
  * (block-index-schema.ts).
  */
 import type { CID } from 'multiformats/cid';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { forEachLimited } from './parallel.ts';
 import { AccessRecorder } from './access-recorder.ts';
 import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, sha256, type BlockKey } from './block-cid.ts';
 import { BlockIndex, type BlockLocation, type IndexedPut, type LocatedPut, type PinRequest, type Usage } from './block-index.ts';
 import { openIndexDatabase } from './block-index-schema.ts';
-import { ensureLayout, packPath } from './block-layout.ts';
+import { ensureLayout, fsyncDirectory, LayoutNames, packPath } from './block-layout.ts';
 import { fsck, recover, type FsckOptions, type FsckReport, type RecoveryReport } from './blockstore-check.ts';
 import type { StoreParts } from './store-parts.ts';
 import {
@@ -108,6 +111,9 @@ export interface PinOptions {
   readonly name?: string;
 }
 
+/** Packs fsynced at once by sync(): a few, so the disk queue has work without a thread per pack. */
+const PACK_SYNCS_AT_ONCE = 4;
+
 export interface PinInfo {
   readonly cid: CID;
   readonly name: string;
@@ -156,6 +162,12 @@ export class Blockstore {
   private readonly compactAfterDeadBytes: number;
   private readonly gate = new SharedExclusiveGate();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Packs written without fsync (durability 'none' or 'deferred') and not synced since: sync() makes them durable. */
+  private readonly unsyncedPacks = new Set<number>();
+  /** Deferred puts' packs being fsynced in the background. */
+  private readonly backgroundSyncs = new Set<Promise<void>>();
+  /** Index commits made without a log sync for puts that sync() must make durable. */
+  private logUnsynced = false;
   /** Readers waiting for blocks a fetch is bringing (waitForBlock). */
   private readonly arrivals = new BlockArrivals();
   private readonly accesses: AccessRecorder;
@@ -266,16 +278,22 @@ export class Blockstore {
       // A stored block is trusted if its pack is there and long enough (one stat per pack); otherwise the put repairs it.
       const toWrite: PreparedBlock[] = [];
       const existing: PreparedBlock[] = [];
+      const existingUnsynced = new Set<number>();
       const packSizes = new Map<number, number | undefined>();
       for (const block of batch) {
         const location = this.index.location(block.key.digest);
         const intact = location !== undefined && location.size === block.bytes.length && (await this.packHolds(location, packSizes));
         (intact ? existing : toWrite).push(block);
+        if (intact && this.unsyncedPacks.has(location.pack)) existingUnsynced.add(location.pack);
       }
-      const durable = toWrite.length > 0 && syncsBeforeCommit(durability);
+      // A durable put keeps its promise for the blocks it found here too: any of them written
+      // without fsync (a fetch's, before its end) is made durable first.
+      if (syncsBeforeCommit(durability) && existingUnsynced.size > 0) await this.syncPacks([...existingUnsynced]);
+      // Their rows may sit in a part of the index's log not yet synced: this commit then syncs it.
+      const durable = syncsBeforeCommit(durability) && (toWrite.length > 0 || (existing.length > 0 && this.logUnsynced));
       const sessionId = session?.open ? session.id : undefined;
       if (toWrite.length === 0) {
-        this.index.commitPuts([], existing.map((block) => indexedPut(block, owner)), undefined, sessionId, this.nowUnixMs(), false, pin);
+        this.index.commitPuts([], existing.map((block) => indexedPut(block, owner)), undefined, sessionId, this.nowUnixMs(), durable, pin);
         return { written: 0, existing: existing.length, bytesWritten: 0 };
       }
       const id = this.index.beginPack(this.nowUnixMs());
@@ -298,6 +316,11 @@ export class Blockstore {
         }
         throw error;
       }
+      if (!syncsBeforeCommit(durability)) {
+        this.unsyncedPacks.add(id);
+        this.logUnsynced = true;
+      }
+      if (durability === Durability.deferred) this.syncInBackground(id);
       this.arrivals.stored(toWrite.map((block) => block.key.hex));
       await this.removePacks(emptied);
       const bytesWritten = toWrite.reduce((sum, block) => sum + block.bytes.length, 0);
@@ -306,6 +329,49 @@ export class Blockstore {
       for (const block of batch) if (this.inFlight.get(block.key.hex) === done) this.inFlight.delete(block.key.hex);
       finish();
     }
+  }
+
+  /**
+   * Makes every block put so far durable, those put with durability 'none' too: their packs and
+   * packs/ are fsynced, then the index's log (a FULL checkpoint). What a fetch calls once it has
+   * everything (content-fetcher.ts): its batches go unsynced, and the fetch is durable when it ends.
+   */
+  async sync(): Promise<void> {
+    this.checkOpen();
+    // The background fsyncs of deferred puts first: a failed one leaves its pack unsynced, for below.
+    await Promise.allSettled(this.backgroundSyncs);
+    if (this.unsyncedPacks.size === 0 && !this.logUnsynced) return;
+    if (this.unsyncedPacks.size > 0) await this.syncPacks([...this.unsyncedPacks]);
+    this.index.checkpointDurably();
+    this.logUnsynced = false;
+  }
+
+  /** Packs put without fsync and not yet synced (a deferred put's until its background fsync ends). */
+  get packsUnsynced(): number {
+    return this.unsyncedPacks.size;
+  }
+
+  /** A deferred put's pack, fsynced while the caller goes on; sync() waits for it. */
+  private syncInBackground(id: number): void {
+    const syncing: Promise<void> = this.syncPacks([id]).catch(() => undefined).finally(() => this.backgroundSyncs.delete(syncing));
+    this.backgroundSyncs.add(syncing);
+  }
+
+  /** Fsyncs these packs (one gone meanwhile, removed or compacted away, needs nothing) and packs/. */
+  private async syncPacks(ids: readonly number[]): Promise<void> {
+    await forEachLimited(ids, PACK_SYNCS_AT_ONCE, async (id) => {
+      let handle: FileHandle | undefined;
+      try {
+        handle = await open(packPath(this.dir, id), 'r');
+        await handle.sync();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      } finally {
+        await handle?.close();
+      }
+    });
+    await fsyncDirectory(join(this.dir, LayoutNames.packs));
+    for (const id of ids) this.unsyncedPacks.delete(id);
   }
 
   // Reading.
@@ -538,6 +604,8 @@ export class Blockstore {
       if (this.closed) return;
       this.accesses.flush(this.nowUnixMs());
       this.closed = true;
+      // Deferred puts' fsyncs still running finish first (what they write stays unsynced otherwise).
+      await Promise.allSettled(this.backgroundSyncs);
       await this.readers.closeAll();
       this.index.close();
     });

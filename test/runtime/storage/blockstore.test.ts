@@ -210,7 +210,7 @@ describe('blockstore: put and get', () => {
   });
 
   it('gives the same answers in every durability mode', async () => {
-    for (const durability of ['block', 'batch', 'none'] as const) {
+    for (const durability of ['block', 'batch', 'deferred', 'none'] as const) {
       const store = await freshStore(dirs, { durability });
       const blocks = Array.from({ length: 6 }, (_, index) => testBlock(`${durability}-${index}`, 2048));
       await store.put(blocks[0].cid, blocks[0].bytes);
@@ -219,6 +219,36 @@ describe('blockstore: put and get', () => {
       assert.equal((await store.fsck()).ok, true);
       await store.close();
     }
+  });
+
+  it('leaves packs of deferred and unsynced puts for sync(); a durable put of a block among them syncs its pack first', async () => {
+    const store = await freshStore(dirs);
+    const [a, b, c] = [testBlock('deferred-a', 3000), testBlock('unsynced-b', 3000), testBlock('durable-c', 3000)];
+    await store.put(a.cid, a.bytes, { durability: 'deferred' });
+    await store.put(b.cid, b.bytes, { durability: 'none' });
+    assert.ok(store.packsUnsynced >= 1 && store.packsUnsynced <= 2, `${store.packsUnsynced} packs unsynced`);
+    // A durable put finding b already here does not rest on b's unsynced pack.
+    await store.putMany([{ cid: b.cid, bytes: b.bytes }, { cid: c.cid, bytes: c.bytes }], { durability: 'batch' });
+    await store.sync();
+    assert.equal(store.packsUnsynced, 0);
+    await store.sync();
+    for (const block of [a, b, c]) assert.deepEqual(await store.get(block.cid), block.bytes);
+    await store.close();
+    const again = await Blockstore.open(store.dir);
+    for (const block of [a, b, c]) assert.deepEqual(await again.get(block.cid), block.bytes);
+    assert.equal((await again.fsck()).ok, true);
+    await again.close();
+  });
+
+  it('syncs the pack of a block a durable put finds here unsynced', async () => {
+    const store = await freshStore(dirs);
+    const block = testBlock('found-unsynced', 3000);
+    await store.put(block.cid, block.bytes, { durability: 'none' });
+    assert.equal(store.packsUnsynced, 1);
+    const result = await store.put(block.cid, block.bytes, { durability: 'batch' });
+    assert.deepEqual([result.written, result.existing], [0, 1]);
+    assert.equal(store.packsUnsynced, 0, 'synced before the durable put returned');
+    await store.close();
   });
 
   it('repairs a stored block whose file was lost when it is put again', async () => {
