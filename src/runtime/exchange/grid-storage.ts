@@ -28,6 +28,7 @@ import { SharedFetches } from './shared-fetches.ts';
 import { ExchangeService, bytesKeptForOthers } from './exchange-service.ts';
 import { HolderDiscovery, type ClosestNodes } from './holder-discovery.ts';
 import { Holdings } from './holdings.ts';
+import { pacedLookups, STORAGE_LOOKUP_PACE } from './lookup-pacer.ts';
 import { Maintenance, type MaintenanceStats } from './maintenance.ts';
 import { LeaseKeeper, type LeaseKeeperStats } from './lease-keeper.ts';
 import { BlockCache, type BlockCacheStats } from './block-cache.ts';
@@ -110,7 +111,10 @@ export class GridStorage {
       penalizePeerId(peerId, reason);
     };
     this.cache = BlockCache.load(store, parts.config.cacheBytesMax, parts.nowMs);
-    this.cachePusher = new CachePusher({ store, client, closestNodes: parts.closestNodes, self: parts.self, log: parts.log });
+    // Every lookup storage makes goes through one pacer (lookup-pacer.ts): a census of a large
+    // file must not flood the other nodes' rate limits.
+    const closestNodes = pacedLookups(parts.closestNodes, STORAGE_LOOKUP_PACE);
+    this.cachePusher = new CachePusher({ store, client, closestNodes, self: parts.self, log: parts.log });
     const hotBlocks = new HotBlocks(parts.hotBlocks ?? HOT_BLOCKS_DEFAULTS);
     const service = new ExchangeService({
       store, holdings: this.holdings, ledger: this.ledger,
@@ -124,10 +128,10 @@ export class GridStorage {
     });
     this.service = service;
     const leaseMs = parts.config.leaseMs || LeasePolicy.leaseMsDefault;
-    this.placer = new ContentPlacer({ store, client, service, closestNodes: parts.closestNodes, self: parts.self, leaseMs });
-    this.checker = new ContentChecker({ store, client, service, closestNodes: parts.closestNodes, self: parts.self, leaseMs, penalize: penalizePeer });
+    this.placer = new ContentPlacer({ store, client, service, closestNodes, self: parts.self, leaseMs });
+    this.checker = new ContentChecker({ store, client, service, closestNodes, self: parts.self, leaseMs, penalize: penalizePeer });
     this.fetcher = new ContentFetcher({
-      store, holdings: this.holdings, client, discovery: new HolderDiscovery(parts.closestNodes, client, parts.self), cipher: parts.content.cipher,
+      store, holdings: this.holdings, client, discovery: new HolderDiscovery(closestNodes, client, parts.self), cipher: parts.content.cipher,
       penalize: penalizePeer, nowMs: parts.nowMs, rttOf: parts.rttOf,
     });
     this.leaseKeeper = new LeaseKeeper({
@@ -136,7 +140,7 @@ export class GridStorage {
       place: (root, redundancy) => this.placer.place(root, redundancy),
     });
     this.maintenance = new Maintenance({
-      holdings: this.holdings, store, client, closestNodes: parts.closestNodes, self: parts.self, config: parts.config,
+      holdings: this.holdings, store, client, closestNodes, self: parts.self, config: parts.config,
       nowUnixMs, penalize: penalizePeer, log: parts.log,
     });
   }
