@@ -47,6 +47,8 @@ export interface LeaseKeeperStats {
 
 /** The first round waits this long after start, so the node has joined, knows its neighbours, and is not renewing while it starts up. */
 const FIRST_ROUND_DELAY_MS = 600_000;
+/** Content with no piece on the grid that this node did not place is renewed this many intervals apart. */
+const NOTHING_HELD_INTERVALS = 4;
 /** Rounds run at least this often, whatever the interval, so content pinned meanwhile is noticed. */
 const ROUND_INTERVAL_MAX_MS = 3_600_000;
 
@@ -101,8 +103,13 @@ export class LeaseKeeper {
         placedAgain = await this.parts.place(root, redundancy);
         this.stats.contentPlacedAgain++;
       }
+      // Content nobody placed on the grid (put --local, pinned here alone) has nothing to renew: its
+      // census is looked at again only every NOTHING_HELD_INTERVALS intervals, not spent weekly.
+      const nothingHeld = !placedHere && report.piecesFound === 0;
+      const nowMs = this.parts.nowUnixMs();
+      const noteAtMs = nothingHeld ? nowMs + (NOTHING_HELD_INTERVALS - 1) * this.parts.config.leaseRenewIntervalMs : nowMs;
       // The scheme is recorded only for content placed from here (GridStorage.place).
-      this.parts.holdings.noteRenewed(text, this.parts.nowUnixMs(), placedHere ? formatRedundancy(redundancy) : undefined);
+      this.parts.holdings.noteRenewed(text, noteAtMs, placedHere ? formatRedundancy(redundancy) : undefined);
       this.parts.log({
         level: report.lost > 0 ? 'warn' : 'info', event: 'leasesRenewed', root: text, redundancy: formatRedundancy(redundancy),
         blocks: report.blocks, healthy: report.healthy, degraded: report.degraded, lost: report.lost,

@@ -294,6 +294,42 @@ describe('the lease keeper: renewing what this node pins', () => {
     await store.close();
   });
 
+  it('looks again only every four intervals at content nobody placed that has no piece on the grid', async () => {
+    const clock = new TestClock();
+    const store = await freshStore(dirs);
+    const holdings = Holdings.open(await dirs.make());
+    const [local, placed] = [testBlock('local only', 100), testBlock('placed here', 100)];
+    for (const block of [local, placed]) {
+      await store.put(block.cid, block.bytes);
+      store.pin(block.cid, { name: 'default', recursive: true });
+    }
+    holdings.noteRenewed(placed.cid.toString(), clock.nowMs - 30 * DAY_MS, 'replicate:3');
+    const renewed: string[] = [];
+    const keeper = new LeaseKeeper({
+      holdings, store, config: { ...defaultStorageConfig, leaseRenewIntervalMs: 7 * DAY_MS }, nowUnixMs: clock.now, log: () => undefined,
+      // Nothing of either is on the grid.
+      renew: (root: CID) => {
+        renewed.push(root.toString());
+        return Promise.resolve({ ...report(root, 1, 1), piecesFound: 0 });
+      },
+      place: () => Promise.resolve({ piecesSent: 3, blocksShort: 0 } as PlacementReport),
+    });
+    await keeper.runDue();
+    assert.deepEqual(renewed.sort(), [local.cid.toString(), placed.cid.toString()].sort());
+    // A week on: what this node placed is renewed (and placed again); the local content waits.
+    clock.advance(7 * DAY_MS);
+    renewed.length = 0;
+    await keeper.runDue();
+    assert.deepEqual(renewed, [placed.cid.toString()]);
+    clock.advance(3 * 7 * DAY_MS);
+    renewed.length = 0;
+    await keeper.runDue();
+    assert.deepEqual(renewed.sort(), [local.cid.toString(), placed.cid.toString()].sort());
+    await keeper.stop();
+    holdings.close();
+    await store.close();
+  });
+
   it('counts a renewal that failed and tries it again next round', async () => {
     const clock = new TestClock();
     const store = await freshStore(dirs);
