@@ -19,7 +19,7 @@ import { ContentNotFoundError, ContentRequestError } from '../content-store-erro
 import { parseContentRef, rootOf } from '../content/content-ref.ts';
 import type { ContentRef } from '../content/content-exporter.ts';
 import type { StorageConfig } from '../storage-config.ts';
-import { ContentFetcher, type FetchProgress, type FetchReport } from './content-fetcher.ts';
+import { ContentFetcher, type FetchProgress, type FetchReport, type FetchScope } from './content-fetcher.ts';
 import { ContentChecker, type CheckProgress, type CheckReport } from './content-checker.ts';
 import { ContentPlacer, type PlacementProgress, type PlacementReport } from './content-placer.ts';
 import { ExchangeClient, peerIdTextOf } from './exchange-client.ts';
@@ -225,11 +225,7 @@ export class GridStorage {
    * joined instead; listing fetches of the same content are shared.
    */
   fetchListing(refText: string): Promise<FetchReport> {
-    const ref = this.parseRef(refText);
-    const key = sharedFetchKey(ref);
-    const whole = this.fetches.joinRunning(key);
-    if (whole !== null) return whole;
-    return this.fetches.run(`listing ${key}`, (progress) => this.fetcher.fetch(rootOf(ref), readingOf(ref), progress, undefined, 'listing'));
+    return this.partialFetch(refText, 'listing', 'listing');
   }
 
   /**
@@ -239,11 +235,19 @@ export class GridStorage {
    * range are shared.
    */
   fetchRange(refText: string, start: number, end: number): Promise<FetchReport> {
+    return this.partialFetch(refText, `range ${start}-${end}`, { start, end: end + 1 });
+  }
+
+  /**
+   * A fetch of part of the content (`scope`): the running fetch of the whole content when there is
+   * one (it brings that part too), else one shared by every request for the same part (`name`).
+   */
+  private partialFetch(refText: string, name: string, scope: FetchScope): Promise<FetchReport> {
     const ref = this.parseRef(refText);
     const key = sharedFetchKey(ref);
     const whole = this.fetches.joinRunning(key);
     if (whole !== null) return whole;
-    return this.fetches.run(`range ${start}-${end} ${key}`, (progress) => this.fetcher.fetch(rootOf(ref), readingOf(ref), progress, undefined, { start, end: end + 1 }));
+    return this.fetches.run(`${name} ${key}`, (progress) => this.fetcher.fetch(rootOf(ref), readingOf(ref), progress, undefined, scope));
   }
 
   /**

@@ -87,6 +87,19 @@ export async function ensureLayout(root: string): Promise<void> {
  * after rename(2) for the new name to survive a power loss; platforms that cannot fsync a
  * directory (Windows) make renames durable by other means, so those errors are ignored.
  */
+/** Fsyncs a file by its path; one that is gone (removed meanwhile) needs nothing. */
+export async function fsyncFileIfPresent(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    await handle.sync();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
 export async function fsyncDirectory(path: string): Promise<void> {
   let handle;
   try {

@@ -18,14 +18,13 @@
  * (block-index-schema.ts).
  */
 import type { CID } from 'multiformats/cid';
-import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachLimited } from './parallel.ts';
 import { AccessRecorder } from './access-recorder.ts';
 import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, sha256, type BlockKey } from './block-cid.ts';
 import { BlockIndex, type BlockLocation, type IndexedPut, type LocatedPut, type PinRequest, type Usage } from './block-index.ts';
 import { openIndexDatabase } from './block-index-schema.ts';
-import { ensureLayout, fsyncDirectory, LayoutNames, packPath } from './block-layout.ts';
+import { ensureLayout, fsyncDirectory, fsyncFileIfPresent, LayoutNames, packPath } from './block-layout.ts';
 import { fsck, recover, type FsckOptions, type FsckReport, type RecoveryReport } from './blockstore-check.ts';
 import type { StoreParts } from './store-parts.ts';
 import {
@@ -359,17 +358,7 @@ export class Blockstore {
 
   /** Fsyncs these packs (one gone meanwhile, removed or compacted away, needs nothing) and packs/. */
   private async syncPacks(ids: readonly number[]): Promise<void> {
-    await forEachLimited(ids, PACK_SYNCS_AT_ONCE, async (id) => {
-      let handle: FileHandle | undefined;
-      try {
-        handle = await open(packPath(this.dir, id), 'r');
-        await handle.sync();
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      } finally {
-        await handle?.close();
-      }
-    });
+    await forEachLimited(ids, PACK_SYNCS_AT_ONCE, (id) => fsyncFileIfPresent(packPath(this.dir, id)));
     await fsyncDirectory(join(this.dir, LayoutNames.packs));
     for (const id of ids) this.unsyncedPacks.delete(id);
   }
