@@ -87,27 +87,26 @@ export async function ensureLayout(root: string): Promise<void> {
  * after rename(2) for the new name to survive a power loss; platforms that cannot fsync a
  * directory (Windows) make renames durable by other means, so those errors are ignored.
  */
-/** Fsyncs a file by its path; one that is gone (removed meanwhile) needs nothing. */
-export async function fsyncFileIfPresent(path: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-    await handle.sync();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  } finally {
-    await handle?.close();
-  }
+export async function fsyncDirectory(path: string): Promise<void> {
+  await fsyncPath(path, DIRECTORY_SYNC_UNSUPPORTED);
 }
 
-export async function fsyncDirectory(path: string): Promise<void> {
+/** Fsyncs a file by its path; one that is gone (removed meanwhile) needs nothing. */
+export async function fsyncFileIfPresent(path: string): Promise<void> {
+  await fsyncPath(path, GONE);
+}
+
+const DIRECTORY_SYNC_UNSUPPORTED: ReadonlySet<string> = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EBADF']);
+const GONE: ReadonlySet<string> = new Set(['ENOENT']);
+
+/** Opens `path`, fsyncs it and closes it; an error whose code is in `ignored` is not one. */
+async function fsyncPath(path: string, ignored: ReadonlySet<string>): Promise<void> {
   let handle;
   try {
     handle = await open(path, 'r');
     await handle.sync();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw error;
+    if (!ignored.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
   } finally {
     await handle?.close();
   }
