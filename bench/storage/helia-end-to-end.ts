@@ -7,7 +7,9 @@
  * UnixFS `cat` — blocks come over bitswap, are checked against their CIDs and stored in B's
  * blockstore on the way.
  * Ours: two grid-node.ts processes (the real runtime and HTTP API, as single-source-get.ts runs
- * them; TCP, Noise, Yamux). The source adds the file, streamed to its API from disk, plain; the
+ * them; TCP, Noise, Yamux). The source adds the file, plain, as `peergrid put` has a node on the
+ * same machine do it: the node reads the file from disk itself (POST /api/v1/local-adds), as
+ * Helia's A does; before 2026-11-28 the file was streamed to the node's API instead. The
  * getter gets it as `peergrid get` does: the fetch through its API (holder discovery, the swarm's
  * pipelined requests, every block checked and stored; grid-content.ts's timedFetch, for its
  * progress and sources) and, at the same time, every byte through its content route, which joins
@@ -17,12 +19,15 @@
  * bytes), so that connections are up and code is warm; one side's processes are stopped before
  * the other's start.
  */
-import { createReadStream } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient, type ApiClient } from '../../src/api/client.ts';
+import { localAddProof } from '../../src/api/local-add-proof.ts';
+import { readProgressStream } from '../../src/api/progress-stream.ts';
+import { localAddedSchema } from '../../src/api/routes.ts';
 import { readApiTokenFile } from '../../src/api/token-file.ts';
+import { localPathIdentity } from '../../src/runtime/content/local-path-guard.ts';
 import { timedFetch } from './grid-content.ts';
 import { finishMachineLoad, keptOnFailure, machineLoadNow, withGrid, type GridNode, type MachineLoad } from './grid.ts';
 import { withHeliaNodes, type HeliaNode } from './helia-process.ts';
@@ -109,10 +114,11 @@ async function heliaSide(a: HeliaNode, b: HeliaNode, warmup: string, file: strin
 async function oursSide(source: GridNode, getter: GridNode, warmup: string, file: string, fileBytes: number): Promise<EndToEndSide & OursDetails> {
   const sourceApi = await patientClient(source);
   const getterApi = await patientClient(getter);
-  const warm = await addFromDisk(sourceApi, warmup);
+  const sourceToken = await readApiTokenFile(source.started.apiTokenFile);
+  const warm = await addFromDisk(sourceApi, sourceToken, warmup);
   await timedFetch(getterApi, warm.cid);
   await readWhole(getterApi, warm.cid);
-  const added = await timed(() => addFromDisk(sourceApi, file));
+  const added = await timed(() => addFromDisk(sourceApi, sourceToken, file));
   if (added.value.bytes !== fileBytes) throw new Error(`our source added ${added.value.bytes} bytes, not ${fileBytes}`);
   const cpuBefore = [source.process.cpuSeconds(), getter.process.cpuSeconds()] as const;
   const got = await timed(() => Promise.all([timedFetch(getterApi, added.value.cid), readWhole(getterApi, added.value.cid)]));
@@ -130,10 +136,14 @@ async function patientClient(node: GridNode): Promise<ApiClient> {
   return createApiClient({ baseUrl: node.started.api, token: await readApiTokenFile(node.started.apiTokenFile), timeoutMs: API_TIMEOUT_MS });
 }
 
-/** Streams the file at `path` to the node's add route, unencrypted (as Helia stores it). */
-async function addFromDisk(api: ApiClient, path: string): Promise<{ cid: string; bytes: number; chunks: number }> {
-  const added = await api.addFile(createReadStream(path, { highWaterMark: MiB }), { encrypt: false });
-  return { cid: added.cid, bytes: added.bytes, chunks: added.chunks };
+/** Has the node add the file at `path` from disk itself, unencrypted (as Helia stores it), as `peergrid put` does (cli/put/local-add.ts). */
+async function addFromDisk(api: ApiClient, token: string, path: string): Promise<{ cid: string; bytes: number; chunks: number }> {
+  const resolved = await realpath(path);
+  const request = { path: resolved, identity: await localPathIdentity(resolved), encrypt: false, atMs: Date.now() };
+  const answer = await api.addLocalPath({ ...request, proof: localAddProof(token, request) });
+  const done = localAddedSchema.check(await readProgressStream(answer.body, () => {}), 'done');
+  if (!done.ok) throw new Error(`the local add's answer: ${done.error}`);
+  return { cid: done.value.cid, bytes: done.value.bytes, chunks: done.value.chunks };
 }
 
 /** Reads every byte of the file `cid` through the node's content route (which fetches what is missing first); the byte count. */

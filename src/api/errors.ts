@@ -7,7 +7,7 @@ import { JobNotFoundError, JobRefusedError } from '../runtime/compute/job-errors
 import { NotPublishedError, SearchRequestError } from '../runtime/search/search-errors.ts';
 import {
   BlockCorruptError, BlockMismatchError, BlockNotFoundError, BlockstoreArgumentError, BlockstoreClosedError, BlockTooLargeError,
-  ContentInputError, ContentNotFoundError, ContentRequestError, DagError, InvalidCidError, NotAFileError, UnsupportedHashError,
+  ContentInputError, ContentNotFoundError, ContentRequestError, DagError, InvalidCidError, LocalPathRefusedError, NotAFileError, UnsupportedHashError,
 } from '../runtime/content-store-errors.ts';
 import { NodeStoppedError } from '../runtime/node-driver.ts';
 import type { ErrorResponse } from './routes.ts';
@@ -69,6 +69,17 @@ export function unprocessable(code: string, message: string): ApiError {
   return new ApiError(422, code, message);
 }
 
+/**
+ * The code of a refused local add (POST /api/v1/local-adds): the node will not, or cannot, read
+ * that path as the client sees it; the client streams the bytes instead.
+ */
+export const LOCAL_PATH_REFUSED = 'local_path_refused';
+
+/** A local add asked over a connection that does not come from the node's own machine. */
+export function localPathRefused(message: string): ApiError {
+  return new ApiError(409, LOCAL_PATH_REFUSED, message);
+}
+
 /** The client stopped sending a streamed body, or stalled past the idle limit. */
 export function uploadInterrupted(message: string): ApiError {
   return new ApiError(400, 'upload_interrupted', message);
@@ -114,6 +125,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof SearchRequestError) return answer(400, 'bad_search', error.message);
   if (error instanceof NotPublishedError) return answer(404, 'not_published', error.message);
   if (error instanceof JobRefusedError) return error.reason === 'forbidden' ? answer(403, 'forbidden', error.message) : answer(503, 'unavailable', error.message);
+  if (error instanceof LocalPathRefusedError) return answer(409, LOCAL_PATH_REFUSED, error.message);
   if (error instanceof NotAFileError) return answer(422, 'is_a_directory', error.message);
   if (error instanceof DagError) return answer(422, 'bad_dag', error.message);
   if (error instanceof ContentInputError) return answer(422, 'unprocessable', error.message);

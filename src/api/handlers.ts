@@ -5,7 +5,7 @@
  */
 import { idToHex } from '../core/id.ts';
 import type { LookupDone } from '../core/node-io.ts';
-import type { ContentStore, ReadOptions } from '../runtime/content-store.ts';
+import type { ContentStore, LocalAddProgress, ReadOptions } from '../runtime/content-store.ts';
 import type { FetchProgress } from '../runtime/exchange/content-fetcher.ts';
 import type { CheckProgress } from '../runtime/exchange/content-checker.ts';
 import type { PlacementProgress } from '../runtime/exchange/content-placer.ts';
@@ -13,15 +13,18 @@ import type { GridStorage } from '../runtime/exchange/grid-storage.ts';
 import type { GridCompute } from '../runtime/compute/grid-compute.ts';
 import type { GridSearch } from '../runtime/search/grid-search.ts';
 import type { NodeRuntime } from '../runtime/node-runtime.ts';
-import { badRequest, busy, errorAnswer, payloadTooLarge, rangeNotSatisfiable } from './errors.ts';
+import { badRequest, busy, errorAnswer, localPathRefused, payloadTooLarge, rangeNotSatisfiable } from './errors.ts';
 import { firstBytes, resolveByteRange } from './byte-range.ts';
 import { parseKey } from './key.ts';
 import { ProgressLines } from './progress-lines.ts';
 import { ApiLimits } from './limits.ts';
+import { localAddProofProblem } from './local-add-proof.ts';
+import { LOCAL_ADD_SKIPPED_PATHS_MAX } from './routes.ts';
+import { apiTokenPath, readApiTokenFile } from './token-file.ts';
 import type { RouteHandlers } from './server.ts';
 
 /** What the handlers need of the node's content store (runtime/content-store.ts). */
-export type ContentApi = Pick<ContentStore, 'addFile' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
+export type ContentApi = Pick<ContentStore, 'addFile' | 'startLocalAdd' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
 
 /** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
 export type GridApi = Pick<GridStorage, 'place' | 'check' | 'fetch' | 'fetchListing' | 'fetchRange' | 'runningFetch' | 'status'>;
@@ -114,6 +117,25 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
     },
 
     addFile: ({ query, body }) => node.content.addFile(body, { encrypt: query.encrypt ?? true, pinName: query.name }),
+
+    // The node reads the path itself, for a client on its own machine (docs/NODE.md, "Adding a
+    // local path"); a connection from elsewhere is refused as the node would refuse a path it sees
+    // otherwise than the client, so that the client streams the bytes instead.
+    addLocalPath: async ({ body, caller }) => {
+      if (caller?.loopback !== true) throw localPathRefused('a local add is taken only over a connection from the node\'s own machine (loopback)');
+      // The node reads with its own permissions: only its own user, who can read its token, may ask.
+      const token = await readApiTokenFile(apiTokenPath(node.status().dataDir)).catch(() => null);
+      const problem = token === null ? 'the node cannot read its own api-token' : localAddProofProblem(token, body, Date.now());
+      if (problem !== null) throw localPathRefused(`a local add reads with the node's permissions and must prove the caller can read its api-token: ${problem}`);
+      const lines = new ProgressLines<LocalAddProgress>();
+      const started = await node.content.startLocalAdd(body.path, body.identity, { encrypt: body.encrypt ?? true, pinName: body.name, onProgress: lines.progress });
+      return {
+        body: lines.stream(started.added, (added) => ({
+          ...added, skipped: added.skipped.length, skippedPaths: added.skipped.slice(0, LOCAL_ADD_SKIPPED_PATHS_MAX),
+        })),
+        bytes: null,
+      };
+    },
 
     makeDirectory: ({ body }) => node.content.makeDirectory(body.entries, {
       encrypt: body.encrypt, pinName: body.name, releaseEntryPins: body.releaseEntryPins,

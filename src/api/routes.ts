@@ -161,6 +161,22 @@ export const addedSchema = object({
   chunks: count,
 }, response);
 
+/** Bytes in a local add's path: Linux's PATH_MAX. */
+const LOCAL_PATH_BYTES_MAX = 4096;
+/** Skipped paths named in a local add's result; the rest are counted. */
+export const LOCAL_ADD_SKIPPED_PATHS_MAX = 100;
+
+/** The `done` record of a local add (POST /api/v1/local-adds). */
+export const localAddedSchema = object({
+  ...addedSchema.fields,
+  /** Files read. */
+  files: count,
+  /** Paths left out: symbolic links, sockets, devices, FIFOs. */
+  skipped: count,
+  /** The first LOCAL_ADD_SKIPPED_PATHS_MAX of them. */
+  skippedPaths: array(string(), { maxItems: LOCAL_ADD_SKIPPED_PATHS_MAX }),
+}, response);
+
 export const contentEntrySchema = object({
   name: string(),
   kind: oneOf('file', 'directory'),
@@ -477,6 +493,28 @@ export const routes = {
     body: byteStream("the file's bytes"),
     response: addedSchema,
   }),
+  addLocalPath: route({
+    method: 'POST',
+    path: '/api/v1/local-adds',
+    summary: "adds a file or directory tree from the node's own disk, read by the node itself — for a client on the same machine, which sends the path and what it sees there instead of the bytes: chunked, encrypted unless encrypt is false, stored and pinned here; 409 local_path_refused when the node does not see that path as the client does, or will not read it (docs/NODE.md); streams NDJSON progress lines, the last with \"done\" or \"error\"",
+    params: noParams,
+    query: null,
+    body: object({
+      /** Absolute and canonical (no symbolic link in it), as realpath gives it. */
+      path: string({ minLength: 1, maxBytes: LOCAL_PATH_BYTES_MAX }),
+      /** What the client sees at the path (local-path-guard.ts's localPathIdentity). */
+      identity: string({ minLength: 1, maxBytes: 256 }),
+      /** Convergent encryption (default true). */
+      encrypt: optional(boolean()),
+      /** The pin's name (default "default"). */
+      name: optional(pinName),
+      /** When the client made the proof (its clock, ms since the epoch): a proof is good for LOCAL_ADD_PROOF_WINDOW_MS either way. */
+      atMs: integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      /** That the client can read the node's api-token, without sending it (local-add-proof.ts). */
+      proof: string({ minLength: 64, maxBytes: 64, pattern: /^[0-9a-f]{64}$/, description: 'an HMAC-SHA256 in hex' }),
+    }, request),
+    response: byteStream('NDJSON: {"progress":{bytes, chunks, files}} lines, then {"done":{cid, capability, bytes, chunks, files, skipped, skippedPaths}} or {"error":{"code","message"}}'),
+  }),
   makeDirectory: route({
     method: 'POST',
     path: '/api/v1/directories',
@@ -780,10 +818,17 @@ export type ClientBodyOf<Name extends RouteName> = Routes[Name]['body'] extends 
 export type ResponseOf<Name extends RouteName> = Routes[Name]['response'] extends ByteStream ? ByteStreamResponse
   : Infer<Routes[Name]['response']>;
 
-/** What a handler receives: the route's parameters, query and body, already checked. */
+/** Where a request came from, as the server saw its connection. */
+export interface RequestCaller {
+  /** The connection comes from a loopback address: a client on the node's own machine (or a tunnel ending on it). */
+  readonly loopback: boolean;
+}
+
+/** What a handler receives: the route's parameters, query and body, already checked; and, from the server, its caller. */
 export type CheckedRequest<Name extends RouteName> = {
   readonly params: ParamsOf<Name>;
   readonly body: BodyOf<Name>;
+  readonly caller?: RequestCaller;
 } & (QueryOf<Name> extends undefined ? { readonly query?: undefined } : { readonly query: QueryOf<Name> });
 
 export const errorResponseSchema = object({

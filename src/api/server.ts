@@ -17,12 +17,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import { authorize, checkAccess, type AuthPolicy } from './auth.ts';
+import { authorize, checkAccess, isLoopbackHost, type AuthPolicy } from './auth.ts';
 import { badRequest, errorAnswer, methodNotAllowed, requestTimeout } from './errors.ts';
 import { ApiLimits } from './limits.ts';
 import { readJsonBody, readStreamBody } from './request-body.ts';
 import { matchRoute } from './router.ts';
-import { isByteStream, RANGE_ROUTES, routes, type ByteStreamResponse, type CheckedRequest, type ResponseOf, type RouteName } from './routes.ts';
+import { isByteStream, RANGE_ROUTES, routes, type ByteStreamResponse, type CheckedRequest, type RequestCaller, type ResponseOf, type RouteName } from './routes.ts';
 import { contentRange, isSingleByteRange } from './byte-range.ts';
 
 export type RouteHandlers = {
@@ -182,7 +182,8 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
       requestTimeoutMs: options.timeouts?.requestTimeoutMs ?? ApiLimits.requestTimeoutMs,
       streamIdleTimeoutMs: options.timeouts?.streamIdleTimeoutMs ?? ApiLimits.streamIdleTimeoutMs,
     });
-    const result = await callHandler(options.handlers, match.name, match.params, withRangeHeader(match.name, query, request), request);
+    const caller: RequestCaller = { loopback: isLoopbackHost(request.socket.remoteAddress ?? '') };
+    const result = await callHandler(options.handlers, match.name, match.params, withRangeHeader(match.name, query, request), request, caller);
     if (isByteStream(route.response)) {
       await sendStream(response, result as unknown as ByteStreamResponse, RANGE_ROUTES.has(match.name), (error) => {
         log({ level: 'warn', event: 'apiStreamCut', method: request.method, url: redactUrl(request.url), error: String(error) });
@@ -246,7 +247,7 @@ function withRangeHeader(name: string, rawQuery: string, request: IncomingMessag
 
 /** Checks the parameters, query and body against the route's declarations, then runs its handler. */
 async function callHandler<Name extends RouteName>(
-  handlers: RouteHandlers, name: Name, rawParams: Readonly<Record<string, string>>, rawQuery: string, request: IncomingMessage,
+  handlers: RouteHandlers, name: Name, rawParams: Readonly<Record<string, string>>, rawQuery: string, request: IncomingMessage, caller: RequestCaller,
 ): Promise<ResponseOf<Name>> {
   const route = routes[name];
   const params = route.params.check(rawParams, '');
@@ -266,7 +267,7 @@ async function callHandler<Name extends RouteName>(
     body = checked.value;
   }
   const handler = handlers[name] as (checked: CheckedRequest<Name>) => Promise<ResponseOf<Name>>;
-  return handler({ params: params.value, query, body } as unknown as CheckedRequest<Name>);
+  return handler({ params: params.value, query, body, caller } as unknown as CheckedRequest<Name>);
 }
 
 /** The query string as text values; a name given twice is refused rather than one copy chosen silently. */

@@ -54,3 +54,11 @@ export class ContentInputError extends Error {
     this.name = 'ContentInputError';
   }
 }
+
+/** A path the node will not add from its own disk for a client, or does not see as the client does (content/local-path-guard.ts). */
+export class LocalPathRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalPathRefusedError';
+  }
+}

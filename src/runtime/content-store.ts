@@ -25,6 +25,8 @@ import { listRef } from './content/content-entries.ts';
 import type { ContentRef } from './content/content-exporter.ts';
 import { formatContentRef, parseContentRef, rootOf } from './content/content-ref.ts';
 import { describePlainChild, encryptedDirectoryOfStored, plainDirectoryOfStored } from './content/stored-directory.ts';
+import { addPath } from './content/content-importer.ts';
+import { LocalPathGuard } from './content/local-path-guard.ts';
 import { addStream, closeQuietly } from './content/stream-importer.ts';
 import { ContentInputError, ContentNotFoundError, ContentRequestError, NotAFileError } from './content-store-errors.ts';
 import { loadOrCreateConvergenceSecret } from './convergence-secret-file.ts';
@@ -43,6 +45,8 @@ export const DEFAULT_PIN_NAME = 'default';
 
 /** Plain directory sizes remembered between requests (a directory put asks for each level in turn). */
 const TREE_BYTES_REMEMBERED_MAX = 100_000;
+/** A reader whose body is neither read to its end nor dropped stops having blocks kept for it this long after its fetch ends. */
+const ARRIVALS_WATCH_AFTER_FETCH_MS = 60_000;
 
 export interface AddedContent {
   readonly cid: string;
@@ -105,6 +109,24 @@ export interface ContentStoreOptions {
   readonly blockstore?: BlockstoreOptions;
 }
 
+export interface LocalAddOptions {
+  readonly encrypt: boolean;
+  readonly pinName?: string;
+  readonly onProgress?: (progress: LocalAddProgress) => void;
+}
+
+export interface LocalAddProgress {
+  readonly bytes: number;
+  readonly chunks: number;
+  readonly files: number;
+}
+
+/** A local add's result: what any add gives, with the files read and the paths skipped (symbolic links, special files). */
+export interface LocalAdded extends AddedContent {
+  readonly files: number;
+  readonly skipped: readonly string[];
+}
+
 /** gc's report, with the staging pins of unfinished puts it dropped first. */
 export interface ContentGcReport extends GcReport {
   readonly stagingPinsRemoved: number;
@@ -117,10 +139,14 @@ export class ContentStore {
   readonly cipher: ContentCipher;
   private readonly treeBytes = new Map<string, number>();
 
-  private constructor(store: Blockstore, cipher: ContentCipher, secretPath: string) {
+  /** The node's data directory: a local add never reads it for a client (content/local-path-guard.ts). */
+  private readonly dataDir: string;
+
+  private constructor(store: Blockstore, cipher: ContentCipher, secretPath: string, dataDir: string) {
     this.store = store;
     this.cipher = cipher;
     this.secretPath = secretPath;
+    this.dataDir = dataDir;
   }
 
   /** Opens (creating if needed) the blockstore and the convergence secret of a data directory the caller has locked. */
@@ -134,13 +160,41 @@ export class ContentStore {
       log({ level: 'info', event: 'blockstoreRecovered', unsettled: recovery.unsettled, tmpRemoved: recovery.tmpRemoved,
         discarded: recovery.discarded, removed: recovery.removed, migrated: recovery.migrated });
     }
-    return new ContentStore(store, createNodeContentCipher(secret.secret), secret.path);
+    return new ContentStore(store, createNodeContentCipher(secret.secret), secret.path, dataDir);
   }
 
   /** Adds a file from a stream of its bytes, and pins it. */
   async addFile(source: AsyncIterable<Uint8Array>, options: { readonly encrypt: boolean; readonly pinName?: string }): Promise<AddedContent> {
     const added = await addStream(source, this.store, { cipher: options.encrypt ? this.cipher : undefined, pinName: options.pinName ?? DEFAULT_PIN_NAME });
     return { cid: added.root.toString(), capability: added.capability === null ? null : formatCapability(added.capability), bytes: added.bytes, chunks: added.chunks };
+  }
+
+  /**
+   * Adds a file or a directory tree from this machine's disk, read by the node itself, and pins
+   * it: for a client on the same machine, which then sends the path instead of the bytes. The path
+   * is checked first (content/local-path-guard.ts: absolute and canonical, seen by the node as the
+   * client saw it — `identity` — and nothing of the node's own data directory); a refusal is a
+   * LocalPathRefusedError before any byte is read. Resolves to the start of the add, whose result
+   * `added` is, so that a caller can answer the refusals at once and the add's progress after.
+   */
+  async startLocalAdd(path: string, identity: string, options: LocalAddOptions): Promise<{ readonly added: Promise<LocalAdded> }> {
+    const guard = await LocalPathGuard.open(this.dataDir);
+    await guard.checkRoot(path, identity);
+    const progress = options.onProgress;
+    const totals = { files: 0 };
+    const added = addPath(path, this.store, {
+      cipher: options.encrypt ? this.cipher : undefined,
+      pinName: options.pinName ?? DEFAULT_PIN_NAME,
+      checkEntry: (entryPath, stats) => {
+        guard.checkEntry(entryPath, stats);
+        if (stats.isFile()) totals.files++;
+      },
+      onProgress: progress === undefined ? undefined : (bytes, chunks) => progress({ bytes, chunks, files: totals.files }),
+    }).then((result) => ({
+      cid: result.root.toString(), capability: result.capability === null ? null : formatCapability(result.capability),
+      bytes: result.bytes, chunks: result.chunks, files: result.files, skipped: [...result.skipped],
+    }));
+    return { added };
   }
 
   /**
@@ -197,14 +251,35 @@ export class ContentStore {
     const arrivals = new Arrivals(options);
     const getBlock = this.getBlockFor('the root', arrivals);
     const getFileBlock = this.getBlockFor('a block of the file', arrivals);
-    if (ref.kind === 'encrypted') {
-      const node = await openNode(ref.capability, getBlock, this.cipher);
-      if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
-      return { bytes: node.size, body: readEncryptedFile(ref.capability, getFileBlock, this.cipher, skipBytes) };
+    // While the fetch runs, the blocks it stores are handed to this reader from memory.
+    const endWatch = arrivals.arriving === undefined ? null : this.watchArrivals(arrivals.arriving);
+    try {
+      if (ref.kind === 'encrypted') {
+        const node = await openNode(ref.capability, getBlock, this.cipher);
+        if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
+        return { bytes: node.size, body: endingWith(readEncryptedFile(ref.capability, getFileBlock, this.cipher, skipBytes), endWatch) };
+      }
+      const root = describePlainChild(ref.root, await getBlock(ref.root));
+      if (root.kind === 'directory') throw new NotAFileError(ref.root.toString());
+      return { bytes: root.fileBytes ?? 0, body: endingWith(readFile(ref.root, getFileBlock, skipBytes), endWatch) };
+    } catch (error) {
+      endWatch?.();
+      throw error;
     }
-    const root = describePlainChild(ref.root, await getBlock(ref.root));
-    if (root.kind === 'directory') throw new NotAFileError(ref.root.toString());
-    return { bytes: root.fileBytes ?? 0, body: readFile(ref.root, getFileBlock, skipBytes) };
+  }
+
+  /**
+   * Keeps the blocks the fetch `arriving` stores in memory for one reader (Blockstore.watchArrivals)
+   * until the function returned is called — when the reading ends — or, should the body never be
+   * read to its end nor dropped, a minute after the fetch ends.
+   */
+  private watchArrivals(arriving: Promise<unknown>): () => void {
+    const end = this.store.watchArrivals();
+    const later = (): void => {
+      setTimeout(end, ARRIVALS_WATCH_AFTER_FETCH_MS).unref();
+    };
+    arriving.then(later, later);
+    return end;
   }
 
   /** A directory's entries (or a file's own description); `arriving` as for openFile. */
@@ -311,21 +386,27 @@ export class ContentStore {
    * its error is the answer.
    */
   private async readOrAwait(cid: CID, arrivals: Arrivals): Promise<Uint8Array> {
+    if (arrivals.arriving !== undefined) {
+      const kept = this.store.takeArrived(cid);
+      if (kept !== undefined) return kept;
+    }
     try {
       return await this.store.get(cid);
     } catch (error) {
       if (!(error instanceof BlockNotFoundError)) throw error;
-      // waitForBlock looks again first: a block stored since the miss is not waited for in vain.
+      // awaitBlock looks again first: a block stored since the miss is not waited for in vain.
       if (arrivals.arriving !== undefined) {
         try {
-          if (await this.store.waitForBlock(cid, arrivals.arriving)) return this.store.get(cid);
+          const bytes = await this.store.awaitBlock(cid, arrivals.arriving);
+          if (bytes !== null) return bytes;
         } catch (failure) {
           // That fetch's failure is the answer unless there is another fetch to try.
           if (!arrivals.hasFurther) throw failure;
         }
       }
       const further = arrivals.further();
-      if (further !== null && await this.store.waitForBlock(cid, further)) return this.store.get(cid);
+      const bytes = further === null ? null : await this.store.awaitBlock(cid, further);
+      if (bytes !== null) return bytes;
       throw error;
     }
   }
@@ -358,6 +439,15 @@ class Arrivals {
       this.fetchMissing = undefined;
     }
     return this.started;
+  }
+}
+
+/** A reader's body that calls `end` once it is read to its end, fails, or is dropped (return). */
+async function* endingWith(body: AsyncIterable<Uint8Array>, end: (() => void) | null): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } finally {
+    end?.();
   }
 }
 

@@ -9,12 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { createApiClient } from '../../src/api/client.ts';
+import { ApiResponseError } from '../../src/api/client-errors.ts';
+import { localAddProof } from '../../src/api/local-add-proof.ts';
+import { ProgressStreamError, readProgressStream } from '../../src/api/progress-stream.ts';
+import { apiTokenPath, readApiTokenFile } from '../../src/api/token-file.ts';
 import { main, type CliIo } from '../../src/cli/main.ts';
+import { localPathIdentity } from '../../src/runtime/content/local-path-guard.ts';
 import { NodeProcess, type NodeEvent } from '../runtime/node-process.ts';
 import { LOOPBACK_LISTEN, removeDataDirs, temporaryDataDir } from '../runtime/runtime-harness.ts';
 import { bytesOf } from '../services/storage/helpers.ts';
@@ -120,10 +126,10 @@ describe('storage commands against running nodes', () => {
       assert.equal(text.status, 0, text.err);
       assert.match(text.out, /^cid +baf\w+\n/);
       assert.equal(/^capability +pgcap1:/m.test(text.out), encrypted);
-      assert.match(text.out, new RegExp(`stored a file, 700,000 bytes in \\d+ chunks, ${encrypted ? 'encrypted' : 'plain'}\nplaced replicate:3: (\\d+) of \\d+ pieces of \\d+ blocks on 1 node\n`));
+      assert.match(text.out, new RegExp(`stored a file, 700,000 bytes in \\d+ chunks, ${encrypted ? 'encrypted' : 'plain'}, read from disk by the node\nplaced replicate:3: (\\d+) of \\d+ pieces of \\d+ blocks on 1 node\n`));
       assert.match(text.out, /warning: \d+ block\(s\) have fewer pieces than the scheme wants/);
       const put = jsonOf(await peergrid(['put', join(work, 'file.bin'), ...flags, '--api', first, '--json']));
-      assert.deepEqual(Object.keys(put), ['cid', 'capability', 'bytes', 'chunks', 'placement', 'published']);
+      assert.deepEqual(Object.keys(put), ['cid', 'capability', 'bytes', 'chunks', 'readBy', 'placement', 'published']);
       const placement = put.placement as { redundancy: string; blocks: number; piecesStored: number; piecesHere: number; nodes: number };
       assert.deepEqual([placement.redundancy, placement.piecesStored, placement.piecesHere, placement.nodes], ['replicate:3', placement.blocks, placement.blocks, 1]);
       assert.equal(put.bytes, 700_000);
@@ -187,6 +193,63 @@ describe('storage commands against running nodes', () => {
       assert.deepEqual([throughFile.status, throughFile.err], [1, 'peergrid: big.bin is a file: it has no entry "x"\n']);
     });
   }
+
+  it('put to a node on this machine has it read the path from disk: the same content as streamed, file and tree, plain and encrypted; --stream streams', async () => {
+    await symlink(join(work, 'file.bin'), join(work, 'file-link.bin'));
+    for (const flags of [[], ['--no-encrypt']]) {
+      for (const path of [join(work, 'file.bin'), join(work, 'tree'), join(work, 'file-link.bin')]) {
+        const here = jsonOf(await peergrid(['put', path, ...flags, '--local', '--api', first, '--json']));
+        const streamed = jsonOf(await peergrid(['put', path, ...flags, '--local', '--stream', '--api', first, '--json']));
+        assert.deepEqual([here.readBy, streamed.readBy], ['node', 'client'], path);
+        assert.deepEqual({ ...here, readBy: null }, { ...streamed, readBy: null }, path);
+      }
+    }
+  });
+
+  it('a local add is refused (409 local_path_refused) without proof of the node\'s api-token, or for a path the node sees otherwise; a hard link to its own files stops it, and put then streams', async () => {
+    const api = createApiClient({ baseUrl: first });
+    const token = await readApiTokenFile(apiTokenPath(dataDirs[0]));
+    const base = await realpath(work);
+    const file = join(base, 'file.bin');
+    const identity = await localPathIdentity(file);
+    const ask = (fields: { path?: string; identity?: string; atMs?: number }, proofToken = token): Promise<{ body: AsyncIterable<Uint8Array> }> => {
+      const request = { path: file, identity, encrypt: false, atMs: Date.now(), ...fields };
+      return api.addLocalPath({ ...request, proof: localAddProof(proofToken, request) });
+    };
+    const refused = (answer: Promise<unknown>, reason: RegExp): Promise<void> => assert.rejects(answer, (error: unknown) => {
+      assert.ok(error instanceof ApiResponseError, String(error));
+      assert.deepEqual([error.status, error.code], [409, 'local_path_refused']);
+      assert.match(error.serverMessage, reason);
+      return true;
+    });
+    await refused(ask({}, 'not the token'), /not made with this node's api-token/);
+    await refused(ask({ atMs: Date.now() - 10 * 60_000 }), /more than 5 minutes from the node's clock/);
+    await refused(ask({ identity: identity.replace(/:\d+$/, ':1') }), /the node sees another file at .*file\.bin than the client does/);
+    await refused(ask({ path: 'file.bin' }), /is not an absolute path/);
+    await refused(ask({ path: join(base, 'nothing-here') }), /cannot reach .*nothing-here \(ENOENT\)/);
+    await symlink(file, join(base, 'another-link.bin'));
+    await refused(ask({ path: join(base, 'another-link.bin') }), /is not canonical \(it resolves to .*file\.bin\)/);
+    const dataDir = await realpath(dataDirs[0]);
+    await refused(ask({ path: dataDir, identity: await localPathIdentity(dataDir) }), /is or contains the node's data directory/);
+    await refused(ask({ path: join(dataDir, 'blocks'), identity: await localPathIdentity(join(dataDir, 'blocks')) }), /is or contains the node's data directory/);
+    // A proof good for one request is good for no other.
+    const request = { path: file, identity, encrypt: false, atMs: Date.now() };
+    await refused(api.addLocalPath({ ...request, encrypt: true, proof: localAddProof(token, request) }), /not made with this node's api-token/);
+
+    const sneaky = join(base, 'sneaky');
+    await mkdir(sneaky);
+    await writeFile(join(sneaky, 'a.txt'), 'an ordinary file\n');
+    await link(join(dataDir, 'convergence-secret'), join(sneaky, 'b-secret'));
+    const answer = await ask({ path: sneaky, identity: await localPathIdentity(sneaky) });
+    await assert.rejects(readProgressStream(answer.body, () => {}), (error: unknown) => {
+      assert.ok(error instanceof ProgressStreamError, String(error));
+      assert.equal(error.code, 'local_path_refused');
+      assert.match(error.message, /b-secret is one of the node's own files/);
+      return true;
+    });
+    const put = jsonOf(await peergrid(['put', sneaky, '--local', '--api', first, '--json']));
+    assert.equal(put.readBy, 'client', 'the put streamed it instead, with the command\'s own permissions');
+  });
 
   it('cat writes a file\'s bytes (plain, encrypted, by path); refuses a directory; stops quietly when the reader goes', async () => {
     const file = await readFile(join(work, 'file.bin'));

@@ -1,9 +1,10 @@
 /**
  * Reading content while a fetch brings it (ContentStore.openFile/list with `arriving`, the
- * blockstore's waitForBlock): blocks are put into an empty store one at a time, in the order the
+ * blockstore's awaitBlock and takeArrived): blocks are put into an empty store one at a time, in the order the
  * file is read, and the file streams from the first ones, plain and encrypted, byte for byte. A fetch
  * that fails gives its error to the reader; one that ends without a block the reader needs leaves a
- * clear "missing" error, never a reader that waits for ever.
+ * clear "missing" error, never a reader that waits for ever. Blocks stored while a reader reads are
+ * handed to it from memory, once.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -95,6 +96,34 @@ describe('reading content while a fetch brings it', () => {
       }
     });
   }
+
+  it('hands a reader the blocks stored while it reads from memory, not from the packs, and only once', { timeout: 30_000 }, async () => {
+    const added = await source.addFile(once(bytes), { encrypt: false });
+    const blocks = await blocksInReadOrder(source, added.cid);
+    const reader = await emptyStore();
+    const get = reader.store.get.bind(reader.store);
+    const got: string[] = [];
+    reader.store.get = async (cid: CID) => {
+      got.push(cid.toString());
+      return get(cid);
+    };
+    try {
+      await reader.store.put(blocks[0].cid, blocks[0].bytes, { links: blocks[0].links });
+      const fetch = deferred();
+      const file = await reader.openFile(added.cid, { arriving: fetch.promise });
+      // The fetch stores the rest before the reader gets to them.
+      for (const block of blocks.slice(1)) await reader.store.put(block.cid, block.bytes, { links: block.links });
+      fetch.resolve();
+      assert.deepEqual(Buffer.from(await collect(file.body)), Buffer.from(bytes));
+      assert.deepEqual(new Set(got), new Set([added.cid]), 'only the root, stored before the read began, came from the store');
+      // A second read of the same content reads the packs: each kept block was handed over once.
+      got.length = 0;
+      assert.deepEqual(Buffer.from(await collect((await reader.openFile(added.cid, { arriving: Promise.resolve() })).body)), Buffer.from(bytes));
+      assert.equal(new Set(got).size, blocks.length);
+    } finally {
+      await reader.close();
+    }
+  });
 
   it('gives the fetch\'s failure to a reader waiting for a block, and says "missing" when the fetch ended without it', { timeout: 30_000 }, async () => {
     const added = await source.addFile(once(bytes), { encrypt: false });

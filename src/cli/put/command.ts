@@ -25,6 +25,7 @@ import { formatPlacement, placeOnGrid, type Placed } from '../content/grid-place
 import { counted, startProgress, type Progress } from '../content/progress.ts';
 import { STAGING_PIN_PREFIX } from '../../runtime/content/staging-pins.ts';
 import { forEachLimited } from '../../runtime/storage/parallel.ts';
+import { addLocally, apiIsOnThisMachine } from './local-add.ts';
 import { scanLocalTree, type LocalNode } from './local-tree.ts';
 import { checkPlacementOptions } from './placement-options.ts';
 import { formatPublished } from '../publish/command.ts';
@@ -37,6 +38,7 @@ const OPTIONS = {
   replicas: { type: 'string' },
   erasure: { type: 'string' },
   local: { type: 'boolean' },
+  stream: { type: 'boolean' },
   ...META_OPTIONS,
 } as const;
 
@@ -92,15 +94,25 @@ export async function runPut(args: readonly string[], io: CliIo): Promise<void> 
     totals: { bytes: 0, chunks: 0 },
   };
   let added: Added;
+  let readBy: 'node' | 'client' = 'client';
   try {
-    added = tree === null ? await uploadBody(stdin as AsyncIterable<Uint8Array>, plan, plan.pinName) : await uploadTree(tree.root, plan);
+    // A node on this machine reads the path itself (local-add.ts), unless told otherwise or it refuses.
+    const here = tree !== null && values.stream !== true && apiIsOnThisMachine(client.baseUrl) ? await addLocally(path, plan) : null;
+    if (here !== null) {
+      plan.totals.bytes += here.bytes;
+      plan.totals.chunks += here.chunks;
+      added = here;
+      readBy = 'node';
+    } else {
+      added = tree === null ? await uploadBody(stdin as AsyncIterable<Uint8Array>, plan, plan.pinName) : await uploadTree(tree.root, plan);
+    }
   } finally {
     plan.progress.done();
   }
   const placed = placement.kind === 'local' ? null
     : await placeOnGrid(api, client.baseUrl, added.capability ?? added.cid, placement.redundancy, startProgress(io, client.json, `place ${path}`, null));
   const published = meta === null ? null : await callApi(client.baseUrl, () => api.searchPublish({ cid: added.cid, metadata: meta.metadata, indexText: meta.indexText }));
-  const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks, placement: placed, published };
+  const result = { cid: added.cid, capability: added.capability, bytes: added.bytes, chunks: plan.totals.chunks, readBy, placement: placed, published };
   io.out(client.json ? jsonLine(result) : formatPut(result, tree?.root.kind ?? 'file', tree?.files ?? 1) + (published === null ? '' : formatPublished(published)));
 }
 
@@ -179,12 +191,14 @@ function filesOf(node: LocalNode, out: (LocalNode & { kind: 'file' })[] = []): (
   return out;
 }
 
-function formatPut(result: { cid: string; capability: string | null; bytes: number; chunks: number; placement: Placed | null }, kind: 'file' | 'directory', files: number): string {
+function formatPut(
+  result: { cid: string; capability: string | null; bytes: number; chunks: number; readBy: 'node' | 'client'; placement: Placed | null }, kind: 'file' | 'directory', files: number,
+): string {
   const what = kind === 'file' ? 'a file' : `a directory of ${files} file${files === 1 ? '' : 's'}`;
   let out = `cid         ${result.cid}\n`;
   if (result.capability !== null) out += `capability  ${result.capability}\n`;
   out += `stored ${what}, ${formatBound(result.bytes)} byte${result.bytes === 1 ? '' : 's'} in ${formatBound(result.chunks)} chunk${result.chunks === 1 ? '' : 's'}, `
-    + `${result.capability === null ? 'plain' : 'encrypted'}\n`;
+    + `${result.capability === null ? 'plain' : 'encrypted'}${result.readBy === 'node' ? ', read from disk by the node' : ''}\n`;
   out += result.placement === null ? 'kept on this node only (--local)\n' : formatPlacement(result.placement);
   if (result.capability !== null) out += 'Keep the capability: it is what reads the content (get, ls), and whoever has it can read it.\n';
   return out;
@@ -220,11 +234,18 @@ Options:
   --replicas R            keep R whole copies on the R nodes closest to each block (1 to 16)
   --erasure K+M           keep K data and M parity fragments on K+M distinct nodes (e.g. 4+2)
   --local                 keep the content on this node only
+  --stream                send the bytes over the API even to a node on this machine (which
+                          otherwise reads the path from disk itself when it sees the same file)
 ${META_USAGE}
 ${API_CLIENT_USAGE}
 
+A node whose API is on this machine (a loopback address) is asked to read the path from disk
+itself, which spares sending every byte through the API; it does so only when it sees there the
+same file or directory as this command (not through a tunnel to another machine, nor from another
+container), and never reads its own data directory. Otherwise the bytes are streamed to it.
+
 Output: the CID, the capability (encrypted content) and what was stored; with --json
-{"cid":…,"capability":…|null,"bytes":…,"chunks":…,"placement":{redundancy, blocks, piecesWanted,
+{"cid":…,"capability":…|null,"bytes":…,"chunks":…,"readBy":"node"|"client","placement":{redundancy, blocks, piecesWanted,
 piecesStored, piecesHere, blocksShort, nodes, refusals, failures, bytesSent}|null,"published":{…}|null}. A progress line
 is drawn on a terminal.
 Exit status: 0 when stored, 1 when the node cannot be reached or refuses the content, 2 on bad

@@ -10,10 +10,8 @@ import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { entryNameProblem } from '../../services/storage/dag/entry-name.ts';
 import { DagLimits } from '../../services/storage/dag/limits.ts';
+import { TREE_DEPTH_MAX } from '../../runtime/content/content-importer.ts';
 import { CommandFailedError } from '../command.ts';
-
-/** Directories nested deeper are refused: far beyond real trees, and it bounds the recursion. */
-export const TREE_DEPTH_MAX = 64;
 
 export type LocalNode =
   | { readonly kind: 'file'; readonly name: string; readonly path: string; readonly bytes: number }

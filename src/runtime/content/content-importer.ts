@@ -6,7 +6,7 @@
  * the root is pinned. Symbolic links and special files are skipped and reported, never followed:
  * a tree that links outside itself must not pull in what it points at.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chunksOfStream } from '../../services/storage/chunking/chunk-assembler.ts';
@@ -18,7 +18,9 @@ import { EncryptedFileDagBuilder } from '../../services/storage/crypt/encrypted-
 import type { EncryptedDirectoryEntry } from '../../services/storage/crypt/encrypted-node.ts';
 import type { CID } from '../../services/storage/dag/cids.ts';
 import { directoryBlock, type DirectoryEntry } from '../../services/storage/dag/directory-node.ts';
+import { checkEntryNames } from '../../services/storage/dag/entry-name.ts';
 import { FileDagBuilder } from '../../services/storage/dag/file-layout.ts';
+import { ContentRequestError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockWriter } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
@@ -28,15 +30,19 @@ export const IMPORT_BATCH_BYTES = 16 << 20;
 export const IMPORT_WRITES_IN_FLIGHT = 2;
 /** Bytes read from a file at a time. */
 const READ_BYTES = 1 << 20;
+/** Directories nested deeper are refused: far beyond real trees, and it bounds the recursion. */
+export const TREE_DEPTH_MAX = 64;
 
 export interface AddOptions {
   /** Encrypt under this cipher (convergent encryption); plain UnixFS when absent. */
   readonly cipher?: ContentCipher;
   readonly chunking?: ChunkingConfig;
-  /** Called as bytes are read, for a progress bar. */
-  readonly onProgress?: (bytesDone: number) => void;
+  /** Called after each chunk, for a progress bar. */
+  readonly onProgress?: (bytesDone: number, chunksDone: number) => void;
   /** The pin name (default 'default'). */
   readonly pinName?: string;
+  /** Called for every file and directory as it is reached; throws to refuse it (content/local-path-guard.ts). */
+  readonly checkEntry?: (path: string, stats: Stats) => void;
 }
 
 export interface AddResult {
@@ -65,7 +71,7 @@ export async function addPath(path: string, store: Blockstore, options: AddOptio
   try {
     const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT });
     const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[] };
-    const added = await addEntry(path, writer, options, totals);
+    const added = await addEntry(path, writer, options, totals, 0);
     if (added === null) throw new Error(`${path} is neither a file nor a directory`);
     await writer.flush();
     store.pin(added.cid, { recursive: true, name: options.pinName ?? 'default' });
@@ -79,17 +85,27 @@ export async function addPath(path: string, store: Blockstore, options: AddOptio
   }
 }
 
-async function addEntry(path: string, writer: BlockWriter, options: AddOptions, totals: { bytes: number; chunks: number; files: number; skipped: string[] }): Promise<Added | null> {
+async function addEntry(
+  path: string, writer: BlockWriter, options: AddOptions, totals: { bytes: number; chunks: number; files: number; skipped: string[] }, depth: number,
+): Promise<Added | null> {
   const stats = await lstat(path);
+  if (stats.isFile() || stats.isDirectory()) options.checkEntry?.(path, stats);
   if (stats.isFile()) return addFile(path, writer, options, totals);
   if (!stats.isDirectory()) {
     totals.skipped.push(path);
     return null;
   }
+  if (depth >= TREE_DEPTH_MAX) throw new ContentRequestError(`${path}: directories nested more than ${TREE_DEPTH_MAX} deep`);
   const names = (await readdir(path)).sort();
+  // The names are checked before any file under them is read: a bad one stops the add at once.
+  try {
+    checkEntryNames(names);
+  } catch (error) {
+    throw new ContentRequestError(`cannot store ${path}: ${(error as Error).message}`);
+  }
   const children: { name: string; added: Added }[] = [];
   for (const name of names) {
-    const child = await addEntry(join(path, name), writer, options, totals);
+    const child = await addEntry(join(path, name), writer, options, totals, depth + 1);
     if (child !== null) children.push({ name, added: child });
   }
   if (options.cipher) {
@@ -109,7 +125,7 @@ async function addFile(path: string, writer: BlockWriter, options: AddOptions, t
   return addFileStream(createReadStream(path, { highWaterMark: READ_BYTES }), writer, options, (bytes) => {
     totals.bytes += bytes;
     totals.chunks++;
-    options.onProgress?.(totals.bytes);
+    options.onProgress?.(totals.bytes, totals.chunks);
   });
 }
 

@@ -22,6 +22,12 @@ export const BlockstoreLimits = {
   blocksPerBatchMax: 256,
   /** putAll flushes a batch once it holds this many bytes, so a stream never buffers more. */
   batchBytesMax: 64 * 1024 * 1024,
+  /**
+   * Blocks a fetch stored, kept in memory for a reader of that content until it reads them
+   * (block-arrivals.ts). The reader is mostly a few MiB behind the fetch; when it falls further
+   * behind, the oldest go and it reads them from the packs.
+   */
+  arrivalsKeptBytesMax: 32 * 1024 * 1024,
   /** A pin's name (a file name, a contract id): bounded like any user string. */
   pinNameLengthMax: 256,
   /** An owner tag: 'local' or a peer id (a libp2p peer id is about 52 characters). */

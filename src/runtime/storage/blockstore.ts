@@ -168,7 +168,7 @@ export class Blockstore {
   /** Index commits made without a log sync for puts that sync() must make durable. */
   private logUnsynced = false;
   /** Readers waiting for blocks a fetch is bringing (waitForBlock). */
-  private readonly arrivals = new BlockArrivals();
+  private readonly arrivals = new BlockArrivals(BlockstoreLimits.arrivalsKeptBytesMax);
   private readonly accesses: AccessRecorder;
   private readonly readers: PackReaders;
   private closed = false;
@@ -320,7 +320,7 @@ export class Blockstore {
         this.logUnsynced = true;
       }
       if (durability === Durability.deferred) this.syncInBackground(id);
-      this.arrivals.stored(toWrite.map((block) => block.key.hex));
+      this.arrivals.stored(toWrite.map((block) => ({ hex: block.key.hex, bytes: block.bytes })));
       await this.removePacks(emptied);
       const bytesWritten = toWrite.reduce((sum, block) => sum + block.bytes.length, 0);
       return { written: toWrite.length, existing: existing.length, bytesWritten };
@@ -420,12 +420,34 @@ export class Blockstore {
   }
 
   /**
-   * Waits until `cid` is stored — true at once if it is here — or until `until` (the fetch that
-   * would bring it) settles first: then false if it was fulfilled, its error if it failed.
+   * A reader of content being fetched starts (block-arrivals.ts): blocks stored from now on are
+   * kept in memory for it until it takes them (takeArrived). Call the function returned when it
+   * ends.
    */
-  waitForBlock(cid: CID, until: Promise<unknown>): Promise<boolean> {
-    if (this.has(cid)) return Promise.resolve(true);
-    return this.arrivals.wait(blockKeyOf(cid).hex, until);
+  watchArrivals(): () => void {
+    return this.arrivals.watch();
+  }
+
+  /** A block stored since a reader began to watch and not yet read, as it was put (checked against its CID then); undefined otherwise. */
+  takeArrived(cid: CID): Uint8Array | undefined {
+    const key = blockKeyOf(cid);
+    const bytes = this.arrivals.take(key.hex);
+    if (bytes !== undefined) this.accesses.record(key.hex, key.digest, this.nowUnixMs());
+    return bytes;
+  }
+
+  /**
+   * The block `cid`, waiting until it is stored if it is not here — read (and verified) at once if
+   * it is; as it was put if it comes, those bytes having been checked against their CID before
+   * (block-arrivals.ts) — or until `until` (the fetch that would bring it) settles first: then
+   * null if it was fulfilled, its error if it failed.
+   */
+  async awaitBlock(cid: CID, until: Promise<unknown>): Promise<Uint8Array | null> {
+    if (this.has(cid)) return this.get(cid);
+    const key = blockKeyOf(cid);
+    const bytes = await this.arrivals.wait(key.hex, until);
+    if (bytes !== null) this.accesses.record(key.hex, key.digest, this.nowUnixMs());
+    return bytes;
   }
 
   /** The block's size in bytes, or undefined if it is not stored. */
