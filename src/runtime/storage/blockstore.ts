@@ -40,6 +40,7 @@ import { BlockstoreLimits, GC_GRACE_MS_DEFAULT, LOCAL_OWNER } from './blockstore
 import { BlockSession } from './blockstore-session.ts';
 import { BlockArrivals } from './block-arrivals.ts';
 import { Durability, isDurability, syncsBeforeCommit } from './durability.ts';
+import { DirectWrites } from './direct-writes.ts';
 import { migrateLooseBlocks } from './loose-block-migration.ts';
 import { compactSparsePacks } from './pack-compaction.ts';
 import { removePacksNow } from './pack-removal.ts';
@@ -53,6 +54,14 @@ export type { FsckOptions, FsckReport, RecoveryReport } from './blockstore-check
 export type { Usage } from './block-index.ts';
 export { BlockSession } from './blockstore-session.ts';
 
+/** Direct writes in pieces of 8 MiB, at most four at once (two batches of an add, a fetch, a compaction): 32 MiB of buffers at most. */
+const DIRECT_WRITES = { pieceBytes: 8 << 20, buffersMax: 4 } as const;
+
+/** Where packs are written before they are renamed into place. */
+function temporaryDir(root: string): string {
+  return join(root, LayoutNames.temporary);
+}
+
 export interface BlockstoreOptions {
   /** The default durability of puts (block-files.ts); 'batch' unless given. */
   readonly durability?: Durability;
@@ -60,6 +69,8 @@ export interface BlockstoreOptions {
   readonly nowUnixMs?: () => number;
   /** A deletion compacts once the mostly dead packs hold this many dead bytes (BlockstoreLimits.compactionDeadBytesMin unless given). */
   readonly compactAfterDeadBytes?: number;
+  /** Large packs written around the page cache where the file system allows (direct-writes.ts); true unless false. */
+  readonly directWrites?: boolean;
 }
 
 export interface PutOptions {
@@ -171,12 +182,16 @@ export class Blockstore {
   private readonly arrivals = new BlockArrivals(BlockstoreLimits.arrivalsKeptBytesMax);
   private readonly accesses: AccessRecorder;
   private readonly readers: PackReaders;
+  private readonly direct: DirectWrites | null;
   private closed = false;
 
-  private constructor(dir: string, index: BlockIndex, readers: PackReaders, recovery: RecoveryReport, options: BlockstoreOptions, nowUnixMs: () => number) {
+  private constructor(
+    dir: string, index: BlockIndex, readers: PackReaders, recovery: RecoveryReport, options: BlockstoreOptions, nowUnixMs: () => number, direct: DirectWrites | null,
+  ) {
     this.dir = dir;
     this.index = index;
     this.readers = readers;
+    this.direct = direct;
     this.recovery = recovery;
     this.nowUnixMs = nowUnixMs;
     this.durability = options.durability ?? Durability.batch;
@@ -201,9 +216,10 @@ export class Blockstore {
     const index = new BlockIndex(await openIndexDatabase(dir));
     const readers = new PackReaders(dir, BlockstoreLimits.openPacksMax);
     try {
-      const recovery = await recover({ root: dir, index, readers, nowUnixMs });
-      const migrated = await migrateLooseBlocks({ root: dir, index, readers, nowUnixMs });
-      return new Blockstore(dir, index, readers, { ...recovery, migrated }, options, nowUnixMs);
+      const recovery = await recover({ root: dir, index, readers, nowUnixMs, direct: null });
+      const direct = options.directWrites === false ? null : await DirectWrites.open(temporaryDir(dir), DIRECT_WRITES);
+      const migrated = await migrateLooseBlocks({ root: dir, index, readers, nowUnixMs, direct });
+      return new Blockstore(dir, index, readers, { ...recovery, migrated }, options, nowUnixMs, direct);
     } catch (error) {
       await readers.closeAll();
       index.close();
@@ -298,7 +314,7 @@ export class Blockstore {
       const id = this.index.beginPack(this.nowUnixMs());
       let emptied: number[];
       try {
-        const pack = await writePackFile(this.dir, id, toWrite.map((block) => ({ digest: block.key.digest, codec: block.key.codec, bytes: block.bytes })), syncsBeforeCommit(durability));
+        const pack = await writePackFile(this.dir, id, toWrite.map((block) => ({ digest: block.key.digest, codec: block.key.codec, bytes: block.bytes })), syncsBeforeCommit(durability), this.direct);
         const located: LocatedPut[] = toWrite.map((block, index) => ({ ...indexedPut(block, owner), offset: pack.offsets[index] }));
         try {
           emptied = this.index.commitPuts(located, existing.map((block) => indexedPut(block, owner)), { id, bytes: pack.bytes }, sessionId, this.nowUnixMs(), durable, pin);
@@ -343,6 +359,11 @@ export class Blockstore {
     if (this.unsyncedPacks.size > 0) await this.syncPacks([...this.unsyncedPacks]);
     this.index.checkpointDurably();
     this.logUnsynced = false;
+  }
+
+  /** The durability of puts that name none (BlockstoreOptions.durability). */
+  get defaultDurability(): Durability {
+    return this.durability;
   }
 
   /** Packs put without fsync and not yet synced (a deferred put's until its background fsync ends). */
@@ -417,6 +438,11 @@ export class Blockstore {
   has(cid: CID): boolean {
     this.checkOpen();
     return this.index.size(blockKeyOf(cid).digest) !== undefined;
+  }
+
+  /** Packs written around the page cache since the store opened (direct-writes.ts); null when its file system does not take direct writes. */
+  get packsWrittenDirectly(): number | null {
+    return this.direct?.filesWritten ?? null;
   }
 
   /**
@@ -647,7 +673,7 @@ export class Blockstore {
   }
 
   private parts(): StoreParts {
-    return { root: this.dir, index: this.index, readers: this.readers, nowUnixMs: this.nowUnixMs };
+    return { root: this.dir, index: this.index, readers: this.readers, nowUnixMs: this.nowUnixMs, direct: this.direct };
   }
 
   private openIndex(): BlockIndex {

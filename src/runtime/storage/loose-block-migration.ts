@@ -46,7 +46,7 @@ export async function migrateLooseBlocks(parts: StoreParts): Promise<number> {
     if (unusable.length > 0) index.dropRows(unusable, true);
     if (blocks.length === 0) continue;
     const id = index.beginPack(parts.nowUnixMs());
-    const pack = await writePackFile(root, id, blocks, true);
+    const pack = await writePackFile(root, id, blocks, true, parts.direct);
     index.relocate(blocks.map((block, position) => ({ digest: block.digest, offset: pack.offsets[position], size: block.size })), { id, bytes: pack.bytes }, [LOOSE_PACK]);
     migrated += blocks.length;
   }

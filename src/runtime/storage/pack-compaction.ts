@@ -80,7 +80,7 @@ async function compactGroup(parts: StoreParts, group: readonly PackRow[]): Promi
   if (copies.length > 0) {
     const id = index.beginPack(parts.nowUnixMs());
     try {
-      const pack = await writePackFile(root, id, copies, true);
+      const pack = await writePackFile(root, id, copies, true, parts.direct);
       const moves = copies.map((copy, position) => ({ digest: copy.digest, offset: pack.offsets[position], size: copy.row.size }));
       try {
         emptied = [...emptied, ...index.relocate(moves, { id, bytes: pack.bytes }, groupIds)];

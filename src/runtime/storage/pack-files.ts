@@ -10,6 +10,7 @@ import { open, readdir, rename, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDirectory, LayoutNames, packIdOf, packName, packPath, removeFile, temporaryPath } from './block-layout.ts';
+import type { DirectWrites } from './direct-writes.ts';
 import { encodeEntryHeader, ENTRY_HEADER_BYTES, PACK_MAGIC } from './pack-format.ts';
 
 const FILE_MODE = 0o600;
@@ -29,12 +30,16 @@ export interface WrittenPack {
   readonly bytes: number;
 }
 
+/** Packs at least this large are written around the page cache when the store can (direct-writes.ts); smaller ones through it. */
+export const DIRECT_PACK_BYTES_MIN = 1 << 20;
+
 /**
  * Writes the blocks as pack `id` and renames it into packs/; with `sync`, the file is fsynced
  * before the rename and packs/ after it. If it throws, the pack is not in place and its temporary
- * file is gone.
+ * file is gone. With `direct`, a large pack is written directly (direct-writes.ts); should that
+ * fail, through the page cache.
  */
-export async function writePackFile(root: string, id: number, blocks: readonly PackBlock[], sync: boolean): Promise<WrittenPack> {
+export async function writePackFile(root: string, id: number, blocks: readonly PackBlock[], sync: boolean, direct: DirectWrites | null = null): Promise<WrittenPack> {
   const buffers: Uint8Array[] = [PACK_MAGIC];
   const offsets: number[] = [];
   let position = PACK_MAGIC.length;
@@ -46,8 +51,11 @@ export async function writePackFile(root: string, id: number, blocks: readonly P
   const temporary = temporaryPath(root, packName(id));
   let handle: FileHandle | undefined;
   try {
-    handle = await open(temporary, 'wx', FILE_MODE);
-    await writeAll(handle, buffers);
+    handle = direct !== null && position >= DIRECT_PACK_BYTES_MIN ? await writeDirectly(direct, temporary, buffers, position) : undefined;
+    if (handle === undefined) {
+      handle = await open(temporary, 'wx', FILE_MODE);
+      await writeAll(handle, buffers);
+    }
     if (sync) await handle.sync();
     await handle.close();
     handle = undefined;
@@ -59,6 +67,16 @@ export async function writePackFile(root: string, id: number, blocks: readonly P
   }
   if (sync) await fsyncDirectory(join(root, LayoutNames.packs));
   return { offsets, bytes: position };
+}
+
+/** The pack written directly, its handle open; undefined (and no file left) if that failed, to be written the usual way. */
+async function writeDirectly(direct: DirectWrites, temporary: string, buffers: readonly Uint8Array[], bytes: number): Promise<FileHandle | undefined> {
+  try {
+    return await direct.write(temporary, buffers, bytes);
+  } catch {
+    await removeFile(temporary).catch(() => false);
+    return undefined;
+  }
 }
 
 /** writev(2) may write less than asked (a signal, a full disk): go on from where it stopped. */
