@@ -10,17 +10,40 @@
  * The secret decides who can deduplicate against whom, and who can confirm that a stored file is
  * a given known file: per user by default (nobody else can), or shared by a group that opts in.
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, webcrypto } from 'node:crypto';
 import { CIPHERTEXT_OVERHEAD_BYTES, CONTENT_KEY_BYTES, type ContentCipher } from '../services/storage/crypt/content-cipher.ts';
 
 const DOMAIN_TAG = Buffer.from('peergrid convergent key v1\0', 'utf8');
 const ZERO_NONCE = Buffer.alloc(12);
 export const CONVERGENCE_SECRET_BYTES = 32;
 
-export function createNodeContentCipher(convergenceSecret: Uint8Array): ContentCipher {
+/** The convergent cipher, with sealing that runs off the main thread as well. */
+export interface NodeContentCipher extends ContentCipher {
+  /**
+   * `keyFor` and `encrypt` of one plaintext — the same key and the same ciphertext — computed by
+   * WebCrypto as jobs on libuv's thread pool instead of on the calling thread (the importer seals
+   * chunks ahead this way: content/hashing-ahead.ts).
+   */
+  seal(plaintext: Uint8Array): Promise<{ readonly key: Uint8Array; readonly ciphertext: Uint8Array }>;
+}
+
+export function createNodeContentCipher(convergenceSecret: Uint8Array): NodeContentCipher {
   if (convergenceSecret.length !== CONVERGENCE_SECRET_BYTES) throw new RangeError(`a convergence secret is ${CONVERGENCE_SECRET_BYTES} bytes`);
   const secret = Buffer.from(convergenceSecret);
+  const subtle = webcrypto.subtle;
+  let hmacKey: Promise<webcrypto.CryptoKey> | null = null;
   return {
+    async seal(plaintext) {
+      hmacKey ??= subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      const tagged = Buffer.allocUnsafe(DOMAIN_TAG.length + plaintext.length);
+      DOMAIN_TAG.copy(tagged, 0);
+      tagged.set(plaintext, DOMAIN_TAG.length);
+      const key = new Uint8Array(await subtle.sign('HMAC', await hmacKey, tagged));
+      const aesKey = await subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
+      // WebCrypto's AES-GCM output is the ciphertext and then the 16-byte tag: the layout of encrypt() below.
+      const ciphertext = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: ZERO_NONCE, tagLength: 128 }, aesKey, plaintext));
+      return { key, ciphertext };
+    },
     keyFor(plaintext) {
       return createHmac('sha256', secret).update(DOMAIN_TAG).update(plaintext).digest();
     },

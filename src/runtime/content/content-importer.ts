@@ -24,6 +24,8 @@ import { ContentRequestError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockWriter, finishImport, importDurability } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
+import { hashedAhead, KnownDigests, KnownSeals, sealedAhead } from './hashing-ahead.ts';
+import type { NodeContentCipher } from '../content-cipher-node.ts';
 
 /** Blocks are written to the store this many bytes at a time (one pack and one index transaction each), two batches at once. */
 export const IMPORT_BATCH_BYTES = 16 << 20;
@@ -140,7 +142,23 @@ export async function addFileStream(
 ): Promise<Added> {
   const config = options.chunking ?? DEFAULT_CHUNKING_CONFIG;
   if (options.cipher) {
-    const builder = new EncryptedFileDagBuilder(options.cipher, sha256);
+    const cipher = options.cipher;
+    if (isNodeContentCipher(cipher)) {
+      // Each chunk sealed ahead on the thread pool (hashing-ahead.ts): the builder gets the seals and digests from these.
+      const seals = new KnownSeals(cipher);
+      const digests = new KnownDigests();
+      const builder = new EncryptedFileDagBuilder(seals, digests.sha256);
+      for await (const sealed of sealedAhead(chunksOfStream(source, config), cipher)) {
+        seals.know(sealed.chunk, sealed.key, sealed.ciphertext);
+        digests.know(sealed.ciphertext, sealed.digest);
+        await writer.add(builder.add(sealed.chunk));
+        onChunk(sealed.chunk.length);
+      }
+      const { blocks, file } = builder.finish();
+      await writer.add(blocks);
+      return { cid: file.capability.root, key: file.capability.key, fileBytes: file.fileBytes, dagBytes: 0 };
+    }
+    const builder = new EncryptedFileDagBuilder(cipher, sha256);
     for await (const chunk of chunksOfStream(source, config)) {
       await writer.add(builder.add(chunk));
       onChunk(chunk.length);
@@ -149,14 +167,21 @@ export async function addFileStream(
     await writer.add(blocks);
     return { cid: file.capability.root, key: file.capability.key, fileBytes: file.fileBytes, dagBytes: 0 };
   }
-  const builder = new FileDagBuilder(sha256);
-  for await (const chunk of chunksOfStream(source, config)) {
+  // The leaves' digests are computed ahead on the thread pool (hashing-ahead.ts); the builder gets them from `digests`.
+  const digests = new KnownDigests();
+  const builder = new FileDagBuilder(digests.sha256);
+  for await (const { chunk, digest } of hashedAhead(chunksOfStream(source, config))) {
+    digests.know(chunk, digest);
     await writer.add(builder.add(chunk));
     onChunk(chunk.length);
   }
   const { blocks, dag } = builder.finish();
   await writer.add(blocks);
   return { cid: dag.root, key: null, fileBytes: dag.fileBytes, dagBytes: dag.dagBytes };
+}
+
+function isNodeContentCipher(cipher: ContentCipher): cipher is NodeContentCipher {
+  return typeof (cipher as Partial<NodeContentCipher>).seal === 'function';
 }
 
 function sum(values: readonly number[]): number {
