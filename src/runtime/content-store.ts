@@ -160,6 +160,10 @@ export class ContentStore {
       log({ level: 'info', event: 'blockstoreRecovered', unsettled: recovery.unsettled, tmpRemoved: recovery.tmpRemoved,
         discarded: recovery.discarded, removed: recovery.removed, migrated: recovery.migrated });
     }
+    // A file system without O_DIRECT writes every pack through the page cache: slower on some machines, worth saying once.
+    if (store.packsWrittenDirectly === null) {
+      log({ level: 'info', event: 'blockstoreDirectWritesOff', note: 'the file system of the data directory does not take O_DIRECT: packs are written through the page cache' });
+    }
     return new ContentStore(store, createNodeContentCipher(secret.secret), secret.path, dataDir);
   }
 
