@@ -25,16 +25,23 @@ import { sha256 } from './content-hash.ts';
 /** Digests in flight at once: enough to keep the pool's 4 threads busy while the main thread cuts the next chunks. */
 export const DIGESTS_IN_FLIGHT = 16;
 
+/** Below this a WebCrypto job's setup (tens of µs) costs more than hashing on the spot: the last chunk of a file, small files. */
+const ON_THE_SPOT_BYTES_MAX = 16 * 1024;
+
+function digestOf(bytes: Uint8Array): Promise<ArrayBuffer | Uint8Array> {
+  return bytes.length <= ON_THE_SPOT_BYTES_MAX ? Promise.resolve(sha256(bytes)) : webcrypto.subtle.digest('SHA-256', bytes);
+}
+
 export interface HashedChunk {
   readonly chunk: Uint8Array;
   readonly digest: Uint8Array;
 }
 
 export async function* hashedAhead(chunks: AsyncIterable<Uint8Array>, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<HashedChunk> {
-  const pending: { chunk: Uint8Array; digest: Promise<ArrayBuffer> }[] = [];
+  const pending: { chunk: Uint8Array; digest: Promise<ArrayBuffer | Uint8Array> }[] = [];
   try {
     for await (const chunk of chunks) {
-      pending.push({ chunk, digest: webcrypto.subtle.digest('SHA-256', chunk) });
+      pending.push({ chunk, digest: digestOf(chunk) });
       if (pending.length >= depth) {
         const next = pending.shift() as (typeof pending)[number];
         yield { chunk: next.chunk, digest: new Uint8Array(await next.digest) };
@@ -61,7 +68,7 @@ export interface SealedChunk extends HashedChunk {
 export async function* sealedAhead(chunks: AsyncIterable<Uint8Array>, cipher: NodeContentCipher, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<SealedChunk> {
   const seal = async (chunk: Uint8Array): Promise<SealedChunk> => {
     const { key, ciphertext } = await cipher.seal(chunk);
-    return { chunk, key, ciphertext, digest: new Uint8Array(await webcrypto.subtle.digest('SHA-256', ciphertext)) };
+    return { chunk, key, ciphertext, digest: new Uint8Array(await digestOf(ciphertext)) };
   };
   const pending: Promise<SealedChunk>[] = [];
   try {

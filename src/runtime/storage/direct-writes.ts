@@ -57,16 +57,14 @@ export class DirectWrites {
   /**
    * Direct writes into `dir` (the store's tmp/, where packs are first written), or null when its
    * file system or this platform does not take them — the caller then writes through the page
-   * cache. Finds the pool's first buffer now, so a refusal shows here.
+   * cache. Tries one small aligned write now, so a refusal shows here; the pool's buffers are
+   * allocated when writes first need them (a store that writes no large pack holds none).
    */
   static async open(dir: string, options: DirectWritesOptions): Promise<DirectWrites | null> {
     if (constants.O_DIRECT === undefined || options.pieceBytes % ALIGNMENT_BYTES !== 0 || options.buffersMax < 1) return null;
     const writes = new DirectWrites(join(dir, PROBE_NAME), options);
     try {
-      const first = await writes.allocate();
-      if (first === null) return null;
-      writes.free.push(first);
-      return writes;
+      return (await writes.alignedBuffer(ALIGNMENT_BYTES)) === null ? null : writes;
     } catch {
       return null;
     }
@@ -78,8 +76,14 @@ export class DirectWrites {
    * open for that.
    */
   async write(path: string, buffers: readonly Uint8Array[], totalBytes: number): Promise<FileHandle> {
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT, FILE_MODE);
     const buffer = await this.take();
+    let handle: FileHandle;
+    try {
+      handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DIRECT, FILE_MODE);
+    } catch (error) {
+      this.give(buffer);
+      throw error;
+    }
     try {
       let position = 0;
       let filled = 0;
@@ -123,8 +127,13 @@ export class DirectWrites {
     const ready = this.free.pop();
     if (ready !== undefined) return ready;
     if (this.allocated < this.buffersMax) {
-      const fresh = await this.allocate().catch(() => null);
+      // Counted before the probe's awaits, so that writes starting together allocate no more than buffersMax.
+      this.allocated++;
+      const fresh = await this.alignedBuffer(this.pieceBytes).catch(() => null);
       if (fresh !== null) return fresh;
+      this.allocated--;
+      // With no buffer anywhere none would ever come back: the caller writes through the page cache.
+      if (this.allocated === 0) throw new Error('no buffer for direct writes could be had');
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -135,9 +144,9 @@ export class DirectWrites {
     else this.free.push(buffer);
   }
 
-  /** A buffer of pieceBytes whose address the kernel takes for direct writes, or null if none is found. */
-  private async allocate(): Promise<Buffer | null> {
-    const raw = Buffer.allocUnsafeSlow(this.pieceBytes + ALIGNMENT_BYTES);
+  /** A buffer of `bytes` whose address the kernel takes for direct writes, or null if none is found. */
+  private async alignedBuffer(bytes: number): Promise<Buffer | null> {
+    const raw = Buffer.allocUnsafeSlow(bytes + ALIGNMENT_BYTES);
     const probe = await open(this.probePath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DIRECT, FILE_MODE);
     try {
       for (let offset = 0; offset < ALIGNMENT_BYTES; offset += ADDRESS_STEP_BYTES) {
@@ -147,8 +156,7 @@ export class DirectWrites {
           if ((error as NodeJS.ErrnoException).code === 'EINVAL') continue;
           throw error;
         }
-        this.allocated++;
-        return raw.subarray(offset, offset + this.pieceBytes);
+        return raw.subarray(offset, offset + bytes);
       }
       return null;
     } finally {
