@@ -47,6 +47,7 @@ export class DirectWrites {
   private allocated = 0;
   private readonly waiting: ((buffer: Buffer) => void)[] = [];
   private written = 0;
+  private failed = false;
 
   private constructor(probePath: string, options: DirectWritesOptions) {
     this.probePath = probePath;
@@ -76,6 +77,8 @@ export class DirectWrites {
    * open for that.
    */
   async write(path: string, buffers: readonly Uint8Array[], totalBytes: number): Promise<FileHandle> {
+    const given = buffers.reduce((sum, piece) => sum + piece.length, 0);
+    if (given !== totalBytes) throw new RangeError(`direct write of ${given} bytes where ${totalBytes} were announced`);
     const buffer = await this.take();
     let handle: FileHandle;
     try {
@@ -106,11 +109,11 @@ export class DirectWrites {
         buffer.fill(0, filled, padded);
         await writeWhole(handle, buffer, padded, position);
       }
-      if (position + filled !== totalBytes) throw new Error(`direct write of ${position + filled} bytes where ${totalBytes} were announced`);
       if (filled > 0) await handle.truncate(totalBytes);
       this.written++;
       return handle;
     } catch (error) {
+      this.failed = true;
       await handle.close().catch(() => undefined);
       throw error;
     } finally {
@@ -121,6 +124,11 @@ export class DirectWrites {
   /** Files written directly so far. */
   get filesWritten(): number {
     return this.written;
+  }
+
+  /** False once a direct write has failed: the file system took the probe but not real writes, and the store stops trying. */
+  get usable(): boolean {
+    return !this.failed;
   }
 
   private async take(): Promise<Buffer> {

@@ -51,7 +51,7 @@ export async function writePackFile(root: string, id: number, blocks: readonly P
   const temporary = temporaryPath(root, packName(id));
   let handle: FileHandle | undefined;
   try {
-    handle = direct !== null && position >= DIRECT_PACK_BYTES_MIN ? await writeDirectly(direct, temporary, buffers, position) : undefined;
+    handle = direct !== null && direct.usable && position >= DIRECT_PACK_BYTES_MIN ? await writeDirectly(direct, temporary, buffers, position) : undefined;
     if (handle === undefined) {
       handle = await open(temporary, 'wx', FILE_MODE);
       await writeAll(handle, buffers);

@@ -44,6 +44,10 @@ describe('direct writes', () => {
     }));
     await assert.rejects(writes.write(join(dir, 'file-0'), [blockBytes('again', 10)], 10), /EEXIST/, 'never replaces a file');
     await assert.rejects(writes.write(join(dir, 'short'), [blockBytes('short', 10)], 11), /direct write of 10 bytes where 11 were announced/);
+    assert.equal(writes.usable, true, 'a caller\'s mistake is not a failure of the file system');
+    // Nor is a file that exists: only a write that fails once the file is open stops direct writes.
+    await assert.rejects(writes.write(join(dir, 'file-1'), [blockBytes('again', 10)], 10), /EEXIST/);
+    assert.equal(writes.usable, true);
   });
 
   it('a store writes its large packs directly and reads them back, fsck clean, each pack file at its true size', async () => {
