@@ -1,10 +1,12 @@
 /**
  * The asking side of the block exchange: one typed call per request kind, the answer decoded and
- * checked to be a possible answer to what was asked. Reads (getBlock, getFragment) travel on the
- * peer's request channel (one long-lived stream carrying many requests: request-response/
- * channel-pool.ts), so a reader's pipelined blocks cost a frame each, not a stream each; until the
- * channel is open, and with a peer that does not speak its protocol, a read has a stream of its
- * own, as every other request does.
+ * checked to be a possible answer to what was asked. Every request travels on the peer's request
+ * channel (one long-lived stream carrying many requests: request-response/channel-pool.ts), so a
+ * reader's pipelined blocks, and a placement's stores, cost a frame each, not a stream each; until
+ * the channel is open, and with a peer that does not speak its protocol, a request has a stream
+ * of its own. Until 2026-11-28 only reads used the channel: a placement's stores, `have`s and
+ * `renew`s each opened a stream, and a 256 MiB put with R = 3 on a 5-node devnet took 11.4–12.4 s,
+ * 7.3 s on the channel (docs/storage-network.md).
  * A peer that answers with bytes that do not decode, or with the wrong kind of answer, broke the
  * protocol: that is an ExchangeProtocolError, which callers count against the peer. Transport
  * failures stay RequestFailedErrors (dial, timeout, reset, aborted, …).
@@ -76,28 +78,28 @@ export class ExchangeClient {
   }
 
   getBlock(peer: PeerRef, cid: CID, signal?: AbortSignal): Promise<BlockAnswer> {
-    return this.read(peer, { kind: 'getBlock', cid }, signal) as Promise<BlockAnswer>;
+    return this.send(peer, { kind: 'getBlock', cid }, signal) as Promise<BlockAnswer>;
   }
 
   getFragment(peer: PeerRef, block: CID, index: number, signal?: AbortSignal): Promise<FragmentAnswer> {
-    return this.read(peer, { kind: 'getFragment', block, index }, signal) as Promise<FragmentAnswer>;
+    return this.send(peer, { kind: 'getFragment', block, index }, signal) as Promise<FragmentAnswer>;
   }
 
   storeBlock(peer: PeerRef, cid: CID, bytes: Uint8Array, copies: number, signal?: AbortSignal): Promise<StoreAnswer> {
-    return this.ask(peer, { kind: 'storeBlock', cid, bytes, copies }, signal) as Promise<StoreAnswer>;
+    return this.send(peer, { kind: 'storeBlock', cid, bytes, copies }, signal) as Promise<StoreAnswer>;
   }
 
   storeFragment(peer: PeerRef, record: Uint8Array, signal?: AbortSignal): Promise<StoreAnswer> {
-    return this.ask(peer, { kind: 'storeFragment', record }, signal) as Promise<StoreAnswer>;
+    return this.send(peer, { kind: 'storeFragment', record }, signal) as Promise<StoreAnswer>;
   }
 
   /** Offers a cache copy of a hot block (block-cache.ts on the receiving side). */
   cacheBlock(peer: PeerRef, cid: CID, bytes: Uint8Array, signal?: AbortSignal): Promise<StoreAnswer> {
-    return this.ask(peer, { kind: 'cacheBlock', cid, bytes }, signal) as Promise<StoreAnswer>;
+    return this.send(peer, { kind: 'cacheBlock', cid, bytes }, signal) as Promise<StoreAnswer>;
   }
 
   have(peer: PeerRef, blocks: readonly CID[], signal?: AbortSignal): Promise<HaveAnswer> {
-    return this.ask(peer, { kind: 'have', blocks }, signal) as Promise<HaveAnswer>;
+    return this.send(peer, { kind: 'have', blocks }, signal) as Promise<HaveAnswer>;
   }
 
   /**
@@ -106,13 +108,13 @@ export class ExchangeClient {
    * `renew` — is asked `have`, so what it holds still counts though its lease is not renewed.
    */
   async renew(peer: PeerRef, leaseSeconds: number, blocks: readonly CID[], signal?: AbortSignal): Promise<HaveAnswer> {
-    const answer = await (this.ask(peer, { kind: 'renew', leaseSeconds, blocks }, signal) as Promise<HaveAnswer>);
+    const answer = await (this.send(peer, { kind: 'renew', leaseSeconds, blocks }, signal) as Promise<HaveAnswer>);
     return answer.kind === 'refused' && answer.reason === 'invalid' ? this.have(peer, blocks, signal) : answer;
   }
 
   /** A storage challenge: the holder hashes the piece (the kept copy, or fragment `index`) behind `nonce`. */
   prove(peer: PeerRef, block: CID, index: number | null, nonce: Uint8Array, signal?: AbortSignal): Promise<ProofAnswer> {
-    return this.ask(peer, { kind: 'prove', block, index, nonce }, signal) as Promise<ProofAnswer>;
+    return this.send(peer, { kind: 'prove', block, index, nonce }, signal) as Promise<ProofAnswer>;
   }
 
   /**
@@ -139,7 +141,7 @@ export class ExchangeClient {
    * A request on the peer's channel when one is open; else one stream of its own, while the
    * channel opens for the next requests (or for ever, with a peer that has no channels).
    */
-  private async read(peer: PeerRef, request: ExchangeRequest, signal: AbortSignal | undefined): Promise<ExchangeResponse> {
+  private async send(peer: PeerRef, request: ExchangeRequest, signal: AbortSignal | undefined): Promise<ExchangeResponse> {
     const onChannel = this.channels.requestIfOpen(this.targetOf(peer), encodeRequest(request), {
       timeoutMs: ExchangeTimeouts.requestTimeoutMs,
       ...(signal === undefined ? {} : { signal }),

@@ -48,7 +48,7 @@ describe('the block exchange between two nodes', () => {
   });
   after(() => Promise.allSettled(started.map((node) => node.stop())));
 
-  it('reads on one request channel once it is open; other requests keep a stream each', async () => {
+  it('every request goes on one request channel once it is open: reads, a have, a store', async () => {
     const holder = await startRawLibp2p();
     started.push(holder);
     const server = await serveExchange(holder, service, { guard: lenientGuard(), nowMs: () => performance.now(), log: () => {} });
@@ -65,7 +65,9 @@ describe('the block exchange between two nodes', () => {
       assert.deepEqual(await client.getBlock(peer, testBlock('not here').cid), { kind: 'notFound' });
       const have = await client.have(peer, [blocks[0].cid]);
       assert.equal(have.kind, 'refused');
-      assert.equal(server.stats().streamsAccepted, streamsBefore + 1, 'a have on a stream of its own');
+      const stored = await client.storeBlock(peer, blocks[0].cid, blocks[0].bytes, 3);
+      assert.equal(stored.kind, 'refused', 'this test service takes no stores, and says so');
+      assert.equal(server.stats().streamsAccepted, streamsBefore, 'the have and the store went on the channel too');
       assert.equal(server.stats().channelsAccepted, 1);
     } finally {
       await server.unregister();
