@@ -11,7 +11,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,9 +47,32 @@ async function fsyncFileAndDirectory(path: string, dir: string): Promise<void> {
   }
 }
 
+/**
+ * The ratios' baseline: SHA-256 of the file, read 1 MiB at a time into two buffers used over and
+ * over, the next read running while one is hashed. Not a stream's fresh 1 MiB buffer per read: in a process that has loaded much code (the
+ * whole `npm run bench -- storage`, which imports every benchmark and so the node runtime and
+ * libp2p), each 64 MiB of such buffers set off a full mark of a larger heap, and the streamed
+ * baseline ran at 1,095–1,256 MiB/s where alone it ran at 1,630–1,880 (2026-11-28) — flattering
+ * the ratios by half. Reading into the same two buffers allocates nothing, and runs alike in both.
+ */
 async function sha256File(path: string): Promise<void> {
   const hash = createHash('sha256');
-  for await (const piece of createReadStream(path, { highWaterMark: MiB })) hash.update(piece as Buffer);
+  // Two buffers: the next read runs while this one is hashed, as a stream reads ahead.
+  const buffers = [Buffer.allocUnsafeSlow(MiB), Buffer.allocUnsafeSlow(MiB)];
+  const handle = await open(path, 'r');
+  try {
+    let position = 0;
+    let reading = handle.read(buffers[0], 0, MiB, position);
+    for (let turn = 0; ; turn++) {
+      const { bytesRead, buffer } = await reading;
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      reading = handle.read(buffers[(turn + 1) % 2], 0, MiB, position);
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
   hash.digest();
 }
 
