@@ -20,9 +20,8 @@ const SINGLE_RANGE = /^bytes=(\d{0,16})-(\d{0,16})$/;
 
 /** Whether `text` is one byte range this parser reads (not several, nor another unit, nor an end before its start). */
 export function isSingleByteRange(text: string): boolean {
-  const match = SINGLE_RANGE.exec(text.trim());
-  if (match === null || (match[1] === '' && match[2] === '')) return false;
-  return match[1] === '' || match[2] === '' || Number(match[2]) >= Number(match[1]);
+  // Satisfiable or not, any one range resolves against some size; only what is not one is null.
+  return resolveByteRange(text, Number.MAX_SAFE_INTEGER) !== null;
 }
 
 /**

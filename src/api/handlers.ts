@@ -24,7 +24,7 @@ import { apiTokenPath, readApiTokenFile } from './token-file.ts';
 import type { RouteHandlers } from './server.ts';
 
 /** What the handlers need of the node's content store (runtime/content-store.ts). */
-export type ContentApi = Pick<ContentStore, 'addFile' | 'startLocalAdd' | 'makeDirectory' | 'openFile' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
+export type ContentApi = Pick<ContentStore, 'addFile' | 'startLocalAdd' | 'makeDirectory' | 'openFile' | 'fileSize' | 'list' | 'pin' | 'unpin' | 'pins' | 'gc' | 'fsck' | 'exportCar' | 'importCar'>;
 
 /** What the handlers need of the node's grid storage (runtime/exchange/grid-storage.ts). */
 export type GridApi = Pick<GridStorage, 'place' | 'check' | 'fetch' | 'fetchListing' | 'fetchRange' | 'runningFetch' | 'status'>;
@@ -151,10 +151,10 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       }
       // One range: the root first, for the file's size (a listing's fetch brings it alone), then
       // only the blocks under the range (GridStorage.fetchRange), read from its start.
-      const head = await node.content.openFile(params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetchListing(params.ref))));
-      const range = resolveByteRange(query.range, head.bytes);
+      const fileBytes = await node.content.fileSize(params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetchListing(params.ref))));
+      const range = resolveByteRange(query.range, fileBytes);
       if (range === null) throw badRequest(`query.range: ${JSON.stringify(query.range)} is not one byte range (bytes=START-END, bytes=START- or bytes=-LAST)`);
-      if (range === 'unsatisfiable') throw rangeNotSatisfiable(head.bytes);
+      if (range === 'unsatisfiable') throw rangeNotSatisfiable(fileBytes);
       const reading = readWhileFetched(node, query.within, () => quietly(node.grid.fetchRange(params.ref, range.start, range.end)));
       const from = await node.content.openFile(params.ref, reading, range.start);
       const bytes = range.end - range.start + 1;

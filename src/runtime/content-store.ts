@@ -251,25 +251,34 @@ export class ContentStore {
    * (`bytes` is still the whole file's): the blocks wholly before it are not read at all.
    */
   async openFile(refText: string, options: ReadOptions = {}, skipBytes = 0): Promise<FileBytes> {
-    const ref = this.parseRef(refText, 'ref');
     const arrivals = new Arrivals(options);
-    const getBlock = this.getBlockFor('the root', arrivals);
-    const getFileBlock = this.getBlockFor('a block of the file', arrivals);
+    const file = await this.fileRoot(refText, arrivals);
     // While the fetch runs, the blocks it stores are handed to this reader from memory.
     const endWatch = arrivals.arriving === undefined ? null : this.watchArrivals(arrivals.arriving);
-    try {
-      if (ref.kind === 'encrypted') {
-        const node = await openNode(ref.capability, getBlock, this.cipher);
-        if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
-        return { bytes: node.size, body: endingWith(readEncryptedFile(ref.capability, getFileBlock, this.cipher, skipBytes), endWatch) };
-      }
-      const root = describePlainChild(ref.root, await getBlock(ref.root));
-      if (root.kind === 'directory') throw new NotAFileError(ref.root.toString());
-      return { bytes: root.fileBytes ?? 0, body: endingWith(readFile(ref.root, getFileBlock, skipBytes), endWatch) };
-    } catch (error) {
-      endWatch?.();
-      throw error;
+    return { bytes: file.bytes, body: endingWith(file.read(skipBytes), endWatch) };
+  }
+
+  /**
+   * A file's size, from its root (waited for as openFile waits), without opening its bytes: what a
+   * reader of one byte range needs before it knows which blocks to fetch.
+   */
+  async fileSize(refText: string, options: ReadOptions = {}): Promise<number> {
+    return (await this.fileRoot(refText, new Arrivals(options))).bytes;
+  }
+
+  /** A file's root, read: its size, and how to read its bytes from `skipBytes` on. NotAFileError for a directory. */
+  private async fileRoot(refText: string, arrivals: Arrivals): Promise<{ readonly bytes: number; readonly read: (skipBytes: number) => AsyncIterable<Uint8Array> }> {
+    const ref = this.parseRef(refText, 'ref');
+    const getBlock = this.getBlockFor('the root', arrivals);
+    const getFileBlock = this.getBlockFor('a block of the file', arrivals);
+    if (ref.kind === 'encrypted') {
+      const node = await openNode(ref.capability, getBlock, this.cipher);
+      if (node.kind === 'dir') throw new NotAFileError(ref.capability.root.toString());
+      return { bytes: node.size, read: (skipBytes) => readEncryptedFile(ref.capability, getFileBlock, this.cipher, skipBytes) };
     }
+    const root = describePlainChild(ref.root, await getBlock(ref.root));
+    if (root.kind === 'directory') throw new NotAFileError(ref.root.toString());
+    return { bytes: root.fileBytes ?? 0, read: (skipBytes) => readFile(ref.root, getFileBlock, skipBytes) };
   }
 
   /**

@@ -22,7 +22,7 @@ import { checkEntryNames } from '../../services/storage/dag/entry-name.ts';
 import { FileDagBuilder } from '../../services/storage/dag/file-layout.ts';
 import { ContentRequestError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
-import { BlockWriter, finishImport, importDurability } from './block-writer.ts';
+import { BlockWriter, finishBulkWrite, bulkWriteDurability } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
 import { hashedAhead, KnownDigests, KnownSeals, sealedAhead } from './hashing-ahead.ts';
 import type { NodeContentCipher } from '../content-cipher-node.ts';
@@ -71,13 +71,13 @@ export interface Added {
 export async function addPath(path: string, store: Blockstore, options: AddOptions = {}): Promise<AddResult> {
   const session = store.openSession();
   try {
-    const durability = importDurability(store);
+    const durability = bulkWriteDurability(store);
     const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT, durability });
     const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[] };
     const added = await addEntry(path, writer, options, totals, 0);
     if (added === null) throw new Error(`${path} is neither a file nor a directory`);
     await writer.flush();
-    await finishImport(store, durability);
+    await finishBulkWrite(store, durability);
     store.pin(added.cid, { recursive: true, name: options.pinName ?? 'default' });
     return {
       root: added.cid,

@@ -37,24 +37,8 @@ export interface HashedChunk {
   readonly digest: Uint8Array;
 }
 
-export async function* hashedAhead(chunks: AsyncIterable<Uint8Array>, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<HashedChunk> {
-  const pending: { chunk: Uint8Array; digest: Promise<ArrayBuffer | Uint8Array> }[] = [];
-  try {
-    for await (const chunk of chunks) {
-      pending.push({ chunk, digest: digestOf(chunk) });
-      if (pending.length >= depth) {
-        const next = pending.shift() as (typeof pending)[number];
-        yield { chunk: next.chunk, digest: new Uint8Array(await next.digest) };
-      }
-    }
-    while (pending.length > 0) {
-      const next = pending.shift() as (typeof pending)[number];
-      yield { chunk: next.chunk, digest: new Uint8Array(await next.digest) };
-    }
-  } finally {
-    // Digests still running when the import stops (an error, a closed upload) must not reject unheard.
-    for (const left of pending) left.digest.catch(() => undefined);
-  }
+export function hashedAhead(chunks: AsyncIterable<Uint8Array>, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<HashedChunk> {
+  return inOrderAhead(chunks, depth, async (chunk) => ({ chunk, digest: new Uint8Array(await digestOf(chunk)) }));
 }
 
 export interface SealedChunk extends HashedChunk {
@@ -65,19 +49,24 @@ export interface SealedChunk extends HashedChunk {
 }
 
 /** hashedAhead for an encrypted add: each chunk's seal and the digest of its ciphertext, `depth` chunks ahead. */
-export async function* sealedAhead(chunks: AsyncIterable<Uint8Array>, cipher: NodeContentCipher, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<SealedChunk> {
-  const seal = async (chunk: Uint8Array): Promise<SealedChunk> => {
+export function sealedAhead(chunks: AsyncIterable<Uint8Array>, cipher: NodeContentCipher, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<SealedChunk> {
+  return inOrderAhead(chunks, depth, async (chunk) => {
     const { key, ciphertext } = await cipher.seal(chunk);
     return { chunk, key, ciphertext, digest: new Uint8Array(await digestOf(ciphertext)) };
-  };
-  const pending: Promise<SealedChunk>[] = [];
+  });
+}
+
+/** `work` of each item of `source`, started up to `depth` items ahead, yielded in the source's order. */
+async function* inOrderAhead<T, R>(source: AsyncIterable<T>, depth: number, work: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const pending: Promise<R>[] = [];
   try {
-    for await (const chunk of chunks) {
-      pending.push(seal(chunk));
-      if (pending.length >= depth) yield await (pending.shift() as Promise<SealedChunk>);
+    for await (const item of source) {
+      pending.push(work(item));
+      if (pending.length >= depth) yield await (pending.shift() as Promise<R>);
     }
-    while (pending.length > 0) yield await (pending.shift() as Promise<SealedChunk>);
+    while (pending.length > 0) yield await (pending.shift() as Promise<R>);
   } finally {
+    // Work still running when the import stops (an error, a closed upload) must not reject unheard.
     for (const left of pending) left.catch(() => undefined);
   }
 }

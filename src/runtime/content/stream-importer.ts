@@ -11,7 +11,7 @@ import type { Capability } from '../../services/storage/crypt/capability.ts';
 import type { ContentCipher } from '../../services/storage/crypt/content-cipher.ts';
 import type { CID } from '../../services/storage/dag/cids.ts';
 import type { Blockstore, BlockSession } from '../storage/blockstore.ts';
-import { BlockWriter, finishImport, importDurability } from './block-writer.ts';
+import { BlockWriter, finishBulkWrite, bulkWriteDurability } from './block-writer.ts';
 import { addFileStream, IMPORT_BATCH_BYTES, IMPORT_WRITES_IN_FLIGHT } from './content-importer.ts';
 
 export interface StreamAddOptions {
@@ -34,7 +34,7 @@ export interface StreamAddResult {
 export async function addStream(source: AsyncIterable<Uint8Array>, store: Blockstore, options: StreamAddOptions = {}): Promise<StreamAddResult> {
   const session = store.openSession();
   try {
-    const durability = importDurability(store);
+    const durability = bulkWriteDurability(store);
     const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT, durability });
     let bytes = 0;
     let chunks = 0;
@@ -42,9 +42,9 @@ export async function addStream(source: AsyncIterable<Uint8Array>, store: Blocks
       bytes += chunkBytes;
       chunks++;
     });
-    // The pin rides on the last batch's commit (BlockWriter.flush), made durable with the rest by finishImport.
+    // The pin rides on the last batch's commit (BlockWriter.flush), made durable with the rest by finishBulkWrite.
     await writer.flush({ cid: added.cid, recursive: true, name: options.pinName ?? 'default' });
-    await finishImport(store, durability);
+    await finishBulkWrite(store, durability);
     const capability: Capability | null = added.key === null ? null : { root: added.cid, key: added.key };
     return { root: added.cid, capability, bytes, chunks, blocks: writer.blocks };
   } finally {

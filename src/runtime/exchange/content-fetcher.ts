@@ -23,8 +23,7 @@ import { blockChildren, fileChildSpans, isDirectoryNode, type BlockReading, type
 import { ContentUnavailableError } from '../content-store-errors.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import type { BlockSession } from '../storage/blockstore-session.ts';
-import { BlockWriter } from '../content/block-writer.ts';
-import { Durability } from '../storage/durability.ts';
+import { BlockWriter, bulkWriteDurability, finishBulkWrite } from '../content/block-writer.ts';
 import { forEachLimited } from '../storage/parallel.ts';
 import { ExchangeProtocolError, peerIdTextOf, type ExchangeClient } from './exchange-client.ts';
 import { distinctOffers, localFragmentRecords, rebuildBlock } from './fragment-rebuild.ts';
@@ -185,8 +184,9 @@ class FetchRun {
 
   async run(root: CID, reading: BlockReading, session: BlockSession): Promise<FetchReport> {
     // Batches are fsynced in the background rather than each waited for, and the whole fetch is
-    // made durable at its end (Blockstore.sync, below): a fetch promises its content when it ends.
-    this.writer = new BlockWriter(this.parts.store, session, { batchBytes: 0, durability: Durability.deferred });
+    // made durable at its end (finishBulkWrite, below): a fetch promises its content when it ends.
+    const durability = bulkWriteDurability(this.parts.store);
+    this.writer = new BlockWriter(this.parts.store, session, { batchBytes: 0, durability });
     await this.visit([{ cid: root, reading, depth: 0, offset: 0, discoveryRounds: 0 }]);
     for (;;) {
       if (this.failure !== null) throw this.failure;
@@ -203,7 +203,7 @@ class FetchRun {
       this.rediscoverStuck();
     }
     await this.writer.flush();
-    await this.parts.store.sync();
+    await finishBulkWrite(this.parts.store, durability);
     return { ...this.progress(), blocksRebuilt: this.blocksRebuilt, penalised: this.penalised, durationMs: this.parts.nowMs() - this.startedAtMs };
   }
 
