@@ -15,7 +15,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeContentCipher } from '../../src/runtime/content-cipher-node.ts';
-import { addPath } from '../../src/runtime/content/content-importer.ts';
+import { addPath, startImportWorkers } from '../../src/runtime/content/content-importer.ts';
 import { tuneHeapForBulkData } from '../../src/runtime/heap-tuning.ts';
 import { Blockstore } from '../../src/runtime/storage/blockstore.ts';
 import { writePseudoRandomFile } from './pseudo-random-file.ts';
@@ -77,9 +77,11 @@ async function sha256File(path: string): Promise<void> {
 }
 
 export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Record<string, number>> {
-  // An add runs in the node, whose GC `peergrid node start` tunes (heap-tuning.ts): so here too.
-  // The baselines run in this process as well, under the same settings.
+  // An add runs in the node, whose GC `peergrid node start` tunes (heap-tuning.ts), and which starts
+  // its import workers with itself (content-importer.ts): so here too. The baselines run in this
+  // process as well, under the same settings.
   tuneHeapForBulkData();
+  startImportWorkers();
   const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-add-'));
   try {
     const file = join(dir, 'input.bin');

@@ -25,6 +25,8 @@ export interface NodeContentCipher extends ContentCipher {
    * chunks ahead this way: content/hashing-ahead.ts).
    */
   seal(plaintext: Uint8Array): Promise<{ readonly key: Uint8Array; readonly ciphertext: Uint8Array }>;
+  /** The secret itself, for the worker threads that seal a large file's chunks (content/chunk-digests.ts). */
+  readonly convergenceSecret: Uint8Array;
 }
 
 export function createNodeContentCipher(convergenceSecret: Uint8Array): NodeContentCipher {
@@ -33,6 +35,7 @@ export function createNodeContentCipher(convergenceSecret: Uint8Array): NodeCont
   const subtle = webcrypto.subtle;
   let hmacKey: Promise<webcrypto.CryptoKey> | null = null;
   return {
+    convergenceSecret: new Uint8Array(secret),
     async seal(plaintext) {
       hmacKey ??= subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
       const tagged = Buffer.allocUnsafe(DOMAIN_TAG.length + plaintext.length);

@@ -20,6 +20,7 @@ import { PeerGuard } from '../transport/peer-guard.ts';
 import { dialMultiaddrs, parsePeerAddress, peerRefFromMultiaddr } from '../transport/libp2p/peer-address.ts';
 import { isCircuit } from '../transport/libp2p/reachability.ts';
 import { monotonicClock } from './clock.ts';
+import { startImportWorkers } from './content/content-importer.ts';
 import { ContentStore } from './content-store.ts';
 import { GridStorage } from './exchange/grid-storage.ts';
 import { GridCompute } from './compute/grid-compute.ts';
@@ -162,6 +163,8 @@ export class NodeRuntime {
       const identity = await loadOrCreateIdentity(options.dataDir);
       const fileConfig = await loadOrCreateNodeConfig(options.dataDir);
       content = await ContentStore.open(options.dataDir, { log });
+      // A large local add reads, cuts and hashes on worker threads: started now, not on the first add's clock.
+      startImportWorkers();
       const config: NodeConfig = {
         ...fileConfig,
         listen: options.listen ?? fileConfig.listen,

@@ -57,7 +57,7 @@ export function sealedAhead(chunks: AsyncIterable<Uint8Array>, cipher: NodeConte
 }
 
 /** `work` of each item of `source`, started up to `depth` items ahead, yielded in the source's order. */
-async function* inOrderAhead<T, R>(source: AsyncIterable<T>, depth: number, work: (item: T) => Promise<R>): AsyncGenerator<R> {
+export async function* inOrderAhead<T, R>(source: AsyncIterable<T>, depth: number, work: (item: T) => Promise<R>): AsyncGenerator<R> {
   const pending: Promise<R>[] = [];
   try {
     for await (const item of source) {
