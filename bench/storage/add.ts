@@ -35,6 +35,10 @@ function flushToDisk(): void {
   spawnSync('sync');
 }
 
+function maxRssMiB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
 /** Makes `path`'s bytes and its name in `dir` durable, as the blockstore does for a pack. */
 async function fsyncFileAndDirectory(path: string, dir: string): Promise<void> {
   for (const target of [path, dir]) {
@@ -124,7 +128,10 @@ export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Re
         flushToDisk();
       }
     };
+    const rssBeforeAddMiB = maxRssMiB();
     const plainMs = await add(false);
+    // The process's peak so far: the plain add's, since nothing before it held much (the baselines read into two 1 MiB buffers).
+    const rssPeakPlainAddMiB = maxRssMiB();
     const encryptedMs = await add(true);
     const plainNoFsyncMs = await add(false, false);
     return {
@@ -144,6 +151,9 @@ export async function addBenchmark(say: Say, fileBytes = 1024 * MiB): Promise<Re
       /** The plain add with durability 'none' (no fsync), against SHA-256: the processor's share of the bound. */
       addPlainNoFsyncMiBps: mibps(plainNoFsyncMs),
       addPlainNoFsyncVsSha256: Math.round((hash.ms / plainNoFsyncMs) * 1000) / 1000,
+      /** The process's peak resident set before the adds, and after the plain add (so, its peak). */
+      rssPeakBeforeAddsMiB: rssBeforeAddMiB,
+      rssPeakPlainAddMiB,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

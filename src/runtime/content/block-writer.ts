@@ -42,6 +42,11 @@ export interface BlockWriterOptions {
    * 16 MiB (2026-11-27, alternating runs on a quiet machine).
    */
   readonly writesInFlightMax?: number;
+  /**
+   * Told the blocks of each batch once it is stored; their bytes are not used after it (the
+   * store keeps nothing of them: PutManyOptions.bytesReused), so the caller may reuse that memory.
+   */
+  readonly onWritten?: (blocks: readonly BlockInput[]) => void;
 }
 
 export class BlockWriter {
@@ -113,8 +118,9 @@ export class BlockWriter {
     this.batches++;
     // A long upload or fetch outlives a session's lifetime unless each batch renews it.
     this.session.renew();
-    const write: Promise<void> = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true, durability: this.options.durability, pin }).then(
-      () => undefined,
+    const onWritten = this.options.onWritten;
+    const write: Promise<void> = this.store.putMany(batch, { session: this.session, cidsComputedFromBytes: true, durability: this.options.durability, pin, bytesReused: onWritten !== undefined }).then(
+      () => onWritten?.(batch),
       (error: unknown) => {
         this.failure ??= error;
       },

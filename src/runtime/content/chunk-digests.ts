@@ -16,6 +16,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { inOrderAhead, type HashedChunk, type SealedChunk } from './hashing-ahead.ts';
+import { importWorkersIdleMs, type PieceBuffers } from './file-chunks.ts';
 import { transferableBuffers, type DigestReply, type DigestRequest } from './import-worker-protocol.ts';
 
 /** Groups (pieces) being hashed at once, across the workers: enough to keep each busy while the next group travels. */
@@ -37,14 +38,17 @@ interface Slot {
 }
 
 class DigestWorkers {
-  private readonly slots: Slot[] = [];
+  readonly slots: Slot[] = [];
   private nextId = 0;
   private turn = 0;
+  /** Ends every worker once none has had work for importWorkersIdleMs(). */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** The digests of `chunks` (and with a secret their seals), computed by one of the workers. */
   digest(chunks: readonly Uint8Array[], convergenceSecret: Uint8Array | null): Promise<Extract<DigestReply, { chunks: readonly Uint8Array[] }>> {
     const slot = this.slotForNext();
     const id = this.nextId++;
+    this.busy();
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref();
@@ -56,6 +60,23 @@ class DigestWorkers {
   /** Starts every worker now rather than at the first groups. */
   start(): void {
     while (this.slots.length < digestWorkersWanted()) this.slots.push(this.started());
+    this.idle();
+  }
+
+  private busy(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Arms the idle timer if no worker has work. */
+  idle(): void {
+    if (this.slots.some((slot) => slot.pending.size > 0)) return;
+    this.busy();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      for (const slot of this.slots.splice(0)) void slot.worker.terminate();
+    }, importWorkersIdleMs());
+    this.idleTimer.unref();
   }
 
   private slotForNext(): Slot {
@@ -71,7 +92,10 @@ class DigestWorkers {
       const waiting = slot.pending.get(reply.id);
       if (waiting === undefined) return;
       slot.pending.delete(reply.id);
-      if (slot.pending.size === 0) worker.unref();
+      if (slot.pending.size === 0) {
+        worker.unref();
+        this.idle();
+      }
       if ('error' in reply) waiting.reject(new Error(`hashing a chunk failed: ${reply.error}`));
       else waiting.resolve(reply);
     });
@@ -91,21 +115,36 @@ class DigestWorkers {
 
 const workers = new DigestWorkers();
 
+/** Digest workers alive. */
+export function digestWorkersAlive(): number {
+  return workers.slots.length;
+}
+
+/** The idle time changed: an idle pool starts its wait again. */
+export function rearmIdleDigestWorkers(): void {
+  workers.idle();
+}
+
 /** Starts the digest workers ahead of the first large file (a node does at its start). */
 export function startDigestWorkers(): void {
   workers.start();
 }
 
-/** Each chunk of `groups`, in order, with its digest, hashed on the workers up to GROUPS_IN_FLIGHT groups ahead. */
-export async function* digestedByWorkers(groups: AsyncIterable<readonly Uint8Array[]>): AsyncGenerator<HashedChunk> {
+/**
+ * Each chunk of `groups`, in order, with its digest, hashed on the workers up to GROUPS_IN_FLIGHT
+ * groups ahead. Each group's chunks are counted as users of their buffers in `pieces` as it comes back.
+ */
+export async function* digestedByWorkers(groups: AsyncIterable<readonly Uint8Array[]>, pieces?: PieceBuffers): AsyncGenerator<HashedChunk> {
   for await (const reply of inOrderAhead(groups, GROUPS_IN_FLIGHT, (chunks) => workers.digest(chunks, null))) {
+    pieces?.holdAll(reply.chunks);
     for (let i = 0; i < reply.chunks.length; i++) yield { chunk: reply.chunks[i], digest: reply.digests[i] };
   }
 }
 
 /** Each chunk of `groups`, in order, sealed under `convergenceSecret` (content-cipher-node.ts) and its ciphertext hashed, on the workers. */
-export async function* sealedByWorkers(groups: AsyncIterable<readonly Uint8Array[]>, convergenceSecret: Uint8Array): AsyncGenerator<SealedChunk> {
+export async function* sealedByWorkers(groups: AsyncIterable<readonly Uint8Array[]>, convergenceSecret: Uint8Array, pieces?: PieceBuffers): AsyncGenerator<SealedChunk> {
   for await (const reply of inOrderAhead(groups, GROUPS_IN_FLIGHT, (chunks) => workers.digest(chunks, convergenceSecret))) {
+    pieces?.holdAll(reply.chunks);
     const { keys, ciphertexts } = reply;
     if (keys === null || ciphertexts === null) throw new Error('a hashing worker did not seal the chunks it was asked to');
     for (let i = 0; i < reply.chunks.length; i++) yield { chunk: reply.chunks[i], key: keys[i], ciphertext: ciphertexts[i], digest: reply.digests[i] };

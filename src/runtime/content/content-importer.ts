@@ -21,11 +21,11 @@ import { directoryBlock, type DirectoryEntry } from '../../services/storage/dag/
 import { checkEntryNames } from '../../services/storage/dag/entry-name.ts';
 import { FileDagBuilder } from '../../services/storage/dag/file-layout.ts';
 import { ContentRequestError } from '../content-store-errors.ts';
-import type { Blockstore } from '../storage/blockstore.ts';
+import type { BlockInput, Blockstore } from '../storage/blockstore.ts';
 import { BlockWriter, finishBulkWrite, bulkWriteDurability } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
-import { digestedByWorkers, sealedByWorkers, startDigestWorkers } from './chunk-digests.ts';
-import { chunkGroupsCutByWorker, chunksOfFile, cutsOnWorker, startCuttingWorker } from './file-chunks.ts';
+import { digestedByWorkers, digestWorkersAlive, rearmIdleDigestWorkers, sealedByWorkers, startDigestWorkers } from './chunk-digests.ts';
+import { chunkGroupsCutByWorker, chunksOfFile, cutsOnWorker, idleCuttingWorkers, PieceBuffers, setCuttingWorkersIdleMs, startCuttingWorker } from './file-chunks.ts';
 import { hashedAhead, KnownDigests, KnownSeals, sealedAhead, type HashedChunk, type SealedChunk } from './hashing-ahead.ts';
 import type { NodeContentCipher } from '../content-cipher-node.ts';
 
@@ -76,20 +76,37 @@ export interface Added {
 
 /**
  * Starts the worker threads that read, cut, hash and seal large files (file-chunks.ts,
- * chunk-digests.ts), so that the first large add does not wait for them (about 90 ms here). Idle,
- * they keep the process alive no longer than it would be otherwise.
+ * chunk-digests.ts), so that the first large add does not wait for them (about 50 ms, and their
+ * code's warm-up). Idle, they keep the process alive no longer than it would be otherwise, and
+ * end after IMPORT_WORKERS_IDLE_MS (10 minutes); the next large add starts them again.
  */
 export function startImportWorkers(): void {
   startCuttingWorker();
   startDigestWorkers();
 }
 
+/** Sets how long idle import workers are kept (IMPORT_WORKERS_IDLE_MS by default); those idle now start their wait again. For tests, and embedders that want them gone sooner or kept longer. */
+export function setImportWorkersIdleMs(ms: number): void {
+  setCuttingWorkersIdleMs(ms);
+  rearmIdleDigestWorkers();
+}
+
+/** Import workers alive now: idle cutting workers, and digest workers (busy or not). */
+export function importWorkersAlive(): { readonly cuttingIdle: number; readonly digest: number } {
+  return { cuttingIdle: idleCuttingWorkers(), digest: digestWorkersAlive() };
+}
+
 export async function addPath(path: string, store: Blockstore, options: AddOptions = {}): Promise<AddResult> {
   const session = store.openSession();
   try {
     const durability = bulkWriteDurability(store);
-    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT, durability });
-    const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[] };
+    // A large file's read buffers are used again once their blocks are stored (file-chunks.ts).
+    const pieces = new PieceBuffers(options.chunking ?? DEFAULT_CHUNKING_CONFIG);
+    const onWritten = (blocks: readonly BlockInput[]): void => {
+      for (const block of blocks) pieces.release(block.bytes);
+    };
+    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT, durability, onWritten });
+    const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[], pieces };
     const added = await addEntry(path, writer, options, totals, 0);
     if (added === null) throw new Error(`${path} is neither a file nor a directory`);
     await writer.flush();
@@ -105,9 +122,16 @@ export async function addPath(path: string, store: Blockstore, options: AddOptio
   }
 }
 
-async function addEntry(
-  path: string, writer: BlockWriter, options: AddOptions, totals: { bytes: number; chunks: number; files: number; skipped: string[] }, depth: number,
-): Promise<Added | null> {
+/** What an add counts as it goes, and the read buffers its large files share. */
+interface AddTotals {
+  bytes: number;
+  chunks: number;
+  files: number;
+  readonly skipped: string[];
+  readonly pieces: PieceBuffers;
+}
+
+async function addEntry(path: string, writer: BlockWriter, options: AddOptions, totals: AddTotals, depth: number): Promise<Added | null> {
   const stats = await lstat(path);
   if (stats.isFile() || stats.isDirectory()) options.checkEntry?.(path, stats);
   if (stats.isFile()) return addFile(path, stats.size, writer, options, totals);
@@ -140,7 +164,7 @@ async function addEntry(
   return { cid: block.cid, key: null, fileBytes: sum(children.map(({ added }) => added.fileBytes)), dagBytes: block.bytes.length + sum(entries.map((entry) => entry.dagBytes)) };
 }
 
-async function addFile(path: string, sizeBytes: number, writer: BlockWriter, options: AddOptions, totals: { bytes: number; chunks: number; files: number }): Promise<Added> {
+async function addFile(path: string, sizeBytes: number, writer: BlockWriter, options: AddOptions, totals: AddTotals): Promise<Added> {
   totals.files++;
   const onChunk = (bytes: number): void => {
     totals.bytes += bytes;
@@ -151,9 +175,11 @@ async function addFile(path: string, sizeBytes: number, writer: BlockWriter, opt
   const cipher = options.cipher;
   // A large file is read, cut, hashed and sealed on worker threads (file-chunks.ts, chunk-digests.ts).
   if (cutsOnWorker(sizeBytes, config) && (cipher === undefined || isNodeContentCipher(cipher))) {
-    const groups = chunkGroupsCutByWorker(path, config);
-    if (cipher === undefined) return addHashedChunks(digestedByWorkers(groups), writer, onChunk);
-    return addSealedChunks(sealedByWorkers(groups, cipher.convergenceSecret), cipher, writer, onChunk);
+    const { pieces } = totals;
+    const groups = chunkGroupsCutByWorker(path, config, pieces);
+    // A plain chunk's buffer is let go when its block is stored (the writer's onWritten); a sealed one's once it is sealed.
+    if (cipher === undefined) return addHashedChunks(digestedByWorkers(groups, pieces), writer, onChunk);
+    return addSealedChunks(sealedByWorkers(groups, cipher.convergenceSecret, pieces), cipher, writer, onChunk, (chunk) => pieces.release(chunk));
   }
   return addChunks(chunksOfFile(path, config), writer, cipher, onChunk);
 }
@@ -198,7 +224,9 @@ async function addHashedChunks(hashed: AsyncIterable<HashedChunk>, writer: Block
 }
 
 /** Chunks with their seals and the digests of their ciphertexts, through the encrypted DAG builder into the writer. */
-async function addSealedChunks(sealed: AsyncIterable<SealedChunk>, cipher: ContentCipher, writer: BlockWriter, onChunk: (bytes: number) => void): Promise<Added> {
+async function addSealedChunks(
+  sealed: AsyncIterable<SealedChunk>, cipher: ContentCipher, writer: BlockWriter, onChunk: (bytes: number) => void, sealedOff: (chunk: Uint8Array) => void = () => {},
+): Promise<Added> {
   // The builder gets the seals and digests from these.
   const seals = new KnownSeals(cipher);
   const digests = new KnownDigests();
@@ -206,7 +234,10 @@ async function addSealedChunks(sealed: AsyncIterable<SealedChunk>, cipher: Conte
   for await (const { chunk, key, ciphertext, digest } of sealed) {
     seals.know(chunk, key, ciphertext);
     digests.know(ciphertext, digest);
-    await writer.add(builder.add(chunk));
+    const blocks = builder.add(chunk);
+    // The plaintext is not read again: its blocks are the ciphertext.
+    sealedOff(chunk);
+    await writer.add(blocks);
     onChunk(chunk.length);
   }
   const { blocks, file } = builder.finish();

@@ -1,8 +1,8 @@
 /**
  * The worker thread of file-chunks.ts: reads one file at a time and cuts it with FastCDC, sending
  * the chunks to the main thread a piece of `pieceBytes` at a time, whose memory it transfers (no copy).
- * The main thread grants pieces ahead (`more`), so a slow consumer holds the worker back and the
- * chunks in flight stay bounded. The next piece is read while this one is cut. A job the main
+ * The main thread grants pieces ahead by giving it empty buffers (`more`), so a slow consumer
+ * holds the worker back and the chunks in flight stay bounded. The next piece is read while this one is cut. A job the main
  * thread abandons ends with the worker (it is terminated, not reused).
  */
 import { open } from 'node:fs/promises';
@@ -18,16 +18,17 @@ if (port === null) throw new Error('cutting-worker.ts runs as a worker thread');
 
 warmUp();
 
-let credits = 0;
+/** Empty buffers the main thread gave for the next pieces: its grants (file-chunks.ts). */
+let free: Uint8Array[] = [];
 let wake: (() => void) | null = null;
 
 port.on('message', (request: CuttingRequest) => {
   if (request.type === 'more') {
-    credits++;
+    free.push(request.buffer);
     wake?.();
     return;
   }
-  credits = request.piecesAhead;
+  free = [...request.buffers];
   void cut(request).then((done) => reply(done, transferableBuffers(done.chunks)), (error: unknown) => reply(failure(error)));
 });
 
@@ -35,17 +36,22 @@ function reply(message: CuttingReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
 }
 
-async function granted(): Promise<void> {
-  while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
-  wake = null;
-  credits--;
+/** The next empty buffer, once the main thread has given one. */
+async function granted(): Promise<Uint8Array> {
+  for (;;) {
+    const buffer = free.shift();
+    if (buffer !== undefined) return buffer;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = null;
+  }
 }
 
 /**
  * Each piece is read into a buffer with room before it for the bytes of the chunk the previous
  * piece left unfinished (never more than maxBytes), which are copied there before that piece is
  * given away: so every chunk lies within one buffer and is handed over as a view of it, and only
- * those leftover bytes are ever copied.
+ * those leftover bytes are ever copied. The buffers come from the main thread, which uses them
+ * again once their chunks are done with (file-chunks.ts, PieceBuffers).
  */
 async function cut(request: Extract<CuttingRequest, { type: 'cut' }>): Promise<Extract<CuttingReply, { type: 'end' }>> {
   const chunker = new StreamingChunker(request.config);
@@ -53,25 +59,21 @@ async function cut(request: Extract<CuttingRequest, { type: 'cut' }>): Promise<E
   const handle = await open(request.path, 'r');
   try {
     let position = 0;
-    const startRead = (): { buffer: Uint8Array; read: Promise<number> } => {
-      // Uninitialised and not from Node's pool of small Buffers: filled by the read, then transferred whole.
-      const buffer = new Uint8Array(Buffer.allocUnsafeSlow(room + request.pieceBytes).buffer);
-      const read = handle.read(buffer, room, request.pieceBytes, position).then(({ bytesRead }) => {
-        position += bytesRead;
-        return bytesRead;
-      });
-      // A read that fails while the piece before it waits for its grant is reported when awaited, not as unhandled.
-      read.catch(() => undefined);
-      return { buffer, read };
+    const read = async (buffer: Uint8Array): Promise<number> => {
+      if (buffer.length !== room + request.pieceBytes) throw new RangeError(`a piece buffer of ${buffer.length} bytes, not ${room + request.pieceBytes}`);
+      const { bytesRead } = await handle.read(buffer, room, request.pieceBytes, position);
+      position += bytesRead;
+      return bytesRead;
     };
-    let current = startRead();
+    let buffer = await granted();
+    let bytesRead = await read(buffer);
     let carryBytes = 0;
-    for (;;) {
-      const bytesRead = await current.read;
-      if (bytesRead === 0) break;
-      const buffer = current.buffer;
+    while (bytesRead > 0) {
       // The next read starts once this one has moved `position` on: reads stay in order whatever their lengths.
-      current = startRead();
+      const next = await granted();
+      const nextRead = read(next);
+      // A read that fails while this piece is cut is reported when awaited, not as unhandled.
+      nextRead.catch(() => undefined);
       const pieceStart = chunker.bytesPushed;
       const chunks: Uint8Array[] = [];
       let from = room - carryBytes;
@@ -81,11 +83,13 @@ async function cut(request: Extract<CuttingRequest, { type: 'cut' }>): Promise<E
         from = to;
       }
       carryBytes = room + bytesRead - from;
-      current.buffer.set(buffer.subarray(from, room + bytesRead), room - carryBytes);
-      await granted();
+      // Before the piece's buffer goes: the next read writes after `room`, this copy before it.
+      next.set(buffer.subarray(from, room + bytesRead), room - carryBytes);
       reply({ type: 'chunks', chunks }, transferableBuffers(chunks));
+      buffer = next;
+      bytesRead = await nextRead;
     }
-    const last = chunker.finish().length > 0 ? [current.buffer.subarray(room - carryBytes, room)] : [];
+    const last = chunker.finish().length > 0 ? [buffer.subarray(room - carryBytes, room)] : [];
     return { type: 'end', chunks: last, bytes: position };
   } finally {
     await handle.close();

@@ -23,16 +23,40 @@ export const CUT_IN_WORKER_BYTES_MIN = 16 << 20;
 const CUT_IN_WORKER_CHUNK_BYTES_MAX = 8 << 20;
 /** Bytes the worker reads, cuts and hands over at a time. */
 const PIECE_BYTES = 4 << 20;
-/** Pieces the worker may cut ahead of the consumer. */
+/** Pieces the worker may cut ahead of the consumer (it holds one more buffer, for the piece it reads). */
 const PIECES_AHEAD = 4;
 /** Bytes read at a time when cutting on the main thread. */
 const READ_BYTES = 1 << 20;
+/** Buffers given back and not yet reused that an add keeps: about what is in flight at once. */
+const BUFFERS_FREE_MAX = 32;
+/**
+ * How long import workers (these and chunk-digests.ts's) are kept idle before they end: a worker
+ * costs about 25 MiB of memory, and one started anew about 50 ms and its code's warm-up (a cold
+ * 1 GiB add ran at 0.49–0.50 of SHA-256 against 0.54–0.56 warm, 2026-11-28).
+ */
+export const IMPORT_WORKERS_IDLE_MS = 10 * 60_000;
+let idleMsSet = IMPORT_WORKERS_IDLE_MS;
+
+/** Sets how long idle import workers are kept; the cutting workers idle now start their wait again. content-importer.ts's setImportWorkersIdleMs sets it for all. */
+export function setCuttingWorkersIdleMs(ms: number): void {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`an idle time is a whole number of milliseconds ≥ 0, got ${ms}`);
+  idleMsSet = ms;
+  for (const worker of idleWorkers.splice(0)) {
+    takeIdleWorker(worker);
+    keepIdle(worker);
+  }
+}
+
+/** How long idle import workers are kept now. */
+export function importWorkersIdleMs(): number {
+  return idleMsSet;
+}
 /** Idle workers kept for later files (two adds at once keep two busy). */
 const IDLE_WORKERS_MAX = 2;
 
 const idleWorkers: Worker[] = [];
-/** The listener that drops each idle worker from the list if it dies. */
-const idleWorkersTaken = new Map<Worker, () => void>();
+/** For each idle worker: what drops it from the list (if it dies, or when its idle time is up), and that timer. */
+const idleSince = new Map<Worker, { readonly forget: () => void; readonly timer: ReturnType<typeof setTimeout> }>();
 
 /**
  * Whether a file of `sizeBytes` is cut on a worker: a large one, with chunks no longer than
@@ -51,7 +75,7 @@ export function chunksOfFile(path: string, config: ChunkingConfig): AsyncGenerat
  * The chunks of `path` as a worker cuts them, in groups: the chunks each piece of the file
  * completed, in order, some groups empty. A consumer that stops early ends the worker.
  */
-export async function* chunkGroupsCutByWorker(path: string, config: ChunkingConfig): AsyncGenerator<readonly Uint8Array[]> {
+export async function* chunkGroupsCutByWorker(path: string, config: ChunkingConfig, pieces = new PieceBuffers(config)): AsyncGenerator<readonly Uint8Array[]> {
   const worker = takeIdle() ?? newWorker();
   worker.ref();
   const inbox: CuttingReply[] = [];
@@ -72,7 +96,9 @@ export async function* chunkGroupsCutByWorker(path: string, config: ChunkingConf
   worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   let reusable = false;
   try {
-    send(worker, { type: 'cut', path, config, pieceBytes: PIECE_BYTES, piecesAhead: PIECES_AHEAD });
+    // The pieces' buffers come from here (and go back to `pieces`): the worker only fills them.
+    const buffers = Array.from({ length: PIECES_AHEAD + 1 }, () => pieces.take());
+    send(worker, { type: 'cut', path, config, pieceBytes: PIECE_BYTES, buffers }, buffers);
     for (;;) {
       while (inbox.length === 0 && lost === null) await new Promise<void>((resolve) => (wake = resolve));
       const reply = inbox.shift();
@@ -81,7 +107,10 @@ export async function* chunkGroupsCutByWorker(path: string, config: ChunkingConf
         reusable = true;
         throw errorOf(reply);
       }
-      if (reply.type === 'chunks') send(worker, { type: 'more' });
+      if (reply.type === 'chunks') {
+        const more = pieces.take();
+        send(worker, { type: 'more', buffer: more }, [more]);
+      }
       else reusable = true;
       yield reply.chunks;
       if (reply.type === 'end') return;
@@ -94,6 +123,65 @@ export async function* chunkGroupsCutByWorker(path: string, config: ChunkingConf
       void worker.terminate();
     }
   }
+}
+
+/**
+ * The buffers an add's cutting worker reads its pieces into, used again once every chunk of a
+ * piece is done with: allocated fresh for every piece, they were freed only when the collector ran,
+ * and a 1 GiB add peaked at 550–700 MiB of RSS, against about 300 before the workers.
+ *
+ * A piece's chunks are counted when they come back from hashing (`holdAll`, all of a piece's at
+ * once, before any is used), and each is let go (`release`) when nothing will read it again: a
+ * plain chunk once its block is stored (BlockWriter's onWritten; the store keeps no reference:
+ * PutManyOptions.bytesReused), a chunk of an encrypted file once it is sealed. A buffer none of
+ * whose chunks was counted (a piece that ended no chunk) is simply left to the collector.
+ */
+export class PieceBuffers {
+  readonly bytes: number;
+  /** Buffers handed out again after they were given back. */
+  reused = 0;
+  private readonly free: Uint8Array[] = [];
+  private readonly users = new Map<ArrayBufferLike, number>();
+
+  /** Buffers of maxBytes + PIECE_BYTES: room for a chunk left unfinished, then a piece. */
+  constructor(config: ChunkingConfig) {
+    this.bytes = config.maxBytes + PIECE_BYTES;
+  }
+
+  /** A buffer for the next piece: one given back, or a new one. */
+  take(): Uint8Array {
+    const again = this.free.pop();
+    if (again !== undefined) {
+      this.reused++;
+      return again;
+    }
+    // Uninitialised, and never one of Node's pooled small Buffers: it is transferred whole.
+    return new Uint8Array(Buffer.allocUnsafeSlow(this.bytes).buffer);
+  }
+
+  /** Counts each of a piece's chunks as a user of its buffer: all of them, before any is let go. */
+  holdAll(chunks: readonly Uint8Array[]): void {
+    for (const chunk of chunks) {
+      if (chunk.buffer.byteLength === this.bytes) this.users.set(chunk.buffer, (this.users.get(chunk.buffer) ?? 0) + 1);
+    }
+  }
+
+  /** `bytes` will not be read again; the last chunk of a buffer to go gives it back. Anything not held is ignored. */
+  release(bytes: Uint8Array): void {
+    const users = this.users.get(bytes.buffer);
+    if (users === undefined) return;
+    if (users > 1) {
+      this.users.set(bytes.buffer, users - 1);
+      return;
+    }
+    this.users.delete(bytes.buffer);
+    if (this.free.length < BUFFERS_FREE_MAX) this.free.push(new Uint8Array(bytes.buffer));
+  }
+}
+
+/** Cutting workers alive and idle. */
+export function idleCuttingWorkers(): number {
+  return idleWorkers.length;
 }
 
 /** Starts a cutting worker ahead of the first large file, if none is idle (a node does at its start). */
@@ -112,23 +200,39 @@ function keepIdle(worker: Worker): void {
   const forget = (): void => {
     const at = idleWorkers.indexOf(worker);
     if (at >= 0) idleWorkers.splice(at, 1);
+    const idle = idleSince.get(worker);
+    if (idle !== undefined) clearTimeout(idle.timer);
+    idleSince.delete(worker);
   };
   worker.once('exit', forget);
   worker.once('error', forget);
-  idleWorkersTaken.set(worker, forget);
+  // Idle for long, it goes: a worker holds tens of MiB, and a node may add nothing for hours.
+  const timer = setTimeout(() => {
+    forget();
+    void worker.terminate();
+  }, idleMsSet);
+  timer.unref();
+  idleSince.set(worker, { forget, timer });
 }
 
 function takeIdle(): Worker | undefined {
   const worker = idleWorkers.pop();
-  if (worker === undefined) return undefined;
-  const forget = idleWorkersTaken.get(worker);
-  if (forget !== undefined) worker.off('exit', forget).off('error', forget);
-  idleWorkersTaken.delete(worker);
+  if (worker !== undefined) takeIdleWorker(worker);
   return worker;
 }
 
-function send(worker: Worker, request: CuttingRequest): void {
-  worker.postMessage(request);
+/** Stops the idle watch of `worker`, out of the idle list. */
+function takeIdleWorker(worker: Worker): void {
+  const idle = idleSince.get(worker);
+  if (idle !== undefined) {
+    worker.off('exit', idle.forget).off('error', idle.forget);
+    clearTimeout(idle.timer);
+  }
+  idleSince.delete(worker);
+}
+
+function send(worker: Worker, request: CuttingRequest, buffers: readonly Uint8Array[] = []): void {
+  worker.postMessage(request, buffers.map((one) => one.buffer as ArrayBuffer));
 }
 
 /** The worker's error as the one a read on this thread would have thrown: its message, code and syscall. */

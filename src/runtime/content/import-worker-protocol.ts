@@ -6,10 +6,13 @@
 import type { ChunkingConfig } from '../../services/storage/chunking/chunking-config.ts';
 
 export type CuttingRequest =
-  /** Cut this file; send at most `piecesAhead` pieces before the next `more`. */
-  | { readonly type: 'cut'; readonly path: string; readonly config: ChunkingConfig; readonly pieceBytes: number; readonly piecesAhead: number }
-  /** One piece taken: one more may be sent. */
-  | { readonly type: 'more' };
+  /**
+   * Cut this file, reading `pieceBytes` at a time into the buffers given (each config.maxBytes +
+   * pieceBytes long, transferred): one piece per buffer, and no more pieces than buffers.
+   */
+  | { readonly type: 'cut'; readonly path: string; readonly config: ChunkingConfig; readonly pieceBytes: number; readonly buffers: readonly Uint8Array[] }
+  /** One piece taken: a buffer for one more. */
+  | { readonly type: 'more'; readonly buffer: Uint8Array };
 
 export type CuttingReply =
   /** The chunks one piece completed, in order (their memory transferred). */

@@ -29,16 +29,21 @@ export class BlockArrivals {
     this.keptBytesMax = keptBytesMax;
   }
 
-  /** Blocks just stored (committed to the index, readable now), with their verified bytes. */
-  stored(blocks: Iterable<{ readonly hex: string; readonly bytes: Uint8Array }>): void {
+  /**
+   * Blocks just stored (committed to the index, readable now), with their verified bytes. With
+   * `bytesReused`, the caller will reuse their memory once this returns (an import recycles its
+   * read buffers: content/file-chunks.ts), so what is handed on or kept is a copy.
+   */
+  stored(blocks: Iterable<{ readonly hex: string; readonly bytes: Uint8Array }>, bytesReused = false): void {
     if (this.waiting.size === 0 && this.watchers === 0) return;
     for (const block of blocks) {
       const wakers = this.waiting.get(block.hex);
       if (wakers !== undefined) {
         this.waiting.delete(block.hex);
-        for (const wake of wakers) wake(block.bytes);
+        const bytes = bytesReused ? block.bytes.slice() : block.bytes;
+        for (const wake of wakers) wake(bytes);
       } else if (this.watchers > 0 && block.bytes.length <= this.keptBytesMax && !this.kept.has(block.hex)) {
-        this.kept.set(block.hex, block.bytes);
+        this.kept.set(block.hex, bytesReused ? block.bytes.slice() : block.bytes);
         this.keptBytes += block.bytes.length;
         for (const [hex, bytes] of this.kept) {
           if (this.keptBytes <= this.keptBytesMax) break;

@@ -104,6 +104,11 @@ export interface PutManyOptions extends Omit<PutOptions, 'links'> {
    * not two, and a put that fails leaves no pin. It need not be one of the blocks put.
    */
   readonly pin?: { readonly cid: CID } & PinOptions;
+  /**
+   * The caller reuses the blocks' memory once the call has resolved (an import's read buffers):
+   * nothing of it may be kept past that — a reader waiting for one of these blocks gets a copy.
+   */
+  readonly bytesReused?: boolean;
 }
 
 export interface PutResult {
@@ -250,7 +255,7 @@ export class Blockstore {
     for (let start = 0; start < prepared.length; start += BlockstoreLimits.blocksPerBatchMax) {
       const batch = prepared.slice(start, start + BlockstoreLimits.blocksPerBatchMax);
       const last = start + BlockstoreLimits.blocksPerBatchMax >= prepared.length;
-      const result = await this.gate.shared(() => this.putBatch(batch, owner, durability, options.session, last ? pin : undefined));
+      const result = await this.gate.shared(() => this.putBatch(batch, owner, durability, options.session, last ? pin : undefined, options.bytesReused === true));
       total = addResults(total, result);
     }
     if (prepared.length === 0 && pin !== undefined) this.index.pin(pin, this.nowUnixMs());
@@ -278,7 +283,7 @@ export class Blockstore {
     return total;
   }
 
-  private async putBatch(batch: readonly PreparedBlock[], owner: string, durability: Durability, session: BlockSession | undefined, pin?: PinRequest): Promise<PutResult> {
+  private async putBatch(batch: readonly PreparedBlock[], owner: string, durability: Durability, session: BlockSession | undefined, pin?: PinRequest, bytesReused = false): Promise<PutResult> {
     // A put of a block another put is writing waits for it, then finds the block stored.
     for (;;) {
       const busy = batch.map((block) => this.inFlight.get(block.key.hex)).filter((promise) => promise !== undefined);
@@ -336,7 +341,7 @@ export class Blockstore {
         this.logUnsynced = true;
       }
       if (durability === Durability.deferred) this.syncInBackground(id);
-      this.arrivals.stored(toWrite.map((block) => ({ hex: block.key.hex, bytes: block.bytes })));
+      this.arrivals.stored(toWrite.map((block) => ({ hex: block.key.hex, bytes: block.bytes })), bytesReused);
       await this.removePacks(emptied);
       const bytesWritten = toWrite.reduce((sum, block) => sum + block.bytes.length, 0);
       return { written: toWrite.length, existing: existing.length, bytesWritten };

@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,13 +20,16 @@ import { FileDagBuilder } from '../../../src/services/storage/dag/file-layout.ts
 import { createNodeContentCipher } from '../../../src/runtime/content-cipher-node.ts';
 import { digestedByWorkers, sealedByWorkers } from '../../../src/runtime/content/chunk-digests.ts';
 import { sha256 } from '../../../src/runtime/content/content-hash.ts';
-import { addPath } from '../../../src/runtime/content/content-importer.ts';
-import { chunkGroupsCutByWorker, CUT_IN_WORKER_BYTES_MIN, cutsOnWorker } from '../../../src/runtime/content/file-chunks.ts';
+import { addPath, importWorkersAlive, setImportWorkersIdleMs, startImportWorkers } from '../../../src/runtime/content/content-importer.ts';
+import { chunkGroupsCutByWorker, CUT_IN_WORKER_BYTES_MIN, cutsOnWorker, IMPORT_WORKERS_IDLE_MS, PieceBuffers } from '../../../src/runtime/content/file-chunks.ts';
 import { Blockstore } from '../../../src/runtime/storage/blockstore.ts';
 import { bytesOf } from '../../services/storage/helpers.ts';
 
 const MiB = 1 << 20;
 const SECRET = new Uint8Array(32).fill(7);
+/** Eleven pieces of 4 MiB: more than the buffers first given to the worker, so some are used again. */
+const FORTY_MIB = 40 * MiB + 5;
+const LARGE_BYTES = 320 * MiB;
 /** Chunks of 1–4 KiB, most cuts forced at maxBytes (the strict mask rarely matches before it), and many span the worker's pieces. */
 const FORCED_CUTS = chunkingConfig({ minBytes: 1024, averageBytes: 4096, maxBytes: 4096, normalizationLevel: 3 });
 
@@ -45,7 +49,7 @@ describe('adds on worker threads', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'peergrid-import-workers-'));
     // Sizes around the worker's 4 MiB pieces, and one large enough to be cut on a worker by addPath.
-    for (const size of [0, 1, 4 * MiB - 1, 4 * MiB, 9 * MiB + 12_345, CUT_IN_WORKER_BYTES_MIN + 777]) {
+    for (const size of [0, 1, 4 * MiB - 1, 4 * MiB, 9 * MiB + 12_345, CUT_IN_WORKER_BYTES_MIN + 777, FORTY_MIB]) {
       const path = join(dir, `file-${size}.bin`);
       const bytes = bytesOf(size, size + 3);
       await writeFile(path, bytes);
@@ -140,6 +144,81 @@ describe('adds on worker threads', () => {
       assert.equal(child.signal, null, `${name}: the process had to be killed: ${child.stderr}`);
       assert.equal(child.status, 0, child.stderr);
       assert.equal(child.stdout.trim(), 'done');
+    }
+  });
+
+  it('reuses a piece buffer only once all its chunks are let go, and the chunks stay right meanwhile', async () => {
+    const { path, bytes } = files.get(FORTY_MIB) as { path: string; bytes: Uint8Array };
+    const expected = [...chunksOf([bytes], FORCED_CUTS)];
+    const pieces = new PieceBuffers(FORCED_CUTS);
+    let at = 0;
+    const held: Uint8Array[] = [];
+    for await (const { chunk, digest } of digestedByWorkers(chunkGroupsCutByWorker(path, FORCED_CUTS, pieces), pieces)) {
+      assert.deepEqual(chunk, expected[at], `chunk ${at}`);
+      assert.deepEqual(new Uint8Array(digest), new Uint8Array(sha256(expected[at])));
+      at++;
+      // Let go of chunks some way behind, as writes finishing would. A buffer given back too soon
+      // would be transferred to the worker, and the chunks still held here would read as empty.
+      held.push(chunk);
+      while (held.length > 600) pieces.release(held.shift() as Uint8Array);
+      assert.ok(held.every((kept) => kept.length > 0), 'a chunk still held lost its buffer');
+    }
+    assert.equal(at, expected.length);
+    assert.ok(pieces.reused > 0, 'buffers given back were used again');
+    const pieces2 = new PieceBuffers(FORCED_CUTS);
+    const first = pieces2.take();
+    const view = first.subarray(10, 20);
+    pieces2.holdAll([view, first.subarray(30, 40)]);
+    pieces2.release(view);
+    assert.notEqual(pieces2.take(), first, 'still held by one chunk: not reused');
+    pieces2.release(first.subarray(30, 40));
+    assert.equal(pieces2.take().buffer, first.buffer, 'the last chunk let go gives it back');
+    pieces2.release(new Uint8Array(pieces2.bytes));
+  });
+
+  it('a large add whose buffers are used again stores every block intact, plain and encrypted (fsck hashes each)', async () => {
+    // Large enough that the first batches are stored, and their buffers given back, long before the
+    // file is read through (a few dozen pieces would all be read before the first write ends).
+    const path = join(dir, 'large.bin');
+    const handle = await open(path, 'w');
+    for (let written = 0; written < LARGE_BYTES; written += 16 * MiB) await handle.write(randomBytes(16 * MiB));
+    await handle.close();
+    for (const [name, options] of [['plain', {}], ['encrypted', { cipher: createNodeContentCipher(SECRET) }]] as const) {
+      // The store's own durability: packs written directly, batches four at a time, as a node's.
+      const store = await Blockstore.open(join(dir, `store-reused-${name}`));
+      try {
+        const added = await addPath(path, store, options);
+        assert.equal(added.bytes, LARGE_BYTES);
+        const report = await store.fsck({ verify: true });
+        assert.ok(report.ok, `${name}: ${JSON.stringify(report.counts)}`);
+        assert.deepEqual(report.corrupt, []);
+        assert.ok(report.bytesVerified >= LARGE_BYTES);
+      } finally {
+        await store.close();
+        await rm(join(dir, `store-reused-${name}`), { recursive: true, force: true });
+      }
+    }
+    await rm(path);
+  });
+
+  it('idle workers end after the idle time, and the next large add starts them again', async () => {
+    setImportWorkersIdleMs(100);
+    try {
+      startImportWorkers();
+      const started = importWorkersAlive();
+      assert.ok(started.cuttingIdle >= 1 && started.digest >= 1, JSON.stringify(started));
+      for (let waitedMs = 0; waitedMs < 10_000; waitedMs += 50) {
+        const alive = importWorkersAlive();
+        if (alive.cuttingIdle === 0 && alive.digest === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual(importWorkersAlive(), { cuttingIdle: 0, digest: 0 });
+      const { path, bytes } = files.get(CUT_IN_WORKER_BYTES_MIN + 777) as { path: string; bytes: Uint8Array };
+      const again = [];
+      for await (const { chunk } of digestedByWorkers(chunkGroupsCutByWorker(path, DEFAULT_CHUNKING_CONFIG))) again.push(chunk);
+      assert.deepEqual(again, [...chunksOf([bytes], DEFAULT_CHUNKING_CONFIG)]);
+    } finally {
+      setImportWorkersIdleMs(IMPORT_WORKERS_IDLE_MS);
     }
   });
 

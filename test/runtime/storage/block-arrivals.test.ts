@@ -81,4 +81,17 @@ describe('BlockArrivals', () => {
     assert.equal(arrivals.take('05'), undefined);
     fetch.resolve();
   });
+
+  it('hands on and keeps copies of bytes whose memory the putter reuses', async () => {
+    const arrivals = new BlockArrivals(1024);
+    arrivals.watch();
+    const fetch = deferred();
+    const waiting = arrivals.wait('aa', fetch.promise);
+    const piece = Uint8Array.of(1, 2, 3, 4);
+    arrivals.stored([{ hex: 'aa', bytes: piece.subarray(0, 2) }, { hex: 'bb', bytes: piece.subarray(2) }], true);
+    piece.fill(9);
+    assert.deepEqual(await waiting, Uint8Array.of(1, 2), 'the waiter got a copy');
+    assert.deepEqual(arrivals.take('bb'), Uint8Array.of(3, 4), 'what is kept is a copy');
+    fetch.resolve();
+  });
 });
