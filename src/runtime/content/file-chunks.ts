@@ -6,7 +6,7 @@
  * main thread bounded the add: it also hands the chunks to WebCrypto, builds the DAG and writes the
  * packs and the index. cutting-worker.ts reads the file and cuts it, and hands over each piece's
  * memory with its chunks (transferred, not copied); the cut points are those of the same code on
- * the main thread (tested). docs/STORAGE.md, "Cutting on a worker thread", has the figures.
+ * the main thread (tested). docs/STORAGE.md, "Cutting and hashing on worker threads", has the figures.
  *
  * A small file is cut here, on the main thread: a worker's start costs tens of milliseconds. Idle
  * workers are kept for the next large file and do not keep the process alive.
@@ -37,7 +37,10 @@ const BUFFERS_FREE_MAX = 32;
 export const IMPORT_WORKERS_IDLE_MS = 10 * 60_000;
 let idleMsSet = IMPORT_WORKERS_IDLE_MS;
 
-/** Sets how long idle import workers are kept; the cutting workers idle now start their wait again. content-importer.ts's setImportWorkersIdleMs sets it for all. */
+/**
+ * Sets how long idle import workers are kept; the cutting workers idle now start their wait again.
+ * content-importer.ts's setImportWorkersIdleMs sets it for all.
+ */
 export function setCuttingWorkersIdleMs(ms: number): void {
   if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`an idle time is a whole number of milliseconds ≥ 0, got ${ms}`);
   idleMsSet = ms;
@@ -51,6 +54,7 @@ export function setCuttingWorkersIdleMs(ms: number): void {
 export function importWorkersIdleMs(): number {
   return idleMsSet;
 }
+
 /** Idle workers kept for later files (two adds at once keep two busy). */
 const IDLE_WORKERS_MAX = 2;
 
