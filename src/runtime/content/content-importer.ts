@@ -21,7 +21,7 @@ import { directoryBlock, type DirectoryEntry } from '../../services/storage/dag/
 import { checkEntryNames } from '../../services/storage/dag/entry-name.ts';
 import { FileDagBuilder } from '../../services/storage/dag/file-layout.ts';
 import { ContentRequestError } from '../content-store-errors.ts';
-import type { BlockInput, Blockstore } from '../storage/blockstore.ts';
+import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockWriter, finishBulkWrite, bulkWriteDurability } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
 import { digestedByWorkers, digestWorkersAlive, rearmIdleDigestWorkers, sealedByWorkers, startDigestWorkers } from './chunk-digests.ts';
@@ -102,10 +102,7 @@ export async function addPath(path: string, store: Blockstore, options: AddOptio
     const durability = bulkWriteDurability(store);
     // A large file's read buffers are used again once their blocks are stored (file-chunks.ts).
     const pieces = new PieceBuffers(options.chunking ?? DEFAULT_CHUNKING_CONFIG);
-    const onWritten = (blocks: readonly BlockInput[]): void => {
-      for (const block of blocks) pieces.release(block.bytes);
-    };
-    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT, durability, onWritten });
+    const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT, durability, onWritten: pieces.releaseWritten });
     const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[], pieces };
     const added = await addEntry(path, writer, options, totals, 0);
     if (added === null) throw new Error(`${path} is neither a file nor a directory`);
@@ -175,18 +172,24 @@ async function addFile(path: string, sizeBytes: number, writer: BlockWriter, opt
   const cipher = options.cipher;
   // A large file is read, cut, hashed and sealed on worker threads (file-chunks.ts, chunk-digests.ts).
   if (cutsOnWorker(sizeBytes, config) && (cipher === undefined || isNodeContentCipher(cipher))) {
-    const { pieces } = totals;
-    const groups = chunkGroupsCutByWorker(path, config, pieces);
-    // A plain chunk's buffer is let go when its block is stored (the writer's onWritten); a sealed one's once it is sealed.
-    if (cipher === undefined) return addHashedChunks(digestedByWorkers(groups, pieces), writer, onChunk);
-    return addSealedChunks(sealedByWorkers(groups, cipher.convergenceSecret, pieces), cipher, writer, onChunk, (chunk) => pieces.release(chunk));
+    return addGroupsOnWorkers(chunkGroupsCutByWorker(path, config, totals.pieces), cipher, writer, onChunk, totals.pieces);
   }
   return addChunks(chunksOfFile(path, config), writer, cipher, onChunk);
 }
 
+/** A large file's chunks, a piece at a time as a cutting worker gave them, hashed or sealed on the digest workers, into the writer. */
+function addGroupsOnWorkers(
+  groups: AsyncIterable<readonly Uint8Array[]>, cipher: NodeContentCipher | undefined, writer: BlockWriter, onChunk: (bytes: number) => void, pieces: PieceBuffers,
+): Promise<Added> {
+  // A plain chunk's buffer is let go when its block is stored (the writer's onWritten); a sealed one's once it is sealed.
+  if (cipher === undefined) return addHashedChunks(digestedByWorkers(groups, pieces), writer, onChunk);
+  return addSealedChunks(sealedByWorkers(groups, cipher.convergenceSecret, pieces), cipher, writer, onChunk, (chunk) => pieces.release(chunk));
+}
+
 /**
  * One file's bytes, from any stream (an HTTP upload), through FastCDC and the DAG builder into the
- * writer; `onChunk` is told each chunk's size. Returns the file's root.
+ * writer; `onChunk` is told each chunk's size. Returns the file's root. Cut on the main thread:
+ * cutting uploads on the workers was tried and was slower here (docs/STORAGE.md).
  */
 export async function addFileStream(
   source: AsyncIterable<Uint8Array>, writer: BlockWriter, options: { readonly cipher?: ContentCipher; readonly chunking?: ChunkingConfig }, onChunk: (bytes: number) => void,

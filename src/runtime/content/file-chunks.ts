@@ -80,52 +80,77 @@ export function chunksOfFile(path: string, config: ChunkingConfig): AsyncGenerat
  * completed, in order, some groups empty. A consumer that stops early ends the worker.
  */
 export async function* chunkGroupsCutByWorker(path: string, config: ChunkingConfig, pieces = new PieceBuffers(config)): AsyncGenerator<readonly Uint8Array[]> {
-  const worker = takeIdle() ?? newWorker();
-  worker.ref();
-  const inbox: CuttingReply[] = [];
-  let lost: Error | null = null;
-  let wake: (() => void) | null = null;
-  const onMessage = (reply: CuttingReply): void => {
-    inbox.push(reply);
-    wake?.();
-  };
-  const onError = (error: Error): void => {
-    lost ??= error;
-    wake?.();
-  };
-  const onExit = (code: number): void => {
-    lost ??= new Error(`the chunking worker stopped (exit code ${code})`);
-    wake?.();
-  };
-  worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-  let reusable = false;
+  const job = new CuttingJob();
   try {
     // The pieces' buffers come from here (and go back to `pieces`): the worker only fills them.
     const buffers = Array.from({ length: PIECES_AHEAD + 1 }, () => pieces.take());
-    send(worker, { type: 'cut', path, config, pieceBytes: PIECE_BYTES, buffers }, buffers);
+    job.send({ type: 'cut', path, config, pieceBytes: PIECE_BYTES, buffers }, buffers);
     for (;;) {
-      while (inbox.length === 0 && lost === null) await new Promise<void>((resolve) => (wake = resolve));
-      const reply = inbox.shift();
-      if (reply === undefined) throw lost;
-      if (reply.type === 'error') {
-        reusable = true;
-        throw errorOf(reply);
-      }
+      const reply = await job.next();
       if (reply.type === 'chunks') {
         const more = pieces.take();
-        send(worker, { type: 'more', buffer: more }, [more]);
+        job.send({ type: 'more', buffer: more }, [more]);
       }
-      else reusable = true;
       yield reply.chunks;
       if (reply.type === 'end') return;
     }
   } finally {
-    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-    if (reusable && lost === null && idleWorkers.length < IDLE_WORKERS_MAX) {
-      keepIdle(worker);
-    } else {
-      void worker.terminate();
+    job.finish();
+  }
+}
+
+/**
+ * One job on a cutting worker: an idle worker or a new one, its replies in order, and at the end
+ * the worker kept for the next job — unless the job was abandoned or the worker failed, when it
+ * is ended.
+ */
+class CuttingJob {
+  private readonly worker: Worker;
+  private readonly inbox: CuttingReply[] = [];
+  private lost: Error | null = null;
+  private wake: (() => void) | null = null;
+  /** The job ended as the worker sees it (its `end` or its `error`): the worker may take another. */
+  private over = false;
+  private readonly onMessage = (reply: CuttingReply): void => {
+    this.inbox.push(reply);
+    this.wake?.();
+  };
+  private readonly onError = (error: Error): void => {
+    this.lost ??= error;
+    this.wake?.();
+  };
+  private readonly onExit = (code: number): void => {
+    this.lost ??= new Error(`the chunking worker stopped (exit code ${code})`);
+    this.wake?.();
+  };
+
+  constructor() {
+    this.worker = takeIdle() ?? newWorker();
+    this.worker.ref();
+    this.worker.on('message', this.onMessage).on('error', this.onError).on('exit', this.onExit);
+  }
+
+  send(request: CuttingRequest, buffers: readonly Uint8Array[] = []): void {
+    this.worker.postMessage(request, buffers.map((one) => one.buffer as ArrayBuffer));
+  }
+
+  /** The worker's next reply; its error, or the worker's loss, thrown. */
+  async next(): Promise<Exclude<CuttingReply, { type: 'error' }>> {
+    while (this.inbox.length === 0 && this.lost === null) await new Promise<void>((resolve) => (this.wake = resolve));
+    const reply = this.inbox.shift();
+    if (reply === undefined) throw this.lost;
+    if (reply.type === 'error') {
+      this.over = true;
+      throw errorOf(reply);
     }
+    if (reply.type === 'end') this.over = true;
+    return reply;
+  }
+
+  finish(): void {
+    this.worker.off('message', this.onMessage).off('error', this.onError).off('exit', this.onExit);
+    if (this.over && this.lost === null && idleWorkers.length < IDLE_WORKERS_MAX) keepIdle(this.worker);
+    else void this.worker.terminate();
   }
 }
 
@@ -169,6 +194,11 @@ export class PieceBuffers {
       if (chunk.buffer.byteLength === this.bytes) this.users.set(chunk.buffer, (this.users.get(chunk.buffer) ?? 0) + 1);
     }
   }
+
+  /** release() of each block's bytes: a BlockWriter's onWritten. */
+  readonly releaseWritten = (blocks: readonly { readonly bytes: Uint8Array }[]): void => {
+    for (const block of blocks) this.release(block.bytes);
+  };
 
   /** `bytes` will not be read again; the last chunk of a buffer to go gives it back. Anything not held is ignored. */
   release(bytes: Uint8Array): void {
@@ -235,9 +265,6 @@ function takeIdleWorker(worker: Worker): void {
   idleSince.delete(worker);
 }
 
-function send(worker: Worker, request: CuttingRequest, buffers: readonly Uint8Array[] = []): void {
-  worker.postMessage(request, buffers.map((one) => one.buffer as ArrayBuffer));
-}
 
 /** The worker's error as the one a read on this thread would have thrown: its message, code and syscall. */
 function errorOf(reply: Extract<CuttingReply, { type: 'error' }>): Error {
