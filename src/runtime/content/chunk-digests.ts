@@ -9,9 +9,10 @@
  * node:crypto on a worker reads the chunks where they lie. docs/STORAGE.md, "Cutting and hashing
  * on worker threads", has the figures.
  *
- * The workers are shared by all adds of the process, started when first needed, and do not keep
- * the process alive while idle. A worker that fails fails the groups it held; the next group
- * starts a new one.
+ * The workers are shared by all adds of the process, started with the node (startImportWorkers)
+ * or when first needed, and do not keep the process alive while idle; after importWorkersIdleMs()
+ * without work they end. A worker that fails fails the groups it held; the next group starts a
+ * new one.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
