@@ -14,6 +14,7 @@
  */
 import { noise } from '@chainsafe/libp2p-noise';
 import { noiseCrypto } from './noise-crypto.ts';
+import { withCorkedWrites } from './corked-writes.ts';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { autoNAT } from '@libp2p/autonat';
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
@@ -118,7 +119,8 @@ export async function startLibp2pNode(options: Libp2pNodeOptions): Promise<Libp2
       announceFilter: announceFilter(announce),
     },
     transports: [tcp(), webSockets(), circuitRelayTransport()],
-    connectionEncrypters: [noise({ crypto: noiseCrypto })],
+    // Each send on a TCP connection written at once (corked-writes.ts).
+    connectionEncrypters: [withCorkedWrites(noise({ crypto: noiseCrypto }))],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: options.connectionsMax,
