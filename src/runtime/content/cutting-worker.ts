@@ -1,9 +1,10 @@
 /**
  * The worker thread of file-chunks.ts: reads one file at a time and cuts it with FastCDC, sending
- * the chunks to the main thread a piece of `pieceBytes` at a time, whose memory it transfers (no copy).
- * The main thread grants pieces ahead by giving it empty buffers (`more`), so a slow consumer
- * holds the worker back and the chunks in flight stay bounded. The next piece is read while this one is cut. A job the main
- * thread abandons ends with the worker (it is terminated, not reused).
+ * the chunks to the main thread a piece of `pieceBytes` at a time, whose memory it transfers (no
+ * copy). The main thread grants pieces ahead by giving it empty buffers (`more`), so a slow
+ * consumer holds the worker back and the chunks in flight stay bounded. The next piece is read
+ * while this one is cut. A job the main thread abandons ends with the worker (it is terminated,
+ * not reused).
  */
 import { open } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';

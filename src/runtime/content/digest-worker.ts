@@ -4,9 +4,9 @@
  * SHA-256 of the ciphertext. node:crypto works on the chunks where they lie, where WebCrypto's
  * jobs copied every input first.
  */
-import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { createNodeContentCipher, type NodeContentCipher } from '../content-cipher-node.ts';
+import { sha256 } from '../storage/sha256.ts';
 import { transferableBuffers, type DigestReply, type DigestRequest } from './import-worker-protocol.ts';
 
 const port = parentPort;
@@ -33,11 +33,6 @@ function answer({ id, chunks, convergenceSecret }: DigestRequest): DigestReply {
   const keys = chunks.map((chunk) => sealer.keyFor(chunk));
   const ciphertexts = chunks.map((chunk, index) => sealer.encrypt(keys[index], chunk));
   return { id, chunks, digests: ciphertexts.map((ciphertext) => sha256(ciphertext)), keys, ciphertexts };
-}
-
-/** node:crypto's SHA-256, as content-hash.ts's (not imported: it loads multiformats, which a worker's start need not pay for). */
-function sha256(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest();
 }
 
 function cipherFor(secret: Uint8Array): NodeContentCipher {

@@ -265,7 +265,6 @@ function takeIdleWorker(worker: Worker): void {
   idleSince.delete(worker);
 }
 
-
 /** The worker's error as the one a read on this thread would have thrown: its message, code and syscall. */
 function errorOf(reply: Extract<CuttingReply, { type: 'error' }>): Error {
   const error = new Error(reply.message) as Error & { code?: string; syscall?: string };

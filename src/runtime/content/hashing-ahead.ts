@@ -1,5 +1,6 @@
 /**
- * SHA-256 of an import's chunks off the main thread. node:crypto's `createHash` hashes on the
+ * SHA-256 of an import's chunks off the main thread, for the files and uploads the import workers
+ * do not take (content-importer.ts: files under 16 MiB, streams; file-chunks.ts has the large ones). node:crypto's `createHash` hashes on the
  * calling thread; WebCrypto's `subtle.digest` runs as a job on libuv's thread pool. An add's main
  * thread reads, cuts (FastCDC), hashes, builds the DAG and hands batches to the store, and hashing
  * was half of its time; with the digests computed ahead, several at once on the pool, the main

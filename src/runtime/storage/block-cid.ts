@@ -7,11 +7,14 @@
  * The store keys blocks by their multihash, not by the whole CID (as kubo has since 0.12): the same
  * bytes under two codecs, or as CIDv0 and CIDv1, are one block and one file.
  */
-import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { Codec, SHA2_256, SHA2_256_BYTES } from '../../services/storage/dag/cids.ts';
 import { InvalidCidError, UnsupportedHashError } from './blockstore-errors.ts';
+import { sha256 } from './sha256.ts';
+
+/** The store's SHA-256 (sha256.ts), for those that take it from here. */
+export { sha256 };
 
 /** The multicodec codes of the blocks the content layer writes (dag/cids.ts); any other codec is stored as well. */
 export const BlockCodecs = Codec;
@@ -46,10 +49,6 @@ export function parseCid(text: string): CID {
   } catch (error) {
     throw new InvalidCidError(`${JSON.stringify(text.slice(0, 100))}: ${(error as Error).message}`);
   }
-}
-
-export function sha256(bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(bytes).digest();
 }
 
 /** The CIDv1 of a sha2-256 digest under a codec. */

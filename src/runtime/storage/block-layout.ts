@@ -59,8 +59,13 @@ export function blockPath(root: string, hex: string): string {
 }
 
 /** A fresh name in tmp/ for a write of this file: unique per write, so concurrent writers never share one. */
+/** Where files are written before they are renamed into place (and direct writes probe). */
+export function temporaryDir(root: string): string {
+  return join(root, LayoutNames.temporary);
+}
+
 export function temporaryPath(root: string, name: string): string {
-  return join(root, LayoutNames.temporary, `${name}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  return join(temporaryDir(root), `${name}.${process.pid}.${randomBytes(6).toString('hex')}`);
 }
 
 /** A fresh name in quarantine/: a block corrupt twice keeps both copies. */

@@ -14,7 +14,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlockCodecs, blockProblem, cidFromDigest } from './block-cid.ts';
-import { LayoutNames, packPath, removeFile } from './block-layout.ts';
+import { LayoutNames, packPath, removeFile, temporaryDir } from './block-layout.ts';
 import { BlockstoreLimits, LOCAL_OWNER } from './blockstore-limits.ts';
 import { decodeEntryHeader, ENTRY_HEADER_BYTES, hasPackMagic, PACK_MAGIC } from './pack-format.ts';
 import { listPackFiles, packFileSize, removePackFile } from './pack-files.ts';
@@ -56,7 +56,7 @@ export async function recover(parts: StoreParts): Promise<Omit<RecoveryReport, '
 
 /** Counts (and, if `remove`, deletes) the files in tmp/. Only safe while no write is in progress. */
 async function emptyTemporary(root: string, remove: boolean): Promise<number> {
-  const folder = join(root, LayoutNames.temporary);
+  const folder = temporaryDir(root);
   const names = await readdir(folder);
   if (remove) await forEachLimited(names, BlockstoreLimits.ioParallelism, async (name) => void (await removeFile(join(folder, name))));
   return names.length;

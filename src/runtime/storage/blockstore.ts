@@ -24,7 +24,7 @@ import { AccessRecorder } from './access-recorder.ts';
 import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, sha256, type BlockKey } from './block-cid.ts';
 import { BlockIndex, type BlockLocation, type IndexedPut, type LocatedPut, type PinRequest, type Usage } from './block-index.ts';
 import { openIndexDatabase } from './block-index-schema.ts';
-import { ensureLayout, fsyncDirectory, fsyncFileIfPresent, LayoutNames, packPath } from './block-layout.ts';
+import { ensureLayout, fsyncDirectory, fsyncFileIfPresent, LayoutNames, packPath, temporaryDir } from './block-layout.ts';
 import { fsck, recover, type FsckOptions, type FsckReport, type RecoveryReport } from './blockstore-check.ts';
 import type { StoreParts } from './store-parts.ts';
 import {
@@ -54,13 +54,8 @@ export type { FsckOptions, FsckReport, RecoveryReport } from './blockstore-check
 export type { Usage } from './block-index.ts';
 export { BlockSession } from './blockstore-session.ts';
 
-/** Direct writes in pieces of 8 MiB, at most four at once (two batches of an add, a fetch, a compaction): 32 MiB of buffers at most. */
+/** Direct writes in pieces of 8 MiB, at most four at once (an add writes four batches at once; others wait): 32 MiB of buffers at most. */
 const DIRECT_WRITES = { pieceBytes: 8 << 20, buffersMax: 4 } as const;
-
-/** Where packs are written before they are renamed into place. */
-function temporaryDir(root: string): string {
-  return join(root, LayoutNames.temporary);
-}
 
 export interface BlockstoreOptions {
   /** The default durability of puts (block-files.ts); 'batch' unless given. */

@@ -108,8 +108,8 @@ export class DirectWrites {
         const padded = Math.ceil(filled / ALIGNMENT_BYTES) * ALIGNMENT_BYTES;
         buffer.fill(0, filled, padded);
         await writeWhole(handle, buffer, padded, position);
+        await handle.truncate(totalBytes);
       }
-      if (filled > 0) await handle.truncate(totalBytes);
       this.written++;
       return handle;
     } catch (error) {
