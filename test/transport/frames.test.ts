@@ -31,6 +31,26 @@ describe('frames', () => {
     }
   });
 
+  it('hands out large frames in buffers of their own, every byte from the stream', () => {
+    const payload = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31 + 5) & 0xff);
+    const stream = Buffer.concat([encodeFrame(payload), encodeFrame(payload)]);
+    const decoder = new FrameDecoder(100_000);
+    const frames: Uint8Array[] = [];
+    for (let offset = 0; offset < stream.length; offset += 4099) {
+      const result = decoder.push(stream.subarray(offset, offset + 4099));
+      assert.ok(result.ok);
+      frames.push(...result.frames);
+    }
+    assert.equal(frames.length, 2);
+    for (const frame of frames) {
+      assert.deepEqual(frame, payload);
+      assert.equal(Object.getPrototypeOf(frame), Uint8Array.prototype, 'a plain Uint8Array, whose slice() copies');
+      assert.equal(frame.byteOffset, 0);
+      assert.equal(frame.buffer.byteLength, payload.length);
+    }
+    assert.notEqual(frames[0].buffer, frames[1].buffer);
+  });
+
   it('refuses a frame over the cap from its prefix alone, before buffering it', () => {
     const decoder = new FrameDecoder(1000);
     const prefix = encodeFrame(bytes(1001)).subarray(0, 2);

@@ -17,21 +17,13 @@
  * (`sealedAhead`; NodeContentCipher.seal), which `KnownSeals` hands to the sealed DAG builder as
  * a ContentCipher. The keys, ciphertexts and CIDs are those the synchronous cipher gives (tested).
  */
-import { webcrypto } from 'node:crypto';
 import type { ContentCipher } from '../../services/storage/crypt/content-cipher.ts';
 import type { Sha256 } from '../../services/storage/dag/cids.ts';
 import type { NodeContentCipher } from '../content-cipher-node.ts';
-import { sha256 } from './content-hash.ts';
+import { sha256, sha256Pooled } from '../storage/sha256.ts';
 
 /** Digests in flight at once: enough to keep the pool's 4 threads busy while the main thread cuts the next chunks. */
 export const DIGESTS_IN_FLIGHT = 16;
-
-/** Below this a WebCrypto job's setup (tens of µs) costs more than hashing on the spot: the last chunk of a file, small files. */
-const ON_THE_SPOT_BYTES_MAX = 16 * 1024;
-
-function digestOf(bytes: Uint8Array): Promise<ArrayBuffer | Uint8Array> {
-  return bytes.length <= ON_THE_SPOT_BYTES_MAX ? Promise.resolve(sha256(bytes)) : webcrypto.subtle.digest('SHA-256', bytes);
-}
 
 export interface HashedChunk {
   readonly chunk: Uint8Array;
@@ -39,7 +31,7 @@ export interface HashedChunk {
 }
 
 export function hashedAhead(chunks: AsyncIterable<Uint8Array>, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<HashedChunk> {
-  return inOrderAhead(chunks, depth, async (chunk) => ({ chunk, digest: new Uint8Array(await digestOf(chunk)) }));
+  return inOrderAhead(chunks, depth, async (chunk) => ({ chunk, digest: await sha256Pooled(chunk) }));
 }
 
 export interface SealedChunk extends HashedChunk {
@@ -53,7 +45,7 @@ export interface SealedChunk extends HashedChunk {
 export function sealedAhead(chunks: AsyncIterable<Uint8Array>, cipher: NodeContentCipher, depth = DIGESTS_IN_FLIGHT): AsyncGenerator<SealedChunk> {
   return inOrderAhead(chunks, depth, async (chunk) => {
     const { key, ciphertext } = await cipher.seal(chunk);
-    return { chunk, key, ciphertext, digest: new Uint8Array(await digestOf(ciphertext)) };
+    return { chunk, key, ciphertext, digest: await sha256Pooled(ciphertext) };
   });
 }
 

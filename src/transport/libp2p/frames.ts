@@ -99,7 +99,7 @@ export class FrameDecoder {
     }
     if (this.length === 0) return 'empty frame';
     if (this.length > this.frameBytesMax) return `frame of ${this.length} bytes exceeds the cap of ${this.frameBytesMax}`;
-    this.payload = new Uint8Array(this.length);
+    this.payload = uninitialisedBytes(this.length);
     return null;
   }
 
@@ -109,3 +109,17 @@ export class FrameDecoder {
     return { ok: false, error };
   }
 }
+
+/**
+ * A payload's buffer, not zeroed: push fills every byte before the frame is handed out. Zeroing
+ * ~300 KiB for each block a fetch receives, only to overwrite it, was a visible part of the
+ * getter's main thread (docs/BENCHMARKS.md). A plain Uint8Array over memory of its own (Node's
+ * unpooled allocation), so a frame never shares its ArrayBuffer and slice() still copies.
+ */
+function uninitialisedBytes(length: number): Uint8Array {
+  if (length < UNINITIALISED_BYTES_MIN) return new Uint8Array(length);
+  return new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+}
+
+/** Below this, zeroing costs nothing worth saving, and V8 allocates small arrays faster itself. */
+const UNINITIALISED_BYTES_MIN = 4096;
