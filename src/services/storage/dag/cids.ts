@@ -44,7 +44,7 @@ export function namesSha256(cid: CID): boolean {
 }
 
 /** Whether `actual`, the SHA-256 of some bytes, is the digest `cid` names (matchesCid, for digests computed elsewhere). */
-export function digestMatchesCid(cid: CID, actual: Uint8Array): boolean {
+function digestMatchesCid(cid: CID, actual: Uint8Array): boolean {
   if (!namesSha256(cid)) return false;
   const expected = cid.multihash.digest;
   if (actual.length !== expected.length) return false;
