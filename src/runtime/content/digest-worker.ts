@@ -36,10 +36,6 @@ function answer({ id, chunks, convergenceSecret }: DigestRequest): DigestReply {
 }
 
 function cipherFor(secret: Uint8Array): NodeContentCipher {
-  if (cipher === null || !sameBytes(cipher.secret, secret)) cipher = { secret, cipher: createNodeContentCipher(secret) };
+  if (cipher === null || Buffer.compare(cipher.secret, secret) !== 0) cipher = { secret, cipher: createNodeContentCipher(secret) };
   return cipher.cipher;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }

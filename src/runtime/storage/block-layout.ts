@@ -58,12 +58,12 @@ export function blockPath(root: string, hex: string): string {
   return join(root, hex.slice(0, 2), hex);
 }
 
-/** A fresh name in tmp/ for a write of this file: unique per write, so concurrent writers never share one. */
 /** Where files are written before they are renamed into place (and direct writes probe). */
 export function temporaryDir(root: string): string {
   return join(root, LayoutNames.temporary);
 }
 
+/** A fresh name in tmp/ for a write of this file: unique per write, so concurrent writers never share one. */
 export function temporaryPath(root: string, name: string): string {
   return join(temporaryDir(root), `${name}.${process.pid}.${randomBytes(6).toString('hex')}`);
 }

@@ -11,7 +11,7 @@
 import { createHash, webcrypto } from 'node:crypto';
 
 /** Below this a WebCrypto job's setup (tens of µs) costs more than hashing on the spot. */
-export const POOLED_HASH_BYTES_MIN = 16 * 1024;
+const POOLED_HASH_BYTES_MIN = 16 * 1024;
 
 export function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
