@@ -66,9 +66,12 @@ export class GridNodeProcess {
     return this.child.running;
   }
 
-  /** Pulls `bytes` from the node with `peerId` over one raw libp2p stream; the time is measured in the child. */
-  async rawPull(peerId: string, bytes: number): Promise<{ bytes: number; durationMs: number }> {
-    const answer = await this.child.command({ op: 'rawPull', peerId, bytes });
+  /**
+   * Pulls `bytes` from the node with `peerId` over one raw libp2p stream; the time is measured in
+   * the child. `hashed`: both ends hash every byte with SHA-256 (grid-node.ts, sendBytes).
+   */
+  async rawPull(peerId: string, bytes: number, hashed = false): Promise<{ bytes: number; durationMs: number }> {
+    const answer = await this.child.command({ op: 'rawPull', peerId, bytes, hashed });
     if (typeof answer.error === 'string') throw new Error(`${this.name}: raw pull failed: ${answer.error}`);
     return { bytes: Number(answer.bytes), durationMs: Number(answer.durationMs) };
   }

@@ -9,7 +9,9 @@
  *
  * Stdout: `{"event":"started",…}` (the CLI's fields), `{"event":"joined",…}`, then one answer per
  * command read on stdin as a JSON line, carrying the command's `seq`:
- *   {"op":"rawPull","seq":1,"peerId":"…","bytes":N}   pull N bytes from that peer over one raw stream
+ *   {"op":"rawPull","seq":1,"peerId":"…","bytes":N[,"hashed":true]}
+ *                                                       pull N bytes from that peer over one raw stream
+ *                                                       (hashed: both ends hash every byte with SHA-256)
  *   {"op":"profileStart","seq":2}                       start CPU and allocation profiles of this process
  *   {"op":"profileStop","seq":3,"path":"…"}             stop them, write them to path (.cpuprofile, and
  *                                                       .heapprofile beside it); answer with the GCs meanwhile
@@ -17,7 +19,7 @@
  */
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -27,13 +29,14 @@ import { startNodeApi, type NodeApiServer } from '../../src/api/node-api.ts';
 import { idToHex } from '../../src/core/id.ts';
 import { isLogLevel, structuredLog } from '../../src/cli/node/logger.ts';
 import { NodeRuntime } from '../../src/runtime/node-runtime.ts';
+import { sha256 } from '../../src/runtime/storage/sha256.ts';
 import { tuneHeapForBulkData } from '../../src/runtime/heap-tuning.ts';
 import { waitForDrain } from '../../src/transport/libp2p/request-response/stream-drain.ts';
 
 const RAW_STREAM_PROTOCOL = '/peergrid-bench/raw-stream/1.0.0';
 
-/** The request: the byte count as a big-endian 64-bit integer. */
-const RAW_REQUEST_BYTES = 8;
+/** The request: the byte count as a big-endian 64-bit integer, then 1 for a hashed pull or 0. */
+const RAW_REQUEST_BYTES = 9;
 /** The most one raw pull may ask for: 64 GiB. */
 const RAW_PULL_BYTES_MAX = 64 * 1024 ** 3;
 /** What the server writes, over and over: 1 MiB of random bytes (a send of the size the test of the request layer used). */
@@ -135,7 +138,7 @@ commands.on('line', (line) => {
 
 async function answer(command: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (command.op === 'rawPull' && typeof command.peerId === 'string' && typeof command.bytes === 'number') {
-    return rawPull(node.libp2pNode, command.peerId, command.bytes);
+    return rawPull(node.libp2pNode, command.peerId, command.bytes, command.hashed === true);
   }
   if (command.op === 'profileStart') return profileStart();
   if (command.op === 'profileStop' && typeof command.path === 'string') return profileStop(command.path);
@@ -204,30 +207,40 @@ async function serveRawStreams(libp2p: Libp2p): Promise<void> {
       if (request.length < RAW_REQUEST_BYTES) return;
       started = true;
       const bytes = Number(new DataView(request.buffer, request.byteOffset).getBigUint64(0));
-      void sendBytes(stream, bytes).catch((error: unknown) => stream.abort(error instanceof Error ? error : new Error(String(error))));
+      void sendBytes(stream, bytes, request[8] === 1).catch((error: unknown) => stream.abort(error instanceof Error ? error : new Error(String(error))));
     });
   });
 }
 
-async function sendBytes(stream: Stream, bytes: number): Promise<void> {
+/**
+ * A hashed pull hashes every piece before it is sent, as a source verifies each block it reads,
+ * and the puller hashes every byte it receives, as a getter verifies each block: the raw stream
+ * plus the two SHA-256 passes that no verified fetch can skip, on the same main threads.
+ */
+async function sendBytes(stream: Stream, bytes: number, hashed: boolean): Promise<void> {
   if (!Number.isSafeInteger(bytes) || bytes < 1 || bytes > RAW_PULL_BYTES_MAX) throw new RangeError(`a raw pull of ${bytes} bytes`);
   const signal = AbortSignal.timeout(RAW_PULL_TIMEOUT_MS);
   for (let sent = 0; sent < bytes; sent += RAW_CHUNK.length) {
     const piece = bytes - sent >= RAW_CHUNK.length ? RAW_CHUNK : RAW_CHUNK.subarray(0, bytes - sent);
+    if (hashed) sha256(piece);
     if (!stream.send(piece)) await waitForDrain(stream, signal);
   }
   await stream.close({ signal });
 }
 
 /** Opens one raw stream to `peerIdText` (on the open connection), asks for `bytes` and counts them until the end. */
-async function rawPull(libp2p: Libp2p, peerIdText: string, bytes: number): Promise<Record<string, unknown>> {
+async function rawPull(libp2p: Libp2p, peerIdText: string, bytes: number, hashed: boolean): Promise<Record<string, unknown>> {
   const signal = AbortSignal.timeout(RAW_PULL_TIMEOUT_MS);
   const startedMs = performance.now();
   const stream = await libp2p.dialProtocol(peerIdFromString(peerIdText), RAW_STREAM_PROTOCOL, { signal });
   let received = 0;
+  const hash = hashed ? createHash('sha256') : null;
   const ended = new Promise<void>((resolve, reject) => {
     stream.addEventListener('message', (event) => {
       received += event.data.byteLength;
+      if (hash === null) return;
+      if (event.data instanceof Uint8Array) hash.update(event.data);
+      else for (const piece of event.data) hash.update(piece);
     });
     // A reset also ends the readable side ('end', then 'close' with the error), so 'end' alone is
     // not success: only all the bytes are.
@@ -243,8 +256,10 @@ async function rawPull(libp2p: Libp2p, peerIdText: string, bytes: number): Promi
   });
   const request = new Uint8Array(RAW_REQUEST_BYTES);
   new DataView(request.buffer).setBigUint64(0, BigInt(bytes));
+  request[8] = hashed ? 1 : 0;
   stream.send(request);
   await ended;
+  hash?.digest();
   const durationMs = performance.now() - startedMs;
   await stream.close({ signal }).catch(() => {});
   if (received !== bytes) throw new Error(`a raw pull of ${bytes} bytes brought ${received}`);

@@ -119,6 +119,9 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
     addVsCp: add.addVsCp,
     heliaAddSpeedup: helia.heliaAddSpeedup,
     getVsRawStream: network.getVsRawStream,
+    // The most getVsRawStream could be here: the raw stream with both ends hashing every byte.
+    hashedRawOverRaw: singleSourceGet?.hashedRawOverRaw ?? null,
+    getVsHashedRawStream: singleSourceGet?.getVsHashedRawStream ?? null,
     swarm: network.swarm === null ? null : network.swarm.map((run) => ({
       sources: run.sources, rateBytesPerSecond: run.rateBytesPerSecond, achievedBytesPerSecond: run.achievedBytesPerSecond,
       achievedOverNR: run.achievedOverNR, sourcesUsed: run.sourcesUsed, seconds: run.seconds,
