@@ -10,6 +10,8 @@
  *   none of it, over loopback, against a get of one file of the same size from the same source:
  *   `treeGetVsFileGet`, and when the first complete file of the tree was on disk
  *   (`firstFileSeconds`: a directory streams while it is fetched, docs/storage-network.md).
+ * - get of the small tree: the tree of many small files that the put stored, fetched by the getter,
+ *   against a get of the one file of the same size: `smallTreeGetVsFileGet`.
  *
  * Each command is a real `peergrid` process against a grid-node.ts node's API, timed from its start
  * to its exit. Run alone: `node bench/storage/trees.ts [--small-files N] [--large-files N]`.
@@ -41,6 +43,14 @@ export interface TreesResult {
     readonly oneFileSeconds: number;
     readonly treePutVsFilePut: number;
   };
+  readonly smallTreeGet: {
+    readonly files: number;
+    readonly bytes: number;
+    readonly seconds: number;
+    readonly filesPerSecond: number;
+    readonly oneFileSeconds: number;
+    readonly smallTreeGetVsFileGet: number;
+  };
   readonly get: {
     readonly files: number;
     readonly bytes: number;
@@ -59,14 +69,25 @@ export async function treesBenchmark(say: Say, smallFiles = 1000, largeFiles = 3
   const result = await keptOnFailure(dir, say, () => withGrid(dir, specs, say, async (grid) => {
     const source = grid.node('source');
     const getter = grid.node('getter');
-    const put = await measurePut(say, dir, source, smallFiles);
+    const { put, tree, one } = await measurePut(say, dir, source, smallFiles);
+    const smallTreeGet = await measureSmallTreeGet(say, dir, getter, put, tree, one);
     const get = await measureGet(say, dir, source, getter, largeFiles);
-    return { put, get };
+    return { put, smallTreeGet, get };
   }));
   return { ...result, machine: finishMachineLoad(machine) };
 }
 
-async function measurePut(say: Say, dir: string, node: GridNode, files: number): Promise<TreesResult['put']> {
+/** What `peergrid put --json` printed: the reference to read the content by. */
+interface PutAnswer {
+  readonly cid: string;
+  readonly capability: string | null;
+}
+
+function refOf(answer: PutAnswer): string {
+  return answer.capability ?? answer.cid;
+}
+
+async function measurePut(say: Say, dir: string, node: GridNode, files: number): Promise<{ put: TreesResult['put']; tree: string; one: string }> {
   const tree = join(dir, 'small-tree');
   for (let index = 0; index < files; index++) {
     const sub = join(tree, `d${index % SUBDIRECTORIES}`);
@@ -79,9 +100,22 @@ async function measurePut(say: Say, dir: string, node: GridNode, files: number):
   const treeRun = await peergrid(['put', tree, '--local'], node);
   const oneRun = await peergrid(['put', one, '--local'], node);
   say(`  tree ${treeRun.seconds.toFixed(2)} s, one file ${oneRun.seconds.toFixed(2)} s`);
-  return {
+  const put = {
     files, bytes: files * SMALL_FILE_BYTES, seconds: round3(treeRun.seconds), filesPerSecond: Math.round(files / treeRun.seconds),
     oneFileSeconds: round3(oneRun.seconds), treePutVsFilePut: round3(treeRun.seconds / oneRun.seconds),
+  };
+  return { put, tree: refOf(JSON.parse(treeRun.stdout) as PutAnswer), one: refOf(JSON.parse(oneRun.stdout) as PutAnswer) };
+}
+
+/** The small tree the put stored, and the one file of its size, fetched by a node that holds neither. */
+async function measureSmallTreeGet(say: Say, dir: string, getter: GridNode, put: TreesResult['put'], tree: string, one: string): Promise<TreesResult['smallTreeGet']> {
+  say(`  get of the ${put.files} small files, and of the one file of their size`);
+  const treeRun = await peergrid(['get', tree, '-o', join(dir, 'got-small-tree')], getter);
+  const oneRun = await peergrid(['get', one, '-o', join(dir, 'got-small-tree-as-one-file')], getter);
+  say(`  tree ${treeRun.seconds.toFixed(2)} s, one file ${oneRun.seconds.toFixed(2)} s`);
+  return {
+    files: put.files, bytes: put.bytes, seconds: round3(treeRun.seconds), filesPerSecond: Math.round(put.files / treeRun.seconds),
+    oneFileSeconds: round3(oneRun.seconds), smallTreeGetVsFileGet: round3(treeRun.seconds / oneRun.seconds),
   };
 }
 
@@ -107,18 +141,23 @@ async function measureGet(say: Say, dir: string, source: GridNode, getter: GridN
   };
 }
 
-/** Runs `peergrid <args> --json` against `node`'s API; its time from start to exit. Fails with its stderr on a non-zero exit. */
-function peergrid(args: readonly string[], node: GridNode): Promise<{ seconds: number }> {
+/**
+ * Runs `peergrid <args> --json` against `node`'s API; its time from start to exit, and what it
+ * printed. Fails with its stderr on a non-zero exit.
+ */
+function peergrid(args: readonly string[], node: GridNode): Promise<{ seconds: number; stdout: string }> {
   const started = performance.now();
   const child = spawn(process.execPath, [BIN, ...args, '--api', node.started.api, '--token-file', node.started.apiTokenFile, '--json'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (status) => {
-      if (status === 0) resolve({ seconds: (performance.now() - started) / 1000 });
+      if (status === 0) resolve({ seconds: (performance.now() - started) / 1000, stdout });
       else reject(new Error(`peergrid ${args.join(' ')} exited with ${status}: ${stderr.trim()}`));
     });
   });

@@ -9,8 +9,15 @@
  *
  * The secret decides who can deduplicate against whom, and who can confirm that a stored file is
  * a given known file: per user by default (nobody else can), or shared by a group that opts in.
+ *
+ * Keys go to node:crypto as KeyObjects, never as raw bytes: given bytes, it spends far longer
+ * checking what kind of key it was handed than making one. Measured on Node 24 (2026-11-28, the
+ * Intel VM): `createDecipheriv` 15–22 µs with a raw key against 3–5 µs with `createSecretKey`
+ * first, sealing 10 KB 21–27 against 10 µs, an HMAC of 10 KB under the secret 23 against 10 µs.
+ * A tree of small files paid that on every block (the node's profile of a get of 1,000 small
+ * files: 7% of its time in those checks). The bytes are the same either way.
  */
-import { createCipheriv, createDecipheriv, createHmac, webcrypto } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, webcrypto } from 'node:crypto';
 import { CIPHERTEXT_OVERHEAD_BYTES, CONTENT_KEY_BYTES, type ContentCipher } from '../services/storage/crypt/content-cipher.ts';
 
 const DOMAIN_TAG = Buffer.from('peergrid convergent key v1\0', 'utf8');
@@ -32,6 +39,7 @@ export interface NodeContentCipher extends ContentCipher {
 export function createNodeContentCipher(convergenceSecret: Uint8Array): NodeContentCipher {
   if (convergenceSecret.length !== CONVERGENCE_SECRET_BYTES) throw new RangeError(`a convergence secret is ${CONVERGENCE_SECRET_BYTES} bytes`);
   const secret = Buffer.from(convergenceSecret);
+  const secretKey = createSecretKey(secret);
   const subtle = webcrypto.subtle;
   let hmacKey: Promise<webcrypto.CryptoKey> | null = null;
   return {
@@ -48,11 +56,11 @@ export function createNodeContentCipher(convergenceSecret: Uint8Array): NodeCont
       return { key, ciphertext };
     },
     keyFor(plaintext) {
-      return createHmac('sha256', secret).update(DOMAIN_TAG).update(plaintext).digest();
+      return createHmac('sha256', secretKey).update(DOMAIN_TAG).update(plaintext).digest();
     },
     encrypt(key, plaintext) {
       if (key.length !== CONTENT_KEY_BYTES) throw new RangeError(`a content key is ${CONTENT_KEY_BYTES} bytes`);
-      const cipher = createCipheriv('aes-256-gcm', key, ZERO_NONCE);
+      const cipher = createCipheriv('aes-256-gcm', createSecretKey(key), ZERO_NONCE);
       const out = Buffer.allocUnsafe(plaintext.length + CIPHERTEXT_OVERHEAD_BYTES);
       let at = cipher.update(plaintext).copy(out, 0);
       at += cipher.final().copy(out, at);
@@ -62,7 +70,7 @@ export function createNodeContentCipher(convergenceSecret: Uint8Array): NodeCont
     decrypt(key, ciphertext) {
       if (key.length !== CONTENT_KEY_BYTES || ciphertext.length < CIPHERTEXT_OVERHEAD_BYTES) return null;
       const bodyBytes = ciphertext.length - CIPHERTEXT_OVERHEAD_BYTES;
-      const decipher = createDecipheriv('aes-256-gcm', key, ZERO_NONCE);
+      const decipher = createDecipheriv('aes-256-gcm', createSecretKey(key), ZERO_NONCE);
       decipher.setAuthTag(ciphertext.subarray(bodyBytes));
       try {
         const body = decipher.update(ciphertext.subarray(0, bodyBytes));

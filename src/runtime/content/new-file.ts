@@ -6,10 +6,8 @@
  * `peergrid export` (src/cli/content/output-files.ts) and by the runtime's own getContent.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, lstat, rename, rm, unlink } from 'node:fs/promises';
+import { link, lstat, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 /** The target path exists already (or appeared while it was being written): it was left as it is. */
 export class ExistingPathError extends Error {
@@ -26,25 +24,41 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
-/** Writes `source` to `path`, which must not exist; `onBytes` is told each piece's size. Returns the bytes written. */
+/**
+ * Writes `source` to `path`, which must not exist; `onBytes` is told each piece's size. Returns the
+ * bytes written. Each piece is written as it comes, through one file handle: a tree of small files
+ * pays for no stream machinery per file.
+ */
 export async function writeNewFile(path: string, source: AsyncIterable<Uint8Array>, onBytes?: (bytes: number) => void): Promise<number> {
   const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.peergrid-partial`);
-  let bytes = 0;
+  let placed = false;
   try {
-    await pipeline(
-      async function* () {
-        for await (const piece of source) {
-          bytes += piece.length;
-          onBytes?.(piece.length);
-          yield piece;
-        }
-      },
-      createWriteStream(partial, { flags: 'wx' }),
-    );
+    const handle = await open(partial, 'wx');
+    let bytes = 0;
+    try {
+      for await (const piece of source) {
+        await writeWhole(handle, piece);
+        bytes += piece.length;
+        onBytes?.(piece.length);
+      }
+    } finally {
+      await handle.close();
+    }
     await placeWithoutReplacing(partial, path);
+    placed = true;
     return bytes;
   } finally {
-    await rm(partial, { force: true });
+    if (!placed) await rm(partial, { force: true });
+  }
+}
+
+/** A write may take fewer bytes than given (a full disk, a signal): the rest is written after them. */
+async function writeWhole(handle: FileHandle, piece: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < piece.length) {
+    const { bytesWritten } = await handle.write(piece, written, piece.length - written);
+    if (bytesWritten === 0) throw new Error('the disk took no bytes of a write');
+    written += bytesWritten;
   }
 }
 
