@@ -22,10 +22,20 @@ export interface FileHead {
 }
 
 /** Decodes a UnixFS node of a file, checking what the reader relies on. */
-export function decodeFileNode(cid: CID, bytes: Uint8Array): { data: Uint8Array; links: { cid: CID; fileBytes: number }[]; fileBytes: number } {
+export function decodeFileNode(cid: CID, bytes: Uint8Array): FileNode {
   if (cid.code === Codec.raw) return { data: bytes, links: [], fileBytes: bytes.length };
   if (cid.code !== Codec.dagPb) throw new DagError(`a file block must be raw or dag-pb, not codec 0x${cid.code.toString(16)}`, cid.toString());
-  const { node, unixfs } = decodeUnixfsNode(cid, bytes);
+  return fileNodeOf(cid, decodeUnixfsNode(cid, bytes));
+}
+
+export interface FileNode {
+  readonly data: Uint8Array;
+  readonly links: readonly { readonly cid: CID; readonly fileBytes: number }[];
+  readonly fileBytes: number;
+}
+
+/** A dag-pb node already decoded (decodeUnixfsNode) read as a file node: its bytes, its links and their sizes, checked. */
+export function fileNodeOf(cid: CID, { node, unixfs }: ReturnType<typeof decodeUnixfsNode>): FileNode {
   if (unixfs.type !== 'file' && unixfs.type !== 'raw') throw new DagError(`expected a file, found a UnixFS ${unixfs.type}`, cid.toString());
   if (node.Links.length !== unixfs.blockSizes.length) {
     throw new DagError(`${node.Links.length} links but ${unixfs.blockSizes.length} block sizes`, cid.toString());

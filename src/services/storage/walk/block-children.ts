@@ -17,7 +17,7 @@ import * as DagPb from '@ipld/dag-pb';
 import { Codec, type CID } from '../dag/cids.ts';
 import { DagError } from '../dag/dag-error.ts';
 import { isDirectoryBlock } from '../dag/directory-node.ts';
-import { decodeFileNode } from '../dag/file-reader.ts';
+import { fileNodeOf } from '../dag/file-reader.ts';
 import { decodeUnixfsNode } from '../dag/unixfs-node.ts';
 import { DagLimits } from '../dag/limits.ts';
 import type { ContentCipher } from '../crypt/content-cipher.ts';
@@ -78,9 +78,9 @@ export function fileChildSpans(cid: CID, bytes: Uint8Array, reading: BlockReadin
   const spans: ChildSpan[] = [];
   if (reading.kind === 'plain') {
     if (cid.code !== Codec.dagPb) return null;
-    const type = decodeUnixfsNode(cid, bytes).unixfs.type;
-    if (type !== 'file' && type !== 'raw') return null;
-    const node = decodeFileNode(cid, bytes);
+    const decoded = decodeUnixfsNode(cid, bytes);
+    if (decoded.unixfs.type !== 'file' && decoded.unixfs.type !== 'raw') return null;
+    const node = fileNodeOf(cid, decoded);
     // Bytes kept in the node itself come before its children's.
     let offset = node.data.length;
     for (const link of node.links) {
