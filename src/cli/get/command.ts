@@ -60,7 +60,7 @@ interface GetPlan {
   /** --continue: what an earlier get left at PATH is checked and kept (existing-files.ts). */
   readonly resume: boolean;
   readonly totals: { files: number; directories: number; bytes: number; filesKept: number };
-  /** The files being written (a directory's, FILE_DOWNLOADS_AT_ONCE at a time). */
+  /** The tree's files being written, FILE_DOWNLOADS_AT_ONCE at a time, whichever directory they are in. */
   readonly downloads: TaskSlots;
 }
 

@@ -31,9 +31,17 @@ export async function pathExists(path: string): Promise<boolean> {
  */
 export async function writeNewFile(path: string, source: AsyncIterable<Uint8Array>, onBytes?: (bytes: number) => void): Promise<number> {
   const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.peergrid-partial`);
+  let handle: FileHandle;
+  try {
+    handle = await open(partial, 'wx');
+  } catch (error) {
+    // Only a partial file this call created is removed: one that was there (`wx` refused it) is
+    // not ours. The bytes are not wanted: their source (an HTTP body, say) is let go, not left open.
+    await release(source);
+    throw error;
+  }
   let placed = false;
   try {
-    const handle = await open(partial, 'wx');
     let bytes = 0;
     try {
       for await (const piece of source) {
@@ -49,6 +57,14 @@ export async function writeNewFile(path: string, source: AsyncIterable<Uint8Arra
     return bytes;
   } finally {
     if (!placed) await rm(partial, { force: true });
+  }
+}
+
+async function release(source: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    await source[Symbol.asyncIterator]().return?.();
+  } catch {
+    // It was failing already; the open's error is the one to report.
   }
 }
 
