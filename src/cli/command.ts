@@ -21,10 +21,8 @@ export interface CliIo {
 
 /** A runnable command, such as `sim lookup`. */
 export interface CliCommand {
-  /** The words that select it, e.g. ['sim', 'lookup']. */
+  /** The words that select it, e.g. ['sim', 'lookup']; commands.ts lists it under the same words, with its summary. */
   readonly path: readonly string[];
-  /** One line for the command list. */
-  readonly summary: string;
   /** The full text printed by --help. */
   usage(): string;
   /** Runs with the arguments after the command words. Throws UsageError for bad arguments. */

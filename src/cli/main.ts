@@ -6,78 +6,10 @@
  * (with the stack trace when PEERGRID_DEBUG=1).
  */
 import { UsageError } from './args.ts';
-import { CommandFailedError, type CliCommand, type CliIo } from './command.ts';
-import { catCommand } from './cat/command.ts';
-import { checkCommand } from './check/command.ts';
-import { devnetCommand } from './devnet/command.ts';
-import { dhtGetCommand } from './dht-get/command.ts';
-import { dhtPutCommand } from './dht-put/command.ts';
-import { exportCommand } from './export/command.ts';
-import { fsckCommand } from './fsck/command.ts';
-import { gcCommand } from './gc/command.ts';
-import { getCommand } from './get/command.ts';
-import { importCommand } from './import/command.ts';
-import { jobCancelCommand } from './job-cancel/command.ts';
-import { jobLsCommand } from './job-ls/command.ts';
-import { jobResultsCommand } from './job-results/command.ts';
-import { jobStatusCommand } from './job-status/command.ts';
-import { jobSubmitCommand } from './job-submit/command.ts';
-import { ledgerCommand } from './ledger/command.ts';
-import { lookupCommand } from './lookup/command.ts';
-import { lsCommand } from './ls/command.ts';
-import { nodeStartCommand } from './node/command.ts';
-import { peersCommand } from './peers/command.ts';
-import { storageCommand } from './storage/command.ts';
-import { pinAddCommand } from './pin-add/command.ts';
-import { pinLsCommand } from './pin-ls/command.ts';
-import { pinRmCommand } from './pin-rm/command.ts';
-import { putCommand } from './put/command.ts';
-import { publishCommand } from './publish/command.ts';
-import { searchCommand } from './search/command.ts';
-import { unpublishCommand } from './unpublish/command.ts';
-import { simDurabilityCommand } from './sim-durability/command.ts';
-import { simExperimentCommand } from './sim-experiment/command.ts';
-import { simReportCommand } from './sim-report/command.ts';
-import { simLookupCommand } from './sim-lookup/command.ts';
-import { statusCommand } from './status/command.ts';
+import { CommandFailedError, type CliIo } from './command.ts';
+import { COMMANDS, type CommandGroup, type TopEntry } from './commands.ts';
 
 export type { CliIo } from './command.ts';
-
-/** A command word with subcommands, such as `sim`. */
-interface CommandGroup {
-  readonly name: string;
-  readonly summary: string;
-  readonly subcommands: readonly CliCommand[];
-}
-
-/** The first word selects a command (`status`) or a group of subcommands (`dht put`). */
-type TopEntry = CliCommand | CommandGroup;
-
-const TOP: readonly TopEntry[] = [
-  statusCommand,
-  peersCommand,
-  lookupCommand,
-  { name: 'dht', summary: 'store and find values in the DHT through a node\'s API', subcommands: [dhtPutCommand, dhtGetCommand] },
-  putCommand,
-  getCommand,
-  catCommand,
-  lsCommand,
-  { name: 'pin', summary: 'pin content on a node, so that gc keeps it', subcommands: [pinAddCommand, pinRmCommand, pinLsCommand] },
-  storageCommand,
-  checkCommand,
-  gcCommand,
-  fsckCommand,
-  exportCommand,
-  importCommand,
-  searchCommand,
-  publishCommand,
-  unpublishCommand,
-  { name: 'job', summary: 'run jobs on the grid: WebAssembly units on volunteers', subcommands: [jobSubmitCommand, jobStatusCommand, jobResultsCommand, jobCancelCommand, jobLsCommand] },
-  ledgerCommand,
-  { name: 'node', summary: 'run a real node on libp2p', subcommands: [nodeStartCommand] },
-  devnetCommand,
-  { name: 'sim', summary: 'experiments in the deterministic simulator', subcommands: [simLookupCommand, simDurabilityCommand, simExperimentCommand, simReportCommand] },
-];
 
 function isGroup(entry: TopEntry | null): entry is CommandGroup {
   return entry !== null && 'subcommands' in entry;
@@ -97,7 +29,7 @@ function isHelpFlag(arg: string | undefined): boolean {
 
 export function topUsage(): string {
   const rows: [string, string][] = [];
-  for (const entry of TOP) {
+  for (const entry of COMMANDS) {
     for (const command of isGroup(entry) ? entry.subcommands : [entry]) rows.push([command.path.join(' '), command.summary]);
   }
   rows.push(['help [command]', 'show help for a command']);
@@ -132,7 +64,7 @@ Run 'peergrid ${group.name} <subcommand> --help' for its options.
 `;
 }
 
-/** What the words select: a leaf command, a group, or the top level; and the arguments left over. */
+/** What the words select: a command, a group, or the top level; and the arguments left over. */
 interface Resolved {
   readonly target: TopEntry | null;
   readonly rest: readonly string[];
@@ -145,9 +77,9 @@ interface Resolved {
 function resolve(words: readonly string[], reached: (path: string) => void): Resolved {
   const first = words[0];
   if (first === undefined || first.startsWith('-')) return { target: null, rest: words };
-  const entry = TOP.find((candidate) => nameOf(candidate) === first);
+  const entry = COMMANDS.find((candidate) => nameOf(candidate) === first);
   if (entry === undefined) {
-    throw new UsageError(`unknown command '${first}' (commands: ${[...TOP.map(nameOf), 'help'].join(', ')})`);
+    throw new UsageError(`unknown command '${first}' (commands: ${[...COMMANDS.map(nameOf), 'help'].join(', ')})`);
   }
   reached(nameOf(entry));
   if (!isGroup(entry)) return { target: entry, rest: words.slice(1) };
@@ -163,9 +95,10 @@ function resolve(words: readonly string[], reached: (path: string) => void): Res
   return { target: command, rest: words.slice(2) };
 }
 
-function usageOf(target: TopEntry | null): string {
+/** The help for what the words selected; a command's comes from its module, loaded for it. */
+async function usageOf(target: TopEntry | null): Promise<string> {
   if (target === null) return topUsage();
-  return isGroup(target) ? groupUsage(target) : target.usage();
+  return isGroup(target) ? groupUsage(target) : (await target.load()).usage();
 }
 
 /** Runs the command line `argv` (without node and the script) and returns the exit status. */
@@ -178,14 +111,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (argv[0] === 'help') {
       const { target, rest } = resolve(argv.slice(1), reached);
       if (rest.length > 0) throw new UsageError(`help takes command words only, got '${rest[0]}'`);
-      io.out(usageOf(target));
+      io.out(await usageOf(target));
       return ExitCode.ok;
     }
     const { target, rest } = resolve(argv, reached);
     // --help anywhere before a `--` terminator wins over every other argument.
     const terminator = rest.indexOf('--');
     if ((terminator < 0 ? rest : rest.slice(0, terminator)).some(isHelpFlag)) {
-      io.out(usageOf(target));
+      io.out(await usageOf(target));
       return ExitCode.ok;
     }
     if (target === null) {
@@ -197,7 +130,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       if (rest.length === 0) throw new UsageError(`missing subcommand for '${target.name}' (subcommands: ${choices})`);
       throw new UsageError(`unknown option '${rest[0]}' for '${target.name}' (subcommands: ${choices})`);
     }
-    await target.run(rest, io);
+    await (await target.load()).run(rest, io);
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { main, topUsage } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/main.ts';
 import { simLookupUsage } from '../../src/cli/sim-lookup/command.ts';
+import { COMMANDS } from '../../src/cli/commands.ts';
 
 interface Captured {
   io: CliIo;
@@ -118,3 +120,60 @@ describe('main: the client commands and the devnet', () => {
     });
   }
 });
+
+describe('main: the command table (commands.ts) and the command modules', () => {
+  const entries = COMMANDS.flatMap((entry) => ('subcommands' in entry ? entry.subcommands : [entry]));
+
+  it('lists each command once, and a group\'s subcommands under its name', () => {
+    const names = entries.map((entry) => entry.path.join(' '));
+    assert.equal(new Set(names).size, names.length);
+    for (const group of COMMANDS) {
+      if ('subcommands' in group) for (const sub of group.subcommands) assert.equal(sub.path[0], group.name);
+    }
+  });
+
+  it('loads, for every entry, the module of the command with the same words, whose help names them', async () => {
+    for (const entry of entries) {
+      const command = await entry.load();
+      assert.deepEqual(command.path, entry.path, entry.path.join(' '));
+      assert.match(command.usage(), new RegExp(`^Usage: peergrid ${entry.path.join(' ')}\\b`), entry.path.join(' '));
+    }
+  });
+
+  it('prints the command list without loading any command module; a command loads its own only', async () => {
+    // In a child process, so that no module is loaded already: the resolve hook records every
+    // command module (src/cli/<command>/command.ts) the dispatcher asks for.
+    const script = `
+      import { registerHooks } from 'node:module';
+      const loaded = [];
+      registerHooks({ resolve(specifier, context, next) {
+        const result = next(specifier, context);
+        const match = /\\/src\\/cli\\/([^/]+)\\/command\\.ts$/.exec(result.url);
+        if (match !== null) loaded.push(match[1]);
+        return result;
+      } });
+      const { main } = await import(${JSON.stringify(new URL('../../src/cli/main.ts', import.meta.url).href)});
+      const io = { out: () => {}, err: () => {}, env: {} };
+      await main(['--help'], io);
+      const afterHelp = [...loaded];
+      await main(['get', '--help'], io);
+      process.stdout.write(JSON.stringify({ afterHelp, afterGetHelp: loaded }));
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const { afterHelp, afterGetHelp } = JSON.parse(child.stdout) as { afterHelp: string[]; afterGetHelp: string[] };
+    assert.deepEqual(afterHelp, []);
+    assert.ok(afterGetHelp.includes('get'), JSON.stringify(afterGetHelp));
+    assert.ok(!afterGetHelp.includes('node') && !afterGetHelp.includes('put'), JSON.stringify(afterGetHelp));
+  });
+
+  it('shows every entry\'s summary in the command list', async () => {
+    const c = capture();
+    assert.equal(await main(['--help'], c.io), 0);
+    for (const entry of entries) assert.match(c.out(), new RegExp(`^  ${entry.path.join(' ')} +${escapeRegExp(entry.summary)}$`, 'm'));
+  });
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

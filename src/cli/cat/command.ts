@@ -78,7 +78,6 @@ cannot be reached, does not have the content or it is a directory, 2 on bad usag
 
 export const catCommand: CliCommand = {
   path: ['cat'],
-  summary: "write a stored file's bytes to standard output (fetched from the grid as needed)",
   usage: catUsage,
   run: runCat,
 };

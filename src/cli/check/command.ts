@@ -173,7 +173,6 @@ repair, with --repair) or the node cannot be reached or find the content's struc
 
 export const checkCommand: CliCommand = {
   path: ['check'],
-  summary: 'count the pieces of content kept on the grid: healthy, degraded, lost (--verify audits, --repair tops up)',
   usage: checkUsage,
   run: runCheck,
 };

@@ -158,7 +158,6 @@ Exit status: 0 after a graceful stop, 1 when a node fails to start, 2 on bad usa
 
 export const devnetCommand: CliCommand = {
   path: ['devnet'],
-  summary: 'run N nodes on 127.0.0.1 as a local grid, until Ctrl-C',
   usage: devnetUsage,
   run: runDevnet,
 };

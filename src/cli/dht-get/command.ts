@@ -49,7 +49,6 @@ Exit status: 0 when found, 1 when not found or the API cannot be reached, 2 on b
 
 export const dhtGetCommand: CliCommand = {
   path: ['dht', 'get'],
-  summary: 'find the value stored under a key (through a node\'s API)',
   usage: dhtGetUsage,
   run: runDhtGet,
 };

@@ -60,7 +60,6 @@ Exit status: 0 when at least one node stored it, 1 when none did or the API cann
 
 export const dhtPutCommand: CliCommand = {
   path: ['dht', 'put'],
-  summary: 'store a value under a key (through a node\'s API)',
   usage: dhtPutUsage,
   run: runDhtPut,
 };

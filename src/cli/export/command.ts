@@ -48,7 +48,6 @@ Exit status: 0 when written, 1 when the node cannot be reached or does not have 
 
 export const exportCommand: CliCommand = {
   path: ['export'],
-  summary: 'write stored content from a node to a CAR file',
   usage: exportUsage,
   run: runExport,
 };

@@ -63,7 +63,6 @@ be reached, 2 on bad usage.
 
 export const fsckCommand: CliCommand = {
   path: ['fsck'],
-  summary: "check a node's blockstore against the CIDs (--repair fixes)",
   usage: fsckUsage,
   run: runFsck,
 };

@@ -46,7 +46,6 @@ ${API_CLIENT_USAGE}
 
 export const gcCommand: CliCommand = {
   path: ['gc'],
-  summary: 'remove the blocks on a node that nothing keeps',
   usage: gcUsage,
   run: runGc,
 };

@@ -267,7 +267,6 @@ bad usage (a bad CID or capability, an existing PATH without --continue).
 
 export const getCommand: CliCommand = {
   path: ['get'],
-  summary: 'fetch content (a file or a directory tree) from the grid and write it to a new local path',
   usage: getUsage,
   run: runGet,
 };

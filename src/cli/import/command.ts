@@ -59,7 +59,6 @@ node cannot be reached, 2 on bad usage.
 
 export const importCommand: CliCommand = {
   path: ['import'],
-  summary: 'store the blocks of a CAR file on a node, checked against their CIDs',
   usage: importUsage,
   run: runImport,
 };

@@ -28,7 +28,6 @@ ${API_CLIENT_USAGE}
 
 export const jobCancelCommand: CliCommand = {
   path: ['job', 'cancel'],
-  summary: 'cancel a job',
   usage: jobCancelUsage,
   run: runJobCancel,
 };

@@ -33,7 +33,6 @@ ${API_CLIENT_USAGE}
 
 export const jobLsCommand: CliCommand = {
   path: ['job', 'ls'],
-  summary: 'list the jobs submitted from a node',
   usage: jobLsUsage,
   run: runJobLs,
 };

@@ -76,7 +76,6 @@ ${API_CLIENT_USAGE}
 
 export const jobResultsCommand: CliCommand = {
   path: ['job', 'results'],
-  summary: "write a job's outputs to a folder",
   usage: jobResultsUsage,
   run: runJobResults,
 };

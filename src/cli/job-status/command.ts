@@ -45,7 +45,6 @@ ${API_CLIENT_USAGE}
 
 export const jobStatusCommand: CliCommand = {
   path: ['job', 'status'],
-  summary: "a job's state and units",
   usage: jobStatusUsage,
   run: runJobStatus,
 };

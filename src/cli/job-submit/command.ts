@@ -60,7 +60,6 @@ ${API_CLIENT_USAGE}
 
 export const jobSubmitCommand: CliCommand = {
   path: ['job', 'submit'],
-  summary: 'submit a job (job.json) to the grid',
   usage: jobSubmitUsage,
   run: runJobSubmit,
 };

@@ -43,7 +43,6 @@ ${API_CLIENT_USAGE}
 
 export const ledgerCommand: CliCommand = {
   path: ['ledger'],
-  summary: 'work given to and received from each peer',
   usage: ledgerUsage,
   run: runLedger,
 };

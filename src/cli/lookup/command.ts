@@ -45,7 +45,6 @@ Exit status: 0 on success, 1 when the API cannot be reached or refuses, 2 on bad
 
 export const lookupCommand: CliCommand = {
   path: ['lookup'],
-  summary: 'the closest nodes to a key or node id (through a node\'s API)',
   usage: lookupUsage,
   run: runLookup,
 };

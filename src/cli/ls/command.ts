@@ -52,7 +52,6 @@ Exit status: 0 when listed, 1 when the node cannot be reached or does not have t
 
 export const lsCommand: CliCommand = {
   path: ['ls'],
-  summary: 'list a stored directory (or describe a file) through a node',
   usage: lsUsage,
   run: runLs,
 };

@@ -94,7 +94,6 @@ an address or API port in use), 2 on bad usage.
 
 export const nodeStartCommand: CliCommand = {
   path: ['node', 'start'],
-  summary: 'run a real node on libp2p until SIGINT/SIGTERM',
   usage: nodeStartUsage,
   run: runNodeStart,
 };

@@ -43,7 +43,6 @@ Exit status: 0 on success, 1 when the API cannot be reached or refuses, 2 on bad
 
 export const peersCommand: CliCommand = {
   path: ['peers'],
-  summary: "a running node's routing-table contacts (through its API)",
   usage: peersUsage,
   run: runPeers,
 };

@@ -51,7 +51,6 @@ Exit status: 0 when pinned, 1 when the node cannot be reached or does not store 
 
 export const pinAddCommand: CliCommand = {
   path: ['pin', 'add'],
-  summary: 'pin stored content on a node, so gc keeps it',
   usage: pinAddUsage,
   run: runPinAdd,
 };

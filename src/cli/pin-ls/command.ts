@@ -38,7 +38,6 @@ ${API_CLIENT_USAGE}
 
 export const pinLsCommand: CliCommand = {
   path: ['pin', 'ls'],
-  summary: 'list the pins on a node',
   usage: pinLsUsage,
   run: runPinLs,
 };

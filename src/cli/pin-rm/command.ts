@@ -42,7 +42,6 @@ Exit status: 0 when removed, 1 when there was no such pin or the node cannot be 
 
 export const pinRmCommand: CliCommand = {
   path: ['pin', 'rm'],
-  summary: 'remove a pin from content on a node',
   usage: pinRmUsage,
   run: runPinRm,
 };

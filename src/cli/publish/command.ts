@@ -46,7 +46,6 @@ ${API_CLIENT_USAGE}
 
 export const publishCommand: CliCommand = {
   path: ['publish'],
-  summary: 'publish stored content into the search index under its metadata',
   usage: publishUsage,
   run: runPublish,
 };

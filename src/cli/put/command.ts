@@ -255,7 +255,6 @@ usage.
 
 export const putCommand: CliCommand = {
   path: ['put'],
-  summary: 'store a file or directory on the grid (replicated or erasure-coded), encrypted unless --no-encrypt',
   usage: putUsage,
   run: runPut,
 };

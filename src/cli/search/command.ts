@@ -72,7 +72,6 @@ ${API_CLIENT_USAGE}
 
 export const searchCommand: CliCommand = {
   path: ['search'],
-  summary: 'search the grid for documents by their metadata and text',
   usage: searchUsage,
   run: runSearch,
 };

@@ -202,7 +202,6 @@ Exit status: 0 on success, 1 on an unexpected error, 2 on bad usage.
 
 export const simDurabilityCommand: CliCommand = {
   path: ['sim', 'durability'],
-  summary: 'simulate a year of storage under churn: objects lost and repair bytes, replication vs erasure',
   usage: simDurabilityUsage,
   run: runSimDurability,
 };

@@ -323,7 +323,6 @@ Options:
 
 export const simExperimentCommand: CliCommand = {
   path: ['sim', 'experiment'],
-  summary: "one of the survey's claims measured in the simulator (load-balance, hops-vs-n, flooding-vs-dht, partition, replication-vs-erasure, churn, proximity, search)",
   usage: simExperimentUsage,
   run: (args, io) => runSimExperiment(args, io),
 };

@@ -334,7 +334,6 @@ Exit status: 0 on success, 1 on an unexpected error, 2 on bad usage.
 
 export const simLookupCommand: CliCommand = {
   path: ['sim', 'lookup'],
-  summary: 'simulate an overlay and measure its lookups (correctness, hops, latency, traffic)',
   usage: simLookupUsage,
   run: runSimLookup,
 };

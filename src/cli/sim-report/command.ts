@@ -106,7 +106,6 @@ Options:
 
 export const simReportCommand: CliCommand = {
   path: ['sim', 'report'],
-  summary: "the survey experiments in one HTML page with plots",
   usage: simReportUsage,
   run: (args, io) => runSimReport(args, io),
 };

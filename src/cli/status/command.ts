@@ -45,7 +45,6 @@ Exit status: 0 on success, 1 when the API cannot be reached or refuses, 2 on bad
 
 export const statusCommand: CliCommand = {
   path: ['status'],
-  summary: "a running node's id, state and addresses (through its API)",
   usage: statusUsage,
   run: runStatus,
 };

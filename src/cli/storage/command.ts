@@ -78,7 +78,6 @@ Exit status: 0 on success, 1 when the API cannot be reached or refuses, 2 on bad
 
 export const storageCommand: CliCommand = {
   path: ['storage'],
-  summary: "what a running node keeps for the grid, its quota, cache and maintenance (through its API)",
   usage: storageUsage,
   run: runStorage,
 };

@@ -29,7 +29,6 @@ ${API_CLIENT_USAGE}
 
 export const unpublishCommand: CliCommand = {
   path: ['unpublish'],
-  summary: 'withdraw a document from the search index',
   usage: unpublishUsage,
   run: runUnpublish,
 };
