@@ -17,6 +17,7 @@ import { badRequest, busy, errorAnswer, localPathRefused, payloadTooLarge, range
 import { firstBytes, resolveByteRange } from './byte-range.ts';
 import { parseKey } from './key.ts';
 import { ProgressLines } from './progress-lines.ts';
+import { treeAnswer } from './tree-answer.ts';
 import { ApiLimits } from './limits.ts';
 import { localAddProofProblem } from './local-add-proof.ts';
 import { LOCAL_ADD_SKIPPED_PATHS_MAX } from './routes.ts';
@@ -160,6 +161,10 @@ export function nodeHandlers(node: NodeApi): RouteHandlers {
       const bytes = range.end - range.start + 1;
       return { body: firstBytes(from.body, bytes), bytes, range };
     },
+
+    // A whole tree in one answer, read while its fetch runs: what `peergrid get` reads instead of a
+    // request per file (tree-answer.ts).
+    getTree: ({ params, query }) => treeAnswer(node.content, params.ref, readWhileFetched(node, query.within, () => quietly(node.grid.fetch(params.ref)))),
 
     listContent: async ({ params, query }) => {
       // A listing reads the root and a directory's entries' roots only: it fetches those alone

@@ -592,6 +592,15 @@ export const routes = {
     body: null,
     response: byteStream("the file's bytes"),
   }),
+  getTree: route({
+    method: 'GET',
+    path: '/api/v1/trees/:ref',
+    summary: 'a directory and everything under it as one stream: a JSON header line per directory and file, each file\'s bytes after its header, an end record last (422 for a file)',
+    params: refParams,
+    query: withinQuery,
+    body: null,
+    response: byteStream('the tree stream (api/tree-stream.ts)'),
+  }),
   listContent: route({
     method: 'GET',
     path: '/api/v1/entries/:ref',

@@ -1,11 +1,10 @@
 /**
  * `peergrid get <cid|capability> [-o PATH] [--continue]`: a node's stored content written to the
  * local disk. A file goes to PATH (default ./<root CID>); a directory is made at PATH and filled
- * depth first — the node lists each directory, and its files are streamed a few at once. Every entry name
- * is checked again here with the storage layer's check, and every path against PATH, so nothing
- * the node sends can land outside PATH; nothing that exists is ever replaced (output-files.ts).
- * With --continue, what an earlier get left at PATH is checked and kept where it matches
- * (existing-files.ts).
+ * from one stream of the whole tree (tree-writer.ts). Every entry name is checked again here with
+ * the storage layer's check, and every path against PATH, so nothing the node sends can land
+ * outside PATH; nothing that exists is ever replaced (output-files.ts). With --continue, what an
+ * earlier get left at PATH is checked and kept where it matches (existing-files.ts).
  *
  * The node brings whatever is missing of the content from the grid (POST /fetches: a swarm
  * download from the blocks' holders, its progress streamed as NDJSON) while this command reads the
@@ -15,54 +14,25 @@
  * instead of each starting a fetch of its own. One progress line shows the bytes written and the
  * fetch's number of sources.
  */
-import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { ApiClient } from '../../api/client.ts';
 import { readProgressStream } from '../../api/progress-stream.ts';
-import { entryNameProblem } from '../../services/storage/dag/entry-name.ts';
 import { formatBound, parseCommandLine, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
-import { TaskSlots } from '../../runtime/storage/parallel.ts';
 import { jsonLine } from '../api-client/format.ts';
 import { API_CLIENT_OPTIONS, API_CLIENT_USAGE, connectApi, parseApiClientOptions } from '../api-client/options.ts';
-import { checkNewPath, pathExists, writeNewFile } from '../content/output-files.ts';
-import { counted, startProgress, type Progress } from '../content/progress.ts';
+import { checkNewPath, pathExists } from '../content/output-files.ts';
+import { startProgress, type Progress } from '../content/progress.ts';
 import { parseRefPath, resolveRefPath } from '../content/ref-paths.ts';
-import { existingKind, firstDifference } from './existing-files.ts';
+import { writeFile, writeTree, type GetPlan } from './tree-writer.ts';
 
 const OPTIONS = {
   ...API_CLIENT_OPTIONS,
   output: { type: 'string', short: 'o' },
   continue: { type: 'boolean' },
 } as const;
-
-/** Directories nested deeper are refused: far beyond real trees, and it bounds the recursion. */
-const DEPTH_MAX = 64;
-
-/**
- * A tree's files are read from the node this many at once. One at a time, each small file waited
- * for its own round trip and for the node to find, verify and decrypt its blocks: 1,000 files of
- * 10 KB took 6–7 s against 1 s for the same bytes as one file (`npm run bench -- trees`,
- * `smallTreeGet`; docs/BENCHMARKS.md). As many as `put` uploads at once, far below the API's
- * connection limit.
- */
-const FILE_DOWNLOADS_AT_ONCE = 4;
-
-interface GetPlan {
-  readonly api: ApiClient;
-  readonly baseUrl: string;
-  /** The ref asked for: every entry below it is read within its fetch. */
-  readonly within: string;
-  readonly top: string;
-  readonly progress: Progress;
-  /** --continue: what an earlier get left at PATH is checked and kept (existing-files.ts). */
-  readonly resume: boolean;
-  readonly totals: { files: number; directories: number; bytes: number; filesKept: number };
-  /** The tree's files being written, FILE_DOWNLOADS_AT_ONCE at a time, whichever directory they are in. */
-  readonly downloads: TaskSlots;
-}
 
 export async function runGet(args: readonly string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
@@ -86,14 +56,11 @@ export async function runGet(args: readonly string[], io: CliIo): Promise<void> 
     if (values.output === undefined && !resume && await pathExists(target)) {
       throw new UsageError(`./${target} exists already; peergrid get never replaces anything: choose another path with -o, or --continue an earlier get`);
     }
-    plan = {
-      api, baseUrl: client.baseUrl, within: ref, top: resolve(target), progress, resume,
-      totals: { files: 0, directories: 0, bytes: 0, filesKept: 0 }, downloads: new TaskSlots(FILE_DOWNLOADS_AT_ONCE),
-    };
+    plan = { api, baseUrl: client.baseUrl, within: ref, top: resolve(target), progress, resume, totals: { files: 0, directories: 0, bytes: 0, filesKept: 0 } };
     // One line: the bytes written, which follow the blocks as they arrive, and the sources.
     if (listing.bytes !== null) progress.total(listing.bytes);
     if (listing.kind === 'file') await writeFile(ref, target, plan);
-    else await writeTree(listing.entries, target, plan);
+    else await writeTree(ref, listing.entries, target, plan);
     const result = { path: target, kind: listing.kind, ...plan.totals, fetched: await fetching };
     progress.done();
     io.out(client.json ? jsonLine(result) : formatGet(result));
@@ -126,73 +93,6 @@ class FetchShown {
   }
 }
 
-async function writeFile(ref: string, path: string, plan: GetPlan): Promise<void> {
-  checkInside(path, plan.top);
-  const existing = plan.resume ? await existingKind(path) : 'none';
-  if (existing !== 'none' && existing !== 'file') throw new CommandFailedError(`${path} exists and is not a file; it was left as it is`);
-  const answer = await callApi(plan.baseUrl, () => plan.api.getContent({ ref }, withinOf(ref, plan)));
-  if (existing === 'file') {
-    // An earlier get's file is kept only if it is the content, byte for byte.
-    const differs = await callApi(plan.baseUrl, () => firstDifference(path, counted(answer.body, plan.progress)));
-    if (differs !== null) {
-      throw new CommandFailedError(`${path} exists and differs from the content from byte ${formatBound(differs)}; peergrid get never replaces anything: move it away and run again`);
-    }
-    // Each size is awaited before it is added: files are written side by side, and `+= await`
-    // would add to the total as it was before the wait.
-    const { size } = await stat(path);
-    plan.totals.filesKept++;
-    plan.totals.bytes += size;
-  } else {
-    const written = await callApi(plan.baseUrl, () => writeNewFile(path, counted(answer.body, plan.progress)));
-    plan.totals.bytes += written;
-  }
-  plan.totals.files++;
-}
-
-/**
- * A directory and everything under it. It settles only once no file of it is still being written:
- * after a failure the files already started finish (or fail) before it is reported, so nothing is
- * written once the command has said that it stopped.
- */
-async function writeTree(entries: readonly DirectoryEntry[], path: string, plan: GetPlan): Promise<void> {
-  const walked = await writeDirectory(entries, path, plan, 0).then(() => null, (error: unknown) => ({ error }));
-  const written = await plan.downloads.settle().then(() => null, (error: unknown) => ({ error }));
-  const failure = walked ?? written;
-  if (failure !== null) throw failure.error;
-}
-
-interface DirectoryEntry {
-  readonly name: string;
-  readonly kind: 'file' | 'directory';
-  readonly ref: string;
-}
-
-async function writeDirectory(entries: readonly DirectoryEntry[], path: string, plan: GetPlan, depth: number): Promise<void> {
-  checkInside(path, plan.top);
-  if (depth > DEPTH_MAX) throw new CommandFailedError(`${path}: directories nested more than ${DEPTH_MAX} deep`);
-  // Every name is checked before the directory is made, so a refused one leaves nothing behind.
-  for (const entry of entries) {
-    const problem = entryNameProblem(entry.name);
-    if (problem !== null) throw new CommandFailedError(`refused to write ${JSON.stringify(entry.name)} in ${path}: ${problem}`);
-  }
-  await mkdir(path).catch(async (error: NodeJS.ErrnoException) => {
-    // --continue: a directory an earlier get made is filled further (a link or a file is not).
-    if (error.code === 'EEXIST' && plan.resume && await existingKind(path) === 'directory') return;
-    if (error.code === 'EEXIST') throw new CommandFailedError(`${path} ${plan.resume ? 'exists and is not a directory' : 'appeared while the content was being written'}; it was left as it is`);
-    throw error;
-  });
-  plan.totals.directories++;
-  for (const entry of entries) {
-    const child = join(path, entry.name);
-    if (entry.kind === 'file') {
-      await plan.downloads.start(() => writeFile(entry.ref, child, plan));
-    } else {
-      const listing = await callApi(plan.baseUrl, () => plan.api.listContent({ ref: entry.ref }, withinOf(entry.ref, plan)));
-      await writeDirectory(listing.entries, child, plan, depth + 1);
-    }
-  }
-}
-
 interface Fetched {
   readonly blocksFetched: number;
   readonly blocksLocal: number;
@@ -211,17 +111,6 @@ async function fetchFromGrid(api: ApiClient, ref: string, onFigures: (figures: R
   }
   const figures = done as Record<string, number>;
   return { blocksFetched: figures.blocksDone - figures.blocksLocal, blocksLocal: figures.blocksLocal, bytesFetched: figures.bytesFetched, sources: figures.sources };
-}
-
-/** The query that reads `ref` within the fetch of what was asked for (none for that itself). */
-function withinOf(ref: string, plan: GetPlan): { within?: string } {
-  return ref === plan.within ? {} : { within: plan.within };
-}
-
-/** Belt and braces: whatever the names, a path must lie inside the output path. */
-function checkInside(path: string, top: string): void {
-  const resolved = resolve(path);
-  if (resolved !== top && !resolved.startsWith(top + sep)) throw new CommandFailedError(`refused to write outside ${top}: ${resolved}`);
 }
 
 function formatGet(result: { path: string; kind: 'file' | 'directory'; files: number; directories: number; bytes: number; filesKept: number; fetched: Fetched }): string {
