@@ -15,6 +15,7 @@ import { ApiResponseError, InvalidRequestError } from '../../src/api/client-erro
 import { nodeHandlers } from '../../src/api/handlers.ts';
 import { ApiLimits } from '../../src/api/limits.ts';
 import { startApiServer, type ApiServer, type LogRecord } from '../../src/api/server.ts';
+import { TreeStreamReader } from '../../src/api/tree-stream.ts';
 import { ContentStore } from '../../src/runtime/content-store.ts';
 import { parseContentRef, rootOf } from '../../src/runtime/content/content-ref.ts';
 import { DagLimits } from '../../src/services/storage/dag/limits.ts';
@@ -136,6 +137,27 @@ describe('storage routes', () => {
       assert.match(errorOf(answer).message, message);
     });
   }
+
+  it('answers a tree as one stream of records, nested directories and files with their bytes; 422 for a file', async () => {
+    const one = bytesOf(200_000, 7);
+    const a = await api.addFile(one);
+    const b = await api.addFile(new Uint8Array(0));
+    const inner = await api.makeDirectory({ entries: [{ name: 'b.bin', ref: b.capability as string }] });
+    const top = await api.makeDirectory({ entries: [{ name: 'a.bin', ref: a.capability as string }, { name: 'sub', ref: inner.capability as string }] });
+    const reader = new TreeStreamReader((await api.getTree({ ref: top.capability as string })).body);
+    const records: unknown[] = [];
+    for (let record = await reader.next(); record !== null; record = await reader.next()) {
+      records.push(record.kind === 'file' ? { ...record, content: await collect(reader.fileBytes()) } : record);
+    }
+    assert.deepEqual(records, [
+      { kind: 'file', path: ['a.bin'], bytes: one.length, content: one },
+      { kind: 'directory', path: ['sub'] },
+      { kind: 'file', path: ['sub', 'b.bin'], bytes: 0, content: new Uint8Array(0) },
+    ]);
+    assert.deepEqual(reader.totals, { files: 2, directories: 1 });
+    const ofFile = await rawRequest(server.port, `/api/v1/trees/${encodeURIComponent(a.capability as string)}`);
+    assert.deepEqual([ofFile.status, errorOf(ofFile).code], [422, 'not_a_directory']);
+  });
 
   it('answers 422 for the bytes of a directory, and for a directory entry mixing plain and encrypted', async () => {
     const file = await api.addFile(new Uint8Array([1, 2, 3]), { encrypt: false });
