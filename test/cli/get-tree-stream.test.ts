@@ -5,7 +5,7 @@
  * for --continue); and a node without the tree route is read file by file, as before.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -99,6 +99,23 @@ describe('get of a directory through its tree stream', () => {
       assert.deepEqual(await readdir(out), []);
     });
   }
+
+  it('writes nothing through a name whose directory the stream did not send first (a link left at PATH)', async () => {
+    const out = join(work, 'linked');
+    const elsewhere = join(work, 'elsewhere');
+    await mkdir(out);
+    await mkdir(elsewhere);
+    await symlink(elsewhere, join(out, 'a'));
+    treeAnswer = async () => ({
+      body: once(concat([treeHeader({ kind: 'file', path: ['a', 'planted.txt'], bytes: 2 }), text.encode('hi'), treeHeader({ kind: 'end', files: 1, directories: 0 })])),
+      bytes: null,
+    });
+    let stderr = '';
+    const io: CliIo = { out: () => {}, err: (chunk) => (stderr += chunk), env: {} };
+    assert.equal(await main(['get', REF, '-o', out, '--continue', '--api', api.url], io), 1);
+    assert.match(stderr, /comes before its directory/);
+    assert.deepEqual(await readdir(elsewhere), []);
+  });
 
   it('fails a stream cut short, keeps what it wrote, and points at --continue', async () => {
     treeAnswer = async () => ({

@@ -13,7 +13,7 @@
  * it matches (existing-files.ts).
  */
 import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { ApiClient } from '../../api/client.ts';
 import { ApiResponseError } from '../../api/client-errors.ts';
 import { TREE_DEPTH_MAX, TreeStreamError, TreeStreamReader } from '../../api/tree-stream.ts';
@@ -97,17 +97,23 @@ function isWithoutTreeRoute(error: unknown): boolean {
 
 /**
  * A tree from its stream: each record's path checked (a name at a time, and against PATH), its
- * directory made, its file written, in the order they come. A stream that is malformed or cut
- * short fails the get; what was written stays, for --continue.
+ * directory made, its file written, in the order they come. A record goes only into a directory
+ * this get made (or, with --continue, found and checked) from an earlier record: so a stream that
+ * skips a directory's record cannot write through whatever stands at that name — a link an earlier
+ * get's tree holds, say. A stream that is malformed or cut short fails the get; what was written
+ * stays, for --continue.
  */
 async function writeStreamedTree(stream: AsyncIterable<Uint8Array>, top: string, plan: GetPlan): Promise<void> {
   const reader = new TreeStreamReader(stream);
+  const made = new Set<string>([top]);
   try {
     await makeDirectory(top, plan);
     for (let record = await reader.next(); record !== null; record = await reader.next()) {
       const path = pathOf(record.path, top, plan);
+      if (!made.has(dirname(path))) throw new CommandFailedError(`${plan.baseUrl}: the tree's stream is not as it should be: ${path} comes before its directory`);
       if (record.kind === 'directory') {
         await makeDirectory(path, plan);
+        made.add(path);
         continue;
       }
       const existing = plan.resume ? await existingKind(path) : 'none';
