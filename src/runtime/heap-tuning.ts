@@ -22,7 +22,7 @@
  * `--heap-growing-percent=200` the limit is 3× what survived the last mark. Measured on 2026-11-28
  * (the Intel VM; a throwaway script counting each process's major collections over a 256 MiB fetch
  * between two bench/storage/grid-node.ts processes, alternating): 11–12 and 9–11 major collections
- * (source, getter) and 101.7–105.5 MiB/s with the default, 0 and 2–3 and 121.6–151.0 MiB/s with
+ * (source, getter) and 99.1–105.5 MiB/s with the default, 0 and 2–3 and 121.6–151.0 MiB/s with
  * 200 (factor 2: 6–7 each and 106–110 MiB/s; 300: 0 and 1, 123–138 MiB/s, more memory); the two
  * processes' CPU per fetch fell from 4.4–4.6 to 3.0–3.7 s. Peak RSS per node 491–519 MB against
  * 433–503 MB.
