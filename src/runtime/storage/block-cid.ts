@@ -13,9 +13,6 @@ import { Codec, SHA2_256, SHA2_256_BYTES } from '../../services/storage/dag/cids
 import { InvalidCidError, UnsupportedHashError } from './blockstore-errors.ts';
 import { sha256 } from './sha256.ts';
 
-/** The store's SHA-256 (sha256.ts), for those that take it from here. */
-export { sha256 };
-
 /** The multicodec codes of the blocks the content layer writes (dag/cids.ts); any other codec is stored as well. */
 export const BlockCodecs = Codec;
 export const SHA2_256_CODE = SHA2_256;

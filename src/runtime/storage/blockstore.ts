@@ -21,11 +21,12 @@ import type { CID } from 'multiformats/cid';
 import { join } from 'node:path';
 import { forEachLimited } from './parallel.ts';
 import { AccessRecorder } from './access-recorder.ts';
-import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, sha256, type BlockKey } from './block-cid.ts';
+import { BlockCodecs, blockKeyOf, blockProblem, cidFromDigest, parseCid, type BlockKey } from './block-cid.ts';
 import { BlockIndex, type BlockLocation, type IndexedPut, type LocatedPut, type PinRequest, type Usage } from './block-index.ts';
 import { openIndexDatabase } from './block-index-schema.ts';
 import { ensureLayout, fsyncDirectory, fsyncFileIfPresent, LayoutNames, packPath, temporaryDir } from './block-layout.ts';
 import { fsck, recover, type FsckOptions, type FsckReport, type RecoveryReport } from './blockstore-check.ts';
+import { sha256 } from './sha256.ts';
 import type { StoreParts } from './store-parts.ts';
 import {
   BlockCorruptError,

@@ -35,22 +35,18 @@ export function cidOf(codec: CodecCode, bytes: Uint8Array, sha256: Sha256): CID 
 
 /** Whether `bytes` are the block `cid` names; only SHA-256 CIDs are ever accepted. */
 export function matchesCid(cid: CID, bytes: Uint8Array, sha256: Sha256): boolean {
-  return namesSha256(cid) && digestMatchesCid(cid, sha256(bytes));
-}
-
-/** Whether `cid` names its block by a SHA-256 digest, the only hash accepted: else no bytes match it. */
-export function namesSha256(cid: CID): boolean {
-  return cid.multihash.code === SHA2_256 && cid.multihash.size === SHA2_256_BYTES;
-}
-
-/** Whether `actual`, the SHA-256 of some bytes, is the digest `cid` names (matchesCid, for digests computed elsewhere). */
-function digestMatchesCid(cid: CID, actual: Uint8Array): boolean {
   if (!namesSha256(cid)) return false;
   const expected = cid.multihash.digest;
+  const actual = sha256(bytes);
   if (actual.length !== expected.length) return false;
   let difference = 0;
   for (let i = 0; i < actual.length; i++) difference |= actual[i] ^ expected[i];
   return difference === 0;
+}
+
+/** Whether `cid` names its block by a SHA-256 digest, the only hash accepted: else no bytes match it. */
+function namesSha256(cid: CID): boolean {
+  return cid.multihash.code === SHA2_256 && cid.multihash.size === SHA2_256_BYTES;
 }
 
 /** Parses a CID given by a user or a peer; null when it is not a CIDv1 with a SHA-256 multihash. */
