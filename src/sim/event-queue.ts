@@ -4,9 +4,12 @@
  * heap over 10^5 pending events spends its time on cache misses; here an event goes into the slot
  * of its millisecond and comes out in O(1).
  *
- * Order is (time, sequence) exactly as with a heap: a slot is first-in first-out, and an event
- * beyond the ring's span waits in an overflow heap that feeds its slot before any direct insertion
- * there can happen (see `advanceTo`), so within a millisecond events leave in insertion order.
+ * Order is (time, sequence) exactly as with a heap: a slot is kept sorted by sequence (events are
+ * inserted in place, and rarely far from the end: a millisecond holds a handful of events), an event
+ * beyond the ring's span waits in an overflow heap until it comes into range, and the next event
+ * taken is always the least of those present. Sequences need not grow with insertion: the
+ * simulator's are keyed by the event's origin (world.ts), so that the order does not depend on
+ * which partition of a parallel run queued an event first.
  */
 import { MinHeap, type Scheduled } from '../core/min-heap.ts';
 
@@ -47,8 +50,7 @@ export class EventQueue<T extends Scheduled> {
     if (atMs < this.cursorMs) {
       this.early.push(event);
     } else if (atMs - this.cursorMs < SLOTS) {
-      this.slots[atMs & SLOT_MASK].push(event);
-      this.ringCount++;
+      this.insert(event);
     } else {
       this.overflow.push(event);
     }
@@ -107,8 +109,25 @@ export class EventQueue<T extends Scheduled> {
       const next = this.overflow.peek();
       if (next === undefined || next.atMs >= limitMs) return;
       this.overflow.pop();
-      this.slots[next.atMs & SLOT_MASK].push(next);
-      this.ringCount++;
+      this.insert(next);
     }
+  }
+
+  /**
+   * Puts an event into its slot in sequence order. In the slot being taken from, it goes among the
+   * events not yet taken, so an event queued now with a low sequence still comes out next.
+   */
+  private insert(event: T): void {
+    const slot = this.slots[event.atMs & SLOT_MASK];
+    const first = event.atMs === this.cursorMs ? this.taken : 0;
+    let at = slot.length;
+    slot.push(event);
+    const sequence = event.sequence;
+    while (at > first && slot[at - 1].sequence > sequence) {
+      slot[at] = slot[at - 1];
+      at--;
+    }
+    slot[at] = event;
+    this.ringCount++;
   }
 }

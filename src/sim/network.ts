@@ -99,9 +99,11 @@ export class SimNetwork {
 
   /**
    * When a message of `sizeBytes` sent now from `from` reaches `to`, or LOST. Partitions are
-   * checked again on delivery, so a message in flight when a partition starts is cut too.
+   * checked again on delivery, so a message in flight when a partition starts is cut too. Losses
+   * are drawn from `random` when given (the simulator gives each sender its own stream), else
+   * from the network's.
    */
-  transmit(nowMs: number, from: Endpoint, to: Endpoint, sizeBytes: number): number {
+  transmit(nowMs: number, from: Endpoint, to: Endpoint, sizeBytes: number, random: Random | null = null): number {
     if (!this.canReach(from.index, to.index)) {
       this.stats.partitioned++;
       return LOST;
@@ -111,7 +113,7 @@ export class SimNetwork {
       departMs = Math.max(nowMs, from.uplinkFreeAtMs) + (sizeBytes * 1000) / this.config.uplinkBytesPerSecond;
       from.uplinkFreeAtMs = departMs;
     }
-    if (this.config.lossRate > 0 && this.random.nextFloat() < this.config.lossRate) {
+    if (this.config.lossRate > 0 && (random ?? this.random).nextFloat() < this.config.lossRate) {
       this.stats.lost++;
       return LOST;
     }

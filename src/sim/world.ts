@@ -1,6 +1,7 @@
 /**
  * The deterministic discrete-event simulator: a virtual clock, one event queue ordered by
- * (time, sequence), simulated nodes each running the real DhtNode, and the network between them.
+ * (time, origin, the origin's count), simulated nodes each running the real DhtNode, and the
+ * network between them.
  * Nothing here reads the wall clock or Math.random: every random choice comes from the seeded
  * streams, so one seed gives one run, and the trace hash proves it (TigerBeetle's VOPR, FoundationDB's
  * simulation testing).
@@ -8,10 +9,17 @@
  * Simulated time advances in whole milliseconds: a message's delay is rounded to the nearest
  * millisecond (an error far below the RTTs being modelled), so every time is a small integer that
  * V8 stores unboxed — at 10^5 nodes that saves millions of heap objects.
+ *
+ * Ties within a millisecond are broken by where an event came from — the node that sent the
+ * message or set the timer, or the world for its own calls — and how many events that origin had
+ * queued before, never by the order in which events reached the queue. So the order of the events
+ * at one node depends only on what other nodes did, not on how the run interleaved them, and a run
+ * split across threads (parallel-run.ts) processes every node's events in the same order as one
+ * thread does.
  */
 import type { DhtConfig } from '../core/config.ts';
 import { DhtNode } from '../core/dht-node.ts';
-import { randomId, type Id } from '../core/id.ts';
+import { idEquals, randomId, type Id } from '../core/id.ts';
 import { MessageCode, isRequest, type Message } from '../core/messages.ts';
 import type { Scheduled } from '../core/min-heap.ts';
 import type { DhtEvent, NodeSnapshot, TrafficClass } from '../core/node-io.ts';
@@ -22,7 +30,7 @@ import { EventQueue } from './event-queue.ts';
 import { LOST, SimNetwork, type Endpoint, type NetworkConfig } from './network.ts';
 import { Oracle } from './oracle.ts';
 import { Prng } from './prng.ts';
-import { TraceHash } from './trace-hash.ts';
+import { NodeTraceHashes } from './trace-hash.ts';
 
 export interface WorldConfig {
   readonly seed: number;
@@ -46,6 +54,16 @@ export interface SimNode extends Endpoint {
   scheduledWakeMs: number;
   onlineSinceMs: number;
   onlineMsTotal: number;
+  /** Events this node has queued (messages sent, timers set): the second part of their order. */
+  queued: number;
+  /** The stream the network draws this node's message losses from; made on first use. */
+  linkRandom: Prng | null;
+}
+
+/** The order of an event among those of its millisecond: its origin first, then the origin's count. */
+function eventOrder(origin: number, count: number): number {
+  // Origin -1 is the world. Exact in a double: origins stay below 2^20, counts below 2^32.
+  return (origin + 1) * 0x1_0000_0000 + count;
 }
 
 const EventType = { deliver: 0, wake: 1, call: 2 } as const;
@@ -81,6 +99,29 @@ class SimEvent implements Scheduled {
   }
 }
 
+/**
+ * One part of a run split across threads (parallel/): this world runs only the nodes of part
+ * `self`, and hands every message for a node of another part to `send`, to be delivered there.
+ */
+export interface WorldPart {
+  /** The part of each node index. */
+  readonly partOf: Uint8Array;
+  readonly self: number;
+  readonly send: (delivery: CrossPartDelivery) => void;
+}
+
+/** A message on its way to a node of another part: when it arrives, to whom, from whom, its order. */
+export interface CrossPartDelivery {
+  readonly atMs: number;
+  readonly to: number;
+  readonly from: number;
+  readonly order: number;
+  readonly traffic: TrafficClass;
+  /** The message, or its encoding by the wire codec (always, when the world runs with `wire`). */
+  readonly message: Message | null;
+  readonly bytes: Uint8Array | null;
+}
+
 export interface TrafficTotals {
   messages: number;
   bytes: number;
@@ -93,7 +134,7 @@ export interface TrafficTotals {
 }
 
 /** Stream indices of the seeded generator: one per consumer, so none perturbs another. */
-const Streams = { identities: 1, placement: 2, network: 3, nodes: 4 } as const;
+const Streams = { identities: 1, placement: 2, network: 3, nodes: 4, links: 5 } as const;
 
 export class World {
   readonly config: WorldConfig;
@@ -101,23 +142,29 @@ export class World {
   readonly oracle = new Oracle();
   readonly network: SimNetwork;
   readonly traffic: TrafficTotals = { messages: 0, bytes: 0, maintenanceMessages: 0, maintenanceBytes: 0, undeliverable: 0, undecodable: 0 };
-  readonly traceHash = new TraceHash();
+  readonly traceHash = new NodeTraceHashes();
   /** Called for every event a node emits (lookup finished, joined, ...). */
   onNodeEvent: (node: SimNode, event: DhtEvent) => void = () => {};
   /** When set, receives one line per processed event (golden traces; slow, for small runs). */
   traceSink: ((line: string) => void) | null = null;
   eventsProcessed = 0;
+  /** Of those, the world's own calls: in a split run, every part processes each of them. */
+  callsProcessed = 0;
   /** Nodes online now, and the integral of that count over time (node-milliseconds online). */
   onlineCount = 0;
   private onlineNodeMsSettled = 0;
   private onlineCountChangedAtMs = 0;
   private clockMs = 0;
-  private sequence = 0;
+  /** Calls the world has queued (`at`): the second part of their order. */
+  private callsQueued = 0;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly root: Prng;
   private readonly identities: Prng;
   private readonly placements: Prng;
   private readonly nodeStreams: Prng;
+  private readonly linkStreams: Prng;
+  private readonly lossy: boolean;
+  private part: WorldPart | null = null;
 
   constructor(config: WorldConfig) {
     this.config = config;
@@ -125,8 +172,10 @@ export class World {
     this.identities = this.root.stream(Streams.identities);
     this.placements = this.root.stream(Streams.placement);
     this.nodeStreams = this.root.stream(Streams.nodes);
+    this.linkStreams = this.root.stream(Streams.links);
+    this.lossy = config.network.lossRate > 0;
     this.network = new SimNetwork(config.network, config.latency, this.root.stream(Streams.network));
-    this.traceHash.addNumber(config.seed);
+    this.traceHash.addTime(-1, config.seed);
   }
 
   get nowMs(): number {
@@ -163,9 +212,10 @@ export class World {
     const node: SimNode = {
       index, placement, generation: 0, uplinkFreeAtMs: 0, connections: null,
       peer: peerRef(id, address), random: this.nodeStreams.stream(index), dht: null, online: false, joined: false,
-      snapshot: null, scheduledWakeMs: Infinity, onlineSinceMs: 0, onlineMsTotal: 0,
+      snapshot: null, scheduledWakeMs: Infinity, onlineSinceMs: 0, onlineMsTotal: 0, queued: 0, linkRandom: null,
     };
     this.nodes.push(node);
+    this.traceHash.addNode(index);
     return node;
   }
 
@@ -218,6 +268,74 @@ export class World {
     return this.nodes.filter((node) => node.online);
   }
 
+  // ---- parts of a split run -------------------------------------------------------------------
+
+  /**
+   * From now on, runs only the nodes of `part.self`: events for other nodes are left to the
+   * worlds that run them (every part built the same world up to here), and messages to them go
+   * out through `part.send`.
+   */
+  runOnly(part: WorldPart): void {
+    if (part.partOf.length < this.nodes.length) throw new RangeError('the partition does not cover every node');
+    this.part = part;
+  }
+
+  /** Whether this world runs the node: always, unless it runs one part of a split run. */
+  runs(node: SimNode): boolean {
+    return this.part === null || this.part.partOf[node.index] === this.part.self;
+  }
+
+  /** The index of the node whose own PeerRef this is, or -1 (part-records.ts names contacts so). */
+  indexOf(peer: PeerRef): number {
+    const index = Number(peer.address);
+    return this.nodes[index]?.peer === peer ? index : -1;
+  }
+
+  /** The PeerRef of node `index`. */
+  peerAt(index: number): PeerRef | undefined {
+    return this.nodes[index]?.peer;
+  }
+
+  /** Queues a message that a node of another part sent to one of ours. */
+  receiveFromPart(delivery: CrossPartDelivery): void {
+    const destination = this.nodes[delivery.to];
+    const sender = this.nodes[delivery.from];
+    if (destination === undefined || sender === undefined || !this.runs(destination)) {
+      throw new RangeError(`a delivery from part to node ${delivery.to}, which this part does not run`);
+    }
+    if (delivery.atMs <= this.clockMs) throw new RangeError(`a delivery from another part at ${delivery.atMs} ms, not after now (${this.clockMs} ms)`);
+    let message = delivery.message;
+    let bytes = delivery.bytes;
+    if (this.config.wire) {
+      // Decoded on delivery, as every message of a wire run is.
+      bytes ??= encodeMessage(message as Message);
+      message = null;
+    } else if (message === null) {
+      const decoded = decodeMessage(bytes as Uint8Array);
+      if (!decoded.ok) {
+        this.traffic.undecodable++;
+        return;
+      }
+      message = this.sharedPeers(decoded.message);
+      bytes = null;
+    }
+    this.enqueue(new SimEvent(delivery.atMs, delivery.order, EventType.deliver, delivery.to, 0, sender.peer, message, bytes, delivery.traffic, null));
+  }
+
+  /**
+   * The message with every contact it names replaced by that node's own PeerRef, as a message
+   * passed within one world carries them: the nodes then share one object per peer, as they do
+   * when the run is not split (memory, and idEquals's fast path).
+   */
+  private sharedPeers(message: Message): Message {
+    if (message.kind !== 'nodes') return message;
+    const closer = message.closer.map((peer) => {
+      const node = this.nodes[Number(peer.address)];
+      return node !== undefined && node.peer.address === peer.address && idEquals(node.peer, peer) ? node.peer : peer;
+    });
+    return { ...message, closer };
+  }
+
   // ---- commands ------------------------------------------------------------------------------
 
   lookup(node: SimNode, target: Id): number {
@@ -247,7 +365,7 @@ export class World {
 
   /** Runs `call` at `atMs` (not before now). */
   at(atMs: number, call: () => void): void {
-    this.enqueue(new SimEvent(Math.max(Math.round(atMs), this.clockMs), this.sequence++, EventType.call, -1, 0, null, null, null, 'user', call));
+    this.enqueue(new SimEvent(Math.max(Math.round(atMs), this.clockMs), eventOrder(-1, this.callsQueued++), EventType.call, -1, 0, null, null, null, 'user', call));
   }
 
   /** Processes events up to and including `endMs`, then sets the clock to `endMs`. */
@@ -278,11 +396,13 @@ export class World {
   }
 
   private process(event: SimEvent): void {
+    const part = this.part;
+    // Another part runs this node (an event queued before the run was split).
+    if (part !== null && event.node >= 0 && part.partOf[event.node] !== part.self) return;
     this.eventsProcessed++;
     const hash = this.traceHash;
-    hash.addNumber(event.atMs);
-    hash.addInt(event.type);
-    hash.addInt(event.node);
+    hash.addTime(event.node, event.atMs);
+    hash.addInt(event.node, event.type);
     switch (event.type) {
       case EventType.deliver:
         this.deliver(event);
@@ -303,6 +423,7 @@ export class World {
         break;
       }
       case EventType.call:
+        this.callsProcessed++;
         (event.call as () => void)();
         break;
     }
@@ -321,8 +442,8 @@ export class World {
       message = decoded.message;
     }
     const hash = this.traceHash;
-    hash.addInt(MessageCode[message.kind]);
-    hash.addInt('requestId' in message ? message.requestId : 0);
+    hash.addInt(event.node, MessageCode[message.kind]);
+    hash.addInt(event.node, 'requestId' in message ? message.requestId : 0);
     if (!node.online || node.dht === null || !this.network.canReach(Number(from.address), node.index)) {
       this.traffic.undeliverable++;
       return;
@@ -360,7 +481,7 @@ export class World {
     if (wakeMs < node.scheduledWakeMs) {
       const atMs = Math.max(Math.ceil(wakeMs), this.clockMs);
       node.scheduledWakeMs = atMs;
-      this.enqueue(new SimEvent(atMs, this.sequence++, EventType.wake, node.index, node.generation, null, null, null, 'maintenance', null));
+      this.enqueue(new SimEvent(atMs, eventOrder(node.index, node.queued++), EventType.wake, node.index, node.generation, null, null, null, 'maintenance', null));
     }
   }
 
@@ -387,15 +508,27 @@ export class World {
       totals.maintenanceMessages++;
       totals.maintenanceBytes += sizeBytes;
     }
-    const arriveMs = this.network.transmit(this.clockMs, from, destination, sizeBytes);
+    const arriveMs = this.network.transmit(this.clockMs, from, destination, sizeBytes, this.lossy ? this.linkRandomOf(from) : null);
     if (arriveMs === LOST) return;
     const atMs = Math.max(this.clockMs, Math.round(arriveMs));
-    this.enqueue(new SimEvent(atMs, this.sequence++, EventType.deliver, index, 0, from.peer, bytes ? null : message, bytes, traffic, null));
+    const order = eventOrder(from.index, from.queued++);
+    const part = this.part;
+    if (part !== null && part.partOf[index] !== part.self) {
+      part.send({ atMs, to: index, from: from.index, order, traffic, message: bytes ? null : message, bytes });
+      return;
+    }
+    this.enqueue(new SimEvent(atMs, order, EventType.deliver, index, 0, from.peer, bytes ? null : message, bytes, traffic, null));
+  }
+
+  /** Each sender draws its losses from its own stream, so they do not depend on other senders' order. */
+  private linkRandomOf(node: SimNode): Prng {
+    node.linkRandom ??= this.linkStreams.stream(node.index);
+    return node.linkRandom;
   }
 
   private hashMembership(change: number, node: SimNode): void {
-    this.traceHash.addInt(change);
-    this.traceHash.addInt(node.index);
+    this.traceHash.addInt(node.index, change);
+    this.traceHash.addTime(node.index, this.clockMs);
     if (this.traceSink) this.traceSink(`${formatTime(this.clockMs)} ${['', 'start', 'crash', 'leave'][change]} ${node.index}`);
   }
 }

@@ -63,6 +63,8 @@ function parseRun(run: RunResult): Result {
 
 /** The result without the fields that measure the machine rather than the simulation. */
 const MACHINE_FIELDS: ReadonlySet<string> = new Set(['joinWallMs', 'wallMs', 'eventsPerSec', 'speedupVsRealTime', 'windowSpeedupVsRealTime', 'rssBytesMax']);
+/** Fields that say how a run was split across threads, not what it simulated. */
+const SPLIT_FIELDS: ReadonlySet<string> = new Set(['workers', 'lookaheadMs', 'crossPartMessages']);
 function simulatedPart(result: Result): Record<string, unknown> {
   return Object.fromEntries(Object.entries(result).filter(([field]) => !MACHINE_FIELDS.has(field)));
 }
@@ -128,6 +130,19 @@ describe('peergrid sim lookup --json', { concurrency: true }, () => {
     assert.equal(wired.correctRate, first.correctRate);
     assert.equal(wired.recallMean, first.recallMean);
     assert.equal(wired.lookupsCompleted, first.lookupsCompleted);
+  });
+});
+
+describe('peergrid sim lookup --workers', () => {
+  it('splits the window across threads and reports what one thread reports', async () => {
+    const args = ['sim', 'lookup', '--nodes', '200', '--lookups', '300', '--latency', 'planetlab', '--window', '1', '--warmup', '0.5', '--seed', '9', '--json'];
+    const [whole, split] = await Promise.all([peergrid(args).then(parseRun), peergrid([...args, '--workers', '2']).then(parseRun)]);
+    assert.equal(split.workers, 2);
+    assert.equal(whole.workers, 1);
+    assert.equal(split.traceHash, whole.traceHash);
+    const unsplit = (result: Result) => Object.fromEntries(Object.entries(simulatedPart(result)).filter(([field]) => !SPLIT_FIELDS.has(field)));
+    assert.deepEqual(unsplit(split), unsplit(whole));
+    assert.ok((split.crossPartMessages as number) > 0);
   });
 });
 

@@ -16,7 +16,12 @@ interface Event {
 /** Each step either pushes an event at now + delay (delay from 0 up to beyond the ring's 65.5 s span) or pops up to a limit. */
 const steps = fc.array(
   fc.oneof(
-    fc.record({ push: fc.constant(true), delayMs: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 60_000, max: 400_000 })) }),
+    fc.record({
+      push: fc.constant(true),
+      delayMs: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 60_000, max: 400_000 })),
+      // Sequences need not grow with insertion (the simulator keys them by origin): any order.
+      rank: fc.integer({ min: 0, max: 7 }),
+    }),
     fc.record({ push: fc.constant(false), lookaheadMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100_000 }), fc.constant(Infinity)) }),
   ),
   { maxLength: 400 },
@@ -32,7 +37,8 @@ describe('EventQueue', () => {
         let nowMs = 0;
         for (const step of script) {
           if (step.push) {
-            const event = { atMs: nowMs + step.delayMs, sequence: sequence++ };
+            // Unique, but ordered mainly by the drawn rank, not by when the event was pushed.
+            const event = { atMs: nowMs + step.delayMs, sequence: step.rank * 1_000_000 + sequence++ };
             calendar.push(event);
             heap.push(event);
           } else {

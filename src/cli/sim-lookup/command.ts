@@ -14,8 +14,8 @@ import { exponentialFromMedian, pareto, weibull } from '../../sim/churn/distribu
 import { MOJO } from '../../sim/churn/models.ts';
 import type { ChurnModel } from '../../sim/churn/models.ts';
 import { CHURN_SPEC_FORMS, parseChurnSpec } from '../../sim/churn/spec.ts';
-import { runLookupExperiment } from '../../sim/experiments/lookup-experiment.ts';
-import type { LookupExperimentOptions } from '../../sim/experiments/lookup-experiment.ts';
+import { runLookupExperiment, splitRunProblem } from '../../sim/experiments/lookup-experiment.ts';
+import type { LookupExperimentOptions, LookupExperimentResult } from '../../sim/experiments/lookup-experiment.ts';
 import type { LatencyModel } from '../../sim/latency/model.ts';
 import { parseLatencySpec } from '../../sim/latency/spec.ts';
 import { defaultNetworkConfig } from '../../sim/network.ts';
@@ -25,6 +25,7 @@ import {
 } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { formatSummary } from './format.ts';
+import { runLookupExperimentSplit, WORKERS_MAX } from '../../sim/parallel/parallel-lookup.ts';
 import { heapCapToRelaunchMb, RELAUNCHED_ENV } from './heap.ts';
 
 const MINUTE_MS = 60_000;
@@ -83,6 +84,7 @@ const OPTIONS = {
   proximity: { type: 'string' },
   eviction: { type: 'string' },
   join: { type: 'string' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -91,6 +93,8 @@ const OPTIONS = {
 /** Everything a run needs, validated. */
 export interface SimLookupPlan {
   readonly experiment: Omit<LookupExperimentOptions, 'progress'>;
+  /** Worker threads for the measured window (1: the run is not split). */
+  readonly workers: number;
   readonly json: boolean;
   readonly progress: boolean;
 }
@@ -153,12 +157,17 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
   const windowMs = values.window === undefined
     ? measurement.windowMs : parseDuration('--window', values.window, 'm', { min: 0, minExclusive: true });
 
+  const experiment = {
+    seed, nodes, lookups, dht: dhtForTransport, latency, network, churn,
+    wire: values.wire ?? false,
+    joinSpacingMs, warmupMs, windowMs, gracefulLeaveFraction, invariantCheckIntervalMs,
+  };
+  const workers = values.workers === undefined ? 1 : parseInteger('--workers', values.workers, 1, WORKERS_MAX);
+  const splitProblem = workers > 1 ? splitRunProblem(experiment) : null;
+  if (splitProblem !== null) throw new UsageError(`--workers ${workers}: ${splitProblem}`);
   return {
-    experiment: {
-      seed, nodes, lookups, dht: dhtForTransport, latency, network, churn,
-      wire: values.wire ?? false,
-      joinSpacingMs, warmupMs, windowMs, gracefulLeaveFraction, invariantCheckIntervalMs,
-    },
+    experiment,
+    workers,
     json: values.json ?? false,
     progress: values.progress ?? false,
   };
@@ -242,7 +251,12 @@ export function defaultMeasurementMs(churnSpec: string | null): { warmupMs: numb
   };
 }
 
-export function runSimLookup(args: readonly string[], io: CliIo): void {
+/** What a worker of a split run calls to make the same options (parallel-lookup.ts's OptionsRecipe). */
+export function experimentFromArgs(input: { readonly args: readonly string[]; readonly seed: number }): LookupExperimentOptions {
+  return parseSimLookupArgs(input.args, () => input.seed).experiment;
+}
+
+export async function runSimLookup(args: readonly string[], io: CliIo): Promise<void> {
   const plan = parseSimLookupArgs(args);
   const heapCapMb = heapCapToRelaunchMb(plan.experiment.nodes, getHeapStatistics().heap_size_limit, totalmem(), io.env);
   if (heapCapMb !== null) {
@@ -250,10 +264,15 @@ export function runSimLookup(args: readonly string[], io: CliIo): void {
     return;
   }
   io.err(`seed=${plan.experiment.seed}\n`);
-  const result = runLookupExperiment({
-    ...plan.experiment,
-    progress: plan.progress ? (line) => io.err(`${line}\n`) : undefined,
-  });
+  const progress = plan.progress ? (line: string) => io.err(`${line}\n`) : undefined;
+  let result: LookupExperimentResult;
+  if (plan.workers > 1) {
+    // The workers parse the same arguments, with the seed fixed to this run's.
+    const recipe = { module: import.meta.url, export: 'experimentFromArgs', input: { args: [...args], seed: plan.experiment.seed } };
+    result = await runLookupExperimentSplit(recipe, plan.workers, progress);
+  } else {
+    result = runLookupExperiment({ ...plan.experiment, progress });
+  }
   io.out(plan.json ? `${JSON.stringify(result)}\n` : formatSummary(result));
 }
 
@@ -318,6 +337,13 @@ Protocol (defaults are the kernel's):
   --eviction P             a full bucket's policy: ping-first (Kademlia) or lru, to compare (default ${d.eviction})
   --join S                 how a joining node fills its far buckets: lookups (a full lookup per
                            sibling subtree, Kademlia) or requests (one FIND_NODE per bucket) (default ${d.joinRefresh})
+
+Parallel:
+  --workers W              run the measured window on W worker threads, 1 to ${WORKERS_MAX} (default 1): each
+                           builds the same overlay, then runs its share of the nodes; the result
+                           and trace hash are those of one thread. Static runs on a latency model
+                           with shared hosts (planetlab, a matrix file), without --check,
+                           --proximity on or --connect-rtts
 
 Checks:
   --check S                run the invariant checkers every S simulated seconds; the result lists violations

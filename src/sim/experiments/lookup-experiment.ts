@@ -14,7 +14,10 @@ import type { LatencyModel } from '../latency/model.ts';
 import type { NetworkConfig } from '../network.ts';
 import type { Prng } from '../prng.ts';
 import { checkInvariants } from '../invariants.ts';
+import { partitionNodes } from '../parallel/node-partition.ts';
+import type { PartExchange } from '../parallel/part-exchange.ts';
 import { mean, quantileSorted, round, summarize } from '../stats.ts';
+import { foldTraceLanes } from '../trace-hash.ts';
 import { World, type SimNode } from '../world.ts';
 import { ResourceMeter } from './resource-meter.ts';
 
@@ -40,6 +43,17 @@ export interface LookupExperimentOptions {
   readonly invariantCheckIntervalMs?: number;
   /** Called with progress lines (to stderr) on long runs; not part of the result. */
   readonly progress?: (line: string) => void;
+  /**
+   * Run one part of a run split across worker threads (parallel/parallel-lookup.ts): every part
+   * builds the same overlay, then from the window on runs only its own nodes.
+   */
+  readonly split?: SplitRole;
+}
+
+/** This part's place in a split run. */
+export interface SplitRole {
+  readonly parts: number;
+  readonly exchange: PartExchange;
 }
 
 export interface LookupExperimentResult {
@@ -94,9 +108,49 @@ export interface LookupExperimentResult {
   /** How many times the invariant checkers ran, and what they found (the first few). */
   invariantChecks: number;
   invariantViolations: string[];
+  /** Worker threads that ran the window (1: the run was not split). */
+  workers: number;
+  /** Simulated ms each part ran ahead on its own between two exchanges; null when not split. */
+  lookaheadMs: number | null;
+  /** Messages of the window that went from one worker's nodes to another's. */
+  crossPartMessages: number;
+}
+
+/**
+ * What one part of a run (the whole run, when it is not split) measured, before it is summed up
+ * with the other parts' (summarizeLookupParts). Plain data, so that a worker can post it.
+ */
+export interface LookupPart {
+  readonly judgements: Judgement[];
+  readonly windowBytes: number;
+  readonly windowMaintenanceBytes: number;
+  readonly onlineNodeSeconds: number;
+  readonly joinSimSeconds: number;
+  readonly joinWallMs: number;
+  readonly joinMessagesPerNode: number;
+  readonly wallMs: number;
+  readonly windowWallMs: number;
+  readonly simSeconds: number;
+  /** Events at nodes this part ran, and the world's own calls (which every part runs). */
+  readonly nodeEvents: number;
+  readonly callEvents: number;
+  readonly rssBytesMax: number;
+  /** The world's trace lanes (trace-hash.ts), and which part ran each node (null: this one ran all). */
+  readonly traceLanes: Int32Array;
+  readonly partOf: Uint8Array | null;
+  readonly lookaheadMs: number | null;
+  readonly crossPartMessages: number;
+  readonly identities: number;
+  readonly vivaldiRelErrorP50: number | null;
+  readonly invariantChecks: number;
+  readonly invariantViolations: string[];
 }
 
 interface Judgement {
+  /** When the lookup finished, at which node, and its id there: the order judgements are summed in. */
+  finishedAtMs: number;
+  origin: number;
+  operationId: number;
   correct: boolean;
   recall: number;
   hops: number;
@@ -116,8 +170,29 @@ const RSS_SAMPLE_INTERVAL_MS = 10_000;
 const VIOLATIONS_KEPT = 20;
 /** How long after the window the last lookups may take to finish. */
 const DRAIN_MS = 60_000;
+/** After the window, how often the run looks whether every lookup has finished. */
+const DRAIN_CHECK_MS = 1_000;
 
 export function runLookupExperiment(options: LookupExperimentOptions): LookupExperimentResult {
+  return summarizeLookupParts(options, [runLookupPart(options)]);
+}
+
+/** Why a split run cannot have these options, or null when it can. */
+export function splitRunProblem(options: LookupExperimentOptions): string | null {
+  if (options.churn !== null) return 'a split run needs a static overlay (no --churn)';
+  if ((options.invariantCheckIntervalMs ?? 0) > 0) return 'the invariant checkers read every node: no --check in a split run';
+  if (options.dht.proximity) return 'proximity reports on every node\'s coordinate: no --proximity in a split run';
+  if (options.network.connectionSetupRtts > 0) return 'connections are state on both ends: no --connect-rtts in a split run';
+  return null;
+}
+
+/** Runs the experiment, or one part of a split run, and returns what it measured. */
+export function runLookupPart(options: LookupExperimentOptions): LookupPart {
+  const split = options.split ?? null;
+  if (split !== null) {
+    const problem = splitRunProblem(options);
+    if (problem !== null) throw new RangeError(problem);
+  }
   const meter = new ResourceMeter();
   const world = new World({ seed: options.seed, dht: options.dht, latency: options.latency, network: options.network, wire: options.wire });
   const workload = world.stream(ExperimentStreams.workload);
@@ -135,6 +210,21 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
     else if (event.kind === 'lookupDone' && pending.get(node)?.delete(event.operationId)) {
       outstanding--;
       judgements.push(judge(world, node, event, options.dht.k));
+    }
+  };
+  // Lookups still running in every part, as of the last exchange (a run that is not split: ours).
+  let outstandingEverywhere = 0;
+  let lookaheadMs: number | null = null;
+  /** Runs to `targetMs`; a split run in steps of the lookahead, trading messages after each. */
+  const advance = (targetMs: number): void => {
+    if (split === null || lookaheadMs === null) {
+      world.runUntil(targetMs);
+      outstandingEverywhere = outstanding;
+      return;
+    }
+    while (world.nowMs < targetMs) {
+      world.runUntil(Math.min(world.nowMs + lookaheadMs, targetMs));
+      outstandingEverywhere = split.exchange.endStep(outstanding, world, (delivery) => world.receiveFromPart(delivery));
     }
   };
   const randomReadyPeer = (): PeerRef[] => {
@@ -194,6 +284,18 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
   // Phase 2: settle (static) or reach steady state (churn).
   world.runUntil(world.nowMs + options.warmupMs);
 
+  // A split run parts here: each part runs its own nodes from now on (every part built the same
+  // overlay up to this point, from the same seed).
+  let partOf: Uint8Array | null = null;
+  if (split !== null) {
+    const partition = partitionNodes(world.nodes.map((node) => node.placement), options.latency, split.parts);
+    const ownPart = partition.partOf;
+    partOf = ownPart;
+    lookaheadMs = partition.lookaheadMs;
+    world.runOnly({ partOf: ownPart, self: split.exchange.self, send: (delivery) => split.exchange.send(delivery, ownPart[delivery.to], world) });
+    say(`part ${split.exchange.self} of ${split.parts}: ${partition.partSizes[split.exchange.self]} nodes, lookahead ${lookaheadMs} ms`);
+  }
+
   // Phase 3: the measured window.
   const windowStartMs = world.nowMs;
   const windowStartWallMs = meter.elapsedMs();
@@ -209,32 +311,79 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
   const startLookup = (): void => {
     const node = ready.pick(workload);
     if (node) {
-      const operationId = world.lookup(node, randomId(workload));
-      let forNode = pending.get(node);
-      if (!forNode) pending.set(node, (forNode = new Set()));
-      forNode.add(operationId);
-      outstanding++;
+      // Every part draws the same choices; only the part that runs the node starts the lookup.
+      const target = randomId(workload);
+      if (world.runs(node)) {
+        const operationId = world.lookup(node, target);
+        let forNode = pending.get(node);
+        if (!forNode) pending.set(node, (forNode = new Set()));
+        forNode.add(operationId);
+        outstanding++;
+      }
     }
     if (++nextLookup < lookupTimes.length) world.at(lookupTimes[nextLookup], startLookup);
   };
   if (lookupTimes.length > 0) world.at(lookupTimes[0], startLookup);
-  world.runUntil(windowEndMs);
+  const crossPartAtStart = split?.exchange.sent ?? 0;
+  advance(windowEndMs);
   const windowWallMs = meter.elapsedMs() - windowStartWallMs;
-  const trafficBytes = world.traffic.bytes - trafficAtStart.bytes;
-  const maintenanceBytes = world.traffic.maintenanceBytes - trafficAtStart.maintenanceBytes;
+  const crossPartMessages = (split?.exchange.sent ?? 0) - crossPartAtStart;
+  const windowBytes = world.traffic.bytes - trafficAtStart.bytes;
+  const windowMaintenanceBytes = world.traffic.maintenanceBytes - trafficAtStart.maintenanceBytes;
   const onlineNodeSeconds = (world.onlineNodeMs() - onlineNodeMsAtStart) / 1000;
   // Let lookups started near the end finish; they count, the traffic after the window does not.
-  world.runWhile(() => outstanding > 0, windowEndMs + DRAIN_MS);
+  // Checked every DRAIN_CHECK_MS, the same in a split run and a whole one.
+  const drainEndMs = windowEndMs + DRAIN_MS;
+  while (outstandingEverywhere > 0 && world.nowMs < drainEndMs) advance(Math.min(world.nowMs + DRAIN_CHECK_MS, drainEndMs));
   meter.sample();
-  const wallMs = meter.elapsedMs();
+  return {
+    judgements,
+    windowBytes,
+    windowMaintenanceBytes,
+    onlineNodeSeconds,
+    joinSimSeconds,
+    joinWallMs,
+    joinMessagesPerNode,
+    wallMs: meter.elapsedMs(),
+    windowWallMs,
+    simSeconds: world.nowMs / 1000,
+    nodeEvents: world.eventsProcessed - world.callsProcessed,
+    callEvents: world.callsProcessed,
+    rssBytesMax: meter.rssBytesMax,
+    traceLanes: world.traceHash.lanes(),
+    partOf,
+    lookaheadMs,
+    crossPartMessages,
+    identities: world.nodes.length,
+    vivaldiRelErrorP50: options.dht.proximity ? vivaldiRelErrorP50(world, world.stream(ExperimentStreams.vivaldiPairs)) : null,
+    invariantChecks,
+    invariantViolations,
+  };
+}
+
+/**
+ * Sums up the parts of a run (one, when it was not split) into its result. Judgements are taken in
+ * the order their lookups finished, whichever part judged them, so a split run reports the same
+ * figures as a whole one; the trace hash takes each node's lanes from the part that ran it.
+ */
+export function summarizeLookupParts(options: LookupExperimentOptions, parts: readonly LookupPart[]): LookupExperimentResult {
+  const first = parts[0];
+  const judgements = parts.flatMap((part) => part.judgements)
+    .sort((a, b) => a.finishedAtMs - b.finishedAtMs || a.origin - b.origin || a.operationId - b.operationId);
   const completed = judgements.length;
   const aborted = options.lookups - completed;
+  const windowBytes = parts.reduce((sum, part) => sum + part.windowBytes, 0);
+  const windowMaintenanceBytes = parts.reduce((sum, part) => sum + part.windowMaintenanceBytes, 0);
+  const onlineNodeSeconds = first.onlineNodeSeconds;
+  const wallMs = Math.max(...parts.map((part) => part.wallMs));
+  const windowWallMs = Math.max(...parts.map((part) => part.windowWallMs));
+  const events = parts.reduce((sum, part) => sum + part.nodeEvents, 0) + first.callEvents;
+  const simSeconds = first.simSeconds;
 
   const hopsSorted = judgements.map((j) => j.hops).sort((a, b) => a - b);
   const latencySorted = judgements.map((j) => j.latencyMs).sort((a, b) => a - b);
   const stretchSorted = judgements.map((j) => j.stretch).filter(Number.isFinite).sort((a, b) => a - b);
   const hops = summarize(hopsSorted);
-  const simSeconds = world.nowMs / 1000;
   return {
     seed: options.seed,
     nodes: options.nodes,
@@ -252,13 +401,13 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
     },
     stretch: { p50: round(quantileSorted(stretchSorted, 0.5)), p95: round(quantileSorted(stretchSorted, 0.95)) },
     proximity: options.dht.proximity,
-    vivaldiRelErrorP50: options.dht.proximity ? vivaldiRelErrorP50(world, world.stream(ExperimentStreams.vivaldiPairs)) : null,
+    vivaldiRelErrorP50: first.vivaldiRelErrorP50,
     messagesPerLookup: round(mean(judgements.map((j) => j.messages)), 2),
     failuresPerLookup: round(mean(judgements.map((j) => j.failures)), 3),
-    bytesPerNodePerSec: round(trafficBytes / onlineNodeSeconds, 1),
-    maintenanceBytesPerNodePerSec: round(maintenanceBytes / onlineNodeSeconds, 1),
+    bytesPerNodePerSec: round(windowBytes / onlineNodeSeconds, 1),
+    maintenanceBytesPerNodePerSec: round(windowMaintenanceBytes / onlineNodeSeconds, 1),
     nodesOnlineMean: round(onlineNodeSeconds / (options.windowMs / 1000), 1),
-    identities: world.nodes.length,
+    identities: first.identities,
     latency: options.latency.name,
     churn: options.churn ? options.churn.name : 'none',
     lossRate: options.network.lossRate,
@@ -270,19 +419,41 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
     wire: options.wire,
     warmupMinutes: round(options.warmupMs / 60_000, 2),
     windowMinutes: round(options.windowMs / 60_000, 2),
-    joinSimSeconds: round(joinSimSeconds, 1),
-    joinWallMs: Math.round(joinWallMs),
-    joinMessagesPerNode: round(joinMessagesPerNode, 1),
+    joinSimSeconds: round(first.joinSimSeconds, 1),
+    joinWallMs: Math.round(first.joinWallMs),
+    joinMessagesPerNode: round(first.joinMessagesPerNode, 1),
     wallMs: Math.round(wallMs),
     simSeconds: round(simSeconds, 1),
-    eventsPerSec: Math.round(world.eventsProcessed / (wallMs / 1000)),
+    eventsPerSec: Math.round(events / (wallMs / 1000)),
     speedupVsRealTime: round(simSeconds / (wallMs / 1000), 1),
     windowSpeedupVsRealTime: round(options.windowMs / windowWallMs, 1),
-    rssBytesMax: meter.rssBytesMax,
-    traceHash: world.traceHash.hex(),
-    invariantChecks,
-    invariantViolations,
+    rssBytesMax: Math.max(...parts.map((part) => part.rssBytesMax)),
+    traceHash: mergedTraceHash(parts),
+    invariantChecks: first.invariantChecks,
+    invariantViolations: first.invariantViolations,
+    workers: parts.length,
+    lookaheadMs: first.lookaheadMs,
+    crossPartMessages: parts.reduce((sum, part) => sum + part.crossPartMessages, 0),
   };
+}
+
+/** The run's trace hash: the world's lanes (alike in every part, or the parts diverged), each node's from its part. */
+function mergedTraceHash(parts: readonly LookupPart[]): string {
+  const lanes = Int32Array.from(parts[0].traceLanes);
+  for (const part of parts) {
+    if (part.traceLanes[0] !== lanes[0] || part.traceLanes[1] !== lanes[1] || part.traceLanes.length !== lanes.length) {
+      throw new Error('the parts of a split run disagree on the world\'s own events: they diverged');
+    }
+    const partOf = part.partOf;
+    if (partOf === null) continue;
+    const self = parts.indexOf(part);
+    for (let node = 0; node < partOf.length; node++) {
+      if (partOf[node] !== self) continue;
+      lanes[2 * (node + 1)] = part.traceLanes[2 * (node + 1)];
+      lanes[2 * (node + 1) + 1] = part.traceLanes[2 * (node + 1) + 1];
+    }
+  }
+  return foldTraceLanes(lanes);
 }
 
 /**
@@ -323,13 +494,16 @@ function judge(world: World, origin: SimNode, event: LookupDone, k: number): Jud
   let returned = 0;
   for (const peer of truth) if (found.some((candidate) => candidate.head === peer.head && idEquals(candidate, peer))) returned++;
   const latencyMs = event.finishedAtMs - event.startedAtMs;
-  let stretch = NaN;
+  let stretch = Number.NaN;
   if (found.length > 0) {
     const closest = world.nodes[Number(found[0].address)];
     const directMs = world.network.rttMs(origin, closest);
     if (directMs > 0) stretch = latencyMs / directMs;
   }
   return {
+    finishedAtMs: event.finishedAtMs,
+    origin: origin.index,
+    operationId: event.operationId,
     correct,
     recall: truth.length === 0 ? 1 : returned / truth.length,
     hops: event.hops,

@@ -1,0 +1,32 @@
+/**
+ * Option builders for split runs in tests: a worker thread builds its options from one of these
+ * (parallel-lookup.ts's OptionsRecipe), as the CLI's workers build theirs from its arguments.
+ */
+import { isMainThread, workerData } from 'node:worker_threads';
+import { defaultDhtConfig } from '../../../src/core/config.ts';
+import type { LookupExperimentOptions } from '../../../src/sim/experiments/lookup-experiment.ts';
+import { planetLabLatencyModel } from '../../../src/sim/latency/planetlab.ts';
+import { defaultNetworkConfig } from '../../../src/sim/network.ts';
+
+export interface SmallRunInput {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly lookups: number;
+  readonly wire?: boolean;
+  readonly lossRate?: number;
+  readonly bandwidth?: number;
+}
+
+export function smallRun(input: SmallRunInput): LookupExperimentOptions {
+  return {
+    seed: input.seed, nodes: input.nodes, lookups: input.lookups, dht: defaultDhtConfig, latency: planetLabLatencyModel(),
+    network: { ...defaultNetworkConfig, lossRate: input.lossRate ?? 0, uplinkBytesPerSecond: input.bandwidth ?? 0 },
+    churn: null, wire: input.wire ?? false, joinSpacingMs: 10, warmupMs: 30_000, windowMs: 60_000, gracefulLeaveFraction: 0,
+  };
+}
+
+/** The same run, except that the worker of part 1 fails while it builds its options. */
+export function failingInPartOne(input: SmallRunInput): LookupExperimentOptions {
+  if (!isMainThread && (workerData as { part: number }).part === 1) throw new Error('part one cannot start');
+  return smallRun(input);
+}
