@@ -139,6 +139,8 @@ const Streams = { identities: 1, placement: 2, network: 3, nodes: 4, links: 5 } 
 export class World {
   readonly config: WorldConfig;
   readonly nodes: SimNode[] = [];
+  /** Each node's PeerRef by index: a dense array, so naming a contact by index reads no node object. */
+  private readonly peers: PeerRef[] = [];
   readonly oracle = new Oracle();
   readonly network: SimNetwork;
   readonly traffic: TrafficTotals = { messages: 0, bytes: 0, maintenanceMessages: 0, maintenanceBytes: 0, undeliverable: 0, undecodable: 0 };
@@ -215,6 +217,7 @@ export class World {
       snapshot: null, scheduledWakeMs: Infinity, onlineSinceMs: 0, onlineMsTotal: 0, queued: 0, linkRandom: null,
     };
     this.nodes.push(node);
+    this.peers.push(node.peer);
     this.traceHash.addNode(index);
     return node;
   }
@@ -278,6 +281,12 @@ export class World {
   runOnly(part: WorldPart): void {
     if (part.partOf.length < this.nodes.length) throw new RangeError('the partition does not cover every node');
     this.part = part;
+    // The other parts' nodes keep their identity, place and online state here (the oracle and the
+    // judging of lookups read those), but their protocol state is never read again: let it go, so
+    // that each thread's heap, and each of its full collections, holds its own part only.
+    for (const node of this.nodes) {
+      if (part.partOf[node.index] !== part.self) node.dht = null;
+    }
   }
 
   /** Whether this world runs the node: always, unless it runs one part of a split run. */
@@ -288,12 +297,12 @@ export class World {
   /** The index of the node whose own PeerRef this is, or -1 (part-records.ts names contacts so). */
   indexOf(peer: PeerRef): number {
     const index = Number(peer.address);
-    return this.nodes[index]?.peer === peer ? index : -1;
+    return this.peers[index] === peer ? index : -1;
   }
 
   /** The PeerRef of node `index`. */
   peerAt(index: number): PeerRef | undefined {
-    return this.nodes[index]?.peer;
+    return this.peers[index];
   }
 
   /** Queues a message that a node of another part sent to one of ours. */

@@ -215,17 +215,15 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   // Lookups still running in every part, as of the last exchange (a run that is not split: ours).
   let outstandingEverywhere = 0;
   let lookaheadMs: number | null = null;
-  /** Runs to `targetMs`; a split run in steps of the lookahead, trading messages after each. */
+  /** Runs to `targetMs`; in a split run, the parts then meet and count the lookups still running. */
   const advance = (targetMs: number): void => {
     if (split === null || lookaheadMs === null) {
       world.runUntil(targetMs);
       outstandingEverywhere = outstanding;
       return;
     }
-    while (world.nowMs < targetMs) {
-      world.runUntil(Math.min(world.nowMs + lookaheadMs, targetMs));
-      outstandingEverywhere = split.exchange.endStep(outstanding, world, (delivery) => world.receiveFromPart(delivery));
-    }
+    split.exchange.runTo(targetMs, world);
+    outstandingEverywhere = split.exchange.sumAtCheckpoint(outstanding);
   };
   const randomReadyPeer = (): PeerRef[] => {
     const node = ready.pick(bootstrapChoice);
@@ -293,6 +291,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     partOf = ownPart;
     lookaheadMs = partition.lookaheadMs;
     world.runOnly({ partOf: ownPart, self: split.exchange.self, send: (delivery) => split.exchange.send(delivery, ownPart[delivery.to], world) });
+    split.exchange.start(world.nowMs, lookaheadMs);
     say(`part ${split.exchange.self} of ${split.parts}: ${partition.partSizes[split.exchange.self]} nodes, lookahead ${lookaheadMs} ms`);
   }
 

@@ -9,12 +9,15 @@
  * the order of events at a node does not depend on how the run interleaves nodes (world.ts) and
  * the parts are summed up in an order of their own (summarizeLookupParts). Tests check that.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   splitRunProblem, summarizeLookupParts, type LookupExperimentOptions, type LookupExperimentResult, type LookupPart,
 } from '../experiments/lookup-experiment.ts';
 import type { LookupWorkerData, LookupWorkerMessage } from './lookup-worker.ts';
-import { abortParts, createPartChannels, type PartChannels } from './part-exchange.ts';
+import {
+  abortParts, createPartChannels, RING_BYTES_DEFAULT, SPINS_WITH_OWN_CORES, SPINS_WITH_SHARED_CORES, type PartChannels,
+} from './part-exchange.ts';
 
 /**
  * How a worker makes the experiment's options: `module`'s export `export`, called with `input`.
@@ -30,13 +33,17 @@ export interface OptionsRecipe {
 export const WORKERS_MAX = 64;
 
 /** Runs the experiment the recipe describes on `workers` threads (2 or more). */
-export async function runLookupExperimentSplit(recipe: OptionsRecipe, workers: number, progress?: (line: string) => void): Promise<LookupExperimentResult> {
+export async function runLookupExperimentSplit(
+  recipe: OptionsRecipe, workers: number, progress?: (line: string) => void, ringBytes = RING_BYTES_DEFAULT,
+): Promise<LookupExperimentResult> {
   if (!Number.isInteger(workers) || workers < 2 || workers > WORKERS_MAX) throw new RangeError(`a split run has 2 to ${WORKERS_MAX} workers, got ${workers}`);
   const build = (await import(recipe.module))[recipe.export] as (input: unknown) => LookupExperimentOptions;
   const options = build(recipe.input);
   const problem = splitRunProblem(options);
   if (problem !== null) throw new RangeError(problem);
-  const channels = createPartChannels(workers);
+  // Parts busy-wait for each other only when each can have a core of its own.
+  const spins = workers <= availableParallelism() ? SPINS_WITH_OWN_CORES : SPINS_WITH_SHARED_CORES;
+  const channels = createPartChannels(workers, ringBytes, spins);
   const threads: Worker[] = [];
   try {
     const parts = await Promise.all(Array.from({ length: workers }, (_, part) => runPart(recipe, channels, part, progress, threads)));

@@ -1,51 +1,73 @@
 /**
- * How the parts of a split simulation (one per worker thread) trade messages and keep in step:
- * shared memory, one mailbox per ordered pair of parts, and a barrier at the end of every step.
+ * How the parts of a split simulation (one per worker thread) trade messages and keep in time:
+ * a ring in shared memory for each ordered pair of parts (part-ring.ts), and each part's clock.
  *
- * A step runs every part up to the same simulated time. What a part sends to another during a
- * step arrives at least the lookahead later (node-partition.ts), so after the step, not during it:
- * each part writes those messages into its mailbox for the other, all meet at the barrier, and each
- * reads its inbound mailboxes before starting the next step. Mailboxes alternate between two halves
- * by step, so a part may fill one half while the other part still reads the half of the step before.
- * The barrier also adds up one number from every part (lookups still running), so all parts decide
- * alike when the run is over.
+ * This is conservative synchronisation with lookahead (Chandy and Misra 1979; Fujimoto, CACM 1990).
+ * A message between parts takes at least the lookahead L (node-partition.ts). A part publishes its
+ * clock T once it has processed every event up to T and written every message those events sent;
+ * every message it sends later leaves after T and so arrives after T + L. So another part may run
+ * every event up to (the least clock it read from the others) + L, once it has read its rings.
+ * Parts publish often (every GRAIN), so the fastest waits only when it is a whole lookahead ahead
+ * of the slowest, and brief differences in load between parts cancel out instead of adding up at
+ * every step, as they would if all parts met at a barrier after each lookahead.
+ *
+ * At the times the experiment checks whether its lookups are done, all parts meet at a barrier
+ * that also adds up one number from each (lookups still running), so all decide alike.
  */
 import type { CrossPartDelivery } from '../world.ts';
-import { readRecord, writeRecord, type PeerDirectory } from './part-records.ts';
+import type { PeerDirectory } from './part-records.ts';
+import { createRingBuffer, PartRing } from './part-ring.ts';
 
 /** The shared memory of a split run: made by the coordinator, handed to every part. */
 export interface PartChannels {
   readonly parts: number;
-  /** Barrier, abort flag and the per-step sums. */
+  /** Clocks, the barrier, the abort flag and the sums. */
   readonly control: SharedArrayBuffer;
-  /** Mailbox from part `from` to part `to` at index from * parts + to (null on the diagonal). */
-  readonly mailboxes: readonly (SharedArrayBuffer | null)[];
+  /** The ring from part `from` to part `to` at index from * parts + to (null on the diagonal). */
+  readonly rings: readonly (SharedArrayBuffer | null)[];
+  /**
+   * How long a waiting part busy-waits before it sleeps: long when every part has a core of its
+   * own (a sleep costs a wake-up), short when parts share cores (a spinning part takes the core
+   * from the one it waits for).
+   */
+  readonly spinsBeforeSleep: number;
 }
 
-/** What one step may carry from one part to another; a larger step fails the run with a clear error. */
-export const MAILBOX_BYTES_DEFAULT = 16 * 2 ** 20;
+/** What a part does through the exchange: a World, seen from here. */
+export interface PartWorld extends PeerDirectory {
+  readonly nowMs: number;
+  runUntil(endMs: number): void;
+  receiveFromPart(delivery: CrossPartDelivery): void;
+}
 
-const Control = { arrived: 0, generation: 1, aborted: 2, sums: 3 } as const;
-/** Busy-wait this many checks before sleeping at the barrier: a step is short, a sleep costs a wake-up. */
-const SPINS_BEFORE_SLEEP = 2_000_000;
-/** How often a part asleep at the barrier looks whether the run was aborted. */
-const ABORT_CHECK_MS = 200;
+/** Room in each ring; a writer that finds it full waits for the reader (reading its own rings meanwhile). */
+export const RING_BYTES_DEFAULT = 8 * 2 ** 20;
 
-export function createPartChannels(parts: number, mailboxBytes = MAILBOX_BYTES_DEFAULT): PartChannels {
-  const control = new SharedArrayBuffer(4 * (Control.sums + 2 * parts));
-  const mailboxes: (SharedArrayBuffer | null)[] = [];
+const Control = { arrived: 0, generation: 1, aborted: 2, progress: 3, clocks: 4 } as const;
+/** Busy-wait checks before sleeping, when each part has a core, and when parts share cores. */
+export const SPINS_WITH_OWN_CORES = 200_000;
+export const SPINS_WITH_SHARED_CORES = 100;
+/** How long a sleeping part waits before it looks again (and whether the run was aborted). */
+const SLEEP_MS = 50;
+
+export function createPartChannels(parts: number, ringBytes = RING_BYTES_DEFAULT, spinsBeforeSleep = SPINS_WITH_OWN_CORES): PartChannels {
+  // Clocks, then two alternating rows of sums (a part may reach the next checkpoint before the others read this one).
+  const control = new SharedArrayBuffer(4 * (Control.clocks + parts + 2 * parts));
+  const rings: (SharedArrayBuffer | null)[] = [];
   for (let from = 0; from < parts; from++) {
-    for (let to = 0; to < parts; to++) mailboxes.push(from === to ? null : new SharedArrayBuffer(2 * mailboxBytes));
+    for (let to = 0; to < parts; to++) rings.push(from === to ? null : createRingBuffer(ringBytes));
   }
-  return { parts, control, mailboxes };
+  return { parts, control, rings, spinsBeforeSleep };
 }
 
-/** Marks a run aborted and wakes every part waiting at the barrier; each then throws. */
+/** Marks a run aborted and wakes every waiting part; each then throws. */
 export function abortParts(channels: PartChannels): void {
   const control = new Int32Array(channels.control);
   Atomics.store(control, Control.aborted, 1);
   Atomics.add(control, Control.generation, 1);
+  Atomics.add(control, Control.progress, 1);
   Atomics.notify(control, Control.generation);
+  Atomics.notify(control, Control.progress);
 }
 
 export class PartsAbortedError extends Error {
@@ -60,75 +82,116 @@ export class PartExchange {
   readonly self: number;
   private readonly parts: number;
   private readonly control: Int32Array;
-  /** Outbound mailbox views by destination part (null for ourselves). */
-  private readonly outbound: (DataView | null)[] = [];
-  private readonly inbound: (DataView | null)[] = [];
-  private readonly halfBytes: number;
-  /** Bytes written in the current half of each outbound mailbox. */
-  private readonly written: number[];
-  private step = 0;
+  private readonly spinsBeforeSleep: number;
+  private readonly outbound: (PartRing | null)[] = [];
+  private readonly inbound: (PartRing | null)[] = [];
+  /** Deliveries read while this part waited to write (its world was busy): handed over next. */
+  private readonly held: CrossPartDelivery[] = [];
+  private checkpoints = 0;
+  private lookaheadMs = 1;
+  private grainMs = 1;
   /** Messages sent to other parts so far (for the run's report). */
   sent = 0;
+  /** Times this part found itself a lookahead ahead and waited (for the run's report). */
+  waits = 0;
 
   constructor(channels: PartChannels, self: number) {
     this.self = self;
     this.parts = channels.parts;
     this.control = new Int32Array(channels.control);
-    let halfBytes = Infinity;
+    this.spinsBeforeSleep = channels.spinsBeforeSleep;
     for (let other = 0; other < this.parts; other++) {
-      const out = channels.mailboxes[self * this.parts + other];
-      const into = channels.mailboxes[other * this.parts + self];
-      this.outbound.push(out ? new DataView(out) : null);
-      this.inbound.push(into ? new DataView(into) : null);
-      if (out) halfBytes = Math.min(halfBytes, out.byteLength / 2);
+      const out = channels.rings[self * this.parts + other];
+      const into = channels.rings[other * this.parts + self];
+      this.outbound.push(out ? new PartRing(out) : null);
+      this.inbound.push(into ? new PartRing(into) : null);
     }
-    this.halfBytes = halfBytes;
-    this.written = new Array<number>(this.parts).fill(4);
   }
 
-  /** Queues a message for its part; it goes out at the end of the step. */
+  /** Starts running at `nowMs` with the partition's lookahead; other parts may go on from here. */
+  start(nowMs: number, lookaheadMs: number): void {
+    if (!(lookaheadMs >= 1)) throw new RangeError(`the lookahead must be at least 1 ms, got ${lookaheadMs}`);
+    this.lookaheadMs = lookaheadMs;
+    this.grainMs = Math.max(1, Math.floor(lookaheadMs / 4));
+    this.publish(nowMs);
+  }
+
+  /** Sends a message to a node of part `toPart`. */
   send(delivery: CrossPartDelivery, toPart: number, peers: PeerDirectory): void {
-    const view = this.outbound[toPart];
-    if (view === null || view === undefined) throw new RangeError(`no mailbox from part ${this.self} to part ${toPart}`);
-    const half = (this.step & 1) * this.halfBytes;
-    const at = this.written[toPart];
-    const length = writeRecord(view, half + at, half + this.halfBytes, delivery, peers);
-    if (length < 0) {
-      throw new RangeError(`part ${this.self} sent more than ${this.halfBytes} bytes to part ${toPart} in one step; the mailboxes are too small for this run`);
+    const ring = this.outbound[toPart];
+    if (ring === null || ring === undefined) throw new RangeError(`no ring from part ${this.self} to part ${toPart}`);
+    let spins = 0;
+    while (!ring.tryWrite(delivery, peers)) {
+      // The reader may itself be waiting to write to us: read our rings meanwhile, so it can.
+      this.readInto(peers, (received) => this.held.push(received));
+      spins = this.pause(spins);
     }
-    this.written[toPart] = at + length;
     this.sent++;
   }
 
-  /**
-   * Ends the step: publishes what was sent and this part's `count`, waits for every part, hands
-   * each message that arrived to `receive` and returns the sum of all parts' counts.
-   */
-  endStep(count: number, peers: PeerDirectory, receive: (delivery: CrossPartDelivery) => void): number {
-    const parity = this.step & 1;
-    const half = parity * this.halfBytes;
-    for (let other = 0; other < this.parts; other++) {
-      const view = this.outbound[other];
-      if (view) view.setUint32(half, this.written[other]);
-    }
-    Atomics.store(this.control, Control.sums + parity * this.parts + this.self, count);
-    this.barrier();
-    for (let other = 0; other < this.parts; other++) {
-      const view = this.inbound[other];
-      if (view === null || view === undefined) continue;
-      const end = half + view.getUint32(half);
-      for (let offset = half + 4; offset < end;) {
-        const record = readRecord(view, offset, peers);
-        receive(record.delivery);
-        offset += record.length;
+  /** Runs `world` up to `targetMs`, as fast as the other parts' clocks allow. */
+  runTo(targetMs: number, world: PartWorld): void {
+    let spins = 0;
+    while (world.nowMs < targetMs) {
+      // Clocks first, rings second: every message sent before a clock was published is then read.
+      let safeMs = Infinity;
+      for (let other = 0; other < this.parts; other++) {
+        if (other !== this.self) safeMs = Math.min(safeMs, Atomics.load(this.control, Control.clocks + other));
+      }
+      this.handOver(world);
+      const limitMs = Math.min(safeMs + this.lookaheadMs, targetMs, world.nowMs + this.grainMs);
+      if (limitMs > world.nowMs) {
+        world.runUntil(limitMs);
+        this.publish(limitMs);
+        spins = 0;
+      } else {
+        if (spins === 0) this.waits++;
+        spins = this.pause(spins);
       }
     }
+    this.handOver(world);
+  }
+
+  /**
+   * Meets every other part at the same simulated time and returns the sum of their `count`s; all
+   * parts call it at the same times (the experiment's checkpoints).
+   */
+  sumAtCheckpoint(count: number): number {
+    const row = Control.clocks + this.parts + (this.checkpoints & 1) * this.parts;
+    Atomics.store(this.control, row + this.self, count);
+    this.barrier();
     let sum = 0;
-    for (let part = 0; part < this.parts; part++) sum += Atomics.load(this.control, Control.sums + parity * this.parts + part);
-    this.step++;
-    // The half written next was read by the other parts before they reached this barrier.
-    this.written.fill(4);
+    for (let part = 0; part < this.parts; part++) sum += Atomics.load(this.control, row + part);
+    this.checkpoints++;
     return sum;
+  }
+
+  private publish(clockMs: number): void {
+    if (clockMs > 0x7fff_ffff) throw new RangeError(`a split run's clock is kept in 31 bits: ${clockMs} ms is too late`);
+    Atomics.store(this.control, Control.clocks + this.self, clockMs);
+    Atomics.add(this.control, Control.progress, 1);
+    Atomics.notify(this.control, Control.progress);
+  }
+
+  /** Gives the world what was held back, then everything in our inbound rings. */
+  private handOver(world: PartWorld): void {
+    if (this.held.length > 0) {
+      for (const delivery of this.held) world.receiveFromPart(delivery);
+      this.held.length = 0;
+    }
+    this.readInto(world, (delivery) => world.receiveFromPart(delivery));
+  }
+
+  private readInto(peers: PeerDirectory, receive: (delivery: CrossPartDelivery) => void): void {
+    for (const ring of this.inbound) if (ring !== null && ring.pending) ring.drain(peers, receive);
+  }
+
+  /** One turn of waiting for another part: spin a while, then sleep until some part makes progress. */
+  private pause(spins: number): number {
+    if (Atomics.load(this.control, Control.aborted) !== 0) throw new PartsAbortedError();
+    if (spins < this.spinsBeforeSleep) return spins + 1;
+    Atomics.wait(this.control, Control.progress, Atomics.load(this.control, Control.progress), SLEEP_MS);
+    return spins;
   }
 
   private barrier(): void {
@@ -143,7 +206,7 @@ export class PartExchange {
     }
     let spins = 0;
     while (Atomics.load(control, Control.generation) === generation) {
-      if (++spins > SPINS_BEFORE_SLEEP) Atomics.wait(control, Control.generation, generation, ABORT_CHECK_MS);
+      if (++spins > this.spinsBeforeSleep) Atomics.wait(control, Control.generation, generation, SLEEP_MS);
     }
     if (Atomics.load(control, Control.aborted) !== 0) throw new PartsAbortedError();
   }

@@ -27,6 +27,21 @@ const TRAFFIC_CODES: readonly TrafficClass[] = ['user', 'maintenance', 'reply'];
 /** length u32, arrival f64, to u32, from u32, order f64, traffic u8, form u8. */
 const HEADER_BYTES = 4 + 8 + 4 + 4 + 8 + 1 + 1;
 
+/** The most contacts a compact NODES record names (a count in one byte). */
+const CONTACTS_MAX = 255;
+/** The node indices of the contacts being written, found once per record. */
+const contactIndices = new Int32Array(CONTACTS_MAX);
+
+/** Fills contactIndices; false when a contact is not a node's own PeerRef. */
+function indexContacts(closer: readonly PeerRef[], peers: PeerDirectory): boolean {
+  for (let i = 0; i < closer.length; i++) {
+    const index = peers.indexOf(closer[i]);
+    if (index < 0) return false;
+    contactIndices[i] = index;
+  }
+  return true;
+}
+
 /** Writes one record at `offset`, no further than `end`; returns its length, or -1 when it does not fit. */
 export function writeRecord(view: DataView, offset: number, end: number, delivery: CrossPartDelivery, peers: PeerDirectory): number {
   const message = delivery.message;
@@ -49,7 +64,7 @@ export function writeRecord(view: DataView, offset: number, end: number, deliver
         }
         break;
       case 'nodes':
-        if (message.coordinate === undefined && message.closer.length < 256 && message.closer.every((peer) => peers.indexOf(peer) >= 0)) {
+        if (message.coordinate === undefined && message.closer.length <= CONTACTS_MAX && indexContacts(message.closer, peers)) {
           form = Form.nodes;
           bodyBytes = 4 + 1 + 4 * message.closer.length;
         }
@@ -86,7 +101,7 @@ export function writeRecord(view: DataView, offset: number, end: number, deliver
       const nodes = m as Extract<Message, { kind: 'nodes' }>;
       view.setUint32(body, nodes.requestId);
       view.setUint8(body + 4, nodes.closer.length);
-      for (let i = 0; i < nodes.closer.length; i++) view.setUint32(body + 5 + 4 * i, peers.indexOf(nodes.closer[i]));
+      for (let i = 0; i < nodes.closer.length; i++) view.setUint32(body + 5 + 4 * i, contactIndices[i]);
       break;
     }
     default:
