@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { heapCapToRelaunchMb, RELAUNCHED_ENV } from '../../src/cli/sim-lookup/heap.ts';
+import { heapCapToRelaunchMb, RELAUNCHED_ENV, splitMemoryProblem } from '../../src/cli/sim-lookup/heap.ts';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -24,6 +24,12 @@ describe('heap cap for large simulations', () => {
   it('never relaunches twice, nor when the machine has no more to give', () => {
     assert.equal(heapCapToRelaunchMb(100_000, 4 * GIB, 24 * GIB, { [RELAUNCHED_ENV]: '1' }), null);
     assert.equal(heapCapToRelaunchMb(100_000, 4 * GIB, 4 * GIB, {}), null);
+  });
+
+  it('lets a split run start only when every worker\'s whole overlay fits in the machine', () => {
+    assert.equal(splitMemoryProblem(100_000, 1, 24 * GIB), null, 'one thread: the heap cap decides');
+    assert.equal(splitMemoryProblem(10_000, 2, 24 * GIB), null);
+    assert.match(splitMemoryProblem(100_000, 2, 24 * GIB) ?? '', /each worker holds the whole overlay \(about 10\.7 GiB at 100000 nodes\); 2 of them need more than 80% of this machine's 24\.0 GiB/);
   });
 
   it('end to end: a run started with a small cap relaunches itself and prints its result', async () => {

@@ -26,7 +26,7 @@ import {
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { formatSummary } from './format.ts';
 import { runLookupExperimentSplit, WORKERS_MAX } from '../../sim/parallel/parallel-lookup.ts';
-import { heapCapToRelaunchMb, RELAUNCHED_ENV } from './heap.ts';
+import { heapCapToRelaunchMb, RELAUNCHED_ENV, splitMemoryProblem } from './heap.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -258,6 +258,8 @@ export function experimentFromArgs(input: { readonly args: readonly string[]; re
 
 export async function runSimLookup(args: readonly string[], io: CliIo): Promise<void> {
   const plan = parseSimLookupArgs(args);
+  const memoryProblem = splitMemoryProblem(plan.experiment.nodes, plan.workers, totalmem());
+  if (memoryProblem !== null) throw new UsageError(`--workers ${plan.workers}: ${memoryProblem}`);
   const heapCapMb = heapCapToRelaunchMb(plan.experiment.nodes, getHeapStatistics().heap_size_limit, totalmem(), io.env);
   if (heapCapMb !== null) {
     relaunchWithHeap(heapCapMb, io);
