@@ -343,9 +343,8 @@ Protocol (defaults are the kernel's):
 Parallel:
   --workers W              run the measured window on W worker threads, 1 to ${WORKERS_MAX} (default 1): each
                            builds the same overlay, then runs its share of the nodes; the result
-                           and trace hash are those of one thread. Static runs on a latency model
-                           with shared hosts (planetlab, a matrix file), without --check,
-                           --proximity on or --connect-rtts
+                           and trace hash are those of one thread. Static runs without --check,
+                           --proximity on or --connect-rtts; on geo, at most 5,000 nodes
 
 Checks:
   --check S                run the invariant checkers every S simulated seconds; the result lists violations

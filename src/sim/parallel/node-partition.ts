@@ -39,24 +39,25 @@ interface HostCluster {
 export function partitionNodes(placements: readonly Placement[], latency: LatencyModel, parts: number): NodePartition {
   if (!Number.isInteger(parts) || parts < 1 || parts > 255) throw new RangeError(`parts must be an integer from 1 to 255, got ${parts}`);
   if (parts === 1) return { partOf: new Uint8Array(placements.length), partSizes: [placements.length], lookaheadMs: Infinity };
-  const hostIds: number[] = [];
+  // One placement per host stands for it, without its access delay: what is left is the core RTT.
+  const hostPlacements: Placement[] = [];
   const hostIndex = new Map<number, number>();
   const nodesOnHost: number[] = [];
   for (const placement of placements) {
     let index = hostIndex.get(placement.host);
     if (index === undefined) {
-      index = hostIds.length;
+      index = hostPlacements.length;
       hostIndex.set(placement.host, index);
-      hostIds.push(placement.host);
+      hostPlacements.push({ ...placement, accessMs: 0 });
       nodesOnHost.push(0);
     }
     nodesOnHost[index]++;
   }
-  const hosts = hostIds.length;
+  const hosts = hostPlacements.length;
   if (hosts > PARTITION_HOSTS_MAX) {
-    throw new RangeError(`the ${latency.name} latency model puts the nodes on ${hosts} hosts; a split run needs a model with shared hosts, such as planetlab or a matrix file (at most ${PARTITION_HOSTS_MAX} hosts)`);
+    throw new RangeError(`the ${latency.name} latency model puts the nodes on ${hosts} hosts; a split run needs at most ${PARTITION_HOSTS_MAX}, so a model with shared hosts, such as planetlab or a matrix file (the geographic model gives every node its own)`);
   }
-  const coreRttMs = hostRttMatrix(hostIds, latency);
+  const coreRttMs = hostRttMatrix(hostPlacements, latency);
   const pairs = sortedPairs(coreRttMs, hosts);
   const limit = Math.ceil((placements.length / parts) * (1 + PART_SKEW_MAX));
   // Binary search for the last pair whose RTT, as a threshold, still lets the clusters pack evenly.
@@ -82,7 +83,7 @@ export function partitionNodes(placements: readonly Placement[], latency: Latenc
     }
   }
   const lookaheadMs = Math.floor(crossMinMs / 2);
-  if (!(lookaheadMs >= 1)) {
+  if (!(lookaheadMs >= 1) || !Number.isFinite(lookaheadMs)) {
     throw new RangeError(`the nodes cannot be split into ${parts} parts at least 2 ms of RTT apart under the ${latency.name} latency model`);
   }
   const partOf = new Uint8Array(placements.length);
@@ -95,14 +96,14 @@ export function partitionNodes(placements: readonly Placement[], latency: Latenc
   return { partOf, partSizes, lookaheadMs };
 }
 
-/** Core RTTs between hosts: the model's RTT between placements with no access delay. */
-function hostRttMatrix(hostIds: readonly number[], latency: LatencyModel): Float64Array {
-  const hosts = hostIds.length;
-  const bare = hostIds.map((host): Placement => ({ host, accessMs: 0, latitude: Number.NaN, longitude: Number.NaN }));
+/** Core RTTs between hosts: the model's RTT between their placements with no access delay. */
+function hostRttMatrix(bare: readonly Placement[], latency: LatencyModel): Float64Array {
+  const hosts = bare.length;
   const rttMs = new Float64Array(hosts * hosts);
   for (let a = 0; a < hosts; a++) {
     for (let b = a + 1; b < hosts; b++) {
       const value = latency.rttMs(bare[a], bare[b]);
+      if (!(value >= 0)) throw new RangeError(`the ${latency.name} latency model gives no round-trip time between hosts ${bare[a].host} and ${bare[b].host}`);
       rttMs[a * hosts + b] = value;
       rttMs[b * hosts + a] = value;
     }

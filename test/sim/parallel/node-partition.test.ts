@@ -41,6 +41,19 @@ describe('partitionNodes', () => {
     });
   }
 
+  it('splits a small overlay on the geographic model, where every node is its own host', () => {
+    const geo = geoLatencyModel();
+    const placements = placeNodes(600, (random) => geo.place(random));
+    const { partOf, partSizes, lookaheadMs } = partitionNodes(placements, geo, 2);
+    assert.ok(Math.max(...partSizes) <= Math.ceil(300 * (1 + PART_SKEW_MAX)));
+    assert.ok(lookaheadMs >= 1 && Number.isFinite(lookaheadMs), `lookahead ${lookaheadMs}`);
+    for (let a = 0; a < placements.length; a += 3) {
+      for (let b = 1; b < placements.length; b += 5) {
+        if (partOf[a] !== partOf[b]) assert.ok(geo.rttMs(placements[a], placements[b]) / 2 >= lookaheadMs);
+      }
+    }
+  });
+
   it('puts every node in part 0 when there is one part', () => {
     const split = partitionNodes(placeNodes(10, (random) => planetLab.place(random)), planetLab, 1);
     assert.deepEqual([...split.partOf], new Array(10).fill(0));

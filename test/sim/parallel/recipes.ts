@@ -5,6 +5,7 @@
 import { isMainThread, workerData } from 'node:worker_threads';
 import { defaultDhtConfig } from '../../../src/core/config.ts';
 import type { LookupExperimentOptions } from '../../../src/sim/experiments/lookup-experiment.ts';
+import { geoLatencyModel } from '../../../src/sim/latency/geo.ts';
 import { planetLabLatencyModel } from '../../../src/sim/latency/planetlab.ts';
 import { defaultNetworkConfig } from '../../../src/sim/network.ts';
 
@@ -15,11 +16,12 @@ export interface SmallRunInput {
   readonly wire?: boolean;
   readonly lossRate?: number;
   readonly bandwidth?: number;
+  readonly geo?: boolean;
 }
 
 export function smallRun(input: SmallRunInput): LookupExperimentOptions {
   return {
-    seed: input.seed, nodes: input.nodes, lookups: input.lookups, dht: defaultDhtConfig, latency: planetLabLatencyModel(),
+    seed: input.seed, nodes: input.nodes, lookups: input.lookups, dht: defaultDhtConfig, latency: input.geo ? geoLatencyModel() : planetLabLatencyModel(),
     network: { ...defaultNetworkConfig, lossRate: input.lossRate ?? 0, uplinkBytesPerSecond: input.bandwidth ?? 0 },
     churn: null, wire: input.wire ?? false, joinSpacingMs: 10, warmupMs: 30_000, windowMs: 60_000, gracefulLeaveFraction: 0,
   };

@@ -46,6 +46,13 @@ describe('a split lookup experiment', () => {
     assert.deepEqual(simulated(split), simulated(whole));
   });
 
+  it('stays identical on the geographic latency model', async () => {
+    const input: SmallRunInput = { seed: 5, nodes: 250, lookups: 300, geo: true };
+    const whole = runLookupExperiment(smallRun(input));
+    const split = await runLookupExperimentSplit(recipe(input), 2);
+    assert.deepEqual(simulated(split), simulated(whole));
+  });
+
   it('stays identical when the rings between parts are tiny and writers often wait for readers', async () => {
     const input: SmallRunInput = { seed: 11, nodes: 200, lookups: 400 };
     const whole = runLookupExperiment(smallRun(input));
