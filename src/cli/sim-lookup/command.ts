@@ -341,8 +341,8 @@ Protocol (defaults are the kernel's):
                            sibling subtree, Kademlia) or requests (one FIND_NODE per bucket) (default ${d.joinRefresh})
 
 Parallel:
-  --workers W              run the measured window on W worker threads, 1 to ${WORKERS_MAX} (default 1): each
-                           builds the same overlay, then runs its share of the nodes; the result
+  --workers W              run the warm-up and window on W worker threads, 1 to ${WORKERS_MAX} (default 1):
+                           each builds the same overlay, then runs its share of the nodes; the result
                            and trace hash are those of one thread. Static runs without --check,
                            --proximity on or --connect-rtts; on geo, at most 5,000 nodes
 

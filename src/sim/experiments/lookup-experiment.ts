@@ -45,7 +45,7 @@ export interface LookupExperimentOptions {
   readonly progress?: (line: string) => void;
   /**
    * Run one part of a run split across worker threads (parallel/parallel-lookup.ts): every part
-   * builds the same overlay, then from the window on runs only its own nodes.
+   * builds the same overlay, then from the warm-up on runs only its own nodes.
    */
   readonly split?: SplitRole;
 }
@@ -279,11 +279,8 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   const joinMessagesPerNode = options.churn === null && options.nodes > 0 ? world.traffic.messages / options.nodes : 0;
   say(`joined ${ready.size} nodes in ${joinSimSeconds.toFixed(1)} simulated s, ${(joinWallMs / 1000).toFixed(1)} s wall`);
 
-  // Phase 2: settle (static) or reach steady state (churn).
-  world.runUntil(world.nowMs + options.warmupMs);
-
-  // A split run parts here: each part runs its own nodes from now on (every part built the same
-  // overlay up to this point, from the same seed).
+  // A split run parts here: every part built the same overlay up to this point, from the same
+  // seed; each runs only its own nodes from now on, through the warm-up and the window.
   let partOf: Uint8Array | null = null;
   if (split !== null) {
     const partition = partitionNodes(world.nodes.map((node) => node.placement), options.latency, split.parts);
@@ -294,6 +291,9 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     split.exchange.start(world.nowMs, lookaheadMs);
     say(`part ${split.exchange.self} of ${split.parts}: ${partition.partSizes[split.exchange.self]} nodes, lookahead ${lookaheadMs} ms`);
   }
+
+  // Phase 2: settle (static) or reach steady state (churn).
+  advance(world.nowMs + options.warmupMs);
 
   // Phase 3: the measured window.
   const windowStartMs = world.nowMs;
