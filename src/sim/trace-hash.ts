@@ -44,7 +44,7 @@ function mix(value: number): number {
  * A node's hash takes in the events that node processed, in its order; the run's hash folds them
  * all, the world's first, then the nodes' by index. Two runs that process the same events at every
  * node in the same order end with the same hash, however the events of different nodes interleave:
- * so a run split across worker threads (parallel-run.ts) has the same hash as one on a single thread.
+ * so a run split across worker threads (parallel/parallel-lookup.ts) has the same hash as one on a single thread.
  */
 export class NodeTraceHashes {
   /** Lane pairs: slot 0 is the world's, slot i + 1 node i's. */

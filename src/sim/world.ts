@@ -14,7 +14,7 @@
  * message or set the timer, or the world for its own calls — and how many events that origin had
  * queued before, never by the order in which events reached the queue. So the order of the events
  * at one node depends only on what other nodes did, not on how the run interleaved them, and a run
- * split across threads (parallel-run.ts) processes every node's events in the same order as one
+ * split across threads (parallel/parallel-lookup.ts) processes every node's events in the same order as one
  * thread does.
  */
 import type { DhtConfig } from '../core/config.ts';
@@ -310,7 +310,7 @@ export class World {
     const destination = this.nodes[delivery.to];
     const sender = this.nodes[delivery.from];
     if (destination === undefined || sender === undefined || !this.runs(destination)) {
-      throw new RangeError(`a delivery from part to node ${delivery.to}, which this part does not run`);
+      throw new RangeError(`a delivery from another part to node ${delivery.to}, which this part does not run`);
     }
     if (delivery.atMs <= this.clockMs) throw new RangeError(`a delivery from another part at ${delivery.atMs} ms, not after now (${this.clockMs} ms)`);
     let message = delivery.message;

@@ -16,9 +16,9 @@ import type { Prng } from '../prng.ts';
 import { checkInvariants } from '../invariants.ts';
 import { partitionNodes } from '../parallel/node-partition.ts';
 import type { PartExchange } from '../parallel/part-exchange.ts';
-import { mean, quantileSorted, round, summarize } from '../stats.ts';
-import { foldTraceLanes } from '../trace-hash.ts';
+import { quantileSorted, round } from '../stats.ts';
 import { World, type SimNode } from '../world.ts';
+import { summarizeLookupParts } from './lookup-summary.ts';
 import { ResourceMeter } from './resource-meter.ts';
 
 export interface LookupExperimentOptions {
@@ -108,9 +108,9 @@ export interface LookupExperimentResult {
   /** How many times the invariant checkers ran, and what they found (the first few). */
   invariantChecks: number;
   invariantViolations: string[];
-  /** Worker threads that ran the window (1: the run was not split). */
+  /** Worker threads that ran the warm-up and the window (1: the run was not split). */
   workers: number;
-  /** Simulated ms each part ran ahead on its own between two exchanges; null when not split. */
+  /** How far, in simulated ms, a part may run ahead of the other parts' clocks; null when not split. */
   lookaheadMs: number | null;
   /** Messages of the window that went from one worker's nodes to another's. */
   crossPartMessages: number;
@@ -146,7 +146,7 @@ export interface LookupPart {
   readonly invariantViolations: string[];
 }
 
-interface Judgement {
+export interface Judgement {
   /** When the lookup finished, at which node, and its id there: the order judgements are summed in. */
   finishedAtMs: number;
   origin: number;
@@ -358,101 +358,6 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     invariantChecks,
     invariantViolations,
   };
-}
-
-/**
- * Sums up the parts of a run (one, when it was not split) into its result. Judgements are taken in
- * the order their lookups finished, whichever part judged them, so a split run reports the same
- * figures as a whole one; the trace hash takes each node's lanes from the part that ran it.
- */
-export function summarizeLookupParts(options: LookupExperimentOptions, parts: readonly LookupPart[]): LookupExperimentResult {
-  const first = parts[0];
-  const judgements = parts.flatMap((part) => part.judgements)
-    .sort((a, b) => a.finishedAtMs - b.finishedAtMs || a.origin - b.origin || a.operationId - b.operationId);
-  const completed = judgements.length;
-  const aborted = options.lookups - completed;
-  const windowBytes = parts.reduce((sum, part) => sum + part.windowBytes, 0);
-  const windowMaintenanceBytes = parts.reduce((sum, part) => sum + part.windowMaintenanceBytes, 0);
-  const onlineNodeSeconds = first.onlineNodeSeconds;
-  const wallMs = Math.max(...parts.map((part) => part.wallMs));
-  const windowWallMs = Math.max(...parts.map((part) => part.windowWallMs));
-  const events = parts.reduce((sum, part) => sum + part.nodeEvents, 0) + first.callEvents;
-  const simSeconds = first.simSeconds;
-
-  const hopsSorted = judgements.map((j) => j.hops).sort((a, b) => a - b);
-  const latencySorted = judgements.map((j) => j.latencyMs).sort((a, b) => a - b);
-  const stretchSorted = judgements.map((j) => j.stretch).filter(Number.isFinite).sort((a, b) => a - b);
-  const hops = summarize(hopsSorted);
-  return {
-    seed: options.seed,
-    nodes: options.nodes,
-    lookups: options.lookups,
-    lookupsCompleted: completed,
-    lookupsAborted: aborted,
-    correctRate: round(mean(judgements.map((j) => (j.correct ? 1 : 0))), 5),
-    recallMean: round(mean(judgements.map((j) => j.recall)), 5),
-    hops: { mean: round(hops.mean), p50: hops.p50, p95: hops.p95, max: hops.max },
-    latencyMs: {
-      p50: round(quantileSorted(latencySorted, 0.5), 1),
-      p95: round(quantileSorted(latencySorted, 0.95), 1),
-      p99: round(quantileSorted(latencySorted, 0.99), 1),
-      mean: round(mean(latencySorted), 1),
-    },
-    stretch: { p50: round(quantileSorted(stretchSorted, 0.5)), p95: round(quantileSorted(stretchSorted, 0.95)) },
-    proximity: options.dht.proximity,
-    vivaldiRelErrorP50: first.vivaldiRelErrorP50,
-    messagesPerLookup: round(mean(judgements.map((j) => j.messages)), 2),
-    failuresPerLookup: round(mean(judgements.map((j) => j.failures)), 3),
-    bytesPerNodePerSec: round(windowBytes / onlineNodeSeconds, 1),
-    maintenanceBytesPerNodePerSec: round(windowMaintenanceBytes / onlineNodeSeconds, 1),
-    nodesOnlineMean: round(onlineNodeSeconds / (options.windowMs / 1000), 1),
-    identities: first.identities,
-    latency: options.latency.name,
-    churn: options.churn ? options.churn.name : 'none',
-    lossRate: options.network.lossRate,
-    k: options.dht.k,
-    alpha: options.dht.alpha,
-    bits: options.dht.bitsPerDigit,
-    finish: String(options.dht.lookupFinish),
-    join: options.dht.joinRefresh,
-    wire: options.wire,
-    warmupMinutes: round(options.warmupMs / 60_000, 2),
-    windowMinutes: round(options.windowMs / 60_000, 2),
-    joinSimSeconds: round(first.joinSimSeconds, 1),
-    joinWallMs: Math.round(first.joinWallMs),
-    joinMessagesPerNode: round(first.joinMessagesPerNode, 1),
-    wallMs: Math.round(wallMs),
-    simSeconds: round(simSeconds, 1),
-    eventsPerSec: Math.round(events / (wallMs / 1000)),
-    speedupVsRealTime: round(simSeconds / (wallMs / 1000), 1),
-    windowSpeedupVsRealTime: round(options.windowMs / windowWallMs, 1),
-    rssBytesMax: Math.max(...parts.map((part) => part.rssBytesMax)),
-    traceHash: mergedTraceHash(parts),
-    invariantChecks: first.invariantChecks,
-    invariantViolations: first.invariantViolations,
-    workers: parts.length,
-    lookaheadMs: first.lookaheadMs,
-    crossPartMessages: parts.reduce((sum, part) => sum + part.crossPartMessages, 0),
-  };
-}
-
-/** The run's trace hash: the world's lanes (alike in every part, or the parts diverged), each node's from its part. */
-function mergedTraceHash(parts: readonly LookupPart[]): string {
-  const lanes = Int32Array.from(parts[0].traceLanes);
-  for (const part of parts) {
-    if (part.traceLanes[0] !== lanes[0] || part.traceLanes[1] !== lanes[1] || part.traceLanes.length !== lanes.length) {
-      throw new Error('the parts of a split run disagree on the world\'s own events: they diverged');
-    }
-    const partOf = part.partOf;
-    if (partOf === null) continue;
-    const self = parts.indexOf(part);
-    for (let node = 0; node < partOf.length; node++) {
-      if (partOf[node] !== self) continue;
-      lanes[2 * (node + 1)] = part.traceLanes[2 * (node + 1)];
-      lanes[2 * (node + 1) + 1] = part.traceLanes[2 * (node + 1) + 1];
-    }
-  }
-  return foldTraceLanes(lanes);
 }
 
 /**

@@ -11,9 +11,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import {
-  splitRunProblem, summarizeLookupParts, type LookupExperimentOptions, type LookupExperimentResult, type LookupPart,
-} from '../experiments/lookup-experiment.ts';
+import { splitRunProblem, type LookupExperimentOptions, type LookupExperimentResult, type LookupPart } from '../experiments/lookup-experiment.ts';
+import { summarizeLookupParts } from '../experiments/lookup-summary.ts';
 import type { LookupWorkerData, LookupWorkerMessage } from './lookup-worker.ts';
 import {
   abortParts, createPartChannels, RING_BYTES_DEFAULT, SPINS_WITH_OWN_CORES, SPINS_WITH_SHARED_CORES, type PartChannels,
