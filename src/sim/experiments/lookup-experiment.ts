@@ -217,7 +217,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   let lookaheadMs: number | null = null;
   /** Runs to `targetMs`; in a split run, the parts then meet and count the lookups still running. */
   const advance = (targetMs: number): void => {
-    if (split === null || lookaheadMs === null) {
+    if (split === null) {
       world.runUntil(targetMs);
       outstandingEverywhere = outstanding;
       return;

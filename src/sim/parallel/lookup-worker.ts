@@ -4,7 +4,7 @@
  * which cannot be posted), runs its part, and posts what it measured.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runLookupPart, type LookupExperimentOptions } from '../experiments/lookup-experiment.ts';
+import { runLookupPart, type LookupExperimentOptions, type LookupPart } from '../experiments/lookup-experiment.ts';
 import { abortParts, PartExchange, type PartChannels } from './part-exchange.ts';
 import type { OptionsRecipe } from './parallel-lookup.ts';
 
@@ -18,7 +18,7 @@ export interface LookupWorkerData {
 /** What a worker posts to the coordinator. */
 export type LookupWorkerMessage =
   | { readonly kind: 'progress'; readonly line: string }
-  | { readonly kind: 'done'; readonly part: ReturnType<typeof runLookupPart> }
+  | { readonly kind: 'done'; readonly part: LookupPart }
   | { readonly kind: 'failed'; readonly message: string };
 
 const data = workerData as LookupWorkerData;

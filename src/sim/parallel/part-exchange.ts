@@ -92,8 +92,6 @@ export class PartExchange {
   private grainMs = 1;
   /** Messages sent to other parts so far (for the run's report). */
   sent = 0;
-  /** Times this part found itself a lookahead ahead and waited (for the run's report). */
-  waits = 0;
 
   constructor(channels: PartChannels, self: number) {
     this.self = self;
@@ -145,7 +143,6 @@ export class PartExchange {
         this.publish(limitMs);
         spins = 0;
       } else {
-        if (spins === 0) this.waits++;
         spins = this.pause(spins);
       }
     }
