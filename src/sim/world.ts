@@ -230,6 +230,12 @@ export class World {
     node.joined = false;
     node.onlineSinceMs = this.clockMs;
     this.changeOnlineCount(1);
+    if (!this.runs(node)) {
+      // Another part runs it: here it is only online, for the oracle and the judging of lookups.
+      this.oracle.add(node.peer);
+      this.hashMembership(1, node);
+      return;
+    }
     node.dht = new DhtNode(this.config.dht, { self: node.peer, random: node.random }, this.clockMs, node.snapshot ?? undefined);
     this.oracle.add(node.peer);
     node.dht.join(this.clockMs, bootstrap);

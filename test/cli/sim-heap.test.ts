@@ -26,10 +26,13 @@ describe('heap cap for large simulations', () => {
     assert.equal(heapCapToRelaunchMb(100_000, 4 * GIB, 4 * GIB, {}), null);
   });
 
-  it('lets a split run start only when every worker\'s whole overlay fits in the machine', () => {
+  it('lets a split run start only when every worker\'s part of the overlay fits in the machine', () => {
     assert.equal(splitMemoryProblem(100_000, 1, 24 * GIB), null, 'one thread: the heap cap decides');
     assert.equal(splitMemoryProblem(10_000, 2, 24 * GIB), null);
-    assert.match(splitMemoryProblem(100_000, 2, 24 * GIB) ?? '', /each worker holds the whole overlay \(about 10\.7 GiB at 100000 nodes\); 2 of them need more than 80% of this machine's 24\.0 GiB/);
+    assert.equal(splitMemoryProblem(100_000, 2, 24 * GIB), null, 'each of two workers holds half the overlay');
+    assert.match(splitMemoryProblem(100_000, 2, 12 * GIB) ?? '', /each worker holds its part of the overlay \(about 5\.8 GiB at 100000 nodes\); 2 of them need more than 80% of this machine's 12\.0 GiB/);
+    // More workers hold less each, but every one keeps a record of every node.
+    assert.equal(splitMemoryProblem(100_000, 4, 16 * GIB), null);
   });
 
   it('end to end: a run started with a small cap relaunches itself and prints its result', async () => {

@@ -6,6 +6,8 @@
  * the cap is below what a run needs, `sim lookup` runs itself again in a child process with
  * --max-old-space-size raised, up to 80% of the machine's memory.
  */
+import { PART_SKEW_MAX } from '../../sim/parallel/node-partition.ts';
+
 const MIB = 1024 * 1024;
 /** Heap per simulated node, measured at 10^5 static nodes (3.5 GiB at 90,000), with room for churn. */
 const HEAP_BYTES_PER_NODE = 80 * 1024;
@@ -16,6 +18,8 @@ const MACHINE_SHARE = 0.8;
 
 /** Memory per simulated node in all (heap and the rest): 10.33 GiB peak RSS at 10^5 static nodes, with a margin. */
 const RSS_BYTES_PER_NODE = 112 * 1024;
+/** What a worker of a split run keeps of each node of the other parts. */
+const SHARED_BYTES_PER_NODE = 2 * 1024;
 
 /** Marks the relaunched child, so it never relaunches again. */
 export const RELAUNCHED_ENV = 'PEERGRID_SIM_RELAUNCHED';
@@ -31,13 +35,16 @@ export function heapCapToRelaunchMb(nodes: number, heapCapBytes: number, machine
 }
 
 /**
- * Why `workers` workers cannot each hold an overlay of `nodes` nodes on this machine (each builds
- * the whole overlay: parallel-lookup.ts), or null when they can.
+ * Why `workers` workers cannot hold their parts of an overlay of `nodes` nodes on this machine, or
+ * null when they can. Each runs the protocol of its own part only (parallel-lookup.ts), a part
+ * being up to 5% over an even share, and keeps a small record of every node (identity, place,
+ * online state, trace lanes).
  */
 export function splitMemoryProblem(nodes: number, workers: number, machineBytes: number): string | null {
   if (workers <= 1) return null;
-  const perWorkerBytes = Math.max(HEAP_FLOOR_BYTES / 4, nodes * RSS_BYTES_PER_NODE);
+  const partNodes = Math.ceil((nodes / workers) * (1 + PART_SKEW_MAX));
+  const perWorkerBytes = Math.max(HEAP_FLOOR_BYTES / 4, partNodes * RSS_BYTES_PER_NODE + nodes * SHARED_BYTES_PER_NODE);
   if (perWorkerBytes * workers <= machineBytes * MACHINE_SHARE) return null;
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
-  return `each worker holds the whole overlay (about ${gib(perWorkerBytes)} GiB at ${nodes} nodes); ${workers} of them need more than ${Math.round(MACHINE_SHARE * 100)}% of this machine's ${gib(machineBytes)} GiB`;
+  return `each worker holds its part of the overlay (about ${gib(perWorkerBytes)} GiB at ${nodes} nodes); ${workers} of them need more than ${Math.round(MACHINE_SHARE * 100)}% of this machine's ${gib(machineBytes)} GiB`;
 }

@@ -19,6 +19,7 @@ import type { PartExchange } from '../parallel/part-exchange.ts';
 import { quantileSorted, round } from '../stats.ts';
 import { World, type SimNode } from '../world.ts';
 import { summarizeLookupParts } from './lookup-summary.ts';
+import { ReadyQueue, ReadySet } from './ready-nodes.ts';
 import { ResourceMeter } from './resource-meter.ts';
 
 export interface LookupExperimentOptions {
@@ -172,6 +173,15 @@ const VIOLATIONS_KEPT = 20;
 const DRAIN_MS = 60_000;
 /** After the window, how often the run looks whether every lookup has finished. */
 const DRAIN_CHECK_MS = 1_000;
+/** After the last initial node started, how often the run looks whether every join has finished, and for how long at most. */
+const JOIN_CHECK_MS = 1_000;
+const JOIN_WAIT_MAX_MS = 10 * 60_000;
+/**
+ * A node that finished its join becomes a bootstrap and a lookup origin this much later. Nodes
+ * do not learn of one another at once (a real bootstrap list is not live either), and in a split
+ * run it is the time a notice of the join has to reach the other parts (part-exchange.ts).
+ */
+const READY_DELAY_MS = 1_000;
 
 export function runLookupExperiment(options: LookupExperimentOptions): LookupExperimentResult {
   return summarizeLookupParts(options, [runLookupPart(options)]);
@@ -199,35 +209,51 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   const bootstrapChoice = world.stream(ExperimentStreams.bootstrap);
   const say = options.progress ?? (() => {});
 
-  // Nodes online and joined, for choosing bootstraps and lookup origins in O(1).
+  // Nodes online and joined, for choosing bootstraps and lookup origins in O(1): a node enters
+  // READY_DELAY_MS after its join finished (ReadyQueue), in every part of a split run alike.
   const ready = new ReadySet();
+  const readyQueue = new ReadyQueue();
+  const readyNow = (): ReadySet => {
+    readyQueue.moveDue(world.nowMs, ready);
+    return ready;
+  };
   // The workload's lookups still running, by origin node and operation id.
   const pending = new Map<SimNode, Set<number>>();
   let outstanding = 0;
+  let joinsFinished = 0;
   const judgements: Judgement[] = [];
   world.onNodeEvent = (node, event) => {
-    if (event.kind === 'joined') ready.add(node);
-    else if (event.kind === 'lookupDone' && pending.get(node)?.delete(event.operationId)) {
+    if (event.kind === 'joined') {
+      joinsFinished++;
+      const readyAtMs = world.nowMs + READY_DELAY_MS;
+      readyQueue.add(readyAtMs, node, node.generation);
+      split?.exchange.announceJoin(node.index, node.generation, readyAtMs, world);
+    } else if (event.kind === 'lookupDone' && pending.get(node)?.delete(event.operationId)) {
       outstanding--;
       judgements.push(judge(world, node, event, options.dht.k));
     }
   };
-  // Lookups still running in every part, as of the last exchange (a run that is not split: ours).
-  let outstandingEverywhere = 0;
+  if (split !== null) split.exchange.onJoinNotice = (index, generation, readyAtMs) => readyQueue.add(readyAtMs, world.nodes[index], generation);
   let lookaheadMs: number | null = null;
-  /** Runs to `targetMs`; in a split run, the parts then meet and count the lookups still running. */
-  const advance = (targetMs: number): void => {
+  /**
+   * Runs to `targetMs` and returns `count()` summed over the parts there: in a split run the parts
+   * meet at that time and add up their counts; a run that is not split has one part, this one.
+   */
+  const advance = (targetMs: number, count: () => number): number => {
     if (split === null) {
       world.runUntil(targetMs);
-      outstandingEverywhere = outstanding;
-      return;
+      return count();
     }
     split.exchange.runTo(targetMs, world);
-    outstandingEverywhere = split.exchange.sumAtCheckpoint(outstanding);
+    return split.exchange.sumAtCheckpoint(count(), world);
   };
-  const randomReadyPeer = (): PeerRef[] => {
-    const node = ready.pick(bootstrapChoice);
-    return node ? [node.peer] : [];
+  // Until some node is ready, new nodes join through the first one started, as a new overlay's
+  // members would through its seed node.
+  let firstStarted: SimNode | null = null;
+  const bootstrapFor = (newcomer: SimNode): PeerRef[] => {
+    const node = readyNow().pick(bootstrapChoice) ?? firstStarted;
+    firstStarted ??= newcomer;
+    return node !== null && node !== newcomer && node.online ? [node.peer] : [];
   };
   const stopNode = (node: SimNode, random: Prng): void => {
     ready.remove(node);
@@ -257,43 +283,49 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   }
 
   // Phase 1: the initial nodes join one after another, each through a random node already in.
+  let partOf: Uint8Array | null = null;
   if (options.churn === null) {
+    // Every identity and place is drawn first (the same draws as one at a time), so that a split
+    // run can divide the nodes among its parts before any of them starts.
+    const initial = Array.from({ length: options.nodes }, () => world.createNode());
+    if (split !== null) {
+      const partition = partitionNodes(initial.map((node) => node.placement), options.latency, split.parts);
+      const ownPart = partition.partOf;
+      partOf = ownPart;
+      // A notice of a join must reach the other parts before the node is ready: no later than the lookahead.
+      lookaheadMs = Math.min(partition.lookaheadMs, READY_DELAY_MS);
+      world.runOnly({ partOf: ownPart, self: split.exchange.self, send: (delivery) => split.exchange.send(delivery, ownPart[delivery.to], world) });
+      split.exchange.start(world.nowMs, lookaheadMs);
+      say(`part ${split.exchange.self} of ${split.parts}: ${partition.partSizes[split.exchange.self]} nodes, lookahead ${lookaheadMs} ms`);
+    }
     const progressEvery = Math.max(1, Math.floor(options.nodes / 10));
     for (let i = 0; i < options.nodes; i++) {
       world.at(i * options.joinSpacingMs, () => {
-        world.start(world.createNode(), randomReadyPeer());
+        world.start(initial[i], bootstrapFor(initial[i]));
         if ((i + 1) % progressEvery === 0) {
           say(`started ${i + 1} of ${options.nodes} nodes (${(meter.elapsedMs() / 1000).toFixed(1)} s wall, ${Math.round(meter.rssBytesMax / 2 ** 20)} MiB, ${world.eventsProcessed} events, ${world.traffic.messages} messages)`);
         }
       });
     }
   } else {
-    startChurn(world, options, options.churn, world.stream(ExperimentStreams.churn), randomReadyPeer, stopNode);
+    startChurn(world, options, options.churn, world.stream(ExperimentStreams.churn), bootstrapFor, stopNode);
   }
   const bootEndMs = options.nodes * options.joinSpacingMs;
-  world.runUntil(bootEndMs);
-  // Wait for the stragglers' joins to finish (bounded: a join that cannot finish is a finding, not a hang).
-  world.runWhile(() => options.churn === null && ready.size < options.nodes, bootEndMs + 10 * 60_000);
+  let joined = advance(bootEndMs, () => joinsFinished);
+  // Wait for the stragglers' joins to finish, looking every JOIN_CHECK_MS (bounded: a join that
+  // cannot finish is a finding, not a hang).
+  const joinLimitMs = bootEndMs + JOIN_WAIT_MAX_MS;
+  while (options.churn === null && joined < options.nodes && world.nowMs < joinLimitMs) {
+    joined = advance(Math.min(world.nowMs + JOIN_CHECK_MS, joinLimitMs), () => joinsFinished);
+  }
   const joinSimSeconds = world.nowMs / 1000;
   const joinWallMs = meter.elapsedMs();
-  const joinMessagesPerNode = options.churn === null && options.nodes > 0 ? world.traffic.messages / options.nodes : 0;
-  say(`joined ${ready.size} nodes in ${joinSimSeconds.toFixed(1)} simulated s, ${(joinWallMs / 1000).toFixed(1)} s wall`);
-
-  // A split run parts here: every part built the same overlay up to this point, from the same
-  // seed; each runs only its own nodes from now on, through the warm-up and the window.
-  let partOf: Uint8Array | null = null;
-  if (split !== null) {
-    const partition = partitionNodes(world.nodes.map((node) => node.placement), options.latency, split.parts);
-    const ownPart = partition.partOf;
-    partOf = ownPart;
-    lookaheadMs = partition.lookaheadMs;
-    world.runOnly({ partOf: ownPart, self: split.exchange.self, send: (delivery) => split.exchange.send(delivery, ownPart[delivery.to], world) });
-    split.exchange.start(world.nowMs, lookaheadMs);
-    say(`part ${split.exchange.self} of ${split.parts}: ${partition.partSizes[split.exchange.self]} nodes, lookahead ${lookaheadMs} ms`);
-  }
+  const joinMessages = advance(world.nowMs, () => world.traffic.messages);
+  const joinMessagesPerNode = options.churn === null && options.nodes > 0 ? joinMessages / options.nodes : 0;
+  say(`joined ${options.churn === null ? joined : ready.size} nodes in ${joinSimSeconds.toFixed(1)} simulated s, ${(joinWallMs / 1000).toFixed(1)} s wall`);
 
   // Phase 2: settle (static) or reach steady state (churn).
-  advance(world.nowMs + options.warmupMs);
+  advance(world.nowMs + options.warmupMs, () => 0);
 
   // Phase 3: the measured window.
   const windowStartMs = world.nowMs;
@@ -308,7 +340,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   lookupTimes.sort((a, b) => a - b);
   let nextLookup = 0;
   const startLookup = (): void => {
-    const node = ready.pick(workload);
+    const node = readyNow().pick(workload);
     if (node) {
       // Every part draws the same choices; only the part that runs the node starts the lookup.
       const target = randomId(workload);
@@ -324,7 +356,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   };
   if (lookupTimes.length > 0) world.at(lookupTimes[0], startLookup);
   const crossPartAtStart = split?.exchange.sent ?? 0;
-  advance(windowEndMs);
+  let outstandingEverywhere = advance(windowEndMs, () => outstanding);
   const windowWallMs = meter.elapsedMs() - windowStartWallMs;
   const crossPartMessages = (split?.exchange.sent ?? 0) - crossPartAtStart;
   const windowBytes = world.traffic.bytes - trafficAtStart.bytes;
@@ -333,7 +365,9 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   // Let lookups started near the end finish; they count, the traffic after the window does not.
   // Checked every DRAIN_CHECK_MS, the same in a split run and a whole one.
   const drainEndMs = windowEndMs + DRAIN_MS;
-  while (outstandingEverywhere > 0 && world.nowMs < drainEndMs) advance(Math.min(world.nowMs + DRAIN_CHECK_MS, drainEndMs));
+  while (outstandingEverywhere > 0 && world.nowMs < drainEndMs) {
+    outstandingEverywhere = advance(Math.min(world.nowMs + DRAIN_CHECK_MS, drainEndMs), () => outstanding);
+  }
   meter.sample();
   return {
     judgements,
@@ -425,7 +459,7 @@ function judge(world: World, origin: SimNode, event: LookupDone, k: number): Jud
  */
 function startChurn(
   world: World, options: LookupExperimentOptions, model: ChurnModel, random: Prng,
-  randomReadyPeer: () => PeerRef[], stopNode: (node: SimNode, random: Prng) => void,
+  bootstrapFor: (newcomer: SimNode) => PeerRef[], stopNode: (node: SimNode, random: Prng) => void,
 ): void {
   const slots = Math.max(1, Math.ceil(options.nodes / model.availability));
   const identityOfSlot: (SimNode | null)[] = new Array(slots).fill(null);
@@ -437,7 +471,7 @@ function startChurn(
     let node = identityOfSlot[slot];
     if (node === null || fresh) identityOfSlot[slot] = node = world.createNode();
     if (node.online) return;
-    world.start(node, randomReadyPeer());
+    world.start(node, bootstrapFor(node));
   };
   const transition = (slot: number, wasOnline: boolean): void => {
     const next = model.next(slot, wasOnline, random);
@@ -460,36 +494,5 @@ function startChurn(
     } else {
       scheduleEnd(slot, false, start.untilMs);
     }
-  }
-}
-
-/** A set of nodes with O(1) add, remove and uniform random choice. */
-class ReadySet {
-  private readonly items: SimNode[] = [];
-  private readonly positions = new Map<SimNode, number>();
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  add(node: SimNode): void {
-    if (this.positions.has(node)) return;
-    this.positions.set(node, this.items.length);
-    this.items.push(node);
-  }
-
-  remove(node: SimNode): void {
-    const at = this.positions.get(node);
-    if (at === undefined) return;
-    const last = this.items.pop() as SimNode;
-    if (last !== node) {
-      this.items[at] = last;
-      this.positions.set(last, at);
-    }
-    this.positions.delete(node);
-  }
-
-  pick(random: Prng): SimNode | undefined {
-    return this.items.length === 0 ? undefined : this.items[randomBelow(random, this.items.length)];
   }
 }

@@ -11,11 +11,16 @@
  * of the slowest, and brief differences in load between parts cancel out instead of adding up at
  * every step, as they would if all parts met at a barrier after each lookahead.
  *
- * At the times the experiment checks whether its lookups are done, all parts meet at a barrier
- * that also adds up one number from each (lookups still running), so all decide alike.
+ * At the times the experiment checks whether its joins or lookups are done, all parts meet at a
+ * barrier that also adds up one number from each (joins finished, lookups still running), so all
+ * decide alike.
+ *
+ * Besides messages, the rings carry notices of finished joins (part-records.ts): the experiment
+ * draws bootstraps and lookup origins from the nodes that have joined, in every part alike, so each
+ * part must learn of every join, a fixed delay later that is at least the lookahead.
  */
 import type { CrossPartDelivery } from '../world.ts';
-import type { PeerDirectory } from './part-records.ts';
+import { isNotice, joinNotice, type PeerDirectory } from './part-records.ts';
 import { createRingBuffer, PartRing } from './part-ring.ts';
 
 /** The shared memory of a split run: made by the coordinator, handed to every part. */
@@ -92,6 +97,8 @@ export class PartExchange {
   private grainMs = 1;
   /** Messages sent to other parts so far (for the run's report). */
   sent = 0;
+  /** Called with each notice of a join in another part: the node, its generation, and when it becomes ready. */
+  onJoinNotice: (node: number, generation: number, readyAtMs: number) => void = () => {};
 
   constructor(channels: PartChannels, self: number) {
     this.self = self;
@@ -118,13 +125,28 @@ export class PartExchange {
   send(delivery: CrossPartDelivery, toPart: number, peers: PeerDirectory): void {
     const ring = this.outbound[toPart];
     if (ring === null || ring === undefined) throw new RangeError(`no ring from part ${this.self} to part ${toPart}`);
+    this.write(ring, delivery, peers);
+    this.sent++;
+  }
+
+  /**
+   * Tells every other part that `node`, in its `generation`, finished its join and is ready at
+   * `readyAtMs` (at least a lookahead from now; another part may not have started it yet).
+   */
+  announceJoin(node: number, generation: number, readyAtMs: number, peers: PeerDirectory): void {
+    const notice = joinNotice(node, generation, readyAtMs);
+    for (let other = 0; other < this.parts; other++) {
+      if (other !== this.self) this.write(this.outbound[other] as PartRing, notice, peers);
+    }
+  }
+
+  private write(ring: PartRing, delivery: CrossPartDelivery, peers: PeerDirectory): void {
     let spins = 0;
     while (!ring.tryWrite(delivery, peers)) {
       // The reader may itself be waiting to write to us: read our rings meanwhile, so it can.
       this.readInto(peers, (received) => this.held.push(received));
       spins = this.pause(spins);
     }
-    this.sent++;
   }
 
   /** Runs `world` up to `targetMs`, as fast as the other parts' clocks allow. */
@@ -151,12 +173,14 @@ export class PartExchange {
 
   /**
    * Meets every other part at the same simulated time and returns the sum of their `count`s; all
-   * parts call it at the same times (the experiment's checkpoints).
+   * parts call it at the same times (the experiment's checkpoints). While it waits it keeps reading
+   * its rings (handed to the world on the next run): a part still on its way to the checkpoint may
+   * be waiting for room in one of them.
    */
-  sumAtCheckpoint(count: number): number {
+  sumAtCheckpoint(count: number, peers: PeerDirectory): number {
     const row = Control.clocks + this.parts + (this.checkpoints & 1) * this.parts;
     Atomics.store(this.control, row + this.self, count);
-    this.barrier();
+    this.barrier(peers);
     let sum = 0;
     for (let part = 0; part < this.parts; part++) sum += Atomics.load(this.control, row + part);
     this.checkpoints++;
@@ -173,10 +197,15 @@ export class PartExchange {
   /** Gives the world what was held back, then everything in our inbound rings. */
   private handOver(world: PartWorld): void {
     if (this.held.length > 0) {
-      for (const delivery of this.held) world.receiveFromPart(delivery);
+      for (const delivery of this.held) this.receive(delivery, world);
       this.held.length = 0;
     }
-    this.readInto(world, (delivery) => world.receiveFromPart(delivery));
+    this.readInto(world, (delivery) => this.receive(delivery, world));
+  }
+
+  private receive(delivery: CrossPartDelivery, world: PartWorld): void {
+    if (isNotice(delivery)) this.onJoinNotice(delivery.from, delivery.order, delivery.atMs);
+    else world.receiveFromPart(delivery);
   }
 
   private readInto(peers: PeerDirectory, receive: (delivery: CrossPartDelivery) => void): void {
@@ -191,7 +220,7 @@ export class PartExchange {
     return spins;
   }
 
-  private barrier(): void {
+  private barrier(peers: PeerDirectory): void {
     const control = this.control;
     const generation = Atomics.load(control, Control.generation);
     if (Atomics.load(control, Control.aborted) !== 0) throw new PartsAbortedError();
@@ -203,6 +232,7 @@ export class PartExchange {
     }
     let spins = 0;
     while (Atomics.load(control, Control.generation) === generation) {
+      this.readInto(peers, (received) => this.held.push(received));
       if (++spins > this.spinsBeforeSleep) Atomics.wait(control, Control.generation, generation, SLEEP_MS);
     }
     if (Atomics.load(control, Control.aborted) !== 0) throw new PartsAbortedError();

@@ -8,6 +8,10 @@
  * else (values, coordinates, a contact that is not a node's own PeerRef) goes through the wire
  * codec. The compact form costs a few hundred nanoseconds a message where the codec costs a few
  * microseconds, which in a split run is paid for half the messages.
+ *
+ * A record without a message (`message` and `bytes` both null) is a notice, not a delivery: node
+ * `from`, in its generation `order` (its count of starts), finished its join and joins the pools
+ * the experiment draws from at `atMs` (lookup-experiment.ts, ReadyQueue). It has a header and no body.
  */
 import { ID_BYTES, idFromBytes } from '../../core/id.ts';
 import type { Message } from '../../core/messages.ts';
@@ -22,7 +26,7 @@ export interface PeerDirectory {
   peerAt(index: number): PeerRef | undefined;
 }
 
-const Form = { wire: 0, ping: 1, pong: 2, findNode: 3, nodes: 4 } as const;
+const Form = { wire: 0, ping: 1, pong: 2, findNode: 3, nodes: 4, notice: 5 } as const;
 const TRAFFIC_CODES: readonly TrafficClass[] = ['user', 'maintenance', 'reply'];
 /** length u32, arrival f64, to u32, from u32, order f64, traffic u8, form u8. */
 const HEADER_BYTES = 4 + 8 + 4 + 4 + 8 + 1 + 1;
@@ -42,13 +46,23 @@ function indexContacts(closer: readonly PeerRef[], peers: PeerDirectory): boolea
   return true;
 }
 
+/** A notice of a finished join (node `from` in generation `order`, ready at `atMs`) to every other part; no message. */
+export function joinNotice(node: number, generation: number, readyAtMs: number): CrossPartDelivery {
+  return { atMs: readyAtMs, to: node, from: node, order: generation, traffic: 'maintenance', message: null, bytes: null };
+}
+
+export function isNotice(delivery: CrossPartDelivery): boolean {
+  return delivery.message === null && delivery.bytes === null;
+}
+
 /** Writes one record at `offset`, no further than `end`; returns its length, or -1 when it does not fit. */
 export function writeRecord(view: DataView, offset: number, end: number, delivery: CrossPartDelivery, peers: PeerDirectory): number {
   const message = delivery.message;
   let form: number = Form.wire;
   let bodyBytes = 0;
   let encoded: Uint8Array | null = delivery.bytes;
-  if (encoded === null && message !== null) {
+  if (encoded === null && message === null) form = Form.notice;
+  else if (encoded === null && message !== null) {
     switch (message.kind) {
       case 'ping':
       case 'pong':
@@ -104,6 +118,8 @@ export function writeRecord(view: DataView, offset: number, end: number, deliver
       for (let i = 0; i < nodes.closer.length; i++) view.setUint32(body + 5 + 4 * i, contactIndices[i]);
       break;
     }
+    case Form.notice:
+      break;
     default:
       new Uint8Array(view.buffer, view.byteOffset + body, bodyBytes).set(encoded as Uint8Array);
   }
@@ -143,6 +159,8 @@ export function readRecord(view: DataView, offset: number, peers: PeerDirectory)
       message = { kind: 'nodes', requestId: view.getUint32(body), closer };
       break;
     }
+    case Form.notice:
+      break;
     default:
       bytes = new Uint8Array(length - HEADER_BYTES);
       bytes.set(new Uint8Array(view.buffer, view.byteOffset + body, bytes.length));

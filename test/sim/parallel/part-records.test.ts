@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { randomId } from '../../../src/core/id.ts';
 import type { Message } from '../../../src/core/messages.ts';
 import { peerRef, type PeerRef } from '../../../src/core/peer.ts';
-import { readRecord, writeRecord, type PeerDirectory } from '../../../src/sim/parallel/part-records.ts';
+import { isNotice, joinNotice, readRecord, writeRecord, type PeerDirectory } from '../../../src/sim/parallel/part-records.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import { decodeMessage } from '../../../src/wire/codec.ts';
 import type { CrossPartDelivery } from '../../../src/sim/world.ts';
@@ -67,6 +67,18 @@ describe('part records', () => {
       assert.ok(decoded.ok);
       assert.equal(decoded.message.kind, message.kind);
     }
+  });
+
+  it('carry a notice of a finished join as a header alone: node, generation, time', () => {
+    const view = new DataView(new SharedArrayBuffer(4096));
+    const written = writeRecord(view, 8, 4096, joinNotice(29, 3, 61_000), directory);
+    const { delivery, length } = readRecord(view, 8, directory);
+    assert.equal(length, written);
+    assert.ok(isNotice(delivery));
+    assert.deepEqual([delivery.from, delivery.order, delivery.atMs], [29, 3, 61_000]);
+    // A message is never taken for a notice, nor a notice's header for a message's.
+    assert.ok(!isNotice(roundTrip({ kind: 'ping', requestId: 1 }).delivery));
+    assert.ok(written < roundTrip({ kind: 'ping', requestId: 1 }).written);
   });
 
   it('refuses a record that does not fit before the end', () => {
