@@ -341,10 +341,10 @@ Protocol (defaults are the kernel's):
                            sibling subtree, Kademlia) or requests (one FIND_NODE per bucket) (default ${d.joinRefresh})
 
 Parallel:
-  --workers W              run the warm-up and window on W worker threads, 1 to ${WORKERS_MAX} (default 1):
-                           each builds the same overlay, then runs its share of the nodes; the result
-                           and trace hash are those of one thread. Static runs without --check,
-                           --proximity on or --connect-rtts; on geo, at most 5,000 nodes
+  --workers W              run the experiment on W worker threads, 1 to ${WORKERS_MAX} (default 1): each
+                           runs its share of the nodes, joins included; the result and trace hash
+                           are those of one thread. Static runs without --check, --proximity on or
+                           --connect-rtts; on geo, at most 5,000 nodes
 
 Checks:
   --check S                run the invariant checkers every S simulated seconds; the result lists violations

@@ -18,8 +18,12 @@ const MACHINE_SHARE = 0.8;
 
 /** Memory per simulated node in all (heap and the rest): 10.33 GiB peak RSS at 10^5 static nodes, with a margin. */
 const RSS_BYTES_PER_NODE = 112 * 1024;
-/** What a worker of a split run keeps of each node of the other parts. */
-const SHARED_BYTES_PER_NODE = 2 * 1024;
+/**
+ * A worker of a split run beyond its part's share of RSS_BYTES_PER_NODE, per node of the whole run:
+ * every node's record, and the larger heap headroom of two heaps. Calibrated on 10^5 nodes on two
+ * workers: 14.1 GiB peak RSS (2026-11-28).
+ */
+const SHARED_BYTES_PER_NODE = 16 * 1024;
 
 /** Marks the relaunched child, so it never relaunches again. */
 export const RELAUNCHED_ENV = 'PEERGRID_SIM_RELAUNCHED';
@@ -37,8 +41,8 @@ export function heapCapToRelaunchMb(nodes: number, heapCapBytes: number, machine
 /**
  * Why `workers` workers cannot hold their parts of an overlay of `nodes` nodes on this machine, or
  * null when they can. Each runs the protocol of its own part only (parallel-lookup.ts), a part
- * being up to 5% over an even share, and keeps a small record of every node (identity, place,
- * online state, trace lanes).
+ * being up to 5% over an even share, and keeps a record of every node (identity, place, online
+ * state, trace lanes).
  */
 export function splitMemoryProblem(nodes: number, workers: number, machineBytes: number): string | null {
   if (workers <= 1) return null;

@@ -46,7 +46,7 @@ export interface LookupExperimentOptions {
   readonly progress?: (line: string) => void;
   /**
    * Run one part of a run split across worker threads (parallel/parallel-lookup.ts): every part
-   * builds the same overlay, then from the warm-up on runs only its own nodes.
+   * knows every node, and runs only its own, from the first join on.
    */
   readonly split?: SplitRole;
 }
@@ -109,7 +109,7 @@ export interface LookupExperimentResult {
   /** How many times the invariant checkers ran, and what they found (the first few). */
   invariantChecks: number;
   invariantViolations: string[];
-  /** Worker threads that ran the warm-up and the window (1: the run was not split). */
+  /** Worker threads that ran the experiment (1: the run was not split). */
   workers: number;
   /** How far, in simulated ms, a part may run ahead of the other parts' clocks; null when not split. */
   lookaheadMs: number | null;

@@ -1,9 +1,9 @@
 /**
  * Runs a lookup experiment split across worker threads: a conservative parallel discrete-event
- * simulation (Fujimoto, CACM 1990). Every worker builds the same overlay from the seed (the joins
- * run on every thread: duplicated work, but no state to ship), then from the warm-up on runs only
- * its part of the nodes (node-partition.ts), trading messages with the other parts and keeping
- * within the lookahead of their clocks (part-exchange.ts).
+ * simulation (Fujimoto, CACM 1990). Every worker draws every node's identity and place from the
+ * seed, and runs only its part of the nodes (node-partition.ts) from the first join on, trading
+ * messages and notices of finished joins with the other parts and keeping within the lookahead of
+ * their clocks (part-exchange.ts).
  *
  * The result is the one a single thread gives — the same figures, the same trace hash — because
  * the order of events at a node does not depend on how the run interleaves nodes (world.ts) and
