@@ -31,6 +31,8 @@ const SWEEP_REPETITIONS = 3;
 const AVERAGES_BYTES = [16 << 10, 64 << 10, 256 << 10, 1 << 20] as const;
 /** Random positions tried for each kind of edit. */
 const EDIT_TRIALS = 4;
+/** The seed of the headline's edit positions: FastCDC and the fixed-size baseline get the same edits. */
+const HEADLINE_SEED = 11;
 /** Edits spread over the file in the "scattered" case: one per MiB on average. */
 const SCATTERED_EDITS = 64;
 
@@ -182,11 +184,25 @@ interface EditOutcome {
   dedupRatio: number;
 }
 
-function editOutcome(data: Uint8Array, known: ReadonlySet<string>, config: ChunkingConfig, trials: readonly Uint8Array[]): EditOutcome {
+/** Where a chunker cuts `data`: the end offset of each chunk. */
+type Cut = (data: Uint8Array) => readonly number[];
+
+/**
+ * The baseline content-defined chunking is measured against: blocks of one size at fixed offsets,
+ * as IPFS cuts by default (256 KiB). An insert shifts every later block.
+ */
+export function fixedSizeEnds(data: Uint8Array, blockBytes: number): number[] {
+  const ends: number[] = [];
+  for (let end = blockBytes; end < data.length; end += blockBytes) ends.push(end);
+  if (data.length > 0) ends.push(data.length);
+  return ends;
+}
+
+function editOutcome(data: Uint8Array, known: ReadonlySet<string>, cut: Cut, trials: readonly Uint8Array[]): EditOutcome {
   const reuses: number[] = [];
   const newBytes: number[] = [];
   for (const edited of trials) {
-    const ends = chunkEnds(edited, config);
+    const ends = cut(edited);
     const hashes = chunkHashes(edited, ends);
     const lengths = lengthsOf(ends);
     let fresh = 0;
@@ -221,13 +237,6 @@ interface AverageResult {
 function measureAverage(data: Uint8Array, config: ChunkingConfig, seed: number, repetitions: number): AverageResult {
   const ends = chunkEnds(data, config);
   const fastcdc = timeBest(data.length, repetitions, () => { chunkEnds(data, config); });
-  const known = new Set(chunkHashes(data, ends));
-  const random = Prng.fromSeed(seed);
-  const position = (): number => Math.floor(random.nextFloat() * (data.length - 1));
-  const single = (kind: EditKind): Uint8Array[] => Array.from({ length: EDIT_TRIALS }, () => edit(data, [position()], [kind]));
-  const kinds: EditKind[] = ['insert', 'delete', 'overwrite'];
-  const scatteredPositions = Array.from({ length: SCATTERED_EDITS }, position).sort((a, b) => a - b).filter((p, k, all) => k === 0 || p !== all[k - 1]);
-  const scattered = edit(data, scatteredPositions, scatteredPositions.map((_, k) => kinds[k % 3]));
   const dist = distribution(ends, config);
   return {
     averageBytes: config.averageBytes,
@@ -235,12 +244,24 @@ function measureAverage(data: Uint8Array, config: ChunkingConfig, seed: number, 
     distribution: dist,
     fastcdc,
     chunksPerGiB: Math.round((1 << 30) / dist.meanBytes),
-    afterEdit: {
-      insert: editOutcome(data, known, config, single('insert')),
-      delete: editOutcome(data, known, config, single('delete')),
-      overwrite: editOutcome(data, known, config, single('overwrite')),
-      scattered64: editOutcome(data, known, config, [scattered]),
-    },
+    afterEdit: afterEdits(data, (bytes) => chunkEnds(bytes, config), seed),
+  };
+}
+
+/** What a chunker keeps of `data` after single-byte edits and after 64 scattered ones; one seed gives the same edits to every chunker. */
+function afterEdits(data: Uint8Array, cut: Cut, seed: number): Record<EditKind | 'scattered64', EditOutcome> {
+  const known = new Set(chunkHashes(data, cut(data)));
+  const random = Prng.fromSeed(seed);
+  const position = (): number => Math.floor(random.nextFloat() * (data.length - 1));
+  const single = (kind: EditKind): Uint8Array[] => Array.from({ length: EDIT_TRIALS }, () => edit(data, [position()], [kind]));
+  const kinds: EditKind[] = ['insert', 'delete', 'overwrite'];
+  const scatteredPositions = Array.from({ length: SCATTERED_EDITS }, position).sort((a, b) => a - b).filter((p, k, all) => k === 0 || p !== all[k - 1]);
+  const scattered = edit(data, scatteredPositions, scatteredPositions.map((_, k) => kinds[k % 3]));
+  return {
+    insert: editOutcome(data, known, cut, single('insert')),
+    delete: editOutcome(data, known, cut, single('delete')),
+    overwrite: editOutcome(data, known, cut, single('overwrite')),
+    scattered64: editOutcome(data, known, cut, [scattered]),
   };
 }
 
@@ -264,6 +285,10 @@ export interface ChunkingBenchmarkResult {
   chunkReuseAfterInsert: number;
   chunkReuseAfterInsertMin: number;
   averageChunkBytes: number;
+  /** What the default configuration keeps of the random bytes after each kind of edit. */
+  afterEdit: Record<EditKind | 'scattered64', EditOutcome>;
+  /** The baseline: blocks of the default average size at fixed offsets, after the same edits of the same data. */
+  fixedSize: { blockBytes: number; afterEdit: Record<EditKind | 'scattered64', EditOutcome> };
   /** The text data set's gzip ratio (a 4 MiB sample), to show how structured it is. */
   textGzipRatio: number;
   /** Every average size on both data sets. */
@@ -289,8 +314,10 @@ export async function chunkingBenchmark(say: Say, options: { sweep?: boolean } =
   const javascript = timeBest(random.length, REPETITIONS, () => { chunkEnds(random, config, rollToCut); });
   const sha256 = timeBest(random.length, REPETITIONS, () => { createHash('sha256').update(random).digest(); });
   say(`  fastcdc ${fastcdc.wallMiBps} MiB/s (CPU time: ${fastcdc.cpuMiBps}), JavaScript loop ${javascript.wallMiBps} (${javascript.cpuMiBps}), SHA-256 ${sha256.wallMiBps} (${sha256.cpuMiBps})`);
-  const headline = measureAverage(random, config, 11, 1);
+  const headline = measureAverage(random, config, HEADLINE_SEED, 1);
   say(`  after a 1-byte insert: ${(headline.afterEdit.insert.chunkReuse * 100).toFixed(2)}% of chunks reused (worst of ${EDIT_TRIALS}: ${(headline.afterEdit.insert.chunkReuseMin * 100).toFixed(2)}%)`);
+  const fixedSize = { blockBytes: config.averageBytes, afterEdit: afterEdits(random, (bytes) => fixedSizeEnds(bytes, config.averageBytes), HEADLINE_SEED) };
+  say(`  fixed-size ${config.averageBytes / 1024} KiB blocks, the same edits: ${(fixedSize.afterEdit.insert.chunkReuse * 100).toFixed(2)}% reused after a 1-byte insert (worst ${(fixedSize.afterEdit.insert.chunkReuseMin * 100).toFixed(2)}%), ${(fixedSize.afterEdit.overwrite.chunkReuse * 100).toFixed(2)}% after an overwrite`);
 
   let sweep: ChunkingBenchmarkResult['sweep'] = null;
   if (options.sweep ?? true) {
@@ -321,6 +348,8 @@ export async function chunkingBenchmark(say: Say, options: { sweep?: boolean } =
     chunkReuseAfterInsert: headline.afterEdit.insert.chunkReuse,
     chunkReuseAfterInsertMin: headline.afterEdit.insert.chunkReuseMin,
     averageChunkBytes: headline.distribution.meanBytes,
+    afterEdit: headline.afterEdit,
+    fixedSize,
     textGzipRatio,
     sweep,
     wallMs: Math.round(performance.now() - started),
