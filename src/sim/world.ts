@@ -104,10 +104,13 @@ class SimEvent implements Scheduled {
  * `self`, and hands every message for a node of another part to `send`, to be delivered there.
  */
 export interface WorldPart {
-  /** The part of each node index. */
+  /** The part of each node there is when the run is split, by index. */
   readonly partOf: Uint8Array;
+  /** The part of a node created later, by its host (null: nodes may not be created later). */
+  readonly partOfHost: ((host: number) => number) | null;
   readonly self: number;
-  readonly send: (delivery: CrossPartDelivery) => void;
+  /** Hands a message to the part `toPart`. */
+  readonly send: (delivery: CrossPartDelivery, toPart: number) => void;
 }
 
 /** A message on its way to a node of another part: when it arrives, to whom, from whom, its order. */
@@ -167,6 +170,8 @@ export class World {
   private readonly linkStreams: Prng;
   private readonly lossy: boolean;
   private part: WorldPart | null = null;
+  /** In a split run, the part of each node by index. */
+  private readonly nodePart: number[] = [];
 
   constructor(config: WorldConfig) {
     this.config = config;
@@ -218,6 +223,11 @@ export class World {
     };
     this.nodes.push(node);
     this.peers.push(node.peer);
+    const part = this.part;
+    if (part !== null) {
+      if (part.partOfHost === null) throw new RangeError('this split run divided its nodes when it was split: it cannot take new ones');
+      this.nodePart.push(part.partOfHost(placement.host));
+    }
     this.traceHash.addNode(index);
     return node;
   }
@@ -252,16 +262,19 @@ export class World {
 
   /** Stops a node after it hands off its values and says goodbye to its contacts. */
   leave(node: SimNode): void {
-    if (!node.online || !node.dht) return;
-    node.dht.leave(this.clockMs);
-    this.flush(node, 'maintenance');
+    if (!node.online) return;
+    // In a split run, the part that runs the node says its goodbyes; the others see it go.
+    if (node.dht !== null) {
+      node.dht.leave(this.clockMs);
+      this.flush(node, 'maintenance');
+    }
     this.stop(node);
     this.hashMembership(3, node);
   }
 
   private stop(node: SimNode): void {
-    const dht = node.dht as DhtNode;
-    node.snapshot = dht.snapshot();
+    // Only the part that runs a node keeps its snapshot for a restart.
+    if (node.dht !== null) node.snapshot = node.dht.snapshot();
     node.dht = null;
     node.online = false;
     node.joined = false;
@@ -287,17 +300,23 @@ export class World {
   runOnly(part: WorldPart): void {
     if (part.partOf.length < this.nodes.length) throw new RangeError('the partition does not cover every node');
     this.part = part;
+    for (let index = 0; index < this.nodes.length; index++) this.nodePart.push(part.partOf[index]);
     // The other parts' nodes keep their identity, place and online state here (the oracle and the
     // judging of lookups read those), but their protocol state is never read again: let it go, so
     // that each thread's heap, and each of its full collections, holds its own part only.
     for (const node of this.nodes) {
-      if (part.partOf[node.index] !== part.self) node.dht = null;
+      if (this.nodePart[node.index] !== part.self) node.dht = null;
     }
   }
 
   /** Whether this world runs the node: always, unless it runs one part of a split run. */
   runs(node: SimNode): boolean {
-    return this.part === null || this.part.partOf[node.index] === this.part.self;
+    return this.part === null || this.nodePart[node.index] === this.part.self;
+  }
+
+  /** The part of every node, by index (null when the run is not split). */
+  partOfNodes(): Uint8Array | null {
+    return this.part === null ? null : Uint8Array.from(this.nodePart);
   }
 
   /** The index of the node whose own PeerRef this is, or -1 (part-records.ts names contacts so). */
@@ -413,7 +432,7 @@ export class World {
   private process(event: SimEvent): void {
     const part = this.part;
     // Another part runs this node (an event queued before the run was split).
-    if (part !== null && event.node >= 0 && part.partOf[event.node] !== part.self) return;
+    if (part !== null && event.node >= 0 && this.nodePart[event.node] !== part.self) return;
     this.eventsProcessed++;
     const hash = this.traceHash;
     hash.addTime(event.node, event.atMs);
@@ -528,8 +547,8 @@ export class World {
     const atMs = Math.max(this.clockMs, Math.round(arriveMs));
     const order = eventOrder(from.index, from.queued++);
     const part = this.part;
-    if (part !== null && part.partOf[index] !== part.self) {
-      part.send({ atMs, to: index, from: from.index, order, traffic, message: bytes ? null : message, bytes });
+    if (part !== null && this.nodePart[index] !== part.self) {
+      part.send({ atMs, to: index, from: from.index, order, traffic, message: bytes ? null : message, bytes }, this.nodePart[index]);
       return;
     }
     this.enqueue(new SimEvent(atMs, order, EventType.deliver, index, 0, from.peer, bytes ? null : message, bytes, traffic, null));

@@ -343,8 +343,8 @@ Protocol (defaults are the kernel's):
 Parallel:
   --workers W              run the experiment on W worker threads, 1 to ${WORKERS_MAX} (default 1): each
                            runs its share of the nodes, joins included; the result and trace hash
-                           are those of one thread. Static runs without --check, --proximity on or
-                           --connect-rtts; on geo, at most 5,000 nodes
+                           are those of one thread. Not with --check, --proximity on or
+                           --connect-rtts; on geo, static runs of at most 5,000 nodes
 
 Checks:
   --check S                run the invariant checkers every S simulated seconds; the result lists violations

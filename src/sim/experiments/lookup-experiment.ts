@@ -10,11 +10,11 @@ import type { PeerRef } from '../../core/peer.ts';
 import { randomBelow } from '../../core/random.ts';
 import { predictedRttMs, relativeError, type VivaldiCoordinate } from '../../core/vivaldi.ts';
 import type { ChurnModel } from '../churn/models.ts';
-import type { LatencyModel } from '../latency/model.ts';
+import type { LatencyModel, Placement } from '../latency/model.ts';
 import type { NetworkConfig } from '../network.ts';
 import type { Prng } from '../prng.ts';
 import { checkInvariants } from '../invariants.ts';
-import { partitionNodes } from '../parallel/node-partition.ts';
+import { partitionNodes, type NodePartition } from '../parallel/node-partition.ts';
 import type { PartExchange } from '../parallel/part-exchange.ts';
 import { quantileSorted, round } from '../stats.ts';
 import { World, type SimNode } from '../world.ts';
@@ -182,6 +182,8 @@ const JOIN_WAIT_MAX_MS = 10 * 60_000;
  * run it is the time a notice of the join has to reach the other parts (part-exchange.ts).
  */
 const READY_DELAY_MS = 1_000;
+/** Under churn, identities made ahead of use (IdentityPool): at least this many, or a tenth of the nodes. */
+const IDENTITIES_AHEAD_MIN = 1_024;
 
 export function runLookupExperiment(options: LookupExperimentOptions): LookupExperimentResult {
   return summarizeLookupParts(options, [runLookupPart(options)]);
@@ -189,7 +191,9 @@ export function runLookupExperiment(options: LookupExperimentOptions): LookupExp
 
 /** Why a split run cannot have these options, or null when it can. */
 export function splitRunProblem(options: LookupExperimentOptions): string | null {
-  if (options.churn !== null) return 'a split run needs a static overlay (no --churn)';
+  if (options.churn !== null && options.latency.hosts === undefined) {
+    return 'under churn a split run divides the nodes by host: it needs a latency model with hosts (planetlab or a matrix file)';
+  }
   if ((options.invariantCheckIntervalMs ?? 0) > 0) return 'the invariant checkers read every node: no --check in a split run';
   if (options.dht.proximity) return 'proximity reports on every node\'s coordinate: no --proximity in a split run';
   if (options.network.connectionSetupRtts > 0) return 'connections are state on both ends: no --connect-rtts in a split run';
@@ -214,7 +218,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   const ready = new ReadySet();
   const readyQueue = new ReadyQueue();
   const readyNow = (): ReadySet => {
-    readyQueue.moveDue(world.nowMs, ready);
+    readyQueue.moveDue(world.nowMs, ready, world.nodes);
     return ready;
   };
   // The workload's lookups still running, by origin node and operation id.
@@ -226,14 +230,14 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     if (event.kind === 'joined') {
       joinsFinished++;
       const readyAtMs = world.nowMs + READY_DELAY_MS;
-      readyQueue.add(readyAtMs, node, node.generation);
+      readyQueue.add(readyAtMs, node.index, node.generation);
       split?.exchange.announceJoin(node.index, node.generation, readyAtMs, world);
     } else if (event.kind === 'lookupDone' && pending.get(node)?.delete(event.operationId)) {
       outstanding--;
       judgements.push(judge(world, node, event, options.dht.k));
     }
   };
-  if (split !== null) split.exchange.onJoinNotice = (index, generation, readyAtMs) => readyQueue.add(readyAtMs, world.nodes[index], generation);
+  if (split !== null) split.exchange.onJoinNotice = (index, generation, readyAtMs) => readyQueue.add(readyAtMs, index, generation);
   let lookaheadMs: number | null = null;
   /**
    * Runs to `targetMs` and returns `count()` summed over the parts there: in a split run the parts
@@ -282,21 +286,28 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     world.at(checkIntervalMs, check);
   }
 
+  /** A split run divides its nodes here, before the first starts; `partOfHost` places nodes created later. */
+  const beginSplit = (role: SplitRole, partition: NodePartition, partOf: Uint8Array, partOfHost: ((host: number) => number) | null): void => {
+    // A notice of a join must reach the other parts before the node is ready: no later than the lookahead.
+    lookaheadMs = Math.min(partition.lookaheadMs, READY_DELAY_MS);
+    world.runOnly({ partOf, partOfHost, self: role.exchange.self, send: (delivery, toPart) => role.exchange.send(delivery, toPart, world) });
+    role.exchange.start(world.nowMs, lookaheadMs);
+    const unit = partOfHost === null ? 'nodes' : 'hosts';
+    say(`part ${role.exchange.self} of ${role.parts}: ${partition.partSizes[role.exchange.self]} ${unit}, lookahead ${lookaheadMs} ms`);
+  };
+
+
+  // Under churn, the identities newcomers take (a static run draws its own, below).
+  let identities: IdentityPool | null = null;
+
   // Phase 1: the initial nodes join one after another, each through a random node already in.
-  let partOf: Uint8Array | null = null;
   if (options.churn === null) {
     // Every identity and place is drawn first (the same draws as one at a time), so that a split
     // run can divide the nodes among its parts before any of them starts.
     const initial = Array.from({ length: options.nodes }, () => world.createNode());
     if (split !== null) {
       const partition = partitionNodes(initial.map((node) => node.placement), options.latency, split.parts);
-      const ownPart = partition.partOf;
-      partOf = ownPart;
-      // A notice of a join must reach the other parts before the node is ready: no later than the lookahead.
-      lookaheadMs = Math.min(partition.lookaheadMs, READY_DELAY_MS);
-      world.runOnly({ partOf: ownPart, self: split.exchange.self, send: (delivery) => split.exchange.send(delivery, ownPart[delivery.to], world) });
-      split.exchange.start(world.nowMs, lookaheadMs);
-      say(`part ${split.exchange.self} of ${split.parts}: ${partition.partSizes[split.exchange.self]} nodes, lookahead ${lookaheadMs} ms`);
+      beginSplit(split, partition, partition.partOf, null);
     }
     const progressEvery = Math.max(1, Math.floor(options.nodes / 10));
     for (let i = 0; i < options.nodes; i++) {
@@ -308,7 +319,15 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
       });
     }
   } else {
-    startChurn(world, options, options.churn, world.stream(ExperimentStreams.churn), bootstrapFor, stopNode);
+    if (split !== null) {
+      // Under churn nodes are created as they first arrive: each goes to the part of its host. The
+      // model's hosts are equally likely, so parts of even numbers of hosts get even shares of nodes.
+      const hosts = Array.from({ length: options.latency.hosts ?? 0 }, (_, host): Placement => ({ host, accessMs: 0, latitude: Number.NaN, longitude: Number.NaN }));
+      const partition = partitionNodes(hosts, options.latency, split.parts);
+      beginSplit(split, partition, new Uint8Array(0), (host) => partition.partOf[host]);
+    }
+    identities = new IdentityPool(world, Math.max(IDENTITIES_AHEAD_MIN, Math.ceil(options.nodes / 10)));
+    startChurn(world, options, options.churn, world.stream(ExperimentStreams.churn), identities, bootstrapFor, stopNode);
   }
   const bootEndMs = options.nodes * options.joinSpacingMs;
   let joined = advance(bootEndMs, () => joinsFinished);
@@ -384,10 +403,10 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     callEvents: world.callsProcessed,
     rssBytesMax: meter.rssBytesMax,
     traceLanes: world.traceHash.lanes(),
-    partOf,
+    partOf: world.partOfNodes(),
     lookaheadMs,
     crossPartMessages,
-    identities: world.nodes.length,
+    identities: identities === null ? world.nodes.length : identities.taken,
     vivaldiRelErrorP50: options.dht.proximity ? vivaldiRelErrorP50(world, world.stream(ExperimentStreams.vivaldiPairs)) : null,
     invariantChecks,
     invariantViolations,
@@ -453,12 +472,39 @@ function judge(world: World, origin: SimNode, event: LookupDone, k: number): Jud
 }
 
 /**
+ * Identities for newcomers, drawn ahead of use. In a split run a part may learn of a node from
+ * another part (a message from it, a contact it names, a notice of its join) before it has reached
+ * the time that node arrived; the node must exist there already. A part lags another by at most the
+ * lookahead, far less than it takes churn to use up the identities made ahead. The draws are those
+ * of one identity at a time, so a run that is not split gets the same nodes.
+ */
+class IdentityPool {
+  private readonly world: World;
+  private readonly ahead: number;
+  /** Identities handed out so far: world.nodes[0 … taken - 1]. */
+  taken = 0;
+
+  /** Makes the first `ahead` identities at once: another part's first messages may name them. */
+  constructor(world: World, ahead: number) {
+    this.world = world;
+    this.ahead = ahead;
+    while (world.nodes.length < ahead) world.createNode();
+  }
+
+  take(): SimNode {
+    const world = this.world;
+    while (world.nodes.length < this.taken + 1 + this.ahead) world.createNode();
+    return world.nodes[this.taken++];
+  }
+}
+
+/**
  * Drives churn: every slot lives out the model's alternation of online and offline periods; a
  * slot coming online either restarts its identity (same id, resuming from its snapshot) or brings
  * a fresh identity that joins like a new node. Initial online slots join spaced like a static run.
  */
 function startChurn(
-  world: World, options: LookupExperimentOptions, model: ChurnModel, random: Prng,
+  world: World, options: LookupExperimentOptions, model: ChurnModel, random: Prng, identities: IdentityPool,
   bootstrapFor: (newcomer: SimNode) => PeerRef[], stopNode: (node: SimNode, random: Prng) => void,
 ): void {
   const slots = Math.max(1, Math.ceil(options.nodes / model.availability));
@@ -469,7 +515,7 @@ function startChurn(
   };
   const goOnline = (slot: number, fresh: boolean): void => {
     let node = identityOfSlot[slot];
-    if (node === null || fresh) identityOfSlot[slot] = node = world.createNode();
+    if (node === null || fresh) identityOfSlot[slot] = node = identities.take();
     if (node.online) return;
     world.start(node, bootstrapFor(node));
   };

@@ -14,22 +14,28 @@ import type { SimNode } from '../world.ts';
  */
 export class ReadyQueue {
   /** Sorted by time, then node index. */
-  private readonly entries: { atMs: number; node: SimNode; generation: number }[] = [];
+  private readonly entries: { atMs: number; index: number; generation: number }[] = [];
 
-  /** `node` finished the join of its `generation` (its count of starts): it is ready at `atMs` if still online in it. */
-  add(atMs: number, node: SimNode, generation: number): void {
+  /**
+   * Node `index` finished the join of its `generation` (its count of starts): it is ready at `atMs`
+   * if still online in it. Nodes are named by index: in a split run, a notice may come before this
+   * part has made the node, which it will have by then.
+   */
+  add(atMs: number, index: number, generation: number): void {
     const entries = this.entries;
     let at = entries.length;
-    while (at > 0 && (entries[at - 1].atMs > atMs || (entries[at - 1].atMs === atMs && entries[at - 1].node.index > node.index))) at--;
-    entries.splice(at, 0, { atMs, node, generation });
+    while (at > 0 && (entries[at - 1].atMs > atMs || (entries[at - 1].atMs === atMs && entries[at - 1].index > index))) at--;
+    entries.splice(at, 0, { atMs, index, generation });
   }
 
   /** Moves every node due by `nowMs` into `ready`, unless it has gone offline (or restarted) since. */
-  moveDue(nowMs: number, ready: ReadySet): void {
+  moveDue(nowMs: number, ready: ReadySet, nodes: readonly SimNode[]): void {
     const entries = this.entries;
     let due = 0;
     while (due < entries.length && entries[due].atMs <= nowMs) {
-      const { node, generation } = entries[due++];
+      const { index, generation } = entries[due++];
+      const node = nodes[index];
+      if (node === undefined) throw new RangeError(`node ${index} became ready at ${nowMs} ms before it existed`);
       if (node.online && node.generation === generation) ready.add(node);
     }
     if (due > 0) entries.splice(0, due);

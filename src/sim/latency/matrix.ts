@@ -121,6 +121,7 @@ export function matrixLatencyModel(matrix: RttMatrix, options: MatrixLatencyOpti
   checkAccessMsMean(accessMsMean);
   return {
     name: options.name,
+    hosts,
     place(random: Random): Placement {
       const host = randomBelow(random, hosts);
       const accessMs = drawAccessMs(random, accessMsMean);

@@ -27,6 +27,8 @@ export interface Placement {
  */
 export interface LatencyModel {
   readonly name: string;
+  /** How many hosts the model places nodes on, each as likely; absent when every node gets a place of its own. */
+  readonly hosts?: number;
   place(random: Random): Placement;
   rttMs(a: Placement, b: Placement): number;
 }

@@ -4,6 +4,7 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 import { defaultDhtConfig } from '../../../src/core/config.ts';
+import { parseChurnSpec } from '../../../src/sim/churn/spec.ts';
 import type { LookupExperimentOptions } from '../../../src/sim/experiments/lookup-experiment.ts';
 import { geoLatencyModel } from '../../../src/sim/latency/geo.ts';
 import { planetLabLatencyModel } from '../../../src/sim/latency/planetlab.ts';
@@ -17,13 +18,17 @@ export interface SmallRunInput {
   readonly lossRate?: number;
   readonly bandwidth?: number;
   readonly geo?: boolean;
+  /** A churn spec (churn/spec.ts); with it, a warm-up of `warmupMinutes` and graceful leaves for a fifth of departures. */
+  readonly churn?: string;
+  readonly warmupMinutes?: number;
 }
 
 export function smallRun(input: SmallRunInput): LookupExperimentOptions {
   return {
     seed: input.seed, nodes: input.nodes, lookups: input.lookups, dht: defaultDhtConfig, latency: input.geo ? geoLatencyModel() : planetLabLatencyModel(),
     network: { ...defaultNetworkConfig, lossRate: input.lossRate ?? 0, uplinkBytesPerSecond: input.bandwidth ?? 0 },
-    churn: null, wire: input.wire ?? false, joinSpacingMs: 10, warmupMs: 30_000, windowMs: 60_000, gracefulLeaveFraction: 0,
+    churn: input.churn === undefined ? null : parseChurnSpec(input.churn), wire: input.wire ?? false, joinSpacingMs: 10,
+    warmupMs: (input.warmupMinutes ?? 0.5) * 60_000, windowMs: 60_000, gracefulLeaveFraction: input.churn === undefined ? 0 : 0.2,
   };
 }
 

@@ -46,6 +46,17 @@ describe('a split lookup experiment', () => {
     assert.deepEqual(simulated(split), simulated(whole));
   });
 
+  it('stays identical under churn, with crashes, graceful leaves, restarts and fresh identities', async () => {
+    for (const churn of ['exp:3', 'mojo']) {
+      const input: SmallRunInput = { seed: 5, nodes: 300, lookups: 300, churn, warmupMinutes: 8 };
+      const whole = runLookupExperiment(smallRun(input));
+      assert.ok(whole.identities > 300, `${churn}: nodes came and went (${whole.identities} identities)`);
+      const split = await runLookupExperimentSplit(recipe(input), 2);
+      assert.deepEqual(simulated(split), simulated(whole), churn);
+      assert.ok(split.crossPartMessages > 100, `${churn}: ${split.crossPartMessages} messages between parts`);
+    }
+  });
+
   it('stays identical on the geographic latency model', async () => {
     const input: SmallRunInput = { seed: 5, nodes: 250, lookups: 300, geo: true };
     const whole = runLookupExperiment(smallRun(input));
