@@ -296,7 +296,6 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     say(`part ${role.exchange.self} of ${role.parts}: ${partition.partSizes[role.exchange.self]} ${unit}, lookahead ${lookaheadMs} ms`);
   };
 
-
   // Under churn, the identities newcomers take (a static run draws its own, below).
   let identities: IdentityPool | null = null;
 
@@ -339,8 +338,9 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   }
   const joinSimSeconds = world.nowMs / 1000;
   const joinWallMs = meter.elapsedMs();
-  const joinMessages = advance(world.nowMs, () => world.traffic.messages);
-  const joinMessagesPerNode = options.churn === null && options.nodes > 0 ? joinMessages / options.nodes : 0;
+  // Every part takes the same branch, so all meet at the checkpoint or none does.
+  const joinMessagesPerNode = options.churn === null && options.nodes > 0
+    ? advance(world.nowMs, () => world.traffic.messages) / options.nodes : 0;
   say(`joined ${options.churn === null ? joined : ready.size} nodes in ${joinSimSeconds.toFixed(1)} simulated s, ${(joinWallMs / 1000).toFixed(1)} s wall`);
 
   // Phase 2: settle (static) or reach steady state (churn).
