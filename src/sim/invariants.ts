@@ -8,28 +8,49 @@ import { Limits } from '../core/limits.ts';
 import type { World } from './world.ts';
 
 export function checkInvariants(world: World): string[] {
-  const problems: string[] = [];
+  return findViolations(world).map((violation) => violation.problem);
+}
+
+/** A violation found, and the node it is about (WORLD_VIOLATION for the simulator's own books). */
+export interface Violation {
+  readonly node: number;
+  readonly problem: string;
+}
+
+export const WORLD_VIOLATION = -1;
+
+/**
+ * checkInvariants's findings with their nodes, in node order and the world's last. In one part of
+ * a split run, the nodes other parts run are checked only against the oracle: their protocol state
+ * is elsewhere (world.ts, runOnly), and that part checks it.
+ */
+export function findViolations(world: World): Violation[] {
+  const violations: Violation[] = [];
+  const about = (node: number, problem: string): void => {
+    violations.push({ node, problem });
+  };
   let online = 0;
   for (const node of world.nodes) {
     if (!node.online) {
-      if (node.dht !== null) problems.push(`node ${node.index} is offline but still runs a DhtNode`);
-      if (world.oracle.has(node.peer)) problems.push(`node ${node.index} is offline but the oracle counts it live`);
+      if (node.dht !== null) about(node.index, `node ${node.index} is offline but still runs a DhtNode`);
+      if (world.oracle.has(node.peer)) about(node.index, `node ${node.index} is offline but the oracle counts it live`);
       continue;
     }
     online++;
-    if (!world.oracle.has(node.peer)) problems.push(`node ${node.index} is online but unknown to the oracle`);
+    if (!world.oracle.has(node.peer)) about(node.index, `node ${node.index} is online but unknown to the oracle`);
+    if (!world.runs(node)) continue;
     const dht = node.dht;
     if (dht === null) {
-      problems.push(`node ${node.index} is online without a DhtNode`);
+      about(node.index, `node ${node.index} is online without a DhtNode`);
       continue;
     }
-    problems.push(...checkRoutingTable(node.index, dht.table, dht.config.k));
-    if (dht.pendingRequestCount > Limits.pendingRequestsMax) problems.push(`node ${node.index} has ${dht.pendingRequestCount} requests in flight`);
-    if (dht.nextWakeAtMs() < world.nowMs - 1) problems.push(`node ${node.index} has a timer in the past (${dht.nextWakeAtMs()} < ${world.nowMs})`);
+    for (const problem of checkRoutingTable(node.index, dht.table, dht.config.k)) about(node.index, problem);
+    if (dht.pendingRequestCount > Limits.pendingRequestsMax) about(node.index, `node ${node.index} has ${dht.pendingRequestCount} requests in flight`);
+    if (dht.nextWakeAtMs() < world.nowMs - 1) about(node.index, `node ${node.index} has a timer in the past (${dht.nextWakeAtMs()} < ${world.nowMs})`);
   }
-  if (online !== world.onlineCount) problems.push(`online count ${world.onlineCount} but ${online} nodes are online`);
-  if (online !== world.oracle.size) problems.push(`the oracle knows ${world.oracle.size} live nodes but ${online} are online`);
-  return problems;
+  if (online !== world.onlineCount) about(WORLD_VIOLATION, `online count ${world.onlineCount} but ${online} nodes are online`);
+  if (online !== world.oracle.size) about(WORLD_VIOLATION, `the oracle knows ${world.oracle.size} live nodes but ${online} are online`);
+  return violations;
 }
 
 interface TableView {

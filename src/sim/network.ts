@@ -6,6 +6,8 @@
  * The connection-setup cost lets simulated latency match a connection-oriented transport: a libp2p
  * dial over TCP pays a TCP handshake, multistream-select and a Noise handshake before the first
  * request (issue 3 measures how many round trips that is), while the paper's Kademlia ran on UDP.
+ * The sender's end of a connection opens when it sends; the receiver's when the message arrives
+ * (`accept`, called by whoever delivers it).
  */
 import type { Random } from '../core/random.ts';
 import type { LatencyModel, Placement } from './latency/model.ts';
@@ -122,10 +124,20 @@ export class SimNetwork {
     if (this.config.connectionSetupRtts > 0 && !this.connected(from, to)) {
       delayMs += this.config.connectionSetupRtts * rttMs;
       this.connect(from, to);
-      this.connect(to, from);
       this.stats.connectionsOpened++;
     }
     return departMs + delayMs;
+  }
+
+  /**
+   * A message from `from` reached `to`: `to` now has the connection it came on, newly opened or
+   * used again. The receiving end learns of a connection only when something arrives on it — one
+   * it sends to the dialler before then pays a set-up of its own, as two peers dialling each other
+   * at once would — and so each end's connections change only at events of its own node, which
+   * lets a split run keep them in the part that runs the node (parallel/).
+   */
+  accept(to: Endpoint, from: Endpoint): void {
+    if (this.config.connectionSetupRtts > 0) this.connect(to, from);
   }
 
   /** Forgets a node's connections (it crashed or left). */

@@ -136,6 +136,27 @@ export interface TrafficTotals {
   undecodable: number;
 }
 
+/**
+ * World.stream(index) of the run with seed `seed`, made without a world: what the parts of a split
+ * run have drawn alike can be drawn again where their results are summed up (lookup-summary.ts).
+ */
+export function experimentStream(seed: number, index: number): Prng {
+  return worldStream(Prng.fromSeed(seed), index);
+}
+
+function worldStream(root: Prng, index: number): Prng {
+  return root.stream(100 + index);
+}
+
+const float64Scratch = new Float64Array(1);
+const float64Words = new Int32Array(float64Scratch.buffer);
+
+/** Every bit of a double's IEEE-754 encoding, folded into 32. */
+function bitsOf(value: number): number {
+  float64Scratch[0] = value;
+  return float64Words[0] ^ Math.imul(float64Words[1], 0x9e3779b1);
+}
+
 /** Stream indices of the seeded generator: one per consumer, so none perturbs another. */
 const Streams = { identities: 1, placement: 2, network: 3, nodes: 4, links: 5 } as const;
 
@@ -191,7 +212,7 @@ export class World {
 
   /** A stream for a workload or fault injector, derived from the seed and a name-like index ≥ 100. */
   stream(index: number): Prng {
-    return this.root.stream(100 + index);
+    return worldStream(this.root, index);
   }
 
   /** Node-milliseconds spent online by all nodes from the start until now. */
@@ -478,10 +499,17 @@ export class World {
     const hash = this.traceHash;
     hash.addInt(event.node, MessageCode[message.kind]);
     hash.addInt(event.node, 'requestId' in message ? message.requestId : 0);
+    // With proximity, what a node learns includes the sender's coordinate: a run that gave it
+    // another (a split run's records, say) must not pass for the same run.
+    if (message.kind !== 'leave' && message.coordinate !== undefined) {
+      hash.addInt(event.node, bitsOf(message.coordinate.x));
+      hash.addInt(event.node, bitsOf(message.coordinate.y));
+    }
     if (!node.online || node.dht === null || !this.network.canReach(Number(from.address), node.index)) {
       this.traffic.undeliverable++;
       return;
     }
+    this.network.accept(node, this.nodes[Number(from.address)]);
     if (this.traceSink) this.traceSink(`${formatTime(event.atMs)} ${from.address}->${node.index} ${describe(message)}`);
     node.dht.receive(this.clockMs, from, message);
     this.flush(node, isRequest(message) ? event.traffic : 'maintenance');

@@ -36,6 +36,12 @@ describe('heap cap for large simulations', () => {
     assert.notEqual(splitMemoryProblem(100_000, 4, 16 * GIB), null);
   });
 
+  it('counts a churn run\'s departed identities too', () => {
+    assert.equal(splitMemoryProblem(10_000, 2, 24 * GIB, true), null);
+    assert.equal(splitMemoryProblem(40_000, 2, 24 * GIB, true), null);
+    assert.match(splitMemoryProblem(100_000, 2, 24 * GIB, true) ?? '', /about 17\.8 GiB at 100000 nodes under churn\); 2 of them need more than 80%/);
+  });
+
   it('end to end: a run started with a small cap relaunches itself and prints its result', async () => {
     const child = spawn(process.execPath, ['--max-old-space-size=256', BIN, 'sim', 'lookup', '--nodes', '200', '--lookups', '20', '--seed', '3', '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RELAUNCHED_ENV]: '' },

@@ -156,9 +156,6 @@ describe('parseSimLookupArgs validation', () => {
     [['--json=yes'], /^option '--json' does not take a value$/],
     [['--workers', '0'], /^--workers must be an integer from 1 to 64, got '0'/],
     [['--workers', '2', '--churn', 'exp:10', '--latency', 'geo'], /^--workers 2: under churn a split run divides the nodes by host: it needs a latency model with hosts/],
-    [['--workers', '2', '--check', '10'], /^--workers 2: .*no --check in a split run/],
-    [['--workers', '2', '--proximity', 'on'], /^--workers 2: .*no --proximity in a split run/],
-    [['--workers', '2', '--connect-rtts', '1'], /^--workers 2: .*no --connect-rtts in a split run/],
   ];
   for (const [args, pattern] of cases) {
     it(`rejects ${args.join(' ')}`, () => assertUsage(() => parse(...args), pattern));

@@ -258,7 +258,7 @@ export function experimentFromArgs(input: { readonly args: readonly string[]; re
 
 export async function runSimLookup(args: readonly string[], io: CliIo): Promise<void> {
   const plan = parseSimLookupArgs(args);
-  const memoryProblem = splitMemoryProblem(plan.experiment.nodes, plan.workers, totalmem());
+  const memoryProblem = splitMemoryProblem(plan.experiment.nodes, plan.workers, totalmem(), plan.experiment.churn !== null);
   if (memoryProblem !== null) throw new UsageError(`--workers ${plan.workers}: ${memoryProblem}`);
   const heapCapMb = heapCapToRelaunchMb(plan.experiment.nodes, getHeapStatistics().heap_size_limit, totalmem(), io.env);
   if (heapCapMb !== null) {
@@ -343,8 +343,8 @@ Protocol (defaults are the kernel's):
 Parallel:
   --workers W              run the experiment on W worker threads, 1 to ${WORKERS_MAX} (default 1): each
                            runs its share of the nodes, joins included; the result and trace hash
-                           are those of one thread. Not with --check, --proximity on or
-                           --connect-rtts; on geo, static runs of at most 5,000 nodes
+                           are those of one thread (with --check, --proximity and --connect-rtts
+                           too); on geo, static runs of at most 5,000 nodes
 
 Checks:
   --check S                run the invariant checkers every S simulated seconds; the result lists violations

@@ -7,20 +7,19 @@ import type { DhtConfig } from '../../core/config.ts';
 import { idEquals, randomId } from '../../core/id.ts';
 import type { LookupDone } from '../../core/node-io.ts';
 import type { PeerRef } from '../../core/peer.ts';
-import { randomBelow } from '../../core/random.ts';
-import { predictedRttMs, relativeError, type VivaldiCoordinate } from '../../core/vivaldi.ts';
 import type { ChurnModel } from '../churn/models.ts';
 import type { LatencyModel, Placement } from '../latency/model.ts';
 import type { NetworkConfig } from '../network.ts';
 import type { Prng } from '../prng.ts';
-import { checkInvariants } from '../invariants.ts';
+import { findViolations } from '../invariants.ts';
 import { partitionNodes, type NodePartition } from '../parallel/node-partition.ts';
 import type { PartExchange } from '../parallel/part-exchange.ts';
-import { quantileSorted, round } from '../stats.ts';
 import { World, type SimNode } from '../world.ts';
 import { summarizeLookupParts } from './lookup-summary.ts';
 import { ReadyQueue, ReadySet } from './ready-nodes.ts';
 import { ResourceMeter } from './resource-meter.ts';
+import { keepViolations, type TimedViolation } from './violations.ts';
+import { coordinateSamples, VIVALDI_PAIRS_STREAM, type CoordinateSample } from './vivaldi-error.ts';
 
 export interface LookupExperimentOptions {
   readonly seed: number;
@@ -142,9 +141,11 @@ export interface LookupPart {
   readonly lookaheadMs: number | null;
   readonly crossPartMessages: number;
   readonly identities: number;
-  readonly vivaldiRelErrorP50: number | null;
+  /** With proximity: the coordinates of the online nodes this part ran (vivaldi-error.ts). */
+  readonly coordinateSamples: CoordinateSample[] | null;
   readonly invariantChecks: number;
-  readonly invariantViolations: string[];
+  /** The first violations this part found (violations.ts merges the parts'). */
+  readonly invariantViolations: TimedViolation[];
 }
 
 export interface Judgement {
@@ -162,13 +163,9 @@ export interface Judgement {
 }
 
 /** Stream indices for the experiment's own random choices (World.stream). */
-const ExperimentStreams = { workload: 1, churn: 2, bootstrap: 3, vivaldiPairs: 4 } as const;
-/** Pairs of nodes whose predicted RTT is compared with the model's for vivaldiRelErrorP50. */
-const VIVALDI_PAIRS = 20_000;
+const ExperimentStreams = { workload: 1, churn: 2, bootstrap: 3, vivaldiPairs: VIVALDI_PAIRS_STREAM } as const;
 /** How often memory is sampled, in simulated time. */
 const RSS_SAMPLE_INTERVAL_MS = 10_000;
-/** Invariant violations kept in the result (the first ones; one bug tends to repeat). */
-const VIOLATIONS_KEPT = 20;
 /** How long after the window the last lookups may take to finish. */
 const DRAIN_MS = 60_000;
 /** After the window, how often the run looks whether every lookup has finished. */
@@ -194,9 +191,6 @@ export function splitRunProblem(options: LookupExperimentOptions): string | null
   if (options.churn !== null && options.latency.hosts === undefined) {
     return 'under churn a split run divides the nodes by host: it needs a latency model with hosts (planetlab or a matrix file)';
   }
-  if ((options.invariantCheckIntervalMs ?? 0) > 0) return 'the invariant checkers read every node: no --check in a split run';
-  if (options.dht.proximity) return 'proximity reports on every node\'s coordinate: no --proximity in a split run';
-  if (options.network.connectionSetupRtts > 0) return 'connections are state on both ends: no --connect-rtts in a split run';
   return null;
 }
 
@@ -273,14 +267,13 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   };
   world.at(0, sampleMemory);
   let invariantChecks = 0;
-  const invariantViolations: string[] = [];
+  const invariantViolations: TimedViolation[] = [];
   const checkIntervalMs = options.invariantCheckIntervalMs ?? 0;
   if (checkIntervalMs > 0) {
+    // A call of the world's own: every part of a split run checks at the same times.
     const check = (): void => {
       invariantChecks++;
-      for (const problem of checkInvariants(world)) {
-        if (invariantViolations.length < VIOLATIONS_KEPT) invariantViolations.push(`t=${world.nowMs}ms ${problem}`);
-      }
+      keepViolations(invariantViolations, world.nowMs, findViolations(world));
       world.at(world.nowMs + checkIntervalMs, check);
     };
     world.at(checkIntervalMs, check);
@@ -407,31 +400,10 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     lookaheadMs,
     crossPartMessages,
     identities: identities === null ? world.nodes.length : identities.taken,
-    vivaldiRelErrorP50: options.dht.proximity ? vivaldiRelErrorP50(world, world.stream(ExperimentStreams.vivaldiPairs)) : null,
+    coordinateSamples: options.dht.proximity ? coordinateSamples(world) : null,
     invariantChecks,
     invariantViolations,
   };
-}
-
-/**
- * The median relative error of Vivaldi's predictions over random pairs of online nodes: what
- * their coordinates predict against the RTT the latency model gives them (access delays included).
- * Drawn from a stream of its own after the run, so it changes nothing the run did.
- */
-export function vivaldiRelErrorP50(world: World, random: Prng): number {
-  const online = world.nodes.filter((node) => node.online && node.dht?.coordinate);
-  if (online.length < 2) return Number.NaN;
-  const errors: number[] = [];
-  for (let i = 0; i < VIVALDI_PAIRS; i++) {
-    const a = online[randomBelow(random, online.length)];
-    const b = online[randomBelow(random, online.length)];
-    if (a === b) continue;
-    const measuredMs = world.network.rttMs(a, b);
-    if (!(measuredMs > 0)) continue;
-    errors.push(relativeError(predictedRttMs(a.dht?.coordinate as VivaldiCoordinate, b.dht?.coordinate as VivaldiCoordinate), measuredMs));
-  }
-  errors.sort((x, y) => x - y);
-  return round(quantileSorted(errors, 0.5), 4);
 }
 
 /** Oracle answers fetched beyond k, so that k remain after leaving out nodes that joined mid-lookup. */

@@ -4,7 +4,10 @@
  */
 import { mean, quantileSorted, round, summarize } from '../stats.ts';
 import { foldTraceLanes } from '../trace-hash.ts';
+import { experimentStream } from '../world.ts';
 import type { LookupExperimentOptions, LookupExperimentResult, LookupPart } from './lookup-experiment.ts';
+import { mergeViolations } from './violations.ts';
+import { VIVALDI_PAIRS_STREAM, vivaldiRelErrorP50 } from './vivaldi-error.ts';
 
 /**
  * Sums up the parts of a run (one, when it was not split) into its result. Judgements are taken in
@@ -46,7 +49,7 @@ export function summarizeLookupParts(options: LookupExperimentOptions, parts: re
     },
     stretch: { p50: round(quantileSorted(stretchSorted, 0.5)), p95: round(quantileSorted(stretchSorted, 0.95)) },
     proximity: options.dht.proximity,
-    vivaldiRelErrorP50: first.vivaldiRelErrorP50,
+    vivaldiRelErrorP50: mergedVivaldiRelErrorP50(options, parts),
     messagesPerLookup: round(mean(judgements.map((j) => j.messages)), 2),
     failuresPerLookup: round(mean(judgements.map((j) => j.failures)), 3),
     bytesPerNodePerSec: round(windowBytes / onlineNodeSeconds, 1),
@@ -75,7 +78,7 @@ export function summarizeLookupParts(options: LookupExperimentOptions, parts: re
     rssBytesMax: Math.max(...parts.map((part) => part.rssBytesMax)),
     traceHash: mergedTraceHash(parts),
     invariantChecks: first.invariantChecks,
-    invariantViolations: first.invariantViolations,
+    invariantViolations: mergeViolations(parts.map((part) => part.invariantViolations)),
     workers: parts.length,
     lookaheadMs: first.lookaheadMs,
     crossPartMessages: parts.reduce((sum, part) => sum + part.crossPartMessages, 0),
@@ -99,4 +102,11 @@ function mergedTraceHash(parts: readonly LookupPart[]): string {
     }
   }
   return foldTraceLanes(lanes);
+}
+
+/** vivaldiRelErrorP50 over every part's coordinates, in node order (null without proximity). */
+function mergedVivaldiRelErrorP50(options: LookupExperimentOptions, parts: readonly LookupPart[]): number | null {
+  if (!options.dht.proximity) return null;
+  const samples = parts.flatMap((part) => part.coordinateSamples ?? []).sort((a, b) => a.index - b.index);
+  return vivaldiRelErrorP50(samples, options.latency, experimentStream(options.seed, VIVALDI_PAIRS_STREAM));
 }

@@ -5,8 +5,9 @@
  * The messages of a lookup — FIND_NODE, NODES, PING, PONG — go in a compact form of their own:
  * every node of a simulation is known to every part, so a contact is written as its node's index
  * and read back as that node's own PeerRef, with no ids or addresses to encode or decode. Anything
- * else (values, coordinates, a contact that is not a node's own PeerRef) goes through the wire
- * codec. The compact form costs a few hundred nanoseconds a message where the codec costs a few
+ * else (values, a contact that is not a node's own PeerRef) goes through the wire codec. With
+ * proximity on, a compact record carries the message's coordinates after its body
+ * (record-coordinates.ts). The compact form costs a few hundred nanoseconds a message where the codec costs a few
  * microseconds, which in a split run is paid for half the messages.
  *
  * A record without a message (`message` and `bytes` both null) is a notice, not a delivery: node
@@ -19,6 +20,7 @@ import type { TrafficClass } from '../../core/node-io.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import { encodeMessage } from '../../wire/codec.ts';
 import type { CrossPartDelivery } from '../world.ts';
+import { coordinateBlockBytes, coordinatesOf, readCoordinateBlock, writeCoordinateBlock } from './record-coordinates.ts';
 
 /** How a part names nodes: the index of a node's own PeerRef (-1 for any other object), and back. */
 export interface PeerDirectory {
@@ -27,6 +29,8 @@ export interface PeerDirectory {
 }
 
 const Form = { wire: 0, ping: 1, pong: 2, findNode: 3, nodes: 4, notice: 5 } as const;
+/** Set in the form byte when the record carries the message's coordinates (message-coordinates.ts). */
+const WITH_COORDINATES = 0x80;
 const TRAFFIC_CODES: readonly TrafficClass[] = ['user', 'maintenance', 'reply'];
 /** length u32, arrival f64, to u32, from u32, order f64, traffic u8, form u8. */
 const HEADER_BYTES = 4 + 8 + 4 + 4 + 8 + 1 + 1;
@@ -66,19 +70,15 @@ export function writeRecord(view: DataView, offset: number, end: number, deliver
     switch (message.kind) {
       case 'ping':
       case 'pong':
-        if (message.coordinate === undefined) {
-          form = message.kind === 'ping' ? Form.ping : Form.pong;
-          bodyBytes = 4;
-        }
+        form = message.kind === 'ping' ? Form.ping : Form.pong;
+        bodyBytes = 4;
         break;
       case 'findNode':
-        if (message.coordinate === undefined) {
-          form = Form.findNode;
-          bodyBytes = 4 + ID_BYTES;
-        }
+        form = Form.findNode;
+        bodyBytes = 4 + ID_BYTES;
         break;
       case 'nodes':
-        if (message.coordinate === undefined && message.closer.length <= CONTACTS_MAX && indexContacts(message.closer, peers)) {
+        if (message.closer.length <= CONTACTS_MAX && indexContacts(message.closer, peers)) {
           form = Form.nodes;
           bodyBytes = 4 + 1 + 4 * message.closer.length;
         }
@@ -86,10 +86,17 @@ export function writeRecord(view: DataView, offset: number, end: number, deliver
       default:
         break;
     }
-    if (form === Form.wire) encoded = encodeMessage(message);
   }
-  if (form === Form.wire) bodyBytes = (encoded as Uint8Array).length;
-  const length = HEADER_BYTES + bodyBytes;
+  // A compact form's coordinates follow its body; the codec carries an encoding's.
+  const coordinates = form === Form.wire || form === Form.notice ? null : coordinatesOf(message as Message);
+  const coordinateBytes = coordinates === null ? 0 : coordinateBlockBytes(coordinates);
+  if (coordinateBytes < 0) form = Form.wire;
+  if (form === Form.wire) {
+    encoded ??= encodeMessage(message as Message);
+    bodyBytes = encoded.length;
+  }
+  const withCoordinates = form !== Form.wire && coordinates !== null;
+  const length = HEADER_BYTES + bodyBytes + (withCoordinates ? coordinateBytes : 0);
   if (offset + length > end) return -1;
   view.setUint32(offset, length);
   view.setFloat64(offset + 4, delivery.atMs);
@@ -97,7 +104,7 @@ export function writeRecord(view: DataView, offset: number, end: number, deliver
   view.setUint32(offset + 16, delivery.from);
   view.setFloat64(offset + 20, delivery.order);
   view.setUint8(offset + 28, TRAFFIC_CODES.indexOf(delivery.traffic));
-  view.setUint8(offset + 29, form);
+  view.setUint8(offset + 29, withCoordinates ? form | WITH_COORDINATES : form);
   const body = offset + HEADER_BYTES;
   const m = message as Message;
   switch (form) {
@@ -123,28 +130,35 @@ export function writeRecord(view: DataView, offset: number, end: number, deliver
     default:
       new Uint8Array(view.buffer, view.byteOffset + body, bodyBytes).set(encoded as Uint8Array);
   }
+  if (withCoordinates) writeCoordinateBlock(view, body + bodyBytes, coordinates);
   return length;
 }
 
 /** Reads the record at `offset`; returns it with its length. Nodes named by index become their PeerRefs. */
 export function readRecord(view: DataView, offset: number, peers: PeerDirectory): { delivery: CrossPartDelivery; length: number } {
   const length = view.getUint32(offset);
-  const form = view.getUint8(offset + 29);
+  const formByte = view.getUint8(offset + 29);
+  const form = formByte & ~WITH_COORDINATES;
   const body = offset + HEADER_BYTES;
+  const end = offset + length;
   let message: Message | null = null;
   let bytes: Uint8Array | null = null;
+  let bodyBytes = 0;
   switch (form) {
     case Form.ping:
       message = { kind: 'ping', requestId: view.getUint32(body) };
+      bodyBytes = 4;
       break;
     case Form.pong:
       message = { kind: 'pong', requestId: view.getUint32(body) };
+      bodyBytes = 4;
       break;
     case Form.findNode: {
       // Copied out of shared memory: an id must not change under its holder.
       const target = new Uint8Array(ID_BYTES);
       target.set(new Uint8Array(view.buffer, view.byteOffset + body + 4, ID_BYTES));
       message = { kind: 'findNode', requestId: view.getUint32(body), target: idFromBytes(target) };
+      bodyBytes = 4 + ID_BYTES;
       break;
     }
     case Form.nodes: {
@@ -157,13 +171,18 @@ export function readRecord(view: DataView, offset: number, peers: PeerDirectory)
         closer[i] = peer;
       }
       message = { kind: 'nodes', requestId: view.getUint32(body), closer };
+      bodyBytes = 4 + 1 + 4 * count;
       break;
     }
     case Form.notice:
       break;
     default:
-      bytes = new Uint8Array(length - HEADER_BYTES);
+      bytes = new Uint8Array(end - body);
       bytes.set(new Uint8Array(view.buffer, view.byteOffset + body, bytes.length));
+  }
+  if (message !== null && (formByte & WITH_COORDINATES) !== 0) {
+    // Spread in the message's own order of fields: coordinate, then closerCoordinates.
+    message = { ...message, ...readCoordinateBlock(view, body + bodyBytes) } as Message;
   }
   const delivery: CrossPartDelivery = {
     atMs: view.getFloat64(offset + 4),

@@ -146,7 +146,11 @@ export class SimTransport implements Transport {
     const arriveMs = fabric.network.transmit(fabric.nowMs, this.endpoint, destination.endpoint, bytes.length + fabric.network.headerBytes);
     if (arriveMs === LOST) return;
     const from = this.self;
-    fabric.schedule(arriveMs, () => destination.receive(from, bytes));
+    const source = this.endpoint;
+    fabric.schedule(arriveMs, () => {
+      if (destination.isOpen) fabric.network.accept(destination.endpoint, source);
+      destination.receive(from, bytes);
+    });
   }
 
   penalize(_peer: PeerRef): void {

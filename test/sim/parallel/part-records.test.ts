@@ -9,6 +9,7 @@ import { randomId } from '../../../src/core/id.ts';
 import type { Message } from '../../../src/core/messages.ts';
 import { peerRef, type PeerRef } from '../../../src/core/peer.ts';
 import { isNotice, joinNotice, readRecord, writeRecord, type PeerDirectory } from '../../../src/sim/parallel/part-records.ts';
+import { asFloat32 } from '../../../src/core/vivaldi.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import { decodeMessage } from '../../../src/wire/codec.ts';
 import type { CrossPartDelivery } from '../../../src/sim/world.ts';
@@ -57,7 +58,6 @@ describe('part records', () => {
     const messages: Message[] = [
       { kind: 'store', requestId: 1, key: randomId(random), value: new Uint8Array([1, 2, 3]), ttlMs: 60_000 },
       { kind: 'nodes', requestId: 2, closer: [peers[0], stranger] },
-      { kind: 'ping', requestId: 3, coordinate: { x: 1, y: 2, height: 3, error: 0.5 } },
       { kind: 'leave' },
     ];
     for (const message of messages) {
@@ -66,6 +66,41 @@ describe('part records', () => {
       const decoded = decodeMessage(delivery.bytes as Uint8Array);
       assert.ok(decoded.ok);
       assert.equal(decoded.message.kind, message.kind);
+    }
+  });
+
+  it('carry coordinates in the compact forms, and through the codec otherwise, unchanged', () => {
+    // A node holds only coordinates that float32 represents exactly (core/vivaldi.ts, asFloat32).
+    const near = asFloat32({ x: 0.1, y: -1 / 3, height: Math.PI, error: 0.7 });
+    const far = asFloat32({ x: 120.5, y: 2 / 7, height: 5.25, error: 0.3 });
+    const stranger = peerRef(randomId(random), '999');
+    const compact: Message[] = [
+      { kind: 'ping', requestId: 1, coordinate: near },
+      { kind: 'pong', requestId: 2, coordinate: far },
+      { kind: 'findNode', requestId: 3, target: randomId(random), coordinate: near },
+      { kind: 'nodes', requestId: 4, closer: peers.slice(0, 3), coordinate: far, closerCoordinates: [near, null, far] },
+      // A coordinate without the contacts' stays without them.
+      { kind: 'nodes', requestId: 5, closer: peers.slice(0, 2), coordinate: near },
+    ];
+    const plain = roundTrip({ kind: 'nodes', requestId: 4, closer: peers.slice(0, 3) }).length;
+    for (const message of compact) {
+      const { delivery, length, written } = roundTrip(message);
+      assert.equal(length, written);
+      assert.deepEqual(delivery.message, message, message.kind);
+      assert.equal(delivery.bytes, null, 'no codec');
+    }
+    // Sixteen bytes for the sender's coordinate, a count, and a byte and sixteen per known contact.
+    assert.equal(roundTrip(compact[3]).length, plain + 16 + 2 + 3 + 2 * 16);
+    const encoded: Message[] = [
+      { kind: 'nodes', requestId: 6, closer: [peers[0], stranger], coordinate: near, closerCoordinates: [null, far] },
+      { kind: 'store', requestId: 8, key: randomId(random), value: new Uint8Array([9]), ttlMs: 1_000, coordinate: far },
+    ];
+    for (const message of encoded) {
+      const { delivery } = roundTrip(message);
+      assert.equal(delivery.message, null);
+      const decoded = decodeMessage(delivery.bytes as Uint8Array);
+      assert.ok(decoded.ok);
+      assert.deepEqual(decoded.message.kind === 'leave' ? null : decoded.message.coordinate, message.kind === 'leave' ? null : message.coordinate);
     }
   });
 

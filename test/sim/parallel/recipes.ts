@@ -21,14 +21,21 @@ export interface SmallRunInput {
   /** A churn spec (churn/spec.ts); with it, a warm-up of `warmupMinutes` and graceful leaves for a fifth of departures. */
   readonly churn?: string;
   readonly warmupMinutes?: number;
+  /** Vivaldi coordinates, proximity neighbour and route selection. */
+  readonly proximity?: boolean;
+  /** Run the invariant checkers every this many simulated milliseconds. */
+  readonly checkEveryMs?: number;
+  /** Round trips a new connection costs (network and kernel alike, as the CLI's --connect-rtts). */
+  readonly connectRtts?: number;
 }
 
 export function smallRun(input: SmallRunInput): LookupExperimentOptions {
   return {
-    seed: input.seed, nodes: input.nodes, lookups: input.lookups, dht: defaultDhtConfig, latency: input.geo ? geoLatencyModel() : planetLabLatencyModel(),
-    network: { ...defaultNetworkConfig, lossRate: input.lossRate ?? 0, uplinkBytesPerSecond: input.bandwidth ?? 0 },
+    seed: input.seed, nodes: input.nodes, lookups: input.lookups, dht: { ...defaultDhtConfig, proximity: input.proximity ?? false, connectionSetupRtts: input.connectRtts ?? 0 }, latency: input.geo ? geoLatencyModel() : planetLabLatencyModel(),
+    network: { ...defaultNetworkConfig, lossRate: input.lossRate ?? 0, uplinkBytesPerSecond: input.bandwidth ?? 0, connectionSetupRtts: input.connectRtts ?? 0 },
     churn: input.churn === undefined ? null : parseChurnSpec(input.churn), wire: input.wire ?? false, joinSpacingMs: 10,
     warmupMs: (input.warmupMinutes ?? 0.5) * 60_000, windowMs: 60_000, gracefulLeaveFraction: input.churn === undefined ? 0 : 0.2,
+    invariantCheckIntervalMs: input.checkEveryMs ?? 0,
   };
 }
 

@@ -57,6 +57,27 @@ describe('a split lookup experiment', () => {
     }
   });
 
+  it('stays identical with proximity on: coordinates cross between parts unrounded', async () => {
+    const input: SmallRunInput = { seed: 9, nodes: 250, lookups: 300, proximity: true };
+    const whole = runLookupExperiment(smallRun(input));
+    assert.ok(Number.isFinite(whole.vivaldiRelErrorP50), 'the coordinates were judged');
+    const split = await runLookupExperimentSplit(recipe(input), 2);
+    assert.deepEqual(simulated(split), simulated(whole));
+    assert.ok(split.crossPartMessages > 1000);
+  });
+
+  it('stays identical under churn with connection set-up and the invariant checkers on', async () => {
+    // Connections are kept at both ends; each part keeps its own nodes' (network.ts, accept).
+    const input: SmallRunInput = { seed: 4, nodes: 200, lookups: 200, churn: 'exp:3', warmupMinutes: 4, checkEveryMs: 20_000, connectRtts: 4 };
+    const whole = runLookupExperiment(smallRun(input));
+    assert.ok(whole.invariantChecks > 10, `${whole.invariantChecks} checks`);
+    const connectionless = runLookupExperiment(smallRun({ ...input, connectRtts: 0 }));
+    assert.ok(whole.latencyMs.p50 > connectionless.latencyMs.p50 * 1.5, `set-up paid: p50 ${whole.latencyMs.p50} against ${connectionless.latencyMs.p50} ms`);
+    const split = await runLookupExperimentSplit(recipe(input), 2);
+    assert.deepEqual(simulated(split), simulated(whole));
+    assert.deepEqual(split.invariantViolations, []);
+  });
+
   it('stays identical on the geographic latency model', async () => {
     const input: SmallRunInput = { seed: 5, nodes: 250, lookups: 300, geo: true };
     const whole = runLookupExperiment(smallRun(input));
