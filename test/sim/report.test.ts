@@ -16,7 +16,7 @@ describe('sim report', () => {
     try {
       // A saved result is used as it is (its seed differs from the report's, so it can be told apart).
       let saved = '';
-      runSimExperiment(['load-balance', '--nodes', '100,400', '--keys-per-node', '10', '--seed', '77', '--json'], { out: (text) => (saved += text), err: () => {}, env: {} });
+      await runSimExperiment(['load-balance', '--nodes', '100,400', '--keys-per-node', '10', '--seed', '77', '--json'], { out: (text) => (saved += text), err: () => {}, env: {} });
       await writeFile(join(dir, 'load-balance.json'), saved);
       const output = join(dir, 'report.html');
       let err = '';

@@ -33,22 +33,22 @@ describe('load-balance', () => {
     assert.deepEqual(runLoadBalance({ seed: 4, nodes: [100, 2000], keysPerNode: 50 }), result, 'the same for a seed');
   });
 
-  it('runs from the CLI, as JSON, and refuses what it cannot run', () => {
+  it('runs from the CLI, as JSON, and refuses what it cannot run', async () => {
     let out = '';
     let err = '';
-    runSimExperiment(['load-balance', '--nodes', '50,200', '--seed', '3', '--json'], { out: (text) => (out += text), err: (text) => (err += text), env: {} });
+    await runSimExperiment(['load-balance', '--nodes', '50,200', '--seed', '3', '--json'], { out: (text) => (out += text), err: (text) => (err += text), env: {} });
     assert.equal(err, 'seed=3\n');
     const parsed = JSON.parse(out) as { series: { points: unknown[] }[] };
     assert.equal(parsed.series[0].points.length, 2);
     const io = { out: () => {}, err: () => {}, env: {} };
     for (const args of [[], ['flooding'], ['load-balance', 'extra'], ['load-balance', '--nodes', '5'], ['load-balance', '--nodes', 'x'], ['load-balance', '--keys-per-node', '0'], ['load-balance', '--lookups', '5'], ['hops-vs-n', '--keys-per-node', '5'], ['hops-vs-n', '--nodes', '100000']]) {
-      assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));
+      await assert.rejects(runSimExperiment(args, io), UsageError, JSON.stringify(args));
     }
   });
 
-  it('hops-vs-n: lookups at each size, their hops beside log n', () => {
+  it('hops-vs-n: lookups at each size, their hops beside log n', async () => {
     let out = '';
-    runSimExperiment(['hops-vs-n', '--nodes', '40,200', '--lookups', '100', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    await runSimExperiment(['hops-vs-n', '--nodes', '40,200', '--lookups', '100', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
     const result = JSON.parse(out) as { experiment: string; bitsPerDigit: number; points: { nodes: number; hopsMean: number; correctRate: number; logBaseDigitN: number; log2N: number }[] };
     assert.equal(result.experiment, 'hops-vs-n');
     assert.deepEqual(result.points.map((point) => point.nodes), [40, 200]);
@@ -59,9 +59,9 @@ describe('load-balance', () => {
     }
   });
 
-  it('flooding-vs-dht: a flood costs more messages than a DHT lookup, and finds what it should', () => {
+  it('flooding-vs-dht: a flood costs more messages than a DHT lookup, and finds what it should', async () => {
     let out = '';
-    runSimExperiment(['flooding-vs-dht', '--nodes', '60,300', '--lookups', '50', '--queries', '100', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    await runSimExperiment(['flooding-vs-dht', '--nodes', '60,300', '--lookups', '50', '--queries', '100', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
     type Figures = { messagesPerQuery: number; successRate: number };
     const result = JSON.parse(out) as { experiment: string; points: { nodes: number; flooding: Figures; expandingRing: Figures; randomWalks: Figures; dht: Figures }[] };
     assert.equal(result.experiment, 'flooding-vs-dht');
@@ -75,9 +75,9 @@ describe('load-balance', () => {
     assert.ok(result.points[1].flooding.messagesPerQuery > result.points[0].flooding.messagesPerQuery, "a flood's cost grows with n");
   });
 
-  it('partition: a region cut off finds fewer keys the smaller it is, and the CLI checks its arguments', () => {
+  it('partition: a region cut off finds fewer keys the smaller it is, and the CLI checks its arguments', async () => {
     let out = '';
-    runSimExperiment(['partition', '--nodes', '120', '--keys', '40', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    await runSimExperiment(['partition', '--nodes', '120', '--keys', '40', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
     const result = JSON.parse(out) as { experiment: string; k: number; points: { share: number; nodesInside: number; keysAsked: number; reachableFromInside: number; reachableMin: number; reachableMax: number; oneHomeNode: number; kCopiesAtRandom: number; copyInsideAtCut: number; foundWhenCopyInside: number }[] };
     assert.equal(result.experiment, 'partition');
     assert.deepEqual(result.points.map((point) => point.share), [0.02, 0.05, 0.1, 0.25, 0.5]);
@@ -93,12 +93,12 @@ describe('load-balance', () => {
       assert.ok(point.foundWhenCopyInside > 0.5 && point.foundWhenCopyInside <= 1, JSON.stringify(point));
     }
     const io = { out: () => {}, err: () => {}, env: {} };
-    for (const args of [['partition', '--nodes', '10'], ['partition', '--lookups', '5'], ['load-balance', '--keys', '5']]) assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));
+    for (const args of [['partition', '--nodes', '10'], ['partition', '--lookups', '5'], ['load-balance', '--keys', '5']]) await assert.rejects(runSimExperiment(args, io), UsageError, JSON.stringify(args));
   });
 
-  it('replication-vs-erasure: both at the same overheads; erasure coding repairs with more traffic', () => {
+  it('replication-vs-erasure: both at the same overheads; erasure coding repairs with more traffic', async () => {
     let out = '';
-    runSimExperiment(['replication-vs-erasure', '--nodes', '200', '--objects', '400', '--days', '30', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    await runSimExperiment(['replication-vs-erasure', '--nodes', '200', '--objects', '400', '--days', '30', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
     type Point = { scheme: string; overhead: number; lostFraction: number; availability: number; repairBytesPerStoredByte: number };
     const result = JSON.parse(out) as { experiment: string; series: { label: string; points: Point[] }[] };
     assert.equal(result.experiment, 'replication-vs-erasure');
@@ -110,12 +110,12 @@ describe('load-balance', () => {
       assert.ok(point.repairBytesPerStoredByte > replication.points[index].repairBytesPerStoredByte, `rebuilding a fragment reads ten: ${JSON.stringify([point, replication.points[index]])}`);
       for (const figure of [point, replication.points[index]]) assert.ok(figure.lostFraction >= 0 && figure.lostFraction <= 1 && figure.availability > 0 && figure.availability <= 1);
     }
-    assert.throws(() => runSimExperiment(['partition', '--objects', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    await assert.rejects(runSimExperiment(['partition', '--objects', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 
-  it('churn: lookups under each session length and the Mojo profile, with their maintenance cost, with either eviction policy', () => {
+  it('churn: lookups under each session length and the Mojo profile, with their maintenance cost, with either eviction policy', async () => {
     let out = '';
-    runSimExperiment(['churn', '--nodes', '60', '--sessions', '5', '--lookups', '50', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    await runSimExperiment(['churn', '--nodes', '60', '--sessions', '5', '--lookups', '50', '--seed', '2', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
     const result = JSON.parse(out) as ChurnResult;
     assert.equal(result.experiment, 'churn');
     assert.deepEqual(result.points.map((point) => [point.churn, point.medianSessionMinutes]), [['exp:5', 5], ['mojo', null]]);
@@ -126,12 +126,18 @@ describe('load-balance', () => {
         assert.ok(figures.failuresPerLookup >= 0);
       }
     }
-    assert.throws(() => runSimExperiment(['load-balance', '--sessions', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    await assert.rejects(runSimExperiment(['load-balance', '--sessions', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    // On two threads, the same figures.
+    let pooled = '';
+    await runSimExperiment(['churn', '--nodes', '60', '--sessions', '5', '--lookups', '50', '--seed', '2', '--json', '--workers', '2'], { out: (text) => (pooled += text), err: () => {}, env: {} });
+    assert.deepEqual(JSON.parse(pooled), result);
+    await assert.rejects(runSimExperiment(['load-balance', '--workers', '2'], { out: () => {}, err: () => {}, env: {} }), /--workers is for hops-vs-n, churn, proximity/);
+    await assert.rejects(runSimExperiment(['churn', '--workers', '0'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 
-  it('proximity: lookups with proximity off and on at each size, their latency and stretch side by side', () => {
+  it('proximity: lookups with proximity off and on at each size, their latency and stretch side by side', async () => {
     let out = '';
-    runSimExperiment(['proximity', '--nodes', '150,400', '--lookups', '150', '--warmup', '5', '--seed', '3', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    await runSimExperiment(['proximity', '--nodes', '150,400', '--lookups', '150', '--warmup', '5', '--seed', '3', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
     const result = JSON.parse(out) as ProximityResult;
     assert.equal(result.experiment, 'proximity');
     assert.deepEqual(result.points.map((point) => point.nodes), [150, 400]);
@@ -143,13 +149,13 @@ describe('load-balance', () => {
       assert.ok(point.on.latencyP50Ms < point.off.latencyP50Ms, `proximity is faster: ${JSON.stringify(point)}`);
       assert.ok(point.vivaldiRelErrorP50 > 0 && point.vivaldiRelErrorP50 < 0.3, `the coordinates predict: ${point.vivaldiRelErrorP50}`);
     }
-    assert.throws(() => runSimExperiment(['proximity', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
-    assert.throws(() => runSimExperiment(['churn', '--warmup', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    await assert.rejects(runSimExperiment(['proximity', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    await assert.rejects(runSimExperiment(['churn', '--warmup', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 
-  it('search: an inverted index on the DHT against flooding at equal recall, Bloom-filter intersection against whole lists', () => {
+  it('search: an inverted index on the DHT against flooding at equal recall, Bloom-filter intersection against whole lists', async () => {
     let out = '';
-    runSimExperiment(['search', '--nodes', '300', '--documents', '3000', '--queries', '200', '--seed', '4', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
+    await runSimExperiment(['search', '--nodes', '300', '--documents', '3000', '--queries', '200', '--seed', '4', '--json'], { out: (text) => (out += text), err: () => {}, env: {} });
     const result = JSON.parse(out) as SearchResult;
     assert.equal(result.experiment, 'search');
     for (const field of ['nodes', 'queries', 'recall', 'dhtMessagesPerQuery', 'floodMessagesPerQuery', 'dhtBytesPerQuery', 'floodBytesPerQuery', 'bloomBytesSavedRatio'] as const) {
@@ -164,7 +170,7 @@ describe('load-balance', () => {
     assert.equal(Math.round((result.nodeChainMessagesPerQuery - result.dhtMessagesPerQuery) * 10) / 10, 2, JSON.stringify(result));
     assert.ok(result.nodeChainBytesPerQuery > result.dhtBytesPerQuery && result.floodMessagesPerQuery > 5 * result.nodeChainMessagesPerQuery);
     assert.ok(result.floodTtl7.recall > 0 && result.floodTtl7.recall <= 1);
-    assert.throws(() => runSimExperiment(['search', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
-    assert.throws(() => runSimExperiment(['churn', '--documents', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    await assert.rejects(runSimExperiment(['search', '--keys', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
+    await assert.rejects(runSimExperiment(['churn', '--documents', '5'], { out: () => {}, err: () => {}, env: {} }), UsageError);
   });
 });

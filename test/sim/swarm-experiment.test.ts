@@ -32,20 +32,20 @@ describe('the swarm experiment', () => {
     assert.notEqual(run(12).traceHash, first.traceHash);
   });
 
-  it('runs from the CLI as a table or JSON, and refuses what it cannot run', () => {
+  it('runs from the CLI as a table or JSON, and refuses what it cannot run', async () => {
     let out = '';
     let err = '';
-    runSimExperiment(['swarm', '--sources', '2,4', '--latency', 'none', '--seed', '5', '--json'], { out: (text) => (out += text), err: (text) => (err += text), env: {} });
+    await runSimExperiment(['swarm', '--sources', '2,4', '--latency', 'none', '--seed', '5', '--json'], { out: (text) => (out += text), err: (text) => (err += text), env: {} });
     assert.equal(err, 'seed=5\n');
     const parsed = JSON.parse(out) as SwarmExperimentResult;
     assert.deepEqual([parsed.experiment, parsed.latency, parsed.runs.length, parsed.slowSource.sources], ['swarm', 'none', 2, 4]);
     let table = '';
-    runSimExperiment(['swarm', '--sources', '2', '--seed', '5'], { out: (text) => (table += text), err: () => {}, env: {} });
+    await runSimExperiment(['swarm', '--sources', '2', '--seed', '5'], { out: (text) => (table += text), err: () => {}, env: {} });
     assert.match(table, /^swarm \(seed 5, 64 MiB in \d+ blocks, holders at 1 MiB\/s each, latency planetlab\)/);
     assert.match(table, /one of 2 at 0\.1 MiB\/s: [\d.]+ s, [\d.]+× the all-fast time \(floor 1\.818\)/);
     const io = { out: () => {}, err: () => {}, env: {} };
     for (const args of [['swarm', '--sources', '0'], ['swarm', '--sources', 'x'], ['swarm', '--latency', 'mars'], ['swarm', '--nodes', '5'], ['load-balance', '--sources', '2'], ['churn', '--latency', 'geo']]) {
-      assert.throws(() => runSimExperiment(args, io), UsageError, JSON.stringify(args));
+      await assert.rejects(runSimExperiment(args, io), UsageError, JSON.stringify(args));
     }
   });
 });

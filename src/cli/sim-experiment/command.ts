@@ -22,6 +22,10 @@ import { parseSimLookupArgs } from '../sim-lookup/command.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import type { CliCommand, CliIo } from '../command.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
+import { WORKERS_MAX } from '../../sim/parallel/parallel-lookup.ts';
+import { TaskPool } from '../../sim/parallel/task-pool.ts';
+
+type ExperimentValues = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 const EXPERIMENTS = ['load-balance', 'hops-vs-n', 'flooding-vs-dht', 'partition', 'replication-vs-erasure', 'churn', 'proximity', 'search', 'swarm'] as const;
 const NODES_MIN = 10;
@@ -45,16 +49,36 @@ const OPTIONS = {
   documents: { type: 'string' },
   sources: { type: 'string' },
   latency: { type: 'string' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
-export function runSimExperiment(args: readonly string[], io: CliIo, seedSource: () => number = drawSeed): void {
+/** Experiments made of separate lookup runs, which `--workers` spreads over threads. */
+export const POOLED_EXPERIMENTS: readonly string[] = ['hops-vs-n', 'churn', 'proximity'];
+/** Where a pool's thread finds a lookup run made from `sim lookup`'s arguments. */
+const LOOKUP_RUN = { module: new URL('../sim-lookup/command.ts', import.meta.url).href, export: 'lookupResultFromArgs' } as const;
+
+export async function runSimExperiment(args: readonly string[], io: CliIo, seedSource: () => number = drawSeed): Promise<void> {
   const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
   const [name, ...rest] = positionals;
   if (name === undefined) throw new UsageError(`which experiment? one of: ${EXPERIMENTS.join(', ')}`);
   if (rest.length > 0) throw new UsageError(`one experiment at a time, got also: ${rest.join(' ')}`);
   if (!(EXPERIMENTS as readonly string[]).includes(name)) throw new UsageError(`no experiment '${name}' (built: ${EXPERIMENTS.join(', ')})`);
+  const workers = values.workers === undefined ? 1 : parseInteger('--workers', values.workers, 1, WORKERS_MAX);
+  if (workers > 1 && !POOLED_EXPERIMENTS.includes(name)) throw new UsageError(`--workers is for ${POOLED_EXPERIMENTS.join(', ')}: the experiments made of separate lookup runs`);
+  const pool = new TaskPool(workers);
+  try {
+    await runNamed(name, values, pool, io, seedSource);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runNamed(name: string, values: ExperimentValues, pool: TaskPool, io: CliIo, seedSource: () => number): Promise<void> {
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
+  // A run as `peergrid sim lookup ARGS --seed S` makes it, on a thread of the pool.
+  const lookupRun = (lookupArgs: readonly string[]): Promise<LookupExperimentResult> =>
+    pool.run<LookupExperimentResult>({ ...LOOKUP_RUN, input: { args: [...lookupArgs, '--seed', String(seed)], seed } });
   if (name !== 'replication-vs-erasure' && (values.objects !== undefined || values.days !== undefined)) throw new UsageError('--objects and --days are for replication-vs-erasure');
   if (name !== 'churn' && values.sessions !== undefined) throw new UsageError('--sessions is for churn');
   if (name !== 'proximity' && values.warmup !== undefined) throw new UsageError('--warmup is for proximity');
@@ -98,9 +122,9 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
     const warmupMinutes = values.warmup === undefined ? PROXIMITY_DEFAULTS.warmupMinutes : parseInteger('--warmup', values.warmup, 0, 24 * 60);
     io.err(`seed=${seed}\n`);
     // Each as `peergrid sim lookup --nodes N --lookups L --warmup W --proximity on|off --seed S` would run it.
-    const result = runProximity({ seed, nodes, lookups, warmupMinutes }, (count, proximity) => runLookupExperiment(parseSimLookupArgs([
-      '--nodes', String(count), '--lookups', String(lookups), '--warmup', String(warmupMinutes), '--proximity', proximity ? 'on' : 'off', '--seed', String(seed),
-    ]).experiment));
+    const result = await runProximity({ seed, nodes, lookups, warmupMinutes }, (count, proximity) => lookupRun([
+      '--nodes', String(count), '--lookups', String(lookups), '--warmup', String(warmupMinutes), '--proximity', proximity ? 'on' : 'off',
+    ]));
     io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatProximity(result));
     return;
   }
@@ -112,9 +136,9 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
     const lookups = values.lookups === undefined ? nodes : parseInteger('--lookups', values.lookups, 1, 1_000_000);
     io.err(`seed=${seed}\n`);
     // Each as `peergrid sim lookup --nodes N --lookups L --churn SPEC --eviction P --seed S` would run it.
-    const result = runChurn({ seed, nodes, sessionMinutes }, (churn, eviction) => runLookupExperiment(parseSimLookupArgs([
-      '--nodes', String(nodes), '--lookups', String(lookups), '--churn', churn, '--eviction', eviction, '--seed', String(seed),
-    ]).experiment));
+    const result = await runChurn({ seed, nodes, sessionMinutes }, (churn, eviction) => lookupRun([
+      '--nodes', String(nodes), '--lookups', String(lookups), '--churn', churn, '--eviction', eviction,
+    ]));
     io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatChurn(result));
     return;
   }
@@ -154,7 +178,7 @@ export function runSimExperiment(args: readonly string[], io: CliIo, seedSource:
     const lookupAt = lookupRunner(seed, lookups);
     io.err(`seed=${seed}\n`);
     if (name === 'hops-vs-n') {
-      const result = runHopsVsN({ seed, nodes, lookups, bitsPerDigit: lookupAt.bitsPerDigit }, lookupAt.run);
+      const result = await runHopsVsN({ seed, nodes, lookups, bitsPerDigit: lookupAt.bitsPerDigit }, (count) => lookupRun(['--nodes', String(count), '--lookups', String(lookups)]));
       io.out(values.json === true ? `${JSON.stringify(result)}\n` : formatHopsVsN(result));
       return;
     }
@@ -317,6 +341,8 @@ Options:
   --latency L           swarm: none, geo, planetlab (default) or an RTT matrix file: each holder's latency to the reader
   --sessions M,M,…      churn: median session minutes (default ${CHURN_DEFAULTS.sessionMinutes.join(',')}; mojo is always added)
   --objects O, --days D replication-vs-erasure: objects stored and days simulated (default ${REPLICATION_VS_ERASURE_DEFAULTS.objects}, ${REPLICATION_VS_ERASURE_DEFAULTS.days}; --nodes default ${REPLICATION_VS_ERASURE_DEFAULTS.nodes})
+  --workers W           hops-vs-n, churn, proximity: run their lookup runs on W threads at once
+                        (default 1); the figures are those of one thread
   --json                one JSON object with the series measured
 `;
 }

@@ -256,6 +256,11 @@ export function experimentFromArgs(input: { readonly args: readonly string[]; re
   return parseSimLookupArgs(input.args, () => input.seed).experiment;
 }
 
+/** A whole run made from the same arguments: what a thread of a task pool calls (parallel/task-pool.ts). */
+export function lookupResultFromArgs(input: { readonly args: readonly string[]; readonly seed: number }): LookupExperimentResult {
+  return runLookupExperiment(experimentFromArgs(input));
+}
+
 export async function runSimLookup(args: readonly string[], io: CliIo): Promise<void> {
   const plan = parseSimLookupArgs(args);
   const memoryProblem = splitMemoryProblem(plan.experiment.nodes, plan.workers, totalmem(), plan.experiment.churn !== null);

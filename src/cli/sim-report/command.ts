@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { renderReport, reportPlots, type ReportInput } from '../../sim/report/report.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
-import { runSimExperiment } from '../sim-experiment/command.ts';
+import { POOLED_EXPERIMENTS, runSimExperiment } from '../sim-experiment/command.ts';
+import { WORKERS_MAX } from '../../sim/parallel/parallel-lookup.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
 
 const OPTIONS = {
@@ -19,6 +20,7 @@ const OPTIONS = {
   quick: { type: 'boolean' },
   from: { type: 'string' },
   svg: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 /** Each experiment, the report's field for it, and its small sizes for --quick. */
@@ -37,6 +39,7 @@ export async function runSimReport(args: readonly string[], io: CliIo, seedSourc
   if (positionals.length > 0) throw new UsageError(`unexpected: ${positionals.join(' ')}`);
   if (values.output === undefined) throw new UsageError('missing -o FILE: where to write the report');
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
+  const workers = values.workers === undefined ? 1 : parseInteger('--workers', values.workers, 1, WORKERS_MAX);
   io.err(`seed=${seed}\n`);
   const input: Record<string, unknown> = {};
   for (const experiment of EXPERIMENTS) {
@@ -48,7 +51,8 @@ export async function runSimReport(args: readonly string[], io: CliIo, seedSourc
     }
     io.err(`${experiment.name}: running…\n`);
     let out = '';
-    runSimExperiment([experiment.name, '--seed', String(seed), '--json', ...(values.quick === true ? experiment.quick : [])], { out: (text) => (out += text), err: () => {}, env: io.env });
+    const pooled = POOLED_EXPERIMENTS.includes(experiment.name) ? ['--workers', String(workers)] : [];
+    await runSimExperiment([experiment.name, '--seed', String(seed), '--json', ...pooled, ...(values.quick === true ? experiment.quick : [])], { out: (text) => (out += text), err: () => {}, env: io.env });
     input[experiment.field] = JSON.parse(out);
   }
   const html = renderReport(input as ReportInput, new Date().toISOString());
@@ -101,6 +105,8 @@ Options:
   --quick             small sizes: seconds rather than about five minutes
   --from DIR          read DIR/<name>.json (as sim experiment <name> --json wrote it) where present
   --svg DIR           also write each plot to DIR/<experiment>-<n>.svg (for documents)
+  --workers W         run the lookup runs of ${POOLED_EXPERIMENTS.join(', ')} on W threads at once
+                      (default 1; the page is the same)
 `;
 }
 

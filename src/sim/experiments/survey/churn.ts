@@ -40,19 +40,21 @@ export interface ChurnResult {
 
 export const CHURN_DEFAULTS = { nodes: 1000, sessionMinutes: [5, 15, 60, 180] } as const;
 
-export function runChurn(
+/** Runs every churn and eviction at once: `runWith` may run them on several threads (parallel/task-pool.ts). */
+export async function runChurn(
   options: { readonly seed: number; readonly nodes: number; readonly sessionMinutes: readonly number[] },
-  runWith: (churn: string, eviction: EvictionPolicy) => LookupExperimentResult,
-): ChurnResult {
+  runWith: (churn: string, eviction: EvictionPolicy) => Promise<LookupExperimentResult>,
+): Promise<ChurnResult> {
   const specs = [...options.sessionMinutes.map((minutes) => `exp:${minutes}`), 'mojo'];
   const figures = (result: LookupExperimentResult): ChurnFigures => ({
     correctRate: result.correctRate, recallMean: result.recallMean, latencyP50Ms: result.latencyMs.p50, latencyP95Ms: result.latencyMs.p95,
     failuresPerLookup: result.failuresPerLookup, maintenanceBytesPerNodePerSec: result.maintenanceBytesPerNodePerSec,
   });
-  const points = specs.map((churn): ChurnPoint => ({
+  const runs = await Promise.all(specs.map((churn) => Promise.all([runWith(churn, 'ping-first'), runWith(churn, 'lru')])));
+  const points = specs.map((churn, i): ChurnPoint => ({
     churn, medianSessionMinutes: churn === 'mojo' ? null : Number(churn.slice(4)),
-    ...figures(runWith(churn, 'ping-first')),
-    lru: figures(runWith(churn, 'lru')),
+    ...figures(runs[i][0]),
+    lru: figures(runs[i][1]),
   }));
   return {
     experiment: 'churn',

@@ -30,10 +30,15 @@ export interface HopsVsNResult {
 
 export const HOPS_VS_N_NODES = [100, 300, 1000, 3000, 10_000];
 
-export function runHopsVsN(options: { readonly seed: number; readonly nodes: readonly number[]; readonly lookups: number; readonly bitsPerDigit: number }, runAt: (nodes: number) => LookupExperimentResult): HopsVsNResult {
+/** Runs every size at once: `runAt` may run them on several threads (parallel/task-pool.ts). */
+export async function runHopsVsN(
+  options: { readonly seed: number; readonly nodes: readonly number[]; readonly lookups: number; readonly bitsPerDigit: number },
+  runAt: (nodes: number) => Promise<LookupExperimentResult>,
+): Promise<HopsVsNResult> {
   const round3 = (value: number): number => Math.round(value * 1000) / 1000;
-  const points = options.nodes.map((nodes): HopsPoint => {
-    const result = runAt(nodes);
+  const results = await Promise.all(options.nodes.map((nodes) => runAt(nodes)));
+  const points = options.nodes.map((nodes, i): HopsPoint => {
+    const result = results[i];
     return {
       nodes, hopsMean: result.hops.mean, hopsP95: result.hops.p95, hopsMax: result.hops.max, correctRate: result.correctRate, latencyP50Ms: result.latencyMs.p50,
       logBaseDigitN: round3(Math.log2(nodes) / options.bitsPerDigit), log2N: round3(Math.log2(nodes)),

@@ -39,17 +39,18 @@ export interface ProximityResult {
 
 export const PROXIMITY_DEFAULTS = { nodes: [300, 1000, 3000], warmupMinutes: 30 } as const;
 
-export function runProximity(
+/** Runs every size, off and on, at once: `runAt` may run them on several threads (parallel/task-pool.ts). */
+export async function runProximity(
   options: { readonly seed: number; readonly nodes: readonly number[]; readonly lookups: number; readonly warmupMinutes: number },
-  runAt: (nodes: number, proximity: boolean) => LookupExperimentResult,
-): ProximityResult {
+  runAt: (nodes: number, proximity: boolean) => Promise<LookupExperimentResult>,
+): Promise<ProximityResult> {
   const side = (result: LookupExperimentResult): ProximitySide => ({
     latencyP50Ms: result.latencyMs.p50, latencyP95Ms: result.latencyMs.p95, stretchP50: result.stretch.p50, stretchP95: result.stretch.p95,
     hopsMean: result.hops.mean, correctRate: result.correctRate, messagesPerLookup: result.messagesPerLookup, bytesPerNodePerSec: result.bytesPerNodePerSec,
   });
-  const points = options.nodes.map((nodes): ProximityPoint => {
-    const off = runAt(nodes, false);
-    const on = runAt(nodes, true);
+  const runs = await Promise.all(options.nodes.map((nodes) => Promise.all([runAt(nodes, false), runAt(nodes, true)])));
+  const points = options.nodes.map((nodes, i): ProximityPoint => {
+    const [off, on] = runs[i];
     return { nodes, off: side(off), on: side(on), vivaldiRelErrorP50: on.vivaldiRelErrorP50 ?? Number.NaN };
   });
   return {
