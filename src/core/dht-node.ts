@@ -120,6 +120,8 @@ export interface DhtNodeStats {
   /** Requests the transport reported it could not send; they failed at once, as timeouts do. */
   requestsUndeliverable: number;
   requestsAnswered: number;
+  /** Of those, answers whose round trip included a connection's set-up: no RTT sample (onReply). */
+  setupRoundTrips: number;
   requestsServed: number;
   repliesUnmatched: number;
   penalties: number;
@@ -158,7 +160,7 @@ export class DhtNode {
   readonly table: RoutingTable;
   readonly values = new ValueStore();
   readonly stats: DhtNodeStats = {
-    requestsSent: 0, requestsTimedOut: 0, requestsUndeliverable: 0, requestsAnswered: 0, requestsServed: 0, repliesUnmatched: 0,
+    requestsSent: 0, requestsTimedOut: 0, requestsUndeliverable: 0, requestsAnswered: 0, setupRoundTrips: 0, requestsServed: 0, repliesUnmatched: 0,
     penalties: 0, lookupsStarted: 0, storesAccepted: 0, storesRefused: 0,
   };
   private readonly random: Random;
@@ -452,7 +454,12 @@ export class DhtNode {
 
   // ---- inputs --------------------------------------------------------------------------------
 
-  receive(nowMs: number, from: PeerRef, message: Message): void {
+  /**
+   * A message from `from`. `setupInRoundTrip`: this is a reply whose request had to open a
+   * connection first (the transport knows; a dial costs round trips of its own), so its round trip
+   * is no sample of the RTT (see onReply).
+   */
+  receive(nowMs: number, from: PeerRef, message: Message, setupInRoundTrip = false): void {
     if (this.currentState === 'left' || idEquals(from, this.self)) return;
     // A request's sender is observed first, so that a value it is storing here is not handed
     // straight back to it as a newcomer (§2.5 hand-off).
@@ -488,7 +495,7 @@ export class DhtNode {
         this.table.remove(from);
         return;
       default:
-        this.onReply(nowMs, from, message);
+        this.onReply(nowMs, from, message, setupInRoundTrip);
         return;
     }
   }
@@ -542,7 +549,7 @@ export class DhtNode {
 
   // ---- requests and replies ------------------------------------------------------------------
 
-  private onReply(nowMs: number, from: PeerRef, reply: Reply): void {
+  private onReply(nowMs: number, from: PeerRef, reply: Reply, setupInRoundTrip: boolean): void {
     const pending = this.pending.get(reply.requestId);
     if (pending === undefined) {
       // A late answer to a request we gave up on, or one we never sent. Either way it proves the
@@ -564,15 +571,23 @@ export class DhtNode {
     }
     this.stats.requestsAnswered++;
     const rttMs = nowMs - pending.sentAtMs;
-    // Vivaldi's sample rides on the answer (Dabek et al. §6): its RTT and the peer's coordinate.
     const coordinate = this.vivaldi === null ? undefined : reply.coordinate;
-    if (coordinate !== undefined) {
-      const moved = asFloat32(vivaldiUpdate(this.vivaldi as VivaldiCoordinate, coordinate, rttMs, this.random));
-      // However a peer places itself, we never hold a coordinate our codec would refuse to send.
-      if (isCoordinate(moved)) this.vivaldi = moved;
+    if (setupInRoundTrip) {
+      // The round trip includes a connection's set-up: as TCP takes no RTT sample from an ambiguous
+      // round trip (Karn and Partridge 1987), it is kept from Vivaldi, the contact's RTO and our
+      // typical RTT, which it would inflate by the set-up's round trips.
+      this.stats.setupRoundTrips++;
+      this.observe(from, nowMs, undefined, coordinate);
+    } else {
+      // Vivaldi's sample rides on the answer (Dabek et al. §6): its RTT and the peer's coordinate.
+      if (coordinate !== undefined) {
+        const moved = asFloat32(vivaldiUpdate(this.vivaldi as VivaldiCoordinate, coordinate, rttMs, this.random));
+        // However a peer places itself, we never hold a coordinate our codec would refuse to send.
+        if (isCoordinate(moved)) this.vivaldi = moved;
+      }
+      this.observe(from, nowMs, rttMs, coordinate);
+      this.rttOverall.add(rttMs);
     }
-    this.observe(from, nowMs, rttMs, coordinate);
-    this.rttOverall.add(rttMs);
     if ((this.stats.requestsAnswered & 15) === 0) {
       this.fallbackRtoMs = this.computeFallbackRtoMs();
       if (this.vivaldi !== null && this.rttOverall.samples >= FALLBACK_RTO_SAMPLES_MIN) this.table.unknownContactRttMs = this.rttOverall.quantileMs(0.5);

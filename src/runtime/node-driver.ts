@@ -92,9 +92,9 @@ export class NodeDriver {
       this.drain();
     });
     deps.transport.bind({
-      onMessage: (from, message) => {
+      onMessage: (from, message, setupInRoundTrip) => {
         if (this.stopped) return;
-        this.node.receive(this.clock.nowMs(), from, message);
+        this.node.receive(this.clock.nowMs(), from, message, setupInRoundTrip === true);
         this.drain();
       },
       onUndeliverable: (to, message) => {

@@ -35,6 +35,7 @@ export class NodeMetrics {
     const totals: [string, string, (s: NodeStatus) => number][] = [
       ['peergrid_requests_sent_total', 'Kernel requests sent.', (s) => s.kernel.requestsSent],
       ['peergrid_requests_answered_total', 'Kernel requests answered.', (s) => s.kernel.requestsAnswered],
+      ['peergrid_requests_setup_round_trips_total', 'Kernel requests answered on a link that had to open first (no RTT sample taken).', (s) => s.kernel.setupRoundTrips],
       ['peergrid_requests_timed_out_total', 'Kernel requests that timed out.', (s) => s.kernel.requestsTimedOut],
       ['peergrid_requests_undeliverable_total', 'Kernel requests the transport could not send.', (s) => s.kernel.requestsUndeliverable],
       ['peergrid_requests_served_total', 'Requests from other nodes answered.', (s) => s.kernel.requestsServed],

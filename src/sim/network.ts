@@ -61,6 +61,8 @@ export class SimNetwork {
   readonly latency: LatencyModel;
   readonly headerBytes: number;
   readonly stats: NetworkStats = { lost: 0, partitioned: 0, connectionsOpened: 0 };
+  /** Whether the last message `transmit` sent had to open its connection (it paid the set-up). */
+  lastOpenedConnection = false;
   private readonly config: NetworkConfig;
   private readonly random: Random;
   /** Partition group of each node index; nodes in different groups cannot reach each other. */
@@ -106,6 +108,7 @@ export class SimNetwork {
    * from the network's.
    */
   transmit(nowMs: number, from: Endpoint, to: Endpoint, sizeBytes: number, random: Random | null = null): number {
+    this.lastOpenedConnection = false;
     if (!this.canReach(from.index, to.index)) {
       this.stats.partitioned++;
       return LOST;
@@ -125,6 +128,7 @@ export class SimNetwork {
       delayMs += this.config.connectionSetupRtts * rttMs;
       this.connect(from, to);
       this.stats.connectionsOpened++;
+      this.lastOpenedConnection = true;
     }
     return departMs + delayMs;
   }

@@ -20,10 +20,11 @@
 import type { DhtConfig } from '../core/config.ts';
 import { DhtNode } from '../core/dht-node.ts';
 import { idEquals, randomId, type Id } from '../core/id.ts';
-import { MessageCode, isRequest, type Message } from '../core/messages.ts';
+import { MessageCode, isReply, isRequest, type Message } from '../core/messages.ts';
 import type { Scheduled } from '../core/min-heap.ts';
 import type { DhtEvent, NodeSnapshot, TrafficClass } from '../core/node-io.ts';
 import { peerRef, type PeerRef } from '../core/peer.ts';
+import { SetupRoundTrips } from '../transport/setup-round-trips.ts';
 import { decodeMessage, encodedSize, encodeMessage } from '../wire/codec.ts';
 import type { LatencyModel, Placement } from './latency/model.ts';
 import { EventQueue } from './event-queue.ts';
@@ -58,6 +59,8 @@ export interface SimNode extends Endpoint {
   queued: number;
   /** The stream the network draws this node's message losses from; made on first use. */
   linkRandom: Prng | null;
+  /** With --connect-rtts: its requests that paid a connection's set-up, until answered (null until one did). */
+  setupRoundTrips: SetupRoundTrips | null;
 }
 
 /** The order of an event among those of its millisecond: its origin first, then the origin's count. */
@@ -240,7 +243,7 @@ export class World {
     const node: SimNode = {
       index, placement, generation: 0, uplinkFreeAtMs: 0, connections: null,
       peer: peerRef(id, address), random: this.nodeStreams.stream(index), dht: null, online: false, joined: false,
-      snapshot: null, scheduledWakeMs: Infinity, onlineSinceMs: 0, onlineMsTotal: 0, queued: 0, linkRandom: null,
+      snapshot: null, scheduledWakeMs: Infinity, onlineSinceMs: 0, onlineMsTotal: 0, queued: 0, linkRandom: null, setupRoundTrips: null,
     };
     this.nodes.push(node);
     this.peers.push(node.peer);
@@ -304,6 +307,7 @@ export class World {
     node.onlineMsTotal += this.clockMs - node.onlineSinceMs;
     this.changeOnlineCount(-1);
     this.network.disconnect(node);
+    node.setupRoundTrips = null;
     this.oracle.remove(node.peer);
   }
 
@@ -511,7 +515,8 @@ export class World {
     }
     this.network.accept(node, this.nodes[Number(from.address)]);
     if (this.traceSink) this.traceSink(`${formatTime(event.atMs)} ${from.address}->${node.index} ${describe(message)}`);
-    node.dht.receive(this.clockMs, from, message);
+    const setupInRoundTrip = node.setupRoundTrips !== null && isReply(message) && node.setupRoundTrips.answered(message.requestId);
+    node.dht.receive(this.clockMs, from, message, setupInRoundTrip);
     this.flush(node, isRequest(message) ? event.traffic : 'maintenance');
   }
 
@@ -572,6 +577,10 @@ export class World {
     }
     const arriveMs = this.network.transmit(this.clockMs, from, destination, sizeBytes, this.lossy ? this.linkRandomOf(from) : null);
     if (arriveMs === LOST) return;
+    if (this.network.lastOpenedConnection && message.kind !== 'leave' && isRequest(message)) {
+      from.setupRoundTrips ??= new SetupRoundTrips();
+      from.setupRoundTrips.sent(message.requestId);
+    }
     const atMs = Math.max(this.clockMs, Math.round(arriveMs));
     const order = eventOrder(from.index, from.queued++);
     const part = this.part;

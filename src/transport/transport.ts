@@ -26,8 +26,12 @@ export interface TransportPenalty {
 
 /** What a transport reports to the node that owns it. */
 export interface TransportHandlers {
-  /** A message arrived; `from` is the authenticated sender, with the address it can be reached at. */
-  onMessage(from: PeerRef, message: Message): void;
+  /**
+   * A message arrived; `from` is the authenticated sender, with the address it can be reached at.
+   * `setupInRoundTrip`: a reply whose request had to open a link first (setup-round-trips.ts); a
+   * transport that cannot tell leaves it out.
+   */
+  onMessage(from: PeerRef, message: Message, setupInRoundTrip?: boolean): void;
   /**
    * A message given to `send` never left (a bad address, a failed dial, a full queue, a closed
    * stream). Reported so the kernel can fail a request at once instead of waiting for its timeout;

@@ -9,7 +9,7 @@ function fakeStatus(requestsSent: number, contacts: number): NodeStatus {
   return {
     id: '00'.repeat(32), address: 'x', state: 'ready', contacts, values: 2, pendingRequests: 1, operationsWaiting: 0, uptimeMs: 5,
     kernel: {
-      requestsSent, requestsTimedOut: 3, requestsUndeliverable: 1, requestsAnswered: 40, requestsServed: 7, repliesUnmatched: 0,
+      requestsSent, requestsTimedOut: 3, requestsUndeliverable: 1, requestsAnswered: 40, setupRoundTrips: 6, requestsServed: 7, repliesUnmatched: 0,
       penalties: 0, lookupsStarted: 9, storesAccepted: 2, storesRefused: 0,
     },
     transport: {
@@ -34,6 +34,7 @@ describe('NodeMetrics', () => {
     let text = await metrics.text();
     assert.equal(valueOf(text, 'peergrid_requests_sent_total'), 10);
     assert.equal(valueOf(text, 'peergrid_routing_table_contacts'), 25);
+    assert.equal(valueOf(text, 'peergrid_requests_setup_round_trips_total'), 6);
     assert.equal(valueOf(text, 'peergrid_transport_bytes_received_total'), 4800);
     assert.equal(valueOf(text, 'peergrid_transport_messages_refused_total'), 6);
     assert.equal(valueOf(text, 'peergrid_peers_banned_total'), 1);

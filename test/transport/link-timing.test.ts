@@ -85,6 +85,8 @@ describe('LinkTiming on live libp2p transports', () => {
   let nodes: Libp2p[] = [];
   let transports: Libp2pTransport[] = [];
   const observers = [recorder(), recorder()];
+  /** What the asker's transport told its kernel of each reply: whether its round trip included a link's opening. */
+  const flagged: boolean[] = [];
 
   before(async () => {
     nodes = await Promise.all([startRawLibp2p(), startRawLibp2p()]);
@@ -92,7 +94,7 @@ describe('LinkTiming on live libp2p transports', () => {
     const [asker, answerer] = transports;
     const ignore = (): void => {};
     answerer.bind({ onMessage: (from, message) => answerer.send(from, pong(message.kind === 'ping' ? message.requestId : -1)), onUndeliverable: ignore, onPenalty: ignore });
-    asker.bind({ onMessage: ignore, onUndeliverable: ignore, onPenalty: ignore });
+    asker.bind({ onMessage: (_from, _message, setupInRoundTrip) => flagged.push(setupInRoundTrip === true), onUndeliverable: ignore, onPenalty: ignore });
   });
   after(async () => {
     await Promise.allSettled(transports.map((transport) => transport.close(1000)));
@@ -112,5 +114,7 @@ describe('LinkTiming on live libp2p transports', () => {
     assert.deepEqual(askerTimes.opened.map(({ connection }) => connection), ['new']);
     assert.deepEqual(answererTimes.opened.map(({ connection }) => connection), ['existing']);
     assert.equal(answererTimes.sent.length, 0, 'replies are not requests');
+    // The kernel hears the same: the first round trip included the dial, and is no RTT sample.
+    assert.deepEqual(flagged, [true, false]);
   });
 });

@@ -14,10 +14,11 @@
  * by a partition is not reported: silence, as on a real network.
  */
 import type { Id } from '../../core/id.ts';
-import type { Message } from '../../core/messages.ts';
+import { isReply, isRequest, type Message } from '../../core/messages.ts';
 import { MinHeap, type Scheduled } from '../../core/min-heap.ts';
 import { peerRef, type PeerRef } from '../../core/peer.ts';
 import type { Random } from '../../core/random.ts';
+import { SetupRoundTrips } from '../../transport/setup-round-trips.ts';
 import type { Transport, TransportHandlers, TransportStats } from '../../transport/transport.ts';
 import { decodeMessage, encodeMessage } from '../../wire/codec.ts';
 import type { Endpoint } from '../network.ts';
@@ -101,6 +102,8 @@ export class SimTransport implements Transport {
   /** @internal */
   readonly endpoint: Endpoint;
   private readonly fabric: SimFabric;
+  /** Requests that paid a connection's set-up (--connect-rtts), until their replies come. */
+  private readonly setupRoundTrips = new SetupRoundTrips();
   private handlers: TransportHandlers | null = null;
   private open = true;
   private readonly counters: TransportStats = {
@@ -145,6 +148,7 @@ export class SimTransport implements Transport {
     this.counters.bytesSent += bytes.length;
     const arriveMs = fabric.network.transmit(fabric.nowMs, this.endpoint, destination.endpoint, bytes.length + fabric.network.headerBytes);
     if (arriveMs === LOST) return;
+    if (fabric.network.lastOpenedConnection && isRequest(message)) this.setupRoundTrips.sent(message.requestId);
     const from = this.self;
     const source = this.endpoint;
     fabric.schedule(arriveMs, () => {
@@ -178,7 +182,8 @@ export class SimTransport implements Transport {
     }
     this.counters.messagesReceived++;
     this.counters.bytesReceived += bytes.length;
-    this.handlers?.onMessage(from, decoded.message);
+    const message = decoded.message;
+    this.handlers?.onMessage(from, message, isReply(message) && this.setupRoundTrips.answered(message.requestId));
   }
 
   /** Reports a message that could not leave: after a round trip when there was a host to refuse it, else at once (but never from inside send). */

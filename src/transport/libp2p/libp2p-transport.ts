@@ -11,10 +11,11 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import type { Id } from '../../core/id.ts';
-import type { Message } from '../../core/messages.ts';
+import { isReply, isRequest, type Message } from '../../core/messages.ts';
 import type { PeerRef } from '../../core/peer.ts';
 import { encodeMessage } from '../../wire/codec.ts';
 import { Offence, PeerGuard, type Admission, type OffenceKind } from '../peer-guard.ts';
+import { SetupRoundTrips } from '../setup-round-trips.ts';
 import type { Transport, TransportHandlers, TransportStats } from '../transport.ts';
 import { encodeFrame } from './frames.ts';
 import { serveInboundStream } from './inbound-stream.ts';
@@ -78,6 +79,8 @@ export class Libp2pTransport implements Transport {
   readonly guard: PeerGuard;
   private readonly nowMs: () => number;
   private readonly timing: LinkTiming | null;
+  /** Requests that left on a link still opening: their replies' round trips include its set-up. */
+  private readonly setupRoundTrips = new SetupRoundTrips();
   /** Outbound links by peer id string, least recently used first. */
   private readonly links = new Map<string, OutboundLink<SentMessage>>();
   private handlers: TransportHandlers | null = null;
@@ -170,7 +173,9 @@ export class Libp2pTransport implements Transport {
       return;
     }
     const link = this.linkTo(address.value);
-    this.timing?.sent(address.value.peerId.toString(), message, link.state === 'open' ? 'open' : 'new');
+    const linkOpen = link.state === 'open';
+    this.timing?.sent(address.value.peerId.toString(), message, linkOpen ? 'open' : 'new');
+    if (!linkOpen && isRequest(message)) this.setupRoundTrips.sent(message.requestId);
     link.send(encodeFrame(payload), { to, message });
   }
 
@@ -254,7 +259,7 @@ export class Libp2pTransport implements Transport {
         this.counters.messagesReceived++;
         this.counters.bytesReceived += frameBytes;
         this.timing?.received(remote.toString(), message);
-        this.handlers?.onMessage(from, message);
+        this.handlers?.onMessage(from, message, isReply(message) && this.setupRoundTrips.answered(message.requestId));
       },
       refused: () => {
         this.counters.messagesRefused++;
