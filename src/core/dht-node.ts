@@ -76,6 +76,8 @@ const Purpose = {
   proximitySample: 7,
   /** A joining node's FIND_NODE into one bucket's range beyond its neighbourhood (join-refresh.ts). */
   joinRefresh: 8,
+  /** A proximity probe again, on the link its first one opened: that one's round trip measured the dial. */
+  proximityProbeAgain: 9,
 } as const;
 
 /** What a join still waits for: one answer (or a fallback lookup) per refresh request. */
@@ -600,7 +602,11 @@ export class DhtNode {
         this.table.onLivenessResult(from, true);
         break;
       case Purpose.neighbourProbe:
+      case Purpose.proximityProbeAgain:
+        break;
       case Purpose.proximityProbe:
+        // An answer decides by its RTT, and this one's included opening the link: ask once more on it.
+        if (setupInRoundTrip) this.sendRequest(nowMs, from, { kind: 'ping', requestId: 0 }, 'maintenance', Purpose.proximityProbeAgain, null, null);
         break;
       case Purpose.proximitySample:
         if (reply.kind === 'nodes') this.considerNamed(reply, reply.closer.slice(0, this.config.k), nowMs);
@@ -649,6 +655,7 @@ export class DhtNode {
         this.evicted.onResult(pending.peer, false, nowMs);
         break;
       case Purpose.proximityProbe:
+      case Purpose.proximityProbeAgain:
         // Not a contact of ours: its silence costs it nothing here.
         break;
       default:

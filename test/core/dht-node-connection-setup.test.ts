@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { randomId } from '../../src/core/id.ts';
-import type { Reply } from '../../src/core/messages.ts';
+import type { Reply, Request } from '../../src/core/messages.ts';
+import type { Outgoing } from '../../src/core/node-io.ts';
+import type { VivaldiCoordinate } from '../../src/core/vivaldi.ts';
+import { bitsPeer } from './helpers.ts';
 import { Prng } from '../../src/sim/prng.ts';
 import { makeNode, meet, ofKind, randomPeers, replyTo } from './node-harness.ts';
 
@@ -60,6 +63,54 @@ describe('DhtNode connection set-up allowance', () => {
       assert.equal(node.coordinate === before, setupInRoundTrip, 'Vivaldi moved only on a clean sample');
       assert.equal(node.stats.setupRoundTrips, setupInRoundTrip ? 1 : 0);
       assert.equal(node.stats.requestsAnswered, 1);
+    }
+  });
+
+  it('asks a proximity probe again when its round trip included the set-up, and lets the peer in by the second', () => {
+    // Our own side holds 0100 and 0110 (our neighbourhood); the full bucket 1… holds far contacts,
+    // 300 ms away. A peer named with a coordinate right beside ours is worth a probe.
+    const contacts = ['1000', '1100', '1010', '0100', '0110'].map((bits) => bitsPeer(bits));
+    const newcomer = bitsPeer('1110');
+    const farAway: VivaldiCoordinate = { x: 300, y: 0, height: 1, error: 0.125 };
+    for (const setupInRoundTrip of [true, false]) {
+      const node = makeNode(bitsPeer('0000'), 5, { k: 2, bitsPerDigit: 1, relaxedSplitting: false, proximity: true, connectionSetupRtts: 4 });
+      node.join(0, contacts);
+      for (let round = 1; round < 50; round++) {
+        const out = node.takeMessages();
+        if (out.length === 0) break;
+        for (const { to, message } of out) {
+          const others = contacts.filter((peer) => peer !== to);
+          if (message.kind === 'findNode') node.receive(300 * round, to, { kind: 'nodes', requestId: message.requestId, closer: others, coordinate: farAway, closerCoordinates: others.map(() => farAway) });
+          if (message.kind === 'ping') node.receive(300 * round, to, { kind: 'pong', requestId: message.requestId, coordinate: farAway });
+        }
+      }
+      assert.equal(node.state, 'ready');
+      // The first maintenance run samples the full bucket with a FIND_NODE.
+      let sample: ReturnType<typeof ofKind<'findNode'>>[number] | undefined;
+      let nowMs = 0;
+      while (sample === undefined && nowMs < 600_000) {
+        nowMs = node.nextWakeAtMs();
+        node.tick(nowMs);
+        sample = ofKind(node.takeMessages(), 'findNode')[0];
+      }
+      assert.ok(sample, 'a proximity sample');
+      const own = node.coordinate as VivaldiCoordinate;
+      const beside: VivaldiCoordinate = { x: own.x, y: own.y, height: 1, error: 0.125 };
+      node.receive(nowMs + 300, sample.to, { kind: 'nodes', requestId: sample.message.requestId, closer: [newcomer], coordinate: farAway, closerCoordinates: [beside] });
+      const pingsTo = (): Outgoing[] => node.takeMessages().filter((out) => out.to === newcomer && out.message.kind === 'ping');
+      const [probe] = pingsTo();
+      assert.ok(probe, 'the newcomer is probed');
+      node.receive(nowMs + 320, newcomer, { kind: 'pong', requestId: (probe.message as Request).requestId, coordinate: beside }, setupInRoundTrip);
+      const again = pingsTo();
+      if (setupInRoundTrip) {
+        assert.equal(node.table.has(newcomer), false, 'a round trip with a dial in it proves nothing about distance');
+        assert.equal(again.length, 1, 'so it is asked again, on the link now open');
+        node.receive(nowMs + 340, newcomer, { kind: 'pong', requestId: (again[0].message as Request).requestId, coordinate: beside });
+        assert.equal(pingsTo().length, 0, 'and only once');
+      } else {
+        assert.equal(again.length, 0);
+      }
+      assert.equal(node.table.has(newcomer), true, 'a 20 ms round trip beats 300 ms: it takes a far contact\'s place');
     }
   });
 });
