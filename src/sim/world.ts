@@ -193,6 +193,9 @@ export class World {
   private readonly nodeStreams: Prng;
   private readonly linkStreams: Prng;
   private readonly lossy: boolean;
+  /** Messages carry coordinates (proximity on) and connections cost set-up: per-delivery work only then. */
+  private readonly withCoordinates: boolean;
+  private readonly withConnections: boolean;
   private part: WorldPart | null = null;
   /** In a split run, the part of each node by index. */
   private readonly nodePart: number[] = [];
@@ -205,6 +208,8 @@ export class World {
     this.nodeStreams = this.root.stream(Streams.nodes);
     this.linkStreams = this.root.stream(Streams.links);
     this.lossy = config.network.lossRate > 0;
+    this.withCoordinates = config.dht.proximity === true;
+    this.withConnections = config.network.connectionSetupRtts > 0;
     this.network = new SimNetwork(config.network, config.latency, this.root.stream(Streams.network));
     this.traceHash.addTime(-1, config.seed);
   }
@@ -505,7 +510,7 @@ export class World {
     hash.addInt(event.node, 'requestId' in message ? message.requestId : 0);
     // With proximity, what a node learns includes the sender's coordinate: a run that gave it
     // another (a split run's records, say) must not pass for the same run.
-    if (message.kind !== 'leave' && message.coordinate !== undefined) {
+    if (this.withCoordinates && message.kind !== 'leave' && message.coordinate !== undefined) {
       hash.addInt(event.node, bitsOf(message.coordinate.x));
       hash.addInt(event.node, bitsOf(message.coordinate.y));
     }
@@ -513,9 +518,12 @@ export class World {
       this.traffic.undeliverable++;
       return;
     }
-    this.network.accept(node, this.nodes[Number(from.address)]);
+    let setupInRoundTrip = false;
+    if (this.withConnections) {
+      this.network.accept(node, this.nodes[Number(from.address)]);
+      setupInRoundTrip = node.setupRoundTrips !== null && isReply(message) && node.setupRoundTrips.answered(message.requestId);
+    }
     if (this.traceSink) this.traceSink(`${formatTime(event.atMs)} ${from.address}->${node.index} ${describe(message)}`);
-    const setupInRoundTrip = node.setupRoundTrips !== null && isReply(message) && node.setupRoundTrips.answered(message.requestId);
     node.dht.receive(this.clockMs, from, message, setupInRoundTrip);
     this.flush(node, isRequest(message) ? event.traffic : 'maintenance');
   }
@@ -577,7 +585,7 @@ export class World {
     }
     const arriveMs = this.network.transmit(this.clockMs, from, destination, sizeBytes, this.lossy ? this.linkRandomOf(from) : null);
     if (arriveMs === LOST) return;
-    if (this.network.lastOpenedConnection && message.kind !== 'leave' && isRequest(message)) {
+    if (this.withConnections && this.network.lastOpenedConnection && message.kind !== 'leave' && isRequest(message)) {
       from.setupRoundTrips ??= new SetupRoundTrips();
       from.setupRoundTrips.sent(message.requestId);
     }
