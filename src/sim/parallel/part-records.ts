@@ -7,8 +7,8 @@
  * and read back as that node's own PeerRef, with no ids or addresses to encode or decode. Anything
  * else (values, a contact that is not a node's own PeerRef) goes through the wire codec. With
  * proximity on, a compact record carries the message's coordinates after its body
- * (record-coordinates.ts). The compact form costs a few hundred nanoseconds a message where the codec costs a few
- * microseconds, which in a split run is paid for half the messages.
+ * (record-coordinates.ts). The compact form costs a few hundred nanoseconds a message where the
+ * codec costs a few microseconds, which in a split run is paid for half the messages.
  *
  * A record without a message (`message` and `bytes` both null) is a notice, not a delivery: node
  * `from`, in its generation `order` (its count of starts), finished its join and joins the pools
@@ -29,7 +29,7 @@ export interface PeerDirectory {
 }
 
 const Form = { wire: 0, ping: 1, pong: 2, findNode: 3, nodes: 4, notice: 5 } as const;
-/** Set in the form byte when the record carries the message's coordinates (message-coordinates.ts). */
+/** Set in the form byte when the record carries the message's coordinates (record-coordinates.ts). */
 const WITH_COORDINATES = 0x80;
 const TRAFFIC_CODES: readonly TrafficClass[] = ['user', 'maintenance', 'reply'];
 /** length u32, arrival f64, to u32, from u32, order f64, traffic u8, form u8. */
