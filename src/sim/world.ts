@@ -514,13 +514,14 @@ export class World {
       hash.addInt(event.node, bitsOf(message.coordinate.x));
       hash.addInt(event.node, bitsOf(message.coordinate.y));
     }
-    if (!node.online || node.dht === null || !this.network.canReach(Number(from.address), node.index)) {
+    const fromIndex = Number(from.address);
+    if (!node.online || node.dht === null || !this.network.canReach(fromIndex, node.index)) {
       this.traffic.undeliverable++;
       return;
     }
     let setupInRoundTrip = false;
     if (this.withConnections) {
-      this.network.accept(node, this.nodes[Number(from.address)]);
+      this.network.accept(node, this.nodes[fromIndex]);
       setupInRoundTrip = node.setupRoundTrips !== null && isReply(message) && node.setupRoundTrips.answered(message.requestId);
     }
     if (this.traceSink) this.traceSink(`${formatTime(event.atMs)} ${from.address}->${node.index} ${describe(message)}`);
@@ -585,7 +586,7 @@ export class World {
     }
     const arriveMs = this.network.transmit(this.clockMs, from, destination, sizeBytes, this.lossy ? this.linkRandomOf(from) : null);
     if (arriveMs === LOST) return;
-    if (this.withConnections && this.network.lastOpenedConnection && message.kind !== 'leave' && isRequest(message)) {
+    if (this.withConnections && this.network.lastOpenedConnection && isRequest(message)) {
       from.setupRoundTrips ??= new SetupRoundTrips();
       from.setupRoundTrips.sent(message.requestId);
     }

@@ -48,9 +48,9 @@ export function heapCapToRelaunchMb(nodes: number, heapCapBytes: number, machine
 
 /**
  * Why `workers` workers cannot hold their parts of an overlay of `nodes` nodes (on average, under
- * `churn`) on this machine, or null when they can. Each runs the protocol of its own part only (parallel-lookup.ts), a part
- * being up to 5% over an even share, and keeps a record of every node (identity, place, online
- * state, trace lanes).
+ * `churn`) on this machine, or null when they can. Each runs the protocol of its own part only
+ * (parallel-lookup.ts), a part being up to 5% over an even share, and keeps a record of every node
+ * (identity, place, online state, trace lanes).
  */
 export function splitMemoryProblem(nodes: number, workers: number, machineBytes: number, churn = false): string | null {
   if (workers <= 1) return null;
