@@ -12,6 +12,11 @@
  * throughput, and, after 1-byte inserts, deletes and overwrites at random positions, the share of the
  * edited file's chunks already stored, the bytes of new chunks, and the dedup ratio of the two versions.
  *
+ * The baselines, on the same data and the very same edits: fixed-size blocks (as IPFS cuts by default),
+ * and a classic Rabin-fingerprint chunker as LBFS used it (rabin-chunker.ts: a 48-byte window, cut
+ * where the fingerprint's low log2(average) bits equal a fixed value, with FastCDC's min and max), timed
+ * the same way as FastCDC at every average size, so `fastcdcVsRabin` compares the two in one run.
+ *
  * Timing: the machine may be shared, so each figure is the best of several repetitions, taken both
  * by the wall clock and by the process's CPU time (time-slicing by other processes inflates only the
  * first). Never asserts on time. Run alone: `node bench/storage/chunking.ts` prints the JSON object.
@@ -23,6 +28,7 @@ import { chunkEnds } from '../../src/services/storage/chunking/fastcdc.ts';
 import { type GearRoller, rollToCut } from '../../src/services/storage/chunking/gear-roll.ts';
 import { rollToCutWasm } from '../../src/services/storage/chunking/wasm-gear-roll.ts';
 import { Prng } from '../../src/sim/prng.ts';
+import { RABIN_DEGREE, RABIN_POLYNOMIAL, RABIN_WINDOW_BYTES, rabinChunkEnds } from './rabin-chunker.ts';
 
 const MIB = 1 << 20;
 const DATA_BYTES = 64 * MIB;
@@ -223,7 +229,7 @@ function editOutcome(data: Uint8Array, known: ReadonlySet<string>, cut: Cut, tri
   };
 }
 
-interface AverageResult {
+interface FastcdcAverageResult {
   averageBytes: number;
   config: ChunkingConfig;
   distribution: Distribution;
@@ -233,8 +239,47 @@ interface AverageResult {
   afterEdit: Record<EditKind | 'scattered64', EditOutcome>;
 }
 
-/** One data set at one average size: distribution, throughput, and the cost of edits. */
+/** What the Rabin baseline does with the same data, configuration and edits. */
+interface RabinResult {
+  timing: Timing;
+  distribution: Distribution;
+  afterEdit: Record<EditKind | 'scattered64', EditOutcome>;
+}
+
+interface AverageResult extends FastcdcAverageResult {
+  /** The Rabin chunker with the same min, average and max, on the same data, after the same edits. */
+  rabin: RabinResult;
+  /** FastCDC's throughput over Rabin's, by the wall clock and by CPU time (steadier on a shared machine). */
+  fastcdcVsRabin: number;
+  fastcdcVsRabinCpu: number;
+}
+
+/** A ratio of throughputs, to two decimals. */
+function speedup(faster: number, slower: number): number {
+  return Math.round((faster / slower) * 100) / 100;
+}
+
+/** The Rabin baseline at one configuration: throughput (as FastCDC's is timed), distribution, edits. */
+function measureRabin(data: Uint8Array, config: ChunkingConfig, seed: number, repetitions: number): RabinResult {
+  const timing = timeBest(data.length, repetitions, () => { rabinChunkEnds(data, config); });
+  const cut: Cut = (bytes) => rabinChunkEnds(bytes, config);
+  return { timing, distribution: distribution(cut(data), config), afterEdit: afterEdits(data, cut, seed) };
+}
+
+/** One data set at one average size, FastCDC and the Rabin baseline: distribution, throughput, edits. */
 function measureAverage(data: Uint8Array, config: ChunkingConfig, seed: number, repetitions: number): AverageResult {
+  const fastcdc = measureFastcdcAverage(data, config, seed, repetitions);
+  const rabin = measureRabin(data, config, seed, repetitions);
+  return {
+    ...fastcdc,
+    rabin,
+    fastcdcVsRabin: speedup(fastcdc.fastcdc.wallMiBps, rabin.timing.wallMiBps),
+    fastcdcVsRabinCpu: speedup(fastcdc.fastcdc.cpuMiBps, rabin.timing.cpuMiBps),
+  };
+}
+
+/** FastCDC alone at one average size: distribution, throughput, and the cost of edits. */
+function measureFastcdcAverage(data: Uint8Array, config: ChunkingConfig, seed: number, repetitions: number): FastcdcAverageResult {
   const ends = chunkEnds(data, config);
   const fastcdc = timeBest(data.length, repetitions, () => { chunkEnds(data, config); });
   const dist = distribution(ends, config);
@@ -289,6 +334,21 @@ export interface ChunkingBenchmarkResult {
   afterEdit: Record<EditKind | 'scattered64', EditOutcome>;
   /** The baseline: blocks of the default average size at fixed offsets, after the same edits of the same data. */
   fixedSize: { blockBytes: number; afterEdit: Record<EditKind | 'scattered64', EditOutcome> };
+  /** FastCDC's chunk sizes with the default configuration on the random bytes. */
+  distribution: Distribution;
+  /** The Rabin baseline (rabin-chunker.ts), default configuration, random bytes, timed as FastCDC is. */
+  rabinMiBps: number;
+  rabinCpuMiBps: number;
+  /** FastCDC's throughput (default inner loop) over Rabin's, by the wall clock and by CPU time. */
+  fastcdcVsRabin: number;
+  fastcdcVsRabinCpu: number;
+  /** FastCDC's JavaScript loop over Rabin (also JavaScript), by CPU time: the same language on both sides. */
+  javascriptVsRabinCpu: number;
+  /** Rabin's chunk reuse after the same 1-byte inserts as `chunkReuseAfterInsert` (mean, worst). */
+  rabinChunkReuseAfterInsert: number;
+  rabinChunkReuseAfterInsertMin: number;
+  /** The Rabin baseline in full: its parameters, chunk sizes, and what it keeps after the same edits. */
+  rabin: { windowBytes: number; polynomialDegree: number; polynomial: string; distribution: Distribution; afterEdit: Record<EditKind | 'scattered64', EditOutcome> };
   /** The text data set's gzip ratio (a 4 MiB sample), to show how structured it is. */
   textGzipRatio: number;
   /** Every average size on both data sets. */
@@ -312,11 +372,13 @@ export async function chunkingBenchmark(say: Say, options: { sweep?: boolean } =
   say(`default configuration ${config.minBytes}/${config.averageBytes}/${config.maxBytes}, NC ${config.normalizationLevel}: throughput, best of ${REPETITIONS}`);
   const fastcdc = timeBest(random.length, REPETITIONS, () => { chunkEnds(random, config, roller); });
   const javascript = timeBest(random.length, REPETITIONS, () => { chunkEnds(random, config, rollToCut); });
+  const rabin = measureRabin(random, config, HEADLINE_SEED, REPETITIONS);
   const sha256 = timeBest(random.length, REPETITIONS, () => { createHash('sha256').update(random).digest(); });
-  say(`  fastcdc ${fastcdc.wallMiBps} MiB/s (CPU time: ${fastcdc.cpuMiBps}), JavaScript loop ${javascript.wallMiBps} (${javascript.cpuMiBps}), SHA-256 ${sha256.wallMiBps} (${sha256.cpuMiBps})`);
-  const headline = measureAverage(random, config, HEADLINE_SEED, 1);
+  say(`  fastcdc ${fastcdc.wallMiBps} MiB/s (CPU time: ${fastcdc.cpuMiBps}), JavaScript loop ${javascript.wallMiBps} (${javascript.cpuMiBps}), Rabin ${rabin.timing.wallMiBps} (${rabin.timing.cpuMiBps}), SHA-256 ${sha256.wallMiBps} (${sha256.cpuMiBps})`);
+  const headline = measureFastcdcAverage(random, config, HEADLINE_SEED, 1);
   say(`  after a 1-byte insert: ${(headline.afterEdit.insert.chunkReuse * 100).toFixed(2)}% of chunks reused (worst of ${EDIT_TRIALS}: ${(headline.afterEdit.insert.chunkReuseMin * 100).toFixed(2)}%)`);
   const fixedSize = { blockBytes: config.averageBytes, afterEdit: afterEdits(random, (bytes) => fixedSizeEnds(bytes, config.averageBytes), HEADLINE_SEED) };
+  say(`  Rabin, the same edits: ${(rabin.afterEdit.insert.chunkReuse * 100).toFixed(2)}% reused after a 1-byte insert (worst ${(rabin.afterEdit.insert.chunkReuseMin * 100).toFixed(2)}%), mean chunk ${rabin.distribution.meanBytes} ± ${rabin.distribution.stddevBytes}, at max ${(rabin.distribution.atMaxFraction * 100).toFixed(2)}%`);
   say(`  fixed-size ${config.averageBytes / 1024} KiB blocks, the same edits: ${(fixedSize.afterEdit.insert.chunkReuse * 100).toFixed(2)}% reused after a 1-byte insert (worst ${(fixedSize.afterEdit.insert.chunkReuseMin * 100).toFixed(2)}%), ${(fixedSize.afterEdit.overwrite.chunkReuse * 100).toFixed(2)}% after an overwrite`);
 
   let sweep: ChunkingBenchmarkResult['sweep'] = null;
@@ -328,6 +390,8 @@ export async function chunkingBenchmark(say: Say, options: { sweep?: boolean } =
         sweep[name].push(result);
         const d = result.distribution;
         say(`  ${name} avg ${averageBytes / 1024} KiB: ${d.chunks} chunks, mean ${d.meanBytes} ± ${d.stddevBytes}, at max ${(d.atMaxFraction * 100).toFixed(2)}%, ${result.fastcdc.wallMiBps} MiB/s (CPU ${result.fastcdc.cpuMiBps}), insert reuse ${(result.afterEdit.insert.chunkReuse * 100).toFixed(2)}%, new bytes ${result.afterEdit.insert.newBytes}`);
+        const r = result.rabin;
+        say(`    Rabin: ${r.distribution.chunks} chunks, mean ${r.distribution.meanBytes} ± ${r.distribution.stddevBytes}, at max ${(r.distribution.atMaxFraction * 100).toFixed(2)}%, ${r.timing.wallMiBps} MiB/s (CPU ${r.timing.cpuMiBps}; FastCDC ${result.fastcdcVsRabinCpu}× by CPU), insert reuse ${(r.afterEdit.insert.chunkReuse * 100).toFixed(2)}%, new bytes ${r.afterEdit.insert.newBytes}`);
       }
     }
   }
@@ -350,6 +414,21 @@ export async function chunkingBenchmark(say: Say, options: { sweep?: boolean } =
     averageChunkBytes: headline.distribution.meanBytes,
     afterEdit: headline.afterEdit,
     fixedSize,
+    distribution: headline.distribution,
+    rabinMiBps: rabin.timing.wallMiBps,
+    rabinCpuMiBps: rabin.timing.cpuMiBps,
+    fastcdcVsRabin: speedup(fastcdc.wallMiBps, rabin.timing.wallMiBps),
+    fastcdcVsRabinCpu: speedup(fastcdc.cpuMiBps, rabin.timing.cpuMiBps),
+    javascriptVsRabinCpu: speedup(javascript.cpuMiBps, rabin.timing.cpuMiBps),
+    rabinChunkReuseAfterInsert: rabin.afterEdit.insert.chunkReuse,
+    rabinChunkReuseAfterInsertMin: rabin.afterEdit.insert.chunkReuseMin,
+    rabin: {
+      windowBytes: RABIN_WINDOW_BYTES,
+      polynomialDegree: RABIN_DEGREE,
+      polynomial: `0x${(RABIN_POLYNOMIAL >>> 0).toString(16)}`,
+      distribution: rabin.distribution,
+      afterEdit: rabin.afterEdit,
+    },
     textGzipRatio,
     sweep,
     wallMs: Math.round(performance.now() - started),
