@@ -25,7 +25,7 @@ import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockWriter, finishBulkWrite, bulkWriteDurability } from './block-writer.ts';
 import { sha256 } from './content-hash.ts';
 import { digestedByWorkers, digestWorkersAlive, rearmIdleDigestWorkers, sealedByWorkers, startDigestWorkers } from './chunk-digests.ts';
-import { chunkGroupsCutByWorker, chunksOfFile, cutsOnWorker, idleCuttingWorkers, PieceBuffers, setCuttingWorkersIdleMs, startCuttingWorker } from './file-chunks.ts';
+import { chunkGroupsCutByWorker, chunksOfFile, cutsOnWorker, idleCuttingWorkers, sharedPieceBuffers, setCuttingWorkersIdleMs, startCuttingWorker, type PieceBuffers } from './file-chunks.ts';
 import { hashedAhead, KnownDigests, KnownSeals, sealedAhead, type HashedChunk, type SealedChunk } from './hashing-ahead.ts';
 import type { NodeContentCipher } from '../content-cipher-node.ts';
 
@@ -100,8 +100,8 @@ export async function addPath(path: string, store: Blockstore, options: AddOptio
   const session = store.openSession();
   try {
     const durability = bulkWriteDurability(store);
-    // A large file's read buffers are used again once their blocks are stored (file-chunks.ts).
-    const pieces = new PieceBuffers(options.chunking ?? DEFAULT_CHUNKING_CONFIG);
+    // A large file's read buffers are used again once their blocks are stored, by this add and the next (file-chunks.ts).
+    const pieces = sharedPieceBuffers(options.chunking ?? DEFAULT_CHUNKING_CONFIG);
     const writer = new BlockWriter(store, session, { batchBytes: IMPORT_BATCH_BYTES, writesInFlightMax: IMPORT_WRITES_IN_FLIGHT, durability, onWritten: pieces.releaseWritten });
     const totals = { bytes: 0, chunks: 0, files: 0, skipped: [] as string[], pieces };
     const added = await addEntry(path, writer, options, totals, 0);

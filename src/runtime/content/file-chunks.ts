@@ -27,7 +27,7 @@ const PIECE_BYTES = 4 << 20;
 const PIECES_AHEAD = 4;
 /** Bytes read at a time when cutting on the main thread. */
 const READ_BYTES = 1 << 20;
-/** Buffers given back and not yet reused that an add keeps: about what is in flight at once. */
+/** Buffers given back and not yet reused that a pool keeps: about what one add has in flight at once. */
 const BUFFERS_FREE_MAX = 32;
 /**
  * How long import workers (these and chunk-digests.ts's) are kept idle before they end: a worker
@@ -44,6 +44,7 @@ let idleMsSet = IMPORT_WORKERS_IDLE_MS;
 export function setCuttingWorkersIdleMs(ms: number): void {
   if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`an idle time is a whole number of milliseconds ≥ 0, got ${ms}`);
   idleMsSet = ms;
+  for (const pool of sharedPools.values()) pool.restartIdleWait();
   for (const worker of idleWorkers.splice(0)) {
     takeIdleWorker(worker);
     keepIdle(worker);
@@ -155,22 +156,30 @@ class CuttingJob {
 }
 
 /**
- * The buffers an add's cutting worker reads its pieces into, used again once every chunk of a
- * piece is done with: allocated fresh for every piece, they were freed only when the collector ran,
- * and a 1 GiB add peaked at 550–700 MiB of RSS, against about 300 before the workers.
+ * The buffers the cutting worker reads its pieces into, used again once every chunk of a piece is
+ * done with: allocated fresh for every piece, they were freed only when the collector ran, and a
+ * 1 GiB add peaked at 550–700 MiB of RSS, against about 300 before the workers.
  *
  * A piece's chunks are counted when they come back from hashing (`holdAll`, all of a piece's at
  * once, before any is used), and each is let go (`release`) when nothing will read it again: a
  * plain chunk once its block is stored (BlockWriter's onWritten; the store keeps no reference:
  * PutManyOptions.bytesReused), a chunk of an encrypted file once it is sealed. A buffer none of
- * whose chunks was counted (a piece that ended no chunk) is simply left to the collector.
+ * whose chunks was counted (a piece that ended no chunk) is simply left to the collector, and so
+ * is one whose chunks an add that failed never let go (the counts are weak: they do not keep it).
+ *
+ * All adds of the process share one pool (`sharedPieceBuffers`): with a pool per add, a node
+ * adding large files one after another allocated each add's buffers afresh while the last add's
+ * waited for the collector (docs/storage-blockstore.md, "Memory after several large adds"). The
+ * buffers given back are kept for the next add as long as idle import workers are, then dropped.
  */
 export class PieceBuffers {
   readonly bytes: number;
   /** Buffers handed out again after they were given back. */
   reused = 0;
   private readonly free: Uint8Array[] = [];
-  private readonly users = new Map<ArrayBufferLike, number>();
+  private readonly users = new WeakMap<ArrayBufferLike, number>();
+  private lastGivenBackMs = 0;
+  private dropTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Buffers of maxBytes + PIECE_BYTES: room for a chunk left unfinished, then a piece. */
   constructor(config: ChunkingConfig) {
@@ -186,6 +195,11 @@ export class PieceBuffers {
     }
     // Uninitialised, and never one of Node's pooled small Buffers: it is transferred whole.
     return new Uint8Array(Buffer.allocUnsafeSlow(this.bytes).buffer);
+  }
+
+  /** Buffers given back and kept for the next piece. */
+  get freeCount(): number {
+    return this.free.length;
   }
 
   /** Counts each of a piece's chunks as a user of its buffer: all of them, before any is let go. */
@@ -209,8 +223,49 @@ export class PieceBuffers {
       return;
     }
     this.users.delete(bytes.buffer);
-    if (this.free.length < BUFFERS_FREE_MAX) this.free.push(new Uint8Array(bytes.buffer));
+    if (this.free.length >= BUFFERS_FREE_MAX) return;
+    this.free.push(new Uint8Array(bytes.buffer));
+    this.dropWhenIdle();
   }
+
+  /** The idle time changed (setCuttingWorkersIdleMs): the wait for dropping the free buffers starts again. */
+  restartIdleWait(): void {
+    if (this.dropTimer !== null) clearTimeout(this.dropTimer);
+    this.dropTimer = null;
+    if (this.free.length > 0) this.dropWhenIdle();
+  }
+
+  /** Drops the free buffers once none has been given back for importWorkersIdleMs(). */
+  private dropWhenIdle(): void {
+    this.lastGivenBackMs = performance.now();
+    if (this.dropTimer !== null) return;
+    const check = (): void => {
+      const waitMs = importWorkersIdleMs() - (performance.now() - this.lastGivenBackMs);
+      if (waitMs > 0) {
+        this.dropTimer = setTimeout(check, waitMs);
+        this.dropTimer.unref();
+        return;
+      }
+      this.dropTimer = null;
+      this.free.length = 0;
+    };
+    this.dropTimer = setTimeout(check, importWorkersIdleMs());
+    this.dropTimer.unref();
+  }
+}
+
+/** The pools all adds share, by buffer size (a chunking configuration's maxBytes sets it). */
+const sharedPools = new Map<number, PieceBuffers>();
+
+/** The pool of piece buffers every add cutting with `config` shares. */
+export function sharedPieceBuffers(config: ChunkingConfig): PieceBuffers {
+  const bytes = config.maxBytes + PIECE_BYTES;
+  let pool = sharedPools.get(bytes);
+  if (pool === undefined) {
+    pool = new PieceBuffers(config);
+    sharedPools.set(bytes, pool);
+  }
+  return pool;
 }
 
 /** Cutting workers alive and idle. */

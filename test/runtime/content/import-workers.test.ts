@@ -21,7 +21,7 @@ import { createNodeContentCipher } from '../../../src/runtime/content-cipher-nod
 import { digestedByWorkers, sealedByWorkers } from '../../../src/runtime/content/chunk-digests.ts';
 import { sha256 } from '../../../src/runtime/content/content-hash.ts';
 import { addPath, importWorkersAlive, setImportWorkersIdleMs, startImportWorkers } from '../../../src/runtime/content/content-importer.ts';
-import { chunkGroupsCutByWorker, CUT_IN_WORKER_BYTES_MIN, cutsOnWorker, IMPORT_WORKERS_IDLE_MS, PieceBuffers } from '../../../src/runtime/content/file-chunks.ts';
+import { chunkGroupsCutByWorker, CUT_IN_WORKER_BYTES_MIN, cutsOnWorker, IMPORT_WORKERS_IDLE_MS, PieceBuffers, sharedPieceBuffers } from '../../../src/runtime/content/file-chunks.ts';
 import { Blockstore } from '../../../src/runtime/storage/blockstore.ts';
 import { bytesOf } from '../../services/storage/helpers.ts';
 
@@ -199,6 +199,36 @@ describe('adds on worker threads', () => {
       }
     }
     await rm(path);
+  });
+
+  it('adds share one pool of piece buffers: the next add takes the last one\'s, and an idle pool drops them', async () => {
+    const { path, bytes } = files.get(FORTY_MIB) as { path: string; bytes: Uint8Array };
+    const pool = sharedPieceBuffers(DEFAULT_CHUNKING_CONFIG);
+    const addInto = async (name: string): Promise<void> => {
+      const store = await Blockstore.open(join(dir, name));
+      try {
+        const added = await addPath(path, store);
+        assert.equal(added.bytes, bytes.length);
+        assert.ok((await store.fsck({ verify: true })).ok);
+      } finally {
+        await store.close();
+        await rm(join(dir, name), { recursive: true, force: true });
+      }
+    };
+    await addInto('store-pool-1');
+    // Every block stored, so every piece's buffer came back (ten pieces, five granted at the start).
+    const kept = pool.freeCount;
+    assert.ok(kept >= 5, `${kept} buffers kept after the add`);
+    const reusedBefore = pool.reused;
+    await addInto('store-pool-2');
+    assert.ok(pool.reused - reusedBefore >= 5, `the second add used ${pool.reused - reusedBefore} of the first add's buffers`);
+    setImportWorkersIdleMs(100);
+    try {
+      for (let waitedMs = 0; waitedMs < 10_000 && pool.freeCount > 0; waitedMs += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(pool.freeCount, 0, 'an idle pool lets its buffers go');
+    } finally {
+      setImportWorkersIdleMs(IMPORT_WORKERS_IDLE_MS);
+    }
   });
 
   it('idle workers end after the idle time, and the next large add starts them again', async () => {
