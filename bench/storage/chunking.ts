@@ -151,7 +151,7 @@ function distribution(ends: readonly number[], config: ChunkingConfig): Distribu
 }
 
 /** The SHA-256 of each chunk, as a key. */
-function chunkHashes(data: Uint8Array, ends: readonly number[]): string[] {
+export function chunkHashes(data: Uint8Array, ends: readonly number[]): string[] {
   let start = 0;
   return ends.map((end) => {
     const hash = createHash('sha256').update(data.subarray(start, end)).digest('base64');

@@ -6,7 +6,6 @@
  * only the chunks near it.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { type ChunkingConfig, chunkingConfig } from '../../src/services/storage/chunking/chunking-config.ts';
 import { Prng } from '../../src/sim/prng.ts';
@@ -23,6 +22,7 @@ import {
   rollToRabinCut,
   windowFingerprint,
 } from '../../bench/storage/rabin-chunker.ts';
+import { chunkHashes } from '../../bench/storage/chunking.ts';
 
 function randomBytes(length: number, seed: number): Uint8Array {
   const random = Prng.fromSeed(seed);
@@ -57,15 +57,6 @@ function carrylessProduct(a: number, b: number): number {
 
 function lengthsOf(ends: readonly number[]): number[] {
   return ends.map((end, k) => end - (k === 0 ? 0 : ends[k - 1]));
-}
-
-function chunkHashes(data: Uint8Array, ends: readonly number[]): string[] {
-  let start = 0;
-  return ends.map((end) => {
-    const hash = createHash('sha256').update(data.subarray(start, end)).digest('base64');
-    start = end;
-    return hash;
-  });
 }
 
 test('the irreducibility check accepts a known irreducible trinomial and rejects products', () => {
