@@ -41,7 +41,7 @@ const NUMBER_FIELDS = [
   'seed', 'nodes', 'lookups', 'lookupsCompleted', 'lookupsAborted', 'correctRate', 'recallMean', 'messagesPerLookup',
   'bytesPerNodePerSec', 'maintenanceBytesPerNodePerSec', 'nodesOnlineMean', 'identities', 'lossRate', 'k', 'alpha',
   'bits', 'warmupMinutes', 'windowMinutes', 'joinSimSeconds', 'joinWallMs', 'joinMessagesPerNode', 'wallMs', 'simSeconds', 'eventsPerSec',
-  'speedupVsRealTime', 'rssBytesMax',
+  'speedupVsRealTime', 'windowSpeedupVsRealTime', 'windowCpuMs', 'windowSpeedupVsCpuTime', 'rssBytesMax',
 ] as const;
 const NESTED_FIELDS = { hops: ['mean', 'p50', 'p95', 'max'], latencyMs: ['p50', 'p95', 'p99', 'mean'], stretch: ['p50', 'p95'] } as const;
 
@@ -62,7 +62,7 @@ function parseRun(run: RunResult): Result {
 }
 
 /** The result without the fields that measure the machine rather than the simulation. */
-const MACHINE_FIELDS: ReadonlySet<string> = new Set(['joinWallMs', 'wallMs', 'eventsPerSec', 'speedupVsRealTime', 'windowSpeedupVsRealTime', 'rssBytesMax']);
+const MACHINE_FIELDS: ReadonlySet<string> = new Set(['joinWallMs', 'wallMs', 'eventsPerSec', 'speedupVsRealTime', 'windowSpeedupVsRealTime', 'windowCpuMs', 'windowSpeedupVsCpuTime', 'rssBytesMax']);
 /** Fields that say how a run was split across threads, not what it simulated. */
 const SPLIT_FIELDS: ReadonlySet<string> = new Set(['workers', 'lookaheadMs', 'crossPartMessages']);
 function simulatedPart(result: Result): Record<string, unknown> {
@@ -93,6 +93,9 @@ describe('peergrid sim lookup --json', { concurrency: true }, () => {
       for (const key of keys) assert.ok(typeof nested[key] === 'number' && Number.isFinite(nested[key]), `${field}.${key}`);
     }
     assert.match(result.traceHash, /^[0-9a-f]{16}$/);
+    // One thread cannot use more CPU time than wall time: the window's speed per CPU second is at least its speed per wall second.
+    assert.ok((result.windowCpuMs as number) > 0);
+    assert.ok((result.windowSpeedupVsCpuTime as number) >= 0.9 * (result.windowSpeedupVsRealTime as number), `${result.windowSpeedupVsCpuTime} per CPU second, ${result.windowSpeedupVsRealTime} per wall second`);
     for (const field of ['latency', 'churn', 'finish', 'join'] as const) assert.equal(typeof result[field], 'string', field);
     assert.equal(result.wire, false);
     assert.equal(result.nodes, 200);

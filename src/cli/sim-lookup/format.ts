@@ -31,7 +31,8 @@ export function formatSummary(r: LookupExperimentResult): string {
     ['simulated', `${num(r.simSeconds, 1)} s (joins ${num(r.joinSimSeconds, 1)} s, warm-up ${r.warmupMinutes} min, ` +
       `window ${r.windowMinutes} min); ${num(r.nodesOnlineMean, 1)} nodes online on average, ${num(r.identities)} identities`],
     ['speed', `${num(r.wallMs / 1000, 2)} s wall (joins ${num(r.joinWallMs / 1000, 2)} s), ${num(r.eventsPerSec)} events/s, ` +
-      `${num(r.speedupVsRealTime, 1)}x real time (${num(r.windowSpeedupVsRealTime, 1)}x in the window)`],
+      `${num(r.speedupVsRealTime, 1)}x real time (${num(r.windowSpeedupVsRealTime, 1)}x in the window, ` +
+      `${num(r.windowSpeedupVsCpuTime, 1)}x per CPU second)`],
     ...(r.workers > 1 ? [['split', `on ${r.workers} worker threads, ${num(r.lookaheadMs ?? Number.NaN)} ms apart; ` +
       `${num(r.crossPartMessages)} messages between them`] as [string, string]] : []),
     ['memory', `${mebibytes(r.rssBytesMax)} peak RSS`],

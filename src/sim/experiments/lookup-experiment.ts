@@ -103,6 +103,13 @@ export interface LookupExperimentResult {
   speedupVsRealTime: number;
   /** Simulated time over wall time during the measured window alone (steady state, no joins). */
   windowSpeedupVsRealTime: number;
+  /** CPU time of the thread that ran the window (split: of the busiest part's), in ms. */
+  windowCpuMs: number;
+  /**
+   * Simulated time over that CPU time: the window's speed had the thread had its core to itself.
+   * On a shared or virtual machine it moves much less from run to run than the wall-clock figure.
+   */
+  windowSpeedupVsCpuTime: number;
   rssBytesMax: number;
   traceHash: string;
   /** How many times the invariant checkers ran, and what they found (the first few). */
@@ -130,6 +137,7 @@ export interface LookupPart {
   readonly joinMessagesPerNode: number;
   readonly wallMs: number;
   readonly windowWallMs: number;
+  readonly windowCpuMs: number;
   readonly simSeconds: number;
   /** Events at nodes this part ran, and the world's own calls (which every part runs). */
   readonly nodeEvents: number;
@@ -342,6 +350,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   // Phase 3: the measured window.
   const windowStartMs = world.nowMs;
   const windowStartWallMs = meter.elapsedMs();
+  const windowStartCpuMs = meter.cpuMs();
   const windowEndMs = windowStartMs + options.windowMs;
   const trafficAtStart = { ...world.traffic };
   const onlineNodeMsAtStart = world.onlineNodeMs();
@@ -370,6 +379,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   const crossPartAtStart = split?.exchange.sent ?? 0;
   let outstandingEverywhere = advance(windowEndMs, () => outstanding);
   const windowWallMs = meter.elapsedMs() - windowStartWallMs;
+  const windowCpuMs = meter.cpuMs() - windowStartCpuMs;
   const crossPartMessages = (split?.exchange.sent ?? 0) - crossPartAtStart;
   const windowBytes = world.traffic.bytes - trafficAtStart.bytes;
   const windowMaintenanceBytes = world.traffic.maintenanceBytes - trafficAtStart.maintenanceBytes;
@@ -391,6 +401,7 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
     joinMessagesPerNode,
     wallMs: meter.elapsedMs(),
     windowWallMs,
+    windowCpuMs,
     simSeconds: world.nowMs / 1000,
     nodeEvents: world.eventsProcessed - world.callsProcessed,
     callEvents: world.callsProcessed,

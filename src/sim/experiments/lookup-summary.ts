@@ -25,6 +25,7 @@ export function summarizeLookupParts(options: LookupExperimentOptions, parts: re
   const onlineNodeSeconds = first.onlineNodeSeconds;
   const wallMs = Math.max(...parts.map((part) => part.wallMs));
   const windowWallMs = Math.max(...parts.map((part) => part.windowWallMs));
+  const windowCpuMs = Math.max(...parts.map((part) => part.windowCpuMs));
   const events = parts.reduce((sum, part) => sum + part.nodeEvents, 0) + first.callEvents;
   const simSeconds = first.simSeconds;
 
@@ -75,6 +76,8 @@ export function summarizeLookupParts(options: LookupExperimentOptions, parts: re
     eventsPerSec: Math.round(events / (wallMs / 1000)),
     speedupVsRealTime: round(simSeconds / (wallMs / 1000), 1),
     windowSpeedupVsRealTime: round(options.windowMs / windowWallMs, 1),
+    windowCpuMs: Math.round(windowCpuMs),
+    windowSpeedupVsCpuTime: round(options.windowMs / windowCpuMs, 1),
     rssBytesMax: Math.max(...parts.map((part) => part.rssBytesMax)),
     traceHash: mergedTraceHash(parts),
     invariantChecks: first.invariantChecks,

@@ -1,6 +1,6 @@
 /**
- * Wall-clock time and memory of the simulator process, for reports only. This is the one place the
- * simulator reads the real clock, and what it reads never feeds back into the simulated run.
+ * Wall-clock time, CPU time and memory of the simulator process, for reports only. This is the one
+ * place the simulator reads the real clock, and what it reads never feeds back into the simulated run.
  */
 export class ResourceMeter {
   private readonly startedAt = performance.now();
@@ -13,5 +13,15 @@ export class ResourceMeter {
 
   elapsedMs(): number {
     return performance.now() - this.startedAt;
+  }
+
+  /**
+   * CPU time this thread has used, in ms: what a run costs when the machine's other work (another
+   * process, or a virtual machine's host taking its cores) stretches its wall time. A thread's own
+   * figure where Node has one (process.threadCpuUsage, Node ≥ 23.9); the process's otherwise.
+   */
+  cpuMs(): number {
+    const usage = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage() : process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
   }
 }

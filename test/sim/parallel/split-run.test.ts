@@ -19,7 +19,7 @@ function recipe(input: SmallRunInput, exportName = 'smallRun'): OptionsRecipe {
 function simulated(result: LookupExperimentResult): Partial<LookupExperimentResult> {
   const {
     wallMs: _wall, joinWallMs: _joinWall, eventsPerSec: _events, speedupVsRealTime: _speed, windowSpeedupVsRealTime: _window,
-    rssBytesMax: _rss, workers: _workers, lookaheadMs: _lookahead, crossPartMessages: _cross, ...rest
+    windowCpuMs: _windowCpu, windowSpeedupVsCpuTime: _windowCpuSpeed, rssBytesMax: _rss, workers: _workers, lookaheadMs: _lookahead, crossPartMessages: _cross, ...rest
   } = result;
   return rest;
 }
