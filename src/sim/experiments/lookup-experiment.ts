@@ -107,7 +107,8 @@ export interface LookupExperimentResult {
   windowCpuMs: number;
   /**
    * Simulated time over that CPU time: the window's speed had the thread had its core to itself.
-   * On a shared or virtual machine it moves much less from run to run than the wall-clock figure.
+   * Above windowSpeedupVsRealTime when the thread waited: for other processes, or in a split run
+   * for the other parts. It does not remove a virtual machine's own changes of speed (BENCHMARKS.md).
    */
   windowSpeedupVsCpuTime: number;
   rssBytesMax: number;
