@@ -16,9 +16,9 @@ export class ResourceMeter {
   }
 
   /**
-   * CPU time this thread has used, in ms: what a run costs when the machine's other work (another
-   * process, or a virtual machine's host taking its cores) stretches its wall time. A thread's own
-   * figure where Node has one (process.threadCpuUsage, Node ≥ 23.9); the process's otherwise.
+   * CPU time this thread has used, in ms: what a run costs when other work on the machine, or a
+   * wait for another thread, stretches its wall time. A thread's own figure where Node has one
+   * (process.threadCpuUsage, Node ≥ 23.9); the process's otherwise.
    */
   cpuMs(): number {
     const usage = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage() : process.cpuUsage();
