@@ -61,6 +61,20 @@ describe('the frame queue of a shared stream', () => {
     assert.deepEqual(written, [6, 6, 3], 'each frame counted with its prefix');
   });
 
+  it('sends the frames queued in one phase of the event loop together, not only those of one microtask', async () => {
+    const stream = new HandStream();
+    const queue = queueOn(stream);
+    const first = queue.write(text('a:'), text('one'), false);
+    // Queued a few microtasks later, as an answer whose read completed in the same poll of the
+    // loop is: still before the loop moves on.
+    await Promise.resolve();
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+    const second = queue.write(text('b:'), text('two'), false);
+    await Promise.all([first, second]);
+    assert.equal(stream.sends.length, 1);
+    assert.deepEqual(stream.frames(), ['a:one', 'b:two']);
+  });
+
   it('queues frames while the stream is full; urgent ones then go before the others', async () => {
     const stream = new HandStream();
     const queue = queueOn(stream);

@@ -22,7 +22,7 @@ export interface ExchangeServerOptions {
 }
 
 export const ExchangeServerLimits = {
-  /** A peer's requests at once: a swarm pipelines 8 per holder; a repair or a placement a few more. */
+  /** A peer's requests at once: a swarm pipelines 8 to 15 per holder (swarm-config.ts); a repair or a placement a few more. */
   inboundStreamsPerPeerMax: 32,
   inboundStreamsTotalMax: 512,
   /**
@@ -32,7 +32,7 @@ export const ExchangeServerLimits = {
   sendsPerPeerMax: 2,
   requestTimeoutMs: 30_000,
   /**
-   * Requests one channel may have unanswered: as many as a peer's streams (a swarm pipelines 8 per
+   * Requests one channel may have unanswered: as many as a peer's streams (a swarm pipelines 8 to 15 per
    * holder). The client keeps to it (exchange-client.ts); beyond it is an offence.
    */
   channelRequestsInFlightMax: 32,

@@ -258,14 +258,15 @@ export class SwarmScheduler {
     this.finish(request);
     const peer = request.peer;
     const busyMs = Math.max(0, nowMs - Math.max(peer.lastDeliveryAtMs, request.sentAtMs));
+    // Its delivery measures it, which may change its slots and its batch (slotsOf, batchOf).
+    const wasFree = this.isFree(peer);
     const rateBefore = peer.rate.bytesPerMs;
     peer.rate.add(bytes, busyMs, this.config.rateSmoothing);
     this.noteRate(peer, rateBefore);
     peer.lastDeliveryAtMs = Math.max(peer.lastDeliveryAtMs, nowMs);
     peer.bytesDelivered += bytes;
-    // Its first delivery measures it, which may open more slots (slotsOf).
-    const wasFree = this.isFree(peer);
     peer.blocksDelivered++;
+    this.noteRefilling(peer);
     this.freePeers += Number(this.isFree(peer)) - Number(wasFree);
     peer.failuresInARow = 0;
 
@@ -421,7 +422,7 @@ export class SwarmScheduler {
       if (peer.avoided) continue;
       if (block.requests.length > 0 && block.requests.some((request) => request.peer === peer)) continue;
       const ms = this.expectedDeliveryMs(peer, bytes);
-      if (peer.inFlight >= this.slotsOf(peer)) {
+      if (!this.takesRequests(peer)) {
         if (ms < busySoonestMs && this.isDelivering(peer, bytes, nowMs)) busySoonestMs = ms;
         continue;
       }
@@ -602,18 +603,48 @@ export class SwarmScheduler {
   }
 
   private isFree(peer: SwarmPeer): boolean {
-    return !peer.avoided && peer.inFlight < this.slotsOf(peer);
+    return !peer.avoided && this.takesRequests(peer);
   }
 
-  /** Requests `peer` may have at once: the full pipeline once it has delivered a block, fewer before. */
+  /**
+   * Whether `peer` takes a request now: up to its slots while its pipeline is being refilled; once
+   * it was full, only when fewer than pipelinePerPeer are in flight again. A fast peer (batchOf)
+   * then gets a batch in one go.
+   */
+  private takesRequests(peer: SwarmPeer): boolean {
+    const slots = this.slotsOf(peer);
+    return peer.inFlight < (peer.refilling ? slots : Math.min(slots, this.config.pipelinePerPeer));
+  }
+
+  /** A full pipeline stops being refilled; one with fewer than pipelinePerPeer in flight starts again. */
+  private noteRefilling(peer: SwarmPeer): void {
+    const slots = this.slotsOf(peer);
+    if (peer.inFlight >= slots) peer.refilling = false;
+    else if (peer.inFlight < Math.min(slots, this.config.pipelinePerPeer)) peer.refilling = true;
+  }
+
+  /**
+   * Requests `peer` may have at once: its pipeline and batch once it has delivered a block, fewer
+   * before; never more than inFlightPerPeerMax.
+   */
   private slotsOf(peer: SwarmPeer): number {
     const max = this.config.inFlightPerPeerMax;
-    return peer.blocksDelivered > 0 ? max : Math.min(max, this.config.inFlightPerUnmeasuredPeerMax);
+    if (peer.blocksDelivered === 0) return Math.min(max, this.config.inFlightPerUnmeasuredPeerMax);
+    return Math.min(max, this.config.pipelinePerPeer - 1 + this.batchOf(peer));
+  }
+
+  /** The requests `peer` gets together: as many blocks as it delivers in requestBatchMs at its measured rate, 1 to requestBatchMax. */
+  private batchOf(peer: SwarmPeer): number {
+    if (peer.blocksDelivered === 0 || !peer.rate.measured) return 1;
+    const blockBytes = Math.max(1, peer.bytesDelivered / peer.blocksDelivered);
+    const blocks = Math.floor((peer.rate.bytesPerMs * this.config.requestBatchMs) / blockBytes);
+    return Math.max(1, Math.min(this.config.requestBatchMax, blocks));
   }
 
   private changeInFlight(peer: SwarmPeer, delta: number): void {
     const wasFree = this.isFree(peer);
     peer.inFlight += delta;
+    this.noteRefilling(peer);
     this.freePeers += Number(this.isFree(peer)) - Number(wasFree);
   }
 

@@ -12,6 +12,8 @@ import type { RarityKeyed } from './rarity-queue.ts';
 export interface SwarmPeer {
   readonly peer: string;
   inFlight: number;
+  /** Its pipeline is being refilled: it takes requests up to its slots, not only once enough are free (swarm-config.ts, refillSlotsMin). */
+  refilling: boolean;
   readonly rate: PeerRate;
   /** When it last delivered a block; -Infinity before its first. */
   lastDeliveryAtMs: number;
@@ -55,7 +57,7 @@ export interface InFlightRequest {
 
 export function newPeer(peer: string): SwarmPeer {
   return {
-    peer, inFlight: 0, rate: new PeerRate(), lastDeliveryAtMs: -Infinity, bytesDelivered: 0, blocksDelivered: 0,
+    peer, inFlight: 0, refilling: true, rate: new PeerRate(), lastDeliveryAtMs: -Infinity, bytesDelivered: 0, blocksDelivered: 0,
     failures: 0, failuresInARow: 0, lastFailure: null, avoided: false, penalised: false, rttHintMs: Infinity,
   };
 }

@@ -5,8 +5,12 @@
  *
  * Frames queued while the stream was busy (or in the same turn of the event loop) go out together,
  * copied into one `send`: each `send` becomes a muxer frame of its own, which the reader answers
- * with a window update, and on loopback every such small write costs both processes more than
- * the copy (measured: the getter's socket writes were a tenth of its time).
+ * with a window update (js-yamux sends one for every data frame it receives), and on loopback
+ * every such small write costs both processes more than the copy (measured: the getter's socket
+ * writes were a tenth of its time). "The same turn" is the whole phase of the event loop, not only
+ * the caller's microtasks: a source's answers whose block reads finished in one poll of the loop
+ * leave in one send, and a fetch's getter made 633 socket writes per 256 MiB instead of 1,108
+ * (docs/BENCHMARKS.md, "Requests and answers sent together").
  *
  * Small frames go first: a frame queued as urgent (a cancel, a notFound, a refusal) waits only for
  * the frames being sent, never behind other large ones. A queued frame whose own signal aborts
@@ -62,8 +66,8 @@ export class FrameQueue {
       (urgent ? this.urgent : this.normal).push({ header, body, signal, resolve, reject });
       if (!this.draining) {
         this.draining = true;
-        // After the caller's turn, so the frames it queues in one go leave in one send.
-        queueMicrotask(() => void this.drain());
+        // After this phase of the event loop, so the frames queued in it leave in one send.
+        setImmediate(() => void this.drain());
       }
     });
   }

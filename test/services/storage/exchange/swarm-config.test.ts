@@ -7,7 +7,10 @@ import { SwarmScheduler } from '../../../../src/services/storage/exchange/swarm-
 describe('swarmConfig', () => {
   it('has the defaults the issue asks for, frozen', () => {
     const config = swarmConfig();
-    assert.equal(config.inFlightPerPeerMax, 8);
+    assert.equal(config.pipelinePerPeer, 8);
+    assert.equal(config.inFlightPerPeerMax, 16);
+    assert.equal(config.requestBatchMs, 10);
+    assert.equal(config.requestBatchMax, 8);
     assert.equal(config.inFlightMax, 64);
     assert.equal(config.endgameCopiesMax, 2);
     assert.equal(config.failuresBeforeAvoidMax, 3);
@@ -29,6 +32,10 @@ describe('swarmConfig', () => {
     const bad: [Partial<SwarmConfig>, RegExp][] = [
       [{ inFlightPerPeerMax: 0 }, /inFlightPerPeerMax/],
       [{ inFlightPerPeerMax: 1.5 }, /inFlightPerPeerMax/],
+      [{ pipelinePerPeer: 0 }, /pipelinePerPeer/],
+      [{ requestBatchMs: -1 }, /requestBatchMs/],
+      [{ requestBatchMs: Number.NaN }, /requestBatchMs/],
+      [{ requestBatchMax: 0 }, /requestBatchMax/],
       [{ inFlightMax: SwarmLimits.inFlightMax + 1 }, /inFlightMax/],
       [{ endgameCopiesMax: 0 }, /endgameCopiesMax/],
       [{ failuresBeforeAvoidMax: 0 }, /failuresBeforeAvoidMax/],

@@ -522,6 +522,46 @@ describe('queries and bounds', () => {
   });
 });
 
+describe('requests to a fast peer leave in batches (requestBatchMs)', () => {
+  /** Delivers the oldest request of `inFlight` at `nowMs` and returns how many requests nextRequests then makes. */
+  function deliverOldest(swarm: SwarmScheduler, inFlight: SwarmRequest[], nowMs: number): number {
+    swarm.delivered((inFlight.shift() as SwarmRequest).requestId, nowMs, BLOCK);
+    const next = swarm.nextRequests(nowMs);
+    inFlight.push(...next);
+    return next.length;
+  }
+
+  it('a peer delivering a block a millisecond is refilled eight at a time, once fewer than pipelinePerPeer are in flight', () => {
+    const swarm = scheduler();
+    wantAll(swarm, 200, ['fast']);
+    const inFlight = swarm.nextRequests(0);
+    assert.equal(inFlight.length, 8);
+    const made = Array.from({ length: 17 }, (_, i) => deliverOldest(swarm, inFlight, i + 1));
+    // Measured at 256 KiB/ms: ten blocks in 10 ms, capped at requestBatchMax = 8, on top of the
+    // pipeline of 8 (7 + 8 = 15 in flight); then nothing until 7 are left, then 8 again.
+    assert.deepEqual(made, [8, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 8]);
+    assert.equal(swarm.progress().inFlight, 15);
+  });
+
+  it('a peer delivering a block every 262 ms (1 MB/s) is refilled one at a time, as without batching', () => {
+    const swarm = scheduler();
+    wantAll(swarm, 40, ['slow']);
+    const inFlight = swarm.nextRequests(0);
+    const made = Array.from({ length: 10 }, (_, i) => deliverOldest(swarm, inFlight, 262 * (i + 1)));
+    assert.deepEqual(made, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    assert.equal(swarm.progress().inFlight, 8);
+  });
+
+  it('never gives a peer more than inFlightPerPeerMax, batch or not', () => {
+    const swarm = scheduler({ inFlightPerPeerMax: 12, inFlightPerUnmeasuredPeerMax: 8 });
+    wantAll(swarm, 200, ['fast']);
+    const inFlight = swarm.nextRequests(0);
+    const made = Array.from({ length: 10 }, (_, i) => deliverOldest(swarm, inFlight, i + 1));
+    assert.deepEqual(made, [5, 0, 0, 0, 0, 5, 0, 0, 0, 0]);
+    assert.ok(swarm.progress().inFlight <= 12);
+  });
+});
+
 describe('peers not yet measured', () => {
   it('get inFlightPerUnmeasuredPeerMax requests until their first delivery, then the full pipeline', () => {
     const swarm = new SwarmScheduler({ inFlightPerPeerMax: 8, inFlightPerUnmeasuredPeerMax: 2, inFlightMax: 64 });
