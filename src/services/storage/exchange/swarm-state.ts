@@ -12,7 +12,7 @@ import type { RarityKeyed } from './rarity-queue.ts';
 export interface SwarmPeer {
   readonly peer: string;
   inFlight: number;
-  /** Its pipeline is being refilled: it takes requests up to its slots, not only once enough are free (swarm-config.ts, refillSlotsMin). */
+  /** Its pipeline is being refilled: it takes requests up to its slots, not only once fewer than pipelinePerPeer are in flight (swarm-config.ts). */
   refilling: boolean;
   readonly rate: PeerRate;
   /** When it last delivered a block; -Infinity before its first. */
