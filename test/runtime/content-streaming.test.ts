@@ -16,6 +16,7 @@ import { ContentStore } from '../../src/runtime/content-store.ts';
 import { ContentNotFoundError } from '../../src/runtime/content-store-errors.ts';
 import { bytesOf, collect } from '../services/storage/helpers.ts';
 import { deferred } from '../support/deferred.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const NO_FSYNC = { blockstore: { durability: 'none' } } as const;
 /** About eight chunks of the default 256 KiB average. */
@@ -173,7 +174,10 @@ describe('reading content while a fetch brings it', () => {
       await put(rootOnly, blocks.slice(0, 1));
       const own = deferred();
       const reading = rootOnly.openFile(added.cid, { arriving: Promise.resolve(), fetchMissing: counted(own.promise) }).then((file) => collect(file.body));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Should an assertion fail first, the stores close under this read: its error is not the test's.
+      reading.catch(() => undefined);
+      // Polled, not slept: a loaded machine may take more than a few milliseconds to reach the miss.
+      await waitFor('the further fetch to start', () => started > 0);
       assert.equal(started, 1, 'started once the first fetch had ended without the block');
       await put(rootOnly, blocks.slice(1));
       own.resolve();
