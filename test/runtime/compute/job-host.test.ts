@@ -8,6 +8,7 @@ import { encodeManifest } from '../../../src/services/compute/grid/job-manifest.
 import { parseJobSpec } from '../../../src/services/compute/jobs/job-spec.ts';
 import { JobHost, JobHostLimits } from '../../../src/runtime/compute/job-host.ts';
 import { CryptoRandom } from '../../../src/runtime/crypto-random.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 const PROGRAM = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 
@@ -47,7 +48,7 @@ describe('JobHost', () => {
     const coordinator = host(sent);
     const hosted = coordinator.host('alice', manifestBytes('alice'));
     assert.ok(hosted.ok);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor('hosting a job to sync it', () => sent.some((request) => request.kind === 'sync'));
     const sync = sent.find((request) => request.kind === 'sync');
     assert.ok(sync !== undefined && sync.kind === 'sync', 'hosting a job syncs it at once');
     assert.equal(sync.rank, 1);

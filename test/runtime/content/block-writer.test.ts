@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { BlockWriter } from '../../../src/runtime/content/block-writer.ts';
 import { Blockstore, type BlockInput, type PutManyOptions, type PutResult } from '../../../src/runtime/storage/blockstore.ts';
 import { testBlock } from '../storage/blockstore-harness.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 let work: string;
 let store: Blockstore;
@@ -54,7 +55,8 @@ describe('BlockWriter', () => {
     const adding = (async () => {
       for (const block of blocks) await writer.add([block]);
     })();
-    // Two batches go out; the third waits for one of them.
+    // Two batches go out; the third waits for one of them, however long it is given.
+    await waitFor('two batches to go out', () => gate.running() >= 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(gate.running(), 2);
     const releasing = setInterval(gate.release, 5);
