@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { authorize, checkAccess, isLoopbackHost, type AuthPolicy } from './auth.ts';
-import { badRequest, errorAnswer, methodNotAllowed, requestTimeout } from './errors.ts';
+import { badRequest, errorAnswer, methodNotAllowed, requestTimeout, type ErrorAnswer } from './errors.ts';
 import { ApiLimits } from './limits.ts';
 import { readJsonBody, readStreamBody } from './request-body.ts';
 import { matchRoute } from './router.ts';
@@ -196,7 +196,10 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
     if (answer.unexpected) {
       log({ level: 'error', event: 'apiError', method: request.method, url: redactUrl(request.url), error: (error as Error)?.stack ?? String(error) });
     }
-    if (!request.complete && !request.destroyed) await drainBody(request, ApiLimits.refusedBodyDrainBytesMax);
+    if (!request.complete && !request.destroyed) {
+      refusalsDraining.set(request, answer);
+      await drainBody(request, ApiLimits.refusedBodyDrainBytesMax);
+    }
     // A body still not read to its end (too large, or the client went away): the connection closes after the answer.
     const headers = request.complete ? { ...JSON_HEADERS, ...answer.headers } : { ...JSON_HEADERS, ...answer.headers, connection: 'close' };
     send(response, answer.status, headers, JSON.stringify(answer.body));
@@ -208,6 +211,9 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
  * with a byte stream has no overall limit, but its connection is closed once no byte has moved
  * either way for streamIdleTimeoutMs (a client that stopped sending, or stopped reading).
  */
+/** Refused requests whose bodies are still being read and discarded (drainBody), with their refusal. */
+const refusalsDraining = new WeakMap<IncomingMessage, ErrorAnswer>();
+
 function limitTime(request: IncomingMessage, response: ServerResponse, streaming: boolean, timeouts: ServerTimeouts): void {
   if (streaming) {
     // With no 'timeout' listener, node:http destroys the idle socket itself.
@@ -218,10 +224,11 @@ function limitTime(request: IncomingMessage, response: ServerResponse, streaming
   const timer = setTimeout(() => {
     if (request.complete) return;
     const error = requestTimeout(`the request was not received whole within ${timeouts.requestTimeoutMs / 1000} s`);
-    const answer = errorAnswer(error);
+    // A request already refused, whose body was being drained, gets its refusal: that is why it failed.
+    const answer = refusalsDraining.get(request) ?? errorAnswer(error);
     // The answer goes out first; then the reading of the body ends with this error.
     response.once('finish', () => request.destroy(error));
-    send(response, answer.status, { ...JSON_HEADERS, connection: 'close' }, JSON.stringify(answer.body));
+    send(response, answer.status, { ...JSON_HEADERS, ...answer.headers, connection: 'close' }, JSON.stringify(answer.body));
   }, timeouts.requestTimeoutMs);
   timer.unref();
   response.once('close', () => clearTimeout(timer));
