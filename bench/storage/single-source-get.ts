@@ -16,9 +16,15 @@
  * receives. No verified fetch can beat it on these processes, so `hashedRawOverRaw` is the most
  * `getVsRawStream` could reach here, and `getVsHashedRawStream` is what the exchange, the disk
  * and the blockstore cost beyond the two hashes.
+ *
+ * That ceiling keeps each end's hashing on its one thread. `cpuCeilingOverRaw` is the looser one
+ * for a fetch free to spread its work over every core: the CPU seconds both processes spend per
+ * MiB of the hashed pull (the transport's work and the two hashes, nothing of the exchange's),
+ * with every core of the machine busy all the time, over the raw stream's rate. Below 1, no fetch
+ * that verifies at both ends can keep up with the raw stream on this machine however it is built.
  */
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addPseudoRandomFile, timedFetchExplained, type FetchDone } from './grid-content.ts';
 import { finishMachineLoad, keptOnFailure, machineLoadNow, withGrid, type GridNode, type MachineLoad } from './grid.ts';
@@ -41,8 +47,8 @@ export interface SingleSourceGetResult {
   /** The fetch's rate between 10% and 90% of its bytes (grid-content.ts). */
   readonly fetchMiddleMiBps: number | null;
   readonly fetchDone: FetchDone;
-  /** CPU each process used during the fetch and during the raw pull after it, in cores (1 = one core busy throughout). */
-  readonly cpuCores: { readonly fetch: ProcessCores; readonly raw: ProcessCores };
+  /** CPU each process used during the fetch and during the raw and hashed pulls after it, in cores (1 = one core busy throughout). */
+  readonly cpuCores: { readonly fetch: ProcessCores; readonly raw: ProcessCores; readonly hashedRaw: ProcessCores };
   /** The raw stream before and after the fetch. */
   readonly rawSeconds: readonly [number, number];
   readonly rawMiBps: number;
@@ -55,6 +61,14 @@ export interface SingleSourceGetResult {
   readonly hashedRawOverRaw: number;
   /** Fetch throughput over the hashed raw stream's. */
   readonly getVsHashedRawStream: number;
+  /**
+   * The rate at which every core of the machine would be busy doing only the hashed pull's work
+   * per MiB (its CPU seconds in both processes), over the raw stream's rate: the most a fetch that
+   * verifies at both ends could reach here with perfect use of the cores. Null without CPU readings.
+   */
+  readonly cpuCeilingOverRaw: number | null;
+  /** The cores that ceiling counts. */
+  readonly machineCores: number;
   /** Both figures come from the same two processes. */
   readonly sameProcesses: true;
   readonly machine: MachineLoad;
@@ -91,7 +105,9 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
   const fetched = await timedFetchExplained(getter, nodes, file.cid);
   const fetchCpu = cores(fetchCpuBefore, cpu(), fetched.seconds);
   say(`  fetch: ${mibps(fileBytes, fetched.seconds)} MiB/s (${fetched.done.blocksDone} blocks from ${fetched.done.sources} source)`);
+  const hashedCpuBefore = cpu();
   const hashedAfter = await getter.process.rawPull(source.started.peerId, fileBytes, true);
+  const hashedCpu = cores(hashedCpuBefore, cpu(), hashedAfter.durationMs / 1000);
   say(`  hashed raw stream: ${mibps(fileBytes, hashedAfter.durationMs / 1000)} MiB/s`);
   const rawCpuBefore = cpu();
   const after = await getter.process.rawPull(source.started.peerId, fileBytes);
@@ -99,6 +115,10 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
   say(`  raw stream: ${mibps(fileBytes, after.durationMs / 1000)} MiB/s`);
   const rawSeconds = (before.durationMs + after.durationMs) / 2000;
   const hashedRawSeconds = (hashedBefore.durationMs + hashedAfter.durationMs) / 2000;
+  const machineCores = availableParallelism();
+  // CPU seconds per MiB of the hashed pull, both processes: cores busy × seconds / MiB.
+  const hashedCpuSecondsPerMiB = hashedCpu.source === null || hashedCpu.getter === null ? null : ((hashedCpu.source + hashedCpu.getter) * hashedAfter.durationMs) / 1000 / (fileBytes / MiB);
+  const rawMiBps = fileBytes / MiB / rawSeconds;
   return {
     fileBytes,
     fetchSeconds: round3(fetched.seconds),
@@ -106,7 +126,7 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
     fetchFirstBytesSeconds: fetched.firstBytesSeconds === null ? null : round3(fetched.firstBytesSeconds),
     fetchMiddleMiBps: fetched.middleBytesPerSecond === null ? null : mibps(fetched.middleBytesPerSecond, 1),
     fetchDone: fetched.done,
-    cpuCores: { fetch: fetchCpu, raw: rawCpu },
+    cpuCores: { fetch: fetchCpu, raw: rawCpu, hashedRaw: hashedCpu },
     rawSeconds: [round3(before.durationMs / 1000), round3(after.durationMs / 1000)],
     rawMiBps: mibps(fileBytes, rawSeconds),
     getVsRawStream: round3(rawSeconds / fetched.seconds),
@@ -114,6 +134,8 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
     hashedRawMiBps: mibps(fileBytes, hashedRawSeconds),
     hashedRawOverRaw: round3(rawSeconds / hashedRawSeconds),
     getVsHashedRawStream: round3(hashedRawSeconds / fetched.seconds),
+    cpuCeilingOverRaw: hashedCpuSecondsPerMiB === null || hashedCpuSecondsPerMiB <= 0 ? null : round3(machineCores / hashedCpuSecondsPerMiB / rawMiBps),
+    machineCores,
     sameProcesses: true,
   };
 }

@@ -119,9 +119,11 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
     addVsCp: add.addVsCp,
     heliaAddSpeedup: helia.heliaAddSpeedup,
     getVsRawStream: network.getVsRawStream,
-    // The most getVsRawStream could be here: the raw stream with both ends hashing every byte.
+    // The most getVsRawStream could be here: the raw stream with both ends hashing every byte on
+    // their threads; and, looser, that pull's CPU per MiB spread over every core of the machine.
     hashedRawOverRaw: singleSourceGet?.hashedRawOverRaw ?? null,
     getVsHashedRawStream: singleSourceGet?.getVsHashedRawStream ?? null,
+    cpuCeilingOverRaw: singleSourceGet?.cpuCeilingOverRaw ?? null,
     swarm: network.swarm === null ? null : network.swarm.map((run) => ({
       sources: run.sources, rateBytesPerSecond: run.rateBytesPerSecond, achievedBytesPerSecond: run.achievedBytesPerSecond,
       achievedOverNR: run.achievedOverNR, sourcesUsed: run.sourcesUsed, seconds: run.seconds,
