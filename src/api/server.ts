@@ -206,14 +206,15 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
   }
 }
 
-/**
- * A JSON request must arrive whole within requestTimeoutMs (answered 408, then closed); a route
- * with a byte stream has no overall limit, but its connection is closed once no byte has moved
- * either way for streamIdleTimeoutMs (a client that stopped sending, or stopped reading).
- */
 /** Refused requests whose bodies are still being read and discarded (drainBody), with their refusal. */
 const refusalsDraining = new WeakMap<IncomingMessage, ErrorAnswer>();
 
+/**
+ * A JSON request must arrive whole within requestTimeoutMs (answered 408, then closed; one already
+ * refused, whose body was being drained, is answered with its refusal instead); a route
+ * with a byte stream has no overall limit, but its connection is closed once no byte has moved
+ * either way for streamIdleTimeoutMs (a client that stopped sending, or stopped reading).
+ */
 function limitTime(request: IncomingMessage, response: ServerResponse, streaming: boolean, timeouts: ServerTimeouts): void {
   if (streaming) {
     // With no 'timeout' listener, node:http destroys the idle socket itself.
