@@ -116,9 +116,9 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
   const rawSeconds = (before.durationMs + after.durationMs) / 2000;
   const hashedRawSeconds = (hashedBefore.durationMs + hashedAfter.durationMs) / 2000;
   const machineCores = availableParallelism();
-  // CPU seconds per MiB of the hashed pull, both processes: cores busy × seconds / MiB.
-  const hashedCpuSecondsPerMiB = hashedCpu.source === null || hashedCpu.getter === null ? null : ((hashedCpu.source + hashedCpu.getter) * hashedAfter.durationMs) / 1000 / (fileBytes / MiB);
-  const rawMiBps = fileBytes / MiB / rawSeconds;
+  // The hashed pull's CPU seconds, both processes. With every core busy, the same work would take
+  // hashedCpuSeconds / machineCores; over the raw stream's time, that is the ceiling.
+  const hashedCpuSeconds = hashedCpu.source === null || hashedCpu.getter === null ? null : ((hashedCpu.source + hashedCpu.getter) * hashedAfter.durationMs) / 1000;
   return {
     fileBytes,
     fetchSeconds: round3(fetched.seconds),
@@ -134,7 +134,7 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
     hashedRawMiBps: mibps(fileBytes, hashedRawSeconds),
     hashedRawOverRaw: round3(rawSeconds / hashedRawSeconds),
     getVsHashedRawStream: round3(hashedRawSeconds / fetched.seconds),
-    cpuCeilingOverRaw: hashedCpuSecondsPerMiB === null || hashedCpuSecondsPerMiB <= 0 ? null : round3(machineCores / hashedCpuSecondsPerMiB / rawMiBps),
+    cpuCeilingOverRaw: hashedCpuSeconds === null || hashedCpuSeconds <= 0 ? null : round3((machineCores * rawSeconds) / hashedCpuSeconds),
     machineCores,
     sameProcesses: true,
   };

@@ -379,9 +379,9 @@ class FetchRun {
             // While blocks wait to be asked for, the scheduler is asked at once to fill the
             // holder's freed slot (a fast holder's slots it fills in batches: swarm-config.ts,
             // requestBatchMs), not once this block's batch is written (an fsync later), which left
-            // a single source idle a third of the time. In the endgame there is nothing to fill it with but duplicate
-            // requests: those wait for the write as before, so that a holder's first, slower
-            // answers are not raced at once by one that has just shown it is fast.
+            // a single source idle a third of the time. In the endgame there is nothing to fill it
+            // with but duplicate requests: those wait for the write as before, so that a holder's
+            // first, slower answers are not raced at once by one that has just shown it is fast.
             if (this.scheduler.blocksWaiting() > 0) this.notify();
             await this.accept(wanted, answer.bytes);
           }
