@@ -22,10 +22,13 @@
  * MiB of the hashed pull (the transport's work and the two hashes, nothing of the exchange's),
  * with every core of the machine busy all the time, over the raw stream's rate. Below 1, no fetch
  * that verifies at both ends can keep up with the raw stream on this machine however it is built.
+ * `cpuCeilingWithDiskOverRaw` adds the least a store pays on top (disk-floor.ts: one durable
+ * write of the bytes at the getter, one read of them from the page cache at the source).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureDiskFloor, type DiskFloor } from './disk-floor.ts';
 import { addPseudoRandomFile, timedFetchExplained, type FetchDone } from './grid-content.ts';
 import { finishMachineLoad, keptOnFailure, machineLoadNow, withGrid, type GridNode, type MachineLoad } from './grid.ts';
 
@@ -67,7 +70,14 @@ export interface SingleSourceGetResult {
    * verifies at both ends could reach here with perfect use of the cores. Null without CPU readings.
    */
   readonly cpuCeilingOverRaw: number | null;
-  /** The cores that ceiling counts. */
+  /** The CPU seconds one durable write of the file's bytes and one read of them cost this machine. */
+  readonly diskFloor: DiskFloor;
+  /**
+   * cpuCeilingOverRaw with diskFloor's CPU seconds added to the hashed pull's: the most a fetch
+   * that verifies at both ends, reads at the source and writes at the getter could reach here.
+   */
+  readonly cpuCeilingWithDiskOverRaw: number | null;
+  /** The cores those ceilings count. */
   readonly machineCores: number;
   /** Both figures come from the same two processes. */
   readonly sameProcesses: true;
@@ -83,11 +93,11 @@ export async function singleSourceGetBenchmark(say: Say, fileBytes: number): Pro
   const machine = machineLoadNow();
   const dir = await mkdtemp(join(tmpdir(), 'peergrid-bench-get-'));
   const specs = [{ name: 'source', storage: SOURCE_STORAGE }, { name: 'getter', storage: GETTER_STORAGE }];
-  const result = await keptOnFailure(dir, say, () => withGrid(dir, specs, say, (grid) => measure(say, grid.node('source'), grid.node('getter'), fileBytes)));
+  const result = await keptOnFailure(dir, say, () => withGrid(dir, specs, say, (grid) => measure(say, dir, grid.node('source'), grid.node('getter'), fileBytes)));
   return { ...result, machine: finishMachineLoad(machine) };
 }
 
-async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: number): Promise<Omit<SingleSourceGetResult, 'machine'>> {
+async function measure(say: Say, dir: string, source: GridNode, getter: GridNode, fileBytes: number): Promise<Omit<SingleSourceGetResult, 'machine'>> {
   const nodes = [source, getter];
   say(`  two nodes up; adding a ${WARMUP_BYTES / MiB} MiB warm-up file and the ${fileBytes / MiB} MiB file to the source`);
   const warmup = await addPseudoRandomFile(source.api, WARMUP_BYTES, 1);
@@ -115,10 +125,14 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
   say(`  raw stream: ${mibps(fileBytes, after.durationMs / 1000)} MiB/s`);
   const rawSeconds = (before.durationMs + after.durationMs) / 2000;
   const hashedRawSeconds = (hashedBefore.durationMs + hashedAfter.durationMs) / 2000;
+  const diskFloor = measureDiskFloor(dir, fileBytes);
+  say(`  disk floor: ${diskFloor.writeCpuSeconds} CPU s to write the file's bytes durably, ${diskFloor.readCpuSeconds} to read them`);
   const machineCores = availableParallelism();
   // The hashed pull's CPU seconds, both processes. With every core busy, the same work would take
   // hashedCpuSeconds / machineCores; over the raw stream's time, that is the ceiling.
   const hashedCpuSeconds = hashedCpu.source === null || hashedCpu.getter === null ? null : ((hashedCpu.source + hashedCpu.getter) * hashedAfter.durationMs) / 1000;
+  const ceiling = (cpuSeconds: number | null): number | null => (cpuSeconds === null || cpuSeconds <= 0 ? null : round3((machineCores * rawSeconds) / cpuSeconds));
+  const withDisk = hashedCpuSeconds === null ? null : hashedCpuSeconds + diskFloor.writeCpuSeconds + diskFloor.readCpuSeconds;
   return {
     fileBytes,
     fetchSeconds: round3(fetched.seconds),
@@ -134,7 +148,9 @@ async function measure(say: Say, source: GridNode, getter: GridNode, fileBytes: 
     hashedRawMiBps: mibps(fileBytes, hashedRawSeconds),
     hashedRawOverRaw: round3(rawSeconds / hashedRawSeconds),
     getVsHashedRawStream: round3(hashedRawSeconds / fetched.seconds),
-    cpuCeilingOverRaw: hashedCpuSeconds === null || hashedCpuSeconds <= 0 ? null : round3((machineCores * rawSeconds) / hashedCpuSeconds),
+    cpuCeilingOverRaw: ceiling(hashedCpuSeconds),
+    diskFloor,
+    cpuCeilingWithDiskOverRaw: ceiling(withDisk),
     machineCores,
     sameProcesses: true,
   };

@@ -120,10 +120,12 @@ export async function storageBenchmark(extra: readonly string[], say: Say): Prom
     heliaAddSpeedup: helia.heliaAddSpeedup,
     getVsRawStream: network.getVsRawStream,
     // The most getVsRawStream could be here: the raw stream with both ends hashing every byte on
-    // their threads; and, looser, that pull's CPU per MiB spread over every core of the machine.
+    // their threads; and, looser, that pull's CPU per MiB spread over every core of the machine,
+    // without and with the least a store adds (a durable write at the getter, a read at the source).
     hashedRawOverRaw: singleSourceGet?.hashedRawOverRaw ?? null,
     getVsHashedRawStream: singleSourceGet?.getVsHashedRawStream ?? null,
     cpuCeilingOverRaw: singleSourceGet?.cpuCeilingOverRaw ?? null,
+    cpuCeilingWithDiskOverRaw: singleSourceGet?.cpuCeilingWithDiskOverRaw ?? null,
     swarm: network.swarm === null ? null : network.swarm.map((run) => ({
       sources: run.sources, rateBytesPerSecond: run.rateBytesPerSecond, achievedBytesPerSecond: run.achievedBytesPerSecond,
       achievedOverNR: run.achievedOverNR, sourcesUsed: run.sourcesUsed, seconds: run.seconds,

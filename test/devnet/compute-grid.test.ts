@@ -37,12 +37,14 @@ const NODE_COUNT = 8;
 const START_TIMEOUT_MS = 150_000;
 const JOB_TIMEOUT_MS = 300_000;
 const CHEATER = 7;
-// Units of about 30 ms each on this machine at its slowest (trial division up to 6e7; 10 ms at its
-// fastest), so that the jobs last seconds even with warm workers: with units of a few ms a job
-// ended between two polls, before a coordinator or workers could be killed in it, or before the
-// cheater had asked for work (as in a CI run on the faster machine, with units up to 2e7).
-const RANGE_END = 60_000_000;
-const STEP = 300_000;
+// Units of 10–36 ms of sandboxed work each (trial division up to 1.2e7, reckoned from their fuel
+// at about 4.5e9 a second on the Intel VM, 2026-11-29), so that the jobs last seconds even with warm
+// workers: with units of a few ms a job ended between two polls, before a coordinator or workers
+// could be killed in it, or before the cheater had asked for work. Not much more: units up to 6e7,
+// as here before, took up to 0.45 s each on that VM, and the test 170 s alone (358 s within the
+// suite), nearly all of it the jobs' own arithmetic; with these it takes about 50 s.
+const RANGE_END = 12_000_000;
+const STEP = 60_000;
 
 
 /** Writes 3 MiB: 48 times 64 KiB of the first byte of its arguments (over the 1 MiB a report carries inline). */
@@ -123,7 +125,7 @@ describe('jobs on an 8-process devnet', () => {
     await mkdir(jobDir);
     await compileExample(fileURLToPath(new URL('../../examples/prime-count/primes.ts', import.meta.url)), join(jobDir, 'primes.wasm'));
     await writeFile(join(jobDir, 'job.json'), JSON.stringify({
-      name: 'primes below 6e7', program: 'primes.wasm',
+      name: 'primes below 1.2e7', program: 'primes.wasm',
       units: { sweep: { from: 0, to: RANGE_END, step: STEP }, template: '{from} {to}' },
       validation: { replicas: 2, quorum: 2, replicasMax: 5 },
       limits: { wallTimeSeconds: 60 },
@@ -282,7 +284,7 @@ describe('jobs on an 8-process devnet', () => {
     // and the cheater agreed with none of them.
     const adaptiveJob = join(jobDir, 'adaptive.json');
     await writeFile(adaptiveJob, JSON.stringify({
-      name: 'primes below 6e7, adaptive', program: 'primes.wasm',
+      name: 'primes below 1.2e7, adaptive', program: 'primes.wasm',
       units: { sweep: { from: 0, to: RANGE_END, step: STEP }, template: '{from} {to}' },
       // 20 known units, computed one at a time by the coordinator while the others run the job's
       // 200 (at about three replicas each): each goes to the spot checks as it is in, the first
