@@ -2,8 +2,9 @@
  * The benchmarks. Each one is a set of simulator runs given as `peergrid sim lookup` arguments, and
  * each run is a separate `peergrid` process — so its memory and time are its own, and any figure
  * can be reproduced by the command printed. Extra arguments given to a benchmark are appended to
- * every run (for example `--nodes 2000` for a quick look). Two are not simulations: `codec`, and
- * `dht-vs-kad`, which runs real node processes (dht-vs-kad/benchmark.ts) and takes its own options.
+ * every run (for example `--nodes 2000` for a quick look). The others measure code in this process
+ * (`codec`, `signatures`, `vivaldi`) or on real node processes (`storage`, `trees`, `compute`, the
+ * devnet ones and `dht-vs-kad`), and take their own options.
  */
 import type { LookupExperimentResult } from '../src/sim/experiments/lookup-experiment.ts';
 import { codecBenchmark } from './codec.ts';
@@ -15,6 +16,7 @@ import { treesBenchmark, treesOptions } from './storage/trees.ts';
 import { vivaldiBenchmark } from './vivaldi.ts';
 import { proximityDevnetBenchmark } from './proximity-devnet.ts';
 import { searchDevnetBenchmark } from './search-devnet.ts';
+import { signaturesBenchmark } from './signatures.ts';
 
 type Say = (line: string) => void;
 
@@ -213,6 +215,10 @@ export const benchmarks: Record<string, Benchmark> = {
   codec: {
     summary: 'wire codec encode/decode throughput against JSON in the same run',
     run: () => codecBenchmark(),
+  },
+  signatures: {
+    summary: 'Ed25519 signing and checking as nodes do it (one key object per key) against libp2p\'s keys, in the same run',
+    run: () => signaturesBenchmark(),
   },
   storage: {
     summary: 'issue 4: local add vs SHA-256 and cp, FastCDC, Reed-Solomon 10+4, a durability year (--add-mib N, --durability-objects N, --skip-durability)',

@@ -40,7 +40,7 @@ import { StandingFile } from './standing-file.ts';
 import { SubmittedJobs, type SubmittedJob } from './submitted-jobs.ts';
 import { UnitPool } from './unit-pool.ts';
 import { runUnitsHere } from './local-unit.ts';
-import { verifySignature } from '../peer-signatures.ts';
+import { signerOf, verifySignature } from '../peer-signatures.ts';
 import { CryptoRandom } from '../crypto-random.ts';
 import { Volunteer, type VolunteerStats } from './volunteer.ts';
 import { measureSpeed } from './speed-benchmark.ts';
@@ -101,7 +101,7 @@ export class GridCompute {
     this.peerId = parts.libp2p.peerId.toString();
     this.submitted = submitted;
     this.ledger = ledger;
-    const sign = async (bytes: Uint8Array): Promise<Uint8Array> => parts.privateKey.sign(bytes);
+    const sign = signerOf(parts.privateKey);
     this.startedAtMs = parts.nowMs();
     this.pubsub = (parts.libp2p.services as { pubsub?: GossipSub }).pubsub;
     const workers = parts.config.workers > 0 ? parts.config.workers : Math.max(1, availableParallelism() - 1);

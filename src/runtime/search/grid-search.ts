@@ -13,7 +13,7 @@ import { DocumentPostingLimits } from '../../services/search/document-postings.t
 import { Offence, type PeerGuard } from '../../transport/peer-guard.ts';
 import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
 import type { ClosestNodes } from '../exchange/holder-discovery.ts';
-import { verifySignatureCached } from '../peer-signatures.ts';
+import { signerOf, verifySignatureCached } from '../peer-signatures.ts';
 import type { SearchConfig } from '../search-config.ts';
 import { IndexNodes } from './index-nodes.ts';
 import { SearchClient } from './search-client.ts';
@@ -91,7 +91,7 @@ export class GridSearch {
     const replicas = (): number => parts.config.replicas;
     this.publisher = new SearchPublisher({
       nodes: this.nodes, client: this.client, store, selfPeerId: this.selfPeerId, replicas, nowUnixMs, log: parts.log,
-      sign: async (bytes) => parts.privateKey.sign(bytes),
+      sign: signerOf(parts.privateKey),
     });
     this.repair = new SearchRepair({ holding: this.holding, nodes: this.nodes, client: this.client, replicas });
   }
