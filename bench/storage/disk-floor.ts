@@ -20,7 +20,7 @@ export interface DiskFloor {
   readonly readCpuSeconds: number;
 }
 
-/** Writes `bytes` (a whole number of MiB) to a file in `dir`, reads it back, removes it. */
+/** Writes `bytes` (rounded up to whole MiB) to a file in `dir`, reads it back, removes it. */
 export function measureDiskFloor(dir: string, bytes: number): DiskFloor {
   const path = join(dir, 'disk-floor.bin');
   const buffer = Buffer.alloc(MiB, 0xa5);

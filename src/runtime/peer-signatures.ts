@@ -5,10 +5,11 @@
  * (postings and records).
  *
  * An Ed25519 key is turned into a node:crypto KeyObject once and kept: libp2p's Ed25519 keys build
- * one from a JWK on every call, which cost a quarter of a check (207 against 156 µs) and nearly two
- * thirds of a signature (145 against 54 µs) on the Intel VM (2026-11-29), where checking and making
- * signatures took about a sixth of the CPU of eight nodes publishing for search. Signatures are
- * the same bytes either way (Ed25519 is deterministic; tested against libp2p's keys).
+ * one from a JWK on every call, which cost about a quarter of a check (214.5 against 279.9 µs) and
+ * two thirds of a signature (69.7 against 208.8 µs) on the Intel VM (`npm run bench -- signatures`,
+ * 2026-11-29), where checking and making signatures took about a sixth of the CPU of eight nodes
+ * publishing for search. Signatures are the same bytes either way (Ed25519 is deterministic;
+ * tested against libp2p's keys).
  */
 import type { PrivateKey, PublicKey } from '@libp2p/interface';
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
