@@ -403,7 +403,7 @@ export const searchResultSchema = object({
 
 export const searchStatusSchema = object({
   listsHeld: count, postingsHeld: count, documentsHeld: count, withdrawalsHeld: count, publishersSummarised: count, published: count, replicas: count,
-  repair: object({ rounds: count, listsCompared: count, listsSent: count, listsTaken: count, postingsTaken: count, failures: count }, response),
+  repair: object({ rounds: count, listsCompared: count, listsSent: count, listsTaken: count, postingsTaken: count, failures: count, digestRequests: count, countRequests: count, rechecks: count }, response),
 }, response);
 
 export const routes = {

@@ -214,8 +214,17 @@ describe('search on a grid of nodes in one process', () => {
     assert.equal(heldAfter.postingsHeld, heldBefore.postingsHeld);
     assert.equal(heldAfter.listsHeld, heldBefore.listsHeld);
 
-    // A repair round on the holders brings node 4 the list it is among the closest to.
+    // A repair round on the holders brings node 4 the list it is among the closest to. Each node
+    // compares all its lists with one digests request to each other holder, none list by list.
+    const repairBefore = nodes.map((node) => ({ ...node.search.status().repair }));
     for (const node of nodes) await node.search.repairNow();
+    nodes.forEach((node, index) => {
+      const repair = node.search.status().repair;
+      const compared = repair.listsCompared - repairBefore[index].listsCompared;
+      const requests = repair.digestRequests - repairBefore[index].digestRequests;
+      assert.ok(requests >= 1 && requests <= NODES - 1 && compared > requests, `node ${index}: ${requests} digests requests for ${compared} lists compared`);
+      assert.equal(repair.countRequests, repairBefore[index].countRequests, `node ${index} compared no list one by one`);
+    });
     assert.ok(nodes[4].search.status().postingsHeld > heldAfter.postingsHeld, 'node 4 took postings by repair');
     const found = await nodes[4].search.search(word);
     assert.deepEqual(found.hits.map((hit) => hit.cid), [extra]);

@@ -70,6 +70,7 @@ export class SearchHolding {
       case 'count': return {
         kind: 'counted', documents: this.holder.count(request.term, request.fields), postings: this.holder.list(request.term).length, digest: this.holder.digest(request.term),
       };
+      case 'digests': return { kind: 'digested', lists: request.terms.map((term) => ({ postings: this.holder.list(term).length, digest: this.holder.digest(term) })) };
       case 'filter': {
         const { documents, filter } = this.holder.filter(request.term, request.fields, request.falsePositiveRate);
         if (filter.bytes > SearchLimits.bloomBytesMax) return { kind: 'refused', reason: 'busy', message: 'the filter would be too large at that false-positive rate' };

@@ -10,6 +10,9 @@
  *   withdraw    a publisher, a holder   withdrawn     signed withdrawals (tombstones)
  *   count       a searcher, a holder    counted       n(t) for a term and fields, and a digest of
  *                                                     the whole list (repair compares digests)
+ *   digests     a holder repairing      digested      for each of up to 1,024 terms, the size and
+ *                                                     digest of the list held: one request per
+ *                                                     node a repair round compares lists with
  *   summarize   a publisher, a holder   summarized    publishers' signed summaries (to the nodes
  *                                                     closest to the corpus key)
  *   corpus      a searcher              corpus        the sums of the summaries held: BM25's N
@@ -47,6 +50,8 @@ export const SearchLimits = {
   withdrawalsPerRequestMax: 256,
   /** CIDs named in one postings or describe request. */
   cidsPerRequestMax: 256,
+  /** Terms in one digests request (about 70 KiB of terms at most), and lists in its answer. */
+  termsPerDigestsMax: 1024,
   /** A Bloom filter in a message: a full term list (16,384 CIDs) at 0.1% is 29 KiB. */
   bloomBytesMax: 256 * 1024,
   /** Refusal reasons in a published answer (one per refused posting or record). */
@@ -66,6 +71,7 @@ export type SearchRequest =
   | { readonly kind: 'publish'; readonly page: Uint8Array; readonly documents: readonly SignedDocumentRecord[] }
   | { readonly kind: 'withdraw'; readonly withdrawals: readonly SignedWithdrawal[] }
   | { readonly kind: 'count'; readonly term: string; readonly fields: number }
+  | { readonly kind: 'digests'; readonly terms: readonly string[] }
   | { readonly kind: 'filter'; readonly term: string; readonly fields: number; readonly falsePositiveRate: number }
   | {
     readonly kind: 'postings'; readonly term: string; readonly fields: number;
@@ -91,6 +97,8 @@ export type SearchResponse =
     /** The holder's whole list of the term: its postings, and their digest (TermHolder.digest). */
     readonly postings: number; readonly digest: number;
   }
+  /** One entry per term asked, in the same order: what `counted` says of the whole list. */
+  | { readonly kind: 'digested'; readonly lists: readonly ListDigest[] }
   | { readonly kind: 'summarized'; readonly accepted: number; readonly refused: readonly IndexedRefusal[] }
   | { readonly kind: 'corpus'; readonly totals: CorpusTotals }
   | { readonly kind: 'filtered'; readonly documents: number; readonly bloom: Uint8Array }
@@ -99,10 +107,16 @@ export type SearchResponse =
   | { readonly kind: 'described'; readonly documents: readonly SignedDocumentRecord[] }
   | { readonly kind: 'refused'; readonly reason: SearchRefusal; readonly message: string };
 
+/** A holder's whole list of a term: its postings, and their digest (TermHolder.digest); 0 and the empty list's digest when it holds none. */
+export interface ListDigest {
+  readonly postings: number;
+  readonly digest: number;
+}
+
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
-const REQUEST_KINDS = ['publish', 'withdraw', 'count', 'filter', 'postings', 'describe', 'summarize', 'corpus'] as const;
-const RESPONSE_KINDS = ['published', 'withdrawn', 'counted', 'summarized', 'corpus', 'filtered', 'postings', 'described', 'refused'] as const;
+const REQUEST_KINDS = ['publish', 'withdraw', 'count', 'digests', 'filter', 'postings', 'describe', 'summarize', 'corpus'] as const;
+const RESPONSE_KINDS = ['published', 'withdrawn', 'counted', 'digested', 'summarized', 'corpus', 'filtered', 'postings', 'described', 'refused'] as const;
 
 export function encodeSearchMessage(message: SearchRequest | SearchResponse): Uint8Array {
   return DagCbor.encode(toCbor(message));
@@ -140,6 +154,7 @@ function readRequest(record: CborRecord, kind: (typeof REQUEST_KINDS)[number]): 
     };
     case 'withdraw': return { kind, withdrawals: record.list('withdrawals', SearchLimits.withdrawalsPerRequestMax, readWithdrawal) };
     case 'count': return { kind, term: readTerm(record), fields: readFields(record) };
+    case 'digests': return { kind, terms: record.list('terms', SearchLimits.termsPerDigestsMax, readListedTerm) };
     case 'filter': return { kind, term: readTerm(record), fields: readFields(record), falsePositiveRate: record.number('falsePositiveRate', 1e-6, 0.5) };
     case 'postings': return {
       kind, term: readTerm(record), fields: readFields(record),
@@ -162,6 +177,7 @@ function readResponse(record: CborRecord, kind: (typeof RESPONSE_KINDS)[number])
     };
     case 'withdrawn': return { kind, postingsRemoved: count('postingsRemoved'), documentsRemoved: count('documentsRemoved') };
     case 'counted': return { kind, documents: count('documents'), postings: count('postings'), digest: record.integer('digest', 0, 0xffff_ffff) };
+    case 'digested': return { kind, lists: record.list('lists', SearchLimits.termsPerDigestsMax, readListDigest) };
     case 'summarized': return { kind, accepted: count('accepted'), refused: record.list('refused', SearchLimits.summariesPerRequestMax, readRefusal) };
     case 'corpus': {
       const totals = record.record('totals');
@@ -179,6 +195,16 @@ function readTerm(record: CborRecord): string {
   const term = record.text('term', TermLimits.termBytesMax + STEM_MARK.length);
   if (!isIndexTerm(term)) throw new FieldProblem('term: not a term (folded, one word, not a stopword; or ~ and a stem)');
   return term;
+}
+
+function readListedTerm(item: unknown, path: string): string {
+  if (typeof item !== 'string' || item.length > TermLimits.termBytesMax + STEM_MARK.length || !isIndexTerm(item)) throw new FieldProblem(`${path}: not a term`);
+  return item;
+}
+
+function readListDigest(item: unknown, path: string): ListDigest {
+  const record = new CborRecord(item, path);
+  return { postings: record.integer('postings', 0, Number.MAX_SAFE_INTEGER), digest: record.integer('digest', 0, 0xffff_ffff) };
 }
 
 function readFields(record: CborRecord): number {
@@ -231,6 +257,8 @@ function toCbor(message: SearchRequest | SearchResponse): Record<string, unknown
     case 'corpus': return 'totals' in message ? { kind: message.kind, totals: { ...message.totals } } : { kind: message.kind };
     case 'postings': return 'page' in message ? { kind: message.kind, page: message.page } : { ...message, cids: message.cids === null ? null : [...message.cids] };
     case 'describe': return { kind: message.kind, cids: [...message.cids] };
+    case 'digests': return { kind: message.kind, terms: [...message.terms] };
+    case 'digested': return { kind: message.kind, lists: message.lists.map((list) => ({ postings: list.postings, digest: list.digest })) };
     default: return { ...message };
   }
 }

@@ -272,7 +272,8 @@ export class TermHolder {
     if (cached !== undefined) return cached;
     const lines = this.list(term).map(({ posting }) => `${posting.publisher}\u0000${posting.cid}\u0000${posting.publishedAtUnixMs}`).sort();
     const digest = fnv1a32(new TextEncoder().encode(lines.join('\n')));
-    this.digests.set(term, digest);
+    // Only held lists' digests are kept: peers may ask of any terms, a thousand a request.
+    if (this.lists.has(term)) this.digests.set(term, digest);
     return digest;
   }
 

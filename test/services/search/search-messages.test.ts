@@ -36,6 +36,8 @@ const requests: SearchRequest[] = [
   { kind: 'withdraw', withdrawals: [signedWithdrawal(), signedWithdrawal({ publisher: C, withdrawnAtUnixMs: 0 })] },
   { kind: 'count', term: 'grid', fields: POSTING_ALL_FIELDS },
   { kind: 'count', term: '~network', fields: DublinCoreField.creator },
+  { kind: 'digests', terms: ['grid', '~network', 'kademlia'] },
+  { kind: 'digests', terms: [] },
   { kind: 'filter', term: 'kademlia', fields: PostingField.textBody, falsePositiveRate: 0.01 },
   { kind: 'filter', term: 'kademlia', fields: 1, falsePositiveRate: 1e-6 },
   { kind: 'postings', term: 'grid', fields: DublinCoreField.title | PostingField.textBody, filter: bloom, cids: [cidOf('doc'), cidOf('b')], cursor: 'o256' },
@@ -52,6 +54,8 @@ const responses: SearchResponse[] = [
   { kind: 'withdrawn', postingsRemoved: 12, documentsRemoved: 1 },
   { kind: 'counted', documents: 0, postings: 0, digest: 0 },
   { kind: 'counted', documents: 16_384, postings: 20_000, digest: 0xffff_ffff },
+  { kind: 'digested', lists: [{ postings: 3, digest: 12345 }, { postings: 0, digest: 0 }, { postings: 16_384, digest: 0xffff_ffff }] },
+  { kind: 'digested', lists: [] },
   { kind: 'summarized', accepted: 1, refused: [{ index: 1, reason: 'not newer than the summary held' }] },
   { kind: 'corpus', totals: { publishers: 3, documents: 120, documentTerms: 4800 } },
   { kind: 'filtered', documents: 2, bloom },
@@ -91,16 +95,16 @@ describe('round trips', () => {
   }
 
   it('covers every kind', () => {
-    assert.deepEqual(new Set(requests.map((r) => r.kind)), new Set(['publish', 'withdraw', 'count', 'filter', 'postings', 'describe', 'summarize', 'corpus']));
-    assert.deepEqual(new Set(responses.map((r) => r.kind)), new Set(['published', 'withdrawn', 'counted', 'summarized', 'corpus', 'filtered', 'postings', 'described', 'refused']));
+    assert.deepEqual(new Set(requests.map((r) => r.kind)), new Set(['publish', 'withdraw', 'count', 'digests', 'filter', 'postings', 'describe', 'summarize', 'corpus']));
+    assert.deepEqual(new Set(responses.map((r) => r.kind)), new Set(['published', 'withdrawn', 'counted', 'digested', 'summarized', 'corpus', 'filtered', 'postings', 'described', 'refused']));
   });
 
   it('keeps requests and responses apart: a request does not decode as a response, nor the reverse', () => {
-    for (const kind of ['publish', 'withdraw', 'count', 'filter', 'describe', 'summarize']) {
+    for (const kind of ['publish', 'withdraw', 'count', 'digests', 'filter', 'describe', 'summarize']) {
       const request = requests.find((r) => r.kind === kind)!;
       assert.match(errorOf(decodeSearchResponse(encodeSearchMessage(request))), /^kind: not one of /);
     }
-    for (const kind of ['published', 'withdrawn', 'counted', 'summarized', 'filtered', 'described', 'refused']) {
+    for (const kind of ['published', 'withdrawn', 'counted', 'digested', 'summarized', 'filtered', 'described', 'refused']) {
       const response = responses.find((r) => r.kind === kind)!;
       assert.match(errorOf(decodeSearchRequest(encodeSearchMessage(response))), /^kind: not one of /);
     }
@@ -116,7 +120,7 @@ describe('decoders refuse, with the reason', () => {
   const documentCbor = documentToCbor(signedDocument());
   const many = <T>(n: number, item: T): T[] => Array.from({ length: n }, () => item);
   const requestCases: [string, unknown, RegExp][] = [
-    ['an unknown kind', { kind: 'search', term: 'grid' }, /^kind: not one of publish, withdraw, count, filter, postings, describe, summarize, corpus$/],
+    ['an unknown kind', { kind: 'search', term: 'grid' }, /^kind: not one of publish, withdraw, count, digests, filter, postings, describe, summarize, corpus$/],
     ['no kind', { term: 'grid', fields: 1 }, /^kind: not one of /],
     ['a kind that is not text', { kind: 1 }, /^kind: not one of /],
     ['not a map', ['count', 'grid', 1], /^message: not a map$/],
@@ -159,17 +163,26 @@ describe('decoders refuse, with the reason', () => {
     ['a bad withdrawal', { kind: 'withdraw', withdrawals: [{ ...withdrawalToCbor(signedWithdrawal()), withdrawnAtUnixMs: -1 }] }, /^withdrawals\[0\]: a withdrawal: withdrawnAtUnixMs is not a time/],
     ['too many summaries', { kind: 'summarize', summaries: many(SearchLimits.summariesPerRequestMax + 1, summaryToCbor(signedSummary())) }, /^summaries: 1025 items, over 1024$/],
     ['a bad summary', { kind: 'summarize', summaries: [{ ...summaryToCbor(signedSummary()), documents: 5, documentTerms: 4 }] }, /^summaries\[0\]: a summary: documentTerms is not an integer/],
+    ['digests without terms', { kind: 'digests' }, /^terms: not a list$/],
+    ['too many terms for digests', { kind: 'digests', terms: many(SearchLimits.termsPerDigestsMax + 1, 'grid') }, /^terms: 1025 items, over 1024$/],
+    ['a digests term that is not a term', { kind: 'digests', terms: ['grid', 'The Grid'] }, /^terms\[1\]: not a term$/],
+    ['a digests term that is not text', { kind: 'digests', terms: [7] }, /^terms\[0\]: not a term$/],
+    ['a digests term too long', { kind: 'digests', terms: ['x'.repeat(TermLimits.termBytesMax + 2)] }, /^terms\[0\]: not a term$/],
   ];
   for (const [name, value, reason] of requestCases) {
     it(`a request with ${name}`, () => assert.match(requestError(value), reason));
   }
 
   const responseCases: [string, unknown, RegExp][] = [
-    ['an unknown kind', { kind: 'found' }, /^kind: not one of published, withdrawn, counted, summarized, corpus, filtered, postings, described, refused$/],
+    ['an unknown kind', { kind: 'found' }, /^kind: not one of published, withdrawn, counted, digested, summarized, corpus, filtered, postings, described, refused$/],
     ['a negative count', { kind: 'counted', documents: -1, postings: 0, digest: 0 }, /^documents: not an integer from 0 to /],
     ['a counted answer without its digest', { kind: 'counted', documents: 1, postings: 1 }, /^digest: not an integer from 0 to 4294967295$/],
     ['a digest over 32 bits', { kind: 'counted', documents: 1, postings: 1, digest: 2 ** 32 }, /^digest: not an integer from 0 to 4294967295$/],
     ['a fractional count', { kind: 'withdrawn', postingsRemoved: 0.5, documentsRemoved: 0 }, /^postingsRemoved: not an integer/],
+    ['digested lists not a list', { kind: 'digested', lists: { postings: 1, digest: 1 } }, /^lists: not a list$/],
+    ['a digested list without its digest', { kind: 'digested', lists: [{ postings: 1, digest: 1 }, { postings: 1 }] }, /^lists\[1\]\.digest: not an integer from 0 to 4294967295$/],
+    ['a digested list with a negative size', { kind: 'digested', lists: [{ postings: -1, digest: 1 }] }, /^lists\[0\]\.postings: not an integer from 0 to /],
+    ['too many digested lists', { kind: 'digested', lists: many(SearchLimits.termsPerDigestsMax + 1, { postings: 0, digest: 0 }) }, /^lists: 1025 items, over 1024$/],
     ['a count as text', { kind: 'counted', documents: '3', postings: 3, digest: 0 }, /^documents: not an integer/],
     ['a refusal without a reason', { kind: 'published', accepted: 0, refused: [{ index: 0 }], documentsAccepted: 0, documentsRefused: [] }, /^refused\[0\]\.reason: not text$/],
     ['a refusal that is not a map', { kind: 'summarized', accepted: 0, refused: ['expired'] }, /^refused\[0\]: not a map$/],
@@ -206,8 +219,9 @@ describe('decoders never throw', () => {
     'kind', 'page', 'documents', 'withdrawals', 'term', 'fields', 'falsePositiveRate', 'filter', 'cids', 'cursor', 'summaries',
     'accepted', 'refused', 'documentsAccepted', 'documentsRefused', 'postingsRemoved', 'documentsRemoved', 'totals', 'bloom',
     'reason', 'message', 'index', 'publishers', 'documentTerms', 'cid', 'publisher', 'metadata', 'publishedAtUnixMs', 'signature',
+    'terms', 'lists', 'postings', 'digest',
   ];
-  const kinds = ['publish', 'withdraw', 'count', 'filter', 'postings', 'describe', 'summarize', 'corpus', 'published', 'withdrawn', 'counted', 'summarized', 'filtered', 'described', 'refused'];
+  const kinds = ['publish', 'withdraw', 'count', 'digests', 'filter', 'postings', 'describe', 'summarize', 'corpus', 'published', 'withdrawn', 'counted', 'digested', 'summarized', 'filtered', 'described', 'refused'];
   const value = fc.letrec((tie) => ({
     any: fc.oneof(
       { depthSize: 'small' },
