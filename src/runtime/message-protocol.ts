@@ -4,7 +4,9 @@
  *
  * Serving: a banned peer is refused before its request is read; a request that does not decode is
  * the sender's offence (the peer guard scores it as malformed) and is answered with a refusal that
- * says why, so an honest but newer peer learns it. Asking: an answer that does not decode, or more
+ * says why — unless the protocol recognises it as a well-formed request of a kind it does not
+ * define (`isUnknownRequestKind`: a newer peer's, as search does), which is refused without blame,
+ * as the storage exchange does too. Asking: an answer that does not decode, or more
  * or fewer than one frame, is the protocol's error (the caller counts it against the peer);
  * transport failures stay RequestFailedErrors.
  */
@@ -25,6 +27,12 @@ export interface MessageProtocol<Request, Response> {
   readonly decodeResponse: (bytes: Uint8Array) => Decoded<Response>;
   /** The refusal a server answers with: a banned peer's ('unavailable'), an undecodable request's ('invalid'). */
   readonly refusal: (reason: 'invalid' | 'unavailable', message: string) => Response;
+  /**
+   * Whether bytes that do not decode are a well-formed message of a kind this version does not
+   * define: most likely a newer peer's request, refused without blame rather than taken for malice.
+   * Without it, every request that does not decode is an offence.
+   */
+  readonly isUnknownRequestKind?: (bytes: Uint8Array) => boolean;
 }
 
 export interface ServeLimits {
@@ -58,6 +66,9 @@ export function serveMessages<Request, Response>(
     handler: async (context, requestBytes) => {
       if (options.guard.isBanned(context.remotePeerId, options.nowMs())) return [spec.encode(spec.refusal('unavailable', 'you are banned for a while'))];
       const decoded = spec.decodeRequest(requestBytes);
+      if (!decoded.ok && spec.isUnknownRequestKind?.(requestBytes) === true) {
+        return [spec.encode(spec.refusal('invalid', `a request kind this node does not know (${decoded.error}): it runs an earlier version`))];
+      }
       if (!decoded.ok) {
         offence(context.remotePeerId, `an undecodable ${spec.name} request: ${decoded.error}`, Offence.malformed);
         return [spec.encode(spec.refusal('invalid', `an undecodable request: ${decoded.error}`))];

@@ -131,6 +131,13 @@ describe('search on a grid of nodes in one process', () => {
     assert.equal(garbage.kind, 'refused');
     assert.match((garbage as { message: string }).message, /an undecodable request: not dag-cbor/);
 
+    // A newer peer's kind is refused without blame; an answer sent as a request is not a newer kind.
+    const future = await ask(DagCbor.encode({ kind: 'reindex', terms: ['grid'] }));
+    assert.equal(future.kind, 'refused');
+    assert.match((future as { message: string }).message, /^a request kind this node does not know \(kind: not one of .*\): it runs an earlier version$/);
+    const answerAsRequest = await ask(encodeSearchMessage({ kind: 'counted', documents: 1, postings: 1, digest: 1 }));
+    assert.match((answerAsRequest as { message: string }).message, /^an undecodable request: kind: not one of /);
+
     const notATerm = await ask(DagCbor.encode({ kind: 'count', term: 'Not A Term', fields: 1 }));
     assert.match((notATerm as { message: string }).message, /term: not a term/);
 
@@ -160,7 +167,7 @@ describe('search on a grid of nodes in one process', () => {
 
     const rawId = raw.peerId.toString();
     const scored = node2Log.filter((record) => record.peerId === rawId && (record.event === 'searchOffence' || record.event === 'searchPeerPenalised'));
-    assert.equal(scored.length, 4, 'the garbage, the bad term, the bad page and the forgery were each scored');
+    assert.equal(scored.length, 5, 'the garbage, the answer sent as a request, the bad term, the bad page and the forgery were each scored; the newer kind was not');
     assert.ok(scored.some((record) => /forged signature/.test(String(record.reason))));
   });
 

@@ -1,7 +1,7 @@
 /** The search protocol (`/peergrid/search/1.0.0`) as this node serves and asks it (message-protocol.ts). */
 import type { Libp2p } from '@libp2p/interface';
 import {
-  SEARCH_PROTOCOL, SearchLimits, decodeSearchRequest, decodeSearchResponse, encodeSearchMessage, type SearchRequest, type SearchResponse,
+  SEARCH_PROTOCOL, SearchLimits, decodeSearchRequest, decodeSearchResponse, encodeSearchMessage, isUnknownSearchRequestKind, type SearchRequest, type SearchResponse,
 } from '../../services/search/search-messages.ts';
 import type { RequestServer } from '../../transport/libp2p/request-response/request-server.ts';
 import { serveMessages, type MessageProtocol, type ServeOptions } from '../message-protocol.ts';
@@ -14,6 +14,7 @@ export const SEARCH_MESSAGES: MessageProtocol<SearchRequest, SearchResponse> = {
   decodeRequest: decodeSearchRequest,
   decodeResponse: decodeSearchResponse,
   refusal: (reason, message) => ({ kind: 'refused', reason, message }),
+  isUnknownRequestKind: isUnknownSearchRequestKind,
 };
 
 export const SearchServerLimits = {

@@ -122,6 +122,28 @@ export function encodeSearchMessage(message: SearchRequest | SearchResponse): Ui
   return DagCbor.encode(toCbor(message));
 }
 
+/** The longest kind a newer version's request is taken to have; anything longer is not one. */
+const KIND_CHARS_MAX = 32;
+
+/**
+ * Whether `bytes` are a dag-cbor map whose kind is text but neither a request nor an answer of
+ * this version: most likely a newer peer's request (as `digests` is to a node of an earlier
+ * version), which a server refuses without blame. An answer sent as a request is no such thing.
+ */
+export function isUnknownSearchRequestKind(bytes: Uint8Array): boolean {
+  if (bytes.length > SearchLimits.messageBytesMax) return false;
+  let value: unknown;
+  try {
+    value = DagCbor.decode(bytes);
+  } catch {
+    return false;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) return false;
+  const kind = (value as { readonly kind?: unknown }).kind;
+  if (typeof kind !== 'string' || kind.length === 0 || kind.length > KIND_CHARS_MAX) return false;
+  return !(REQUEST_KINDS as readonly string[]).includes(kind) && !(RESPONSE_KINDS as readonly string[]).includes(kind);
+}
+
 export function decodeSearchRequest(bytes: Uint8Array): Decoded<SearchRequest> {
   return decodeWith(bytes, (record) => readRequest(record, record.oneOf('kind', REQUEST_KINDS)));
 }

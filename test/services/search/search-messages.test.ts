@@ -8,7 +8,7 @@ import { documentToCbor, summaryToCbor, withdrawalToCbor } from '../../../src/se
 import { DublinCoreField } from '../../../src/services/search/dublin-core.ts';
 import { POSTING_ALL_FIELDS, PostingField, PostingLimits, encodePostingPage } from '../../../src/services/search/posting.ts';
 import {
-  SEARCH_PROTOCOL, SearchLimits, decodeSearchRequest, decodeSearchResponse, encodeSearchMessage,
+  SEARCH_PROTOCOL, SearchLimits, decodeSearchRequest, decodeSearchResponse, encodeSearchMessage, isUnknownSearchRequestKind,
   type Decoded, type SearchRequest, type SearchResponse,
 } from '../../../src/services/search/search-messages.ts';
 import { TermLimits } from '../../../src/services/search/terms.ts';
@@ -211,6 +211,22 @@ describe('decoders refuse, with the reason', () => {
     assert.match(errorOf(decodeSearchResponse(new Uint8Array(0))), /^not dag-cbor: /);
     const trailing = new Uint8Array([...encodeSearchMessage({ kind: 'corpus' }), 0]);
     assert.match(errorOf(decodeSearchRequest(trailing)), /^not dag-cbor: /);
+  });
+});
+
+describe('a newer peer\'s request', () => {
+  it('is a well-formed map whose kind this version does not define, request or answer', () => {
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode({ kind: 'reindex', terms: ['grid'] })), true);
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode({ kind: 'x' })), true);
+    for (const message of [...requests, ...responses]) assert.equal(isUnknownSearchRequestKind(encodeSearchMessage(message)), false, message.kind);
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode({ kind: 'count', term: 'Not A Term', fields: 1 })), false, 'a known kind, badly filled');
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode({ kind: 'k'.repeat(33) })), false, 'a kind too long');
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode({ kind: '' })), false);
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode({ kind: 7 })), false);
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode({ term: 'grid' })), false);
+    assert.equal(isUnknownSearchRequestKind(DagCbor.encode(['reindex'])), false);
+    assert.equal(isUnknownSearchRequestKind(new Uint8Array([0xff, 0x00])), false);
+    assert.equal(isUnknownSearchRequestKind(new Uint8Array(SearchLimits.messageBytesMax + 1)), false);
   });
 });
 
