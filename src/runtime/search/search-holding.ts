@@ -14,7 +14,7 @@ import {
   type SignedDocumentRecord,
 } from '../../services/search/document-record.ts';
 import { decodePostingPage, postingSigningBytes, type SignedPosting } from '../../services/search/posting.ts';
-import { SearchLimits, type IndexedRefusal, type SearchRequest, type SearchResponse } from '../../services/search/search-messages.ts';
+import { SearchLimits, type IndexedRefusal, type ListDigest, type SearchRequest, type SearchResponse } from '../../services/search/search-messages.ts';
 import { TERM_HOLDER_DEFAULTS, TermHolder, publisherCidKey, type AdmitResult } from '../../services/search/term-holder.ts';
 import type { SearchStore } from './search-store.ts';
 
@@ -49,6 +49,11 @@ export class SearchHolding {
     if (loaded.damaged > 0) parts.log({ level: 'warn', event: 'searchRowsDamaged', rows: loaded.damaged });
   }
 
+  /** What `counted` and `digested` say of a term's whole list: its length and digest. */
+  private listDigest(term: string): ListDigest {
+    return { postings: this.holder.list(term).length, digest: this.holder.digest(term) };
+  }
+
   async answer(peerId: string, request: SearchRequest): Promise<SearchResponse> {
     const now = this.parts.nowUnixMs();
     switch (request.kind) {
@@ -67,10 +72,8 @@ export class SearchHolding {
         this.save();
         return { kind: 'withdrawn', ...removed };
       }
-      case 'count': return {
-        kind: 'counted', documents: this.holder.count(request.term, request.fields), postings: this.holder.list(request.term).length, digest: this.holder.digest(request.term),
-      };
-      case 'digests': return { kind: 'digested', lists: request.terms.map((term) => ({ postings: this.holder.list(term).length, digest: this.holder.digest(term) })) };
+      case 'count': return { kind: 'counted', documents: this.holder.count(request.term, request.fields), ...this.listDigest(request.term) };
+      case 'digests': return { kind: 'digested', lists: request.terms.map((term) => this.listDigest(term)) };
       case 'filter': {
         const { documents, filter } = this.holder.filter(request.term, request.fields, request.falsePositiveRate);
         if (filter.bytes > SearchLimits.bloomBytesMax) return { kind: 'refused', reason: 'busy', message: 'the filter would be too large at that false-positive rate' };
