@@ -3,7 +3,7 @@
  * each run is a separate `peergrid` process — so its memory and time are its own, and any figure
  * can be reproduced by the command printed. Extra arguments given to a benchmark are appended to
  * every run (for example `--nodes 2000` for a quick look). The others measure code in this process
- * (`codec`, `signatures`, `vivaldi`) or on real node processes (`storage`, `trees`, `compute`, the
+ * (`codec`, `signatures`, `table-memory`, `vivaldi`) or on real node processes (`storage`, `trees`, `compute`, the
  * devnet ones and `dht-vs-kad`), and take their own options.
  */
 import type { LookupExperimentResult } from '../src/sim/experiments/lookup-experiment.ts';
@@ -17,6 +17,7 @@ import { vivaldiBenchmark } from './vivaldi.ts';
 import { proximityDevnetBenchmark } from './proximity-devnet.ts';
 import { searchDevnetBenchmark } from './search-devnet.ts';
 import { signaturesBenchmark } from './signatures.ts';
+import { tableMemoryBenchmark } from './table-memory.ts';
 
 type Say = (line: string) => void;
 
@@ -174,6 +175,28 @@ export const benchmarks: Record<string, Benchmark> = {
       };
     },
   },
+  'realtime-sizes': {
+    summary: 'the realtime load (one lookup per node per minute, 10-minute window) at 300, 1,000, 3,000 and 10^4 nodes: CPU per lookup and per message against the 50× budget',
+    async run(extra, say) {
+      // 50× real time at 10^4 nodes leaves 600 s / 50 of one thread's time for 100,000 lookups.
+      const budgetMicrosPerLookup = (600_000 / 50 / 100_000) * 1000;
+      const runs: Record<string, unknown>[] = [];
+      let smallestMicrosPerMessage = Number.NaN;
+      for (const nodes of [300, 1_000, 3_000, 10_000]) {
+        const r = await simulate([...STATIC, '--nodes', String(nodes), '--lookups', String(nodes * 10), '--window', '10'], extra, say);
+        const microsPerLookup = (r.windowCpuMs * 1000) / r.lookups;
+        const microsPerMessage = microsPerLookup / r.messagesPerLookup;
+        if (Number.isNaN(smallestMicrosPerMessage)) smallestMicrosPerMessage = microsPerMessage;
+        runs.push({
+          nodes, messagesPerLookup: r.messagesPerLookup, windowCpuMs: r.windowCpuMs, windowSpeedupVsRealTime: r.windowSpeedupVsRealTime,
+          cpuMicrosPerLookup: Math.round(microsPerLookup), cpuMicrosPerMessage: ratio(microsPerMessage, 1),
+          perMessageOverSmallest: ratio(microsPerMessage, smallestMicrosPerMessage), perLookupOverBudget: ratio(microsPerLookup, budgetMicrosPerLookup),
+          rssBytesMax: r.rssBytesMax, traceHash: r.traceHash,
+        });
+      }
+      return { budgetMicrosPerLookup, runs };
+    },
+  },
   churn: {
     summary: 'churn at 10^4 nodes: exponential sessions of 60 and 10 minutes, and the Mojo profile; static baseline',
     async run(extra, say) {
@@ -215,6 +238,10 @@ export const benchmarks: Record<string, Benchmark> = {
   codec: {
     summary: 'wire codec encode/decode throughput against JSON in the same run',
     run: () => codecBenchmark(),
+  },
+  'table-memory': {
+    summary: 'routing-table operations on one table (in the caches) against the same on 2,000 tables (in memory), alternating (--tables N)',
+    run: (extra) => tableMemoryBenchmark(extra),
   },
   signatures: {
     summary: 'Ed25519 signing and checking as nodes do it (one key object per key) against libp2p\'s keys, in the same run',
