@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { heapCapToRelaunchMb, RELAUNCHED_ENV, splitMemoryProblem } from '../../src/cli/sim-lookup/heap.ts';
+import { heapCapToRelaunchMb, RELAUNCHED_ENV, splitMemoryProblem, workerHeapCapMb } from '../../src/cli/sim-lookup/heap.ts';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -42,6 +42,21 @@ describe('heap cap for large simulations', () => {
     assert.match(splitMemoryProblem(100_000, 2, 24 * GIB, true) ?? '', /about 17\.8 GiB at 100000 nodes under churn\); 2 of them need more than 80%/);
   });
 
+  it('gives each worker of a large split run a cap for its own part, not the whole overlay\'s', () => {
+    const defaultCap = 4288 * MIB;
+    assert.equal(workerHeapCapMb(100_000, 1, 20, defaultCap, 24 * GIB), null, 'one thread: relaunched instead');
+    assert.equal(workerHeapCapMb(10_000, 2, 20, defaultCap, 24 * GIB), null, 'the default suffices');
+    assert.equal(workerHeapCapMb(100_000, 4, 20, defaultCap, 24 * GIB), null, 'a quarter of 10^5 fits the default');
+    const cap = workerHeapCapMb(100_000, 2, 20, defaultCap, 24 * GIB);
+    assert.ok(cap !== null && cap * MIB > defaultCap, `${cap} MiB`);
+    // The part's estimate with its headroom, well under the whole run's relaunch cap.
+    assert.ok(cap !== null && cap < (heapCapToRelaunchMb(100_000, defaultCap, 24 * GIB, {}) ?? 0) / 2, `${cap} MiB`);
+    assert.ok((workerHeapCapMb(100_000, 2, 40, defaultCap, 24 * GIB) ?? 0) > cap, 'a larger k, larger tables');
+    assert.ok((workerHeapCapMb(40_000, 2, 20, defaultCap, 24 * GIB, true) ?? 0) > defaultCap / MIB, 'churn keeps departed identities');
+    // Never more than the workers' share of the machine's share.
+    assert.equal(workerHeapCapMb(100_000, 2, 20, defaultCap, 8 * GIB), Math.floor((0.8 * 8 * GIB) / 2 / MIB));
+  });
+
   it('end to end: a run started with a small cap relaunches itself and prints its result', async () => {
     const child = spawn(process.execPath, ['--max-old-space-size=256', BIN, 'sim', 'lookup', '--nodes', '200', '--lookups', '20', '--seed', '3', '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RELAUNCHED_ENV]: '' },
@@ -56,5 +71,20 @@ describe('heap cap for large simulations', () => {
     const result = JSON.parse(out) as { nodes: number; seed: number };
     assert.equal(result.nodes, 200);
     assert.equal(result.seed, 3);
+  });
+  it('end to end: a split run is not relaunched (its workers get caps of their own)', async () => {
+    const child = spawn(process.execPath, ['--max-old-space-size=256', BIN, 'sim', 'lookup', '--nodes', '200', '--lookups', '20', '--seed', '3', '--workers', '2', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RELAUNCHED_ENV]: '' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(status, 0, err);
+    assert.doesNotMatch(err, /raising the heap cap/);
+    const result = JSON.parse(out) as { nodes: number; workers: number };
+    assert.equal(result.nodes, 200);
+    assert.equal(result.workers, 2);
   });
 });

@@ -26,7 +26,7 @@ import {
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { formatSummary } from './format.ts';
 import { runLookupExperimentSplit, WORKERS_MAX } from '../../sim/parallel/parallel-lookup.ts';
-import { heapCapToRelaunchMb, RELAUNCHED_ENV, splitMemoryProblem } from './heap.ts';
+import { heapCapToRelaunchMb, RELAUNCHED_ENV, splitMemoryProblem, workerHeapCapMb } from './heap.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -265,7 +265,8 @@ export async function runSimLookup(args: readonly string[], io: CliIo): Promise<
   const plan = parseSimLookupArgs(args);
   const memoryProblem = splitMemoryProblem(plan.experiment.nodes, plan.workers, totalmem(), plan.experiment.churn !== null);
   if (memoryProblem !== null) throw new UsageError(`--workers ${plan.workers}: ${memoryProblem}`);
-  const heapCapMb = heapCapToRelaunchMb(plan.experiment.nodes, getHeapStatistics().heap_size_limit, totalmem(), io.env);
+  // A split run's workers get caps of their own (workerHeapCapMb); only a whole run is relaunched.
+  const heapCapMb = plan.workers > 1 ? null : heapCapToRelaunchMb(plan.experiment.nodes, getHeapStatistics().heap_size_limit, totalmem(), io.env);
   if (heapCapMb !== null) {
     relaunchWithHeap(heapCapMb, io);
     return;
@@ -276,7 +277,10 @@ export async function runSimLookup(args: readonly string[], io: CliIo): Promise<
   if (plan.workers > 1) {
     // The workers parse the same arguments, with the seed fixed to this run's.
     const recipe = { module: import.meta.url, export: 'experimentFromArgs', input: { args: [...args], seed: plan.experiment.seed } };
-    result = await runLookupExperimentSplit(recipe, plan.workers, progress);
+    const workerHeapMb = workerHeapCapMb(
+      plan.experiment.nodes, plan.workers, plan.experiment.dht.k, getHeapStatistics().heap_size_limit, totalmem(), plan.experiment.churn !== null,
+    );
+    result = await runLookupExperimentSplit(recipe, plan.workers, { progress, workerHeapMb });
   } else {
     result = runLookupExperiment({ ...plan.experiment, progress });
   }

@@ -33,6 +33,17 @@ const SHARED_BYTES_PER_NODE = 16 * 1024;
  */
 const CHURN_FACTOR = 2.5;
 
+/**
+ * A worker's heap cap over the heap its part is estimated to need (HEAP_BYTES_PER_NODE, which has
+ * room for churn already). Calibrated on 10^5 nodes on two workers (2026-11-29): 5,500 MiB each
+ * ran without running short, at 9.6 GiB peak RSS for the whole run.
+ */
+const WORKER_HEAP_HEADROOM = 1.4;
+/** What a worker's heap keeps for every node of the whole run: its identity, record, oracle entry and trace lane. */
+const RECORD_HEAP_BYTES_PER_NODE = 2 * 1024;
+/** The routing tables, most of a node's heap, grow with the bucket size k; HEAP_BYTES_PER_NODE was measured at k = 20. */
+const K_MEASURED = 20;
+
 /** Marks the relaunched child, so it never relaunches again. */
 export const RELAUNCHED_ENV = 'PEERGRID_SIM_RELAUNCHED';
 
@@ -60,4 +71,22 @@ export function splitMemoryProblem(nodes: number, workers: number, machineBytes:
   if (perWorkerBytes * workers <= machineBytes * MACHINE_SHARE) return null;
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
   return `each worker holds its part of the overlay (about ${gib(perWorkerBytes)} GiB at ${nodes} nodes${churn ? ' under churn' : ''}); ${workers} of them need more than ${Math.round(MACHINE_SHARE * 100)}% of this machine's ${gib(machineBytes)} GiB`;
+}
+
+/**
+ * The heap cap, in MiB, to give each worker of a split run; null when V8's default (`defaultCapBytes`,
+ * the cap a worker gets unless told otherwise) will do. A split run is never relaunched with a
+ * larger --max-old-space-size: its main thread holds no overlay, and that flag would override any
+ * cap set on a worker. With the relaunched cap of a whole run (twice the estimate for the whole
+ * overlay) on each worker, each let its heap grow far past its part, and two of them peaked at
+ * 14.1 GiB at 10^5 nodes (docs/BENCHMARKS.md, "10^5 nodes"). Within the machine's share, split
+ * between the workers.
+ */
+export function workerHeapCapMb(nodes: number, workers: number, k: number, defaultCapBytes: number, machineBytes: number, churn = false): number | null {
+  if (workers <= 1) return null;
+  const partNodes = Math.ceil((nodes / workers) * (1 + PART_SKEW_MAX));
+  const partBytes = partNodes * HEAP_BYTES_PER_NODE * Math.max(1, k / K_MEASURED) * (churn ? CHURN_FACTOR : 1);
+  const neededBytes = partBytes * WORKER_HEAP_HEADROOM + nodes * RECORD_HEAP_BYTES_PER_NODE;
+  if (neededBytes <= defaultCapBytes) return null;
+  return Math.floor(Math.min(neededBytes, (machineBytes * MACHINE_SHARE) / workers) / MIB);
 }

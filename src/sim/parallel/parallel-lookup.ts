@@ -31,10 +31,18 @@ export interface OptionsRecipe {
 
 export const WORKERS_MAX = 64;
 
+export interface SplitRunOptions {
+  /** Where the workers' progress lines go; none by default. */
+  readonly progress?: (line: string) => void;
+  /** Each ring's size between two parts. */
+  readonly ringBytes?: number;
+  /** Each worker's heap cap in MiB (sim-lookup/heap.ts, workerHeapCapMb); V8's default when absent. */
+  readonly workerHeapMb?: number | null;
+}
+
 /** Runs the experiment the recipe describes on `workers` threads (2 or more). */
-export async function runLookupExperimentSplit(
-  recipe: OptionsRecipe, workers: number, progress?: (line: string) => void, ringBytes = RING_BYTES_DEFAULT,
-): Promise<LookupExperimentResult> {
+export async function runLookupExperimentSplit(recipe: OptionsRecipe, workers: number, split: SplitRunOptions = {}): Promise<LookupExperimentResult> {
+  const { progress, ringBytes = RING_BYTES_DEFAULT, workerHeapMb = null } = split;
   if (!Number.isInteger(workers) || workers < 2 || workers > WORKERS_MAX) throw new RangeError(`a split run has 2 to ${WORKERS_MAX} workers, got ${workers}`);
   const build = (await import(recipe.module))[recipe.export] as (input: unknown) => LookupExperimentOptions;
   const options = build(recipe.input);
@@ -45,7 +53,7 @@ export async function runLookupExperimentSplit(
   const channels = createPartChannels(workers, ringBytes, spins);
   const threads: Worker[] = [];
   try {
-    const parts = await Promise.all(Array.from({ length: workers }, (_, part) => runPart(recipe, channels, part, progress, threads)));
+    const parts = await Promise.all(Array.from({ length: workers }, (_, part) => runPart(recipe, channels, part, progress, workerHeapMb, threads)));
     return summarizeLookupParts(options, parts);
   } finally {
     abortParts(channels);
@@ -53,9 +61,12 @@ export async function runLookupExperimentSplit(
   }
 }
 
-function runPart(recipe: OptionsRecipe, channels: PartChannels, part: number, progress: ((line: string) => void) | undefined, threads: Worker[]): Promise<LookupPart> {
+function runPart(
+  recipe: OptionsRecipe, channels: PartChannels, part: number, progress: ((line: string) => void) | undefined, workerHeapMb: number | null, threads: Worker[],
+): Promise<LookupPart> {
   const workerData: LookupWorkerData = { recipe, channels, part, progress: progress !== undefined };
-  const thread = new Worker(new URL('./lookup-worker.ts', import.meta.url), { workerData });
+  const resourceLimits = workerHeapMb === null ? undefined : { maxOldGenerationSizeMb: workerHeapMb };
+  const thread = new Worker(new URL('./lookup-worker.ts', import.meta.url), { workerData, resourceLimits });
   threads.push(thread);
   return new Promise<LookupPart>((resolve, reject) => {
     let settled = false;

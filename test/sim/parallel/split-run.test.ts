@@ -89,7 +89,7 @@ describe('a split lookup experiment', () => {
     const input: SmallRunInput = { seed: 11, nodes: 200, lookups: 400 };
     const whole = runLookupExperiment(smallRun(input));
     // 2 KiB holds a few NODES records: parts fill each other's rings all the time.
-    const split = await runLookupExperimentSplit(recipe(input), 2, undefined, 2048);
+    const split = await runLookupExperimentSplit(recipe(input), 2, { ringBytes: 2048 });
     assert.deepEqual(simulated(split), simulated(whole));
   });
 
