@@ -36,7 +36,8 @@ const CHURN_FACTOR = 2.5;
 /**
  * A worker's heap cap over the heap its part is estimated to need (HEAP_BYTES_PER_NODE, which has
  * room for churn already). Calibrated on 10^5 nodes on two workers (2026-11-29): 5,500 MiB each
- * ran without running short, at 9.6 GiB peak RSS for the whole run.
+ * ran without running short, at 9.6 GiB peak RSS for the whole run; this rule gives 5,937 MiB
+ * there, and 9.75 GiB.
  */
 const WORKER_HEAP_HEADROOM = 1.4;
 /** What a worker's heap keeps for every node of the whole run: its identity, record, oracle entry and trace lane. */
