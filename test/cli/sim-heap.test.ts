@@ -9,6 +9,18 @@ const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 const BIN = fileURLToPath(new URL('../../bin/peergrid.js', import.meta.url));
 
+/** `peergrid sim lookup` of 200 nodes in a process started with a 256 MiB heap cap, with `extraArgs`. */
+async function simLookupWithSmallCap(extraArgs: readonly string[]): Promise<{ status: number | null; out: string; err: string }> {
+  const args = ['--max-old-space-size=256', BIN, 'sim', 'lookup', '--nodes', '200', '--lookups', '20', '--seed', '3', ...extraArgs, '--json'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RELAUNCHED_ENV]: '' } });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { status, out, err };
+}
+
 describe('heap cap for large simulations', () => {
   it('keeps the default cap when it suffices', () => {
     assert.equal(heapCapToRelaunchMb(10_000, 4 * GIB, 24 * GIB, {}), null);
@@ -58,29 +70,16 @@ describe('heap cap for large simulations', () => {
   });
 
   it('end to end: a run started with a small cap relaunches itself and prints its result', async () => {
-    const child = spawn(process.execPath, ['--max-old-space-size=256', BIN, 'sim', 'lookup', '--nodes', '200', '--lookups', '20', '--seed', '3', '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RELAUNCHED_ENV]: '' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { status, out, err } = await simLookupWithSmallCap([]);
     assert.equal(status, 0, err);
     assert.match(err, /raising the heap cap to \d+ MiB/);
     const result = JSON.parse(out) as { nodes: number; seed: number };
     assert.equal(result.nodes, 200);
     assert.equal(result.seed, 3);
   });
+
   it('end to end: a split run is not relaunched (its workers get caps of their own)', async () => {
-    const child = spawn(process.execPath, ['--max-old-space-size=256', BIN, 'sim', 'lookup', '--nodes', '200', '--lookups', '20', '--seed', '3', '--workers', '2', '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RELAUNCHED_ENV]: '' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { status, out, err } = await simLookupWithSmallCap(['--workers', '2']);
     assert.equal(status, 0, err);
     assert.doesNotMatch(err, /raising the heap cap/);
     const result = JSON.parse(out) as { nodes: number; workers: number };
