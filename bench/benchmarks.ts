@@ -17,6 +17,7 @@ import { vivaldiBenchmark } from './vivaldi.ts';
 import { proximityDevnetBenchmark } from './proximity-devnet.ts';
 import { searchDevnetBenchmark } from './search-devnet.ts';
 import { signaturesBenchmark } from './signatures.ts';
+import { round3 } from './support/figures.ts';
 import { tableMemoryBenchmark } from './table-memory.ts';
 
 type Say = (line: string) => void;
@@ -189,7 +190,7 @@ export const benchmarks: Record<string, Benchmark> = {
         if (Number.isNaN(smallestMicrosPerMessage)) smallestMicrosPerMessage = microsPerMessage;
         runs.push({
           nodes, messagesPerLookup: r.messagesPerLookup, windowCpuMs: r.windowCpuMs, windowSpeedupVsRealTime: r.windowSpeedupVsRealTime,
-          cpuMicrosPerLookup: Math.round(microsPerLookup), cpuMicrosPerMessage: ratio(microsPerMessage, 1),
+          cpuMicrosPerLookup: Math.round(microsPerLookup), cpuMicrosPerMessage: round3(microsPerMessage),
           perMessageOverSmallest: ratio(microsPerMessage, smallestMicrosPerMessage), perLookupOverBudget: ratio(microsPerLookup, budgetMicrosPerLookup),
           rssBytesMax: r.rssBytesMax, traceHash: r.traceHash,
         });

@@ -11,8 +11,8 @@
  * order), with the node's defaults (k = 20, b = 4, relaxed splitting).
  */
 import { defaultDhtConfig } from '../src/core/config.ts';
+import { routingTableConfigOf } from '../src/core/dht-node.ts';
 import { idFromBytes, randomId, type Id } from '../src/core/id.ts';
-import { Limits } from '../src/core/limits.ts';
 import { peerRef, type PeerRef } from '../src/core/peer.ts';
 import { RoutingTable } from '../src/core/routing-table.ts';
 import { Prng } from '../src/sim/prng.ts';
@@ -47,11 +47,7 @@ function pick<T>(items: readonly T[], call: number): T {
 }
 
 function build(peers: readonly PeerRef[], owners: number, random: Prng): Side {
-  const config = {
-    k: defaultDhtConfig.k, bitsPerDigit: defaultDhtConfig.bitsPerDigit, relaxedSplitting: defaultDhtConfig.relaxedSplitting,
-    failuresToEvict: defaultDhtConfig.failuresToEvict, livenessCheckAfterMs: defaultDhtConfig.livenessCheckAfterMs,
-    replacementsMax: Limits.replacementsPerBucketMax,
-  };
+  const config = routingTableConfigOf(defaultDhtConfig);
   const side: Side = { tables: [], known: [], unknown: [], targets: [] };
   for (let owner = 0; owner < owners; owner++) {
     const table = new RoutingTable(peers[owner], config, 0);

@@ -18,7 +18,7 @@ import type { DhtEvent, NodeSnapshot, Outgoing, TrafficClass } from './node-io.t
 import type { PeerRef } from './peer.ts';
 import { ProbeSchedule } from './probe-schedule.ts';
 import type { Random } from './random.ts';
-import { RoutingTable, type ObserveOutcome } from './routing-table.ts';
+import { RoutingTable, type ObserveOutcome, type RoutingTableConfig } from './routing-table.ts';
 import { RttHistogram } from './rtt-histogram.ts';
 import { TimerQueue } from './timer-queue.ts';
 import { ValueStore, type HeldValue } from './value-store.ts';
@@ -156,6 +156,20 @@ const LOOKUP_RESEEDS_MAX = 2;
  */
 const JOIN_REFRESH_ATTEMPTS_MAX = 3;
 
+/** The routing table a node of this configuration keeps. */
+export function routingTableConfigOf(config: DhtConfig): RoutingTableConfig {
+  return {
+    k: config.k,
+    bitsPerDigit: config.bitsPerDigit,
+    relaxedSplitting: config.relaxedSplitting,
+    failuresToEvict: config.failuresToEvict,
+    livenessCheckAfterMs: config.livenessCheckAfterMs,
+    replacementsMax: Limits.replacementsPerBucketMax,
+    proximity: config.proximity,
+    eviction: config.eviction,
+  };
+}
+
 export class DhtNode {
   readonly self: PeerRef;
   readonly config: DhtConfig;
@@ -212,16 +226,7 @@ export class DhtNode {
     this.nextRequestId = deps.random.nextUint32();
     this.fallbackRtoMs = config.rtoInitialMs;
     this.probes = new ProbeSchedule(config.neighbourhoodProbeIntervalMs);
-    this.table = new RoutingTable(this.self, {
-      k: config.k,
-      bitsPerDigit: config.bitsPerDigit,
-      relaxedSplitting: config.relaxedSplitting,
-      failuresToEvict: config.failuresToEvict,
-      livenessCheckAfterMs: config.livenessCheckAfterMs,
-      replacementsMax: Limits.replacementsPerBucketMax,
-      proximity: config.proximity,
-      eviction: config.eviction,
-    }, nowMs);
+    this.table = new RoutingTable(this.self, routingTableConfigOf(config), nowMs);
     this.vivaldi = config.proximity ? asFloat32(ORIGIN) : null;
     if (config.proximity) this.table.estimate = (coordinate, srttMs) => this.estimateRttMs(coordinate, srttMs);
     if (snapshot) this.restore(snapshot, nowMs);

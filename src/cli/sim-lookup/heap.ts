@@ -3,8 +3,9 @@
  * and a 10^5-node run needs more (about 40 KB of heap per node when this was written, more under
  * churn, which keeps departed identities; more again since the routing tables' numeric columns
  * moved onto the heap), so it died of "heap out of memory" at 90,000 nodes with 20 GiB free. When
- * the cap is below what a run needs, `sim lookup` runs itself again in a child process with
- * --max-old-space-size raised, up to 80% of the machine's memory.
+ * the cap is below what a whole run needs, `sim lookup` runs itself again in a child process with
+ * --max-old-space-size raised, up to 80% of the machine's memory; a split run's workers get caps
+ * of their own parts instead (workerHeapCapMb).
  */
 import { PART_SKEW_MAX } from '../../sim/parallel/node-partition.ts';
 
