@@ -356,8 +356,11 @@ export class ContentStore {
   /** Imports a CAR as it arrives: every block checked and stored, the roots pinned as "import". */
   async importCar(source: AsyncIterable<Uint8Array>): Promise<CarImportReport> {
     const imported = await importCarStream(source, this.store).catch((error: unknown) => {
-      // @ipld/car and cborg fail with plain Errors on bytes that are not a CAR; the store's own failures are named.
-      if (error instanceof Error && error.constructor === Error && !('code' in error)) throw new ContentInputError(`not a readable CAR file: ${error.message}`);
+      // @ipld/car and cborg fail with plain Errors on bytes that are not a CAR, and multiformats with
+      // RangeErrors (a bad varint, a CID of an unknown version, a header nested past the stack): the
+      // client's bad bytes, not the node's fault. The store's own failures are named.
+      const fromReader = error instanceof Error && (error.constructor === Error || error.constructor === RangeError) && !('code' in error);
+      if (fromReader) throw new ContentInputError(`not a readable CAR file: ${error.message}`);
       throw error;
     });
     return {
