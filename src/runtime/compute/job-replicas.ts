@@ -13,7 +13,7 @@
  * and the one that takes over syncs to the others, which then follow it instead.
  */
 import * as DagCbor from '@ipld/dag-cbor';
-import type { ComputeRequest } from '../../services/compute/grid/compute-messages.ts';
+import { ComputeLimits, type ComputeRequest } from '../../services/compute/grid/compute-messages.ts';
 import { JobCoordinator, type CoordinatorOptions } from '../../services/compute/grid/job-coordinator.ts';
 import { decodeManifest, jobIdOf, type JobManifest } from '../../services/compute/grid/job-manifest.ts';
 import { mergeSnapshot, type HeldSnapshot } from '../../services/compute/grid/snapshot-merge.ts';
@@ -104,7 +104,9 @@ export class JobReplicas {
     } catch (error) {
       return { problem: `the snapshot is not dag-cbor: ${(error as Error).message}` };
     }
-    const merged = mergeSnapshot(replica?.held, part);
+    const units = unitCount(decoded.manifest.spec.units);
+    // The bounds restore holds a whole snapshot to, so that parts that follow on cannot grow a copy without end.
+    const merged = mergeSnapshot(replica?.held, part, { settledMax: units, receiptsMax: units * ComputeLimits.workersPerUnitMax });
     if ('problem' in merged) return { problem: merged.problem };
     if ('gap' in merged) {
       // The coordinator is there; it sends from what we hold next time (the whole, for another log).
@@ -118,7 +120,7 @@ export class JobReplicas {
       if (typeof whole === 'string') return { problem: whole };
       restored = whole;
     } else {
-      const problem = partProblem(part as { state: unknown }, unitCount(decoded.manifest.spec.units));
+      const problem = partProblem(part as { state: unknown }, units);
       if (problem !== null) return { problem };
     }
     if (replica === undefined) {

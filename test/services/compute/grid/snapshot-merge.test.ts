@@ -103,4 +103,27 @@ describe('sparse snapshots', () => {
       mergeSnapshot(first.held, value);
     }), { numRuns: 300 });
   });
+
+  it('do not grow a copy past the job\'s bounds, however many parts follow on', () => {
+    // Each part passes on its own (a message's worth, its units unique within it); a sender that
+    // keeps sending parts that follow on from what is held once grew the copy by that much per sync.
+    const job = coordinator(4);
+    work(job, 'a', 4, 1);
+    work(job, 'b', 4, 2);
+    const bounds = { settledMax: 4, receiptsMax: 4 * 16 };
+    const whole = mergeSnapshot(undefined, carried({ ...job.snapshot(3), log: 'x/0/1' }), bounds);
+    assert.ok('held' in whole);
+    assert.ok(whole.held.settled > 0 && whole.held.receipts > 0);
+    let held = whole.held;
+    let refused = '';
+    for (let sync = 0; sync < 100 && refused === ''; sync++) {
+      const part = carried({ ...job.snapshot(3, { settled: 0, receipts: 0 }), settledFrom: held.settled, receiptsFrom: held.receipts, log: 'x/0/1' });
+      const merged = mergeSnapshot(held, part, bounds);
+      if ('problem' in merged) refused = merged.problem;
+      else if ('held' in merged) held = merged.held;
+    }
+    assert.match(refused, /over the job's 4 and 64/);
+    assert.ok(held.settled <= bounds.settledMax && held.receipts <= bounds.receiptsMax, `held ${held.settled} settled, ${held.receipts} receipts`);
+    assert.ok('problem' in mergeSnapshot(undefined, carried({ ...job.snapshot(3), log: 'x/0/1' }), { settledMax: whole.held.settled - 1, receiptsMax: 64 }), 'a whole over the bounds too');
+  });
 });
