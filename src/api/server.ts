@@ -104,6 +104,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     // Node's own limit applies to every request alike; an upload may take hours. serve() sets the
     // limit per route instead (the whole request for JSON, an idle limit for streams).
     requestTimeout: 0,
+    // Node would refuse an HTTP/1.1 request without Host itself, with an empty body; serve()
+    // refuses it with a JSON message like every other 4xx.
+    requireHostHeader: false,
   }, (request, response) => {
     void serve(options, request, response).catch((error: unknown) => {
       // serve() answers every error itself; this is the last guard against a bug there.
@@ -151,7 +154,13 @@ function close(server: Server): Promise<void> {
 
 async function serve(options: ApiServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const log = options.log ?? (() => {});
+  const timeouts: ServerTimeouts = {
+    requestTimeoutMs: options.timeouts?.requestTimeoutMs ?? ApiLimits.requestTimeoutMs,
+    streamIdleTimeoutMs: options.timeouts?.streamIdleTimeoutMs ?? ApiLimits.streamIdleTimeoutMs,
+  };
+  let timeLimited = false;
   try {
+    if (request.headers.host === undefined && request.httpVersion === '1.1') throw badRequest('an HTTP/1.1 request needs a Host header');
     const access = authorize(options.auth, { authorization: request.headers.authorization, host: request.headers.host });
     checkAccess(access, request.method ?? '');
     const target = request.url ?? '/';
@@ -178,10 +187,8 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
     const match = matchRoute(request.method ?? '', pathname);
     const route = routes[match.name];
     if (query !== '' && route.query === null) throw badRequest(`${pathname} takes no query parameters`);
-    limitTime(request, response, isByteStream(route.body) || isByteStream(route.response), {
-      requestTimeoutMs: options.timeouts?.requestTimeoutMs ?? ApiLimits.requestTimeoutMs,
-      streamIdleTimeoutMs: options.timeouts?.streamIdleTimeoutMs ?? ApiLimits.streamIdleTimeoutMs,
-    });
+    limitTime(request, response, isByteStream(route.body) || isByteStream(route.response), timeouts);
+    timeLimited = true;
     const caller: RequestCaller = { loopback: isLoopbackHost(request.socket.remoteAddress ?? '') };
     const result = await callHandler(options.handlers, match.name, match.params, withRangeHeader(match.name, query, request), request, caller);
     if (isByteStream(route.response)) {
@@ -198,6 +205,10 @@ async function serve(options: ApiServerOptions, request: IncomingMessage, respon
     }
     if (!request.complete && !request.destroyed) {
       refusalsDraining.set(request, answer);
+      // Refused before its route set a time limit (a wrong token, no such route, a query where none
+      // is taken): without one, a client that stalls mid-body would hold the connection unanswered
+      // for ever. It gets the JSON request's limit, then its refusal.
+      if (!timeLimited) limitTime(request, response, false, timeouts);
       await drainBody(request, ApiLimits.refusedBodyDrainBytesMax);
     }
     // A body still not read to its end (too large, or the client went away): the connection closes after the answer.
@@ -280,7 +291,9 @@ async function callHandler<Name extends RouteName>(
 
 /** The query string as text values; a name given twice is refused rather than one copy chosen silently. */
 function parseQuery(raw: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `?__proto__=x` must stay a parameter (which the schema refuses as unknown), not
+  // vanish into the prototype setter and be ignored silently.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   let parsed: URLSearchParams;
   try {
     parsed = new URLSearchParams(raw);

@@ -96,6 +96,7 @@ describe('API server on loopback', () => {
     ['a key that is too long', `/api/v1/lookup/${'k'.repeat(1025)}`, {}, 400, /^key: must be a key.*got 1,025 bytes$/],
     ['bad percent-encoding', '/api/v1/dht/%ZZ', {}, 400, /^key: bad percent-encoding/],
     ['a query string', '/api/v1/status?verbose=1', {}, 400, /takes no query parameters/],
+    ['a query parameter named __proto__', '/api/v1/gc?__proto__=1', { method: 'POST' }, 400, /^query: unknown field '__proto__'/],
     ['an unknown path', '/api/v1/bogus', {}, 404, /^no route \/api\/v1\/bogus \(routes: /],
     ['an unknown method', '/api/v1/dht/k', { method: 'DELETE' }, 405, /^DELETE is not allowed on \/api\/v1\/dht\/k \(allowed: PUT, GET\)$/],
     ['a POST to the status page', '/', { method: 'POST' }, 405, /allowed: GET/],
@@ -104,6 +105,11 @@ describe('API server on loopback', () => {
     ['a body that is not JSON', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: '{"value":' }, 400, /^body: not valid JSON/],
     ['a body that is not UTF-8', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: Buffer.from([0x22, 0xff, 0x22]) }, 400, /^body: not valid UTF-8$/],
     ['a body that is an array', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: '[]' }, 400, /^body: must be an object/],
+    // JSON can carry a lone surrogate, UTF-8 cannot: it would be stored as U+FFFD, or reach the wire codec.
+    ['a value with a lone surrogate', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: '{"value":"a\\ud800"}' }, 400, /^body\.value: not well-formed Unicode/],
+    ['a lone surrogate deep in a job.json', '/api/v1/jobs', { method: 'POST', headers: JSON_TYPE, body: '{"job":{"units":{"args":["ok","\\udc00"]}}}' }, 400, /^body\.job\.units\.args\[1\]: not well-formed Unicode/],
+    ['a field name with a lone surrogate', '/api/v1/jobs', { method: 'POST', headers: JSON_TYPE, body: '{"job":{"\\ud800":1}}' }, 400, /^body\.job \(the name of a field\): not well-formed Unicode/],
+    ['a body nested 200,000 deep', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: `${'['.repeat(200_000)}${']'.repeat(200_000)}` }, 400, /^body: must be an object/],
     ['a value that is not a string', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: '{"value":5}' }, 400, /^body\.value: must be a string/],
     ['an unknown field', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: '{"value":"x","tll":5}' }, 400, /^body: unknown field 'tll'/],
     ['an unknown encoding', '/api/v1/dht/k', { method: 'PUT', headers: JSON_TYPE, body: '{"value":"x","encoding":"hex"}' }, 400, /^body\.encoding: must be one of "utf8", "base64"/],
@@ -137,6 +143,17 @@ describe('API server on loopback', () => {
     assert.equal((await rawRequest(server.port, '/api/v1/status')).status, 200);
   });
 
+  it('answers a request refused before its route is known (no such route) whose body stalls, within the time limit', async () => {
+    // Refused before any route set a time limit: the wait for the rest of its body must still end.
+    const answer = await rawRequest(server.port, '/api/v1/bogus', {
+      method: 'POST', headers: { ...JSON_TYPE, 'content-length': String(10 * 1024 * 1024) }, body: '{}',
+    }).catch((error: Error) => error);
+    assert.ok(!(answer instanceof Error), `an answer, not ${String(answer)}`);
+    assert.equal(answer.status, 404);
+    assert.match(errorOf(answer).message, /^no route \/api\/v1\/bogus/);
+    assert.equal(answer.headers.connection, 'close');
+  });
+
   it('turns node failures into 503 (busy, stopping) and 500 (a bug), and serves on', async () => {
     node.failNext = 'busy';
     const busy = await rawRequest(server.port, '/api/v1/lookup/x');
@@ -157,6 +174,13 @@ describe('API server on loopback', () => {
     const answer = await rawExchange(server.port, 'NOT HTTP AT ALL\r\n\r\n');
     assert.match(answer, /^HTTP\/1\.1 400 /);
     assert.equal((await rawRequest(server.port, '/api/v1/status')).status, 200);
+  });
+
+  it('refuses an HTTP/1.1 request without a Host header with 400 and a JSON message', async () => {
+    const answer = await rawExchange(server.port, 'GET /api/v1/status HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.match(answer, /\r\ncontent-type: application\/json/i);
+    assert.match(answer, /"message":"an HTTP\/1\.1 request needs a Host header"/);
   });
 
   it('accepts the token on loopback, refuses a wrong one with 401, and refuses a foreign Host without one', async () => {
@@ -201,5 +225,15 @@ describe('API server that requires its token (as on a non-loopback address)', ()
     const refused = await rawRequest(server.port, '/api/v1/dht/x', { method: 'PUT', headers: JSON_TYPE, body: '{"value":"x"}' });
     assert.equal(refused.status, 401);
     assert.equal(node.calls.length, callsBefore);
+  });
+
+  it('answers a request without the token whose body stalls, within the time limit, so no client can hold connections unanswered', async () => {
+    const answer = await rawRequest(server.port, '/api/v1/dht/x', {
+      method: 'PUT', headers: { ...JSON_TYPE, 'content-length': String(10 * 1024 * 1024) }, body: '{}',
+    }).catch((error: Error) => error);
+    assert.ok(!(answer instanceof Error), `an answer, not ${String(answer)}`);
+    assert.equal(answer.status, 401);
+    assert.match(errorOf(answer).message, /needs its token/);
+    assert.equal(answer.headers.connection, 'close');
   });
 });
