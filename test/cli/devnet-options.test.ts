@@ -1,11 +1,16 @@
 /** `peergrid devnet`: its options, checked before any process starts (exit status 2 for bad ones). */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/cli/args.ts';
 import { devnetUsage } from '../../src/cli/devnet/command.ts';
 import { formatInstructions } from '../../src/cli/devnet/instructions.ts';
 import { parseDevnetArgs } from '../../src/cli/devnet/options.ts';
 import { main, type CliIo } from '../../src/cli/main.ts';
+
+/** A file that exists: given where a directory is needed. */
+const A_FILE = fileURLToPath(import.meta.url);
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {
   let out = '';
@@ -27,6 +32,8 @@ describe('devnet options', () => {
     [['--api-port', '65535', '--nodes', '2'], /^--api-port 65535 leaves no room for 2 nodes/],
     [['--api-port', '-1'], /^--api-port must be an integer from 0 to 65,535/],
     [['extra'], /^unexpected argument 'extra'/],
+    [['--dir', A_FILE], /^--dir .* is a file, not a directory$/],
+    [['--dir', join(A_FILE, 'grid')], /^--dir .*: a part of this path is a file, not a directory$/],
   ];
   for (const [args, message] of refused) {
     it(`refuse ${args.join(' ')}`, () => {

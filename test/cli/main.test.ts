@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { main, topUsage } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/main.ts';
 import { simLookupUsage } from '../../src/cli/sim-lookup/command.ts';
@@ -77,6 +80,42 @@ describe('main: usage errors exit 2 with a hint at the nearest help', () => {
     it(`${argv.join(' ') || '(no arguments)'}`, async () => {
       const c = capture();
       assert.equal(await main(argv, c.io), 2);
+      assert.equal(c.out(), '');
+      const lines = c.err().split('\n');
+      assert.match(lines[0], /^peergrid: /);
+      assert.match(lines[0], pattern);
+      assert.equal(lines.at(-2), `Run '${help}' for usage.`);
+    });
+  }
+});
+
+describe('main: bad local paths exit 2 before any work or request', () => {
+  const work = mkdtempSync(join(tmpdir(), 'peergrid-cli-paths-'));
+  after(() => rmSync(work, { recursive: true, force: true }));
+  const aFile = join(work, 'a-file');
+  writeFileSync(aFile, 'not a directory\n');
+  const notAJob = join(work, 'not-a-job.json');
+  writeFileSync(notAJob, '{"colour":"blue"}\n');
+  const programMissing = join(work, 'program-missing.json');
+  writeFileSync(programMissing, '{"program":"missing.wasm","units":{"args":["1"]}}\n');
+  const nowhere = ['--api', 'http://127.0.0.1:1'];
+  const cases: [string[], RegExp, string][] = [
+    [['sim', 'report', '-o', work, '--quick'], /-o\/--output .* is a directory, not a file$/, 'peergrid sim report --help'],
+    [['sim', 'report', '-o', join(work, 'no-dir', 'r.html'), '--quick'], /-o\/--output .*: the directory .*no-dir does not exist$/, 'peergrid sim report --help'],
+    [['sim', 'report', '-o', join(aFile, 'r.html'), '--quick'], /-o\/--output .*: a part of this path is a file, not a directory$/, 'peergrid sim report --help'],
+    [['sim', 'report', '-o', join(work, 'r.html'), '--from', join(work, 'no-dir'), '--quick'], /--from .*no-dir: no such directory$/, 'peergrid sim report --help'],
+    [['sim', 'report', '-o', join(work, 'r.html'), '--svg', aFile, '--quick'], /--svg .* is a file, not a directory$/, 'peergrid sim report --help'],
+    [['job', 'submit', join(work, 'missing.json'), ...nowhere], /cannot read .*missing\.json: ENOENT/, 'peergrid job submit --help'],
+    [['job', 'submit', work, ...nowhere], /cannot read .*: EISDIR/, 'peergrid job submit --help'],
+    [['job', 'submit', notAJob, ...nowhere], /not-a-job\.json is not a valid job:$/, 'peergrid job submit --help'],
+    [['job', 'submit', programMissing, ...nowhere], /cannot read the program .*missing\.wasm: ENOENT/, 'peergrid job submit --help'],
+    [['job', 'results', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '-o', aFile, ...nowhere], /cannot make .*a-file: EEXIST/, 'peergrid job results --help'],
+    [['job', 'results', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '-o', '', ...nowhere], /-o\/--output must not be empty$/, 'peergrid job results --help'],
+  ];
+  for (const [argv, pattern, help] of cases) {
+    it(`${argv.join(' ').replaceAll(work, 'DIR').slice(0, 80)}`, async () => {
+      const c = capture();
+      assert.equal(await main(argv, c.io), 2, c.err());
       assert.equal(c.out(), '');
       const lines = c.err().split('\n');
       assert.match(lines[0], /^peergrid: /);

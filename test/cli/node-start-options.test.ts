@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/cli/args.ts';
 import { main, type CliIo } from '../../src/cli/main.ts';
@@ -9,6 +10,8 @@ import { nodeStartUsage } from '../../src/cli/node/command.ts';
 import { parseNodeStartArgs } from '../../src/cli/node/options.ts';
 
 const PEER = '12D3KooWNEYrkz3mqvGdZaVj9ouJayYUQfnYyguc7mxJHH6CdRS1';
+/** A file that exists: given where a directory is needed. */
+const A_FILE = fileURLToPath(import.meta.url);
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {
   let out = '';
@@ -56,6 +59,9 @@ describe('node start options', () => {
     [['--api', 'example.com:80'], /^--api: expected HOST:PORT/],
     [['--api', '127.0.0.1:70000'], /^--api: expected HOST:PORT/],
     [['--log-level', 'loud'], /^--log-level must be one of trace, debug, info, warn, error, fatal, silent, got 'loud'$/],
+    [['--listen', '/ip4/127.0.0.1/udp/4100'], /^--listen '\/ip4\/127.0.0.1\/udp\/4100': no transport of this node listens there/],
+    [['--data-dir', A_FILE], /^--data-dir .* is a file, not a directory$/],
+    [['--data-dir', join(A_FILE, 'node')], /^--data-dir .*: a part of this path is a file, not a directory$/],
   ];
   for (const [args, message] of refused) {
     it(`refuse ${args.join(' ')}`, () => {

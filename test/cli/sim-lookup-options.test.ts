@@ -140,11 +140,11 @@ describe('parseSimLookupArgs validation', () => {
     [['--connect-rtts', '-1'], /^--connect-rtts must be a number >= 0/],
     [['--bandwidth', '-5'], /^--bandwidth must be a number >= 0/],
     [['--graceful', '1.5'], /^--graceful must be a probability in \[0, 1\]/],
-    [['--join-spacing', '0'], /^--join-spacing must be a duration > 0 in milliseconds/],
-    [['--warmup', '-1'], /^--warmup must be a duration >= 0 in minutes/],
-    [['--window', '0'], /^--window must be a duration > 0 in minutes/],
+    [['--join-spacing', '0'], /^--join-spacing must be a duration in \(0, 3,600,000\] in milliseconds/],
+    [['--warmup', '-1'], /^--warmup must be a duration in \[0, 43,200\] in minutes/],
+    [['--window', '0'], /^--window must be a duration in \(0, 43,200\] in minutes/],
     [['--probe', '-1'], /^--probe must be a duration >= 0 in seconds/],
-    [['--check', '0'], /^--check must be a duration > 0 in seconds/],
+    [['--check', '0'], /^--check must be a duration >= 1 in seconds/],
     [['--churn', 'bogus'], /^--churn: bad churn model 'bogus'/],
     [['--churn', 'exp:0'], /^--churn: .*median minutes must be a number > 0/],
     [['--churn', 'trace:/nonexistent/churn.trace'], /^--churn: .*cannot read trace file/],
@@ -156,6 +156,16 @@ describe('parseSimLookupArgs validation', () => {
     [['--json=yes'], /^option '--json' does not take a value$/],
     [['--workers', '0'], /^--workers must be an integer from 1 to 64, got '0'/],
     [['--workers', '2', '--churn', 'exp:10', '--latency', 'geo'], /^--workers 2: under churn a split run divides the nodes by host: it needs a latency model with hosts/],
+    // Simulated time that would never end: refused, not run until killed.
+    [['--window', '1e300'], /^--window must be a duration in \(0, 43,200\] in minutes/],
+    [['--warmup', '1e300'], /^--warmup must be a duration in \[0, 43,200\] in minutes/],
+    [['--join-spacing', '1e300'], /^--join-spacing must be a duration in \(0, 3,600,000\] in milliseconds/],
+    [['--probe', '0.000001ms'], /^--probe must be 0 \(off\) or at least 100ms, got '0.000001ms'$/],
+    [['--check', '0.0000001ms'], /^--check must be a duration >= 1 in seconds/],
+    [['--churn', 'exp:1e-300'], /^--churn 'exp:1e-300': its median session must be from 1 second to 7 days/],
+    [['--churn', 'exp:1e300'], /^--churn 'exp:1e300': its median session must be from 1 second to 7 days/],
+    [['--churn', 'weibull:1e-300:1'], /^--churn 'weibull:1e-300:1': its median session must be from 1 second to 7 days/],
+    [['--nodes', '10', '--workers', '11'], /^--workers 11 is more than the 10 nodes/],
   ];
   for (const [args, pattern] of cases) {
     it(`rejects ${args.join(' ')}`, () => assertUsage(() => parse(...args), pattern));

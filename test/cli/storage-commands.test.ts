@@ -541,6 +541,8 @@ describe('storage commands against running nodes', () => {
     [['get', 'pgcap1:bafy:zz'], /^peergrid: <cid\|capability>: not a valid capability/m],
     [['get', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '-o', 'FILE'], /exists already; peergrid get never replaces anything/],
     [['get', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '-o', '/nonexistent/dir/out'], /the directory \/nonexistent\/dir does not exist/],
+    [['get', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '-o', 'FILE/out'], /^peergrid: .*file\.bin\/out: a part of this path before its last name is a file, not a directory$/m],
+    [['export', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', 'FILE/out.car'], /a part of this path before its last name is a file/],
     [['ls', 'a', 'b'], /^peergrid: unexpected argument 'b' \(expected <cid\|capability>\)$/m],
     [['pin', 'add', 'x'], /^peergrid: <cid\|capability>: not a CID/m],
     [['pin'], /^peergrid: .* for 'pin' \(subcommands: add, rm, ls\)$/m],
@@ -559,7 +561,7 @@ describe('storage commands against running nodes', () => {
   ];
   for (const [argv, message] of usageErrors) {
     it(`bad usage exits 2: ${argv.join(' ').slice(0, 60)}`, async () => {
-      const filled = argv.map((arg) => (arg === 'FILE' ? join(work, 'file.bin') : arg));
+      const filled = argv.map((arg) => arg.replace(/^FILE(?=\/|$)/, join(work, 'file.bin')));
       const run = await peergrid([...filled, '--api', first]);
       assert.equal(run.status, 2, run.err);
       assert.equal(run.out, '');

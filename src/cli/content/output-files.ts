@@ -3,11 +3,22 @@
  * runtime's no-replace writer (runtime/content/new-file.ts) with its error as a command failure.
  */
 import { dirname, resolve } from 'node:path';
-import { ExistingPathError, pathExists, writeNewFile as writeNewFileOnDisk } from '../../runtime/content/new-file.ts';
+import { ExistingPathError, pathExists as pathExistsOnDisk, writeNewFile as writeNewFileOnDisk } from '../../runtime/content/new-file.ts';
 import { UsageError } from '../args.ts';
 import { CommandFailedError } from '../command.ts';
 
-export { pathExists };
+/**
+ * Whether `path` exists. A path that goes through a file (-o notes.txt/out) can neither exist nor
+ * be made: the user's to fix, so a usage error, not the ENOTDIR of an unexpected failure.
+ */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    return await pathExistsOnDisk(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new UsageError(`${path}: a part of this path before its last name is a file, not a directory`);
+    throw error;
+  }
+}
 
 /** A new path to write: it must not exist, and its directory must (a usage error either way, before any request). */
 export async function checkNewPath(path: string, what: string): Promise<void> {

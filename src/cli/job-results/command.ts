@@ -23,9 +23,12 @@ export async function runJobResults(args: readonly string[], io: CliIo): Promise
   const client = parseApiClientOptions(values, io.env);
   const [jobId] = expectPositionals(positionals, ['job id']);
   if (values.output === undefined) throw new UsageError('missing -o DIR: where to write the outputs');
+  if (values.output === '') throw new UsageError('-o/--output must not be empty');
   const directory = values.output;
-  await mkdir(directory, { recursive: true }).catch((error: Error) => {
-    throw new CommandFailedError(`cannot make ${directory}: ${error.message}`);
+  // A DIR that is a file, or under one, is the user's to fix: bad usage, before any request.
+  await mkdir(directory, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    const message = `cannot make ${directory}: ${error.message}`;
+    throw error.code === 'EEXIST' || error.code === 'ENOTDIR' || error.code === 'EACCES' ? new UsageError(message) : new CommandFailedError(message);
   });
   const api = await connectApi(client, io.env);
   const units: Record<string, unknown>[] = [];

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseJobSpec } from '../../services/compute/jobs/job-spec.ts';
-import { parseCommandLine, parseDuration } from '../args.ts';
+import { parseCommandLine, parseDuration, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
 import { expectPositionals } from '../api-client/arguments.ts';
 import { callApi } from '../api-client/call.ts';
@@ -25,11 +25,12 @@ export async function runJobSubmit(args: readonly string[], io: CliIo): Promise<
   const client = parseApiClientOptions(values, io.env);
   const [path] = expectPositionals(positionals, ['job.json']);
   const timeoutMs = values.timeout === undefined ? null : parseDuration('--timeout', values.timeout, 's', { min: 1 });
+  // A job file that is missing, a directory or not a valid job is the user's to fix: bad usage.
   const text = await readFile(path, 'utf8').catch((error: Error) => {
-    throw new CommandFailedError(`cannot read ${path}: ${error.message}`);
+    throw new UsageError(`cannot read ${path}: ${error.message}`);
   });
   const parsed = parseJobSpec(text);
-  if (!parsed.ok) throw new CommandFailedError(`${path} is not a valid job:\n${parsed.problems.map((problem) => `  ${problem}`).join('\n')}`);
+  if (!parsed.ok) throw new UsageError(`${path} is not a valid job:\n${parsed.problems.map((problem) => `  ${problem}`).join('\n')}`);
   const job = JSON.parse(text) as Record<string, unknown>;
   const api = await connectApi(client, io.env);
   const staged = await stageJobFiles(api, client.baseUrl, path, job, `job:${parsed.spec.name}`.slice(0, 200));

@@ -32,6 +32,8 @@ export async function runNodeStart(args: readonly string[], io: CliIo): Promise<
       listen: plan.listen,
       bootstrap: plan.bootstrap,
       log,
+    }).catch((error: unknown) => {
+      throw listenFailure(error) ?? error;
     });
     let api: NodeApiServer;
     try {
@@ -57,6 +59,16 @@ export async function runNodeStart(args: readonly string[], io: CliIo): Promise<
   } finally {
     shutdown.dispose();
   }
+}
+
+/**
+ * libp2p's error when it cannot listen on an address (a port in use, say) holds each address's
+ * error with its stack trace; the user needs only the address and the reason.
+ */
+function listenFailure(error: unknown): CommandFailedError | null {
+  if (!(error instanceof Error) || error.name !== 'UnsupportedListenAddressesError') return null;
+  const reasons = [...error.message.matchAll(/^ {2}(\S+): (?:Error: )?(.+)$/gm)].map(([, address, reason]) => `${address}: ${reason}`);
+  return new CommandFailedError(`cannot listen on ${reasons.length > 0 ? reasons.join('; ') : 'the listen addresses'}`);
 }
 
 export function nodeStartUsage(): string {

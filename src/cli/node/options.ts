@@ -3,11 +3,13 @@
  * UsageError (exit status 2) with the option's name, not a libp2p stack trace later.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, parseApiListenAddress, type ApiListenAddress } from '../../api/api-address.ts';
 import { defaultDataDir } from '../../runtime/data-dir.ts';
 import { isMultiaddr } from '../../runtime/node-config.ts';
 import { peerRefFromMultiaddr } from '../../transport/libp2p/peer-address.ts';
 import { parseCommandLine, UsageError } from '../args.ts';
+import { checkDirectoryPath } from '../local-paths.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 
 export const NODE_START_OPTIONS = {
@@ -34,9 +36,13 @@ export function parseNodeStartArgs(args: readonly string[], cwd: string = proces
   const dataDirText = values['data-dir'];
   if (dataDirText === '') throw new UsageError('--data-dir must not be empty');
   const dataDir = dataDirText === undefined ? defaultDataDir() : isAbsolute(dataDirText) ? dataDirText : resolve(cwd, dataDirText);
+  checkDirectoryPath('--data-dir', dataDir);
   const listen = splitList(values.listen);
   for (const text of listen ?? []) {
     if (!isMultiaddr(text)) throw new UsageError(`--listen must be a multiaddr such as /ip4/0.0.0.0/tcp/4100, got '${text}'`);
+    if (!hasListeningTransport(text)) {
+      throw new UsageError(`--listen '${text}': no transport of this node listens there: TCP (…/tcp/4100), WebSockets (…/tcp/4101/ws) or a relay (…/p2p-circuit)`);
+    }
   }
   const bootstrap = splitList(values.bootstrap);
   for (const text of bootstrap ?? []) {
@@ -50,6 +56,16 @@ export function parseNodeStartArgs(args: readonly string[], cwd: string = proces
     throw new UsageError(`${values['log-level'] === undefined ? 'PEERGRID_LOG_LEVEL' : '--log-level'} must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   }
   return { dataDir, listen, bootstrap, api: api.value, logLevel };
+}
+
+/**
+ * Whether one of the node's transports (TCP, WebSockets over TCP, circuit relay: create-libp2p.ts)
+ * could listen on the multiaddr. Any other (UDP, QUIC) would fail only once libp2p starts, with its
+ * stack traces in the message.
+ */
+function hasListeningTransport(text: string): boolean {
+  const protocols = multiaddr(text).getComponents().map((component) => component.name);
+  return protocols.includes('tcp') || protocols.includes('p2p-circuit');
 }
 
 /** A repeatable option's values, each of which may also be a comma-separated list (multiaddrs hold no commas). */

@@ -37,6 +37,17 @@ export const Bounds = Object.freeze({
   kMax: Limits.bucketSizeMax,
   alphaMax: 64,
   bitsMax: 5,
+  /**
+   * Simulated time is bounded: a warm-up or window of 1e300 minutes, or probes every nanosecond,
+   * would run until killed. These bounds are far beyond any run that finishes in hours.
+   */
+  warmupOrWindowMaxMs: 30 * 24 * 60 * MINUTE_MS,
+  joinSpacingMaxMs: 60 * MINUTE_MS,
+  probeMinMs: 100,
+  checkMinMs: 1000,
+  /** A churn model's median session: at least a second, at most a week (its default warm-up is three). */
+  sessionMedianMinMs: 1000,
+  sessionMedianMaxMs: 7 * 24 * 60 * MINUTE_MS,
 });
 
 /** Defaults that are the CLI's own choice; the protocol's come from defaultDhtConfig and defaultNetworkConfig. */
@@ -124,11 +135,14 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     ? defaultDhtConfig.maintenanceLookupFinish : parseFinishRule('--maintenance-finish', values['maintenance-finish'], k);
   const neighbourhoodProbeIntervalMs = values.probe === undefined
     ? defaultDhtConfig.neighbourhoodProbeIntervalMs : parseDuration('--probe', values.probe, 's', { min: 0 });
+  if (neighbourhoodProbeIntervalMs > 0 && neighbourhoodProbeIntervalMs < Bounds.probeMinMs) {
+    throw new UsageError(`--probe must be 0 (off) or at least ${Bounds.probeMinMs}ms, got '${values.probe}'`);
+  }
   const proximity = values.proximity === undefined ? defaultDhtConfig.proximity : parseOnOff('--proximity', values.proximity);
   const eviction = values.eviction === undefined ? defaultDhtConfig.eviction : parseEviction(values.eviction);
   const joinRefresh = values.join === undefined ? defaultDhtConfig.joinRefresh : parseJoinRefresh(values.join);
   const dht: DhtConfig = { ...defaultDhtConfig, k, alpha, bitsPerDigit, proximity, eviction, lookupFinish, maintenanceLookupFinish, joinRefresh, neighbourhoodProbeIntervalMs };
-  const invariantCheckIntervalMs = values.check === undefined ? 0 : parseDuration('--check', values.check, 's', { min: 0, minExclusive: true });
+  const invariantCheckIntervalMs = values.check === undefined ? 0 : parseDuration('--check', values.check, 's', { min: Bounds.checkMinMs });
 
   const network: NetworkConfig = {
     ...defaultNetworkConfig,
@@ -147,15 +161,20 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
   const gracefulLeaveFraction = values.graceful === undefined
     ? Defaults.gracefulLeaveFraction : parseProbability('--graceful', values.graceful);
   const joinSpacingMs = values['join-spacing'] === undefined
-    ? Defaults.joinSpacingMs : parseDuration('--join-spacing', values['join-spacing'], 'ms', { min: 0, minExclusive: true });
+    ? Defaults.joinSpacingMs : parseDuration('--join-spacing', values['join-spacing'], 'ms', { min: 0, minExclusive: true, max: Bounds.joinSpacingMaxMs });
 
   const latency = parseLatency(values.latency ?? Defaults.latency);
   const churnText = values.churn ?? Defaults.churn;
   const churn = parseChurn(churnText);
+  const medianSessionMs = churn === null ? null : churnMedianSessionMs(churnText);
+  if (medianSessionMs !== null && !(medianSessionMs >= Bounds.sessionMedianMinMs && medianSessionMs <= Bounds.sessionMedianMaxMs)) {
+    throw new UsageError(`--churn '${churnText}': its median session must be from 1 second to 7 days, got ${medianSessionMs / MINUTE_MS} minutes`);
+  }
   const measurement = defaultMeasurementMs(churn === null ? null : churnText);
-  const warmupMs = values.warmup === undefined ? measurement.warmupMs : parseDuration('--warmup', values.warmup, 'm', { min: 0 });
+  const warmupMs = values.warmup === undefined
+    ? measurement.warmupMs : parseDuration('--warmup', values.warmup, 'm', { min: 0, max: Bounds.warmupOrWindowMaxMs });
   const windowMs = values.window === undefined
-    ? measurement.windowMs : parseDuration('--window', values.window, 'm', { min: 0, minExclusive: true });
+    ? measurement.windowMs : parseDuration('--window', values.window, 'm', { min: 0, minExclusive: true, max: Bounds.warmupOrWindowMaxMs });
 
   const experiment = {
     seed, nodes, lookups, dht: dhtForTransport, latency, network, churn,
@@ -163,6 +182,8 @@ export function parseSimLookupArgs(args: readonly string[], seedSource: () => nu
     joinSpacingMs, warmupMs, windowMs, gracefulLeaveFraction, invariantCheckIntervalMs,
   };
   const workers = values.workers === undefined ? 1 : parseInteger('--workers', values.workers, 1, WORKERS_MAX);
+  // A thread with no node of its own would wait for the others' messages forever.
+  if (workers > nodes) throw new UsageError(`--workers ${workers} is more than the ${formatBound(nodes)} nodes: each thread runs some of them`);
   const splitProblem = workers > 1 ? splitRunProblem(experiment) : null;
   if (splitProblem !== null) throw new UsageError(`--workers ${workers}: ${splitProblem}`);
   return {
@@ -319,10 +340,10 @@ Workload:
   --nodes N                nodes online (on average, under churn), 1 to ${formatBound(Bounds.nodesMax)} (default ${Defaults.nodes})
   --lookups L              lookups in the window, 0 to ${formatBound(Bounds.lookupsMax)} (default: N)
   --seed S                 integer 0 to 2^53-1 (default: random); always printed first on stderr as seed=S
-  --join-spacing MS        time between two initial joins, ms, > 0 (default ${Defaults.joinSpacingMs})
-  --warmup MIN             minutes before the window, >= 0 (default: ${Defaults.staticWarmupMs / MINUTE_MS} without churn;
+  --join-spacing MS        time between two initial joins, ms, > 0, at most 1h (default ${Defaults.joinSpacingMs})
+  --warmup MIN             minutes before the window, 0 to 30 days (default: ${Defaults.staticWarmupMs / MINUTE_MS} without churn;
                            ${Defaults.churnWarmupSessions} median sessions, at least ${Defaults.churnMinimumMs / MINUTE_MS}, with churn; ${Defaults.traceMs / MINUTE_MS} for traces)
-  --window MIN             minutes the lookups are spread over, > 0 (default: ${Defaults.staticWindowMs / MINUTE_MS} without churn;
+  --window MIN             minutes the lookups are spread over, up to 30 days (default: ${Defaults.staticWindowMs / MINUTE_MS} without churn;
                            ${Defaults.churnWindowSessions} median session, at least ${Defaults.churnMinimumMs / MINUTE_MS}, with churn; ${Defaults.traceMs / MINUTE_MS} for traces)
 
 Network:
@@ -333,7 +354,7 @@ Network:
   --wire                   encode and decode every message with the wire codec
 
 Churn:
-  --churn MODEL            how nodes come and go (default ${Defaults.churn}):
+  --churn MODEL            how nodes come and go, median sessions from 1 s to 7 days (default ${Defaults.churn}):
 ${churnForms}
   --graceful P             fraction of departures that leave gracefully, in [0, 1] (default ${Defaults.gracefulLeaveFraction})
 
@@ -343,7 +364,7 @@ Protocol (defaults are the kernel's):
   --bits B                 bits per routing digit, 1 to ${Bounds.bitsMax} (default ${d.bitsPerDigit})
   --finish F               when a lookup stops: strict, or q in 1 to k (default ${finishDefault(d.lookupFinish)})
   --maintenance-finish F   the same for join and refresh lookups (default ${finishDefault(d.maintenanceLookupFinish)})
-  --probe S                seconds between neighbourhood probes, 0 = off (default ${d.neighbourhoodProbeIntervalMs / 1000})
+  --probe S                seconds between neighbourhood probes, 0 = off, else >= 100ms (default ${d.neighbourhoodProbeIntervalMs / 1000})
   --proximity on|off       Vivaldi coordinates, proximity neighbour and route selection (default ${d.proximity ? 'on' : 'off'})
   --eviction P             a full bucket's policy: ping-first (Kademlia) or lru, to compare (default ${d.eviction})
   --join S                 how a joining node fills its far buckets: lookups (a full lookup per
@@ -356,7 +377,7 @@ Parallel:
                            too); on geo, static runs of at most 5,000 nodes
 
 Checks:
-  --check S                run the invariant checkers every S simulated seconds; the result lists violations
+  --check S                run the invariant checkers every S simulated seconds, >= 1; the result lists violations
 
 Output:
   --json                   print the result as one JSON object on stdout

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { renderReport, reportPlots, type ReportInput } from '../../sim/report/report.ts';
 import { parseCommandLine, parseInteger, UsageError } from '../args.ts';
 import { CommandFailedError, type CliCommand, type CliIo } from '../command.ts';
+import { checkDirectoryPath, checkExistingDirectory, checkOutputFile } from '../local-paths.ts';
 import { POOLED_EXPERIMENTS, runSimExperiment } from '../sim-experiment/command.ts';
 import { WORKERS_MAX } from '../../sim/parallel/parallel-lookup.ts';
 import { drawSeed } from '../sim-lookup/command.ts';
@@ -38,6 +39,10 @@ export async function runSimReport(args: readonly string[], io: CliIo, seedSourc
   const { values, positionals } = parseCommandLine(args, OPTIONS, { allowPositionals: true });
   if (positionals.length > 0) throw new UsageError(`unexpected: ${positionals.join(' ')}`);
   if (values.output === undefined) throw new UsageError('missing -o FILE: where to write the report');
+  // Checked before the experiments run (minutes of them), so a typo does not lose their results.
+  checkOutputFile('-o/--output', values.output);
+  if (values.from !== undefined) checkExistingDirectory('--from', values.from);
+  if (values.svg !== undefined) checkDirectoryPath('--svg', values.svg);
   const seed = values.seed === undefined ? seedSource() : parseInteger('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER);
   const workers = values.workers === undefined ? 1 : parseInteger('--workers', values.workers, 1, WORKERS_MAX);
   io.err(`seed=${seed}\n`);
