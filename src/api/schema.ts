@@ -206,6 +206,15 @@ export interface ObjectSchema<F extends Fields> extends Schema<ObjectOf<F>> {
   readonly fields: F;
 }
 
+/** Unknown names shown in an error, and how much of each: a body of thousands of them gets a short answer. */
+const UNKNOWN_NAMES_SHOWN = 5;
+const UNKNOWN_NAME_CHARS_SHOWN = 64;
+
+function namesInError(names: readonly string[]): string {
+  const shown = names.slice(0, UNKNOWN_NAMES_SHOWN).map((name) => `'${name.length > UNKNOWN_NAME_CHARS_SHOWN ? `${name.slice(0, UNKNOWN_NAME_CHARS_SHOWN)}…` : name}'`);
+  return names.length > shown.length ? `${shown.join(', ')} and ${names.length - shown.length} more` : shown.join(', ');
+}
+
 export function object<F extends Fields>(fields: F, rules: ObjectRules): ObjectSchema<F> {
   const names = Object.keys(fields);
   const description = names.length === 0 ? 'an empty object' : `an object with ${names.join(', ')}`;
@@ -218,7 +227,7 @@ export function object<F extends Fields>(fields: F, rules: ObjectRules): ObjectS
         const unknown = Object.keys(value).filter((name) => !Object.hasOwn(fields, name));
         if (unknown.length > 0) {
           const expected = names.length === 0 ? 'none' : names.join(', ');
-          return { ok: false, error: `${path}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `'${name}'`).join(', ')} (fields: ${expected})` };
+          return { ok: false, error: `${path}: unknown field${unknown.length > 1 ? 's' : ''} ${namesInError(unknown)} (fields: ${expected})` };
         }
       }
       const out: Record<string, unknown> = {};
