@@ -531,6 +531,7 @@ describe('storage commands against running nodes', () => {
     [['search', 'grid', '--field', 'nocolon'], /^peergrid: --field "nocolon": expected element:words/m],
     [['publish', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], /^peergrid: give the metadata to publish under/m],
     [['put', '/nonexistent/file'], /^peergrid: cannot read \/nonexistent\/file: ENOENT/m],
+    [['put', '/dev/null'], /^peergrid: \/dev\/null is neither a file nor a directory \(to store a stream, pipe it/m],
     [['put', 'FILE', '--replicas', '3', '--local'], /^peergrid: --replicas, --erasure and --local exclude each other/m],
     [['put', 'FILE', '--replicas', '0'], /^peergrid: --replicas must be an integer from 1 to 16, got '0'$/m],
     [['put', 'FILE', '--erasure', '4-2'], /^peergrid: --erasure must be K\+M/m],

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { entryNameProblem } from '../../services/storage/dag/entry-name.ts';
 import { DagLimits } from '../../services/storage/dag/limits.ts';
 import { TREE_DEPTH_MAX } from '../../runtime/content/content-importer.ts';
+import { UsageError } from '../args.ts';
 import { CommandFailedError } from '../command.ts';
 
 export type LocalNode =
@@ -28,7 +29,8 @@ export interface LocalTree {
 export async function scanLocalTree(path: string): Promise<LocalTree> {
   const totals = { files: 0, bytes: 0, skipped: [] as { path: string; reason: string }[] };
   const stats = await stat(path);
-  if (!stats.isFile() && !stats.isDirectory()) throw new CommandFailedError(`${path} is neither a file nor a directory`);
+  // A device, a FIFO or a socket named on the command line is the user's to fix: bad usage (exit 2).
+  if (!stats.isFile() && !stats.isDirectory()) throw new UsageError(`${path} is neither a file nor a directory (to store a stream, pipe it: … | peergrid put -)`);
   const root = await scan(path, basename(path), stats.isDirectory(), stats.size, totals, 0);
   return { root, files: totals.files, bytes: totals.bytes, skipped: totals.skipped };
 }
