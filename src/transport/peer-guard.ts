@@ -103,6 +103,7 @@ export class PeerGuard {
   private readonly peers = new Map<string, PeerRecord>();
   private bansTotal = 0;
   private refusalsTotal = 0;
+  private readonly banListeners = new Set<(remote: string) => void>();
 
   constructor(config: PeerGuardConfig = defaultPeerGuardConfig) {
     const problems = checkPeerGuardConfig(config);
@@ -113,6 +114,17 @@ export class PeerGuard {
   /** Bans imposed so far, and messages or streams refused (over rate or banned). */
   get stats(): { readonly bans: number; readonly refusals: number; readonly peersTracked: number } {
     return { bans: this.bansTotal, refusals: this.refusalsTotal, peersTracked: this.peers.size };
+  }
+
+  /**
+   * Calls `listener` with each peer at the moment it is banned, whoever reported the offence that
+   * did it: the transport cuts the peer's connections then, so a ban earned on a service protocol
+   * (the block exchange, compute, search) ends its open streams too, not only its next connection.
+   * Returns the unsubscribe.
+   */
+  onBan(listener: (remote: string) => void): () => void {
+    this.banListeners.add(listener);
+    return () => this.banListeners.delete(listener);
   }
 
   isBanned(remote: string, nowMs: number): boolean {
@@ -143,6 +155,13 @@ export class PeerGuard {
     // next ban will be longer.
     record.score = 0;
     this.bansTotal++;
+    for (const listener of this.banListeners) {
+      try {
+        listener(remote);
+      } catch {
+        // A listener's failure is its own; the ban stands and the caller is told of it.
+      }
+    }
     return true;
   }
 

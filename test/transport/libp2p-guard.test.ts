@@ -1,7 +1,8 @@
 /**
  * Hostile peers against a live libp2p transport: a message flood is rate-limited and then banned,
  * a slow frame is cut off, a stream flood is refused, and random bytes (fuzzing) never hurt the
- * node — in every case another peer is served as before.
+ * node — in every case another peer is served as before. A ban earned on another protocol sharing
+ * the guard (a service's) cuts the peer's connections too.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import { idEquals } from '../../src/core/id.ts';
 import type { Message } from '../../src/core/messages.ts';
 import { encodeMessage } from '../../src/wire/codec.ts';
 import { encodeFrame } from '../../src/transport/libp2p/frames.ts';
-import { defaultPeerGuardConfig, PeerGuard } from '../../src/transport/peer-guard.ts';
+import { defaultPeerGuardConfig, Offence, PeerGuard } from '../../src/transport/peer-guard.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { openRawStream, startTestTransport, stopTestTransports, streamClosed, type TestTransport } from './libp2p-harness.ts';
 
@@ -91,6 +92,25 @@ describe('libp2p transport against hostile peers', () => {
     const before = pingsFrom(bob, 7);
     await stillServes(bob, 4001);
     assert.equal(pingsFrom(bob, 7), before, 'nothing more from Mallory');
+  });
+
+  it('a ban earned on a service protocol sharing the guard closes the peer\'s open connections and streams', async () => {
+    const guard = new PeerGuard({ ...defaultPeerGuardConfig, banScore: -100 });
+    const bob = await start({ guard });
+    const mallory = await start();
+    // A stream of a service's protocol, held open as a request that has not finished arriving
+    // would be: the connection is what a ban must cut, with all the streams on it.
+    const held: Stream[] = [];
+    await bob.libp2p.handle('/peergrid-test/service/1.0.0', (stream) => void held.push(stream));
+    const stream = await mallory.libp2p.dialProtocol(bob.libp2p.getMultiaddrs(), '/peergrid-test/service/1.0.0', { signal: AbortSignal.timeout(10_000) });
+    await waitFor('the stream served', () => held.length === 1);
+    const mallorysId = mallory.libp2p.peerId.toString();
+    // What the block exchange, compute and search servers do with a peer's undecodable requests.
+    for (let offence = 0; offence < 5; offence++) guard.penalize(mallorysId, Offence.malformed, Math.floor(performance.now()));
+    assert.ok(guard.isBanned(mallorysId, Math.floor(performance.now())));
+    await waitFor('the stream closed', () => stream.status !== 'open');
+    await waitFor('the connection closed', () => bob.libp2p.getConnections(mallory.libp2p.peerId).length === 0);
+    await stillServes(bob, 4002);
   });
 
   it('a frame begun and not finished within frameTimeoutMs resets the stream', async () => {

@@ -154,6 +154,14 @@ export class ExchangeService {
     const record = decoded.record;
     if (!checkFragmentPayload(record, sha256)) return this.invalid(peerId, 'the fragment does not match its digest');
     const piece = cidOf(Codec.raw, recordBytes, sha256);
+    if (this.keepsOtherFragment(record.blockCid, record.fragmentIndex, piece)) {
+      // A record is only checked against its own digest list, so any peer can make one for any
+      // block and index; taking it would replace the fragment we keep (served from then on) and
+      // leave the one we kept pinned with no holding to expire it. Which of the two is genuine we
+      // cannot tell (an honest placer of the block under another K+M makes another record), so the
+      // one we have stays and the newcomer is refused without blame.
+      return { kind: 'refused', reason: 'invalid', message: `this node already keeps fragment ${record.fragmentIndex} of block ${record.blockCid.toString()}, from another record` };
+    }
     const refused = this.admit(peerId, piece, recordBytes.length);
     if (refused !== null) return refused;
     try {
@@ -185,6 +193,14 @@ export class ExchangeService {
     const block = this.parts.store.has(cid);
     const kept = block && pieces.some((row) => row.fragment === WHOLE_COPY);
     return kept ? { block, kept, fragments } : { block, fragments };
+  }
+
+  /** Whether we keep fragment `index` of `block` as a piece other than `piece`, still in the store (one gone may be replaced: a repair). */
+  private keepsOtherFragment(block: CID, index: number, piece: CID): boolean {
+    const row = this.parts.holdings.get(block.toString(), index);
+    if (row === undefined || row.piece === piece.toString()) return false;
+    const kept = parseStorageCid(row.piece);
+    return kept !== null && this.parts.store.has(kept);
   }
 
   /** Null when the store may take `bytes` more for `peerId`; a refusal otherwise. A block already here is free. */

@@ -9,6 +9,7 @@
  * address's key, and libp2p checks that the peer answering a dial holds that key.
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import type { Id } from '../../core/id.ts';
 import { isReply, isRequest, type Message } from '../../core/messages.ts';
@@ -85,6 +86,7 @@ export class Libp2pTransport implements Transport {
   private readonly links = new Map<string, OutboundLink<SentMessage>>();
   private handlers: TransportHandlers | null = null;
   private closed = false;
+  private stopWatchingBans: () => void = () => {};
   private readonly counters: TransportStats = {
     messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, messagesDropped: 0, dialFailures: 0, penalties: 0, linksOpen: 0,
     messagesRefused: 0, streamsRefused: 0, peersBanned: 0,
@@ -106,6 +108,7 @@ export class Libp2pTransport implements Transport {
     const self = peerRefFromAddress({ peerId: libp2p.peerId, multiaddrs: reachableAt(libp2p, options) });
     if (!self.ok) throw new RangeError(`this node's key cannot give a kernel id: ${self.error}`);
     const transport = new Libp2pTransport(libp2p, self.value, options);
+    transport.stopWatchingBans = transport.guard.onBan((remote) => transport.disconnectBanned(remote));
     await libp2p.handle(KAD_PROTOCOL, (stream, connection) => transport.onInboundStream(stream, connection), {
       maxInboundStreams: StreamLimits.streamsPerConnectionMax,
       maxOutboundStreams: StreamLimits.streamsPerConnectionMax,
@@ -186,6 +189,7 @@ export class Libp2pTransport implements Transport {
   async close(flushTimeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopWatchingBans();
     const signal = AbortSignal.timeout(flushTimeoutMs);
     const links = [...this.links.values()];
     this.links.clear();
@@ -291,11 +295,11 @@ export class Libp2pTransport implements Transport {
     });
   }
 
-  /** Records an offence by `remote`, tells the node, and cuts the peer off if that got it banned. */
+  /** Records an offence by `remote` and tells the node; a ban it brings cuts the peer off (disconnectBanned). */
   private recordOffence(remote: PeerId, id: Id | null, reason: string, kind: OffenceKind): void {
     this.counters.penalties++;
     this.handlers?.onPenalty({ remote: remote.toString(), id, reason });
-    if (this.guard.penalize(remote.toString(), kind, this.nowMs())) this.disconnect(remote);
+    this.guard.penalize(remote.toString(), kind, this.nowMs());
   }
 
   /**
@@ -305,7 +309,22 @@ export class Libp2pTransport implements Transport {
   penalize(peer: PeerRef): void {
     const address = this.addresses.verify(peer);
     if (!address.ok) return;
-    if (this.guard.penalize(address.value.peerId.toString(), Offence.protocol, this.nowMs())) this.disconnect(address.value.peerId);
+    this.guard.penalize(address.value.peerId.toString(), Offence.protocol, this.nowMs());
+  }
+
+  /**
+   * A peer just banned by the guard, for an offence on any protocol (the guard is shared with the
+   * node's services): its connections are closed, or a peer banned for abusing the block exchange
+   * would keep its connection, and with it its open streams and new ones, until they time out.
+   */
+  private disconnectBanned(remote: string): void {
+    let peerId: PeerId;
+    try {
+      peerId = peerIdFromString(remote);
+    } catch {
+      return;
+    }
+    this.disconnect(peerId);
   }
 
   /** Closes every connection to a banned peer; the gater (if given the guard) refuses new ones. */

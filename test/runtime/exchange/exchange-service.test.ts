@@ -3,7 +3,8 @@
  * network): a pushed copy is kept as a cache (held, not kept, charged to nobody), forged bytes are
  * refused and penalised, a flood from one peer is refused and penalised, a disabled cache says so,
  * and a cached block later stored for a peer is kept for it. Served blocks are reported for
- * hot-block detection.
+ * hot-block detection. And storeFragment: a fragment this node keeps is not replaced by another
+ * record claiming the same block and index.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -12,6 +13,8 @@ import { ExchangeService } from '../../../src/runtime/exchange/exchange-service.
 import { Holdings } from '../../../src/runtime/exchange/holdings.ts';
 import { PeerLedger } from '../../../src/services/storage/placement/peer-ledger.ts';
 import type { CID } from '../../../src/services/storage/dag/cids.ts';
+import { decodeFragmentRecord, encodeFragmentRecord, encodeFragmentRecords } from '../../../src/services/storage/placement/fragment-record.ts';
+import { sha256 } from '../../../src/runtime/content/content-hash.ts';
 import { TemporaryDirs, freshStore, testBlock } from '../storage/blockstore-harness.ts';
 
 describe('exchange service: cacheBlock', () => {
@@ -79,5 +82,44 @@ describe('exchange service: cacheBlock', () => {
     assert.ok(refused.kind === 'refused' && refused.reason === 'unavailable' && /keeps no cache/.test(refused.message));
     assert.deepEqual(none.penalties, []);
     await none.close();
+  });
+});
+
+describe('exchange service: storeFragment', () => {
+  const dirs = new TemporaryDirs();
+  after(() => dirs.removeAll());
+
+  it('keeps the fragment it holds when another peer stores a different record for the same block and index', async () => {
+    const store = await freshStore(dirs);
+    const holdings = Holdings.open(await dirs.make());
+    const penalties: string[] = [];
+    const exchange = new ExchangeService({
+      store, holdings, ledger: new PeerLedger(),
+      quota: () => ({ bytesForOthersMax: 1 << 30, bytesPerPeerMax: 1 << 30 }),
+      nowUnixMs: Date.now, firstCheckDelayMs: () => 60_000, leaseMs: () => 0,
+      penalize: (peer) => penalties.push(peer),
+      cache: BlockCache.load(store, 0, () => 0),
+    });
+    try {
+      const block = testBlock('placed', 3000);
+      const [genuine] = encodeFragmentRecords(block.cid, block.bytes, { kind: 'erasure', dataFragments: 2, parityFragments: 1 }, sha256);
+      assert.deepEqual(await exchange.answer('owner', { kind: 'storeFragment', record: genuine }), { kind: 'stored' });
+      // A record that checks out on its own (its payload matches its own digest list) but is junk.
+      const decoded = decodeFragmentRecord(genuine);
+      assert.ok(decoded.ok);
+      const junk = new Uint8Array(decoded.record.payload.length).fill(0x5a);
+      const forged = encodeFragmentRecord({ ...decoded.record, payload: junk, fragmentDigests: [sha256(junk), ...decoded.record.fragmentDigests.slice(1)] });
+      const answer = await exchange.answer('vandal', { kind: 'storeFragment', record: forged });
+      assert.ok(answer.kind === 'refused' && answer.reason === 'invalid' && /already keeps fragment 0/.test(answer.message), JSON.stringify(answer));
+      // The genuine fragment is still the one kept and served.
+      const served = await exchange.answer('reader', { kind: 'getFragment', block: block.cid, index: 0 });
+      assert.ok(served.kind === 'fragment' && Buffer.from(served.record).equals(genuine));
+      assert.equal(holdings.get(block.cid.toString(), 0)?.origin, 'owner');
+      // The same record again is no conflict.
+      assert.deepEqual(await exchange.answer('other', { kind: 'storeFragment', record: genuine }), { kind: 'stored' });
+    } finally {
+      holdings.close();
+      await store.close();
+    }
   });
 });
