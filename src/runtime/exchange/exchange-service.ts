@@ -123,7 +123,7 @@ export class ExchangeService {
       return this.storeFailed(peerId, error);
     }
     this.parts.cache.release(cid);
-    this.hold(peerId, cid, WHOLE_COPY, cid, `replicate:${copies}`, bytes.length);
+    this.hold(peerId, cid, WHOLE_COPY, cid, `replicate:${this.copiesToKeep(cid, copies)}`, bytes.length);
     return { kind: 'stored' };
   }
 
@@ -193,6 +193,16 @@ export class ExchangeService {
     const block = this.parts.store.has(cid);
     const kept = block && pieces.some((row) => row.fragment === WHOLE_COPY);
     return kept ? { block, kept, fragments } : { block, fragments };
+  }
+
+  /**
+   * The copies a whole block is kept at: the most any of its placers asked for. Owners share a
+   * block (the same bytes, one CID), and any peer that has the bytes may store it again: the one
+   * asking for fewer copies must not lower what the others' placement is maintained at.
+   */
+  private copiesToKeep(block: CID, copies: number): number {
+    const held = this.parts.holdings.get(block.toString(), WHOLE_COPY)?.redundancy.match(/^replicate:(\d+)$/);
+    return held ? Math.max(copies, Number(held[1])) : copies;
   }
 
   /** Whether we keep fragment `index` of `block` as a piece other than `piece`, still in the store (one gone may be replaced: a repair). */

@@ -3,8 +3,9 @@
  * network): a pushed copy is kept as a cache (held, not kept, charged to nobody), forged bytes are
  * refused and penalised, a flood from one peer is refused and penalised, a disabled cache says so,
  * and a cached block later stored for a peer is kept for it. Served blocks are reported for
- * hot-block detection. And storeFragment: a fragment this node keeps is not replaced by another
- * record claiming the same block and index.
+ * hot-block detection; a block stored again asking fewer copies keeps the most asked. And
+ * storeFragment: a fragment this node keeps is not replaced by another record claiming the same
+ * block and index.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -54,6 +55,19 @@ describe('exchange service: cacheBlock', () => {
     assert.deepEqual(await node.exchange.answer('owner', { kind: 'storeBlock', cid: block.cid, bytes: block.bytes, copies: 3 }), { kind: 'stored' });
     assert.deepEqual(await node.exchange.answer('reader', { kind: 'have', blocks: [block.cid] }), { kind: 'haves', entries: [{ block: true, kept: true, fragments: [] }] });
     assert.equal(node.store.stat(block.cid)?.owner, 'owner');
+    await node.close();
+  });
+
+  it('keeps a stored block at the most copies any placer asked for: a second store asking fewer does not lower it', async () => {
+    const node = await service(1 << 20);
+    const block = testBlock('shared', 2000);
+    const redundancy = (): string | undefined => node.holdings.piecesOf(block.cid.toString())[0]?.redundancy;
+    assert.deepEqual(await node.exchange.answer('first', { kind: 'storeBlock', cid: block.cid, bytes: block.bytes, copies: 3 }), { kind: 'stored' });
+    assert.equal(redundancy(), 'replicate:3');
+    assert.deepEqual(await node.exchange.answer('second', { kind: 'storeBlock', cid: block.cid, bytes: block.bytes, copies: 1 }), { kind: 'stored' });
+    assert.equal(redundancy(), 'replicate:3');
+    assert.deepEqual(await node.exchange.answer('third', { kind: 'storeBlock', cid: block.cid, bytes: block.bytes, copies: 5 }), { kind: 'stored' });
+    assert.equal(redundancy(), 'replicate:5');
     await node.close();
   });
 
