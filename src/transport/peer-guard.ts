@@ -146,8 +146,11 @@ export class PeerGuard {
   penalize(remote: string, kind: OffenceKind, nowMs: number): boolean {
     const record = this.touch(remote, nowMs);
     record.offences++;
+    // Counted, but not scored while banned: what a banned peer is charged with then is mostly the
+    // end of its own streams, which its ban cut, and the ban is to leave it a clean score (below).
+    if (record.bannedUntilMs > nowMs) return false;
     record.score -= this.config.offenceWeights[kind];
-    if (record.bannedUntilMs > nowMs || record.score >= this.config.banScore) return false;
+    if (record.score >= this.config.banScore) return false;
     const banMs = Math.min(this.config.banMsMax, this.config.banMsInitial * 2 ** record.bans);
     record.bans++;
     record.bannedUntilMs = nowMs + banMs;

@@ -44,6 +44,18 @@ describe('PeerGuard', () => {
     assert.equal(g.stats.bans, 2);
   });
 
+  it('offences while banned are counted but not scored: the peer starts again from a clean score', () => {
+    const g = guard({ offenceWeights: { malformed: 40, slow: 10, overRate: 1, protocol: 5 }, banScore: -100, banMsInitial: 1000, banMsMax: 10_000, scoreRecoveryPerMinute: 0 });
+    for (let i = 0; i < 3; i++) g.penalize('p', Offence.malformed, 0);
+    assert.equal(g.isBanned('p', 0), true);
+    // Its streams cut by the ban each end in an offence: none of them may bring the next ban nearer.
+    for (let i = 0; i < 10; i++) assert.equal(g.penalize('p', Offence.malformed, 500), false);
+    assert.equal(g.isBanned('p', 1000), false);
+    assert.equal(g.penalize('p', Offence.malformed, 1000), false, 'one offence after the ban: score -40, not banned again');
+    assert.equal(g.isBanned('p', 1000), false);
+    assert.equal(g.stats.bans, 1);
+  });
+
   it('bans cap at banMsMax', () => {
     const g = guard({ offenceWeights: { malformed: 200, slow: 10, overRate: 1, protocol: 5 }, banMsInitial: 1000, banMsMax: 3000 });
     let nowMs = 0;
