@@ -38,6 +38,12 @@ export function parseApiListenAddress(text: string): Parsed<ApiListenAddress> {
  * loopback or a network the user trusts (docs/NODE.md).
  */
 export function parseApiUrl(text: string): Parsed<string> {
+  // A port alone means this machine's API on that port: a URL parser would read "5383" as the
+  // IPv4 address 0.0.21.7.
+  if (/^[0-9]+$/.test(text)) {
+    const port = Number(text);
+    return port >= 1 && port <= 65_535 ? { ok: true, value: `http://127.0.0.1:${port}` } : { ok: false, error: `a port must be from 1 to 65535, got '${text}'` };
+  }
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
   let url: URL;
   try {

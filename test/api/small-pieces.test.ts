@@ -51,7 +51,8 @@ describe('API addresses', () => {
     assert.deepEqual(parseApiUrl('http://127.0.0.1:5380/'), { ok: true, value: 'http://127.0.0.1:5380' });
     assert.deepEqual(parseApiUrl('127.0.0.1:5381'), { ok: true, value: 'http://127.0.0.1:5381' });
     assert.deepEqual(parseApiUrl('http://[::1]:5380'), { ok: true, value: 'http://[::1]:5380' });
-    for (const bad of ['https://127.0.0.1:5380', 'http://user:pw@127.0.0.1:1', 'http://127.0.0.1:1/api', 'http://127.0.0.1:1?x', 'http://']) {
+    assert.deepEqual(parseApiUrl('5383'), { ok: true, value: 'http://127.0.0.1:5383' }, 'a port alone is this machine\'s');
+    for (const bad of ['0', '65536', 'https://127.0.0.1:5380', 'http://user:pw@127.0.0.1:1', 'http://127.0.0.1:1/api', 'http://127.0.0.1:1?x', 'http://']) {
       assert.equal(parseApiUrl(bad).ok, false, bad);
     }
   });

@@ -18,7 +18,8 @@ export const API_CLIENT_OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-export const API_CLIENT_USAGE = `  --api URL               the node's HTTP API (default: $PEERGRID_API, else ${DEFAULT_API_URL})
+export const API_CLIENT_USAGE = `  --api URL               the node's HTTP API, or just its port on 127.0.0.1
+                          (default: $PEERGRID_API, else ${DEFAULT_API_URL})
   --token-file FILE       send the bearer token in FILE (a node's <data dir>/api-token); needed when the API is not
                           on loopback. Default: the token in $PEERGRID_API_TOKEN, if set
   --json                  print the API's JSON answer (one object) instead of text

@@ -19,7 +19,7 @@ export async function runLookup(args: readonly string[], io: CliIo): Promise<voi
 export function formatLookup(result: ResponseOf<'lookup'>): string {
   const exact = result.closest[0]?.id === result.id;
   const summary = `${result.closest.length} closest in ${result.durationMs} ms: ${result.hops} hop${result.hops === 1 ? '' : 's'}, `
-    + `${result.queries} queries, ${result.answers} answers, ${result.failures} failures`;
+    + `${counted(result.queries, 'query', 'queries')}, ${counted(result.answers, 'answer', 'answers')}, ${counted(result.failures, 'failure', 'failures')}`;
   let out = `key      ${result.key} (${describeKeyKind(result.keyKind)})\nid       ${result.id}\n${summary}\n`;
   if (result.closest.length === 0) return `${out}no node found (does the node have contacts? try 'peergrid peers')\n`;
   const rows = result.closest.map((peer, index) => [
@@ -48,3 +48,7 @@ export const lookupCommand: CliCommand = {
   usage: lookupUsage,
   run: runLookup,
 };
+
+function counted(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
