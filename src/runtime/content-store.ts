@@ -160,6 +160,11 @@ export class ContentStore {
       log({ level: 'info', event: 'blockstoreRecovered', unsettled: recovery.unsettled, tmpRemoved: recovery.tmpRemoved,
         discarded: recovery.discarded, removed: recovery.removed, migrated: recovery.migrated });
     }
+    // Content that seems gone until fsck --repair: said at start, not left for a user to wonder about.
+    if (recovery.unindexedPacks > 0) {
+      log({ level: 'warn', event: 'blockstorePacksUnindexed', packs: recovery.unindexedPacks,
+        note: 'pack files the index does not know (a lost or replaced blocks/index.sqlite): their blocks are not served until `peergrid fsck --repair` adopts them' });
+    }
     // A file system without O_DIRECT writes every pack through the page cache: slower on some machines, worth saying once.
     if (store.packsWrittenDirectly === null) {
       log({ level: 'info', event: 'blockstoreDirectWritesOff', note: 'the file system of the data directory does not take O_DIRECT: packs are written through the page cache' });

@@ -40,7 +40,8 @@ export async function loadOrCreateConvergenceSecret(dataDir: string): Promise<Lo
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // A directory, a file we may not read: named, since Node's EISDIR message names no file.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConvergenceSecretError(path, `it cannot be read (${(error as Error).message})`);
     const secret = randomBytes(CONVERGENCE_SECRET_BYTES);
     await writeSecretAtomically(path, secret);
     return { secret: new Uint8Array(secret), path, created: true, permissionsFixed: false };

@@ -34,12 +34,19 @@ export async function writeFileAtomically(path: string, content: string, mode = 
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temporary, 'wx', mode);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    // A write that failed (a full disk, a directory in the file's place) leaves no temporary file
+    // behind: files saved every few seconds would otherwise fill the data directory with them.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
   }
-  await rename(temporary, path);
 }
 
 /** The data directory is in use by a running node. */

@@ -26,7 +26,8 @@ export async function loadOrCreateIdentity(dir: string): Promise<{ privateKey: E
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // A directory, a file we may not read: named, since Node's EISDIR message names no file.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new IdentityFileError(path, `cannot be read (${(error as Error).message})`);
     const privateKey = await generateKeyPair('Ed25519');
     const content = { version: IDENTITY_VERSION, type: 'Ed25519', privateKey: Buffer.from(privateKeyToProtobuf(privateKey)).toString('base64') };
     await writeFileAtomically(path, `${JSON.stringify(content, null, 2)}\n`, 0o600);

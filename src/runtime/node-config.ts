@@ -95,7 +95,8 @@ export async function loadOrCreateNodeConfig(dir: string): Promise<NodeConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // A directory, a file we may not read: named, since Node's EISDIR message names no file.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`${path}: cannot be read (${(error as Error).message})`);
     await writeFileAtomically(path, `${JSON.stringify(configFileContent(defaultNodeConfig), null, 2)}\n`, 0o644);
     return defaultNodeConfig;
   }

@@ -7,11 +7,42 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
  * applied (CREATE … IF NOT EXISTS).
  */
 export function openWalDatabase(path: string, schema: string): DatabaseSync {
-  const database = new DatabaseSync(path);
-  database.exec('PRAGMA journal_mode = WAL');
-  database.exec('PRAGMA synchronous = NORMAL');
-  database.exec(schema);
-  return database;
+  return namingSqliteFile(path, () => {
+    const database = new DatabaseSync(path);
+    try {
+      database.exec('PRAGMA journal_mode = WAL');
+      database.exec('PRAGMA synchronous = NORMAL');
+      database.exec(schema);
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    return database;
+  });
+}
+
+/**
+ * A node's SQLite file that SQLite cannot use (damaged, cut short, not a database, a directory).
+ * SQLite's own message ("database disk image is malformed") does not say which of the data
+ * directory's files it is; this one does, and what to do.
+ */
+export class SqliteFileError extends Error {
+  readonly path: string;
+  constructor(path: string, cause: Error) {
+    super(`${path} cannot be used: ${cause.message} (move it away to start with an empty one)`, { cause });
+    this.name = 'SqliteFileError';
+    this.path = path;
+  }
+}
+
+/** Runs `work` on the SQLite file at `path`; an error of SQLite's becomes a SqliteFileError naming the file. */
+export function namingSqliteFile<T>(path: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_SQLITE_ERROR') throw new SqliteFileError(path, error as Error);
+    throw error;
+  }
 }
 
 export class PreparedStatements {

@@ -43,6 +43,11 @@ describe('the convergence secret file', () => {
     assert.equal((await stat(first.path)).mode & 0o777, 0o600);
     await writeFile(first.path, 'too short');
     await assert.rejects(loadOrCreateConvergenceSecret(dir), (error: unknown) => error instanceof ConvergenceSecretError && /holds 9 bytes/.test(error.message));
+    // Node's EISDIR message names no file; ours does.
+    await rm(first.path);
+    await mkdir(first.path);
+    await assert.rejects(loadOrCreateConvergenceSecret(dir), (error: unknown) => error instanceof ConvergenceSecretError && error.message.includes(`${first.path} cannot be used: it cannot be read (EISDIR`));
+    await rm(first.path, { recursive: true });
   });
 });
 
@@ -198,6 +203,31 @@ describe('the content store', () => {
     assert.ok(version > 0);
     header[version] = 0x29;
     await assert.rejects(content.importCar(pieces(header)), ContentInputError);
+  });
+});
+
+describe('the content store over a lost index', () => {
+  it('says at open that pack files are there the index does not know, until fsck --repair adopts them', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'peergrid-content-store-'));
+    try {
+      let content = await ContentStore.open(dataDir, NO_FSYNC);
+      const added = await content.addFile(pieces(bytesOf(300_000, 5)), { encrypt: false });
+      await content.close();
+      for (const name of ['index.sqlite', 'index.sqlite-wal', 'index.sqlite-shm']) await rm(join(dataDir, 'blocks', name), { force: true });
+      const events: Record<string, unknown>[] = [];
+      content = await ContentStore.open(dataDir, { ...NO_FSYNC, log: (record) => events.push(record) });
+      assert.deepEqual(events.filter((event) => event.level === 'warn').map((event) => [event.event, event.packs]), [['blockstorePacksUnindexed', 1]]);
+      await assert.rejects(content.openFile(added.cid), ContentNotFoundError);
+      assert.ok((await content.fsck(true)).adopted.length > 0);
+      await content.close();
+      events.length = 0;
+      content = await ContentStore.open(dataDir, { ...NO_FSYNC, log: (record) => events.push(record) });
+      assert.deepEqual(events.filter((event) => event.level === 'warn'), []);
+      assert.equal((await content.openFile(added.cid)).bytes, 300_000);
+      await content.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,14 +1,16 @@
-/** What a node keeps in its data directory: identity, configuration, routing snapshot, lock. */
+/** What a node keeps in its data directory: identity, configuration, routing snapshot, lock, its SQLite files. */
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { defaultDhtConfig } from '../../src/core/config.ts';
 import { idFromHex, idToHex } from '../../src/core/id.ts';
 import { peerRef } from '../../src/core/peer.ts';
-import { DataFiles, defaultDataDir, lockDataDir } from '../../src/runtime/data-dir.ts';
+import { DataFiles, defaultDataDir, lockDataDir, writeFileAtomically } from '../../src/runtime/data-dir.ts';
 import { loadOrCreateIdentity } from '../../src/runtime/identity-file.ts';
 import { defaultNodeConfig, loadOrCreateNodeConfig, parseNodeConfig } from '../../src/runtime/node-config.ts';
+import { Holdings, HOLDINGS_FILE } from '../../src/runtime/exchange/holdings.ts';
+import { SearchStore } from '../../src/runtime/search/search-store.ts';
 import { loadSnapshot, saveSnapshot } from '../../src/runtime/snapshot-file.ts';
 import { removeDataDirs, temporaryDataDir } from './runtime-harness.ts';
 
@@ -39,6 +41,16 @@ describe('data directory', () => {
   });
 });
 
+describe('atomic writes', () => {
+  it('leave no temporary file behind when the write fails', async () => {
+    const dir = await freshDir();
+    // A directory where the file goes: the rename fails, as a full disk fails the write.
+    await mkdir(join(dir, 'state.json'));
+    await assert.rejects(writeFileAtomically(join(dir, 'state.json'), '{}'), { code: 'EISDIR' });
+    assert.deepEqual(await readdir(dir), ['state.json']);
+  });
+});
+
 describe('identity file', () => {
   it('is created once, private, and read back as the same Ed25519 key', async () => {
     const dir = await freshDir();
@@ -56,6 +68,12 @@ describe('identity file', () => {
     await assert.rejects(loadOrCreateIdentity(dir), { name: 'IdentityFileError', message: /privateKey does not decode/ });
     await writeFile(join(dir, DataFiles.identity), 'nonsense');
     await assert.rejects(loadOrCreateIdentity(dir), { name: 'IdentityFileError', message: /not JSON/ });
+  });
+
+  it('that cannot be read at all (a directory in its place) is an error that names it', async () => {
+    const dir = await freshDir();
+    await mkdir(join(dir, DataFiles.identity));
+    await assert.rejects(loadOrCreateIdentity(dir), { name: 'IdentityFileError', message: new RegExp(`^${join(dir, DataFiles.identity)}: cannot be read \\(EISDIR`) });
   });
 });
 
@@ -97,6 +115,12 @@ describe('config file', () => {
     await writeFile(join(dir, DataFiles.config), '{"connectionsMax": 0}');
     await assert.rejects(loadOrCreateNodeConfig(dir), { name: 'ConfigError', message: /'connectionsMax' must be a positive integer/ });
   });
+
+  it('that cannot be read at all (a directory in its place) is an error that names it', async () => {
+    const dir = await freshDir();
+    await mkdir(join(dir, DataFiles.config));
+    await assert.rejects(loadOrCreateNodeConfig(dir), { name: 'ConfigError', message: new RegExp(`^${join(dir, DataFiles.config)}: cannot be read \\(EISDIR`) });
+  });
 });
 
 describe('routing snapshot file', () => {
@@ -135,5 +159,23 @@ describe('routing snapshot file', () => {
     assert.deepEqual(await loadSnapshot(dir, contact, 0, 0), { kind: 'unusable', problem: 'saved by another identity' });
     await writeFile(join(dir, DataFiles.routing), '{"version":1');
     assert.deepEqual(await loadSnapshot(dir, self, 0, 0), { kind: 'unusable', problem: 'not JSON' });
+  });
+});
+
+describe('SQLite files (search.sqlite, holdings.sqlite)', () => {
+  it('are refused with an error that names the file when SQLite cannot use them: cut short, not a database, a directory', async () => {
+    const dir = await freshDir();
+    const holdings = Holdings.open(dir);
+    for (let index = 0; index < 200; index++) {
+      holdings.upsert({ block: `block-${index}`, fragment: -1, piece: `piece-${index}`, redundancy: 'replicate:3', origin: 'self', bytes: 1000, addedAtMs: 0, leaseExpiresAtMs: 0 }, 0);
+    }
+    holdings.close();
+    const path = join(dir, HOLDINGS_FILE);
+    await truncate(path, (await stat(path)).size / 2);
+    assert.throws(() => Holdings.open(dir), { name: 'SqliteFileError', message: new RegExp(`^${path} cannot be used: database disk image is malformed`) });
+    await writeFile(path, 'not a database, though long enough to be read as one..........................................................');
+    assert.throws(() => Holdings.open(dir), { name: 'SqliteFileError', message: new RegExp(`^${path} cannot be used: file is not a database`) });
+    await mkdir(join(dir, 'search.sqlite'));
+    assert.throws(() => SearchStore.open(dir), { name: 'SqliteFileError', message: new RegExp(`^${join(dir, 'search.sqlite')} cannot be used`) });
   });
 });

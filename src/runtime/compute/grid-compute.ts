@@ -133,8 +133,8 @@ export class GridCompute {
   }
 
   static async start(parts: GridComputeParts): Promise<GridCompute> {
-    const submitted = await SubmittedJobs.open(parts.dataDir);
-    const ledger = await WorkLedger.open(parts.dataDir);
+    const submitted = await SubmittedJobs.open(parts.dataDir, parts.log);
+    const ledger = await WorkLedger.open(parts.dataDir, parts.log);
     const standing = await StandingFile.open(parts.dataDir, STANDING_CONFIG, parts.log);
     const compute = new GridCompute(parts, submitted, ledger, standing, await measureSpeed());
     compute.server = await serveCompute(parts.libp2p, (peerId, request) => compute.answer(peerId, request), { guard: parts.guard, nowMs: parts.nowMs, log: parts.log });
@@ -193,7 +193,10 @@ export class GridCompute {
         const answer = await this.askCandidate(candidate, { kind: 'submit', manifest });
         if (answer.kind === 'submitted') {
           this.rememberCoordinator(jobId, candidate);
-          await this.submitted.add({ jobId, name: spec.name, submittedAtUnixMs: Date.now() });
+          // The job is submitted: a list of them that could not be written is no refusal of this
+          // candidate's (which would submit it again to the next one).
+          await this.submitted.add({ jobId, name: spec.name, submittedAtUnixMs: Date.now() })
+            .catch((error: Error) => this.parts.log({ level: 'warn', event: 'submittedJobNotSaved', jobId, error: error.message }));
           return { jobId, coordinator: candidate.peerId };
         }
         if (answer.kind === 'refused' && answer.reason === ComputeRefusal.invalid) throw new ContentRequestError(`the coordinator refused the job: ${answer.message}`);

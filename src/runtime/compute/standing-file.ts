@@ -20,13 +20,15 @@ export const StandingFileLimits = {
 export class StandingFile {
   readonly book: CredibilityBook;
   private readonly path: string;
+  private readonly log: (record: Record<string, unknown>) => void;
   private savedChanges: number;
   private timer: ReturnType<typeof setInterval> | null = null;
   private saving: Promise<void> = Promise.resolve();
 
-  private constructor(path: string, book: CredibilityBook) {
+  private constructor(path: string, book: CredibilityBook, log: (record: Record<string, unknown>) => void) {
     this.path = path;
     this.book = book;
+    this.log = log;
     this.savedChanges = book.changes;
   }
 
@@ -35,10 +37,13 @@ export class StandingFile {
     let text: string | null = null;
     try {
       text = await readFile(path, 'utf8');
-    } catch {
-      // None yet.
+    } catch (error) {
+      // None yet; or one that cannot be read at all (a directory in its place), said as a damaged one is.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        log({ level: 'warn', event: 'standingUnreadable', path, error: (error as Error).message, note: 'the standing of workers starts empty' });
+      }
     }
-    return new StandingFile(path, text === null ? new CredibilityBook(config) : parseBook(text, config, path, log));
+    return new StandingFile(path, text === null ? new CredibilityBook(config) : parseBook(text, config, path, log), log);
   }
 
   start(): void {
@@ -46,13 +51,21 @@ export class StandingFile {
     this.timer.unref();
   }
 
-  /** Writes the book if it changed since it was last written. */
+  /**
+   * Writes the book if it changed since it was last written. A write that fails (a full disk, the
+   * path taken by a directory) is logged and tried again at the next flush: it never rejects, since
+   * the timer's flush has nobody to catch it and an unhandled rejection would end the node.
+   */
   async flush(): Promise<void> {
     this.saving = this.saving.then(async () => {
       const changes = this.book.changes;
       if (changes === this.savedChanges) return;
-      await writeFileAtomically(this.path, `${JSON.stringify(this.book.snapshot())}\n`);
-      this.savedChanges = changes;
+      try {
+        await writeFileAtomically(this.path, `${JSON.stringify(this.book.snapshot())}\n`);
+        this.savedChanges = changes;
+      } catch (error) {
+        this.log({ level: 'warn', event: 'standingNotSaved', path: this.path, error: (error as Error).message });
+      }
     });
     return this.saving;
   }

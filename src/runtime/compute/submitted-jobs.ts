@@ -27,15 +27,19 @@ export class SubmittedJobs {
     this.jobs = jobs;
   }
 
-  static async open(dataDir: string): Promise<SubmittedJobs> {
+  static async open(dataDir: string, log: (record: Record<string, unknown>) => void): Promise<SubmittedJobs> {
     const path = join(dataDir, FILE_NAME);
     let jobs: SubmittedJob[] = [];
     try {
       const value: unknown = JSON.parse(await readFile(path, 'utf8'));
       if (Array.isArray(value)) jobs = value.filter(isSubmittedJob);
     } catch (error) {
-      // None yet, or unreadable: a list of jobs is not worth refusing to start for.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') jobs = [];
+      // None yet, or unreadable: a list of jobs is not worth refusing to start for (an unreadable
+      // one said in the log, since the next submit replaces it).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        jobs = [];
+        log({ level: 'warn', event: 'submittedJobsUnreadable', path, error: (error as Error).message, note: 'the list of jobs submitted here starts empty' });
+      }
     }
     return new SubmittedJobs(path, jobs);
   }
@@ -54,7 +58,9 @@ export class SubmittedJobs {
     this.jobs.push(job);
     if (this.jobs.length > SUBMITTED_JOBS_MAX) this.jobs = this.jobs.slice(-SUBMITTED_JOBS_MAX);
     const text = JSON.stringify(this.jobs);
-    this.writing = this.writing.then(() => writeFileAtomically(this.path, text));
+    // After a write that failed (a full disk), the next one is still made: it writes the whole list,
+    // the job the failed one missed with it. Chained on the failure itself, every later add would fail.
+    this.writing = this.writing.catch(() => undefined).then(() => writeFileAtomically(this.path, text));
     return this.writing;
   }
 }

@@ -37,25 +37,31 @@ export const WorkLedgerLimits = {
 
 export class WorkLedger {
   private readonly path: string;
+  private readonly log: (record: Record<string, unknown>) => void;
   private readonly peers = new Map<string, { given: WorkTotals; received: WorkTotals }>();
   private readonly counted = new Set<string>();
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private saving: Promise<void> = Promise.resolve();
 
-  private constructor(path: string) {
+  private constructor(path: string, log: (record: Record<string, unknown>) => void) {
     this.path = path;
+    this.log = log;
   }
 
-  static async open(dataDir: string): Promise<WorkLedger> {
-    const ledger = new WorkLedger(join(dataDir, FILE_NAME));
+  static async open(dataDir: string, log: (record: Record<string, unknown>) => void): Promise<WorkLedger> {
+    const ledger = new WorkLedger(join(dataDir, FILE_NAME), log);
     try {
       const value = JSON.parse(await readFile(ledger.path, 'utf8')) as { peers?: unknown; counted?: unknown };
       if (Array.isArray(value.peers)) {
         for (const entry of value.peers) if (isEntry(entry)) ledger.peers.set(entry.peer, { given: { ...entry.given }, received: { ...entry.received } });
       }
       if (Array.isArray(value.counted)) for (const key of value.counted) if (typeof key === 'string') ledger.counted.add(key);
-    } catch {
-      // None yet, or unreadable: the ledger starts empty rather than keep the node from starting.
+    } catch (error) {
+      // None yet, or unreadable: the ledger starts empty rather than keep the node from starting
+      // (an unreadable one said in the log, since its next save replaces it).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        log({ level: 'warn', event: 'ledgerUnreadable', path: ledger.path, error: (error as Error).message, note: 'the ledger of work starts empty' });
+      }
     }
     return ledger;
   }
@@ -109,7 +115,8 @@ export class WorkLedger {
 
   private save(): void {
     const text = JSON.stringify({ peers: this.entries(), counted: [...this.counted] });
-    this.saving = this.saving.then(() => writeFileAtomically(this.path, text)).catch(() => {});
+    this.saving = this.saving.then(() => writeFileAtomically(this.path, text))
+      .catch((error: Error) => this.log({ level: 'warn', event: 'ledgerNotSaved', path: this.path, error: error.message }));
   }
 }
 

@@ -17,7 +17,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { join } from 'node:path';
-import { openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
+import { namingSqliteFile, openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
 
 export const HOLDINGS_FILE = 'holdings.sqlite';
 
@@ -91,12 +91,20 @@ export class Holdings {
   }
 
   static open(dataDir: string): Holdings {
-    const database = openWalDatabase(join(dataDir, HOLDINGS_FILE), SCHEMA);
-    const columns = database.prepare('PRAGMA table_info(holdings)').all() as { name: string }[];
-    if (!columns.some((column) => column.name === LEASE_COLUMN)) {
-      database.exec(`ALTER TABLE holdings ADD COLUMN ${LEASE_COLUMN} INTEGER NOT NULL DEFAULT 0`);
+    const path = join(dataDir, HOLDINGS_FILE);
+    const database = openWalDatabase(path, SCHEMA);
+    try {
+      namingSqliteFile(path, () => {
+        const columns = database.prepare('PRAGMA table_info(holdings)').all() as { name: string }[];
+        if (!columns.some((column) => column.name === LEASE_COLUMN)) {
+          database.exec(`ALTER TABLE holdings ADD COLUMN ${LEASE_COLUMN} INTEGER NOT NULL DEFAULT 0`);
+        }
+        database.exec(`CREATE INDEX IF NOT EXISTS holdings_lease ON holdings (${LEASE_COLUMN})`);
+      });
+    } catch (error) {
+      database.close();
+      throw error;
     }
-    database.exec(`CREATE INDEX IF NOT EXISTS holdings_lease ON holdings (${LEASE_COLUMN})`);
     return new Holdings(database);
   }
 

@@ -18,7 +18,7 @@ import {
 import { checkDublinCore, type DublinCore } from '../../services/search/dublin-core.ts';
 import { decodePostingPage, encodePostingPage, type SignedPosting } from '../../services/search/posting.ts';
 import type { TermHolder } from '../../services/search/term-holder.ts';
-import { openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
+import { namingSqliteFile, openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
 
 const SEARCH_FILE = 'search.sqlite';
 
@@ -56,20 +56,30 @@ export interface LoadedIndex {
 }
 
 export class SearchStore {
+  private readonly path: string;
   private readonly database: DatabaseSync;
   private readonly statements: PreparedStatements;
 
-  private constructor(database: DatabaseSync) {
+  private constructor(path: string, database: DatabaseSync) {
+    this.path = path;
     this.database = database;
     this.statements = new PreparedStatements(database);
   }
 
   static open(dataDir: string): SearchStore {
-    return new SearchStore(openWalDatabase(join(dataDir, SEARCH_FILE), SCHEMA));
+    const path = join(dataDir, SEARCH_FILE);
+    return new SearchStore(path, openWalDatabase(path, SCHEMA));
   }
 
-  /** Everything held for the index, checked as it is read. */
+  /**
+   * Everything held for the index, checked as it is read (a damaged record is counted and left
+   * out; a file SQLite cannot read at all is a SqliteFileError that names it).
+   */
   loadIndex(): LoadedIndex {
+    return namingSqliteFile(this.path, () => this.readIndex());
+  }
+
+  private readIndex(): LoadedIndex {
     let damaged = 0;
     const lists = new Map<string, SignedPosting[]>();
     for (const row of this.statement('SELECT term, entry FROM postings').all() as { term: string; entry: Uint8Array }[]) {

@@ -146,6 +146,8 @@ export async function openIndexDatabase(root: string): Promise<DatabaseSync> {
     const code = (error as { errcode?: number }).errcode;
     if (code === SQLITE_BUSY || code === SQLITE_LOCKED) throw new BlockstoreLockedError(root, await readHolder(root));
     if (code === SQLITE_NOTADB) throw new BlockstoreFormatError(root, 'index.sqlite is not an SQLite database');
+    // Damaged or cut short ("database disk image is malformed"): SQLite's message alone names no file.
+    if ((error as { code?: unknown }).code === 'ERR_SQLITE_ERROR') throw new BlockstoreFormatError(root, `index.sqlite: ${(error as Error).message}`);
     throw error;
   }
   await writeFile(join(root, LayoutNames.holder), `pid ${process.pid} on ${hostname()}\n`).catch(() => undefined);

@@ -35,6 +35,11 @@ export interface RecoveryReport {
   readonly removed: number;
   /** Blocks of a layout-version-1 store (a file each) moved into packs at this open (loose-block-migration.ts). */
   readonly migrated: number;
+  /**
+   * Pack files the index does not know: a lost or replaced index.sqlite. Their blocks are neither
+   * served nor removed; fsck reports them and --repair adopts them.
+   */
+  readonly unindexedPacks: number;
 }
 
 export async function recover(parts: StoreParts): Promise<Omit<RecoveryReport, 'migrated'>> {
@@ -51,7 +56,8 @@ export async function recover(parts: StoreParts): Promise<Omit<RecoveryReport, '
   // A pack file the index does not know (a replaced index.sqlite) must never be overwritten by a new pack of the same id.
   const { ids } = await listPackFiles(parts.root);
   if (ids.length > 0) parts.index.reservePackIds(ids[ids.length - 1]);
-  return { tmpRemoved, unsettled: rows.length, discarded, removed };
+  const unindexedPacks = ids.filter((id) => parts.index.pack(id) === undefined).length;
+  return { tmpRemoved, unsettled: rows.length, discarded, removed, unindexedPacks };
 }
 
 /** Counts (and, if `remove`, deletes) the files in tmp/. Only safe while no write is in progress. */

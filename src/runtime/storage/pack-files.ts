@@ -120,7 +120,15 @@ export async function packFileSize(root: string, id: number): Promise<number | u
 }
 
 export async function removePackFile(root: string, id: number): Promise<boolean> {
-  return removeFile(packPath(root, id));
+  try {
+    return await removeFile(packPath(root, id));
+  } catch (error) {
+    // A directory in a pack's place (a hand edit) is not removed with the rows that pointed into
+    // it: fsck reports it as a stray (--repair quarantines it). Throwing would leave the pack
+    // 'removing', and every later open would fail finishing its removal.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_FS_EISDIR') return false;
+    throw error;
+  }
 }
 
 /** What packs/ holds: the packs by id, and any other names (strays). */

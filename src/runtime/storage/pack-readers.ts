@@ -30,13 +30,17 @@ export class PackReaders {
 
   /**
    * Up to `length` bytes of pack `id` at `position` (fewer if the file is shorter), or undefined if
-   * the pack's file does not exist.
+   * the pack's file does not exist — nor does one a directory has taken the place of (it opens, but
+   * reading it fails with EISDIR, which would end fsck half-way and reach a reader as a bare error).
    */
   async read(id: number, position: number, length: number): Promise<Buffer | undefined> {
     const pack = await this.acquire(id);
     if (pack === undefined) return undefined;
     try {
       return await readAt(pack.handle, position, length);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw error;
     } finally {
       this.release(pack);
     }

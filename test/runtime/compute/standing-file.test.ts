@@ -1,6 +1,6 @@
-/** The workers' standing kept across restarts: saved when changed, read back, and an unreadable file starts an empty book. */
+/** The workers' standing kept across restarts: saved when changed, read back; an unreadable file starts an empty book, and a failed write is logged and tried again. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -47,6 +47,25 @@ describe('StandingFile', () => {
       const mixed = await StandingFile.open(dir, CONFIG, () => {});
       assert.equal(mixed.book.size, 1, 'malformed entries are left out');
       assert.match(await readFile(join(dir, 'standing.json'), 'utf8'), /"ok"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('logs a write that fails and writes the book at the next flush, never rejecting (the timer\'s flush has nobody to catch it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peergrid-standing-'));
+    try {
+      // A directory where the file goes: every write of it fails, as on a full disk.
+      await mkdir(join(dir, 'standing.json'));
+      const events: Record<string, unknown>[] = [];
+      const file = await StandingFile.open(dir, CONFIG, (record) => events.push(record));
+      file.book.recordAccepted(['honest'], ['liar']);
+      await file.flush();
+      assert.deepEqual(events.map((event) => event.event), ['standingUnreadable', 'standingNotSaved']);
+      await rm(join(dir, 'standing.json'), { recursive: true });
+      await file.stop();
+      const again = await StandingFile.open(dir, CONFIG, () => {});
+      assert.equal(again.book.isBlacklisted('liar'), true, 'the changes the failed write missed are written at the next flush');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

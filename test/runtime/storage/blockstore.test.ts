@@ -1,6 +1,6 @@
 /** The local blockstore: put, get, has, delete, batches, bad input, the lock. */
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
@@ -325,6 +325,18 @@ describe('blockstore: put and get', () => {
     const untouched = new DatabaseSync(join(foreign, 'index.sqlite'));
     assert.equal((untouched.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'delete', 'refused, not altered');
     untouched.close();
+  });
+
+  it('refuses an index.sqlite cut short, naming it (SQLite\'s own message names no file)', async () => {
+    const dir = await dirs.make();
+    const store = await Blockstore.open(dir, { durability: 'none' });
+    for (let index = 0; index < 50; index++) {
+      const block = testBlock(`cut-${index}`, 300);
+      await store.put(block.cid, block.bytes);
+    }
+    await store.close();
+    await truncate(join(dir, 'index.sqlite'), (await stat(join(dir, 'index.sqlite'))).size / 2);
+    await assert.rejects(Blockstore.open(dir), { name: 'BlockstoreFormatError', message: /index\.sqlite: database disk image is malformed/ });
   });
 
   it('waits for puts in progress before closing', async () => {
