@@ -11,9 +11,10 @@
  * then on; content added before stays readable, since a capability carries its own key.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, open, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONVERGENCE_SECRET_BYTES } from './content-cipher-node.ts';
+import { writeFileAtomically } from './data-dir.ts';
 
 export const CONVERGENCE_SECRET_FILE = 'convergence-secret';
 
@@ -43,7 +44,8 @@ export async function loadOrCreateConvergenceSecret(dataDir: string): Promise<Lo
     // A directory, a file we may not read: named, since Node's EISDIR message names no file.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConvergenceSecretError(path, `it cannot be read (${(error as Error).message})`);
     const secret = randomBytes(CONVERGENCE_SECRET_BYTES);
-    await writeSecretAtomically(path, secret);
+    // Created 0600, fsynced and renamed into place: a crash never leaves a short secret.
+    await writeFileAtomically(path, secret, 0o600);
     return { secret: new Uint8Array(secret), path, created: true, permissionsFixed: false };
   }
   if (bytes.length !== CONVERGENCE_SECRET_BYTES) throw new ConvergenceSecretError(path, `it holds ${bytes.length} bytes`);
@@ -53,17 +55,4 @@ export async function loadOrCreateConvergenceSecret(dataDir: string): Promise<Lo
     permissionsFixed = true;
   }
   return { secret: new Uint8Array(bytes), path, created: false, permissionsFixed };
-}
-
-/** A temporary file (created 0600, fsynced) renamed into place: a crash never leaves a short secret. */
-async function writeSecretAtomically(path: string, secret: Uint8Array): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(secret);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
 }

@@ -30,7 +30,7 @@ export async function ensureDataDir(dir: string): Promise<void> {
 }
 
 /** Writes a file so that a crash leaves either the old content or the new, never half of one. */
-export async function writeFileAtomically(path: string, content: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomically(path: string, content: string | Uint8Array, mode = 0o600): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temporary, 'wx', mode);
   try {
