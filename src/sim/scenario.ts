@@ -60,13 +60,24 @@ export function runScenario(script: string): ScenarioResult {
   let lookups = 0;
   let correctLookups = 0;
   const labels = new Map<string, string>();
+  // An operation can finish inside the call that starts it (a node with an empty table has nobody
+  // to ask), before its id is known: its label waits here during that call.
+  let starting: { readonly node: SimNode; readonly label: string } | null = null;
+  const labelOf = (node: SimNode, operationId: number): string | undefined =>
+    labels.get(`${node.index}:${operationId}`) ?? (starting?.node === node ? starting.label : undefined);
+  const startLabelled = (node: SimNode, label: string, start: () => number): void => {
+    starting = { node, label };
+    const operationId = start();
+    starting = null;
+    labels.set(`${node.index}:${operationId}`, label);
+  };
 
   const ensureWorld = (): World => {
     if (world) return world;
     const created = new World({ seed, dht, latency: latency ?? geoLatencyModel(), network, wire: true });
     if (traceMessages) created.traceSink = (line) => lines.push(line);
     created.onNodeEvent = (node, event) => {
-      const judged = describeEvent(created, node, event, labels);
+      const judged = describeEvent(created, node, event, labelOf);
       if (judged.judged) {
         lookups++;
         if (judged.correct) correctLookups++;
@@ -136,23 +147,21 @@ export function runScenario(script: string): ScenarioResult {
         const w = ensureWorld();
         const node = onlineNode(w, args[0], fail);
         const target = parseTarget(w, args[1], fail);
-        const operationId = w.lookup(node, target);
-        labels.set(`${node.index}:${operationId}`, `lookup ${args[1]}`);
+        startLabelled(node, `lookup ${args[1]}`, () => w.lookup(node, target));
         break;
       }
       case 'put': {
         const w = ensureWorld();
         const node = onlineNode(w, args[0], fail);
         if (args.length < 3) fail('put <node> <key name> <value>');
-        const operationId = w.put(node, keyOf(args[1]), new TextEncoder().encode(args.slice(2).join(' ')));
-        labels.set(`${node.index}:${operationId}`, `put key:${args[1]}`);
+        startLabelled(node, `put key:${args[1]}`, () => w.put(node, keyOf(args[1]), new TextEncoder().encode(args.slice(2).join(' '))));
         break;
       }
       case 'get': {
         const w = ensureWorld();
         const node = onlineNode(w, args[0], fail);
-        const operationId = w.get(node, keyOf(args[1] ?? fail('get <node> <key name>')));
-        labels.set(`${node.index}:${operationId}`, `get key:${args[1]}`);
+        const key = keyOf(args[1] ?? fail('get <node> <key name>'));
+        startLabelled(node, `get key:${args[1]}`, () => w.get(node, key));
         break;
       }
       case 'crash':
@@ -206,14 +215,14 @@ export function keyOf(name: string): Id {
 }
 
 function describeEvent(
-  world: World, node: SimNode, event: DhtEvent, labels: Map<string, string>,
+  world: World, node: SimNode, event: DhtEvent, labelOf: (node: SimNode, operationId: number) => string | undefined,
 ): { line: string | null; judged: boolean; correct: boolean } {
   const at = time(world);
   switch (event.kind) {
     case 'joined':
       return { line: `${at} node ${node.index} joined with ${event.contacts} contacts`, judged: false, correct: false };
     case 'lookupDone': {
-      const label = labels.get(`${node.index}:${event.operationId}`) ?? 'lookup';
+      const label = labelOf(node, event.operationId) ?? 'lookup';
       const truth = world.oracle.closest(event.target, 1, node.peer)[0];
       const correct = truth === undefined || event.closest.some((peer) => idEquals(peer, truth)) ||
         (event.value !== null && event.closest.length === 0);
@@ -227,7 +236,7 @@ function describeEvent(
       };
     }
     case 'putDone': {
-      const label = labels.get(`${node.index}:${event.operationId}`) ?? 'put';
+      const label = labelOf(node, event.operationId) ?? 'put';
       return { line: `${at} node ${node.index} ${label}: stored ${event.stored} refused ${event.refused} failed ${event.failed}`, judged: false, correct: false };
     }
     case 'peerPenalized':

@@ -94,4 +94,23 @@ describe('a static network', () => {
     assert.ok(result.recallMean >= 0.95, `recall ${result.recallMean}`);
     assert.ok(result.hops.mean <= 2.5, `hops ${result.hops.mean}`);
   });
+
+  // A lookup from a node with an empty table finishes inside world.lookup, before the experiment
+  // knew its id: it used to pass for aborted (without churn nobody leaves, so none can be), and its
+  // failure went uncounted.
+  it('judges a lookup that finishes as it starts, rather than counting it as aborted', () => {
+    const alone = runLookupExperiment(options({ nodes: 1, lookups: 10 }));
+    assert.equal(alone.lookupsCompleted, 10);
+    assert.equal(alone.lookupsAborted, 0);
+    assert.equal(alone.correctRate, 1, 'with nobody else online, the empty result is right');
+    // Under loss, a node whose join went unanswered keeps only its bootstrap, and drops it when two
+    // requests to it go unanswered: here two lookups start from such an empty table.
+    const lossy = runLookupExperiment(options({
+      seed: 7, nodes: 150, lookups: 150, latency: planetLabLatencyModel(), network: { ...defaultNetworkConfig, lossRate: 0.1 },
+      warmupMs: 60_000, windowMs: 600_000,
+    }));
+    assert.equal(lossy.lookupsCompleted, 150);
+    assert.equal(lossy.lookupsAborted, 0);
+    assert.ok(lossy.correctRate < 0.9, `the two empty results count as wrong: correct ${lossy.correctRate}`);
+  });
 });

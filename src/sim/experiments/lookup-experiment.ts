@@ -229,6 +229,11 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
   let outstanding = 0;
   let joinsFinished = 0;
   const judgements: Judgement[] = [];
+  // The node whose workload lookup world.lookup is starting right now. A lookup can finish inside
+  // that call (a node with an empty table has nobody to ask), before its id is in `pending`: it is
+  // judged then, or it would pass for aborted and its failure would go uncounted.
+  let startingAt: SimNode | null = null;
+  let finishedAtStart = false;
   world.onNodeEvent = (node, event) => {
     if (event.kind === 'joined') {
       joinsFinished++;
@@ -237,6 +242,9 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
       split?.exchange.announceJoin(node.index, node.generation, readyAtMs, world);
     } else if (event.kind === 'lookupDone' && pending.get(node)?.delete(event.operationId)) {
       outstanding--;
+      judgements.push(judge(world, node, event, options.dht.k));
+    } else if (event.kind === 'lookupDone' && node === startingAt) {
+      finishedAtStart = true;
       judgements.push(judge(world, node, event, options.dht.k));
     }
   };
@@ -367,11 +375,16 @@ export function runLookupPart(options: LookupExperimentOptions): LookupPart {
       // Every part draws the same choices; only the part that runs the node starts the lookup.
       const target = randomId(workload);
       if (world.runs(node)) {
+        startingAt = node;
+        finishedAtStart = false;
         const operationId = world.lookup(node, target);
-        let forNode = pending.get(node);
-        if (!forNode) pending.set(node, (forNode = new Set()));
-        forNode.add(operationId);
-        outstanding++;
+        startingAt = null;
+        if (!finishedAtStart) {
+          let forNode = pending.get(node);
+          if (!forNode) pending.set(node, (forNode = new Set()));
+          forNode.add(operationId);
+          outstanding++;
+        }
       }
     }
     if (++nextLookup < lookupTimes.length) world.at(lookupTimes[nextLookup], startLookup);
