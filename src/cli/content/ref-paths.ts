@@ -22,10 +22,11 @@ export interface RefPath {
 
 /** Splits and checks `<ref>[/name…]`: a bad reference or name is a usage error, before any request. */
 export function parseRefPath(text: string, what = '<cid|capability>'): RefPath {
-  const trimmed = text.trim();
-  const slash = trimmed.indexOf('/');
-  const ref = checkRef(slash < 0 ? trimmed : trimmed.slice(0, slash), what);
-  const names = slash < 0 ? [] : trimmed.slice(slash + 1).split('/').filter((name) => name !== '');
+  // Only the reference is trimmed (checkRef): spaces are part of an entry name (' ', 'notes '), and
+  // trimming the path would name another entry, or the directory itself, without a word.
+  const slash = text.indexOf('/');
+  const ref = checkRef(slash < 0 ? text : text.slice(0, slash), what);
+  const names = slash < 0 ? [] : text.slice(slash + 1).split('/').filter((name) => name !== '');
   for (const name of names) {
     const problem = entryNameProblem(name);
     if (problem !== null) throw new UsageError(`${what}: the path holds ${JSON.stringify(name)}, which no entry can be named: ${problem}`);

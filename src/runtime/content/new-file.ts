@@ -30,7 +30,7 @@ export async function pathExists(path: string): Promise<boolean> {
  * pays for no stream machinery per file.
  */
 export async function writeNewFile(path: string, source: AsyncIterable<Uint8Array>, onBytes?: (bytes: number) => void): Promise<number> {
-  const partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.peergrid-partial`);
+  const partial = join(dirname(path), partialName(basename(path)));
   let handle: FileHandle;
   try {
     handle = await open(partial, 'wx');
@@ -58,6 +58,29 @@ export async function writeNewFile(path: string, source: AsyncIterable<Uint8Arra
   } finally {
     if (!placed) await rm(partial, { force: true });
   }
+}
+
+/** What a file system allows in one name (NAME_MAX on Linux and macOS): the storage layer allows entry names this long too. */
+const NAME_BYTES_MAX = 255;
+const PARTIAL_SUFFIX = '.peergrid-partial';
+
+/**
+ * The temporary name beside `name`. A stored entry name may take all 255 bytes, so its partial
+ * name would not fit (ENAMETOOLONG): the name is shortened, at a character boundary, to leave room
+ * for the dot, the random part and the suffix. The partial name is only ever ours to open and link.
+ */
+function partialName(name: string): string {
+  const random = randomBytes(4).toString('hex');
+  const room = NAME_BYTES_MAX - Buffer.byteLength(`..${random}${PARTIAL_SUFFIX}`);
+  let kept = '';
+  let keptBytes = 0;
+  for (const character of name) {
+    const bytes = Buffer.byteLength(character);
+    if (keptBytes + bytes > room) break;
+    kept += character;
+    keptBytes += bytes;
+  }
+  return `.${kept}.${random}${PARTIAL_SUFFIX}`;
 }
 
 async function release(source: AsyncIterable<Uint8Array>): Promise<void> {

@@ -4,7 +4,7 @@
  * partial file behind.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,6 +32,19 @@ describe('writeNewFile', () => {
     assert.equal(await writeNewFile(path, pieces('hello, ', '', 'grid\n'), (bytes) => sizes.push(bytes)), 12);
     assert.equal(await readFile(path, 'utf8'), 'hello, grid\n');
     assert.deepEqual(sizes, [7, 0, 5]);
+  });
+
+  it('writes a file whose name takes all 255 bytes a name may have, and leaves no partial file', async () => {
+    // A stored entry name may be 255 bytes (DagLimits.nameBytesMax); its partial name must still fit.
+    const sub = join(dir, 'long-names');
+    await mkdir(sub);
+    const names = ['x'.repeat(255), '😀'.repeat(63) + 'abc', '€'.repeat(85)];
+    for (const name of names) {
+      assert.equal(Buffer.byteLength(name), 255);
+      assert.equal(await writeNewFile(join(sub, name), pieces(name)), 255);
+      assert.equal(await readFile(join(sub, name), 'utf8'), name);
+    }
+    assert.deepEqual((await readdir(sub)).sort(), names.slice().sort());
   });
 
   it('never replaces an existing file, and leaves no partial file', async () => {
