@@ -25,6 +25,7 @@ import { ContentStore } from './content-store.ts';
 import { GridStorage } from './exchange/grid-storage.ts';
 import { GridCompute } from './compute/grid-compute.ts';
 import { GridSearch } from './search/grid-search.ts';
+import { BootstrapRetry, BootstrapRetryTimes } from './bootstrap-retry.ts';
 import { CryptoRandom } from './crypto-random.ts';
 import { ensureDataDir, lockDataDir, type DataDirLock } from './data-dir.ts';
 import { loadOrCreateIdentity } from './identity-file.ts';
@@ -100,6 +101,7 @@ export class NodeRuntime {
   private readonly lock: DataDirLock;
   private readonly log: (record: Record<string, unknown>) => void;
   private snapshotTimer: ReturnType<typeof setInterval> | null = null;
+  private bootstrapRetryTimer: ReturnType<typeof setInterval> | null = null;
   private readonly onAddressesChanged: () => void;
   private stopping: Promise<void> | null = null;
 
@@ -133,6 +135,18 @@ export class NodeRuntime {
     });
     // Nobody may be waiting on the join yet; its failure at shutdown is not an error.
     this.joined.catch(() => {});
+    // A node whose bootstrap peers were all down as it started would otherwise stay alone (bootstrap-retry.ts).
+    const bootstrapRetry = new BootstrapRetry({
+      bootstrapPeers: parts.bootstrap.length, tableSize: () => this.driver.node.table.size,
+      rejoin: () => this.driver.join(parts.bootstrap), log: this.log,
+    });
+    const watchTable = (): void => {
+      // After the start-up join, which may itself take a while to find nobody.
+      if (this.stopping !== null) return;
+      this.bootstrapRetryTimer = setInterval(() => bootstrapRetry.check(Date.now()), BootstrapRetryTimes.checkIntervalMs);
+      this.bootstrapRetryTimer.unref();
+    };
+    this.joined.then(watchTable, () => {});
     parts.lanPeers.attach(this.driver);
     // Our address changes when a relay reservation comes or goes, or AutoNAT verifies an address:
     // the transport's hello follows, and a rejoin (after the start-up join) tells our neighbourhood.
@@ -341,6 +355,7 @@ export class NodeRuntime {
 
   private async shutDown(): Promise<void> {
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
+    if (this.bootstrapRetryTimer !== null) clearInterval(this.bootstrapRetryTimer);
     for (const event of ADDRESS_EVENTS) this.libp2p.removeEventListener(event, this.onAddressesChanged);
     // Saved before leaving: leave() tells contacts we are gone, but we keep them for the restart.
     await this.saveSnapshot();
