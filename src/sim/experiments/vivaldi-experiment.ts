@@ -15,6 +15,7 @@ import { ORIGIN, predictedRttMs, relativeError, vivaldiUpdate, type VivaldiCoord
 import type { LatencyModel, Placement } from '../latency/model.ts';
 import { planetLabLatencyModel } from '../latency/planetlab.ts';
 import { Prng } from '../prng.ts';
+import { quantileSorted } from '../stats.ts';
 
 export interface VivaldiExperimentOptions {
   readonly seed: number;
@@ -86,21 +87,18 @@ export function runVivaldiExperiment(options: VivaldiExperimentOptions): Vivaldi
     }
   }
   const measured = judged.map(([a, b]) => rtt(a, b));
-  const medianRtt = percentile([...measured].sort((p, q) => p - q), 0.5);
+  const medianRtt = quantileSorted([...measured].sort((p, q) => p - q), 0.5);
   const vivaldiErrors = judged.map(([a, b], index) => relativeError(predictedRttMs(coordinates[a], coordinates[b]), measured[index])).sort((p, q) => p - q);
   const baselineErrors = measured.map((value) => relativeError(medianRtt, value)).sort((p, q) => p - q);
   const round3 = (value: number): number => Math.round(value * 1000) / 1000;
-  const p50 = percentile(vivaldiErrors, 0.5);
-  const baselineP50 = percentile(baselineErrors, 0.5);
+  const p50 = quantileSorted(vivaldiErrors, 0.5);
+  const baselineP50 = quantileSorted(baselineErrors, 0.5);
   return {
     nodes, latency: latency.name, neighbours, rounds: options.rounds, samples, pairsJudged: judged.length,
-    vivaldiRelErrorP50: round3(p50), vivaldiRelErrorP90: round3(percentile(vivaldiErrors, 0.9)),
-    medianPredictorRelErrorP50: round3(baselineP50), medianPredictorRelErrorP90: round3(percentile(baselineErrors, 0.9)),
+    vivaldiRelErrorP50: round3(p50), vivaldiRelErrorP90: round3(quantileSorted(vivaldiErrors, 0.9)),
+    medianPredictorRelErrorP50: round3(baselineP50), medianPredictorRelErrorP90: round3(quantileSorted(baselineErrors, 0.9)),
     ratioToBaseline: round3(p50 / baselineP50),
     meanErrorEstimate: round3(coordinates.reduce((sum, coordinate) => sum + coordinate.error, 0) / nodes),
   };
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
-}
