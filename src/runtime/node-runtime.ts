@@ -143,7 +143,7 @@ export class NodeRuntime {
     const watchTable = (): void => {
       // After the start-up join, which may itself take a while to find nobody.
       if (this.stopping !== null) return;
-      this.bootstrapRetryTimer = setInterval(() => bootstrapRetry.check(Date.now()), BootstrapRetryTimes.checkIntervalMs);
+      this.bootstrapRetryTimer = setInterval(() => bootstrapRetry.check(monotonicClock.nowMs()), BootstrapRetryTimes.checkIntervalMs);
       this.bootstrapRetryTimer.unref();
     };
     this.joined.then(watchTable, () => {});

@@ -4,15 +4,17 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 /**
  * Opens (or creates) a node's SQLite file as its small stores use it: write-ahead log, syncing
  * at checkpoints (a crash loses at most the last transactions, never the file), and `schema`
- * applied (CREATE … IF NOT EXISTS).
+ * applied (CREATE … IF NOT EXISTS), then the store's own `migrate`; a file SQLite cannot use is a
+ * SqliteFileError naming it, and the connection is closed.
  */
-export function openWalDatabase(path: string, schema: string): DatabaseSync {
+export function openWalDatabase(path: string, schema: string, migrate?: (database: DatabaseSync) => void): DatabaseSync {
   return namingSqliteFile(path, () => {
     const database = new DatabaseSync(path);
     try {
       database.exec('PRAGMA journal_mode = WAL');
       database.exec('PRAGMA synchronous = NORMAL');
       database.exec(schema);
+      migrate?.(database);
     } catch (error) {
       database.close();
       throw error;

@@ -23,7 +23,7 @@ import { checkFragmentPayload, decodeFragmentRecord } from '../../services/stora
 import { proofOf } from '../../services/storage/placement/piece-census.ts';
 import type { PeerLedger } from '../../services/storage/placement/peer-ledger.ts';
 import { admitStore, type StorageQuota } from '../../services/storage/placement/storage-quota.ts';
-import { formatRedundancy } from '../../services/storage/durability/redundancy.ts';
+import { formatRedundancy, parseRedundancy } from '../../services/storage/durability/redundancy.ts';
 import type { Blockstore } from '../storage/blockstore.ts';
 import { BlockMismatchError, BlockNotFoundError, BlockCorruptError, BlockTooLargeError, BlockstoreClosedError } from '../storage/blockstore-errors.ts';
 import { CACHE_OWNER, GRID_PIN, LOCAL_OWNER } from '../storage/blockstore-limits.ts';
@@ -201,8 +201,9 @@ export class ExchangeService {
    * asking for fewer copies must not lower what the others' placement is maintained at.
    */
   private copiesToKeep(block: CID, copies: number): number {
-    const held = this.parts.holdings.get(block.toString(), WHOLE_COPY)?.redundancy.match(/^replicate:(\d+)$/);
-    return held ? Math.max(copies, Number(held[1])) : copies;
+    const row = this.parts.holdings.get(block.toString(), WHOLE_COPY);
+    const held = row === undefined ? null : parseRedundancy(row.redundancy);
+    return held?.ok && held.value.kind === 'replicate' ? Math.max(copies, held.value.copies) : copies;
   }
 
   /** Whether we keep fragment `index` of `block` as a piece other than `piece`, still in the store (one gone may be replaced: a repair). */

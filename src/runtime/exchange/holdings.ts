@@ -17,7 +17,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { join } from 'node:path';
-import { namingSqliteFile, openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
+import { openWalDatabase, PreparedStatements } from '../sqlite-statements.ts';
 
 export const HOLDINGS_FILE = 'holdings.sqlite';
 
@@ -91,20 +91,13 @@ export class Holdings {
   }
 
   static open(dataDir: string): Holdings {
-    const path = join(dataDir, HOLDINGS_FILE);
-    const database = openWalDatabase(path, SCHEMA);
-    try {
-      namingSqliteFile(path, () => {
-        const columns = database.prepare('PRAGMA table_info(holdings)').all() as { name: string }[];
-        if (!columns.some((column) => column.name === LEASE_COLUMN)) {
-          database.exec(`ALTER TABLE holdings ADD COLUMN ${LEASE_COLUMN} INTEGER NOT NULL DEFAULT 0`);
-        }
-        database.exec(`CREATE INDEX IF NOT EXISTS holdings_lease ON holdings (${LEASE_COLUMN})`);
-      });
-    } catch (error) {
-      database.close();
-      throw error;
-    }
+    const database = openWalDatabase(join(dataDir, HOLDINGS_FILE), SCHEMA, (opened) => {
+      const columns = opened.prepare('PRAGMA table_info(holdings)').all() as { name: string }[];
+      if (!columns.some((column) => column.name === LEASE_COLUMN)) {
+        opened.exec(`ALTER TABLE holdings ADD COLUMN ${LEASE_COLUMN} INTEGER NOT NULL DEFAULT 0`);
+      }
+      opened.exec(`CREATE INDEX IF NOT EXISTS holdings_lease ON holdings (${LEASE_COLUMN})`);
+    });
     return new Holdings(database);
   }
 
